@@ -1,0 +1,166 @@
+// Package catalog loads and validates instruments.yaml, the one declaration of every metric
+// family telediag serves.
+//
+// The loader is strict in the way OTel Collector's mdatagen is: unknown keys, missing fields,
+// invalid units, duplicate or colliding names, names the Prometheus exporter would rewrite,
+// bad buckets and undeclared or unused labels are all problems, and every problem of a file is
+// reported in one run as "FILE:LINE: metric NAME: problem". It is used by cmd/instrumentgen and
+// by tests; library users never import it.
+package catalog
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Kind is the instrument kind of a metric family.
+type Kind string
+
+// The kinds a metric may declare. Summary is only valid for families provided by client_golang
+// collectors: the OTel API has no summary instrument.
+const (
+	KindCounter       Kind = "counter"
+	KindUpDownCounter Kind = "updowncounter"
+	KindGauge         Kind = "gauge"
+	KindHistogram     Kind = "histogram"
+	KindSummary       Kind = "summary"
+)
+
+// ValueType is the number type a generated instrument records.
+type ValueType string
+
+// The value types of generated instruments.
+const (
+	ValueInt    ValueType = "int"
+	ValueDouble ValueType = "double"
+)
+
+// Providers of metric families that telediag serves but does not generate.
+const (
+	ProvidedByGoCollector       = "go_collector"
+	ProvidedByProcessCollector  = "process_collector"
+	ProvidedByMemStatsCollector = "memstats_collector"
+	ProvidedByPromHTTP          = "promhttp"
+)
+
+// Catalog is a validated instruments.yaml.
+type Catalog struct {
+	// File is the path the catalogue was read from, as given to Load or Parse.
+	File string
+	// Labels are the declared labels, in file order.
+	Labels []*Label
+	// Metrics are the declared metric families, in file order.
+	Metrics []*Metric
+}
+
+// Label is a declared label. Metrics refer to it by ID; it is exposed as Key.
+type Label struct {
+	// ID names the label in the catalogue and in generated Go identifiers.
+	ID string
+	// Key is the exposed label name; two labels may share a key (Teleport's "type" means a
+	// resource type on one metric and a tunnel type on another).
+	Key string
+	// Description documents the label.
+	Description string
+	// Enum, when set, is the fixed set of values; the generator makes it a typed string.
+	Enum []string
+	// Line is where the label is declared.
+	Line int
+}
+
+// Metric is one declared metric family.
+type Metric struct {
+	// Name is the exposed name, verbatim: also the OTel instrument name.
+	Name string
+	// Section groups the metric in the generated documentation.
+	Section string
+	// Kind is the instrument kind.
+	Kind Kind
+	// ValueType is int or double; empty for provided metrics.
+	ValueType ValueType
+	// Observable instruments are read by a callback at collection time.
+	Observable bool
+	// Unit is a UCUM unit, such as s, By, 1 or {request}.
+	Unit string
+	// Description is the documented help text.
+	Description string
+	// Labels are the metric's labels, resolved, in the declared order.
+	Labels []*Label
+	// Buckets are the explicit histogram bucket boundaries, expanded.
+	Buckets []float64
+	// BucketsSpec is the bucket declaration as written, for documentation.
+	BucketsSpec string
+	// ProvidedBy names the client_golang collector that serves the family; empty for
+	// generated instruments.
+	ProvidedBy string
+	// Line is where the metric's entry begins.
+	Line int
+}
+
+// Generated reports whether the generator writes an instrument for m.
+func (m *Metric) Generated() bool { return m.ProvidedBy == "" }
+
+// PrometheusType is the "# TYPE" the family has on /metrics: up-down counters and gauges are
+// both Prometheus gauges.
+func (m *Metric) PrometheusType() string {
+	switch m.Kind {
+	case KindUpDownCounter:
+		return string(KindGauge)
+	default:
+		return string(m.Kind)
+	}
+}
+
+// LabelKeys returns the exposed label names of m in declared order.
+func (m *Metric) LabelKeys() []string {
+	keys := make([]string, len(m.Labels))
+	for i, l := range m.Labels {
+		keys[i] = l.Key
+	}
+	return keys
+}
+
+// Metric returns the family called name, or nil.
+func (c *Catalog) Metric(name string) *Metric {
+	for _, m := range c.Metrics {
+		if m.Name == name {
+			return m
+		}
+	}
+	return nil
+}
+
+// Problem is one validation finding, located in the file.
+type Problem struct {
+	File string
+	Line int
+	// Subject is what the problem is about, such as `metric rx` or `label component`; empty
+	// for problems of the file as a whole.
+	Subject string
+	Msg     string
+}
+
+// String formats the problem as "FILE:LINE: SUBJECT: problem".
+func (p Problem) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s:%d: ", p.File, p.Line)
+	if p.Subject != "" {
+		b.WriteString(p.Subject)
+		b.WriteString(": ")
+	}
+	b.WriteString(p.Msg)
+	return b.String()
+}
+
+// Problems is every problem found in one file, in line order. It is the error Load and Parse
+// return when the catalogue is invalid.
+type Problems []Problem
+
+// Error lists the problems, one per line.
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}

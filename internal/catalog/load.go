@@ -1,0 +1,556 @@
+package catalog
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Load reads and validates the catalogue at path.
+func Load(path string) (*Catalog, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse validates data, naming it file in problems. On any problem it returns a nil Catalog and
+// a Problems error holding all of them.
+func Parse(file string, data []byte) (*Catalog, error) {
+	p := &parser{file: file, cat: &Catalog{File: file}}
+	p.parse(data)
+	if len(p.problems) > 0 {
+		sort.SliceStable(p.problems, func(i, j int) bool { return p.problems[i].Line < p.problems[j].Line })
+		return nil, p.problems
+	}
+	return p.cat, nil
+}
+
+var (
+	// metricNameRE is the intersection of the OTel SDK's instrument-name rule
+	// (^[A-Za-z][A-Za-z0-9_.\-/]{0,254}$) and the characters the Prometheus exporter keeps
+	// verbatim under UnderscoreEscapingWithoutSuffixes ([a-zA-Z0-9_:]).
+	metricNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,254}$`)
+	// labelKeyRE is a Prometheus label name the exporter keeps verbatim: it collapses repeated
+	// underscores and prefixes a leading digit, so neither is allowed.
+	labelKeyRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(_[A-Za-z0-9]+)*$`)
+	// labelIDRE keeps label IDs usable as Go identifiers after camel-casing.
+	labelIDRE = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+	// yamlLineRE finds the line in yaml.v3's syntax errors ("yaml: line 3: ...").
+	yamlLineRE = regexp.MustCompile(`line (\d+):`)
+)
+
+var (
+	topKeys    = []string{"labels", "metrics"}
+	labelKeys  = []string{"key", "description", "enum"}
+	metricKeys = []string{"name", "section", "kind", "value_type", "observable", "unit", "description", "labels", "buckets", "provided_by"}
+	providers  = []string{ProvidedByGoCollector, ProvidedByProcessCollector, ProvidedByMemStatsCollector, ProvidedByPromHTTP}
+	kinds      = []string{string(KindCounter), string(KindUpDownCounter), string(KindGauge), string(KindHistogram), string(KindSummary)}
+	valueTypes = []string{string(ValueInt), string(ValueDouble)}
+	// reservedLabelKeys are added by Prometheus itself to histograms and summaries.
+	reservedLabelKeys = map[string]bool{"le": true, "quantile": true}
+)
+
+type parser struct {
+	file     string
+	cat      *Catalog
+	problems Problems
+	labels   map[string]*Label
+	used     map[string]bool
+}
+
+func (p *parser) addf(line int, subject, format string, args ...any) {
+	p.problems = append(p.problems, Problem{File: p.file, Line: line, Subject: subject, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (p *parser) parse(data []byte) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		line := 1
+		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
+			line, _ = strconv.Atoi(m[1])
+		}
+		p.addf(line, "", "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		p.addf(1, "", "empty file: want a mapping with labels and metrics")
+		return
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		p.addf(root.Line, "", "top level must be a mapping with labels and metrics, not a %s", kindName(root))
+		return
+	}
+	fields := p.fields(root, "", topKeys)
+	p.labels = map[string]*Label{}
+	p.used = map[string]bool{}
+	if n, ok := fields["labels"]; ok {
+		p.parseLabels(n)
+	}
+	n, ok := fields["metrics"]
+	if !ok {
+		p.addf(root.Line, "", "missing required key metrics")
+		return
+	}
+	p.parseMetrics(n)
+	for _, l := range p.cat.Labels {
+		if !p.used[l.ID] {
+			p.addf(l.Line, "label "+l.ID, "declared but used by no metric")
+		}
+	}
+}
+
+// fields checks a mapping's keys against allowed and returns the value nodes by key. Unknown
+// and repeated keys are problems.
+func (p *parser) fields(n *yaml.Node, subject string, allowed []string) map[string]*yaml.Node {
+	out := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		switch {
+		case !contains(allowed, k.Value):
+			p.addf(k.Line, subject, "unknown key %q (allowed: %s)", k.Value, strings.Join(allowed, ", "))
+		case out[k.Value] != nil:
+			p.addf(k.Line, subject, "key %q repeated (first at line %d)", k.Value, out[k.Value].Line)
+		default:
+			out[k.Value] = v
+		}
+	}
+	return out
+}
+
+func (p *parser) parseLabels(n *yaml.Node) {
+	if n.Kind != yaml.MappingNode {
+		p.addf(n.Line, "", "labels must be a mapping of label IDs, not a %s", kindName(n))
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		subject := "label " + k.Value
+		if prev, dup := p.labels[k.Value]; dup {
+			p.addf(k.Line, subject, "declared twice (first at line %d)", prev.Line)
+			continue
+		}
+		l := &Label{ID: k.Value, Key: k.Value, Line: k.Line}
+		if !labelIDRE.MatchString(l.ID) {
+			p.addf(k.Line, subject, "label ID must be lower snake_case ([a-z][a-z0-9_]*, no repeated or trailing underscores)")
+		}
+		p.labels[l.ID] = l
+		p.cat.Labels = append(p.cat.Labels, l)
+		if v.Kind != yaml.MappingNode {
+			p.addf(v.Line, subject, "must be a mapping with key, description and enum, not a %s", kindName(v))
+			continue
+		}
+		f := p.fields(v, subject, labelKeys)
+		if kn, ok := f["key"]; ok {
+			l.Key = p.str(kn, subject, "key")
+		}
+		if !labelKeyRE.MatchString(l.Key) {
+			p.addf(lineOf(f["key"], k), subject, "label key %q would be rewritten by the Prometheus exporter: want [A-Za-z][A-Za-z0-9]* words joined by single underscores", l.Key)
+		} else if reservedLabelKeys[l.Key] {
+			p.addf(lineOf(f["key"], k), subject, "label key %q is reserved by Prometheus for histograms and summaries", l.Key)
+		}
+		if d, ok := f["description"]; ok {
+			l.Description = p.str(d, subject, "description")
+			if strings.TrimSpace(l.Description) == "" {
+				p.addf(d.Line, subject, "description is empty")
+			}
+		} else {
+			p.addf(k.Line, subject, "missing required key description")
+		}
+		if e, ok := f["enum"]; ok {
+			l.Enum = p.strList(e, subject, "enum")
+			if len(l.Enum) == 0 && e.Kind == yaml.SequenceNode {
+				p.addf(e.Line, subject, "enum is empty: leave it out if the values are open")
+			}
+			seen := map[string]bool{}
+			for i, val := range l.Enum {
+				switch {
+				case val == "":
+					p.addf(e.Content[i].Line, subject, "enum value is empty")
+				case seen[val]:
+					p.addf(e.Content[i].Line, subject, "enum value %q repeated", val)
+				}
+				seen[val] = true
+			}
+		}
+	}
+}
+
+func (p *parser) parseMetrics(n *yaml.Node) {
+	if n.Kind != yaml.SequenceNode {
+		p.addf(n.Line, "", "metrics must be a list, not a %s", kindName(n))
+		return
+	}
+	if len(n.Content) == 0 {
+		p.addf(n.Line, "", "metrics is empty")
+	}
+	byName := map[string]*Metric{}
+	for _, mn := range n.Content {
+		if mn.Kind != yaml.MappingNode {
+			p.addf(mn.Line, "", "a metric must be a mapping, not a %s", kindName(mn))
+			continue
+		}
+		m := p.parseMetric(mn)
+		if m == nil {
+			continue
+		}
+		if prev, dup := byName[m.Name]; dup {
+			p.addf(m.Line, "metric "+m.Name, "duplicate name (first declared at line %d)", prev.Line)
+			continue
+		}
+		byName[m.Name] = m
+		p.cat.Metrics = append(p.cat.Metrics, m)
+	}
+	p.checkSeriesCollisions()
+}
+
+// parseMetric validates one metric entry. It returns nil only when the entry has no usable
+// name; every other problem is recorded and the metric is still returned so that later checks
+// (duplicates, collisions, unused labels) see it.
+func (p *parser) parseMetric(n *yaml.Node) *Metric {
+	nameNode := valueOf(n, "name")
+	subject := "metric"
+	if nameNode != nil && nameNode.Value != "" {
+		subject = "metric " + nameNode.Value
+	}
+	f := p.fields(n, subject, metricKeys)
+	m := &Metric{Line: n.Line}
+	if nn, ok := f["name"]; ok {
+		m.Name = p.str(nn, subject, "name")
+		if !metricNameRE.MatchString(m.Name) {
+			p.addf(nn.Line, subject, "name %q is not kept verbatim: the OTel SDK and the Prometheus exporter need [A-Za-z][A-Za-z0-9_]*, at most 255 characters", m.Name)
+		}
+	} else {
+		p.addf(n.Line, subject, "missing required key name")
+	}
+	if s, ok := f["section"]; ok {
+		m.Section = p.str(s, subject, "section")
+	}
+	if d, ok := f["description"]; ok {
+		m.Description = p.str(d, subject, "description")
+		if strings.TrimSpace(m.Description) == "" {
+			p.addf(d.Line, subject, "description is empty")
+		}
+	} else {
+		p.addf(n.Line, subject, "missing required key description")
+	}
+	if u, ok := f["unit"]; ok {
+		m.Unit = p.str(u, subject, "unit")
+		if err := ValidateUnit(m.Unit); err != nil {
+			p.addf(u.Line, subject, "%v", err)
+		}
+	} else {
+		p.addf(n.Line, subject, "missing required key unit")
+	}
+	if pb, ok := f["provided_by"]; ok {
+		m.ProvidedBy = p.oneOf(pb, subject, "provided_by", providers)
+		if m.ProvidedBy == "" {
+			m.ProvidedBy = "?" // keep it a provided metric for the checks below
+		}
+	}
+	if k, ok := f["kind"]; ok {
+		m.Kind = Kind(p.oneOf(k, subject, "kind", kinds))
+		if m.Kind == KindSummary && m.Generated() {
+			p.addf(k.Line, subject, "kind summary has no OTel instrument: only a provided_by metric can be a summary")
+		}
+	} else {
+		p.addf(n.Line, subject, "missing required key kind")
+	}
+	vt, hasVT := f["value_type"]
+	switch {
+	case hasVT && !m.Generated():
+		p.addf(vt.Line, subject, "value_type has no effect on a provided_by metric")
+	case hasVT:
+		m.ValueType = ValueType(p.oneOf(vt, subject, "value_type", valueTypes))
+	case m.Generated():
+		p.addf(n.Line, subject, "missing required key value_type (int or double)")
+	}
+	if o, ok := f["observable"]; ok {
+		m.Observable = p.boolean(o, subject, "observable")
+		switch {
+		case m.Observable && !m.Generated():
+			p.addf(o.Line, subject, "observable has no effect on a provided_by metric")
+		case m.Observable && m.Kind == KindHistogram:
+			p.addf(o.Line, subject, "a histogram cannot be observable: OTel has no asynchronous histogram")
+		}
+	}
+	if l, ok := f["labels"]; ok {
+		p.metricLabels(m, l, subject)
+	}
+	if b, ok := f["buckets"]; ok {
+		if m.Kind != KindHistogram || !m.Generated() {
+			p.addf(b.Line, subject, "buckets are only valid on a generated histogram, not on a %s", describeKind(m))
+		} else {
+			m.Buckets, m.BucketsSpec = p.buckets(b, subject)
+		}
+	} else if m.Kind == KindHistogram && m.Generated() {
+		p.addf(n.Line, subject, "missing required key buckets: OTel's default buckets (0, 5, 10, … 10000) suit no unit here")
+	}
+	if m.Name == "" {
+		return nil
+	}
+	return m
+}
+
+func (p *parser) metricLabels(m *Metric, n *yaml.Node, subject string) {
+	ids := p.strList(n, subject, "labels")
+	seenKeys := map[string]string{}
+	for i, id := range ids {
+		line := n.Content[i].Line
+		l, ok := p.labels[id]
+		if !ok {
+			p.addf(line, subject, "label %q is not declared under labels", id)
+			continue
+		}
+		p.used[id] = true
+		if other, dup := seenKeys[l.Key]; dup {
+			p.addf(line, subject, "labels %s and %s are both exposed as %q", other, id, l.Key)
+			continue
+		}
+		seenKeys[l.Key] = id
+		m.Labels = append(m.Labels, l)
+	}
+}
+
+// buckets accepts an explicit list or one of exponential{start,factor,count} and
+// linear{start,width,count}, the two generators Teleport uses (client_golang's
+// ExponentialBuckets and LinearBuckets).
+func (p *parser) buckets(n *yaml.Node, subject string) ([]float64, string) {
+	var bounds []float64
+	var spec string
+	switch n.Kind {
+	case yaml.SequenceNode:
+		for _, c := range n.Content {
+			v, ok := p.number(c, subject, "buckets")
+			if !ok {
+				return nil, ""
+			}
+			bounds = append(bounds, v)
+		}
+		if len(bounds) == 0 {
+			p.addf(n.Line, subject, "buckets is empty")
+			return nil, ""
+		}
+		spec = "explicit"
+	case yaml.MappingNode:
+		f := p.fields(n, subject, []string{"exponential", "linear"})
+		if len(f) != 1 {
+			if len(n.Content) == 0 || len(f) > 1 {
+				p.addf(n.Line, subject, "buckets must be a list or exactly one of exponential, linear")
+			}
+			return nil, ""
+		}
+		for form, g := range f {
+			second := map[string]string{"exponential": "factor", "linear": "width"}[form]
+			if g.Kind != yaml.MappingNode {
+				p.addf(g.Line, subject, "buckets.%s must be a mapping with start, %s and count", form, second)
+				return nil, ""
+			}
+			gf := p.fields(g, subject, []string{"start", second, "count"})
+			vals := map[string]float64{}
+			for _, key := range []string{"start", second, "count"} {
+				vn, ok := gf[key]
+				if !ok {
+					p.addf(g.Line, subject, "buckets.%s: missing required key %s", form, key)
+					return nil, ""
+				}
+				v, ok := p.number(vn, subject, "buckets."+form+"."+key)
+				if !ok {
+					return nil, ""
+				}
+				vals[key] = v
+			}
+			count := vals["count"]
+			if count < 1 || count > 1000 || count != math.Trunc(count) {
+				p.addf(gf["count"].Line, subject, "buckets.%s.count must be a whole number from 1 to 1000, not %v", form, count)
+				return nil, ""
+			}
+			start, step := vals["start"], vals[second]
+			switch {
+			case form == "exponential" && start <= 0:
+				p.addf(gf["start"].Line, subject, "buckets.exponential.start must be > 0, not %v", start)
+				return nil, ""
+			case form == "exponential" && step <= 1:
+				p.addf(gf["factor"].Line, subject, "buckets.exponential.factor must be > 1, not %v", step)
+				return nil, ""
+			case form == "linear" && step <= 0:
+				p.addf(gf["width"].Line, subject, "buckets.linear.width must be > 0, not %v", step)
+				return nil, ""
+			}
+			// Computed exactly as client_golang does, so the boundaries match Teleport's bit for bit.
+			v := start
+			for i := 0; i < int(count); i++ {
+				bounds = append(bounds, v)
+				if form == "exponential" {
+					v *= step
+				} else {
+					v += step
+				}
+			}
+			spec = fmt.Sprintf("%s(start %s, %s %s, count %d)", form, formatFloat(start), second, formatFloat(step), int(count))
+		}
+	default:
+		p.addf(n.Line, subject, "buckets must be a list or exactly one of exponential, linear, not a %s", kindName(n))
+		return nil, ""
+	}
+	for i, b := range bounds {
+		if math.IsInf(b, 0) || math.IsNaN(b) {
+			p.addf(n.Line, subject, "bucket boundary %v is not finite (+Inf is implicit)", b)
+			return nil, ""
+		}
+		if i > 0 && b <= bounds[i-1] {
+			p.addf(n.Line, subject, "buckets must be strictly increasing: %s follows %s", formatFloat(b), formatFloat(bounds[i-1]))
+			return nil, ""
+		}
+	}
+	return bounds, spec
+}
+
+// checkSeriesCollisions finds families whose exposed series names clash: a histogram foo owns
+// foo_bucket, foo_sum and foo_count, and a second family with one of those names would make
+// the scrape fail.
+func (p *parser) checkSeriesCollisions() {
+	owner := map[string]*Metric{}
+	for _, m := range p.cat.Metrics {
+		for _, s := range seriesNames(m) {
+			if o, ok := owner[s]; ok && o != m {
+				p.addf(m.Line, "metric "+m.Name, "exposes series %s, which metric %s (line %d) also exposes", s, o.Name, o.Line)
+				continue
+			}
+			owner[s] = m
+		}
+	}
+}
+
+func seriesNames(m *Metric) []string {
+	switch m.Kind {
+	case KindHistogram:
+		return []string{m.Name + "_bucket", m.Name + "_sum", m.Name + "_count"}
+	case KindSummary:
+		return []string{m.Name, m.Name + "_sum", m.Name + "_count"}
+	default:
+		return []string{m.Name}
+	}
+}
+
+func (p *parser) str(n *yaml.Node, subject, key string) string {
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!str" && n.Tag != "!!int" && n.Tag != "!!float" && n.Tag != "!!bool") {
+		p.addf(n.Line, subject, "%s must be a string, not a %s", key, kindName(n))
+		return ""
+	}
+	return n.Value
+}
+
+func (p *parser) strList(n *yaml.Node, subject, key string) []string {
+	if n.Kind != yaml.SequenceNode {
+		p.addf(n.Line, subject, "%s must be a list, not a %s", key, kindName(n))
+		return nil
+	}
+	out := make([]string, 0, len(n.Content))
+	for _, c := range n.Content {
+		out = append(out, p.str(c, subject, key+" entry"))
+	}
+	return out
+}
+
+func (p *parser) oneOf(n *yaml.Node, subject, key string, allowed []string) string {
+	v := p.str(n, subject, key)
+	if v != "" && !contains(allowed, v) {
+		p.addf(n.Line, subject, "invalid %s %q (allowed: %s)", key, v, strings.Join(allowed, ", "))
+		return ""
+	}
+	return v
+}
+
+func (p *parser) boolean(n *yaml.Node, subject, key string) bool {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+		p.addf(n.Line, subject, "%s must be true or false, not %q", key, n.Value)
+		return false
+	}
+	return n.Value == "true"
+}
+
+func (p *parser) number(n *yaml.Node, subject, key string) (float64, bool) {
+	if n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!float") {
+		v, err := strconv.ParseFloat(n.Value, 64)
+		if err == nil {
+			return v, true
+		}
+		var numErr *strconv.NumError
+		if errors.As(err, &numErr) && errors.Is(numErr.Err, strconv.ErrRange) {
+			p.addf(n.Line, subject, "%s: %q is out of range", key, n.Value)
+			return 0, false
+		}
+		// yaml accepts spellings strconv does not (.inf, 0x1F, 1_000): let yaml decode them.
+		var f float64
+		if err := n.Decode(&f); err == nil {
+			return f, true
+		}
+	}
+	p.addf(n.Line, subject, "%s must be a number, not %q", key, n.Value)
+	return 0, false
+}
+
+func valueOf(n *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key && n.Content[i+1].Kind == yaml.ScalarNode {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func lineOf(n, fallback *yaml.Node) int {
+	if n != nil {
+		return n.Line
+	}
+	return fallback.Line
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "list"
+	case yaml.AliasNode:
+		return "alias"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "null"
+		}
+		return "scalar " + strconv.Quote(n.Value)
+	default:
+		return "document"
+	}
+}
+
+func describeKind(m *Metric) string {
+	if !m.Generated() {
+		return "provided " + string(m.Kind)
+	}
+	if m.Kind == "" {
+		return "metric without a valid kind"
+	}
+	return string(m.Kind)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

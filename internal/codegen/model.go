@@ -1,0 +1,203 @@
+package codegen
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/telediag/telediag/internal/catalog"
+)
+
+// model is what the templates see: every name and type already decided, so the templates hold
+// layout only.
+type model struct {
+	Source    string
+	Enums     []enum
+	Metrics   []metricModel // generated instruments, in file order
+	Sections  []section     // every metric, for the docs
+	Labels    []*catalog.Label
+	Generated int
+	Provided  int
+}
+
+type enum struct {
+	Type   string
+	Label  *catalog.Label
+	Values []enumValue
+}
+
+type enumValue struct{ Const, Value string }
+
+type param struct {
+	Name   string // Go parameter name
+	Type   string // Go type: string or the enum type
+	Key    string // exposed label key
+	Enum   bool
+	Sample string // a Go expression of a valid value, for the generated test
+	Doc    string
+}
+
+type metricModel struct {
+	*catalog.Metric
+	Type       string // Go type name, e.g. BackendReadSeconds
+	Inst       string // OTel API interface, e.g. Float64Histogram
+	NoopInst   string // its no-op twin in metric/noop
+	OptType    string // e.g. Float64HistogramOption
+	ValType    string // int64 or float64
+	Method     string // Add or Record
+	ArgName    string // incr or val
+	RecOpt     string // AddOption or RecordOption
+	Observe    string // ObserveInt64 or ObserveFloat64
+	Params     []param
+	ParamList  string // "component string, op OpAttr"
+	ArgList    string // "component, op"
+	SampleArgs string // "\"example\", OpGet"
+	Buckets    string // Go literal list, e.g. 0.001, 0.002
+	Sample     string // a plausible sample value
+	KindText   string // for doc comments
+}
+
+type section struct {
+	Name    string
+	Metrics []docMetric
+}
+
+type docMetric struct {
+	*catalog.Metric
+	Labels  string
+	Buckets string
+	Source  string
+}
+
+func newModel(c *catalog.Catalog, source string) (*model, error) {
+	m := &model{Source: source, Labels: c.Labels}
+	idents := map[string]string{} // Go identifier → what declared it, to catch collisions
+	claim := func(ident, what string) error {
+		if prev, ok := idents[ident]; ok {
+			return fmt.Errorf("codegen: %s: Go identifier %s is also generated for %s; rename one of them", what, ident, prev)
+		}
+		idents[ident] = what
+		return nil
+	}
+	for _, l := range c.Labels {
+		if len(l.Enum) == 0 {
+			continue
+		}
+		e := enum{Type: enumTypeName(l), Label: l}
+		where := fmt.Sprintf("%s:%d: label %s", c.File, l.Line, l.ID)
+		if err := claim(e.Type, where); err != nil {
+			return nil, err
+		}
+		for _, v := range l.Enum {
+			ev := enumValue{Const: enumConstName(l, v), Value: v}
+			if err := claim(ev.Const, where+" value "+strconv.Quote(v)); err != nil {
+				return nil, err
+			}
+			e.Values = append(e.Values, ev)
+		}
+		m.Enums = append(m.Enums, e)
+	}
+	secIndex := map[string]int{}
+	for _, cm := range c.Metrics {
+		name := cm.Section
+		if name == "" {
+			name = "Other"
+		}
+		i, ok := secIndex[name]
+		if !ok {
+			i = len(m.Sections)
+			secIndex[name] = i
+			m.Sections = append(m.Sections, section{Name: name})
+		}
+		m.Sections[i].Metrics = append(m.Sections[i].Metrics, docOf(cm))
+		if !cm.Generated() {
+			m.Provided++
+			continue
+		}
+		m.Generated++
+		mm := metricOf(cm)
+		where := fmt.Sprintf("%s:%d: metric %s", c.File, cm.Line, cm.Name)
+		for _, ident := range []string{mm.Type, "New" + mm.Type, mm.Type + "Bound", mm.Type + "Observer"} {
+			if err := claim(ident, where); err != nil {
+				return nil, err
+			}
+		}
+		m.Metrics = append(m.Metrics, mm)
+	}
+	return m, nil
+}
+
+func metricOf(cm *catalog.Metric) metricModel {
+	mm := metricModel{Metric: cm, Type: exportedName(cm.Name)}
+	prefix := "Int64"
+	mm.ValType, mm.Observe, mm.Sample = "int64", "ObserveInt64", "1"
+	if cm.ValueType == catalog.ValueDouble {
+		prefix, mm.ValType, mm.Observe, mm.Sample = "Float64", "float64", "ObserveFloat64", "0.25"
+	}
+	obs := ""
+	if cm.Observable {
+		obs = "Observable"
+	}
+	switch cm.Kind {
+	case catalog.KindCounter:
+		mm.Inst, mm.Method, mm.ArgName, mm.RecOpt, mm.KindText = prefix+obs+"Counter", "Add", "incr", "AddOption", "counter"
+	case catalog.KindUpDownCounter:
+		mm.Inst, mm.Method, mm.ArgName, mm.RecOpt, mm.KindText = prefix+obs+"UpDownCounter", "Add", "incr", "AddOption", "up-down counter (exposed as a gauge)"
+	case catalog.KindGauge:
+		mm.Inst, mm.Method, mm.ArgName, mm.RecOpt, mm.KindText = prefix+obs+"Gauge", "Record", "val", "RecordOption", "gauge"
+	case catalog.KindHistogram:
+		mm.Inst, mm.Method, mm.ArgName, mm.RecOpt, mm.KindText = prefix+"Histogram", "Record", "val", "RecordOption", "histogram"
+	}
+	if cm.Observable {
+		mm.KindText = "observable " + mm.KindText
+	}
+	mm.NoopInst, mm.OptType = mm.Inst, mm.Inst+"Option"
+	var names, args, samples []string
+	for _, l := range cm.Labels {
+		p := param{Name: paramName(l.ID), Type: "string", Key: l.Key, Sample: strconv.Quote("example"), Doc: l.Description}
+		if len(l.Enum) > 0 {
+			p.Type, p.Enum = enumTypeName(l), true
+			p.Sample = enumConstName(l, l.Enum[0])
+		}
+		mm.Params = append(mm.Params, p)
+		names = append(names, p.Name+" "+p.Type)
+		args = append(args, p.Name)
+		samples = append(samples, p.Sample)
+	}
+	mm.ParamList, mm.ArgList, mm.SampleArgs = strings.Join(names, ", "), strings.Join(args, ", "), strings.Join(samples, ", ")
+	if len(cm.Buckets) > 0 {
+		bs := make([]string, len(cm.Buckets))
+		for i, b := range cm.Buckets {
+			bs[i] = strconv.FormatFloat(b, 'g', -1, 64)
+		}
+		mm.Buckets = strings.Join(bs, ", ")
+		// A sample inside the buckets' range lands in a real bucket, not only in +Inf.
+		mm.Sample = strconv.FormatFloat(cm.Buckets[len(cm.Buckets)/2], 'g', -1, 64)
+	}
+	return mm
+}
+
+func docOf(cm *catalog.Metric) docMetric {
+	d := docMetric{Metric: cm, Source: "generated"}
+	if !cm.Generated() {
+		d.Source = "provided by " + cm.ProvidedBy
+	}
+	var ls []string
+	for _, l := range cm.Labels {
+		s := "`" + l.Key + "`"
+		if len(l.Enum) > 0 {
+			vals := append([]string(nil), l.Enum...)
+			sort.Strings(vals)
+			s += " (" + strings.Join(vals, ", ") + ")"
+		}
+		ls = append(ls, s)
+	}
+	d.Labels = strings.Join(ls, ", ")
+	if len(cm.Buckets) > 0 {
+		first := strconv.FormatFloat(cm.Buckets[0], 'g', -1, 64)
+		last := strconv.FormatFloat(cm.Buckets[len(cm.Buckets)-1], 'g', -1, 64)
+		d.Buckets = fmt.Sprintf("%s: %d buckets, %s … %s", cm.BucketsSpec, len(cm.Buckets), first, last)
+	}
+	return d
+}
