@@ -243,7 +243,9 @@ func buildInfoFromBinary() BuildInfo {
 // promLogger sends promhttp's gathering errors to slog at error level, as Teleport does.
 type promLogger struct{ l *slog.Logger }
 
-func (p promLogger) Println(v ...any) { p.l.Error("metrics: gathering failed", "error", fmt.Sprint(v...)) }
+func (p promLogger) Println(v ...any) {
+	p.l.Error("metrics: gathering failed", "error", fmt.Sprint(v...))
+}
 
 // registerRuntimeCollectors registers the collectors behind the catalogue's go_* and process_*
 // families on reg.
