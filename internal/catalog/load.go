@@ -78,7 +78,9 @@ func (p *parser) parse(data []byte) {
 		if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
 			line, _ = strconv.Atoi(m[1])
 		}
-		p.addf(line, "", "invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		msg = yamlLineRE.ReplaceAllString(msg, "") // the line is already in FILE:LINE
+		p.addf(line, "", "invalid YAML: %s", strings.TrimSpace(msg))
 		return
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {

@@ -1,0 +1,167 @@
+package catalog
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadGood(t *testing.T) {
+	c, err := Load("testdata/good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Metrics) != 4 || len(c.Labels) != 2 {
+		t.Fatalf("got %d metrics, %d labels", len(c.Metrics), len(c.Labels))
+	}
+	h := c.Metric("backend_read_seconds")
+	if len(h.Buckets) != 16 || h.Buckets[0] != 0.001 || h.Buckets[15] != 32.768 {
+		t.Errorf("exponential buckets = %v, want Teleport's 0.001 … 32.768", h.Buckets)
+	}
+	if got := c.Metric("teleport_connected_resources"); got.PrometheusType() != "gauge" || got.LabelKeys()[0] != "type" {
+		t.Errorf("updowncounter: type %s, keys %v", got.PrometheusType(), got.LabelKeys())
+	}
+	if got := c.Metric("go_gc_duration_seconds"); got.Generated() || got.PrometheusType() != "summary" {
+		t.Errorf("provided summary: generated=%v type=%s", got.Generated(), got.PrometheusType())
+	}
+	if !c.Metric("process_state").Observable {
+		t.Error("process_state not observable")
+	}
+}
+
+func TestLoadRepositoryCatalogue(t *testing.T) {
+	c, err := Load("../../instruments.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Metric("watcher_event_sizes").Buckets[19] != 1900 {
+		t.Errorf("watcher_event_sizes buckets %v, want Teleport's linear 0 … 1900", c.Metric("watcher_event_sizes").Buckets)
+	}
+}
+
+// TestLoadBad holds one fixture per validation rule: each must be rejected with the message at
+// the line given, in the FILE:LINE: SUBJECT: problem form.
+func TestLoadBad(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string // every line must appear in the error, in order
+	}{
+		{"yaml_syntax", []string{"bad/yaml_syntax.yaml:6: invalid YAML: found unexpected end of stream"}},
+		{"unknown_key", []string{`bad/unknown_key.yaml:7: metric rx: unknown key "help" (allowed: name, section, kind, value_type, observable, unit, description, labels, buckets, provided_by)`}},
+		{"unknown_top_key", []string{`bad/unknown_top_key.yaml:1: unknown key "metric" (allowed: labels, metrics)`, "bad/unknown_top_key.yaml:1: missing required key metrics"}},
+		{"missing_fields", []string{
+			"bad/missing_fields.yaml:2: metric rx: missing required key description",
+			"bad/missing_fields.yaml:2: metric rx: missing required key unit",
+			"bad/missing_fields.yaml:2: metric rx: missing required key value_type (int or double)",
+		}},
+		{"invalid_unit", []string{`bad/invalid_unit.yaml:5: metric backend_read_seconds: invalid unit "seconds": "seconds" is not a known UCUM unit`}},
+		{"duplicate_name", []string{"bad/duplicate_name.yaml:7: metric rx: duplicate name (first declared at line 2)"}},
+		{"name_altered", []string{`bad/name_altered.yaml:2: metric backend.read.seconds: name "backend.read.seconds" is not kept verbatim`}},
+		{"name_rejected", []string{`bad/name_rejected.yaml:2: metric 2xx_responses: name "2xx_responses" is not kept verbatim`}},
+		{"buckets_not_increasing", []string{"bad/buckets_not_increasing.yaml:7: metric backend_read_seconds: buckets must be strictly increasing: 0.5 follows 0.5"}},
+		{"buckets_on_counter", []string{"bad/buckets_on_counter.yaml:7: metric rx: buckets are only valid on a generated histogram, not on a counter"}},
+		{"histogram_without_buckets", []string{"bad/histogram_without_buckets.yaml:2: metric backend_read_seconds: missing required key buckets"}},
+		{"undeclared_label", []string{`bad/undeclared_label.yaml:7: metric backend_read_requests_total: label "component" is not declared under labels`}},
+		{"unused_label", []string{"bad/unused_label.yaml:2: label component: declared but used by no metric"}},
+		{"invalid_kind", []string{`bad/invalid_kind.yaml:3: metric rx: invalid kind "meter" (allowed: counter, updowncounter, gauge, histogram, summary)`}},
+		{"summary_not_provided", []string{"bad/summary_not_provided.yaml:3: metric gc_seconds: kind summary has no OTel instrument"}},
+		{"series_collision", []string{"bad/series_collision.yaml:8: metric auth_generate_seconds_count: exposes series auth_generate_seconds_count, which metric auth_generate_seconds (line 2) also exposes"}},
+		{"repeated_key", []string{`bad/repeated_key.yaml:4: metric rx: key "kind" repeated (first at line 3)`}},
+		{"label_key_rewritten", []string{`bad/label_key_rewritten.yaml:3: label cache_component: label key "cache__component" would be rewritten by the Prometheus exporter`}},
+		{"enum_repeated", []string{`bad/enum_repeated.yaml:5: label resource_type: enum value "node" repeated`}},
+		{"observable_histogram", []string{"bad/observable_histogram.yaml:4: metric backend_read_seconds: a histogram cannot be observable"}},
+		{"value_type_on_provided", []string{"bad/value_type_on_provided.yaml:5: metric go_goroutines: value_type has no effect on a provided_by metric"}},
+		{"bad_exponential", []string{"bad/bad_exponential.yaml:7: metric backend_read_seconds: buckets.exponential.factor must be > 1, not 1"}},
+		{"label_keys_clash", []string{`bad/label_keys_clash.yaml:14: metric teleport_reverse_tunnels_connected: labels resource_type and tunnel_type are both exposed as "type"`}},
+	}
+	seen := map[string]bool{}
+	for _, tt := range tests {
+		seen[tt.file+".yaml"] = true
+		t.Run(tt.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", "bad", tt.file+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := Parse("bad/"+tt.file+".yaml", data)
+			if err == nil {
+				t.Fatalf("accepted: %+v", c)
+			}
+			var ps Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("error %T is not Problems: %v", err, err)
+			}
+			msg := err.Error()
+			rest := msg
+			for _, w := range tt.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("error lacks (in order)\n  %s\ngot:\n%s", w, msg)
+				}
+				rest = rest[i+len(w):]
+			}
+		})
+	}
+	// Every fixture must be in the table, so a new rule cannot ship without its assertion.
+	entries, err := os.ReadDir("testdata/bad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !seen[e.Name()] {
+			t.Errorf("testdata/bad/%s has no case in TestLoadBad", e.Name())
+		}
+	}
+}
+
+// TestAllProblemsInOneRun checks that problems of different metrics and kinds are all
+// reported together, sorted by line.
+func TestAllProblemsInOneRun(t *testing.T) {
+	src := `labels:
+  unused:
+    description: never used
+metrics:
+  - name: a.b
+    kind: counter
+    value_type: int
+    unit: By
+    description: x
+  - name: ok_one
+    kind: gauge
+    value_type: float
+    unit: "{thing"
+    description: ""
+`
+	_, err := Parse("multi.yaml", []byte(src))
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("err = %v", err)
+	}
+	want := []int{2, 5, 12, 13, 14}
+	var got []int
+	for _, p := range ps {
+		got = append(got, p.Line)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("lines %v, want %v:\n%v", got, want, err)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("lines %v, want %v:\n%v", got, want, err)
+		}
+	}
+}
+
+func TestValidateUnit(t *testing.T) {
+	for _, ok := range []string{"1", "s", "ms", "us", "By", "KiBy", "MiBy", "kBy", "%", "{request}", "By/s", "{request}/s", "bit", "Hz", "min", "h", "d", "s{wall}"} {
+		if err := ValidateUnit(ok); err != nil {
+			t.Errorf("ValidateUnit(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "seconds", "sec", "b", "bytes", "{}", "{a b}", "{open", "Kis", "k%", "/s", "s/", "B"} {
+		if err := ValidateUnit(bad); err == nil {
+			t.Errorf("ValidateUnit(%q) accepted", bad)
+		}
+	}
+}
