@@ -1,0 +1,26 @@
+// Package probes tracks the readiness of a process made of several
+// components and serves it over HTTP as /healthz and /readyz.
+//
+// The state machine is the one behind Teleport's /readyz
+// (lib/service/state.go), so that dashboards, alerts and load balancers built
+// for Teleport read this process the same way:
+//
+//   - Every component reports heartbeats through [Monitor.Heartbeat] (or the
+//     callback returned by [Monitor.OnHeartbeat]). A failed heartbeat makes the
+//     component degraded at once. The first successful heartbeat after that
+//     makes it recovering, and it becomes ok again only on a successful
+//     heartbeat that arrives strictly later than the recovery window (by
+//     default 10s, twice Teleport's 5s heartbeat period) after recovery began.
+//     One good heartbeat after an outage is therefore not trusted on its own.
+//   - The process state combines the components in this order of importance:
+//     degraded, recovering, starting, ok. It is ok only when every known
+//     component is ok and there is at least one.
+//
+// On top of Teleport's behaviour, a [Monitor] gives per-component detail
+// (/readyz?verbose and [Monitor.ServeComponent]), listeners for changes of the
+// process state, and a shutdown mode ([Monitor.BeginShutdown]) in which
+// /readyz fails so that load balancers drain the process before it stops.
+//
+// The package depends only on the standard library; routing (for example
+// with chi) is left to the caller, see package router.
+package probes

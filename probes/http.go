@@ -1,0 +1,185 @@
+package probes
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Status texts of /readyz. They are Teleport's, word for word, because
+// scripts and dashboards match on them.
+const (
+	statusOK         = "ok"
+	statusRecovering = "teleport is recovering from a degraded state, check logs for details"
+	statusDegraded   = "teleport is in a degraded state, check logs for details"
+	statusStarting   = "teleport is starting and hasn't joined the cluster yet"
+	statusShutdown   = "process is shutting down"
+)
+
+// readyzStatus maps a State to Teleport's /readyz status code and text:
+// 503 only for degraded, so that a load balancer pulls the process only on
+// a real failure, and 400 while starting or recovering.
+func readyzStatus(s State) (int, string) {
+	switch s {
+	case StateOK:
+		return http.StatusOK, statusOK
+	case StateRecovering:
+		return http.StatusBadRequest, statusRecovering
+	case StateDegraded:
+		return http.StatusServiceUnavailable, statusDegraded
+	default:
+		return http.StatusBadRequest, statusStarting
+	}
+}
+
+// readiness is the /readyz body, field order as in Teleport's
+// debug.Readiness: {"status":...,"pid":...}.
+type readiness struct {
+	Status string `json:"status"`
+	PID    int    `json:"pid"`
+}
+
+// verboseReadiness is the /readyz?verbose body.
+type verboseReadiness struct {
+	Status     string          `json:"status"`
+	PID        int             `json:"pid"`
+	Components []componentJSON `json:"components"`
+}
+
+type componentJSON struct {
+	Name  string `json:"name"`
+	State string `json:"state"`
+	Since string `json:"since"`
+	Error string `json:"error,omitempty"`
+}
+
+// componentReadiness is the body of the per-component endpoint.
+type componentReadiness struct {
+	Status    string `json:"status"`
+	PID       int    `json:"pid"`
+	Component string `json:"component"`
+}
+
+// HealthzHandler returns the liveness handler: it always answers 200 with
+// {"status":"ok"}, because a process that can answer at all is alive;
+// readiness is /readyz's business.
+func HealthzHandler() http.Handler {
+	body := mustMarshal(map[string]string{"status": "ok"})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, r, http.StatusOK, body)
+	})
+}
+
+// ReadyzHandler returns the readiness handler for the process state:
+// 200 ok, 400 starting or recovering, 503 degraded, with body
+// {"status":"<text>","pid":<pid>} and Teleport's status texts. After
+// BeginShutdown it answers 503 "process is shutting down".
+//
+// With the query parameter verbose (any value, even empty) the body also
+// lists the components: "components":[{"name","state","since","error"}],
+// since in RFC 3339 with nanoseconds in UTC and error only when the last
+// heartbeat failed.
+//
+// The plain form reads only atomics and precomputed bytes, so a probe is
+// never delayed by heartbeats; the verbose form takes a short read lock.
+// HEAD gets the same status and headers without a body. The handler does
+// not restrict methods; the router does.
+func (m *Monitor) ReadyzHandler() http.Handler {
+	return http.HandlerFunc(m.serveReadyz)
+}
+
+func (m *Monitor) serveReadyz(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Has("verbose") {
+		m.serveVerbose(w, r)
+		return
+	}
+	if m.ShuttingDown() {
+		writeJSON(w, r, http.StatusServiceUnavailable, m.shutdownBody)
+		return
+	}
+	s := m.State()
+	code, _ := readyzStatus(s)
+	writeJSON(w, r, code, m.bodies[s])
+}
+
+func (m *Monitor) serveVerbose(w http.ResponseWriter, r *http.Request) {
+	s, comps := m.snapshot()
+	code, text := readyzStatus(s)
+	if m.ShuttingDown() {
+		code, text = http.StatusServiceUnavailable, statusShutdown
+	}
+	body := verboseReadiness{Status: text, PID: m.pid, Components: make([]componentJSON, 0, len(comps))}
+	for _, c := range comps {
+		body.Components = append(body.Components, componentJSON{
+			Name:  c.Name,
+			State: c.State.String(),
+			Since: c.Since.UTC().Format(time.RFC3339Nano),
+			Error: c.LastError,
+		})
+	}
+	writeJSON(w, r, code, mustMarshal(body))
+}
+
+// ServeComponent answers readiness for one component, with the same codes
+// and texts as /readyz and body {"status":...,"pid":...,"component":name}.
+// An unknown component gets 404 {"status":"unknown component \"name\"",
+// "pid":...}, so that a typo in a probe fails loudly instead of looking
+// like a component that is starting. After BeginShutdown it answers 503.
+//
+// It takes the name as an argument so that this package stays free of any
+// router: the caller extracts it from the path.
+func (m *Monitor) ServeComponent(w http.ResponseWriter, r *http.Request, name string) {
+	if m.ShuttingDown() {
+		writeJSON(w, r, http.StatusServiceUnavailable,
+			mustMarshal(componentReadiness{Status: statusShutdown, PID: m.pid, Component: name}))
+		return
+	}
+	c, ok := m.Component(name)
+	if !ok {
+		writeJSON(w, r, http.StatusNotFound,
+			mustMarshal(readiness{Status: fmt.Sprintf("unknown component %q", name), PID: m.pid}))
+		return
+	}
+	code, text := readyzStatus(c.State)
+	writeJSON(w, r, code, mustMarshal(componentReadiness{Status: text, PID: m.pid, Component: name}))
+}
+
+// precomputeBodies renders the plain /readyz bodies once; only the status
+// text varies and the pid is fixed for the life of the process.
+func (m *Monitor) precomputeBodies() {
+	for s := StateOK; s <= StateStarting; s++ {
+		_, text := readyzStatus(s)
+		m.bodies[s] = mustMarshal(readiness{Status: text, PID: m.pid})
+	}
+	m.shutdownBody = mustMarshal(readiness{Status: statusShutdown, PID: m.pid})
+}
+
+// marshalErrorBody is what roundtrip.ReplyJSON writes when encoding fails.
+const marshalErrorBody = `{"msg":"internal marshal error"}`
+
+// mustMarshal encodes v like roundtrip.ReplyJSON: json.Marshal, no
+// trailing newline. The bodies here are strings and ints and cannot fail
+// to encode; the fallback only keeps the output valid JSON if one ever did.
+func mustMarshal(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return []byte(marshalErrorBody)
+	}
+	return b
+}
+
+// writeJSON writes a JSON reply. Content-Length is set explicitly so that
+// HEAD, which gets no body, still carries the same headers as GET;
+// Cache-Control keeps proxies from serving a stale readiness answer.
+func writeJSON(w http.ResponseWriter, r *http.Request, code int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body) // the client went away: nothing useful to do
+	}
+}

@@ -1,0 +1,136 @@
+package router_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/telediag/telediag/probes"
+)
+
+// TestConcurrentHeartbeatsAndProbes hammers the Monitor with heartbeats
+// from many goroutines while others poll every endpoint through a real
+// server. Run with -race; it also checks that every answer is well formed.
+func TestConcurrentHeartbeatsAndProbes(t *testing.T) {
+	m, err := probes.New(probes.WithLogger(quietLogger()), probes.WithRecoveryWindow(time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changes sync.Map // written by the listener, to race with the rest
+	m.Subscribe(func(c probes.Change) { changes.Store(c.To, c.At) })
+
+	srv := httptest.NewServer(newRouter(t, m, false))
+	defer srv.Close()
+	transport := &http.Transport{MaxIdleConnsPerHost: 16}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{Transport: transport, Timeout: 5 * time.Second}
+
+	const duration = 1500 * time.Millisecond
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	components := []string{"auth", "proxy", "node", "kube"}
+	failure := errors.New("heartbeat failed")
+
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var err error
+				if (i+g)%5 == 0 {
+					err = failure
+				}
+				m.Heartbeat(components[(i+g)%len(components)], err)
+				if i%50 == 0 {
+					m.Expect(fmt.Sprintf("late-%d", i%3))
+				}
+			}
+		}()
+	}
+
+	targets := []string{"/readyz", "/readyz?verbose", "/metrics", "/readyz/auth", "/healthz"}
+	errs := make(chan error, 64)
+	var requests sync.WaitGroup
+	for p := range 8 {
+		requests.Add(1)
+		go func() {
+			defer requests.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := probe(client, srv.URL, targets[(i+p)%len(targets)]); err != nil {
+					select {
+					case errs <- err:
+					default:
+					}
+					return
+				}
+			}
+		}()
+	}
+
+	time.Sleep(duration)
+	close(stop)
+	wg.Wait()
+	requests.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if _, ok := changes.Load(probes.StateDegraded); !ok {
+		t.Error("listener never saw the process degrade; the test did not exercise transitions")
+	}
+}
+
+// probe requests one endpoint and checks that the answer is consistent.
+func probe(client *http.Client, base, target string) error {
+	resp, err := client.Get(base + target)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", target, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("GET %s: reading body: %w", target, err)
+	}
+	if target == "/metrics" {
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(body), "process_state ") {
+			return fmt.Errorf("GET %s: %d %q", target, resp.StatusCode, body)
+		}
+		return nil
+	}
+	var r struct {
+		Status     string `json:"status"`
+		Components []struct {
+			Name, State string
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		return fmt.Errorf("GET %s: %d %q: %w", target, resp.StatusCode, body, err)
+	}
+	want := map[string]int{
+		"ok": 200,
+		"teleport is recovering from a degraded state, check logs for details": 400,
+		"teleport is starting and hasn't joined the cluster yet":               400,
+		"teleport is in a degraded state, check logs for details":              503,
+	}
+	if code, ok := want[r.Status]; !ok || code != resp.StatusCode {
+		return fmt.Errorf("GET %s: status %d with text %q", target, resp.StatusCode, r.Status)
+	}
+	return nil
+}

@@ -1,0 +1,122 @@
+// Package router assembles the diagnostics HTTP endpoints of a process —
+// /healthz, /readyz, /readyz/{component}, /metrics and, when asked for,
+// /debug/pprof — into one chi router.
+//
+// The result is an ordinary http.Handler, so a program can serve it on its
+// own diagnostics listener (as Teleport does with --diag-addr) or mount it
+// into an existing chi router or http.ServeMux, at the root or under a
+// prefix.
+package router
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/telediag/telediag/probes"
+)
+
+// Config is what New needs to build the router.
+type Config struct {
+	// Monitor answers /readyz and /readyz/{component}. Required.
+	Monitor *probes.Monitor
+	// Metrics serves /metrics, typically the telemetry package's
+	// Prometheus handler. Required: a diagnostics endpoint without metrics
+	// is almost always a wiring mistake.
+	Metrics http.Handler
+	// Debug adds the /debug/pprof endpoints. They expose command lines,
+	// symbols and profiles, and cost CPU, so they are off unless asked for,
+	// as with Teleport's --debug.
+	Debug bool
+	// Logger receives recovered panics and profile requests. Nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+// New returns the diagnostics router:
+//
+//	GET, HEAD  /healthz              liveness, always 200
+//	GET, HEAD  /readyz               process readiness (?verbose for components)
+//	GET, HEAD  /readyz/{component}   one component's readiness, 404 if unknown
+//	GET, HEAD  /metrics              Config.Metrics
+//	/debug/pprof/...                 only when Config.Debug, see below
+//
+// Unknown paths get 404, known paths with another method 405 with an Allow
+// header, and a panicking handler 500 while the process keeps serving.
+//
+// With Debug, GET /debug/pprof/ (index), cmdline, profile, symbol (GET and
+// POST), trace and /debug/pprof/{name} for the named profiles (heap,
+// goroutine, allocs, block, mutex, threadcreate). The index, profile, trace
+// and named-profile handlers lift the server's write deadline, so that a 30s
+// CPU profile is not cut off by a 30s WriteTimeout (where pprof can see the
+// server, it then sets its own, WriteTimeout plus ?seconds).
+//
+// New fails if Monitor or Metrics is nil.
+func New(cfg Config) (http.Handler, error) {
+	var errs []error
+	if cfg.Monitor == nil {
+		errs = append(errs, errors.New("no readiness monitor (Config.Monitor is nil)"))
+	}
+	if cfg.Metrics == nil {
+		errs = append(errs, errors.New("no metrics handler (Config.Metrics is nil)"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("router: invalid config: %w", err)
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+
+	r := chi.NewRouter()
+	r.Use(recoverer(log))
+
+	getHead := func(pattern string, h http.Handler) {
+		r.Method(http.MethodGet, pattern, h)
+		r.Method(http.MethodHead, pattern, h)
+	}
+	getHead("/healthz", probes.HealthzHandler())
+	getHead("/readyz", cfg.Monitor.ReadyzHandler())
+	getHead("/readyz/{component}", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		cfg.Monitor.ServeComponent(w, req, chi.URLParam(req, "component"))
+	}))
+	getHead("/metrics", cfg.Metrics)
+
+	if cfg.Debug {
+		log.Info("router: serving /debug/pprof; to profile, use go tool pprof <address>/debug/pprof/profile")
+		mountPprof(r, log)
+	}
+	return r, nil
+}
+
+// recoverer turns a panicking handler into a 500 and a logged error, so
+// that a bug in one endpoint (a metrics collector, say) does not take the
+// process down. http.ErrAbortHandler is re-panicked: it is net/http's way
+// to abort a response, not a bug.
+func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				rec := recover()
+				if rec == nil {
+					return
+				}
+				if rec == http.ErrAbortHandler {
+					panic(rec)
+				}
+				log.Error("router: handler panicked",
+					"method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(rec), "stack", string(debug.Stack()))
+				// A WebSocket or other upgraded connection has no HTTP
+				// response to write into.
+				if r.Header.Get("Connection") != "Upgrade" {
+					w.WriteHeader(http.StatusInternalServerError)
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
