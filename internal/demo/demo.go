@@ -1,0 +1,159 @@
+// Package demo feeds plausible synthetic values into every generated instrument and simulated
+// Teleport components into a readiness monitor, so `telediag --demo` shows the whole catalogue
+// and a live /readyz without a real workload.
+package demo
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/telediag/telediag/probes"
+	"github.com/telediag/telediag/telemetry"
+)
+
+// Components are the simulated Teleport services that heartbeat in the demo.
+var Components = []string{"auth", "proxy", "node"}
+
+// Generator records one round of synthetic activity at a time. It is not safe for concurrent
+// use; Run drives it from one goroutine.
+type Generator struct {
+	inst *telemetry.Instruments
+	rng  *rand.Rand
+
+	// Up-down counters move by deltas; the generator remembers their level to keep them at a
+	// plausible, never negative, value.
+	generating, sessions int64
+	resources            map[telemetry.ResourceTypeAttr]int64
+}
+
+// NewGenerator returns a generator recording into inst, with a fixed seed so that runs are
+// repeatable.
+func NewGenerator(inst *telemetry.Instruments, seed uint64) *Generator {
+	return &Generator{
+		inst:      inst,
+		rng:       rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		resources: map[telemetry.ResourceTypeAttr]int64{},
+	}
+}
+
+// latency returns a log-normal-ish latency around median seconds, the shape real request
+// latencies have, so histograms fill several buckets.
+func (g *Generator) latency(median float64) float64 {
+	return median * (0.25 + g.rng.ExpFloat64())
+}
+
+func (g *Generator) n(upTo int) int64 { return int64(g.rng.IntN(upTo + 1)) }
+
+// walk moves *level by -step…+step, keeping it within [0, ceiling].
+func (g *Generator) walk(level *int64, step, ceiling int) int64 {
+	next := *level + int64(g.rng.IntN(2*step+1)-step)
+	next = min(max(next, 0), int64(ceiling))
+	d := next - *level
+	*level = next
+	return d
+}
+
+// Record records one round: counters advance, gauges are set, histograms get a few samples,
+// into every synchronous instrument of the catalogue.
+func (g *Generator) Record(ctx context.Context) {
+	i := g.inst
+
+	// Auth Service and backends.
+	if g.rng.IntN(50) == 0 {
+		i.AuditFailedDiskMonitoring.Add(ctx, 1)
+	}
+	i.AuditFailedDiskMonitoring.Add(ctx, 0) // keep the series present from the first round
+	i.AuditFailedEmitEvents.Add(ctx, g.n(1)*g.n(1))
+	i.AuditPercentageDiskSpaceUsed.Record(ctx, 40+10*g.rng.Float64())
+	i.AuditServerOpenFiles.Record(ctx, 2+g.n(3))
+	i.AuthGenerateRequestsThrottledTotal.Add(ctx, g.n(1))
+	i.AuthGenerateRequestsTotal.Add(ctx, 1+g.n(4))
+	i.AuthGenerateRequests.Add(ctx, g.walk(&g.generating, 1, 5))
+	i.AuthGenerateSeconds.Record(ctx, g.latency(0.05))
+	for _, c := range []string{"backend", "cache"} {
+		i.BackendBatchReadRequestsTotal.Add(ctx, 1+g.n(3), c)
+		i.BackendBatchReadSeconds.Record(ctx, g.latency(0.004), c)
+		i.BackendBatchWriteRequestsTotal.Add(ctx, g.n(2), c)
+		i.BackendBatchWriteSeconds.Record(ctx, g.latency(0.008), c)
+		i.BackendReadRequestsTotal.Add(ctx, 5+g.n(20), c)
+		i.BackendReadSeconds.Record(ctx, g.latency(0.002), c)
+		i.BackendWriteRequestsTotal.Add(ctx, 1+g.n(5), c)
+		i.BackendWriteSeconds.Record(ctx, g.latency(0.006), c)
+	}
+	i.ClusterNameNotFoundTotal.Add(ctx, g.n(1)*g.n(1))
+	i.EtcdBackendBatchReadRequests.Add(ctx, 1+g.n(2))
+	i.EtcdBackendBatchReadSeconds.Record(ctx, g.latency(0.01))
+	i.EtcdBackendReadRequests.Add(ctx, 3+g.n(10))
+	i.EtcdBackendReadSeconds.Record(ctx, g.latency(0.003))
+	i.EtcdBackendTxRequests.Add(ctx, g.n(3))
+	i.EtcdBackendTxSeconds.Record(ctx, g.latency(0.012))
+	i.EtcdBackendWriteRequests.Add(ctx, 1+g.n(4))
+	i.EtcdBackendWriteSeconds.Record(ctx, g.latency(0.009))
+	i.FirestoreEventsBackendBatchReadRequests.Add(ctx, g.n(2))
+	i.FirestoreEventsBackendBatchReadSeconds.Record(ctx, g.latency(0.03))
+	i.FirestoreEventsBackendBatchWriteRequests.Add(ctx, g.n(2))
+	i.FirestoreEventsBackendBatchWriteSeconds.Record(ctx, g.latency(0.04))
+	i.GCSEventStorageDownloads.Add(ctx, g.n(1))
+	i.GCSEventStorageDownloadsSeconds.Record(ctx, g.latency(0.2))
+	i.GCSEventStorageUploads.Add(ctx, g.n(2))
+	i.GCSEventStorageUploadsSeconds.Record(ctx, g.latency(0.3))
+	i.HeartbeatConnectionsMissedTotal.Add(ctx, g.n(1)*g.n(1))
+	i.HeartbeatConnectionsReceivedTotal.Add(ctx, 2+g.n(3))
+	i.TeleportAuditEmitEvents.Add(ctx, 3+g.n(10))
+	for _, t := range []telemetry.ResourceTypeAttr{telemetry.ResourceTypeNode, telemetry.ResourceTypeKube, telemetry.ResourceTypeApp, telemetry.ResourceTypeDB} {
+		level := g.resources[t]
+		i.TeleportConnectedResources.Add(ctx, g.walk(&level, 2, 40), t)
+		g.resources[t] = level
+	}
+	i.TeleportRegisteredServers.Record(ctx, 12+g.n(2), "17.4.2", "true")
+	i.TeleportRegisteredServers.Record(ctx, 3, "16.5.0", "false")
+	i.UserLoginTotal.Add(ctx, g.n(2))
+	i.WatcherEventSizes.Record(ctx, 200+g.n(1200))
+	for _, r := range []string{"node", "role", "user"} {
+		i.WatcherEvents.Record(ctx, 100+g.n(500), r)
+	}
+
+	// Proxy Service.
+	i.FailedConnectToNodeAttemptsTotal.Add(ctx, g.n(1)*g.n(1))
+	i.FailedLoginAttemptsTotal.Add(ctx, g.n(1)*g.n(1))
+	i.ProxyConnectionLimitExceededTotal.Add(ctx, 0)
+	i.ProxyMissingSSHTunnels.Record(ctx, g.n(1)*g.n(1))
+	i.TeleportConnectToNodeAttemptsTotal.Add(ctx, 1+g.n(5))
+	i.TeleportReverseTunnelsConnected.Record(ctx, 10+g.n(3), "node")
+	i.TeleportReverseTunnelsConnected.Record(ctx, 2, "app")
+
+	// Teleport Nodes and all instances.
+	i.UserMaxConcurrentSessionsHitTotal.Add(ctx, 0)
+	i.CertificateMismatchTotal.Add(ctx, g.n(1)*g.n(1))
+	i.ReversetunnelConnectedProxies.Record(ctx, 2)
+	i.Rx.Add(ctx, 1024+g.n(64*1024))
+	i.Tx.Add(ctx, 2048+g.n(128*1024))
+	i.ServerInteractiveSessionsTotal.Add(ctx, g.walk(&g.sessions, 1, 8))
+	for _, c := range []string{"auth", "proxy", "node"} {
+		i.TeleportCacheEvents.Add(ctx, 2+g.n(10), c)
+		i.TeleportCacheStaleEvents.Add(ctx, g.n(1)*g.n(1), c)
+	}
+	i.TrustedClusters.Record(ctx, 1, "leaf.example.com", "online")
+}
+
+// Run records a round every interval, and heartbeats each of Components into m, until ctx is
+// done. The simulated components are healthy: the demo shows the starting → ok path, and
+// --check shows real failures.
+func Run(ctx context.Context, g *Generator, m *probes.Monitor, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		g.Record(ctx)
+		if m != nil {
+			for _, c := range Components {
+				m.Heartbeat(c, nil)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
