@@ -208,7 +208,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		wg.Go(func() { heartbeat.NewProber().Run(work, monitor, cfg.checks, cfg.heartbeatInterval) })
 	}
 	if cfg.demo {
-		wg.Go(func() { demo.Run(work, demo.NewGenerator(tel.Instruments, uint64(time.Now().UnixNano())), monitor, time.Second) })
+		wg.Go(func() {
+			demo.Run(work, demo.NewGenerator(tel.Instruments, uint64(time.Now().UnixNano())), monitor, time.Second)
+		})
 	}
 
 	srv := &http.Server{
