@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"testing"
@@ -137,6 +138,8 @@ func TestScrapeServesExactlyTheDeclaredFamilies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// go_memory_limit is observed only under a memory limit: set one, as GOMEMLIMIT would.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(8 << 30))
 	tel := newTestTelemetry(t)
 	recordEveryInstrument(context.Background(), tel.Instruments)
 	families, _ := scrape(t, tel.Handler())

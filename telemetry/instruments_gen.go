@@ -12,6 +12,16 @@ import (
 	"go.opentelemetry.io/otel/metric/noop"
 )
 
+// GoMemoryTypeAttr is a value of the label "go_memory_type" (go_memory_type): Kind of memory the Go
+// runtime uses (OTel attribute go.memory.type).
+type GoMemoryTypeAttr string
+
+// The values of GoMemoryTypeAttr, fixed by instruments.yaml.
+const (
+	GoMemoryTypeStack GoMemoryTypeAttr = "stack"
+	GoMemoryTypeOther GoMemoryTypeAttr = "other"
+)
+
 // ResourceTypeAttr is a value of the label "type" (resource_type): Type of the resource connected
 // via keepalives.
 type ResourceTypeAttr string

@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"log/slog"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -19,6 +20,11 @@ type config struct {
 	global           bool
 	logger           *slog.Logger
 	readers          []sdkmetric.Reader
+	useEnv           bool
+	pushExporter     sdkmetric.Exporter
+	periodicOpts     []sdkmetric.PeriodicReaderOption
+	exportErrorEvery time.Duration
+	runtimeMetrics   bool
 }
 
 func newConfig(opts []Option) *config {
@@ -28,6 +34,9 @@ func newConfig(opts []Option) *config {
 		state:            func() int64 { return StateStarting },
 		cardinalityLimit: DefaultCardinalityLimit,
 		logger:           slog.Default(),
+		useEnv:           true,
+		exportErrorEvery: time.Minute,
+		runtimeMetrics:   true,
 	}
 	for _, o := range opts {
 		o(cfg)
@@ -85,3 +94,25 @@ func WithLogger(l *slog.Logger) Option {
 func WithReader(r sdkmetric.Reader) Option {
 	return func(c *config) { c.readers = append(c.readers, r) }
 }
+
+// WithPushExporter pushes every instrument, the runtime metrics and the client_golang
+// collectors to exp through a periodic reader, instead of what the OTEL_* environment
+// configures. Build exp with the OTLP exporters' own options, for example
+// otlpmetricgrpc.New(ctx, otlpmetricgrpc.WithEndpoint("collector:4317")). opts tune the reader
+// (interval, timeout); without them the SDK reads OTEL_METRIC_EXPORT_INTERVAL and
+// OTEL_METRIC_EXPORT_TIMEOUT.
+func WithPushExporter(exp sdkmetric.Exporter, opts ...sdkmetric.PeriodicReaderOption) Option {
+	return func(c *config) {
+		c.pushExporter = exp
+		c.periodicOpts = append(c.periodicOpts, opts...)
+	}
+}
+
+// WithoutEnvironmentExporter ignores OTEL_METRICS_EXPORTER and the OTLP endpoint variables:
+// nothing is pushed unless WithPushExporter says where. Use it when the host program owns its
+// OTLP configuration.
+func WithoutEnvironmentExporter() Option { return func(c *config) { c.useEnv = false } }
+
+// WithoutRuntimeMetrics leaves out the OTel Go runtime instrumentation (go.memory.used,
+// go.goroutine.count, …). The client_golang go_* families are served regardless.
+func WithoutRuntimeMetrics() Option { return func(c *config) { c.runtimeMetrics = false } }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/otlptranslator"
+	runtimemetrics "go.opentelemetry.io/contrib/instrumentation/runtime"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
@@ -54,6 +55,8 @@ type Telemetry struct {
 	handler    http.Handler
 	regs       []metric.Registration
 	logger     *slog.Logger
+	// pushExporter is the wrapped push exporter, nil when nothing is pushed.
+	pushExporter *quietExporter
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -97,7 +100,20 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	for _, r := range cfg.readers {
 		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
 	}
+	p, err := choosePush(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if p != nil {
+		mpOpts = append(mpOpts, sdkmetric.WithReader(t.newPushReader(p, cfg)))
+		cfg.logger.Info("pushing metrics", "exporter", p.kind)
+	}
 	t.provider = sdkmetric.NewMeterProvider(mpOpts...)
+	if cfg.runtimeMetrics {
+		if err := runtimemetrics.Start(runtimemetrics.WithMeterProvider(t.provider)); err != nil {
+			return nil, errors.Join(fmt.Errorf("telemetry: runtime metrics: %w", err), t.provider.Shutdown(ctx))
+		}
+	}
 
 	meter := t.provider.Meter(ScopeName, metric.WithInstrumentationVersion(cfg.build.Version))
 	if t.Instruments, err = NewInstruments(meter); err != nil {
@@ -179,6 +195,11 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 		}
 		if err := t.provider.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("telemetry: shutdown meter provider: %w", err))
+		}
+		if t.pushExporter != nil {
+			if err := t.pushExporter.lastError(); err != nil {
+				errs = append(errs, fmt.Errorf("telemetry: final metrics export (%s): %w", t.pushExporter.kind, err))
+			}
 		}
 		t.shutdownErr = errors.Join(errs...)
 	})

@@ -41,6 +41,7 @@ const (
 	ProvidedByProcessCollector  = "process_collector"
 	ProvidedByMemStatsCollector = "memstats_collector"
 	ProvidedByPromHTTP          = "promhttp"
+	ProvidedByOTelRuntime       = "otel_runtime"
 )
 
 // Catalog is a validated instruments.yaml.

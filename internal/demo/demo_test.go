@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,8 @@ func TestRecordCoversTheCatalogue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// go_memory_limit is observed only under a memory limit: set one, as GOMEMLIMIT would.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(8 << 30))
 	tel, err := telemetry.New(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,208 @@
+package telemetry
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+func clearOTelEnv(t *testing.T) {
+	t.Helper()
+	for _, v := range []string{envMetricsExporter, envProtocol, envMetricsProtocol, envEndpoint, envMetricsEndpoint} {
+		t.Setenv(v, "")
+	}
+}
+
+func TestChoosePushFromEnvironment(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    string // push kind, "" for none
+		wantErr string
+	}{
+		{name: "nothing set: pull only", env: nil, want: ""},
+		{name: "endpoint only: OTLP over the default http/protobuf", env: map[string]string{envEndpoint: "http://127.0.0.1:4318"}, want: "otlp/http/protobuf"},
+		{name: "metrics endpoint only", env: map[string]string{envMetricsEndpoint: "http://127.0.0.1:4318/v1/metrics"}, want: "otlp/http/protobuf"},
+		{name: "endpoint and grpc", env: map[string]string{envEndpoint: "http://127.0.0.1:4317", envProtocol: "grpc"}, want: "otlp/grpc"},
+		{name: "metrics protocol wins", env: map[string]string{envEndpoint: "http://127.0.0.1:4317", envProtocol: "http/protobuf", envMetricsProtocol: "grpc"}, want: "otlp/grpc"},
+		{name: "exporter otlp without endpoint: the exporter's default endpoint", env: map[string]string{envMetricsExporter: "otlp"}, want: "otlp/http/protobuf"},
+		{name: "exporter none wins over an endpoint", env: map[string]string{envMetricsExporter: "none", envEndpoint: "http://127.0.0.1:4318"}, want: ""},
+		{name: "exporter prometheus: pull only, on our own handler", env: map[string]string{envMetricsExporter: "prometheus"}, want: ""},
+		{name: "exporter console", env: map[string]string{envMetricsExporter: "console"}, want: "console"},
+		{name: "invalid protocol names the variable", env: map[string]string{envEndpoint: "http://127.0.0.1:4318", envProtocol: "http/json"},
+			wantErr: `OTEL_EXPORTER_OTLP_PROTOCOL="http/json": want grpc or http/protobuf`},
+		{name: "invalid metrics protocol names its variable", env: map[string]string{envMetricsExporter: "otlp", envMetricsProtocol: "udp"},
+			wantErr: `OTEL_EXPORTER_OTLP_METRICS_PROTOCOL="udp": want grpc or http/protobuf`},
+		{name: "unknown exporter", env: map[string]string{envMetricsExporter: "otlp,prometheus"},
+			wantErr: `OTEL_METRICS_EXPORTER="otlp,prometheus": want otlp, console, prometheus or none`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clearOTelEnv(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			p, err := choosePush(context.Background(), newConfig(nil))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if p != nil {
+				got = p.kind
+				_ = p.exporter.Shutdown(context.Background())
+			}
+			if got != tt.want {
+				t.Errorf("push = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewFailsOnInvalidProtocol(t *testing.T) {
+	clearOTelEnv(t)
+	t.Setenv(envEndpoint, "http://127.0.0.1:4318")
+	t.Setenv(envProtocol, "http/json")
+	if _, err := New(context.Background()); err == nil || !strings.Contains(err.Error(), "OTEL_EXPORTER_OTLP_PROTOCOL") {
+		t.Fatalf("err = %v, want one naming OTEL_EXPORTER_OTLP_PROTOCOL", err)
+	}
+}
+
+func TestOptionsOverrideEnvironment(t *testing.T) {
+	clearOTelEnv(t)
+	t.Setenv(envMetricsExporter, "otlp,bad") // would be an error if read
+	if p, err := choosePush(context.Background(), newConfig([]Option{WithoutEnvironmentExporter()})); err != nil || p != nil {
+		t.Fatalf("WithoutEnvironmentExporter: push %v, err %v", p, err)
+	}
+	exp := &recordingExporter{}
+	p, err := choosePush(context.Background(), newConfig([]Option{WithPushExporter(exp)}))
+	if err != nil || p == nil || p.exporter != exp {
+		t.Fatalf("WithPushExporter: push %v, err %v", p, err)
+	}
+}
+
+// recordingExporter keeps what the periodic reader exports, for in-process checks of what a
+// collector would receive.
+type recordingExporter struct {
+	mu      sync.Mutex
+	batches []metricdata.ResourceMetrics
+	fail    error
+}
+
+func (r *recordingExporter) Temporality(k sdkmetric.InstrumentKind) metricdata.Temporality {
+	return sdkmetric.DefaultTemporalitySelector(k)
+}
+func (r *recordingExporter) Aggregation(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+	return sdkmetric.DefaultAggregationSelector(k)
+}
+func (r *recordingExporter) Export(_ context.Context, rm *metricdata.ResourceMetrics) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail != nil {
+		return r.fail
+	}
+	r.batches = append(r.batches, *rm)
+	return nil
+}
+func (r *recordingExporter) ForceFlush(context.Context) error { return nil }
+func (r *recordingExporter) Shutdown(context.Context) error   { return nil }
+
+// TestPushCarriesEverythingOnce checks what a collector receives: every generated instrument,
+// the client_golang families through the bridge, the runtime metrics, and no name twice.
+func TestPushCarriesEverythingOnce(t *testing.T) {
+	clearOTelEnv(t)
+	exp := &recordingExporter{}
+	tel := newTestTelemetry(t, WithPushExporter(exp, sdkmetric.WithInterval(time.Hour)))
+	recordEveryInstrument(context.Background(), tel.Instruments)
+	if err := tel.provider.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	exp.mu.Lock()
+	defer exp.mu.Unlock()
+	if len(exp.batches) != 1 {
+		t.Fatalf("%d exports, want 1", len(exp.batches))
+	}
+	rm := exp.batches[0]
+	if v, ok := rm.Resource.Set().Value("service.name"); !ok || v.AsString() != "telediag" {
+		t.Errorf("resource service.name = %v", v)
+	}
+	seen := map[string]int{}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			seen[m.Name]++
+		}
+	}
+	for name := range generatedNames {
+		if seen[name] == 0 {
+			t.Errorf("generated %s not exported", name)
+		}
+	}
+	for _, name := range []string{"go_goroutines", "process_cpu_seconds_total", "go_memstats_lookups_total", "go_gc_duration_seconds", "go.goroutine.count", "go.memory.used"} {
+		if seen[name] == 0 {
+			t.Errorf("%s not exported", name)
+		}
+	}
+	for name, n := range seen {
+		if n > 1 {
+			t.Errorf("%s exported %d times", name, n)
+		}
+	}
+}
+
+func TestQuietExporterSummarisesFailures(t *testing.T) {
+	var logs bytes.Buffer
+	rec := &recordingExporter{fail: errors.New("connection refused")}
+	q := &quietExporter{Exporter: rec, log: slog.New(slog.NewTextHandler(&logs, nil)), kind: "otlp/grpc", every: time.Hour}
+	for range 50 {
+		if err := q.Export(context.Background(), &metricdata.ResourceMetrics{}); err != nil {
+			t.Fatalf("Export returned %v: failures must not reach the global error handler", err)
+		}
+	}
+	if n := strings.Count(logs.String(), "\n"); n != 1 {
+		t.Errorf("50 failures logged %d lines, want 1:\n%s", n, logs.String())
+	}
+	if q.lastError() == nil {
+		t.Error("lastError nil after failures")
+	}
+	rec.mu.Lock()
+	rec.fail = nil
+	rec.mu.Unlock()
+	_ = q.Export(context.Background(), &metricdata.ResourceMetrics{})
+	if !strings.Contains(logs.String(), "metrics export recovered") || !strings.Contains(logs.String(), "failed_exports=50") {
+		t.Errorf("recovery not logged with the count:\n%s", logs.String())
+	}
+	if q.lastError() != nil {
+		t.Error("lastError set after a success")
+	}
+}
+
+// TestShutdownReportsFailedFinalExport: a collector that is down at shutdown is an error the
+// caller sees, not a silent loss.
+func TestShutdownReportsFailedFinalExport(t *testing.T) {
+	clearOTelEnv(t)
+	exp := &recordingExporter{fail: errors.New("connection refused")}
+	tel, err := New(context.Background(), WithPushExporter(exp, sdkmetric.WithInterval(time.Hour)), WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tel.Shutdown(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "final metrics export") {
+		t.Fatalf("Shutdown = %v, want the failed final export", err)
+	}
+	if again := tel.Shutdown(context.Background()); again == nil || again.Error() != err.Error() {
+		t.Errorf("second Shutdown = %v, want the first result", again)
+	}
+}
