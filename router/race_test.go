@@ -1,6 +1,7 @@
 package router_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/telediag/telediag/probes"
+	"github.com/telediag/telediag/router"
+	"github.com/telediag/telediag/telemetry"
 )
 
 // TestConcurrentHeartbeatsAndProbes hammers the Monitor with heartbeats
@@ -26,7 +29,20 @@ func TestConcurrentHeartbeatsAndProbes(t *testing.T) {
 	var changes sync.Map // written by the listener, to race with the rest
 	m.Subscribe(func(c probes.Change) { changes.Store(c.To, c.At) })
 
-	srv := httptest.NewServer(newRouter(t, m, false))
+	// The real metrics pipeline, with process_state read from m on every scrape, so that
+	// collection races with heartbeats and with recording.
+	tel, err := telemetry.New(context.Background(),
+		telemetry.WithProcessState(func() int64 { return int64(m.State()) }),
+		telemetry.WithoutEnvironmentExporter(), telemetry.WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Shutdown(context.Background())
+	h, err := router.New(router.Config{Monitor: m, Metrics: tel.Handler(), Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
 	defer srv.Close()
 	transport := &http.Transport{MaxIdleConnsPerHost: 16}
 	defer transport.CloseIdleConnections()
@@ -53,6 +69,7 @@ func TestConcurrentHeartbeatsAndProbes(t *testing.T) {
 					err = failure
 				}
 				m.Heartbeat(components[(i+g)%len(components)], err)
+				tel.Instruments.BackendReadRequestsTotal.Add(context.Background(), 1, components[(i+g)%len(components)])
 				if i%50 == 0 {
 					m.Expect(fmt.Sprintf("late-%d", i%3))
 				}
@@ -109,10 +126,18 @@ func probe(client *http.Client, base, target string) error {
 		return fmt.Errorf("GET %s: reading body: %w", target, err)
 	}
 	if target == "/metrics" {
-		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(string(body), "process_state ") {
-			return fmt.Errorf("GET %s: %d %q", target, resp.StatusCode, body)
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET %s: HTTP %d %q", target, resp.StatusCode, body)
 		}
-		return nil
+		for _, line := range strings.Split(string(body), "\n") {
+			if v, ok := strings.CutPrefix(line, "process_state "); ok {
+				if v != "0" && v != "1" && v != "2" && v != "3" {
+					return fmt.Errorf("GET %s: process_state %q", target, v)
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("GET %s: no process_state in %d bytes", target, len(body))
 	}
 	var r struct {
 		Status     string `json:"status"`
