@@ -44,7 +44,12 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	go func() {
+		// The first signal begins a graceful shutdown; restoring the default handling makes
+		// a second one end the process at once, as operators expect of a second Ctrl-C.
+		<-ctx.Done()
+		stop()
+	}()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
@@ -130,8 +135,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	case cfg.recoveryWindow == 0:
 		cfg.recoveryWindow = 2 * cfg.heartbeatInterval
 	}
-	if cfg.shutdownDelay < 0 || cfg.shutdownTimeout <= 0 {
-		return nil, errors.New("invalid value for flag -shutdown-delay or -shutdown-timeout: delay must not be negative, timeout must be positive")
+	if cfg.shutdownDelay < 0 {
+		return nil, fmt.Errorf("invalid value %v for flag -shutdown-delay: must not be negative", cfg.shutdownDelay)
+	}
+	if cfg.shutdownTimeout <= 0 {
+		return nil, fmt.Errorf("invalid value %v for flag -shutdown-timeout: must be positive", cfg.shutdownTimeout)
 	}
 	if cfg.demo {
 		for _, c := range cfg.checks {
@@ -168,7 +176,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	// Listen first: an address that cannot be listened on fails before anything starts.
 	ln, err := net.Listen("tcp", cfg.diagAddr)
 	if err != nil {
-		return fmt.Errorf("listen on --diag-addr %s: %w", cfg.diagAddr, err)
+		return fmt.Errorf("listen on -diag-addr %s: %w", cfg.diagAddr, err)
 	}
 	defer ln.Close()
 

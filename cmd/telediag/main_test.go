@@ -203,9 +203,9 @@ func TestBadInput(t *testing.T) {
 		{"zero shutdown timeout", []string{"--shutdown-timeout=0"}, 2, "-shutdown-timeout", nil},
 		{"diag-addr without port", []string{"--diag-addr", "localhost"}, 2, "-diag-addr", []string{`"localhost"`, "missing port"}},
 		{"diag-addr empty", []string{"--diag-addr", ""}, 2, "-diag-addr", nil},
-		{"diag-addr bad port", []string{"--diag-addr", "127.0.0.1:99999"}, 1, "--diag-addr", []string{"127.0.0.1:99999"}},
-		{"diag-addr in use", []string{"--diag-addr", busyAddr}, 1, "--diag-addr", []string{busyAddr, "address already in use"}},
-		{"diag-addr in use, with checks", []string{"--diag-addr", busyAddr, "--check", "db=tcp://127.0.0.1:1", "--demo"}, 1, "--diag-addr", []string{busyAddr}},
+		{"diag-addr bad port", []string{"--diag-addr", "127.0.0.1:99999"}, 1, "-diag-addr", []string{"127.0.0.1:99999"}},
+		{"diag-addr in use", []string{"--diag-addr", busyAddr}, 1, "-diag-addr", []string{busyAddr, "address already in use"}},
+		{"diag-addr in use, with checks", []string{"--diag-addr", busyAddr, "--check", "db=tcp://127.0.0.1:1", "--demo"}, 1, "-diag-addr", []string{busyAddr}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := tc.args

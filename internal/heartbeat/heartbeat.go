@@ -69,11 +69,14 @@ type Prober struct {
 	dialer *net.Dialer
 }
 
-// NewProber returns a prober whose HTTP checks do not follow redirects off the checked URL's
-// answer: a 3xx is not a 2xx.
+// NewProber returns a prober whose HTTP checks do not follow redirects (a 3xx is not a 2xx)
+// and ignore HTTP(S)_PROXY: a check measures the upstream itself, not the path through a proxy.
 func NewProber() *Prober {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.Proxy = nil
 	return &Prober{
 		client: &http.Client{
+			Transport:     transport,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
 		dialer: &net.Dialer{},
@@ -137,4 +140,5 @@ func (p *Prober) Run(ctx context.Context, m *probes.Monitor, checks []Check, int
 		}()
 	}
 	wg.Wait()
+	p.client.CloseIdleConnections() // no keep-alive goroutines outlive Run
 }
