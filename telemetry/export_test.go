@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -204,5 +205,52 @@ func TestShutdownReportsFailedFinalExport(t *testing.T) {
 	}
 	if again := tel.Shutdown(context.Background()); again == nil || again.Error() != err.Error() {
 		t.Errorf("second Shutdown = %v, want the first result", again)
+	}
+}
+
+// TestCollectorDownAtStart: with nothing listening at the OTLP endpoint, New does not block,
+// recording and /metrics work, and Shutdown returns within its context's deadline with the
+// failed flush as its error.
+func TestCollectorDownAtStart(t *testing.T) {
+	for _, protocol := range []string{"grpc", "http/protobuf"} {
+		t.Run(strings.ReplaceAll(protocol, "/", "_"), func(t *testing.T) {
+			clearOTelEnv(t)
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := ln.Addr().String()
+			ln.Close() // nothing listens there now
+			t.Setenv(envEndpoint, "http://"+addr)
+			t.Setenv(envProtocol, protocol)
+			t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "50")
+
+			start := time.Now()
+			tel, err := New(context.Background(), WithLogger(slog.New(slog.DiscardHandler)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("New took %v with the collector down", d)
+			}
+			for range 1000 {
+				tel.Instruments.Rx.Add(context.Background(), 1)
+			}
+			time.Sleep(200 * time.Millisecond) // a few failed export cycles
+			families, _ := scrape(t, tel.Handler())
+			if v := families["rx"].GetMetric()[0].GetCounter().GetValue(); v != 1000 {
+				t.Errorf("rx = %v on /metrics while the collector is down, want 1000", v)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			start = time.Now()
+			err = tel.Shutdown(ctx)
+			if d := time.Since(start); d > 3*time.Second {
+				t.Errorf("Shutdown took %v with a 1s deadline", d)
+			}
+			if err == nil {
+				t.Error("Shutdown reported no error although the final flush cannot have reached anyone")
+			}
+		})
 	}
 }
