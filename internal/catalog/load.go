@@ -160,14 +160,7 @@ func (p *parser) parseLabels(n *yaml.Node) {
 		} else if reservedLabelKeys[l.Key] {
 			p.addf(lineOf(f["key"], k), subject, "label key %q is reserved by Prometheus for histograms and summaries", l.Key)
 		}
-		if d, ok := f["description"]; ok {
-			l.Description = p.str(d, subject, "description")
-			if strings.TrimSpace(l.Description) == "" {
-				p.addf(d.Line, subject, "description is empty")
-			}
-		} else {
-			p.addf(k.Line, subject, "missing required key description")
-		}
+		l.Description = p.description(f, k.Line, subject)
 		if e, ok := f["enum"]; ok {
 			l.Enum = p.strList(e, subject, "enum")
 			if len(l.Enum) == 0 && e.Kind == yaml.SequenceNode {
@@ -237,14 +230,7 @@ func (p *parser) parseMetric(n *yaml.Node) *Metric {
 	if s, ok := f["section"]; ok {
 		m.Section = p.str(s, subject, "section")
 	}
-	if d, ok := f["description"]; ok {
-		m.Description = p.str(d, subject, "description")
-		if strings.TrimSpace(m.Description) == "" {
-			p.addf(d.Line, subject, "description is empty")
-		}
-	} else {
-		p.addf(n.Line, subject, "missing required key description")
-	}
+	m.Description = p.description(f, n.Line, subject)
 	if u, ok := f["unit"]; ok {
 		m.Unit = p.str(u, subject, "unit")
 		if err := ValidateUnit(m.Unit); err != nil {
@@ -442,6 +428,20 @@ func seriesNames(m *Metric) []string {
 	default:
 		return []string{m.Name}
 	}
+}
+
+// description reads the required, non-blank description of a label or metric declared at line.
+func (p *parser) description(f map[string]*yaml.Node, line int, subject string) string {
+	d, ok := f["description"]
+	if !ok {
+		p.addf(line, subject, "missing required key description")
+		return ""
+	}
+	text := p.str(d, subject, "description")
+	if strings.TrimSpace(text) == "" {
+		p.addf(d.Line, subject, "description is empty")
+	}
+	return text
 }
 
 func (p *parser) str(n *yaml.Node, subject, key string) string {
