@@ -26,6 +26,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-logr/logr"
+	"go.opentelemetry.io/otel"
+
 	"github.com/telediag/telediag/internal/demo"
 	"github.com/telediag/telediag/internal/heartbeat"
 	"github.com/telediag/telediag/probes"
@@ -165,6 +168,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	// The OTel SDK reports what it cannot use (an invalid OTEL_METRIC_EXPORT_INTERVAL, say)
+	// through its global logger and error handler; send both to our log, with our format.
+	otel.SetLogger(logr.FromSlogHandler(log.Handler()))
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Warn("opentelemetry", "error", err) }))
 	if err := serve(ctx, cfg, log); err != nil {
 		fmt.Fprintf(stderr, "telediag: %v\n", err)
 		return 1
