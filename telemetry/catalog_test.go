@@ -14,6 +14,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"go.opentelemetry.io/otel"
 
 	"github.com/telediag/telediag/internal/catalog"
 )
@@ -277,5 +278,18 @@ func TestCardinalityLimit(t *testing.T) {
 	_, body := scrape(t, tel.Handler())
 	if !strings.Contains(body, `otel_metric_overflow="true"`) {
 		t.Error("no overflow series past the limit")
+	}
+}
+
+func TestGlobalProviderOnlyWhenAsked(t *testing.T) {
+	before := otel.GetMeterProvider()
+	t.Cleanup(func() { otel.SetMeterProvider(before) })
+	tel := newTestTelemetry(t)
+	if otel.GetMeterProvider() == tel.MeterProvider() {
+		t.Fatal("New set the global MeterProvider without WithGlobal")
+	}
+	global := newTestTelemetry(t, WithGlobal())
+	if otel.GetMeterProvider() != global.MeterProvider() {
+		t.Fatal("WithGlobal did not set the global MeterProvider")
 	}
 }
