@@ -795,9 +795,9 @@ func (m BackendBatchReadRequestsTotal) Add(ctx context.Context, incr int64, comp
 	if !m.Int64Counter.Enabled(ctx) {
 		return
 	}
-	m.Int64Counter.Add(ctx, incr, metric.WithAttributes(
+	m.Int64Counter.Add(ctx, incr, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("component", component),
-	))
+	)))
 }
 
 // BackendBatchReadRequestsTotalBound is BackendBatchReadRequestsTotal with its labels fixed by
@@ -877,9 +877,9 @@ func (m BackendBatchReadSeconds) Record(ctx context.Context, val float64, compon
 	if !m.Float64Histogram.Enabled(ctx) {
 		return
 	}
-	m.Float64Histogram.Record(ctx, val, metric.WithAttributes(
+	m.Float64Histogram.Record(ctx, val, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("component", component),
-	))
+	)))
 }
 
 // BackendBatchReadSecondsBound is BackendBatchReadSeconds with its labels fixed by Bind; its Record
@@ -960,9 +960,9 @@ func (m BackendBatchWriteRequestsTotal) Add(ctx context.Context, incr int64, com
 	if !m.Int64Counter.Enabled(ctx) {
 		return
 	}
-	m.Int64Counter.Add(ctx, incr, metric.WithAttributes(
+	m.Int64Counter.Add(ctx, incr, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("component", component),
-	))
+	)))
 }
 
 // BackendBatchWriteRequestsTotalBound is BackendBatchWriteRequestsTotal with its labels fixed by
@@ -1044,9 +1044,9 @@ func (m BackendBatchWriteSeconds) Record(ctx context.Context, val float64, compo
 	if !m.Float64Histogram.Enabled(ctx) {
 		return
 	}
-	m.Float64Histogram.Record(ctx, val, metric.WithAttributes(
+	m.Float64Histogram.Record(ctx, val, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("component", component),
-	))
+	)))
 }
 
 // BackendBatchWriteSecondsBound is BackendBatchWriteSeconds with its labels fixed by Bind; its
@@ -1127,9 +1127,9 @@ func (m BackendReadRequestsTotal) Add(ctx context.Context, incr int64, component
 	if !m.Int64Counter.Enabled(ctx) {
 		return
 	}
-	m.Int64Counter.Add(ctx, incr, metric.WithAttributes(
+	m.Int64Counter.Add(ctx, incr, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("component", component),
-	))
+	)))
 }
 
 // BackendReadRequestsTotalBound is BackendReadRequestsTotal with its labels fixed by Bind; its Add
@@ -1208,9 +1208,9 @@ func (m BackendReadSeconds) Record(ctx context.Context, val float64, component s
 	if !m.Float64Histogram.Enabled(ctx) {
 		return
 	}
-	m.Float64Histogram.Record(ctx, val, metric.WithAttributes(
+	m.Float64Histogram.Record(ctx, val, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("component", component),
-	))
+	)))
 }
 
 // BackendReadSecondsBound is BackendReadSeconds with its labels fixed by Bind; its Record allocates
@@ -1291,9 +1291,9 @@ func (m BackendWriteRequestsTotal) Add(ctx context.Context, incr int64, componen
 	if !m.Int64Counter.Enabled(ctx) {
 		return
 	}
-	m.Int64Counter.Add(ctx, incr, metric.WithAttributes(
+	m.Int64Counter.Add(ctx, incr, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("component", component),
-	))
+	)))
 }
 
 // BackendWriteRequestsTotalBound is BackendWriteRequestsTotal with its labels fixed by Bind; its
@@ -1372,9 +1372,9 @@ func (m BackendWriteSeconds) Record(ctx context.Context, val float64, component 
 	if !m.Float64Histogram.Enabled(ctx) {
 		return
 	}
-	m.Float64Histogram.Record(ctx, val, metric.WithAttributes(
+	m.Float64Histogram.Record(ctx, val, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("component", component),
-	))
+	)))
 }
 
 // BackendWriteSecondsBound is BackendWriteSeconds with its labels fixed by Bind; its Record
@@ -2484,9 +2484,9 @@ func (m TeleportConnectedResources) Add(ctx context.Context, incr int64, resourc
 	if !m.Int64UpDownCounter.Enabled(ctx) {
 		return
 	}
-	m.Int64UpDownCounter.Add(ctx, incr, metric.WithAttributes(
+	m.Int64UpDownCounter.Add(ctx, incr, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("type", string(resourceType)),
-	))
+	)))
 }
 
 // TeleportConnectedResourcesBound is TeleportConnectedResources with its labels fixed by Bind; its
@@ -2571,10 +2571,10 @@ func (m TeleportRegisteredServers) Record(ctx context.Context, val int64, versio
 	if !m.Int64Gauge.Enabled(ctx) {
 		return
 	}
-	m.Int64Gauge.Record(ctx, val, metric.WithAttributes(
+	m.Int64Gauge.Record(ctx, val, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("version", version),
 		attribute.String("automatic_updates", automaticUpdates),
-	))
+	)))
 }
 
 // TeleportRegisteredServersBound is TeleportRegisteredServers with its labels fixed by Bind; its
@@ -2748,9 +2748,9 @@ func (m WatcherEvents) Record(ctx context.Context, val int64, resource string) {
 	if !m.Int64Histogram.Enabled(ctx) {
 		return
 	}
-	m.Int64Histogram.Record(ctx, val, metric.WithAttributes(
+	m.Int64Histogram.Record(ctx, val, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("resource", resource),
-	))
+	)))
 }
 
 // WatcherEventsBound is WatcherEvents with its labels fixed by Bind; its Record allocates nothing.
@@ -3089,9 +3089,9 @@ func (m TeleportReverseTunnelsConnected) Record(ctx context.Context, val int64, 
 	if !m.Int64Gauge.Enabled(ctx) {
 		return
 	}
-	m.Int64Gauge.Record(ctx, val, metric.WithAttributes(
+	m.Int64Gauge.Record(ctx, val, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("type", tunnelType),
-	))
+	)))
 }
 
 // TeleportReverseTunnelsConnectedBound is TeleportReverseTunnelsConnected with its labels fixed by
@@ -3424,11 +3424,11 @@ type TeleportBuildInfoObserver struct {
 
 // Observe records val for the given labels.
 func (o TeleportBuildInfoObserver) Observe(val int64, version string, gitref string, goversion string) {
-	o.o.ObserveInt64(o.inst, val, metric.WithAttributes(
+	o.o.ObserveInt64(o.inst, val, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("version", version),
 		attribute.String("gitref", gitref),
 		attribute.String("goversion", goversion),
-	))
+	)))
 }
 
 // Register makes fn run on every collection of teleport_build_info; fn reports values through the
@@ -3502,9 +3502,9 @@ func (m TeleportCacheEvents) Add(ctx context.Context, incr int64, cacheComponent
 	if !m.Int64Counter.Enabled(ctx) {
 		return
 	}
-	m.Int64Counter.Add(ctx, incr, metric.WithAttributes(
+	m.Int64Counter.Add(ctx, incr, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("cache_component", cacheComponent),
-	))
+	)))
 }
 
 // TeleportCacheEventsBound is TeleportCacheEvents with its labels fixed by Bind; its Add allocates
@@ -3586,9 +3586,9 @@ func (m TeleportCacheStaleEvents) Add(ctx context.Context, incr int64, cacheComp
 	if !m.Int64Counter.Enabled(ctx) {
 		return
 	}
-	m.Int64Counter.Add(ctx, incr, metric.WithAttributes(
+	m.Int64Counter.Add(ctx, incr, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("cache_component", cacheComponent),
-	))
+	)))
 }
 
 // TeleportCacheStaleEventsBound is TeleportCacheStaleEvents with its labels fixed by Bind; its Add
@@ -3665,10 +3665,10 @@ func (m TrustedClusters) Record(ctx context.Context, val int64, cluster string, 
 	if !m.Int64Gauge.Enabled(ctx) {
 		return
 	}
-	m.Int64Gauge.Record(ctx, val, metric.WithAttributes(
+	m.Int64Gauge.Record(ctx, val, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("cluster", cluster),
 		attribute.String("state", clusterState),
-	))
+	)))
 }
 
 // TrustedClustersBound is TrustedClusters with its labels fixed by Bind; its Record allocates
