@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/telediag/telediag/internal/testutil"
 )
 
 // TestMain checks that run leaves nothing behind once it has returned: no
@@ -58,26 +60,7 @@ func freeAddr(t *testing.T) string {
 // upstream is a loopback TCP listener for --check, accepting and closing
 // connections until the test ends.
 func upstream(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	return ln.Addr().String()
+	return testutil.TCPUpstream(t, "127.0.0.1:0").Addr().String()
 }
 
 func TestParseFlagsDefaults(t *testing.T) {

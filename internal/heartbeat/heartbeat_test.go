@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/telediag/telediag/internal/heartbeat"
+	"github.com/telediag/telediag/internal/testutil"
 	"github.com/telediag/telediag/probes"
 )
 
@@ -107,25 +108,7 @@ func mustParse(t *testing.T, spec string) heartbeat.Check {
 // until it is closed (at the latest by t.Cleanup).
 func listen(t *testing.T, addr string) net.Listener {
 	t.Helper()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatalf("listen %s: %v", addr, err)
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	})
-	t.Cleanup(func() {
-		ln.Close()
-		wg.Wait()
-	})
-	return ln
+	return testutil.TCPUpstream(t, addr)
 }
 
 // closedAddr returns a loopback address nothing listens on.

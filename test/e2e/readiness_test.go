@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/telediag/telediag/internal/testutil"
 )
 
 // startTelediagArgs runs the telediag binary with --diag-addr on a free
@@ -40,7 +42,6 @@ type tcpUpstream struct {
 	addr string
 	mu   sync.Mutex
 	ln   net.Listener
-	wg   sync.WaitGroup
 }
 
 func newTCPUpstream(t *testing.T) *tcpUpstream {
@@ -52,24 +53,14 @@ func newTCPUpstream(t *testing.T) *tcpUpstream {
 
 func (u *tcpUpstream) open(addr string) {
 	u.t.Helper()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		u.t.Fatalf("upstream: listen %s: %v", addr, err)
-	}
+	ln := testutil.TCPUpstream(u.t, addr)
 	u.mu.Lock()
 	u.ln, u.addr = ln, ln.Addr().String()
 	u.mu.Unlock()
-	u.wg.Go(func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	})
 }
 
+// close makes the upstream go away; its accept goroutine ends at once and is
+// waited for by the test's cleanup.
 func (u *tcpUpstream) close() {
 	u.mu.Lock()
 	ln := u.ln
@@ -78,7 +69,6 @@ func (u *tcpUpstream) close() {
 	if ln != nil {
 		ln.Close()
 	}
-	u.wg.Wait()
 }
 
 // reopen listens on the same port again.
