@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
+
+	"github.com/telediag/telediag/telemetry/instrument"
 )
 
 // GoMemoryTypeAttr is a value of the label "go_memory_type" (go_memory_type): Kind of memory the Go
@@ -158,185 +160,186 @@ type Instruments struct {
 }
 
 // NewInstruments creates every instrument of instruments.yaml from m. A nil m gives no-op
-// instruments. Creation errors are joined; the instruments that failed are no-ops, the others work.
-func NewInstruments(m metric.Meter) (*Instruments, error) {
+// instruments. opts tune the record path (see instrument.WithCardinalityLimit). Creation
+// errors are joined; the instruments that failed are no-ops, the others work.
+func NewInstruments(m metric.Meter, opts ...instrument.Option) (*Instruments, error) {
 	var (
 		i    Instruments
 		err  error
 		errs []error
 	)
-	if i.AuditFailedDiskMonitoring, err = NewAuditFailedDiskMonitoring(m); err != nil {
+	if i.AuditFailedDiskMonitoring, err = newAuditFailedDiskMonitoring(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.AuditFailedEmitEvents, err = NewAuditFailedEmitEvents(m); err != nil {
+	if i.AuditFailedEmitEvents, err = newAuditFailedEmitEvents(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.AuditPercentageDiskSpaceUsed, err = NewAuditPercentageDiskSpaceUsed(m); err != nil {
+	if i.AuditPercentageDiskSpaceUsed, err = newAuditPercentageDiskSpaceUsed(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.AuditServerOpenFiles, err = NewAuditServerOpenFiles(m); err != nil {
+	if i.AuditServerOpenFiles, err = newAuditServerOpenFiles(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.AuthGenerateRequestsThrottledTotal, err = NewAuthGenerateRequestsThrottledTotal(m); err != nil {
+	if i.AuthGenerateRequestsThrottledTotal, err = newAuthGenerateRequestsThrottledTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.AuthGenerateRequestsTotal, err = NewAuthGenerateRequestsTotal(m); err != nil {
+	if i.AuthGenerateRequestsTotal, err = newAuthGenerateRequestsTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.AuthGenerateRequests, err = NewAuthGenerateRequests(m); err != nil {
+	if i.AuthGenerateRequests, err = newAuthGenerateRequests(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.AuthGenerateSeconds, err = NewAuthGenerateSeconds(m); err != nil {
+	if i.AuthGenerateSeconds, err = newAuthGenerateSeconds(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendBatchReadRequestsTotal, err = NewBackendBatchReadRequestsTotal(m); err != nil {
+	if i.BackendBatchReadRequestsTotal, err = newBackendBatchReadRequestsTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendBatchReadSeconds, err = NewBackendBatchReadSeconds(m); err != nil {
+	if i.BackendBatchReadSeconds, err = newBackendBatchReadSeconds(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendBatchWriteRequestsTotal, err = NewBackendBatchWriteRequestsTotal(m); err != nil {
+	if i.BackendBatchWriteRequestsTotal, err = newBackendBatchWriteRequestsTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendBatchWriteSeconds, err = NewBackendBatchWriteSeconds(m); err != nil {
+	if i.BackendBatchWriteSeconds, err = newBackendBatchWriteSeconds(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendReadRequestsTotal, err = NewBackendReadRequestsTotal(m); err != nil {
+	if i.BackendReadRequestsTotal, err = newBackendReadRequestsTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendReadSeconds, err = NewBackendReadSeconds(m); err != nil {
+	if i.BackendReadSeconds, err = newBackendReadSeconds(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendWriteRequestsTotal, err = NewBackendWriteRequestsTotal(m); err != nil {
+	if i.BackendWriteRequestsTotal, err = newBackendWriteRequestsTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendWriteSeconds, err = NewBackendWriteSeconds(m); err != nil {
+	if i.BackendWriteSeconds, err = newBackendWriteSeconds(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.ClusterNameNotFoundTotal, err = NewClusterNameNotFoundTotal(m); err != nil {
+	if i.ClusterNameNotFoundTotal, err = newClusterNameNotFoundTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.EtcdBackendBatchReadRequests, err = NewEtcdBackendBatchReadRequests(m); err != nil {
+	if i.EtcdBackendBatchReadRequests, err = newEtcdBackendBatchReadRequests(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.EtcdBackendBatchReadSeconds, err = NewEtcdBackendBatchReadSeconds(m); err != nil {
+	if i.EtcdBackendBatchReadSeconds, err = newEtcdBackendBatchReadSeconds(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.EtcdBackendReadRequests, err = NewEtcdBackendReadRequests(m); err != nil {
+	if i.EtcdBackendReadRequests, err = newEtcdBackendReadRequests(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.EtcdBackendReadSeconds, err = NewEtcdBackendReadSeconds(m); err != nil {
+	if i.EtcdBackendReadSeconds, err = newEtcdBackendReadSeconds(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.EtcdBackendTxRequests, err = NewEtcdBackendTxRequests(m); err != nil {
+	if i.EtcdBackendTxRequests, err = newEtcdBackendTxRequests(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.EtcdBackendTxSeconds, err = NewEtcdBackendTxSeconds(m); err != nil {
+	if i.EtcdBackendTxSeconds, err = newEtcdBackendTxSeconds(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.EtcdBackendWriteRequests, err = NewEtcdBackendWriteRequests(m); err != nil {
+	if i.EtcdBackendWriteRequests, err = newEtcdBackendWriteRequests(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.EtcdBackendWriteSeconds, err = NewEtcdBackendWriteSeconds(m); err != nil {
+	if i.EtcdBackendWriteSeconds, err = newEtcdBackendWriteSeconds(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.FirestoreEventsBackendBatchReadRequests, err = NewFirestoreEventsBackendBatchReadRequests(m); err != nil {
+	if i.FirestoreEventsBackendBatchReadRequests, err = newFirestoreEventsBackendBatchReadRequests(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.FirestoreEventsBackendBatchReadSeconds, err = NewFirestoreEventsBackendBatchReadSeconds(m); err != nil {
+	if i.FirestoreEventsBackendBatchReadSeconds, err = newFirestoreEventsBackendBatchReadSeconds(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.FirestoreEventsBackendBatchWriteRequests, err = NewFirestoreEventsBackendBatchWriteRequests(m); err != nil {
+	if i.FirestoreEventsBackendBatchWriteRequests, err = newFirestoreEventsBackendBatchWriteRequests(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.FirestoreEventsBackendBatchWriteSeconds, err = NewFirestoreEventsBackendBatchWriteSeconds(m); err != nil {
+	if i.FirestoreEventsBackendBatchWriteSeconds, err = newFirestoreEventsBackendBatchWriteSeconds(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.GCSEventStorageDownloadsSeconds, err = NewGCSEventStorageDownloadsSeconds(m); err != nil {
+	if i.GCSEventStorageDownloadsSeconds, err = newGCSEventStorageDownloadsSeconds(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.GCSEventStorageDownloads, err = NewGCSEventStorageDownloads(m); err != nil {
+	if i.GCSEventStorageDownloads, err = newGCSEventStorageDownloads(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.GCSEventStorageUploadsSeconds, err = NewGCSEventStorageUploadsSeconds(m); err != nil {
+	if i.GCSEventStorageUploadsSeconds, err = newGCSEventStorageUploadsSeconds(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.GCSEventStorageUploads, err = NewGCSEventStorageUploads(m); err != nil {
+	if i.GCSEventStorageUploads, err = newGCSEventStorageUploads(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.HeartbeatConnectionsMissedTotal, err = NewHeartbeatConnectionsMissedTotal(m); err != nil {
+	if i.HeartbeatConnectionsMissedTotal, err = newHeartbeatConnectionsMissedTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.HeartbeatConnectionsReceivedTotal, err = NewHeartbeatConnectionsReceivedTotal(m); err != nil {
+	if i.HeartbeatConnectionsReceivedTotal, err = newHeartbeatConnectionsReceivedTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportAuditEmitEvents, err = NewTeleportAuditEmitEvents(m); err != nil {
+	if i.TeleportAuditEmitEvents, err = newTeleportAuditEmitEvents(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportConnectedResources, err = NewTeleportConnectedResources(m); err != nil {
+	if i.TeleportConnectedResources, err = newTeleportConnectedResources(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportRegisteredServers, err = NewTeleportRegisteredServers(m); err != nil {
+	if i.TeleportRegisteredServers, err = newTeleportRegisteredServers(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.UserLoginTotal, err = NewUserLoginTotal(m); err != nil {
+	if i.UserLoginTotal, err = newUserLoginTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.WatcherEventSizes, err = NewWatcherEventSizes(m); err != nil {
+	if i.WatcherEventSizes, err = newWatcherEventSizes(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.WatcherEvents, err = NewWatcherEvents(m); err != nil {
+	if i.WatcherEvents, err = newWatcherEvents(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.FailedConnectToNodeAttemptsTotal, err = NewFailedConnectToNodeAttemptsTotal(m); err != nil {
+	if i.FailedConnectToNodeAttemptsTotal, err = newFailedConnectToNodeAttemptsTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.FailedLoginAttemptsTotal, err = NewFailedLoginAttemptsTotal(m); err != nil {
+	if i.FailedLoginAttemptsTotal, err = newFailedLoginAttemptsTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.ProxyConnectionLimitExceededTotal, err = NewProxyConnectionLimitExceededTotal(m); err != nil {
+	if i.ProxyConnectionLimitExceededTotal, err = newProxyConnectionLimitExceededTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.ProxyMissingSSHTunnels, err = NewProxyMissingSSHTunnels(m); err != nil {
+	if i.ProxyMissingSSHTunnels, err = newProxyMissingSSHTunnels(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportConnectToNodeAttemptsTotal, err = NewTeleportConnectToNodeAttemptsTotal(m); err != nil {
+	if i.TeleportConnectToNodeAttemptsTotal, err = newTeleportConnectToNodeAttemptsTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportReverseTunnelsConnected, err = NewTeleportReverseTunnelsConnected(m); err != nil {
+	if i.TeleportReverseTunnelsConnected, err = newTeleportReverseTunnelsConnected(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.UserMaxConcurrentSessionsHitTotal, err = NewUserMaxConcurrentSessionsHitTotal(m); err != nil {
+	if i.UserMaxConcurrentSessionsHitTotal, err = newUserMaxConcurrentSessionsHitTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.CertificateMismatchTotal, err = NewCertificateMismatchTotal(m); err != nil {
+	if i.CertificateMismatchTotal, err = newCertificateMismatchTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.ReversetunnelConnectedProxies, err = NewReversetunnelConnectedProxies(m); err != nil {
+	if i.ReversetunnelConnectedProxies, err = newReversetunnelConnectedProxies(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.Rx, err = NewRx(m); err != nil {
+	if i.Rx, err = newRx(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.ServerInteractiveSessionsTotal, err = NewServerInteractiveSessionsTotal(m); err != nil {
+	if i.ServerInteractiveSessionsTotal, err = newServerInteractiveSessionsTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportBuildInfo, err = NewTeleportBuildInfo(m); err != nil {
+	if i.TeleportBuildInfo, err = newTeleportBuildInfo(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportCacheEvents, err = NewTeleportCacheEvents(m); err != nil {
+	if i.TeleportCacheEvents, err = newTeleportCacheEvents(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportCacheStaleEvents, err = NewTeleportCacheStaleEvents(m); err != nil {
+	if i.TeleportCacheStaleEvents, err = newTeleportCacheStaleEvents(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TrustedClusters, err = NewTrustedClusters(m); err != nil {
+	if i.TrustedClusters, err = newTrustedClusters(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.Tx, err = NewTx(m); err != nil {
+	if i.Tx, err = newTx(m, opts); err != nil {
 		errs = append(errs, err)
 	}
-	if i.ProcessState, err = NewProcessState(m); err != nil {
+	if i.ProcessState, err = newProcessState(m, opts); err != nil {
 		errs = append(errs, err)
 	}
 	return &i, errors.Join(errs...)
@@ -347,7 +350,8 @@ func NewInstruments(m metric.Meter) (*Instruments, error) {
 //
 // Unit: {failure}.
 type AuditFailedDiskMonitoring struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newAuditFailedDiskMonitoringOpts = []metric.Int64CounterOption{
@@ -359,8 +363,12 @@ var newAuditFailedDiskMonitoringOpts = []metric.Int64CounterOption{
 // gives a no-op instrument. The description, unit of instruments.yaml are applied after opt, so
 // they win.
 func NewAuditFailedDiskMonitoring(m metric.Meter, opt ...metric.Int64CounterOption) (AuditFailedDiskMonitoring, error) {
+	return newAuditFailedDiskMonitoring(m, nil, opt...)
+}
+
+func newAuditFailedDiskMonitoring(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (AuditFailedDiskMonitoring, error) {
 	if m == nil {
-		return AuditFailedDiskMonitoring{Int64Counter: noop.Int64Counter{}}, nil
+		return AuditFailedDiskMonitoring{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newAuditFailedDiskMonitoringOpts
@@ -369,13 +377,18 @@ func NewAuditFailedDiskMonitoring(m metric.Meter, opt ...metric.Int64CounterOpti
 	}
 	i, err := m.Int64Counter("audit_failed_disk_monitoring", opt...)
 	if err != nil {
-		return AuditFailedDiskMonitoring{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "audit_failed_disk_monitoring", err)
+		return AuditFailedDiskMonitoring{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "audit_failed_disk_monitoring", err)
 	}
-	return AuditFailedDiskMonitoring{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return AuditFailedDiskMonitoring{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "audit_failed_disk_monitoring", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return AuditFailedDiskMonitoring{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m AuditFailedDiskMonitoring) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m AuditFailedDiskMonitoring) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, audit_failed_disk_monitoring.
 func (AuditFailedDiskMonitoring) Name() string { return "audit_failed_disk_monitoring" }
@@ -390,7 +403,7 @@ func (AuditFailedDiskMonitoring) Description() string {
 
 // Add adds incr.
 func (m AuditFailedDiskMonitoring) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // AuditFailedEmitEvents is the counter audit_failed_emit_events: Number of times emitting audit
@@ -398,7 +411,8 @@ func (m AuditFailedDiskMonitoring) Add(ctx context.Context, incr int64) {
 //
 // Unit: {failure}.
 type AuditFailedEmitEvents struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newAuditFailedEmitEventsOpts = []metric.Int64CounterOption{
@@ -409,8 +423,12 @@ var newAuditFailedEmitEventsOpts = []metric.Int64CounterOption{
 // NewAuditFailedEmitEvents creates the instrument audit_failed_emit_events from m. A nil m gives a
 // no-op instrument. The description, unit of instruments.yaml are applied after opt, so they win.
 func NewAuditFailedEmitEvents(m metric.Meter, opt ...metric.Int64CounterOption) (AuditFailedEmitEvents, error) {
+	return newAuditFailedEmitEvents(m, nil, opt...)
+}
+
+func newAuditFailedEmitEvents(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (AuditFailedEmitEvents, error) {
 	if m == nil {
-		return AuditFailedEmitEvents{Int64Counter: noop.Int64Counter{}}, nil
+		return AuditFailedEmitEvents{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newAuditFailedEmitEventsOpts
@@ -419,13 +437,18 @@ func NewAuditFailedEmitEvents(m metric.Meter, opt ...metric.Int64CounterOption) 
 	}
 	i, err := m.Int64Counter("audit_failed_emit_events", opt...)
 	if err != nil {
-		return AuditFailedEmitEvents{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "audit_failed_emit_events", err)
+		return AuditFailedEmitEvents{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "audit_failed_emit_events", err)
 	}
-	return AuditFailedEmitEvents{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return AuditFailedEmitEvents{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "audit_failed_emit_events", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return AuditFailedEmitEvents{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m AuditFailedEmitEvents) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m AuditFailedEmitEvents) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, audit_failed_emit_events.
 func (AuditFailedEmitEvents) Name() string { return "audit_failed_emit_events" }
@@ -440,7 +463,7 @@ func (AuditFailedEmitEvents) Description() string {
 
 // Add adds incr.
 func (m AuditFailedEmitEvents) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // AuditPercentageDiskSpaceUsed is the gauge audit_percentage_disk_space_used: Percentage of disk
@@ -448,7 +471,7 @@ func (m AuditFailedEmitEvents) Add(ctx context.Context, incr int64) {
 //
 // Unit: %.
 type AuditPercentageDiskSpaceUsed struct {
-	metric.Float64Gauge
+	inst metric.Float64Gauge
 }
 
 var newAuditPercentageDiskSpaceUsedOpts = []metric.Float64GaugeOption{
@@ -460,8 +483,12 @@ var newAuditPercentageDiskSpaceUsedOpts = []metric.Float64GaugeOption{
 // nil m gives a no-op instrument. The description, unit of instruments.yaml are applied after opt,
 // so they win.
 func NewAuditPercentageDiskSpaceUsed(m metric.Meter, opt ...metric.Float64GaugeOption) (AuditPercentageDiskSpaceUsed, error) {
+	return newAuditPercentageDiskSpaceUsed(m, nil, opt...)
+}
+
+func newAuditPercentageDiskSpaceUsed(m metric.Meter, _ []instrument.Option, opt ...metric.Float64GaugeOption) (AuditPercentageDiskSpaceUsed, error) {
 	if m == nil {
-		return AuditPercentageDiskSpaceUsed{Float64Gauge: noop.Float64Gauge{}}, nil
+		return AuditPercentageDiskSpaceUsed{inst: noop.Float64Gauge{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newAuditPercentageDiskSpaceUsedOpts
@@ -470,13 +497,13 @@ func NewAuditPercentageDiskSpaceUsed(m metric.Meter, opt ...metric.Float64GaugeO
 	}
 	i, err := m.Float64Gauge("audit_percentage_disk_space_used", opt...)
 	if err != nil {
-		return AuditPercentageDiskSpaceUsed{Float64Gauge: noop.Float64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "audit_percentage_disk_space_used", err)
+		return AuditPercentageDiskSpaceUsed{inst: noop.Float64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "audit_percentage_disk_space_used", err)
 	}
-	return AuditPercentageDiskSpaceUsed{Float64Gauge: i}, nil
+	return AuditPercentageDiskSpaceUsed{inst: i}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m AuditPercentageDiskSpaceUsed) Inst() metric.Float64Gauge { return m.Float64Gauge }
+func (m AuditPercentageDiskSpaceUsed) Inst() metric.Float64Gauge { return m.inst }
 
 // Name returns the exposed name, audit_percentage_disk_space_used.
 func (AuditPercentageDiskSpaceUsed) Name() string { return "audit_percentage_disk_space_used" }
@@ -489,14 +516,16 @@ func (AuditPercentageDiskSpaceUsed) Description() string { return "Percentage of
 
 // Record records val.
 func (m AuditPercentageDiskSpaceUsed) Record(ctx context.Context, val float64) {
-	m.Float64Gauge.Record(ctx, val)
+	if m.inst != nil {
+		m.inst.Record(ctx, val)
+	}
 }
 
 // AuditServerOpenFiles is the gauge audit_server_open_files: Number of open audit files.
 //
 // Unit: {file}.
 type AuditServerOpenFiles struct {
-	metric.Int64Gauge
+	inst metric.Int64Gauge
 }
 
 var newAuditServerOpenFilesOpts = []metric.Int64GaugeOption{
@@ -507,8 +536,12 @@ var newAuditServerOpenFilesOpts = []metric.Int64GaugeOption{
 // NewAuditServerOpenFiles creates the instrument audit_server_open_files from m. A nil m gives a
 // no-op instrument. The description, unit of instruments.yaml are applied after opt, so they win.
 func NewAuditServerOpenFiles(m metric.Meter, opt ...metric.Int64GaugeOption) (AuditServerOpenFiles, error) {
+	return newAuditServerOpenFiles(m, nil, opt...)
+}
+
+func newAuditServerOpenFiles(m metric.Meter, _ []instrument.Option, opt ...metric.Int64GaugeOption) (AuditServerOpenFiles, error) {
 	if m == nil {
-		return AuditServerOpenFiles{Int64Gauge: noop.Int64Gauge{}}, nil
+		return AuditServerOpenFiles{inst: noop.Int64Gauge{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newAuditServerOpenFilesOpts
@@ -517,13 +550,13 @@ func NewAuditServerOpenFiles(m metric.Meter, opt ...metric.Int64GaugeOption) (Au
 	}
 	i, err := m.Int64Gauge("audit_server_open_files", opt...)
 	if err != nil {
-		return AuditServerOpenFiles{Int64Gauge: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "audit_server_open_files", err)
+		return AuditServerOpenFiles{inst: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "audit_server_open_files", err)
 	}
-	return AuditServerOpenFiles{Int64Gauge: i}, nil
+	return AuditServerOpenFiles{inst: i}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m AuditServerOpenFiles) Inst() metric.Int64Gauge { return m.Int64Gauge }
+func (m AuditServerOpenFiles) Inst() metric.Int64Gauge { return m.inst }
 
 // Name returns the exposed name, audit_server_open_files.
 func (AuditServerOpenFiles) Name() string { return "audit_server_open_files" }
@@ -536,7 +569,9 @@ func (AuditServerOpenFiles) Description() string { return "Number of open audit 
 
 // Record records val.
 func (m AuditServerOpenFiles) Record(ctx context.Context, val int64) {
-	m.Int64Gauge.Record(ctx, val)
+	if m.inst != nil {
+		m.inst.Record(ctx, val)
+	}
 }
 
 // AuthGenerateRequestsThrottledTotal is the counter auth_generate_requests_throttled_total: Number
@@ -544,7 +579,8 @@ func (m AuditServerOpenFiles) Record(ctx context.Context, val int64) {
 //
 // Unit: {request}.
 type AuthGenerateRequestsThrottledTotal struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newAuthGenerateRequestsThrottledTotalOpts = []metric.Int64CounterOption{
@@ -556,8 +592,12 @@ var newAuthGenerateRequestsThrottledTotalOpts = []metric.Int64CounterOption{
 // auth_generate_requests_throttled_total from m. A nil m gives a no-op instrument. The description,
 // unit of instruments.yaml are applied after opt, so they win.
 func NewAuthGenerateRequestsThrottledTotal(m metric.Meter, opt ...metric.Int64CounterOption) (AuthGenerateRequestsThrottledTotal, error) {
+	return newAuthGenerateRequestsThrottledTotal(m, nil, opt...)
+}
+
+func newAuthGenerateRequestsThrottledTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (AuthGenerateRequestsThrottledTotal, error) {
 	if m == nil {
-		return AuthGenerateRequestsThrottledTotal{Int64Counter: noop.Int64Counter{}}, nil
+		return AuthGenerateRequestsThrottledTotal{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newAuthGenerateRequestsThrottledTotalOpts
@@ -566,13 +606,18 @@ func NewAuthGenerateRequestsThrottledTotal(m metric.Meter, opt ...metric.Int64Co
 	}
 	i, err := m.Int64Counter("auth_generate_requests_throttled_total", opt...)
 	if err != nil {
-		return AuthGenerateRequestsThrottledTotal{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "auth_generate_requests_throttled_total", err)
+		return AuthGenerateRequestsThrottledTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "auth_generate_requests_throttled_total", err)
 	}
-	return AuthGenerateRequestsThrottledTotal{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return AuthGenerateRequestsThrottledTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "auth_generate_requests_throttled_total", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return AuthGenerateRequestsThrottledTotal{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m AuthGenerateRequestsThrottledTotal) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m AuthGenerateRequestsThrottledTotal) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, auth_generate_requests_throttled_total.
 func (AuthGenerateRequestsThrottledTotal) Name() string {
@@ -589,7 +634,7 @@ func (AuthGenerateRequestsThrottledTotal) Description() string {
 
 // Add adds incr.
 func (m AuthGenerateRequestsThrottledTotal) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // AuthGenerateRequestsTotal is the counter auth_generate_requests_total: Number of requests to
@@ -597,7 +642,8 @@ func (m AuthGenerateRequestsThrottledTotal) Add(ctx context.Context, incr int64)
 //
 // Unit: {request}.
 type AuthGenerateRequestsTotal struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newAuthGenerateRequestsTotalOpts = []metric.Int64CounterOption{
@@ -609,8 +655,12 @@ var newAuthGenerateRequestsTotalOpts = []metric.Int64CounterOption{
 // gives a no-op instrument. The description, unit of instruments.yaml are applied after opt, so
 // they win.
 func NewAuthGenerateRequestsTotal(m metric.Meter, opt ...metric.Int64CounterOption) (AuthGenerateRequestsTotal, error) {
+	return newAuthGenerateRequestsTotal(m, nil, opt...)
+}
+
+func newAuthGenerateRequestsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (AuthGenerateRequestsTotal, error) {
 	if m == nil {
-		return AuthGenerateRequestsTotal{Int64Counter: noop.Int64Counter{}}, nil
+		return AuthGenerateRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newAuthGenerateRequestsTotalOpts
@@ -619,13 +669,18 @@ func NewAuthGenerateRequestsTotal(m metric.Meter, opt ...metric.Int64CounterOpti
 	}
 	i, err := m.Int64Counter("auth_generate_requests_total", opt...)
 	if err != nil {
-		return AuthGenerateRequestsTotal{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "auth_generate_requests_total", err)
+		return AuthGenerateRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "auth_generate_requests_total", err)
 	}
-	return AuthGenerateRequestsTotal{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return AuthGenerateRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "auth_generate_requests_total", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return AuthGenerateRequestsTotal{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m AuthGenerateRequestsTotal) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m AuthGenerateRequestsTotal) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, auth_generate_requests_total.
 func (AuthGenerateRequestsTotal) Name() string { return "auth_generate_requests_total" }
@@ -640,7 +695,7 @@ func (AuthGenerateRequestsTotal) Description() string {
 
 // Add adds incr.
 func (m AuthGenerateRequestsTotal) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // AuthGenerateRequests is the up-down counter (exposed as a gauge) auth_generate_requests: Number
@@ -648,7 +703,8 @@ func (m AuthGenerateRequestsTotal) Add(ctx context.Context, incr int64) {
 //
 // Unit: {request}.
 type AuthGenerateRequests struct {
-	metric.Int64UpDownCounter
+	inst  metric.Int64UpDownCounter
+	bound instrument.CounterBound[int64]
 }
 
 var newAuthGenerateRequestsOpts = []metric.Int64UpDownCounterOption{
@@ -659,8 +715,12 @@ var newAuthGenerateRequestsOpts = []metric.Int64UpDownCounterOption{
 // NewAuthGenerateRequests creates the instrument auth_generate_requests from m. A nil m gives a
 // no-op instrument. The description, unit of instruments.yaml are applied after opt, so they win.
 func NewAuthGenerateRequests(m metric.Meter, opt ...metric.Int64UpDownCounterOption) (AuthGenerateRequests, error) {
+	return newAuthGenerateRequests(m, nil, opt...)
+}
+
+func newAuthGenerateRequests(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64UpDownCounterOption) (AuthGenerateRequests, error) {
 	if m == nil {
-		return AuthGenerateRequests{Int64UpDownCounter: noop.Int64UpDownCounter{}}, nil
+		return AuthGenerateRequests{inst: noop.Int64UpDownCounter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newAuthGenerateRequestsOpts
@@ -669,13 +729,18 @@ func NewAuthGenerateRequests(m metric.Meter, opt ...metric.Int64UpDownCounterOpt
 	}
 	i, err := m.Int64UpDownCounter("auth_generate_requests", opt...)
 	if err != nil {
-		return AuthGenerateRequests{Int64UpDownCounter: noop.Int64UpDownCounter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "auth_generate_requests", err)
+		return AuthGenerateRequests{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "auth_generate_requests", err)
 	}
-	return AuthGenerateRequests{Int64UpDownCounter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return AuthGenerateRequests{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "auth_generate_requests", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return AuthGenerateRequests{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m AuthGenerateRequests) Inst() metric.Int64UpDownCounter { return m.Int64UpDownCounter }
+func (m AuthGenerateRequests) Inst() metric.Int64UpDownCounter { return m.inst }
 
 // Name returns the exposed name, auth_generate_requests.
 func (AuthGenerateRequests) Name() string { return "auth_generate_requests" }
@@ -688,14 +753,14 @@ func (AuthGenerateRequests) Description() string { return "Number of current gen
 
 // Add adds incr.
 func (m AuthGenerateRequests) Add(ctx context.Context, incr int64) {
-	m.Int64UpDownCounter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // AuthGenerateSeconds is the histogram auth_generate_seconds: Latency for generate requests.
 //
 // Unit: s. Buckets: exponential(start 0.001, factor 2, count 16).
 type AuthGenerateSeconds struct {
-	metric.Float64Histogram
+	inst metric.Float64Histogram
 }
 
 var newAuthGenerateSecondsOpts = []metric.Float64HistogramOption{
@@ -708,8 +773,12 @@ var newAuthGenerateSecondsOpts = []metric.Float64HistogramOption{
 // instrument. The description, unit and buckets of instruments.yaml are applied after opt, so they
 // win.
 func NewAuthGenerateSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (AuthGenerateSeconds, error) {
+	return newAuthGenerateSeconds(m, nil, opt...)
+}
+
+func newAuthGenerateSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (AuthGenerateSeconds, error) {
 	if m == nil {
-		return AuthGenerateSeconds{Float64Histogram: noop.Float64Histogram{}}, nil
+		return AuthGenerateSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newAuthGenerateSecondsOpts
@@ -718,13 +787,13 @@ func NewAuthGenerateSeconds(m metric.Meter, opt ...metric.Float64HistogramOption
 	}
 	i, err := m.Float64Histogram("auth_generate_seconds", opt...)
 	if err != nil {
-		return AuthGenerateSeconds{Float64Histogram: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "auth_generate_seconds", err)
+		return AuthGenerateSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "auth_generate_seconds", err)
 	}
-	return AuthGenerateSeconds{Float64Histogram: i}, nil
+	return AuthGenerateSeconds{inst: i}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m AuthGenerateSeconds) Inst() metric.Float64Histogram { return m.Float64Histogram }
+func (m AuthGenerateSeconds) Inst() metric.Float64Histogram { return m.inst }
 
 // Name returns the exposed name, auth_generate_seconds.
 func (AuthGenerateSeconds) Name() string { return "auth_generate_seconds" }
@@ -737,7 +806,9 @@ func (AuthGenerateSeconds) Description() string { return "Latency for generate r
 
 // Record records val.
 func (m AuthGenerateSeconds) Record(ctx context.Context, val float64) {
-	m.Float64Histogram.Record(ctx, val)
+	if m.inst != nil {
+		m.inst.Record(ctx, val)
+	}
 }
 
 // BackendBatchReadRequestsTotal is the counter backend_batch_read_requests_total: Number of read
@@ -745,7 +816,8 @@ func (m AuthGenerateSeconds) Record(ctx context.Context, val float64) {
 //
 // Unit: {request}. Labels: component.
 type BackendBatchReadRequestsTotal struct {
-	metric.Int64Counter
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, [1]string]
 }
 
 var newBackendBatchReadRequestsTotalOpts = []metric.Int64CounterOption{
@@ -757,8 +829,12 @@ var newBackendBatchReadRequestsTotalOpts = []metric.Int64CounterOption{
 // A nil m gives a no-op instrument. The description, unit of instruments.yaml are applied after
 // opt, so they win.
 func NewBackendBatchReadRequestsTotal(m metric.Meter, opt ...metric.Int64CounterOption) (BackendBatchReadRequestsTotal, error) {
+	return newBackendBatchReadRequestsTotal(m, nil, opt...)
+}
+
+func newBackendBatchReadRequestsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (BackendBatchReadRequestsTotal, error) {
 	if m == nil {
-		return BackendBatchReadRequestsTotal{Int64Counter: noop.Int64Counter{}}, nil
+		return BackendBatchReadRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newBackendBatchReadRequestsTotalOpts
@@ -767,13 +843,21 @@ func NewBackendBatchReadRequestsTotal(m metric.Meter, opt ...metric.Int64Counter
 	}
 	i, err := m.Int64Counter("backend_batch_read_requests_total", opt...)
 	if err != nil {
-		return BackendBatchReadRequestsTotal{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_batch_read_requests_total", err)
+		return BackendBatchReadRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_batch_read_requests_total", err)
 	}
-	return BackendBatchReadRequestsTotal{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("component", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return BackendBatchReadRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_batch_read_requests_total", err)
+	}
+	return BackendBatchReadRequestsTotal{inst: i, series: s}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m BackendBatchReadRequestsTotal) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m BackendBatchReadRequestsTotal) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, backend_batch_read_requests_total.
 func (BackendBatchReadRequestsTotal) Name() string { return "backend_batch_read_requests_total" }
@@ -790,37 +874,25 @@ func (BackendBatchReadRequestsTotal) Description() string {
 // component is the label component: The backend component that issued the request (for example
 // backend or cache).
 //
-// Each call builds the label set; on a hot path with fixed labels use Bind, which does it once.
+// The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendBatchReadRequestsTotal) Add(ctx context.Context, incr int64, component string) {
-	if !m.Int64Counter.Enabled(ctx) {
-		return
-	}
-	m.Int64Counter.Add(ctx, incr, metric.WithAttributeSet(attribute.NewSet(
-		attribute.String("component", component),
-	)))
+	m.series.Add(ctx, incr, [1]string{component})
 }
 
 // BackendBatchReadRequestsTotalBound is BackendBatchReadRequestsTotal with its labels fixed by
 // Bind; its Add allocates nothing. The zero value records nothing.
 type BackendBatchReadRequestsTotalBound struct {
-	inst metric.Int64Counter
-	opts []metric.AddOption
+	b instrument.CounterBound[int64]
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m BackendBatchReadRequestsTotal) Bind(component string) BackendBatchReadRequestsTotalBound {
-	set := attribute.NewSet(
-		attribute.String("component", component),
-	)
-	return BackendBatchReadRequestsTotalBound{inst: m.Int64Counter, opts: []metric.AddOption{metric.WithAttributeSet(set)}}
+	return BackendBatchReadRequestsTotalBound{b: m.series.Bind([1]string{component})}
 }
 
 // Add adds incr for the bound labels.
 func (b BackendBatchReadRequestsTotalBound) Add(ctx context.Context, incr int64) {
-	if b.inst == nil {
-		return
-	}
-	b.inst.Add(ctx, incr, b.opts...)
+	b.b.Add(ctx, incr)
 }
 
 // BackendBatchReadSeconds is the histogram backend_batch_read_seconds: Latency for batch read
@@ -828,7 +900,8 @@ func (b BackendBatchReadRequestsTotalBound) Add(ctx context.Context, incr int64)
 //
 // Unit: s. Labels: component. Buckets: exponential(start 0.001, factor 2, count 16).
 type BackendBatchReadSeconds struct {
-	metric.Float64Histogram
+	inst   metric.Float64Histogram
+	series *instrument.Recorder[float64, [1]string]
 }
 
 var newBackendBatchReadSecondsOpts = []metric.Float64HistogramOption{
@@ -841,8 +914,12 @@ var newBackendBatchReadSecondsOpts = []metric.Float64HistogramOption{
 // gives a no-op instrument. The description, unit and buckets of instruments.yaml are applied after
 // opt, so they win.
 func NewBackendBatchReadSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (BackendBatchReadSeconds, error) {
+	return newBackendBatchReadSeconds(m, nil, opt...)
+}
+
+func newBackendBatchReadSeconds(m metric.Meter, iopts []instrument.Option, opt ...metric.Float64HistogramOption) (BackendBatchReadSeconds, error) {
 	if m == nil {
-		return BackendBatchReadSeconds{Float64Histogram: noop.Float64Histogram{}}, nil
+		return BackendBatchReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newBackendBatchReadSecondsOpts
@@ -851,13 +928,21 @@ func NewBackendBatchReadSeconds(m metric.Meter, opt ...metric.Float64HistogramOp
 	}
 	i, err := m.Float64Histogram("backend_batch_read_seconds", opt...)
 	if err != nil {
-		return BackendBatchReadSeconds{Float64Histogram: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_batch_read_seconds", err)
+		return BackendBatchReadSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_batch_read_seconds", err)
 	}
-	return BackendBatchReadSeconds{Float64Histogram: i}, nil
+	s, err := instrument.NewRecorder(i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("component", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return BackendBatchReadSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_batch_read_seconds", err)
+	}
+	return BackendBatchReadSeconds{inst: i, series: s}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m BackendBatchReadSeconds) Inst() metric.Float64Histogram { return m.Float64Histogram }
+func (m BackendBatchReadSeconds) Inst() metric.Float64Histogram { return m.inst }
 
 // Name returns the exposed name, backend_batch_read_seconds.
 func (BackendBatchReadSeconds) Name() string { return "backend_batch_read_seconds" }
@@ -872,37 +957,25 @@ func (BackendBatchReadSeconds) Description() string { return "Latency for batch 
 // component is the label component: The backend component that issued the request (for example
 // backend or cache).
 //
-// Each call builds the label set; on a hot path with fixed labels use Bind, which does it once.
+// The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendBatchReadSeconds) Record(ctx context.Context, val float64, component string) {
-	if !m.Float64Histogram.Enabled(ctx) {
-		return
-	}
-	m.Float64Histogram.Record(ctx, val, metric.WithAttributeSet(attribute.NewSet(
-		attribute.String("component", component),
-	)))
+	m.series.Record(ctx, val, [1]string{component})
 }
 
 // BackendBatchReadSecondsBound is BackendBatchReadSeconds with its labels fixed by Bind; its Record
 // allocates nothing. The zero value records nothing.
 type BackendBatchReadSecondsBound struct {
-	inst metric.Float64Histogram
-	opts []metric.RecordOption
+	b instrument.RecorderBound[float64]
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m BackendBatchReadSeconds) Bind(component string) BackendBatchReadSecondsBound {
-	set := attribute.NewSet(
-		attribute.String("component", component),
-	)
-	return BackendBatchReadSecondsBound{inst: m.Float64Histogram, opts: []metric.RecordOption{metric.WithAttributeSet(set)}}
+	return BackendBatchReadSecondsBound{b: m.series.Bind([1]string{component})}
 }
 
 // Record records val for the bound labels.
 func (b BackendBatchReadSecondsBound) Record(ctx context.Context, val float64) {
-	if b.inst == nil {
-		return
-	}
-	b.inst.Record(ctx, val, b.opts...)
+	b.b.Record(ctx, val)
 }
 
 // BackendBatchWriteRequestsTotal is the counter backend_batch_write_requests_total: Number of batch
@@ -910,7 +983,8 @@ func (b BackendBatchReadSecondsBound) Record(ctx context.Context, val float64) {
 //
 // Unit: {request}. Labels: component.
 type BackendBatchWriteRequestsTotal struct {
-	metric.Int64Counter
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, [1]string]
 }
 
 var newBackendBatchWriteRequestsTotalOpts = []metric.Int64CounterOption{
@@ -922,8 +996,12 @@ var newBackendBatchWriteRequestsTotalOpts = []metric.Int64CounterOption{
 // m. A nil m gives a no-op instrument. The description, unit of instruments.yaml are applied after
 // opt, so they win.
 func NewBackendBatchWriteRequestsTotal(m metric.Meter, opt ...metric.Int64CounterOption) (BackendBatchWriteRequestsTotal, error) {
+	return newBackendBatchWriteRequestsTotal(m, nil, opt...)
+}
+
+func newBackendBatchWriteRequestsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (BackendBatchWriteRequestsTotal, error) {
 	if m == nil {
-		return BackendBatchWriteRequestsTotal{Int64Counter: noop.Int64Counter{}}, nil
+		return BackendBatchWriteRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newBackendBatchWriteRequestsTotalOpts
@@ -932,13 +1010,21 @@ func NewBackendBatchWriteRequestsTotal(m metric.Meter, opt ...metric.Int64Counte
 	}
 	i, err := m.Int64Counter("backend_batch_write_requests_total", opt...)
 	if err != nil {
-		return BackendBatchWriteRequestsTotal{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_batch_write_requests_total", err)
+		return BackendBatchWriteRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_batch_write_requests_total", err)
 	}
-	return BackendBatchWriteRequestsTotal{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("component", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return BackendBatchWriteRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_batch_write_requests_total", err)
+	}
+	return BackendBatchWriteRequestsTotal{inst: i, series: s}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m BackendBatchWriteRequestsTotal) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m BackendBatchWriteRequestsTotal) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, backend_batch_write_requests_total.
 func (BackendBatchWriteRequestsTotal) Name() string { return "backend_batch_write_requests_total" }
@@ -955,37 +1041,25 @@ func (BackendBatchWriteRequestsTotal) Description() string {
 // component is the label component: The backend component that issued the request (for example
 // backend or cache).
 //
-// Each call builds the label set; on a hot path with fixed labels use Bind, which does it once.
+// The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendBatchWriteRequestsTotal) Add(ctx context.Context, incr int64, component string) {
-	if !m.Int64Counter.Enabled(ctx) {
-		return
-	}
-	m.Int64Counter.Add(ctx, incr, metric.WithAttributeSet(attribute.NewSet(
-		attribute.String("component", component),
-	)))
+	m.series.Add(ctx, incr, [1]string{component})
 }
 
 // BackendBatchWriteRequestsTotalBound is BackendBatchWriteRequestsTotal with its labels fixed by
 // Bind; its Add allocates nothing. The zero value records nothing.
 type BackendBatchWriteRequestsTotalBound struct {
-	inst metric.Int64Counter
-	opts []metric.AddOption
+	b instrument.CounterBound[int64]
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m BackendBatchWriteRequestsTotal) Bind(component string) BackendBatchWriteRequestsTotalBound {
-	set := attribute.NewSet(
-		attribute.String("component", component),
-	)
-	return BackendBatchWriteRequestsTotalBound{inst: m.Int64Counter, opts: []metric.AddOption{metric.WithAttributeSet(set)}}
+	return BackendBatchWriteRequestsTotalBound{b: m.series.Bind([1]string{component})}
 }
 
 // Add adds incr for the bound labels.
 func (b BackendBatchWriteRequestsTotalBound) Add(ctx context.Context, incr int64) {
-	if b.inst == nil {
-		return
-	}
-	b.inst.Add(ctx, incr, b.opts...)
+	b.b.Add(ctx, incr)
 }
 
 // BackendBatchWriteSeconds is the histogram backend_batch_write_seconds: Latency for backend batch
@@ -993,7 +1067,8 @@ func (b BackendBatchWriteRequestsTotalBound) Add(ctx context.Context, incr int64
 //
 // Unit: s. Labels: component. Buckets: exponential(start 0.001, factor 2, count 16).
 type BackendBatchWriteSeconds struct {
-	metric.Float64Histogram
+	inst   metric.Float64Histogram
+	series *instrument.Recorder[float64, [1]string]
 }
 
 var newBackendBatchWriteSecondsOpts = []metric.Float64HistogramOption{
@@ -1006,8 +1081,12 @@ var newBackendBatchWriteSecondsOpts = []metric.Float64HistogramOption{
 // gives a no-op instrument. The description, unit and buckets of instruments.yaml are applied after
 // opt, so they win.
 func NewBackendBatchWriteSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (BackendBatchWriteSeconds, error) {
+	return newBackendBatchWriteSeconds(m, nil, opt...)
+}
+
+func newBackendBatchWriteSeconds(m metric.Meter, iopts []instrument.Option, opt ...metric.Float64HistogramOption) (BackendBatchWriteSeconds, error) {
 	if m == nil {
-		return BackendBatchWriteSeconds{Float64Histogram: noop.Float64Histogram{}}, nil
+		return BackendBatchWriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newBackendBatchWriteSecondsOpts
@@ -1016,13 +1095,21 @@ func NewBackendBatchWriteSeconds(m metric.Meter, opt ...metric.Float64HistogramO
 	}
 	i, err := m.Float64Histogram("backend_batch_write_seconds", opt...)
 	if err != nil {
-		return BackendBatchWriteSeconds{Float64Histogram: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_batch_write_seconds", err)
+		return BackendBatchWriteSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_batch_write_seconds", err)
 	}
-	return BackendBatchWriteSeconds{Float64Histogram: i}, nil
+	s, err := instrument.NewRecorder(i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("component", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return BackendBatchWriteSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_batch_write_seconds", err)
+	}
+	return BackendBatchWriteSeconds{inst: i, series: s}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m BackendBatchWriteSeconds) Inst() metric.Float64Histogram { return m.Float64Histogram }
+func (m BackendBatchWriteSeconds) Inst() metric.Float64Histogram { return m.inst }
 
 // Name returns the exposed name, backend_batch_write_seconds.
 func (BackendBatchWriteSeconds) Name() string { return "backend_batch_write_seconds" }
@@ -1039,37 +1126,25 @@ func (BackendBatchWriteSeconds) Description() string {
 // component is the label component: The backend component that issued the request (for example
 // backend or cache).
 //
-// Each call builds the label set; on a hot path with fixed labels use Bind, which does it once.
+// The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendBatchWriteSeconds) Record(ctx context.Context, val float64, component string) {
-	if !m.Float64Histogram.Enabled(ctx) {
-		return
-	}
-	m.Float64Histogram.Record(ctx, val, metric.WithAttributeSet(attribute.NewSet(
-		attribute.String("component", component),
-	)))
+	m.series.Record(ctx, val, [1]string{component})
 }
 
 // BackendBatchWriteSecondsBound is BackendBatchWriteSeconds with its labels fixed by Bind; its
 // Record allocates nothing. The zero value records nothing.
 type BackendBatchWriteSecondsBound struct {
-	inst metric.Float64Histogram
-	opts []metric.RecordOption
+	b instrument.RecorderBound[float64]
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m BackendBatchWriteSeconds) Bind(component string) BackendBatchWriteSecondsBound {
-	set := attribute.NewSet(
-		attribute.String("component", component),
-	)
-	return BackendBatchWriteSecondsBound{inst: m.Float64Histogram, opts: []metric.RecordOption{metric.WithAttributeSet(set)}}
+	return BackendBatchWriteSecondsBound{b: m.series.Bind([1]string{component})}
 }
 
 // Record records val for the bound labels.
 func (b BackendBatchWriteSecondsBound) Record(ctx context.Context, val float64) {
-	if b.inst == nil {
-		return
-	}
-	b.inst.Record(ctx, val, b.opts...)
+	b.b.Record(ctx, val)
 }
 
 // BackendReadRequestsTotal is the counter backend_read_requests_total: Number of read requests to
@@ -1077,7 +1152,8 @@ func (b BackendBatchWriteSecondsBound) Record(ctx context.Context, val float64) 
 //
 // Unit: {request}. Labels: component.
 type BackendReadRequestsTotal struct {
-	metric.Int64Counter
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, [1]string]
 }
 
 var newBackendReadRequestsTotalOpts = []metric.Int64CounterOption{
@@ -1089,8 +1165,12 @@ var newBackendReadRequestsTotalOpts = []metric.Int64CounterOption{
 // gives a no-op instrument. The description, unit of instruments.yaml are applied after opt, so
 // they win.
 func NewBackendReadRequestsTotal(m metric.Meter, opt ...metric.Int64CounterOption) (BackendReadRequestsTotal, error) {
+	return newBackendReadRequestsTotal(m, nil, opt...)
+}
+
+func newBackendReadRequestsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (BackendReadRequestsTotal, error) {
 	if m == nil {
-		return BackendReadRequestsTotal{Int64Counter: noop.Int64Counter{}}, nil
+		return BackendReadRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newBackendReadRequestsTotalOpts
@@ -1099,13 +1179,21 @@ func NewBackendReadRequestsTotal(m metric.Meter, opt ...metric.Int64CounterOptio
 	}
 	i, err := m.Int64Counter("backend_read_requests_total", opt...)
 	if err != nil {
-		return BackendReadRequestsTotal{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_read_requests_total", err)
+		return BackendReadRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_read_requests_total", err)
 	}
-	return BackendReadRequestsTotal{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("component", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return BackendReadRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_read_requests_total", err)
+	}
+	return BackendReadRequestsTotal{inst: i, series: s}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m BackendReadRequestsTotal) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m BackendReadRequestsTotal) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, backend_read_requests_total.
 func (BackendReadRequestsTotal) Name() string { return "backend_read_requests_total" }
@@ -1122,44 +1210,33 @@ func (BackendReadRequestsTotal) Description() string {
 // component is the label component: The backend component that issued the request (for example
 // backend or cache).
 //
-// Each call builds the label set; on a hot path with fixed labels use Bind, which does it once.
+// The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendReadRequestsTotal) Add(ctx context.Context, incr int64, component string) {
-	if !m.Int64Counter.Enabled(ctx) {
-		return
-	}
-	m.Int64Counter.Add(ctx, incr, metric.WithAttributeSet(attribute.NewSet(
-		attribute.String("component", component),
-	)))
+	m.series.Add(ctx, incr, [1]string{component})
 }
 
 // BackendReadRequestsTotalBound is BackendReadRequestsTotal with its labels fixed by Bind; its Add
 // allocates nothing. The zero value records nothing.
 type BackendReadRequestsTotalBound struct {
-	inst metric.Int64Counter
-	opts []metric.AddOption
+	b instrument.CounterBound[int64]
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m BackendReadRequestsTotal) Bind(component string) BackendReadRequestsTotalBound {
-	set := attribute.NewSet(
-		attribute.String("component", component),
-	)
-	return BackendReadRequestsTotalBound{inst: m.Int64Counter, opts: []metric.AddOption{metric.WithAttributeSet(set)}}
+	return BackendReadRequestsTotalBound{b: m.series.Bind([1]string{component})}
 }
 
 // Add adds incr for the bound labels.
 func (b BackendReadRequestsTotalBound) Add(ctx context.Context, incr int64) {
-	if b.inst == nil {
-		return
-	}
-	b.inst.Add(ctx, incr, b.opts...)
+	b.b.Add(ctx, incr)
 }
 
 // BackendReadSeconds is the histogram backend_read_seconds: Latency for read operations.
 //
 // Unit: s. Labels: component. Buckets: exponential(start 0.001, factor 2, count 16).
 type BackendReadSeconds struct {
-	metric.Float64Histogram
+	inst   metric.Float64Histogram
+	series *instrument.Recorder[float64, [1]string]
 }
 
 var newBackendReadSecondsOpts = []metric.Float64HistogramOption{
@@ -1172,8 +1249,12 @@ var newBackendReadSecondsOpts = []metric.Float64HistogramOption{
 // instrument. The description, unit and buckets of instruments.yaml are applied after opt, so they
 // win.
 func NewBackendReadSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (BackendReadSeconds, error) {
+	return newBackendReadSeconds(m, nil, opt...)
+}
+
+func newBackendReadSeconds(m metric.Meter, iopts []instrument.Option, opt ...metric.Float64HistogramOption) (BackendReadSeconds, error) {
 	if m == nil {
-		return BackendReadSeconds{Float64Histogram: noop.Float64Histogram{}}, nil
+		return BackendReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newBackendReadSecondsOpts
@@ -1182,13 +1263,21 @@ func NewBackendReadSeconds(m metric.Meter, opt ...metric.Float64HistogramOption)
 	}
 	i, err := m.Float64Histogram("backend_read_seconds", opt...)
 	if err != nil {
-		return BackendReadSeconds{Float64Histogram: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_read_seconds", err)
+		return BackendReadSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_read_seconds", err)
 	}
-	return BackendReadSeconds{Float64Histogram: i}, nil
+	s, err := instrument.NewRecorder(i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("component", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return BackendReadSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_read_seconds", err)
+	}
+	return BackendReadSeconds{inst: i, series: s}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m BackendReadSeconds) Inst() metric.Float64Histogram { return m.Float64Histogram }
+func (m BackendReadSeconds) Inst() metric.Float64Histogram { return m.inst }
 
 // Name returns the exposed name, backend_read_seconds.
 func (BackendReadSeconds) Name() string { return "backend_read_seconds" }
@@ -1203,37 +1292,25 @@ func (BackendReadSeconds) Description() string { return "Latency for read operat
 // component is the label component: The backend component that issued the request (for example
 // backend or cache).
 //
-// Each call builds the label set; on a hot path with fixed labels use Bind, which does it once.
+// The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendReadSeconds) Record(ctx context.Context, val float64, component string) {
-	if !m.Float64Histogram.Enabled(ctx) {
-		return
-	}
-	m.Float64Histogram.Record(ctx, val, metric.WithAttributeSet(attribute.NewSet(
-		attribute.String("component", component),
-	)))
+	m.series.Record(ctx, val, [1]string{component})
 }
 
 // BackendReadSecondsBound is BackendReadSeconds with its labels fixed by Bind; its Record allocates
 // nothing. The zero value records nothing.
 type BackendReadSecondsBound struct {
-	inst metric.Float64Histogram
-	opts []metric.RecordOption
+	b instrument.RecorderBound[float64]
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m BackendReadSeconds) Bind(component string) BackendReadSecondsBound {
-	set := attribute.NewSet(
-		attribute.String("component", component),
-	)
-	return BackendReadSecondsBound{inst: m.Float64Histogram, opts: []metric.RecordOption{metric.WithAttributeSet(set)}}
+	return BackendReadSecondsBound{b: m.series.Bind([1]string{component})}
 }
 
 // Record records val for the bound labels.
 func (b BackendReadSecondsBound) Record(ctx context.Context, val float64) {
-	if b.inst == nil {
-		return
-	}
-	b.inst.Record(ctx, val, b.opts...)
+	b.b.Record(ctx, val)
 }
 
 // BackendWriteRequestsTotal is the counter backend_write_requests_total: Number of write requests
@@ -1241,7 +1318,8 @@ func (b BackendReadSecondsBound) Record(ctx context.Context, val float64) {
 //
 // Unit: {request}. Labels: component.
 type BackendWriteRequestsTotal struct {
-	metric.Int64Counter
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, [1]string]
 }
 
 var newBackendWriteRequestsTotalOpts = []metric.Int64CounterOption{
@@ -1253,8 +1331,12 @@ var newBackendWriteRequestsTotalOpts = []metric.Int64CounterOption{
 // gives a no-op instrument. The description, unit of instruments.yaml are applied after opt, so
 // they win.
 func NewBackendWriteRequestsTotal(m metric.Meter, opt ...metric.Int64CounterOption) (BackendWriteRequestsTotal, error) {
+	return newBackendWriteRequestsTotal(m, nil, opt...)
+}
+
+func newBackendWriteRequestsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (BackendWriteRequestsTotal, error) {
 	if m == nil {
-		return BackendWriteRequestsTotal{Int64Counter: noop.Int64Counter{}}, nil
+		return BackendWriteRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newBackendWriteRequestsTotalOpts
@@ -1263,13 +1345,21 @@ func NewBackendWriteRequestsTotal(m metric.Meter, opt ...metric.Int64CounterOpti
 	}
 	i, err := m.Int64Counter("backend_write_requests_total", opt...)
 	if err != nil {
-		return BackendWriteRequestsTotal{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_write_requests_total", err)
+		return BackendWriteRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_write_requests_total", err)
 	}
-	return BackendWriteRequestsTotal{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("component", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return BackendWriteRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_write_requests_total", err)
+	}
+	return BackendWriteRequestsTotal{inst: i, series: s}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m BackendWriteRequestsTotal) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m BackendWriteRequestsTotal) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, backend_write_requests_total.
 func (BackendWriteRequestsTotal) Name() string { return "backend_write_requests_total" }
@@ -1286,44 +1376,33 @@ func (BackendWriteRequestsTotal) Description() string {
 // component is the label component: The backend component that issued the request (for example
 // backend or cache).
 //
-// Each call builds the label set; on a hot path with fixed labels use Bind, which does it once.
+// The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendWriteRequestsTotal) Add(ctx context.Context, incr int64, component string) {
-	if !m.Int64Counter.Enabled(ctx) {
-		return
-	}
-	m.Int64Counter.Add(ctx, incr, metric.WithAttributeSet(attribute.NewSet(
-		attribute.String("component", component),
-	)))
+	m.series.Add(ctx, incr, [1]string{component})
 }
 
 // BackendWriteRequestsTotalBound is BackendWriteRequestsTotal with its labels fixed by Bind; its
 // Add allocates nothing. The zero value records nothing.
 type BackendWriteRequestsTotalBound struct {
-	inst metric.Int64Counter
-	opts []metric.AddOption
+	b instrument.CounterBound[int64]
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m BackendWriteRequestsTotal) Bind(component string) BackendWriteRequestsTotalBound {
-	set := attribute.NewSet(
-		attribute.String("component", component),
-	)
-	return BackendWriteRequestsTotalBound{inst: m.Int64Counter, opts: []metric.AddOption{metric.WithAttributeSet(set)}}
+	return BackendWriteRequestsTotalBound{b: m.series.Bind([1]string{component})}
 }
 
 // Add adds incr for the bound labels.
 func (b BackendWriteRequestsTotalBound) Add(ctx context.Context, incr int64) {
-	if b.inst == nil {
-		return
-	}
-	b.inst.Add(ctx, incr, b.opts...)
+	b.b.Add(ctx, incr)
 }
 
 // BackendWriteSeconds is the histogram backend_write_seconds: Latency for backend write operations.
 //
 // Unit: s. Labels: component. Buckets: exponential(start 0.001, factor 2, count 16).
 type BackendWriteSeconds struct {
-	metric.Float64Histogram
+	inst   metric.Float64Histogram
+	series *instrument.Recorder[float64, [1]string]
 }
 
 var newBackendWriteSecondsOpts = []metric.Float64HistogramOption{
@@ -1336,8 +1415,12 @@ var newBackendWriteSecondsOpts = []metric.Float64HistogramOption{
 // instrument. The description, unit and buckets of instruments.yaml are applied after opt, so they
 // win.
 func NewBackendWriteSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (BackendWriteSeconds, error) {
+	return newBackendWriteSeconds(m, nil, opt...)
+}
+
+func newBackendWriteSeconds(m metric.Meter, iopts []instrument.Option, opt ...metric.Float64HistogramOption) (BackendWriteSeconds, error) {
 	if m == nil {
-		return BackendWriteSeconds{Float64Histogram: noop.Float64Histogram{}}, nil
+		return BackendWriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newBackendWriteSecondsOpts
@@ -1346,13 +1429,21 @@ func NewBackendWriteSeconds(m metric.Meter, opt ...metric.Float64HistogramOption
 	}
 	i, err := m.Float64Histogram("backend_write_seconds", opt...)
 	if err != nil {
-		return BackendWriteSeconds{Float64Histogram: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_write_seconds", err)
+		return BackendWriteSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_write_seconds", err)
 	}
-	return BackendWriteSeconds{Float64Histogram: i}, nil
+	s, err := instrument.NewRecorder(i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("component", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return BackendWriteSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_write_seconds", err)
+	}
+	return BackendWriteSeconds{inst: i, series: s}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m BackendWriteSeconds) Inst() metric.Float64Histogram { return m.Float64Histogram }
+func (m BackendWriteSeconds) Inst() metric.Float64Histogram { return m.inst }
 
 // Name returns the exposed name, backend_write_seconds.
 func (BackendWriteSeconds) Name() string { return "backend_write_seconds" }
@@ -1367,37 +1458,25 @@ func (BackendWriteSeconds) Description() string { return "Latency for backend wr
 // component is the label component: The backend component that issued the request (for example
 // backend or cache).
 //
-// Each call builds the label set; on a hot path with fixed labels use Bind, which does it once.
+// The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendWriteSeconds) Record(ctx context.Context, val float64, component string) {
-	if !m.Float64Histogram.Enabled(ctx) {
-		return
-	}
-	m.Float64Histogram.Record(ctx, val, metric.WithAttributeSet(attribute.NewSet(
-		attribute.String("component", component),
-	)))
+	m.series.Record(ctx, val, [1]string{component})
 }
 
 // BackendWriteSecondsBound is BackendWriteSeconds with its labels fixed by Bind; its Record
 // allocates nothing. The zero value records nothing.
 type BackendWriteSecondsBound struct {
-	inst metric.Float64Histogram
-	opts []metric.RecordOption
+	b instrument.RecorderBound[float64]
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m BackendWriteSeconds) Bind(component string) BackendWriteSecondsBound {
-	set := attribute.NewSet(
-		attribute.String("component", component),
-	)
-	return BackendWriteSecondsBound{inst: m.Float64Histogram, opts: []metric.RecordOption{metric.WithAttributeSet(set)}}
+	return BackendWriteSecondsBound{b: m.series.Bind([1]string{component})}
 }
 
 // Record records val for the bound labels.
 func (b BackendWriteSecondsBound) Record(ctx context.Context, val float64) {
-	if b.inst == nil {
-		return
-	}
-	b.inst.Record(ctx, val, b.opts...)
+	b.b.Record(ctx, val)
 }
 
 // ClusterNameNotFoundTotal is the counter cluster_name_not_found_total: Number of times a cluster
@@ -1405,7 +1484,8 @@ func (b BackendWriteSecondsBound) Record(ctx context.Context, val float64) {
 //
 // Unit: {lookup}.
 type ClusterNameNotFoundTotal struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newClusterNameNotFoundTotalOpts = []metric.Int64CounterOption{
@@ -1417,8 +1497,12 @@ var newClusterNameNotFoundTotalOpts = []metric.Int64CounterOption{
 // gives a no-op instrument. The description, unit of instruments.yaml are applied after opt, so
 // they win.
 func NewClusterNameNotFoundTotal(m metric.Meter, opt ...metric.Int64CounterOption) (ClusterNameNotFoundTotal, error) {
+	return newClusterNameNotFoundTotal(m, nil, opt...)
+}
+
+func newClusterNameNotFoundTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (ClusterNameNotFoundTotal, error) {
 	if m == nil {
-		return ClusterNameNotFoundTotal{Int64Counter: noop.Int64Counter{}}, nil
+		return ClusterNameNotFoundTotal{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newClusterNameNotFoundTotalOpts
@@ -1427,13 +1511,18 @@ func NewClusterNameNotFoundTotal(m metric.Meter, opt ...metric.Int64CounterOptio
 	}
 	i, err := m.Int64Counter("cluster_name_not_found_total", opt...)
 	if err != nil {
-		return ClusterNameNotFoundTotal{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "cluster_name_not_found_total", err)
+		return ClusterNameNotFoundTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "cluster_name_not_found_total", err)
 	}
-	return ClusterNameNotFoundTotal{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return ClusterNameNotFoundTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "cluster_name_not_found_total", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return ClusterNameNotFoundTotal{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m ClusterNameNotFoundTotal) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m ClusterNameNotFoundTotal) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, cluster_name_not_found_total.
 func (ClusterNameNotFoundTotal) Name() string { return "cluster_name_not_found_total" }
@@ -1448,7 +1537,7 @@ func (ClusterNameNotFoundTotal) Description() string {
 
 // Add adds incr.
 func (m ClusterNameNotFoundTotal) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // EtcdBackendBatchReadRequests is the counter etcd_backend_batch_read_requests: Number of read
@@ -1456,7 +1545,8 @@ func (m ClusterNameNotFoundTotal) Add(ctx context.Context, incr int64) {
 //
 // Unit: {request}.
 type EtcdBackendBatchReadRequests struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newEtcdBackendBatchReadRequestsOpts = []metric.Int64CounterOption{
@@ -1468,8 +1558,12 @@ var newEtcdBackendBatchReadRequestsOpts = []metric.Int64CounterOption{
 // nil m gives a no-op instrument. The description, unit of instruments.yaml are applied after opt,
 // so they win.
 func NewEtcdBackendBatchReadRequests(m metric.Meter, opt ...metric.Int64CounterOption) (EtcdBackendBatchReadRequests, error) {
+	return newEtcdBackendBatchReadRequests(m, nil, opt...)
+}
+
+func newEtcdBackendBatchReadRequests(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (EtcdBackendBatchReadRequests, error) {
 	if m == nil {
-		return EtcdBackendBatchReadRequests{Int64Counter: noop.Int64Counter{}}, nil
+		return EtcdBackendBatchReadRequests{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newEtcdBackendBatchReadRequestsOpts
@@ -1478,13 +1572,18 @@ func NewEtcdBackendBatchReadRequests(m metric.Meter, opt ...metric.Int64CounterO
 	}
 	i, err := m.Int64Counter("etcd_backend_batch_read_requests", opt...)
 	if err != nil {
-		return EtcdBackendBatchReadRequests{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_batch_read_requests", err)
+		return EtcdBackendBatchReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_batch_read_requests", err)
 	}
-	return EtcdBackendBatchReadRequests{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return EtcdBackendBatchReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_batch_read_requests", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return EtcdBackendBatchReadRequests{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m EtcdBackendBatchReadRequests) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m EtcdBackendBatchReadRequests) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, etcd_backend_batch_read_requests.
 func (EtcdBackendBatchReadRequests) Name() string { return "etcd_backend_batch_read_requests" }
@@ -1499,7 +1598,7 @@ func (EtcdBackendBatchReadRequests) Description() string {
 
 // Add adds incr.
 func (m EtcdBackendBatchReadRequests) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // EtcdBackendBatchReadSeconds is the histogram etcd_backend_batch_read_seconds: Latency for etcd
@@ -1507,7 +1606,7 @@ func (m EtcdBackendBatchReadRequests) Add(ctx context.Context, incr int64) {
 //
 // Unit: s. Buckets: exponential(start 0.001, factor 2, count 16).
 type EtcdBackendBatchReadSeconds struct {
-	metric.Float64Histogram
+	inst metric.Float64Histogram
 }
 
 var newEtcdBackendBatchReadSecondsOpts = []metric.Float64HistogramOption{
@@ -1520,8 +1619,12 @@ var newEtcdBackendBatchReadSecondsOpts = []metric.Float64HistogramOption{
 // nil m gives a no-op instrument. The description, unit and buckets of instruments.yaml are applied
 // after opt, so they win.
 func NewEtcdBackendBatchReadSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (EtcdBackendBatchReadSeconds, error) {
+	return newEtcdBackendBatchReadSeconds(m, nil, opt...)
+}
+
+func newEtcdBackendBatchReadSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (EtcdBackendBatchReadSeconds, error) {
 	if m == nil {
-		return EtcdBackendBatchReadSeconds{Float64Histogram: noop.Float64Histogram{}}, nil
+		return EtcdBackendBatchReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newEtcdBackendBatchReadSecondsOpts
@@ -1530,13 +1633,13 @@ func NewEtcdBackendBatchReadSeconds(m metric.Meter, opt ...metric.Float64Histogr
 	}
 	i, err := m.Float64Histogram("etcd_backend_batch_read_seconds", opt...)
 	if err != nil {
-		return EtcdBackendBatchReadSeconds{Float64Histogram: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_batch_read_seconds", err)
+		return EtcdBackendBatchReadSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_batch_read_seconds", err)
 	}
-	return EtcdBackendBatchReadSeconds{Float64Histogram: i}, nil
+	return EtcdBackendBatchReadSeconds{inst: i}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m EtcdBackendBatchReadSeconds) Inst() metric.Float64Histogram { return m.Float64Histogram }
+func (m EtcdBackendBatchReadSeconds) Inst() metric.Float64Histogram { return m.inst }
 
 // Name returns the exposed name, etcd_backend_batch_read_seconds.
 func (EtcdBackendBatchReadSeconds) Name() string { return "etcd_backend_batch_read_seconds" }
@@ -1549,7 +1652,9 @@ func (EtcdBackendBatchReadSeconds) Description() string { return "Latency for et
 
 // Record records val.
 func (m EtcdBackendBatchReadSeconds) Record(ctx context.Context, val float64) {
-	m.Float64Histogram.Record(ctx, val)
+	if m.inst != nil {
+		m.inst.Record(ctx, val)
+	}
 }
 
 // EtcdBackendReadRequests is the counter etcd_backend_read_requests: Number of read requests to the
@@ -1557,7 +1662,8 @@ func (m EtcdBackendBatchReadSeconds) Record(ctx context.Context, val float64) {
 //
 // Unit: {request}.
 type EtcdBackendReadRequests struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newEtcdBackendReadRequestsOpts = []metric.Int64CounterOption{
@@ -1569,8 +1675,12 @@ var newEtcdBackendReadRequestsOpts = []metric.Int64CounterOption{
 // gives a no-op instrument. The description, unit of instruments.yaml are applied after opt, so
 // they win.
 func NewEtcdBackendReadRequests(m metric.Meter, opt ...metric.Int64CounterOption) (EtcdBackendReadRequests, error) {
+	return newEtcdBackendReadRequests(m, nil, opt...)
+}
+
+func newEtcdBackendReadRequests(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (EtcdBackendReadRequests, error) {
 	if m == nil {
-		return EtcdBackendReadRequests{Int64Counter: noop.Int64Counter{}}, nil
+		return EtcdBackendReadRequests{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newEtcdBackendReadRequestsOpts
@@ -1579,13 +1689,18 @@ func NewEtcdBackendReadRequests(m metric.Meter, opt ...metric.Int64CounterOption
 	}
 	i, err := m.Int64Counter("etcd_backend_read_requests", opt...)
 	if err != nil {
-		return EtcdBackendReadRequests{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_read_requests", err)
+		return EtcdBackendReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_read_requests", err)
 	}
-	return EtcdBackendReadRequests{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return EtcdBackendReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_read_requests", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return EtcdBackendReadRequests{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m EtcdBackendReadRequests) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m EtcdBackendReadRequests) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, etcd_backend_read_requests.
 func (EtcdBackendReadRequests) Name() string { return "etcd_backend_read_requests" }
@@ -1600,7 +1715,7 @@ func (EtcdBackendReadRequests) Description() string {
 
 // Add adds incr.
 func (m EtcdBackendReadRequests) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // EtcdBackendReadSeconds is the histogram etcd_backend_read_seconds: Latency for etcd read
@@ -1608,7 +1723,7 @@ func (m EtcdBackendReadRequests) Add(ctx context.Context, incr int64) {
 //
 // Unit: s. Buckets: exponential(start 0.001, factor 2, count 16).
 type EtcdBackendReadSeconds struct {
-	metric.Float64Histogram
+	inst metric.Float64Histogram
 }
 
 var newEtcdBackendReadSecondsOpts = []metric.Float64HistogramOption{
@@ -1621,8 +1736,12 @@ var newEtcdBackendReadSecondsOpts = []metric.Float64HistogramOption{
 // a no-op instrument. The description, unit and buckets of instruments.yaml are applied after opt,
 // so they win.
 func NewEtcdBackendReadSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (EtcdBackendReadSeconds, error) {
+	return newEtcdBackendReadSeconds(m, nil, opt...)
+}
+
+func newEtcdBackendReadSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (EtcdBackendReadSeconds, error) {
 	if m == nil {
-		return EtcdBackendReadSeconds{Float64Histogram: noop.Float64Histogram{}}, nil
+		return EtcdBackendReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newEtcdBackendReadSecondsOpts
@@ -1631,13 +1750,13 @@ func NewEtcdBackendReadSeconds(m metric.Meter, opt ...metric.Float64HistogramOpt
 	}
 	i, err := m.Float64Histogram("etcd_backend_read_seconds", opt...)
 	if err != nil {
-		return EtcdBackendReadSeconds{Float64Histogram: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_read_seconds", err)
+		return EtcdBackendReadSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_read_seconds", err)
 	}
-	return EtcdBackendReadSeconds{Float64Histogram: i}, nil
+	return EtcdBackendReadSeconds{inst: i}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m EtcdBackendReadSeconds) Inst() metric.Float64Histogram { return m.Float64Histogram }
+func (m EtcdBackendReadSeconds) Inst() metric.Float64Histogram { return m.inst }
 
 // Name returns the exposed name, etcd_backend_read_seconds.
 func (EtcdBackendReadSeconds) Name() string { return "etcd_backend_read_seconds" }
@@ -1650,7 +1769,9 @@ func (EtcdBackendReadSeconds) Description() string { return "Latency for etcd re
 
 // Record records val.
 func (m EtcdBackendReadSeconds) Record(ctx context.Context, val float64) {
-	m.Float64Histogram.Record(ctx, val)
+	if m.inst != nil {
+		m.inst.Record(ctx, val)
+	}
 }
 
 // EtcdBackendTxRequests is the counter etcd_backend_tx_requests: Number of transaction requests to
@@ -1658,7 +1779,8 @@ func (m EtcdBackendReadSeconds) Record(ctx context.Context, val float64) {
 //
 // Unit: {request}.
 type EtcdBackendTxRequests struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newEtcdBackendTxRequestsOpts = []metric.Int64CounterOption{
@@ -1669,8 +1791,12 @@ var newEtcdBackendTxRequestsOpts = []metric.Int64CounterOption{
 // NewEtcdBackendTxRequests creates the instrument etcd_backend_tx_requests from m. A nil m gives a
 // no-op instrument. The description, unit of instruments.yaml are applied after opt, so they win.
 func NewEtcdBackendTxRequests(m metric.Meter, opt ...metric.Int64CounterOption) (EtcdBackendTxRequests, error) {
+	return newEtcdBackendTxRequests(m, nil, opt...)
+}
+
+func newEtcdBackendTxRequests(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (EtcdBackendTxRequests, error) {
 	if m == nil {
-		return EtcdBackendTxRequests{Int64Counter: noop.Int64Counter{}}, nil
+		return EtcdBackendTxRequests{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newEtcdBackendTxRequestsOpts
@@ -1679,13 +1805,18 @@ func NewEtcdBackendTxRequests(m metric.Meter, opt ...metric.Int64CounterOption) 
 	}
 	i, err := m.Int64Counter("etcd_backend_tx_requests", opt...)
 	if err != nil {
-		return EtcdBackendTxRequests{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_tx_requests", err)
+		return EtcdBackendTxRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_tx_requests", err)
 	}
-	return EtcdBackendTxRequests{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return EtcdBackendTxRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_tx_requests", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return EtcdBackendTxRequests{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m EtcdBackendTxRequests) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m EtcdBackendTxRequests) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, etcd_backend_tx_requests.
 func (EtcdBackendTxRequests) Name() string { return "etcd_backend_tx_requests" }
@@ -1700,7 +1831,7 @@ func (EtcdBackendTxRequests) Description() string {
 
 // Add adds incr.
 func (m EtcdBackendTxRequests) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // EtcdBackendTxSeconds is the histogram etcd_backend_tx_seconds: Latency for etcd transaction
@@ -1708,7 +1839,7 @@ func (m EtcdBackendTxRequests) Add(ctx context.Context, incr int64) {
 //
 // Unit: s. Buckets: exponential(start 0.001, factor 2, count 16).
 type EtcdBackendTxSeconds struct {
-	metric.Float64Histogram
+	inst metric.Float64Histogram
 }
 
 var newEtcdBackendTxSecondsOpts = []metric.Float64HistogramOption{
@@ -1721,8 +1852,12 @@ var newEtcdBackendTxSecondsOpts = []metric.Float64HistogramOption{
 // no-op instrument. The description, unit and buckets of instruments.yaml are applied after opt, so
 // they win.
 func NewEtcdBackendTxSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (EtcdBackendTxSeconds, error) {
+	return newEtcdBackendTxSeconds(m, nil, opt...)
+}
+
+func newEtcdBackendTxSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (EtcdBackendTxSeconds, error) {
 	if m == nil {
-		return EtcdBackendTxSeconds{Float64Histogram: noop.Float64Histogram{}}, nil
+		return EtcdBackendTxSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newEtcdBackendTxSecondsOpts
@@ -1731,13 +1866,13 @@ func NewEtcdBackendTxSeconds(m metric.Meter, opt ...metric.Float64HistogramOptio
 	}
 	i, err := m.Float64Histogram("etcd_backend_tx_seconds", opt...)
 	if err != nil {
-		return EtcdBackendTxSeconds{Float64Histogram: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_tx_seconds", err)
+		return EtcdBackendTxSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_tx_seconds", err)
 	}
-	return EtcdBackendTxSeconds{Float64Histogram: i}, nil
+	return EtcdBackendTxSeconds{inst: i}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m EtcdBackendTxSeconds) Inst() metric.Float64Histogram { return m.Float64Histogram }
+func (m EtcdBackendTxSeconds) Inst() metric.Float64Histogram { return m.inst }
 
 // Name returns the exposed name, etcd_backend_tx_seconds.
 func (EtcdBackendTxSeconds) Name() string { return "etcd_backend_tx_seconds" }
@@ -1750,7 +1885,9 @@ func (EtcdBackendTxSeconds) Description() string { return "Latency for etcd tran
 
 // Record records val.
 func (m EtcdBackendTxSeconds) Record(ctx context.Context, val float64) {
-	m.Float64Histogram.Record(ctx, val)
+	if m.inst != nil {
+		m.inst.Record(ctx, val)
+	}
 }
 
 // EtcdBackendWriteRequests is the counter etcd_backend_write_requests: Number of write requests to
@@ -1758,7 +1895,8 @@ func (m EtcdBackendTxSeconds) Record(ctx context.Context, val float64) {
 //
 // Unit: {request}.
 type EtcdBackendWriteRequests struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newEtcdBackendWriteRequestsOpts = []metric.Int64CounterOption{
@@ -1770,8 +1908,12 @@ var newEtcdBackendWriteRequestsOpts = []metric.Int64CounterOption{
 // gives a no-op instrument. The description, unit of instruments.yaml are applied after opt, so
 // they win.
 func NewEtcdBackendWriteRequests(m metric.Meter, opt ...metric.Int64CounterOption) (EtcdBackendWriteRequests, error) {
+	return newEtcdBackendWriteRequests(m, nil, opt...)
+}
+
+func newEtcdBackendWriteRequests(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (EtcdBackendWriteRequests, error) {
 	if m == nil {
-		return EtcdBackendWriteRequests{Int64Counter: noop.Int64Counter{}}, nil
+		return EtcdBackendWriteRequests{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newEtcdBackendWriteRequestsOpts
@@ -1780,13 +1922,18 @@ func NewEtcdBackendWriteRequests(m metric.Meter, opt ...metric.Int64CounterOptio
 	}
 	i, err := m.Int64Counter("etcd_backend_write_requests", opt...)
 	if err != nil {
-		return EtcdBackendWriteRequests{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_write_requests", err)
+		return EtcdBackendWriteRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_write_requests", err)
 	}
-	return EtcdBackendWriteRequests{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return EtcdBackendWriteRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_write_requests", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return EtcdBackendWriteRequests{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m EtcdBackendWriteRequests) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m EtcdBackendWriteRequests) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, etcd_backend_write_requests.
 func (EtcdBackendWriteRequests) Name() string { return "etcd_backend_write_requests" }
@@ -1801,7 +1948,7 @@ func (EtcdBackendWriteRequests) Description() string {
 
 // Add adds incr.
 func (m EtcdBackendWriteRequests) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // EtcdBackendWriteSeconds is the histogram etcd_backend_write_seconds: Latency for etcd write
@@ -1809,7 +1956,7 @@ func (m EtcdBackendWriteRequests) Add(ctx context.Context, incr int64) {
 //
 // Unit: s. Buckets: exponential(start 0.001, factor 2, count 16).
 type EtcdBackendWriteSeconds struct {
-	metric.Float64Histogram
+	inst metric.Float64Histogram
 }
 
 var newEtcdBackendWriteSecondsOpts = []metric.Float64HistogramOption{
@@ -1822,8 +1969,12 @@ var newEtcdBackendWriteSecondsOpts = []metric.Float64HistogramOption{
 // gives a no-op instrument. The description, unit and buckets of instruments.yaml are applied after
 // opt, so they win.
 func NewEtcdBackendWriteSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (EtcdBackendWriteSeconds, error) {
+	return newEtcdBackendWriteSeconds(m, nil, opt...)
+}
+
+func newEtcdBackendWriteSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (EtcdBackendWriteSeconds, error) {
 	if m == nil {
-		return EtcdBackendWriteSeconds{Float64Histogram: noop.Float64Histogram{}}, nil
+		return EtcdBackendWriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newEtcdBackendWriteSecondsOpts
@@ -1832,13 +1983,13 @@ func NewEtcdBackendWriteSeconds(m metric.Meter, opt ...metric.Float64HistogramOp
 	}
 	i, err := m.Float64Histogram("etcd_backend_write_seconds", opt...)
 	if err != nil {
-		return EtcdBackendWriteSeconds{Float64Histogram: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_write_seconds", err)
+		return EtcdBackendWriteSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_write_seconds", err)
 	}
-	return EtcdBackendWriteSeconds{Float64Histogram: i}, nil
+	return EtcdBackendWriteSeconds{inst: i}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m EtcdBackendWriteSeconds) Inst() metric.Float64Histogram { return m.Float64Histogram }
+func (m EtcdBackendWriteSeconds) Inst() metric.Float64Histogram { return m.inst }
 
 // Name returns the exposed name, etcd_backend_write_seconds.
 func (EtcdBackendWriteSeconds) Name() string { return "etcd_backend_write_seconds" }
@@ -1851,7 +2002,9 @@ func (EtcdBackendWriteSeconds) Description() string { return "Latency for etcd w
 
 // Record records val.
 func (m EtcdBackendWriteSeconds) Record(ctx context.Context, val float64) {
-	m.Float64Histogram.Record(ctx, val)
+	if m.inst != nil {
+		m.inst.Record(ctx, val)
+	}
 }
 
 // FirestoreEventsBackendBatchReadRequests is the counter
@@ -1860,7 +2013,8 @@ func (m EtcdBackendWriteSeconds) Record(ctx context.Context, val float64) {
 //
 // Unit: {request}.
 type FirestoreEventsBackendBatchReadRequests struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newFirestoreEventsBackendBatchReadRequestsOpts = []metric.Int64CounterOption{
@@ -1872,8 +2026,12 @@ var newFirestoreEventsBackendBatchReadRequestsOpts = []metric.Int64CounterOption
 // firestore_events_backend_batch_read_requests from m. A nil m gives a no-op instrument. The
 // description, unit of instruments.yaml are applied after opt, so they win.
 func NewFirestoreEventsBackendBatchReadRequests(m metric.Meter, opt ...metric.Int64CounterOption) (FirestoreEventsBackendBatchReadRequests, error) {
+	return newFirestoreEventsBackendBatchReadRequests(m, nil, opt...)
+}
+
+func newFirestoreEventsBackendBatchReadRequests(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (FirestoreEventsBackendBatchReadRequests, error) {
 	if m == nil {
-		return FirestoreEventsBackendBatchReadRequests{Int64Counter: noop.Int64Counter{}}, nil
+		return FirestoreEventsBackendBatchReadRequests{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newFirestoreEventsBackendBatchReadRequestsOpts
@@ -1882,13 +2040,18 @@ func NewFirestoreEventsBackendBatchReadRequests(m metric.Meter, opt ...metric.In
 	}
 	i, err := m.Int64Counter("firestore_events_backend_batch_read_requests", opt...)
 	if err != nil {
-		return FirestoreEventsBackendBatchReadRequests{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "firestore_events_backend_batch_read_requests", err)
+		return FirestoreEventsBackendBatchReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "firestore_events_backend_batch_read_requests", err)
 	}
-	return FirestoreEventsBackendBatchReadRequests{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return FirestoreEventsBackendBatchReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "firestore_events_backend_batch_read_requests", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return FirestoreEventsBackendBatchReadRequests{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m FirestoreEventsBackendBatchReadRequests) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m FirestoreEventsBackendBatchReadRequests) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, firestore_events_backend_batch_read_requests.
 func (FirestoreEventsBackendBatchReadRequests) Name() string {
@@ -1905,7 +2068,7 @@ func (FirestoreEventsBackendBatchReadRequests) Description() string {
 
 // Add adds incr.
 func (m FirestoreEventsBackendBatchReadRequests) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // FirestoreEventsBackendBatchReadSeconds is the histogram
@@ -1914,7 +2077,7 @@ func (m FirestoreEventsBackendBatchReadRequests) Add(ctx context.Context, incr i
 //
 // Unit: s. Buckets: exponential(start 0.001, factor 2, count 16).
 type FirestoreEventsBackendBatchReadSeconds struct {
-	metric.Float64Histogram
+	inst metric.Float64Histogram
 }
 
 var newFirestoreEventsBackendBatchReadSecondsOpts = []metric.Float64HistogramOption{
@@ -1927,8 +2090,12 @@ var newFirestoreEventsBackendBatchReadSecondsOpts = []metric.Float64HistogramOpt
 // firestore_events_backend_batch_read_seconds from m. A nil m gives a no-op instrument. The
 // description, unit and buckets of instruments.yaml are applied after opt, so they win.
 func NewFirestoreEventsBackendBatchReadSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (FirestoreEventsBackendBatchReadSeconds, error) {
+	return newFirestoreEventsBackendBatchReadSeconds(m, nil, opt...)
+}
+
+func newFirestoreEventsBackendBatchReadSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (FirestoreEventsBackendBatchReadSeconds, error) {
 	if m == nil {
-		return FirestoreEventsBackendBatchReadSeconds{Float64Histogram: noop.Float64Histogram{}}, nil
+		return FirestoreEventsBackendBatchReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newFirestoreEventsBackendBatchReadSecondsOpts
@@ -1937,15 +2104,13 @@ func NewFirestoreEventsBackendBatchReadSeconds(m metric.Meter, opt ...metric.Flo
 	}
 	i, err := m.Float64Histogram("firestore_events_backend_batch_read_seconds", opt...)
 	if err != nil {
-		return FirestoreEventsBackendBatchReadSeconds{Float64Histogram: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "firestore_events_backend_batch_read_seconds", err)
+		return FirestoreEventsBackendBatchReadSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "firestore_events_backend_batch_read_seconds", err)
 	}
-	return FirestoreEventsBackendBatchReadSeconds{Float64Histogram: i}, nil
+	return FirestoreEventsBackendBatchReadSeconds{inst: i}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m FirestoreEventsBackendBatchReadSeconds) Inst() metric.Float64Histogram {
-	return m.Float64Histogram
-}
+func (m FirestoreEventsBackendBatchReadSeconds) Inst() metric.Float64Histogram { return m.inst }
 
 // Name returns the exposed name, firestore_events_backend_batch_read_seconds.
 func (FirestoreEventsBackendBatchReadSeconds) Name() string {
@@ -1962,7 +2127,9 @@ func (FirestoreEventsBackendBatchReadSeconds) Description() string {
 
 // Record records val.
 func (m FirestoreEventsBackendBatchReadSeconds) Record(ctx context.Context, val float64) {
-	m.Float64Histogram.Record(ctx, val)
+	if m.inst != nil {
+		m.inst.Record(ctx, val)
+	}
 }
 
 // FirestoreEventsBackendBatchWriteRequests is the counter
@@ -1971,7 +2138,8 @@ func (m FirestoreEventsBackendBatchReadSeconds) Record(ctx context.Context, val 
 //
 // Unit: {request}.
 type FirestoreEventsBackendBatchWriteRequests struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newFirestoreEventsBackendBatchWriteRequestsOpts = []metric.Int64CounterOption{
@@ -1983,8 +2151,12 @@ var newFirestoreEventsBackendBatchWriteRequestsOpts = []metric.Int64CounterOptio
 // firestore_events_backend_batch_write_requests from m. A nil m gives a no-op instrument. The
 // description, unit of instruments.yaml are applied after opt, so they win.
 func NewFirestoreEventsBackendBatchWriteRequests(m metric.Meter, opt ...metric.Int64CounterOption) (FirestoreEventsBackendBatchWriteRequests, error) {
+	return newFirestoreEventsBackendBatchWriteRequests(m, nil, opt...)
+}
+
+func newFirestoreEventsBackendBatchWriteRequests(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (FirestoreEventsBackendBatchWriteRequests, error) {
 	if m == nil {
-		return FirestoreEventsBackendBatchWriteRequests{Int64Counter: noop.Int64Counter{}}, nil
+		return FirestoreEventsBackendBatchWriteRequests{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newFirestoreEventsBackendBatchWriteRequestsOpts
@@ -1993,13 +2165,18 @@ func NewFirestoreEventsBackendBatchWriteRequests(m metric.Meter, opt ...metric.I
 	}
 	i, err := m.Int64Counter("firestore_events_backend_batch_write_requests", opt...)
 	if err != nil {
-		return FirestoreEventsBackendBatchWriteRequests{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "firestore_events_backend_batch_write_requests", err)
+		return FirestoreEventsBackendBatchWriteRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "firestore_events_backend_batch_write_requests", err)
 	}
-	return FirestoreEventsBackendBatchWriteRequests{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return FirestoreEventsBackendBatchWriteRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "firestore_events_backend_batch_write_requests", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return FirestoreEventsBackendBatchWriteRequests{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m FirestoreEventsBackendBatchWriteRequests) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m FirestoreEventsBackendBatchWriteRequests) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, firestore_events_backend_batch_write_requests.
 func (FirestoreEventsBackendBatchWriteRequests) Name() string {
@@ -2016,7 +2193,7 @@ func (FirestoreEventsBackendBatchWriteRequests) Description() string {
 
 // Add adds incr.
 func (m FirestoreEventsBackendBatchWriteRequests) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // FirestoreEventsBackendBatchWriteSeconds is the histogram
@@ -2025,7 +2202,7 @@ func (m FirestoreEventsBackendBatchWriteRequests) Add(ctx context.Context, incr 
 //
 // Unit: s. Buckets: exponential(start 0.001, factor 2, count 16).
 type FirestoreEventsBackendBatchWriteSeconds struct {
-	metric.Float64Histogram
+	inst metric.Float64Histogram
 }
 
 var newFirestoreEventsBackendBatchWriteSecondsOpts = []metric.Float64HistogramOption{
@@ -2038,8 +2215,12 @@ var newFirestoreEventsBackendBatchWriteSecondsOpts = []metric.Float64HistogramOp
 // firestore_events_backend_batch_write_seconds from m. A nil m gives a no-op instrument. The
 // description, unit and buckets of instruments.yaml are applied after opt, so they win.
 func NewFirestoreEventsBackendBatchWriteSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (FirestoreEventsBackendBatchWriteSeconds, error) {
+	return newFirestoreEventsBackendBatchWriteSeconds(m, nil, opt...)
+}
+
+func newFirestoreEventsBackendBatchWriteSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (FirestoreEventsBackendBatchWriteSeconds, error) {
 	if m == nil {
-		return FirestoreEventsBackendBatchWriteSeconds{Float64Histogram: noop.Float64Histogram{}}, nil
+		return FirestoreEventsBackendBatchWriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newFirestoreEventsBackendBatchWriteSecondsOpts
@@ -2048,15 +2229,13 @@ func NewFirestoreEventsBackendBatchWriteSeconds(m metric.Meter, opt ...metric.Fl
 	}
 	i, err := m.Float64Histogram("firestore_events_backend_batch_write_seconds", opt...)
 	if err != nil {
-		return FirestoreEventsBackendBatchWriteSeconds{Float64Histogram: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "firestore_events_backend_batch_write_seconds", err)
+		return FirestoreEventsBackendBatchWriteSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "firestore_events_backend_batch_write_seconds", err)
 	}
-	return FirestoreEventsBackendBatchWriteSeconds{Float64Histogram: i}, nil
+	return FirestoreEventsBackendBatchWriteSeconds{inst: i}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m FirestoreEventsBackendBatchWriteSeconds) Inst() metric.Float64Histogram {
-	return m.Float64Histogram
-}
+func (m FirestoreEventsBackendBatchWriteSeconds) Inst() metric.Float64Histogram { return m.inst }
 
 // Name returns the exposed name, firestore_events_backend_batch_write_seconds.
 func (FirestoreEventsBackendBatchWriteSeconds) Name() string {
@@ -2073,7 +2252,9 @@ func (FirestoreEventsBackendBatchWriteSeconds) Description() string {
 
 // Record records val.
 func (m FirestoreEventsBackendBatchWriteSeconds) Record(ctx context.Context, val float64) {
-	m.Float64Histogram.Record(ctx, val)
+	if m.inst != nil {
+		m.inst.Record(ctx, val)
+	}
 }
 
 // GCSEventStorageDownloadsSeconds is the histogram gcs_event_storage_downloads_seconds: Latency for
@@ -2081,7 +2262,7 @@ func (m FirestoreEventsBackendBatchWriteSeconds) Record(ctx context.Context, val
 //
 // Unit: s. Buckets: exponential(start 0.001, factor 2, count 16).
 type GCSEventStorageDownloadsSeconds struct {
-	metric.Float64Histogram
+	inst metric.Float64Histogram
 }
 
 var newGCSEventStorageDownloadsSecondsOpts = []metric.Float64HistogramOption{
@@ -2094,8 +2275,12 @@ var newGCSEventStorageDownloadsSecondsOpts = []metric.Float64HistogramOption{
 // from m. A nil m gives a no-op instrument. The description, unit and buckets of instruments.yaml
 // are applied after opt, so they win.
 func NewGCSEventStorageDownloadsSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (GCSEventStorageDownloadsSeconds, error) {
+	return newGCSEventStorageDownloadsSeconds(m, nil, opt...)
+}
+
+func newGCSEventStorageDownloadsSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (GCSEventStorageDownloadsSeconds, error) {
 	if m == nil {
-		return GCSEventStorageDownloadsSeconds{Float64Histogram: noop.Float64Histogram{}}, nil
+		return GCSEventStorageDownloadsSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newGCSEventStorageDownloadsSecondsOpts
@@ -2104,13 +2289,13 @@ func NewGCSEventStorageDownloadsSeconds(m metric.Meter, opt ...metric.Float64His
 	}
 	i, err := m.Float64Histogram("gcs_event_storage_downloads_seconds", opt...)
 	if err != nil {
-		return GCSEventStorageDownloadsSeconds{Float64Histogram: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "gcs_event_storage_downloads_seconds", err)
+		return GCSEventStorageDownloadsSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "gcs_event_storage_downloads_seconds", err)
 	}
-	return GCSEventStorageDownloadsSeconds{Float64Histogram: i}, nil
+	return GCSEventStorageDownloadsSeconds{inst: i}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m GCSEventStorageDownloadsSeconds) Inst() metric.Float64Histogram { return m.Float64Histogram }
+func (m GCSEventStorageDownloadsSeconds) Inst() metric.Float64Histogram { return m.inst }
 
 // Name returns the exposed name, gcs_event_storage_downloads_seconds.
 func (GCSEventStorageDownloadsSeconds) Name() string { return "gcs_event_storage_downloads_seconds" }
@@ -2125,7 +2310,9 @@ func (GCSEventStorageDownloadsSeconds) Description() string {
 
 // Record records val.
 func (m GCSEventStorageDownloadsSeconds) Record(ctx context.Context, val float64) {
-	m.Float64Histogram.Record(ctx, val)
+	if m.inst != nil {
+		m.inst.Record(ctx, val)
+	}
 }
 
 // GCSEventStorageDownloads is the counter gcs_event_storage_downloads: Number of downloads from the
@@ -2133,7 +2320,8 @@ func (m GCSEventStorageDownloadsSeconds) Record(ctx context.Context, val float64
 //
 // Unit: {download}.
 type GCSEventStorageDownloads struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newGCSEventStorageDownloadsOpts = []metric.Int64CounterOption{
@@ -2145,8 +2333,12 @@ var newGCSEventStorageDownloadsOpts = []metric.Int64CounterOption{
 // gives a no-op instrument. The description, unit of instruments.yaml are applied after opt, so
 // they win.
 func NewGCSEventStorageDownloads(m metric.Meter, opt ...metric.Int64CounterOption) (GCSEventStorageDownloads, error) {
+	return newGCSEventStorageDownloads(m, nil, opt...)
+}
+
+func newGCSEventStorageDownloads(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (GCSEventStorageDownloads, error) {
 	if m == nil {
-		return GCSEventStorageDownloads{Int64Counter: noop.Int64Counter{}}, nil
+		return GCSEventStorageDownloads{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newGCSEventStorageDownloadsOpts
@@ -2155,13 +2347,18 @@ func NewGCSEventStorageDownloads(m metric.Meter, opt ...metric.Int64CounterOptio
 	}
 	i, err := m.Int64Counter("gcs_event_storage_downloads", opt...)
 	if err != nil {
-		return GCSEventStorageDownloads{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "gcs_event_storage_downloads", err)
+		return GCSEventStorageDownloads{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "gcs_event_storage_downloads", err)
 	}
-	return GCSEventStorageDownloads{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return GCSEventStorageDownloads{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "gcs_event_storage_downloads", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return GCSEventStorageDownloads{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m GCSEventStorageDownloads) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m GCSEventStorageDownloads) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, gcs_event_storage_downloads.
 func (GCSEventStorageDownloads) Name() string { return "gcs_event_storage_downloads" }
@@ -2176,7 +2373,7 @@ func (GCSEventStorageDownloads) Description() string {
 
 // Add adds incr.
 func (m GCSEventStorageDownloads) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // GCSEventStorageUploadsSeconds is the histogram gcs_event_storage_uploads_seconds: Latency for GCS
@@ -2184,7 +2381,7 @@ func (m GCSEventStorageDownloads) Add(ctx context.Context, incr int64) {
 //
 // Unit: s. Buckets: exponential(start 0.001, factor 2, count 16).
 type GCSEventStorageUploadsSeconds struct {
-	metric.Float64Histogram
+	inst metric.Float64Histogram
 }
 
 var newGCSEventStorageUploadsSecondsOpts = []metric.Float64HistogramOption{
@@ -2197,8 +2394,12 @@ var newGCSEventStorageUploadsSecondsOpts = []metric.Float64HistogramOption{
 // A nil m gives a no-op instrument. The description, unit and buckets of instruments.yaml are
 // applied after opt, so they win.
 func NewGCSEventStorageUploadsSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (GCSEventStorageUploadsSeconds, error) {
+	return newGCSEventStorageUploadsSeconds(m, nil, opt...)
+}
+
+func newGCSEventStorageUploadsSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (GCSEventStorageUploadsSeconds, error) {
 	if m == nil {
-		return GCSEventStorageUploadsSeconds{Float64Histogram: noop.Float64Histogram{}}, nil
+		return GCSEventStorageUploadsSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newGCSEventStorageUploadsSecondsOpts
@@ -2207,13 +2408,13 @@ func NewGCSEventStorageUploadsSeconds(m metric.Meter, opt ...metric.Float64Histo
 	}
 	i, err := m.Float64Histogram("gcs_event_storage_uploads_seconds", opt...)
 	if err != nil {
-		return GCSEventStorageUploadsSeconds{Float64Histogram: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "gcs_event_storage_uploads_seconds", err)
+		return GCSEventStorageUploadsSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "gcs_event_storage_uploads_seconds", err)
 	}
-	return GCSEventStorageUploadsSeconds{Float64Histogram: i}, nil
+	return GCSEventStorageUploadsSeconds{inst: i}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m GCSEventStorageUploadsSeconds) Inst() metric.Float64Histogram { return m.Float64Histogram }
+func (m GCSEventStorageUploadsSeconds) Inst() metric.Float64Histogram { return m.inst }
 
 // Name returns the exposed name, gcs_event_storage_uploads_seconds.
 func (GCSEventStorageUploadsSeconds) Name() string { return "gcs_event_storage_uploads_seconds" }
@@ -2228,7 +2429,9 @@ func (GCSEventStorageUploadsSeconds) Description() string {
 
 // Record records val.
 func (m GCSEventStorageUploadsSeconds) Record(ctx context.Context, val float64) {
-	m.Float64Histogram.Record(ctx, val)
+	if m.inst != nil {
+		m.inst.Record(ctx, val)
+	}
 }
 
 // GCSEventStorageUploads is the counter gcs_event_storage_uploads: Number of uploads to the GCS
@@ -2236,7 +2439,8 @@ func (m GCSEventStorageUploadsSeconds) Record(ctx context.Context, val float64) 
 //
 // Unit: {upload}.
 type GCSEventStorageUploads struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newGCSEventStorageUploadsOpts = []metric.Int64CounterOption{
@@ -2247,8 +2451,12 @@ var newGCSEventStorageUploadsOpts = []metric.Int64CounterOption{
 // NewGCSEventStorageUploads creates the instrument gcs_event_storage_uploads from m. A nil m gives
 // a no-op instrument. The description, unit of instruments.yaml are applied after opt, so they win.
 func NewGCSEventStorageUploads(m metric.Meter, opt ...metric.Int64CounterOption) (GCSEventStorageUploads, error) {
+	return newGCSEventStorageUploads(m, nil, opt...)
+}
+
+func newGCSEventStorageUploads(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (GCSEventStorageUploads, error) {
 	if m == nil {
-		return GCSEventStorageUploads{Int64Counter: noop.Int64Counter{}}, nil
+		return GCSEventStorageUploads{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newGCSEventStorageUploadsOpts
@@ -2257,13 +2465,18 @@ func NewGCSEventStorageUploads(m metric.Meter, opt ...metric.Int64CounterOption)
 	}
 	i, err := m.Int64Counter("gcs_event_storage_uploads", opt...)
 	if err != nil {
-		return GCSEventStorageUploads{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "gcs_event_storage_uploads", err)
+		return GCSEventStorageUploads{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "gcs_event_storage_uploads", err)
 	}
-	return GCSEventStorageUploads{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return GCSEventStorageUploads{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "gcs_event_storage_uploads", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return GCSEventStorageUploads{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m GCSEventStorageUploads) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m GCSEventStorageUploads) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, gcs_event_storage_uploads.
 func (GCSEventStorageUploads) Name() string { return "gcs_event_storage_uploads" }
@@ -2276,7 +2489,7 @@ func (GCSEventStorageUploads) Description() string { return "Number of uploads t
 
 // Add adds incr.
 func (m GCSEventStorageUploads) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // HeartbeatConnectionsMissedTotal is the counter heartbeat_connections_missed_total: Number of
@@ -2284,7 +2497,8 @@ func (m GCSEventStorageUploads) Add(ctx context.Context, incr int64) {
 //
 // Unit: {heartbeat}.
 type HeartbeatConnectionsMissedTotal struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newHeartbeatConnectionsMissedTotalOpts = []metric.Int64CounterOption{
@@ -2296,8 +2510,12 @@ var newHeartbeatConnectionsMissedTotalOpts = []metric.Int64CounterOption{
 // m. A nil m gives a no-op instrument. The description, unit of instruments.yaml are applied after
 // opt, so they win.
 func NewHeartbeatConnectionsMissedTotal(m metric.Meter, opt ...metric.Int64CounterOption) (HeartbeatConnectionsMissedTotal, error) {
+	return newHeartbeatConnectionsMissedTotal(m, nil, opt...)
+}
+
+func newHeartbeatConnectionsMissedTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (HeartbeatConnectionsMissedTotal, error) {
 	if m == nil {
-		return HeartbeatConnectionsMissedTotal{Int64Counter: noop.Int64Counter{}}, nil
+		return HeartbeatConnectionsMissedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newHeartbeatConnectionsMissedTotalOpts
@@ -2306,13 +2524,18 @@ func NewHeartbeatConnectionsMissedTotal(m metric.Meter, opt ...metric.Int64Count
 	}
 	i, err := m.Int64Counter("heartbeat_connections_missed_total", opt...)
 	if err != nil {
-		return HeartbeatConnectionsMissedTotal{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "heartbeat_connections_missed_total", err)
+		return HeartbeatConnectionsMissedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "heartbeat_connections_missed_total", err)
 	}
-	return HeartbeatConnectionsMissedTotal{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return HeartbeatConnectionsMissedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "heartbeat_connections_missed_total", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return HeartbeatConnectionsMissedTotal{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m HeartbeatConnectionsMissedTotal) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m HeartbeatConnectionsMissedTotal) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, heartbeat_connections_missed_total.
 func (HeartbeatConnectionsMissedTotal) Name() string { return "heartbeat_connections_missed_total" }
@@ -2327,7 +2550,7 @@ func (HeartbeatConnectionsMissedTotal) Description() string {
 
 // Add adds incr.
 func (m HeartbeatConnectionsMissedTotal) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // HeartbeatConnectionsReceivedTotal is the counter heartbeat_connections_received_total: Number of
@@ -2335,7 +2558,8 @@ func (m HeartbeatConnectionsMissedTotal) Add(ctx context.Context, incr int64) {
 //
 // Unit: {connection}.
 type HeartbeatConnectionsReceivedTotal struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newHeartbeatConnectionsReceivedTotalOpts = []metric.Int64CounterOption{
@@ -2347,8 +2571,12 @@ var newHeartbeatConnectionsReceivedTotalOpts = []metric.Int64CounterOption{
 // from m. A nil m gives a no-op instrument. The description, unit of instruments.yaml are applied
 // after opt, so they win.
 func NewHeartbeatConnectionsReceivedTotal(m metric.Meter, opt ...metric.Int64CounterOption) (HeartbeatConnectionsReceivedTotal, error) {
+	return newHeartbeatConnectionsReceivedTotal(m, nil, opt...)
+}
+
+func newHeartbeatConnectionsReceivedTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (HeartbeatConnectionsReceivedTotal, error) {
 	if m == nil {
-		return HeartbeatConnectionsReceivedTotal{Int64Counter: noop.Int64Counter{}}, nil
+		return HeartbeatConnectionsReceivedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newHeartbeatConnectionsReceivedTotalOpts
@@ -2357,13 +2585,18 @@ func NewHeartbeatConnectionsReceivedTotal(m metric.Meter, opt ...metric.Int64Cou
 	}
 	i, err := m.Int64Counter("heartbeat_connections_received_total", opt...)
 	if err != nil {
-		return HeartbeatConnectionsReceivedTotal{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "heartbeat_connections_received_total", err)
+		return HeartbeatConnectionsReceivedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "heartbeat_connections_received_total", err)
 	}
-	return HeartbeatConnectionsReceivedTotal{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return HeartbeatConnectionsReceivedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "heartbeat_connections_received_total", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return HeartbeatConnectionsReceivedTotal{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m HeartbeatConnectionsReceivedTotal) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m HeartbeatConnectionsReceivedTotal) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, heartbeat_connections_received_total.
 func (HeartbeatConnectionsReceivedTotal) Name() string { return "heartbeat_connections_received_total" }
@@ -2378,7 +2611,7 @@ func (HeartbeatConnectionsReceivedTotal) Description() string {
 
 // Add adds incr.
 func (m HeartbeatConnectionsReceivedTotal) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // TeleportAuditEmitEvents is the counter teleport_audit_emit_events: Number of audit events
@@ -2386,7 +2619,8 @@ func (m HeartbeatConnectionsReceivedTotal) Add(ctx context.Context, incr int64) 
 //
 // Unit: {event}.
 type TeleportAuditEmitEvents struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newTeleportAuditEmitEventsOpts = []metric.Int64CounterOption{
@@ -2398,8 +2632,12 @@ var newTeleportAuditEmitEventsOpts = []metric.Int64CounterOption{
 // gives a no-op instrument. The description, unit of instruments.yaml are applied after opt, so
 // they win.
 func NewTeleportAuditEmitEvents(m metric.Meter, opt ...metric.Int64CounterOption) (TeleportAuditEmitEvents, error) {
+	return newTeleportAuditEmitEvents(m, nil, opt...)
+}
+
+func newTeleportAuditEmitEvents(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (TeleportAuditEmitEvents, error) {
 	if m == nil {
-		return TeleportAuditEmitEvents{Int64Counter: noop.Int64Counter{}}, nil
+		return TeleportAuditEmitEvents{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newTeleportAuditEmitEventsOpts
@@ -2408,13 +2646,18 @@ func NewTeleportAuditEmitEvents(m metric.Meter, opt ...metric.Int64CounterOption
 	}
 	i, err := m.Int64Counter("teleport_audit_emit_events", opt...)
 	if err != nil {
-		return TeleportAuditEmitEvents{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_audit_emit_events", err)
+		return TeleportAuditEmitEvents{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_audit_emit_events", err)
 	}
-	return TeleportAuditEmitEvents{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return TeleportAuditEmitEvents{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_audit_emit_events", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return TeleportAuditEmitEvents{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m TeleportAuditEmitEvents) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m TeleportAuditEmitEvents) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, teleport_audit_emit_events.
 func (TeleportAuditEmitEvents) Name() string { return "teleport_audit_emit_events" }
@@ -2427,7 +2670,7 @@ func (TeleportAuditEmitEvents) Description() string { return "Number of audit ev
 
 // Add adds incr.
 func (m TeleportAuditEmitEvents) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // TeleportConnectedResources is the up-down counter (exposed as a gauge)
@@ -2435,7 +2678,8 @@ func (m TeleportAuditEmitEvents) Add(ctx context.Context, incr int64) {
 //
 // Unit: {resource}. Labels: type.
 type TeleportConnectedResources struct {
-	metric.Int64UpDownCounter
+	inst   metric.Int64UpDownCounter
+	series *instrument.Counter[int64, [1]string]
 }
 
 var newTeleportConnectedResourcesOpts = []metric.Int64UpDownCounterOption{
@@ -2447,8 +2691,12 @@ var newTeleportConnectedResourcesOpts = []metric.Int64UpDownCounterOption{
 // gives a no-op instrument. The description, unit of instruments.yaml are applied after opt, so
 // they win.
 func NewTeleportConnectedResources(m metric.Meter, opt ...metric.Int64UpDownCounterOption) (TeleportConnectedResources, error) {
+	return newTeleportConnectedResources(m, nil, opt...)
+}
+
+func newTeleportConnectedResources(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64UpDownCounterOption) (TeleportConnectedResources, error) {
 	if m == nil {
-		return TeleportConnectedResources{Int64UpDownCounter: noop.Int64UpDownCounter{}}, nil
+		return TeleportConnectedResources{inst: noop.Int64UpDownCounter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newTeleportConnectedResourcesOpts
@@ -2457,13 +2705,21 @@ func NewTeleportConnectedResources(m metric.Meter, opt ...metric.Int64UpDownCoun
 	}
 	i, err := m.Int64UpDownCounter("teleport_connected_resources", opt...)
 	if err != nil {
-		return TeleportConnectedResources{Int64UpDownCounter: noop.Int64UpDownCounter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_connected_resources", err)
+		return TeleportConnectedResources{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_connected_resources", err)
 	}
-	return TeleportConnectedResources{Int64UpDownCounter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("type", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return TeleportConnectedResources{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_connected_resources", err)
+	}
+	return TeleportConnectedResources{inst: i, series: s}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m TeleportConnectedResources) Inst() metric.Int64UpDownCounter { return m.Int64UpDownCounter }
+func (m TeleportConnectedResources) Inst() metric.Int64UpDownCounter { return m.inst }
 
 // Name returns the exposed name, teleport_connected_resources.
 func (TeleportConnectedResources) Name() string { return "teleport_connected_resources" }
@@ -2479,37 +2735,25 @@ func (TeleportConnectedResources) Description() string {
 // Add adds incr for the given labels.
 // resourceType is the label type: Type of the resource connected via keepalives.
 //
-// Each call builds the label set; on a hot path with fixed labels use Bind, which does it once.
+// The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m TeleportConnectedResources) Add(ctx context.Context, incr int64, resourceType ResourceTypeAttr) {
-	if !m.Int64UpDownCounter.Enabled(ctx) {
-		return
-	}
-	m.Int64UpDownCounter.Add(ctx, incr, metric.WithAttributeSet(attribute.NewSet(
-		attribute.String("type", string(resourceType)),
-	)))
+	m.series.Add(ctx, incr, [1]string{string(resourceType)})
 }
 
 // TeleportConnectedResourcesBound is TeleportConnectedResources with its labels fixed by Bind; its
 // Add allocates nothing. The zero value records nothing.
 type TeleportConnectedResourcesBound struct {
-	inst metric.Int64UpDownCounter
-	opts []metric.AddOption
+	b instrument.CounterBound[int64]
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m TeleportConnectedResources) Bind(resourceType ResourceTypeAttr) TeleportConnectedResourcesBound {
-	set := attribute.NewSet(
-		attribute.String("type", string(resourceType)),
-	)
-	return TeleportConnectedResourcesBound{inst: m.Int64UpDownCounter, opts: []metric.AddOption{metric.WithAttributeSet(set)}}
+	return TeleportConnectedResourcesBound{b: m.series.Bind([1]string{string(resourceType)})}
 }
 
 // Add adds incr for the bound labels.
 func (b TeleportConnectedResourcesBound) Add(ctx context.Context, incr int64) {
-	if b.inst == nil {
-		return
-	}
-	b.inst.Add(ctx, incr, b.opts...)
+	b.b.Add(ctx, incr)
 }
 
 // TeleportRegisteredServers is the gauge teleport_registered_servers: The number of Teleport
@@ -2520,7 +2764,8 @@ func (b TeleportConnectedResourcesBound) Add(ctx context.Context, incr int64) {
 //
 // Unit: {server}. Labels: version, automatic_updates.
 type TeleportRegisteredServers struct {
-	metric.Int64Gauge
+	inst   metric.Int64Gauge
+	series *instrument.Recorder[int64, [2]string]
 }
 
 var newTeleportRegisteredServersOpts = []metric.Int64GaugeOption{
@@ -2532,8 +2777,12 @@ var newTeleportRegisteredServersOpts = []metric.Int64GaugeOption{
 // gives a no-op instrument. The description, unit of instruments.yaml are applied after opt, so
 // they win.
 func NewTeleportRegisteredServers(m metric.Meter, opt ...metric.Int64GaugeOption) (TeleportRegisteredServers, error) {
+	return newTeleportRegisteredServers(m, nil, opt...)
+}
+
+func newTeleportRegisteredServers(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64GaugeOption) (TeleportRegisteredServers, error) {
 	if m == nil {
-		return TeleportRegisteredServers{Int64Gauge: noop.Int64Gauge{}}, nil
+		return TeleportRegisteredServers{inst: noop.Int64Gauge{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newTeleportRegisteredServersOpts
@@ -2542,13 +2791,22 @@ func NewTeleportRegisteredServers(m metric.Meter, opt ...metric.Int64GaugeOption
 	}
 	i, err := m.Int64Gauge("teleport_registered_servers", opt...)
 	if err != nil {
-		return TeleportRegisteredServers{Int64Gauge: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_registered_servers", err)
+		return TeleportRegisteredServers{inst: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_registered_servers", err)
 	}
-	return TeleportRegisteredServers{Int64Gauge: i}, nil
+	s, err := instrument.NewRecorder(i, func(k [2]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("version", k[0]),
+			attribute.String("automatic_updates", k[1]),
+		)
+	}, iopts...)
+	if err != nil {
+		return TeleportRegisteredServers{inst: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_registered_servers", err)
+	}
+	return TeleportRegisteredServers{inst: i, series: s}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m TeleportRegisteredServers) Inst() metric.Int64Gauge { return m.Int64Gauge }
+func (m TeleportRegisteredServers) Inst() metric.Int64Gauge { return m.inst }
 
 // Name returns the exposed name, teleport_registered_servers.
 func (TeleportRegisteredServers) Name() string { return "teleport_registered_servers" }
@@ -2566,46 +2824,33 @@ func (TeleportRegisteredServers) Description() string {
 // automaticUpdates is the label automatic_updates: Whether the registered servers have automatic
 // agent updates enabled.
 //
-// Each call builds the label set; on a hot path with fixed labels use Bind, which does it once.
+// The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m TeleportRegisteredServers) Record(ctx context.Context, val int64, version string, automaticUpdates string) {
-	if !m.Int64Gauge.Enabled(ctx) {
-		return
-	}
-	m.Int64Gauge.Record(ctx, val, metric.WithAttributeSet(attribute.NewSet(
-		attribute.String("version", version),
-		attribute.String("automatic_updates", automaticUpdates),
-	)))
+	m.series.Record(ctx, val, [2]string{version, automaticUpdates})
 }
 
 // TeleportRegisteredServersBound is TeleportRegisteredServers with its labels fixed by Bind; its
 // Record allocates nothing. The zero value records nothing.
 type TeleportRegisteredServersBound struct {
-	inst metric.Int64Gauge
-	opts []metric.RecordOption
+	b instrument.RecorderBound[int64]
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m TeleportRegisteredServers) Bind(version string, automaticUpdates string) TeleportRegisteredServersBound {
-	set := attribute.NewSet(
-		attribute.String("version", version),
-		attribute.String("automatic_updates", automaticUpdates),
-	)
-	return TeleportRegisteredServersBound{inst: m.Int64Gauge, opts: []metric.RecordOption{metric.WithAttributeSet(set)}}
+	return TeleportRegisteredServersBound{b: m.series.Bind([2]string{version, automaticUpdates})}
 }
 
 // Record records val for the bound labels.
 func (b TeleportRegisteredServersBound) Record(ctx context.Context, val int64) {
-	if b.inst == nil {
-		return
-	}
-	b.inst.Record(ctx, val, b.opts...)
+	b.b.Record(ctx, val)
 }
 
 // UserLoginTotal is the counter user_login_total: Number of user logins.
 //
 // Unit: {login}.
 type UserLoginTotal struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newUserLoginTotalOpts = []metric.Int64CounterOption{
@@ -2616,8 +2861,12 @@ var newUserLoginTotalOpts = []metric.Int64CounterOption{
 // NewUserLoginTotal creates the instrument user_login_total from m. A nil m gives a no-op
 // instrument. The description, unit of instruments.yaml are applied after opt, so they win.
 func NewUserLoginTotal(m metric.Meter, opt ...metric.Int64CounterOption) (UserLoginTotal, error) {
+	return newUserLoginTotal(m, nil, opt...)
+}
+
+func newUserLoginTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (UserLoginTotal, error) {
 	if m == nil {
-		return UserLoginTotal{Int64Counter: noop.Int64Counter{}}, nil
+		return UserLoginTotal{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newUserLoginTotalOpts
@@ -2626,13 +2875,18 @@ func NewUserLoginTotal(m metric.Meter, opt ...metric.Int64CounterOption) (UserLo
 	}
 	i, err := m.Int64Counter("user_login_total", opt...)
 	if err != nil {
-		return UserLoginTotal{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "user_login_total", err)
+		return UserLoginTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "user_login_total", err)
 	}
-	return UserLoginTotal{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return UserLoginTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "user_login_total", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return UserLoginTotal{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m UserLoginTotal) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m UserLoginTotal) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, user_login_total.
 func (UserLoginTotal) Name() string { return "user_login_total" }
@@ -2645,14 +2899,14 @@ func (UserLoginTotal) Description() string { return "Number of user logins." }
 
 // Add adds incr.
 func (m UserLoginTotal) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // WatcherEventSizes is the histogram watcher_event_sizes: Overall size of events emitted.
 //
 // Unit: By. Buckets: linear(start 0, width 100, count 20).
 type WatcherEventSizes struct {
-	metric.Int64Histogram
+	inst metric.Int64Histogram
 }
 
 var newWatcherEventSizesOpts = []metric.Int64HistogramOption{
@@ -2665,8 +2919,12 @@ var newWatcherEventSizesOpts = []metric.Int64HistogramOption{
 // instrument. The description, unit and buckets of instruments.yaml are applied after opt, so they
 // win.
 func NewWatcherEventSizes(m metric.Meter, opt ...metric.Int64HistogramOption) (WatcherEventSizes, error) {
+	return newWatcherEventSizes(m, nil, opt...)
+}
+
+func newWatcherEventSizes(m metric.Meter, _ []instrument.Option, opt ...metric.Int64HistogramOption) (WatcherEventSizes, error) {
 	if m == nil {
-		return WatcherEventSizes{Int64Histogram: noop.Int64Histogram{}}, nil
+		return WatcherEventSizes{inst: noop.Int64Histogram{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newWatcherEventSizesOpts
@@ -2675,13 +2933,13 @@ func NewWatcherEventSizes(m metric.Meter, opt ...metric.Int64HistogramOption) (W
 	}
 	i, err := m.Int64Histogram("watcher_event_sizes", opt...)
 	if err != nil {
-		return WatcherEventSizes{Int64Histogram: noop.Int64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "watcher_event_sizes", err)
+		return WatcherEventSizes{inst: noop.Int64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "watcher_event_sizes", err)
 	}
-	return WatcherEventSizes{Int64Histogram: i}, nil
+	return WatcherEventSizes{inst: i}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m WatcherEventSizes) Inst() metric.Int64Histogram { return m.Int64Histogram }
+func (m WatcherEventSizes) Inst() metric.Int64Histogram { return m.inst }
 
 // Name returns the exposed name, watcher_event_sizes.
 func (WatcherEventSizes) Name() string { return "watcher_event_sizes" }
@@ -2694,14 +2952,17 @@ func (WatcherEventSizes) Description() string { return "Overall size of events e
 
 // Record records val.
 func (m WatcherEventSizes) Record(ctx context.Context, val int64) {
-	m.Int64Histogram.Record(ctx, val)
+	if m.inst != nil {
+		m.inst.Record(ctx, val)
+	}
 }
 
 // WatcherEvents is the histogram watcher_events: Per resource size of events emitted.
 //
 // Unit: By. Labels: resource. Buckets: linear(start 0, width 200, count 5).
 type WatcherEvents struct {
-	metric.Int64Histogram
+	inst   metric.Int64Histogram
+	series *instrument.Recorder[int64, [1]string]
 }
 
 var newWatcherEventsOpts = []metric.Int64HistogramOption{
@@ -2713,8 +2974,12 @@ var newWatcherEventsOpts = []metric.Int64HistogramOption{
 // NewWatcherEvents creates the instrument watcher_events from m. A nil m gives a no-op instrument.
 // The description, unit and buckets of instruments.yaml are applied after opt, so they win.
 func NewWatcherEvents(m metric.Meter, opt ...metric.Int64HistogramOption) (WatcherEvents, error) {
+	return newWatcherEvents(m, nil, opt...)
+}
+
+func newWatcherEvents(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64HistogramOption) (WatcherEvents, error) {
 	if m == nil {
-		return WatcherEvents{Int64Histogram: noop.Int64Histogram{}}, nil
+		return WatcherEvents{inst: noop.Int64Histogram{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newWatcherEventsOpts
@@ -2723,13 +2988,21 @@ func NewWatcherEvents(m metric.Meter, opt ...metric.Int64HistogramOption) (Watch
 	}
 	i, err := m.Int64Histogram("watcher_events", opt...)
 	if err != nil {
-		return WatcherEvents{Int64Histogram: noop.Int64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "watcher_events", err)
+		return WatcherEvents{inst: noop.Int64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "watcher_events", err)
 	}
-	return WatcherEvents{Int64Histogram: i}, nil
+	s, err := instrument.NewRecorder(i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("resource", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return WatcherEvents{inst: noop.Int64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "watcher_events", err)
+	}
+	return WatcherEvents{inst: i, series: s}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m WatcherEvents) Inst() metric.Int64Histogram { return m.Int64Histogram }
+func (m WatcherEvents) Inst() metric.Int64Histogram { return m.inst }
 
 // Name returns the exposed name, watcher_events.
 func (WatcherEvents) Name() string { return "watcher_events" }
@@ -2743,37 +3016,25 @@ func (WatcherEvents) Description() string { return "Per resource size of events 
 // Record records val for the given labels.
 // resource is the label resource: Kind of the resource the watcher event is about.
 //
-// Each call builds the label set; on a hot path with fixed labels use Bind, which does it once.
+// The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m WatcherEvents) Record(ctx context.Context, val int64, resource string) {
-	if !m.Int64Histogram.Enabled(ctx) {
-		return
-	}
-	m.Int64Histogram.Record(ctx, val, metric.WithAttributeSet(attribute.NewSet(
-		attribute.String("resource", resource),
-	)))
+	m.series.Record(ctx, val, [1]string{resource})
 }
 
 // WatcherEventsBound is WatcherEvents with its labels fixed by Bind; its Record allocates nothing.
 // The zero value records nothing.
 type WatcherEventsBound struct {
-	inst metric.Int64Histogram
-	opts []metric.RecordOption
+	b instrument.RecorderBound[int64]
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m WatcherEvents) Bind(resource string) WatcherEventsBound {
-	set := attribute.NewSet(
-		attribute.String("resource", resource),
-	)
-	return WatcherEventsBound{inst: m.Int64Histogram, opts: []metric.RecordOption{metric.WithAttributeSet(set)}}
+	return WatcherEventsBound{b: m.series.Bind([1]string{resource})}
 }
 
 // Record records val for the bound labels.
 func (b WatcherEventsBound) Record(ctx context.Context, val int64) {
-	if b.inst == nil {
-		return
-	}
-	b.inst.Record(ctx, val, b.opts...)
+	b.b.Record(ctx, val)
 }
 
 // FailedConnectToNodeAttemptsTotal is the counter failed_connect_to_node_attempts_total: Number of
@@ -2781,7 +3042,8 @@ func (b WatcherEventsBound) Record(ctx context.Context, val int64) {
 //
 // Unit: {attempt}.
 type FailedConnectToNodeAttemptsTotal struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newFailedConnectToNodeAttemptsTotalOpts = []metric.Int64CounterOption{
@@ -2793,8 +3055,12 @@ var newFailedConnectToNodeAttemptsTotalOpts = []metric.Int64CounterOption{
 // from m. A nil m gives a no-op instrument. The description, unit of instruments.yaml are applied
 // after opt, so they win.
 func NewFailedConnectToNodeAttemptsTotal(m metric.Meter, opt ...metric.Int64CounterOption) (FailedConnectToNodeAttemptsTotal, error) {
+	return newFailedConnectToNodeAttemptsTotal(m, nil, opt...)
+}
+
+func newFailedConnectToNodeAttemptsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (FailedConnectToNodeAttemptsTotal, error) {
 	if m == nil {
-		return FailedConnectToNodeAttemptsTotal{Int64Counter: noop.Int64Counter{}}, nil
+		return FailedConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newFailedConnectToNodeAttemptsTotalOpts
@@ -2803,13 +3069,18 @@ func NewFailedConnectToNodeAttemptsTotal(m metric.Meter, opt ...metric.Int64Coun
 	}
 	i, err := m.Int64Counter("failed_connect_to_node_attempts_total", opt...)
 	if err != nil {
-		return FailedConnectToNodeAttemptsTotal{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "failed_connect_to_node_attempts_total", err)
+		return FailedConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "failed_connect_to_node_attempts_total", err)
 	}
-	return FailedConnectToNodeAttemptsTotal{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return FailedConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "failed_connect_to_node_attempts_total", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return FailedConnectToNodeAttemptsTotal{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m FailedConnectToNodeAttemptsTotal) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m FailedConnectToNodeAttemptsTotal) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, failed_connect_to_node_attempts_total.
 func (FailedConnectToNodeAttemptsTotal) Name() string { return "failed_connect_to_node_attempts_total" }
@@ -2824,7 +3095,7 @@ func (FailedConnectToNodeAttemptsTotal) Description() string {
 
 // Add adds incr.
 func (m FailedConnectToNodeAttemptsTotal) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // FailedLoginAttemptsTotal is the counter failed_login_attempts_total: Number of failed tsh login
@@ -2832,7 +3103,8 @@ func (m FailedConnectToNodeAttemptsTotal) Add(ctx context.Context, incr int64) {
 //
 // Unit: {attempt}.
 type FailedLoginAttemptsTotal struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newFailedLoginAttemptsTotalOpts = []metric.Int64CounterOption{
@@ -2844,8 +3116,12 @@ var newFailedLoginAttemptsTotalOpts = []metric.Int64CounterOption{
 // gives a no-op instrument. The description, unit of instruments.yaml are applied after opt, so
 // they win.
 func NewFailedLoginAttemptsTotal(m metric.Meter, opt ...metric.Int64CounterOption) (FailedLoginAttemptsTotal, error) {
+	return newFailedLoginAttemptsTotal(m, nil, opt...)
+}
+
+func newFailedLoginAttemptsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (FailedLoginAttemptsTotal, error) {
 	if m == nil {
-		return FailedLoginAttemptsTotal{Int64Counter: noop.Int64Counter{}}, nil
+		return FailedLoginAttemptsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newFailedLoginAttemptsTotalOpts
@@ -2854,13 +3130,18 @@ func NewFailedLoginAttemptsTotal(m metric.Meter, opt ...metric.Int64CounterOptio
 	}
 	i, err := m.Int64Counter("failed_login_attempts_total", opt...)
 	if err != nil {
-		return FailedLoginAttemptsTotal{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "failed_login_attempts_total", err)
+		return FailedLoginAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "failed_login_attempts_total", err)
 	}
-	return FailedLoginAttemptsTotal{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return FailedLoginAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "failed_login_attempts_total", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return FailedLoginAttemptsTotal{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m FailedLoginAttemptsTotal) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m FailedLoginAttemptsTotal) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, failed_login_attempts_total.
 func (FailedLoginAttemptsTotal) Name() string { return "failed_login_attempts_total" }
@@ -2875,7 +3156,7 @@ func (FailedLoginAttemptsTotal) Description() string {
 
 // Add adds incr.
 func (m FailedLoginAttemptsTotal) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // ProxyConnectionLimitExceededTotal is the counter proxy_connection_limit_exceeded_total: Number of
@@ -2883,7 +3164,8 @@ func (m FailedLoginAttemptsTotal) Add(ctx context.Context, incr int64) {
 //
 // Unit: {connection}.
 type ProxyConnectionLimitExceededTotal struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newProxyConnectionLimitExceededTotalOpts = []metric.Int64CounterOption{
@@ -2895,8 +3177,12 @@ var newProxyConnectionLimitExceededTotalOpts = []metric.Int64CounterOption{
 // from m. A nil m gives a no-op instrument. The description, unit of instruments.yaml are applied
 // after opt, so they win.
 func NewProxyConnectionLimitExceededTotal(m metric.Meter, opt ...metric.Int64CounterOption) (ProxyConnectionLimitExceededTotal, error) {
+	return newProxyConnectionLimitExceededTotal(m, nil, opt...)
+}
+
+func newProxyConnectionLimitExceededTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (ProxyConnectionLimitExceededTotal, error) {
 	if m == nil {
-		return ProxyConnectionLimitExceededTotal{Int64Counter: noop.Int64Counter{}}, nil
+		return ProxyConnectionLimitExceededTotal{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newProxyConnectionLimitExceededTotalOpts
@@ -2905,13 +3191,18 @@ func NewProxyConnectionLimitExceededTotal(m metric.Meter, opt ...metric.Int64Cou
 	}
 	i, err := m.Int64Counter("proxy_connection_limit_exceeded_total", opt...)
 	if err != nil {
-		return ProxyConnectionLimitExceededTotal{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "proxy_connection_limit_exceeded_total", err)
+		return ProxyConnectionLimitExceededTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "proxy_connection_limit_exceeded_total", err)
 	}
-	return ProxyConnectionLimitExceededTotal{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return ProxyConnectionLimitExceededTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "proxy_connection_limit_exceeded_total", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return ProxyConnectionLimitExceededTotal{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m ProxyConnectionLimitExceededTotal) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m ProxyConnectionLimitExceededTotal) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, proxy_connection_limit_exceeded_total.
 func (ProxyConnectionLimitExceededTotal) Name() string {
@@ -2928,7 +3219,7 @@ func (ProxyConnectionLimitExceededTotal) Description() string {
 
 // Add adds incr.
 func (m ProxyConnectionLimitExceededTotal) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // ProxyMissingSSHTunnels is the gauge proxy_missing_ssh_tunnels: Number of missing SSH tunnels.
@@ -2936,7 +3227,7 @@ func (m ProxyConnectionLimitExceededTotal) Add(ctx context.Context, incr int64) 
 //
 // Unit: {tunnel}.
 type ProxyMissingSSHTunnels struct {
-	metric.Int64Gauge
+	inst metric.Int64Gauge
 }
 
 var newProxyMissingSSHTunnelsOpts = []metric.Int64GaugeOption{
@@ -2947,8 +3238,12 @@ var newProxyMissingSSHTunnelsOpts = []metric.Int64GaugeOption{
 // NewProxyMissingSSHTunnels creates the instrument proxy_missing_ssh_tunnels from m. A nil m gives
 // a no-op instrument. The description, unit of instruments.yaml are applied after opt, so they win.
 func NewProxyMissingSSHTunnels(m metric.Meter, opt ...metric.Int64GaugeOption) (ProxyMissingSSHTunnels, error) {
+	return newProxyMissingSSHTunnels(m, nil, opt...)
+}
+
+func newProxyMissingSSHTunnels(m metric.Meter, _ []instrument.Option, opt ...metric.Int64GaugeOption) (ProxyMissingSSHTunnels, error) {
 	if m == nil {
-		return ProxyMissingSSHTunnels{Int64Gauge: noop.Int64Gauge{}}, nil
+		return ProxyMissingSSHTunnels{inst: noop.Int64Gauge{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newProxyMissingSSHTunnelsOpts
@@ -2957,13 +3252,13 @@ func NewProxyMissingSSHTunnels(m metric.Meter, opt ...metric.Int64GaugeOption) (
 	}
 	i, err := m.Int64Gauge("proxy_missing_ssh_tunnels", opt...)
 	if err != nil {
-		return ProxyMissingSSHTunnels{Int64Gauge: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "proxy_missing_ssh_tunnels", err)
+		return ProxyMissingSSHTunnels{inst: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "proxy_missing_ssh_tunnels", err)
 	}
-	return ProxyMissingSSHTunnels{Int64Gauge: i}, nil
+	return ProxyMissingSSHTunnels{inst: i}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m ProxyMissingSSHTunnels) Inst() metric.Int64Gauge { return m.Int64Gauge }
+func (m ProxyMissingSSHTunnels) Inst() metric.Int64Gauge { return m.inst }
 
 // Name returns the exposed name, proxy_missing_ssh_tunnels.
 func (ProxyMissingSSHTunnels) Name() string { return "proxy_missing_ssh_tunnels" }
@@ -2978,7 +3273,9 @@ func (ProxyMissingSSHTunnels) Description() string {
 
 // Record records val.
 func (m ProxyMissingSSHTunnels) Record(ctx context.Context, val int64) {
-	m.Int64Gauge.Record(ctx, val)
+	if m.inst != nil {
+		m.inst.Record(ctx, val)
+	}
 }
 
 // TeleportConnectToNodeAttemptsTotal is the counter teleport_connect_to_node_attempts_total: Number
@@ -2987,7 +3284,8 @@ func (m ProxyMissingSSHTunnels) Record(ctx context.Context, val int64) {
 //
 // Unit: {attempt}.
 type TeleportConnectToNodeAttemptsTotal struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newTeleportConnectToNodeAttemptsTotalOpts = []metric.Int64CounterOption{
@@ -2999,8 +3297,12 @@ var newTeleportConnectToNodeAttemptsTotalOpts = []metric.Int64CounterOption{
 // teleport_connect_to_node_attempts_total from m. A nil m gives a no-op instrument. The
 // description, unit of instruments.yaml are applied after opt, so they win.
 func NewTeleportConnectToNodeAttemptsTotal(m metric.Meter, opt ...metric.Int64CounterOption) (TeleportConnectToNodeAttemptsTotal, error) {
+	return newTeleportConnectToNodeAttemptsTotal(m, nil, opt...)
+}
+
+func newTeleportConnectToNodeAttemptsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (TeleportConnectToNodeAttemptsTotal, error) {
 	if m == nil {
-		return TeleportConnectToNodeAttemptsTotal{Int64Counter: noop.Int64Counter{}}, nil
+		return TeleportConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newTeleportConnectToNodeAttemptsTotalOpts
@@ -3009,13 +3311,18 @@ func NewTeleportConnectToNodeAttemptsTotal(m metric.Meter, opt ...metric.Int64Co
 	}
 	i, err := m.Int64Counter("teleport_connect_to_node_attempts_total", opt...)
 	if err != nil {
-		return TeleportConnectToNodeAttemptsTotal{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_connect_to_node_attempts_total", err)
+		return TeleportConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_connect_to_node_attempts_total", err)
 	}
-	return TeleportConnectToNodeAttemptsTotal{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return TeleportConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_connect_to_node_attempts_total", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return TeleportConnectToNodeAttemptsTotal{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m TeleportConnectToNodeAttemptsTotal) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m TeleportConnectToNodeAttemptsTotal) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, teleport_connect_to_node_attempts_total.
 func (TeleportConnectToNodeAttemptsTotal) Name() string {
@@ -3032,7 +3339,7 @@ func (TeleportConnectToNodeAttemptsTotal) Description() string {
 
 // Add adds incr.
 func (m TeleportConnectToNodeAttemptsTotal) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // TeleportReverseTunnelsConnected is the gauge teleport_reverse_tunnels_connected: Number of
@@ -3040,7 +3347,8 @@ func (m TeleportConnectToNodeAttemptsTotal) Add(ctx context.Context, incr int64)
 //
 // Unit: {tunnel}. Labels: type.
 type TeleportReverseTunnelsConnected struct {
-	metric.Int64Gauge
+	inst   metric.Int64Gauge
+	series *instrument.Recorder[int64, [1]string]
 }
 
 var newTeleportReverseTunnelsConnectedOpts = []metric.Int64GaugeOption{
@@ -3052,8 +3360,12 @@ var newTeleportReverseTunnelsConnectedOpts = []metric.Int64GaugeOption{
 // m. A nil m gives a no-op instrument. The description, unit of instruments.yaml are applied after
 // opt, so they win.
 func NewTeleportReverseTunnelsConnected(m metric.Meter, opt ...metric.Int64GaugeOption) (TeleportReverseTunnelsConnected, error) {
+	return newTeleportReverseTunnelsConnected(m, nil, opt...)
+}
+
+func newTeleportReverseTunnelsConnected(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64GaugeOption) (TeleportReverseTunnelsConnected, error) {
 	if m == nil {
-		return TeleportReverseTunnelsConnected{Int64Gauge: noop.Int64Gauge{}}, nil
+		return TeleportReverseTunnelsConnected{inst: noop.Int64Gauge{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newTeleportReverseTunnelsConnectedOpts
@@ -3062,13 +3374,21 @@ func NewTeleportReverseTunnelsConnected(m metric.Meter, opt ...metric.Int64Gauge
 	}
 	i, err := m.Int64Gauge("teleport_reverse_tunnels_connected", opt...)
 	if err != nil {
-		return TeleportReverseTunnelsConnected{Int64Gauge: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_reverse_tunnels_connected", err)
+		return TeleportReverseTunnelsConnected{inst: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_reverse_tunnels_connected", err)
 	}
-	return TeleportReverseTunnelsConnected{Int64Gauge: i}, nil
+	s, err := instrument.NewRecorder(i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("type", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return TeleportReverseTunnelsConnected{inst: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_reverse_tunnels_connected", err)
+	}
+	return TeleportReverseTunnelsConnected{inst: i, series: s}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m TeleportReverseTunnelsConnected) Inst() metric.Int64Gauge { return m.Int64Gauge }
+func (m TeleportReverseTunnelsConnected) Inst() metric.Int64Gauge { return m.inst }
 
 // Name returns the exposed name, teleport_reverse_tunnels_connected.
 func (TeleportReverseTunnelsConnected) Name() string { return "teleport_reverse_tunnels_connected" }
@@ -3084,37 +3404,25 @@ func (TeleportReverseTunnelsConnected) Description() string {
 // Record records val for the given labels.
 // tunnelType is the label type: Type of the Teleport instance at the far end of the reverse tunnel.
 //
-// Each call builds the label set; on a hot path with fixed labels use Bind, which does it once.
+// The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m TeleportReverseTunnelsConnected) Record(ctx context.Context, val int64, tunnelType string) {
-	if !m.Int64Gauge.Enabled(ctx) {
-		return
-	}
-	m.Int64Gauge.Record(ctx, val, metric.WithAttributeSet(attribute.NewSet(
-		attribute.String("type", tunnelType),
-	)))
+	m.series.Record(ctx, val, [1]string{tunnelType})
 }
 
 // TeleportReverseTunnelsConnectedBound is TeleportReverseTunnelsConnected with its labels fixed by
 // Bind; its Record allocates nothing. The zero value records nothing.
 type TeleportReverseTunnelsConnectedBound struct {
-	inst metric.Int64Gauge
-	opts []metric.RecordOption
+	b instrument.RecorderBound[int64]
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m TeleportReverseTunnelsConnected) Bind(tunnelType string) TeleportReverseTunnelsConnectedBound {
-	set := attribute.NewSet(
-		attribute.String("type", tunnelType),
-	)
-	return TeleportReverseTunnelsConnectedBound{inst: m.Int64Gauge, opts: []metric.RecordOption{metric.WithAttributeSet(set)}}
+	return TeleportReverseTunnelsConnectedBound{b: m.series.Bind([1]string{tunnelType})}
 }
 
 // Record records val for the bound labels.
 func (b TeleportReverseTunnelsConnectedBound) Record(ctx context.Context, val int64) {
-	if b.inst == nil {
-		return
-	}
-	b.inst.Record(ctx, val, b.opts...)
+	b.b.Record(ctx, val)
 }
 
 // UserMaxConcurrentSessionsHitTotal is the counter user_max_concurrent_sessions_hit_total: Number
@@ -3122,7 +3430,8 @@ func (b TeleportReverseTunnelsConnectedBound) Record(ctx context.Context, val in
 //
 // Unit: {event}.
 type UserMaxConcurrentSessionsHitTotal struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newUserMaxConcurrentSessionsHitTotalOpts = []metric.Int64CounterOption{
@@ -3134,8 +3443,12 @@ var newUserMaxConcurrentSessionsHitTotalOpts = []metric.Int64CounterOption{
 // user_max_concurrent_sessions_hit_total from m. A nil m gives a no-op instrument. The description,
 // unit of instruments.yaml are applied after opt, so they win.
 func NewUserMaxConcurrentSessionsHitTotal(m metric.Meter, opt ...metric.Int64CounterOption) (UserMaxConcurrentSessionsHitTotal, error) {
+	return newUserMaxConcurrentSessionsHitTotal(m, nil, opt...)
+}
+
+func newUserMaxConcurrentSessionsHitTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (UserMaxConcurrentSessionsHitTotal, error) {
 	if m == nil {
-		return UserMaxConcurrentSessionsHitTotal{Int64Counter: noop.Int64Counter{}}, nil
+		return UserMaxConcurrentSessionsHitTotal{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newUserMaxConcurrentSessionsHitTotalOpts
@@ -3144,13 +3457,18 @@ func NewUserMaxConcurrentSessionsHitTotal(m metric.Meter, opt ...metric.Int64Cou
 	}
 	i, err := m.Int64Counter("user_max_concurrent_sessions_hit_total", opt...)
 	if err != nil {
-		return UserMaxConcurrentSessionsHitTotal{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "user_max_concurrent_sessions_hit_total", err)
+		return UserMaxConcurrentSessionsHitTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "user_max_concurrent_sessions_hit_total", err)
 	}
-	return UserMaxConcurrentSessionsHitTotal{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return UserMaxConcurrentSessionsHitTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "user_max_concurrent_sessions_hit_total", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return UserMaxConcurrentSessionsHitTotal{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m UserMaxConcurrentSessionsHitTotal) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m UserMaxConcurrentSessionsHitTotal) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, user_max_concurrent_sessions_hit_total.
 func (UserMaxConcurrentSessionsHitTotal) Name() string {
@@ -3167,7 +3485,7 @@ func (UserMaxConcurrentSessionsHitTotal) Description() string {
 
 // Add adds incr.
 func (m UserMaxConcurrentSessionsHitTotal) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // CertificateMismatchTotal is the counter certificate_mismatch_total: Number of SSH server login
@@ -3175,7 +3493,8 @@ func (m UserMaxConcurrentSessionsHitTotal) Add(ctx context.Context, incr int64) 
 //
 // Unit: {failure}.
 type CertificateMismatchTotal struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newCertificateMismatchTotalOpts = []metric.Int64CounterOption{
@@ -3187,8 +3506,12 @@ var newCertificateMismatchTotalOpts = []metric.Int64CounterOption{
 // gives a no-op instrument. The description, unit of instruments.yaml are applied after opt, so
 // they win.
 func NewCertificateMismatchTotal(m metric.Meter, opt ...metric.Int64CounterOption) (CertificateMismatchTotal, error) {
+	return newCertificateMismatchTotal(m, nil, opt...)
+}
+
+func newCertificateMismatchTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (CertificateMismatchTotal, error) {
 	if m == nil {
-		return CertificateMismatchTotal{Int64Counter: noop.Int64Counter{}}, nil
+		return CertificateMismatchTotal{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newCertificateMismatchTotalOpts
@@ -3197,13 +3520,18 @@ func NewCertificateMismatchTotal(m metric.Meter, opt ...metric.Int64CounterOptio
 	}
 	i, err := m.Int64Counter("certificate_mismatch_total", opt...)
 	if err != nil {
-		return CertificateMismatchTotal{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "certificate_mismatch_total", err)
+		return CertificateMismatchTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "certificate_mismatch_total", err)
 	}
-	return CertificateMismatchTotal{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return CertificateMismatchTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "certificate_mismatch_total", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return CertificateMismatchTotal{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m CertificateMismatchTotal) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m CertificateMismatchTotal) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, certificate_mismatch_total.
 func (CertificateMismatchTotal) Name() string { return "certificate_mismatch_total" }
@@ -3218,7 +3546,7 @@ func (CertificateMismatchTotal) Description() string {
 
 // Add adds incr.
 func (m CertificateMismatchTotal) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // ReversetunnelConnectedProxies is the gauge reversetunnel_connected_proxies: Number of known
@@ -3226,7 +3554,7 @@ func (m CertificateMismatchTotal) Add(ctx context.Context, incr int64) {
 //
 // Unit: {proxy}.
 type ReversetunnelConnectedProxies struct {
-	metric.Int64Gauge
+	inst metric.Int64Gauge
 }
 
 var newReversetunnelConnectedProxiesOpts = []metric.Int64GaugeOption{
@@ -3238,8 +3566,12 @@ var newReversetunnelConnectedProxiesOpts = []metric.Int64GaugeOption{
 // nil m gives a no-op instrument. The description, unit of instruments.yaml are applied after opt,
 // so they win.
 func NewReversetunnelConnectedProxies(m metric.Meter, opt ...metric.Int64GaugeOption) (ReversetunnelConnectedProxies, error) {
+	return newReversetunnelConnectedProxies(m, nil, opt...)
+}
+
+func newReversetunnelConnectedProxies(m metric.Meter, _ []instrument.Option, opt ...metric.Int64GaugeOption) (ReversetunnelConnectedProxies, error) {
 	if m == nil {
-		return ReversetunnelConnectedProxies{Int64Gauge: noop.Int64Gauge{}}, nil
+		return ReversetunnelConnectedProxies{inst: noop.Int64Gauge{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newReversetunnelConnectedProxiesOpts
@@ -3248,13 +3580,13 @@ func NewReversetunnelConnectedProxies(m metric.Meter, opt ...metric.Int64GaugeOp
 	}
 	i, err := m.Int64Gauge("reversetunnel_connected_proxies", opt...)
 	if err != nil {
-		return ReversetunnelConnectedProxies{Int64Gauge: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "reversetunnel_connected_proxies", err)
+		return ReversetunnelConnectedProxies{inst: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "reversetunnel_connected_proxies", err)
 	}
-	return ReversetunnelConnectedProxies{Int64Gauge: i}, nil
+	return ReversetunnelConnectedProxies{inst: i}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m ReversetunnelConnectedProxies) Inst() metric.Int64Gauge { return m.Int64Gauge }
+func (m ReversetunnelConnectedProxies) Inst() metric.Int64Gauge { return m.inst }
 
 // Name returns the exposed name, reversetunnel_connected_proxies.
 func (ReversetunnelConnectedProxies) Name() string { return "reversetunnel_connected_proxies" }
@@ -3269,14 +3601,17 @@ func (ReversetunnelConnectedProxies) Description() string {
 
 // Record records val.
 func (m ReversetunnelConnectedProxies) Record(ctx context.Context, val int64) {
-	m.Int64Gauge.Record(ctx, val)
+	if m.inst != nil {
+		m.inst.Record(ctx, val)
+	}
 }
 
 // Rx is the counter rx: Number of bytes received during an SSH connection.
 //
 // Unit: By.
 type Rx struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newRxOpts = []metric.Int64CounterOption{
@@ -3287,8 +3622,12 @@ var newRxOpts = []metric.Int64CounterOption{
 // NewRx creates the instrument rx from m. A nil m gives a no-op instrument. The description, unit
 // of instruments.yaml are applied after opt, so they win.
 func NewRx(m metric.Meter, opt ...metric.Int64CounterOption) (Rx, error) {
+	return newRx(m, nil, opt...)
+}
+
+func newRx(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (Rx, error) {
 	if m == nil {
-		return Rx{Int64Counter: noop.Int64Counter{}}, nil
+		return Rx{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newRxOpts
@@ -3297,13 +3636,18 @@ func NewRx(m metric.Meter, opt ...metric.Int64CounterOption) (Rx, error) {
 	}
 	i, err := m.Int64Counter("rx", opt...)
 	if err != nil {
-		return Rx{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "rx", err)
+		return Rx{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "rx", err)
 	}
-	return Rx{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return Rx{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "rx", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return Rx{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m Rx) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m Rx) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, rx.
 func (Rx) Name() string { return "rx" }
@@ -3316,7 +3660,7 @@ func (Rx) Description() string { return "Number of bytes received during an SSH 
 
 // Add adds incr.
 func (m Rx) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // ServerInteractiveSessionsTotal is the up-down counter (exposed as a gauge)
@@ -3324,7 +3668,8 @@ func (m Rx) Add(ctx context.Context, incr int64) {
 //
 // Unit: {session}.
 type ServerInteractiveSessionsTotal struct {
-	metric.Int64UpDownCounter
+	inst  metric.Int64UpDownCounter
+	bound instrument.CounterBound[int64]
 }
 
 var newServerInteractiveSessionsTotalOpts = []metric.Int64UpDownCounterOption{
@@ -3336,8 +3681,12 @@ var newServerInteractiveSessionsTotalOpts = []metric.Int64UpDownCounterOption{
 // m. A nil m gives a no-op instrument. The description, unit of instruments.yaml are applied after
 // opt, so they win.
 func NewServerInteractiveSessionsTotal(m metric.Meter, opt ...metric.Int64UpDownCounterOption) (ServerInteractiveSessionsTotal, error) {
+	return newServerInteractiveSessionsTotal(m, nil, opt...)
+}
+
+func newServerInteractiveSessionsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64UpDownCounterOption) (ServerInteractiveSessionsTotal, error) {
 	if m == nil {
-		return ServerInteractiveSessionsTotal{Int64UpDownCounter: noop.Int64UpDownCounter{}}, nil
+		return ServerInteractiveSessionsTotal{inst: noop.Int64UpDownCounter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newServerInteractiveSessionsTotalOpts
@@ -3346,13 +3695,18 @@ func NewServerInteractiveSessionsTotal(m metric.Meter, opt ...metric.Int64UpDown
 	}
 	i, err := m.Int64UpDownCounter("server_interactive_sessions_total", opt...)
 	if err != nil {
-		return ServerInteractiveSessionsTotal{Int64UpDownCounter: noop.Int64UpDownCounter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "server_interactive_sessions_total", err)
+		return ServerInteractiveSessionsTotal{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "server_interactive_sessions_total", err)
 	}
-	return ServerInteractiveSessionsTotal{Int64UpDownCounter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return ServerInteractiveSessionsTotal{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "server_interactive_sessions_total", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return ServerInteractiveSessionsTotal{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m ServerInteractiveSessionsTotal) Inst() metric.Int64UpDownCounter { return m.Int64UpDownCounter }
+func (m ServerInteractiveSessionsTotal) Inst() metric.Int64UpDownCounter { return m.inst }
 
 // Name returns the exposed name, server_interactive_sessions_total.
 func (ServerInteractiveSessionsTotal) Name() string { return "server_interactive_sessions_total" }
@@ -3365,7 +3719,7 @@ func (ServerInteractiveSessionsTotal) Description() string { return "Number of a
 
 // Add adds incr.
 func (m ServerInteractiveSessionsTotal) Add(ctx context.Context, incr int64) {
-	m.Int64UpDownCounter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // TeleportBuildInfo is the observable gauge teleport_build_info: Provides build information of
@@ -3374,7 +3728,7 @@ func (m ServerInteractiveSessionsTotal) Add(ctx context.Context, incr int64) {
 //
 // Unit: 1. Labels: version, gitref, goversion.
 type TeleportBuildInfo struct {
-	metric.Int64ObservableGauge
+	inst  metric.Int64ObservableGauge
 	meter metric.Meter
 }
 
@@ -3386,8 +3740,12 @@ var newTeleportBuildInfoOpts = []metric.Int64ObservableGaugeOption{
 // NewTeleportBuildInfo creates the instrument teleport_build_info from m. A nil m gives a no-op
 // instrument. The description, unit of instruments.yaml are applied after opt, so they win.
 func NewTeleportBuildInfo(m metric.Meter, opt ...metric.Int64ObservableGaugeOption) (TeleportBuildInfo, error) {
+	return newTeleportBuildInfo(m, nil, opt...)
+}
+
+func newTeleportBuildInfo(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64ObservableGaugeOption) (TeleportBuildInfo, error) {
 	if m == nil {
-		return TeleportBuildInfo{Int64ObservableGauge: noop.Int64ObservableGauge{}}, nil
+		return TeleportBuildInfo{inst: noop.Int64ObservableGauge{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newTeleportBuildInfoOpts
@@ -3396,13 +3754,13 @@ func NewTeleportBuildInfo(m metric.Meter, opt ...metric.Int64ObservableGaugeOpti
 	}
 	i, err := m.Int64ObservableGauge("teleport_build_info", opt...)
 	if err != nil {
-		return TeleportBuildInfo{Int64ObservableGauge: noop.Int64ObservableGauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_build_info", err)
+		return TeleportBuildInfo{inst: noop.Int64ObservableGauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_build_info", err)
 	}
-	return TeleportBuildInfo{Int64ObservableGauge: i, meter: m}, nil
+	return TeleportBuildInfo{inst: i, meter: m}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m TeleportBuildInfo) Inst() metric.Int64ObservableGauge { return m.Int64ObservableGauge }
+func (m TeleportBuildInfo) Inst() metric.Int64ObservableGauge { return m.inst }
 
 // Name returns the exposed name, teleport_build_info.
 func (TeleportBuildInfo) Name() string { return "teleport_build_info" }
@@ -3439,8 +3797,8 @@ func (m TeleportBuildInfo) Register(fn func(context.Context, TeleportBuildInfoOb
 		return noop.Registration{}, nil
 	}
 	r, err := m.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
-		return fn(ctx, TeleportBuildInfoObserver{o: o, inst: m.Int64ObservableGauge})
-	}, m.Int64ObservableGauge)
+		return fn(ctx, TeleportBuildInfoObserver{o: o, inst: m.inst})
+	}, m.inst)
 	if err != nil {
 		return noop.Registration{}, fmt.Errorf("telemetry: register callback for %s: %w", "teleport_build_info", err)
 	}
@@ -3453,7 +3811,8 @@ func (m TeleportBuildInfo) Register(fn func(context.Context, TeleportBuildInfoOb
 //
 // Unit: {event}. Labels: cache_component.
 type TeleportCacheEvents struct {
-	metric.Int64Counter
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, [1]string]
 }
 
 var newTeleportCacheEventsOpts = []metric.Int64CounterOption{
@@ -3464,8 +3823,12 @@ var newTeleportCacheEventsOpts = []metric.Int64CounterOption{
 // NewTeleportCacheEvents creates the instrument teleport_cache_events from m. A nil m gives a no-op
 // instrument. The description, unit of instruments.yaml are applied after opt, so they win.
 func NewTeleportCacheEvents(m metric.Meter, opt ...metric.Int64CounterOption) (TeleportCacheEvents, error) {
+	return newTeleportCacheEvents(m, nil, opt...)
+}
+
+func newTeleportCacheEvents(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (TeleportCacheEvents, error) {
 	if m == nil {
-		return TeleportCacheEvents{Int64Counter: noop.Int64Counter{}}, nil
+		return TeleportCacheEvents{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newTeleportCacheEventsOpts
@@ -3474,13 +3837,21 @@ func NewTeleportCacheEvents(m metric.Meter, opt ...metric.Int64CounterOption) (T
 	}
 	i, err := m.Int64Counter("teleport_cache_events", opt...)
 	if err != nil {
-		return TeleportCacheEvents{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_cache_events", err)
+		return TeleportCacheEvents{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_cache_events", err)
 	}
-	return TeleportCacheEvents{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("cache_component", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return TeleportCacheEvents{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_cache_events", err)
+	}
+	return TeleportCacheEvents{inst: i, series: s}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m TeleportCacheEvents) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m TeleportCacheEvents) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, teleport_cache_events.
 func (TeleportCacheEvents) Name() string { return "teleport_cache_events" }
@@ -3497,37 +3868,25 @@ func (TeleportCacheEvents) Description() string {
 // cacheComponent is the label cache_component: The Teleport service cache that received the event
 // (for example auth or proxy).
 //
-// Each call builds the label set; on a hot path with fixed labels use Bind, which does it once.
+// The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m TeleportCacheEvents) Add(ctx context.Context, incr int64, cacheComponent string) {
-	if !m.Int64Counter.Enabled(ctx) {
-		return
-	}
-	m.Int64Counter.Add(ctx, incr, metric.WithAttributeSet(attribute.NewSet(
-		attribute.String("cache_component", cacheComponent),
-	)))
+	m.series.Add(ctx, incr, [1]string{cacheComponent})
 }
 
 // TeleportCacheEventsBound is TeleportCacheEvents with its labels fixed by Bind; its Add allocates
 // nothing. The zero value records nothing.
 type TeleportCacheEventsBound struct {
-	inst metric.Int64Counter
-	opts []metric.AddOption
+	b instrument.CounterBound[int64]
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m TeleportCacheEvents) Bind(cacheComponent string) TeleportCacheEventsBound {
-	set := attribute.NewSet(
-		attribute.String("cache_component", cacheComponent),
-	)
-	return TeleportCacheEventsBound{inst: m.Int64Counter, opts: []metric.AddOption{metric.WithAttributeSet(set)}}
+	return TeleportCacheEventsBound{b: m.series.Bind([1]string{cacheComponent})}
 }
 
 // Add adds incr for the bound labels.
 func (b TeleportCacheEventsBound) Add(ctx context.Context, incr int64) {
-	if b.inst == nil {
-		return
-	}
-	b.inst.Add(ctx, incr, b.opts...)
+	b.b.Add(ctx, incr)
 }
 
 // TeleportCacheStaleEvents is the counter teleport_cache_stale_events: Number of stale events
@@ -3536,7 +3895,8 @@ func (b TeleportCacheEventsBound) Add(ctx context.Context, incr int64) {
 //
 // Unit: {event}. Labels: cache_component.
 type TeleportCacheStaleEvents struct {
-	metric.Int64Counter
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, [1]string]
 }
 
 var newTeleportCacheStaleEventsOpts = []metric.Int64CounterOption{
@@ -3548,8 +3908,12 @@ var newTeleportCacheStaleEventsOpts = []metric.Int64CounterOption{
 // gives a no-op instrument. The description, unit of instruments.yaml are applied after opt, so
 // they win.
 func NewTeleportCacheStaleEvents(m metric.Meter, opt ...metric.Int64CounterOption) (TeleportCacheStaleEvents, error) {
+	return newTeleportCacheStaleEvents(m, nil, opt...)
+}
+
+func newTeleportCacheStaleEvents(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (TeleportCacheStaleEvents, error) {
 	if m == nil {
-		return TeleportCacheStaleEvents{Int64Counter: noop.Int64Counter{}}, nil
+		return TeleportCacheStaleEvents{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newTeleportCacheStaleEventsOpts
@@ -3558,13 +3922,21 @@ func NewTeleportCacheStaleEvents(m metric.Meter, opt ...metric.Int64CounterOptio
 	}
 	i, err := m.Int64Counter("teleport_cache_stale_events", opt...)
 	if err != nil {
-		return TeleportCacheStaleEvents{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_cache_stale_events", err)
+		return TeleportCacheStaleEvents{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_cache_stale_events", err)
 	}
-	return TeleportCacheStaleEvents{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("cache_component", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return TeleportCacheStaleEvents{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_cache_stale_events", err)
+	}
+	return TeleportCacheStaleEvents{inst: i, series: s}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m TeleportCacheStaleEvents) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m TeleportCacheStaleEvents) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, teleport_cache_stale_events.
 func (TeleportCacheStaleEvents) Name() string { return "teleport_cache_stale_events" }
@@ -3581,44 +3953,33 @@ func (TeleportCacheStaleEvents) Description() string {
 // cacheComponent is the label cache_component: The Teleport service cache that received the event
 // (for example auth or proxy).
 //
-// Each call builds the label set; on a hot path with fixed labels use Bind, which does it once.
+// The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m TeleportCacheStaleEvents) Add(ctx context.Context, incr int64, cacheComponent string) {
-	if !m.Int64Counter.Enabled(ctx) {
-		return
-	}
-	m.Int64Counter.Add(ctx, incr, metric.WithAttributeSet(attribute.NewSet(
-		attribute.String("cache_component", cacheComponent),
-	)))
+	m.series.Add(ctx, incr, [1]string{cacheComponent})
 }
 
 // TeleportCacheStaleEventsBound is TeleportCacheStaleEvents with its labels fixed by Bind; its Add
 // allocates nothing. The zero value records nothing.
 type TeleportCacheStaleEventsBound struct {
-	inst metric.Int64Counter
-	opts []metric.AddOption
+	b instrument.CounterBound[int64]
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m TeleportCacheStaleEvents) Bind(cacheComponent string) TeleportCacheStaleEventsBound {
-	set := attribute.NewSet(
-		attribute.String("cache_component", cacheComponent),
-	)
-	return TeleportCacheStaleEventsBound{inst: m.Int64Counter, opts: []metric.AddOption{metric.WithAttributeSet(set)}}
+	return TeleportCacheStaleEventsBound{b: m.series.Bind([1]string{cacheComponent})}
 }
 
 // Add adds incr for the bound labels.
 func (b TeleportCacheStaleEventsBound) Add(ctx context.Context, incr int64) {
-	if b.inst == nil {
-		return
-	}
-	b.inst.Add(ctx, incr, b.opts...)
+	b.b.Add(ctx, incr)
 }
 
 // TrustedClusters is the gauge trusted_clusters: Number of tunnels per state.
 //
 // Unit: {tunnel}. Labels: cluster, state.
 type TrustedClusters struct {
-	metric.Int64Gauge
+	inst   metric.Int64Gauge
+	series *instrument.Recorder[int64, [2]string]
 }
 
 var newTrustedClustersOpts = []metric.Int64GaugeOption{
@@ -3629,8 +3990,12 @@ var newTrustedClustersOpts = []metric.Int64GaugeOption{
 // NewTrustedClusters creates the instrument trusted_clusters from m. A nil m gives a no-op
 // instrument. The description, unit of instruments.yaml are applied after opt, so they win.
 func NewTrustedClusters(m metric.Meter, opt ...metric.Int64GaugeOption) (TrustedClusters, error) {
+	return newTrustedClusters(m, nil, opt...)
+}
+
+func newTrustedClusters(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64GaugeOption) (TrustedClusters, error) {
 	if m == nil {
-		return TrustedClusters{Int64Gauge: noop.Int64Gauge{}}, nil
+		return TrustedClusters{inst: noop.Int64Gauge{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newTrustedClustersOpts
@@ -3639,13 +4004,22 @@ func NewTrustedClusters(m metric.Meter, opt ...metric.Int64GaugeOption) (Trusted
 	}
 	i, err := m.Int64Gauge("trusted_clusters", opt...)
 	if err != nil {
-		return TrustedClusters{Int64Gauge: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "trusted_clusters", err)
+		return TrustedClusters{inst: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "trusted_clusters", err)
 	}
-	return TrustedClusters{Int64Gauge: i}, nil
+	s, err := instrument.NewRecorder(i, func(k [2]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("cluster", k[0]),
+			attribute.String("state", k[1]),
+		)
+	}, iopts...)
+	if err != nil {
+		return TrustedClusters{inst: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "trusted_clusters", err)
+	}
+	return TrustedClusters{inst: i, series: s}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m TrustedClusters) Inst() metric.Int64Gauge { return m.Int64Gauge }
+func (m TrustedClusters) Inst() metric.Int64Gauge { return m.inst }
 
 // Name returns the exposed name, trusted_clusters.
 func (TrustedClusters) Name() string { return "trusted_clusters" }
@@ -3660,46 +4034,33 @@ func (TrustedClusters) Description() string { return "Number of tunnels per stat
 // cluster is the label cluster: Name of the remote (trusted) cluster.
 // clusterState is the label state: State of the tunnels to the remote cluster.
 //
-// Each call builds the label set; on a hot path with fixed labels use Bind, which does it once.
+// The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m TrustedClusters) Record(ctx context.Context, val int64, cluster string, clusterState string) {
-	if !m.Int64Gauge.Enabled(ctx) {
-		return
-	}
-	m.Int64Gauge.Record(ctx, val, metric.WithAttributeSet(attribute.NewSet(
-		attribute.String("cluster", cluster),
-		attribute.String("state", clusterState),
-	)))
+	m.series.Record(ctx, val, [2]string{cluster, clusterState})
 }
 
 // TrustedClustersBound is TrustedClusters with its labels fixed by Bind; its Record allocates
 // nothing. The zero value records nothing.
 type TrustedClustersBound struct {
-	inst metric.Int64Gauge
-	opts []metric.RecordOption
+	b instrument.RecorderBound[int64]
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m TrustedClusters) Bind(cluster string, clusterState string) TrustedClustersBound {
-	set := attribute.NewSet(
-		attribute.String("cluster", cluster),
-		attribute.String("state", clusterState),
-	)
-	return TrustedClustersBound{inst: m.Int64Gauge, opts: []metric.RecordOption{metric.WithAttributeSet(set)}}
+	return TrustedClustersBound{b: m.series.Bind([2]string{cluster, clusterState})}
 }
 
 // Record records val for the bound labels.
 func (b TrustedClustersBound) Record(ctx context.Context, val int64) {
-	if b.inst == nil {
-		return
-	}
-	b.inst.Record(ctx, val, b.opts...)
+	b.b.Record(ctx, val)
 }
 
 // Tx is the counter tx: Number of bytes transmitted during an SSH connection.
 //
 // Unit: By.
 type Tx struct {
-	metric.Int64Counter
+	inst  metric.Int64Counter
+	bound instrument.CounterBound[int64]
 }
 
 var newTxOpts = []metric.Int64CounterOption{
@@ -3710,8 +4071,12 @@ var newTxOpts = []metric.Int64CounterOption{
 // NewTx creates the instrument tx from m. A nil m gives a no-op instrument. The description, unit
 // of instruments.yaml are applied after opt, so they win.
 func NewTx(m metric.Meter, opt ...metric.Int64CounterOption) (Tx, error) {
+	return newTx(m, nil, opt...)
+}
+
+func newTx(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (Tx, error) {
 	if m == nil {
-		return Tx{Int64Counter: noop.Int64Counter{}}, nil
+		return Tx{inst: noop.Int64Counter{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newTxOpts
@@ -3720,13 +4085,18 @@ func NewTx(m metric.Meter, opt ...metric.Int64CounterOption) (Tx, error) {
 	}
 	i, err := m.Int64Counter("tx", opt...)
 	if err != nil {
-		return Tx{Int64Counter: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "tx", err)
+		return Tx{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "tx", err)
 	}
-	return Tx{Int64Counter: i}, nil
+	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	if err != nil {
+		return Tx{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "tx", err)
+	}
+	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
+	return Tx{inst: i, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m Tx) Inst() metric.Int64Counter { return m.Int64Counter }
+func (m Tx) Inst() metric.Int64Counter { return m.inst }
 
 // Name returns the exposed name, tx.
 func (Tx) Name() string { return "tx" }
@@ -3739,7 +4109,7 @@ func (Tx) Description() string { return "Number of bytes transmitted during an S
 
 // Add adds incr.
 func (m Tx) Add(ctx context.Context, incr int64) {
-	m.Int64Counter.Add(ctx, incr)
+	m.bound.Add(ctx, incr)
 }
 
 // ProcessState is the observable gauge process_state: State of the teleport process: 0 - ok, 1 -
@@ -3747,7 +4117,7 @@ func (m Tx) Add(ctx context.Context, incr int64) {
 //
 // Unit: 1.
 type ProcessState struct {
-	metric.Int64ObservableGauge
+	inst  metric.Int64ObservableGauge
 	meter metric.Meter
 }
 
@@ -3759,8 +4129,12 @@ var newProcessStateOpts = []metric.Int64ObservableGaugeOption{
 // NewProcessState creates the instrument process_state from m. A nil m gives a no-op instrument.
 // The description, unit of instruments.yaml are applied after opt, so they win.
 func NewProcessState(m metric.Meter, opt ...metric.Int64ObservableGaugeOption) (ProcessState, error) {
+	return newProcessState(m, nil, opt...)
+}
+
+func newProcessState(m metric.Meter, _ []instrument.Option, opt ...metric.Int64ObservableGaugeOption) (ProcessState, error) {
 	if m == nil {
-		return ProcessState{Int64ObservableGauge: noop.Int64ObservableGauge{}}, nil
+		return ProcessState{inst: noop.Int64ObservableGauge{}}, nil
 	}
 	if len(opt) == 0 {
 		opt = newProcessStateOpts
@@ -3769,13 +4143,13 @@ func NewProcessState(m metric.Meter, opt ...metric.Int64ObservableGaugeOption) (
 	}
 	i, err := m.Int64ObservableGauge("process_state", opt...)
 	if err != nil {
-		return ProcessState{Int64ObservableGauge: noop.Int64ObservableGauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "process_state", err)
+		return ProcessState{inst: noop.Int64ObservableGauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "process_state", err)
 	}
-	return ProcessState{Int64ObservableGauge: i, meter: m}, nil
+	return ProcessState{inst: i, meter: m}, nil
 }
 
 // Inst returns the underlying OTel instrument.
-func (m ProcessState) Inst() metric.Int64ObservableGauge { return m.Int64ObservableGauge }
+func (m ProcessState) Inst() metric.Int64ObservableGauge { return m.inst }
 
 // Name returns the exposed name, process_state.
 func (ProcessState) Name() string { return "process_state" }
@@ -3808,8 +4182,8 @@ func (m ProcessState) Register(fn func(context.Context, ProcessStateObserver) er
 		return noop.Registration{}, nil
 	}
 	r, err := m.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
-		return fn(ctx, ProcessStateObserver{o: o, inst: m.Int64ObservableGauge})
-	}, m.Int64ObservableGauge)
+		return fn(ctx, ProcessStateObserver{o: o, inst: m.inst})
+	}, m.inst)
 	if err != nil {
 		return noop.Registration{}, fmt.Errorf("telemetry: register callback for %s: %w", "process_state", err)
 	}

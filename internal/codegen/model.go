@@ -54,6 +54,10 @@ type metricModel struct {
 	ArgList    string // "component, op"
 	SampleArgs string // "\"example\", OpGet"
 	Buckets    string // Go literal list, e.g. 0.001, 0.002
+	Batched    bool   // a synchronous counter or up-down counter: instrument.Counter batches its adds
+	Wrapper    string // the telemetry/instrument type behind a labelled instrument: Counter or Recorder
+	KeyType    string // the series key, e.g. [2]string
+	KeyArgs    string // the key's elements, e.g. component, string(op)
 	Sample     string // a plausible sample value
 	KindText   string // for doc comments
 }
@@ -166,6 +170,22 @@ func metricOf(cm *catalog.Metric) metricModel {
 		samples = append(samples, p.Sample)
 	}
 	mm.ParamList, mm.ArgList, mm.SampleArgs = strings.Join(names, ", "), strings.Join(args, ", "), strings.Join(samples, ", ")
+	if !cm.Observable {
+		mm.Batched = cm.Kind == catalog.KindCounter || cm.Kind == catalog.KindUpDownCounter
+		mm.Wrapper = "Recorder"
+		if mm.Batched {
+			mm.Wrapper = "Counter"
+		}
+		mm.KeyType = fmt.Sprintf("[%d]string", len(mm.Params))
+		keys := make([]string, len(mm.Params))
+		for i, p := range mm.Params {
+			keys[i] = p.Name
+			if p.Enum {
+				keys[i] = "string(" + p.Name + ")"
+			}
+		}
+		mm.KeyArgs = strings.Join(keys, ", ")
+	}
 	if len(cm.Buckets) > 0 {
 		bs := make([]string, len(cm.Buckets))
 		for i, b := range cm.Buckets {
