@@ -1,0 +1,81 @@
+package telemetry
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// exemplarCount records one value into a histogram inside a sampled span and counts the
+// exemplars a reader then collects for it.
+func exemplarCount(t *testing.T, opts ...Option) int {
+	t.Helper()
+	r := sdkmetric.NewManualReader()
+	tel, err := New(context.Background(), append(opts, WithReader(r), WithoutEnvironmentExporter(), WithoutRuntimeMetrics())...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Shutdown(context.Background())
+	ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID:    trace.TraceID{1},
+		SpanID:     trace.SpanID{2},
+		TraceFlags: trace.FlagsSampled,
+	}))
+	tel.Instruments.BackendReadSeconds.Record(ctx, 0.01, "backend")
+	var rm metricdata.ResourceMetrics
+	if err := r.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if m.Name == "backend_read_seconds" {
+				n := 0
+				for _, p := range m.Data.(metricdata.Histogram[float64]).DataPoints {
+					n += len(p.Exemplars)
+				}
+				return n
+			}
+		}
+	}
+	t.Fatal("backend_read_seconds not collected")
+	return 0
+}
+
+func TestExemplarFilter(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  string
+		opt  exemplar.Filter
+		want int
+	}{
+		{name: "default is off", want: 0},
+		{name: "option on", opt: exemplar.TraceBasedFilter, want: 1},
+		{name: "environment on", env: "always_on", want: 1},
+		{name: "environment wins over the option", env: "always_off", opt: exemplar.AlwaysOnFilter, want: 0},
+		{name: "environment trace_based", env: " Trace_Based ", want: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(envExemplarFilter, tc.env)
+			var opts []Option
+			if tc.opt != nil {
+				opts = append(opts, WithExemplarFilter(tc.opt))
+			}
+			if got := exemplarCount(t, opts...); got != tc.want {
+				t.Fatalf("%d exemplars, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestExemplarFilterInvalidEnvironment(t *testing.T) {
+	t.Setenv(envExemplarFilter, "sometimes")
+	_, err := New(context.Background(), WithoutEnvironmentExporter())
+	if err == nil || !strings.Contains(err.Error(), envExemplarFilter) || !strings.Contains(err.Error(), `"sometimes"`) {
+		t.Fatalf("err = %v, want one naming %s and the value", err, envExemplarFilter)
+	}
+}
