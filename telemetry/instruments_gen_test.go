@@ -127,3 +127,186 @@ var generatedNames = map[string]bool{
 	"tx":                                            false,
 	"process_state":                                 true,
 }
+
+// recordArbitrary records val into the synchronous instrument number which (modulo their
+// count), through Bind when bound is set, with label values from label(0), label(1), …: the
+// fuzz tests drive every instrument with arbitrary values and label strings this way.
+func recordArbitrary(ctx context.Context, i *Instruments, which int, bound bool, val float64, label func(int) string) {
+	if which < 0 {
+		which = -which
+	}
+	switch which % 56 {
+	case 0:
+		i.AuditFailedDiskMonitoring.Add(ctx, int64(val))
+	case 1:
+		i.AuditFailedEmitEvents.Add(ctx, int64(val))
+	case 2:
+		i.AuditPercentageDiskSpaceUsed.Record(ctx, val)
+	case 3:
+		i.AuditServerOpenFiles.Record(ctx, int64(val))
+	case 4:
+		i.AuthGenerateRequestsThrottledTotal.Add(ctx, int64(val))
+	case 5:
+		i.AuthGenerateRequestsTotal.Add(ctx, int64(val))
+	case 6:
+		i.AuthGenerateRequests.Add(ctx, int64(val))
+	case 7:
+		i.AuthGenerateSeconds.Record(ctx, val)
+	case 8:
+		if bound {
+			i.BackendBatchReadRequestsTotal.Bind(label(0)).Add(ctx, int64(val))
+			return
+		}
+		i.BackendBatchReadRequestsTotal.Add(ctx, int64(val), label(0))
+	case 9:
+		if bound {
+			i.BackendBatchReadSeconds.Bind(label(0)).Record(ctx, val)
+			return
+		}
+		i.BackendBatchReadSeconds.Record(ctx, val, label(0))
+	case 10:
+		if bound {
+			i.BackendBatchWriteRequestsTotal.Bind(label(0)).Add(ctx, int64(val))
+			return
+		}
+		i.BackendBatchWriteRequestsTotal.Add(ctx, int64(val), label(0))
+	case 11:
+		if bound {
+			i.BackendBatchWriteSeconds.Bind(label(0)).Record(ctx, val)
+			return
+		}
+		i.BackendBatchWriteSeconds.Record(ctx, val, label(0))
+	case 12:
+		if bound {
+			i.BackendReadRequestsTotal.Bind(label(0)).Add(ctx, int64(val))
+			return
+		}
+		i.BackendReadRequestsTotal.Add(ctx, int64(val), label(0))
+	case 13:
+		if bound {
+			i.BackendReadSeconds.Bind(label(0)).Record(ctx, val)
+			return
+		}
+		i.BackendReadSeconds.Record(ctx, val, label(0))
+	case 14:
+		if bound {
+			i.BackendWriteRequestsTotal.Bind(label(0)).Add(ctx, int64(val))
+			return
+		}
+		i.BackendWriteRequestsTotal.Add(ctx, int64(val), label(0))
+	case 15:
+		if bound {
+			i.BackendWriteSeconds.Bind(label(0)).Record(ctx, val)
+			return
+		}
+		i.BackendWriteSeconds.Record(ctx, val, label(0))
+	case 16:
+		i.ClusterNameNotFoundTotal.Add(ctx, int64(val))
+	case 17:
+		i.EtcdBackendBatchReadRequests.Add(ctx, int64(val))
+	case 18:
+		i.EtcdBackendBatchReadSeconds.Record(ctx, val)
+	case 19:
+		i.EtcdBackendReadRequests.Add(ctx, int64(val))
+	case 20:
+		i.EtcdBackendReadSeconds.Record(ctx, val)
+	case 21:
+		i.EtcdBackendTxRequests.Add(ctx, int64(val))
+	case 22:
+		i.EtcdBackendTxSeconds.Record(ctx, val)
+	case 23:
+		i.EtcdBackendWriteRequests.Add(ctx, int64(val))
+	case 24:
+		i.EtcdBackendWriteSeconds.Record(ctx, val)
+	case 25:
+		i.FirestoreEventsBackendBatchReadRequests.Add(ctx, int64(val))
+	case 26:
+		i.FirestoreEventsBackendBatchReadSeconds.Record(ctx, val)
+	case 27:
+		i.FirestoreEventsBackendBatchWriteRequests.Add(ctx, int64(val))
+	case 28:
+		i.FirestoreEventsBackendBatchWriteSeconds.Record(ctx, val)
+	case 29:
+		i.GCSEventStorageDownloadsSeconds.Record(ctx, val)
+	case 30:
+		i.GCSEventStorageDownloads.Add(ctx, int64(val))
+	case 31:
+		i.GCSEventStorageUploadsSeconds.Record(ctx, val)
+	case 32:
+		i.GCSEventStorageUploads.Add(ctx, int64(val))
+	case 33:
+		i.HeartbeatConnectionsMissedTotal.Add(ctx, int64(val))
+	case 34:
+		i.HeartbeatConnectionsReceivedTotal.Add(ctx, int64(val))
+	case 35:
+		i.TeleportAuditEmitEvents.Add(ctx, int64(val))
+	case 36:
+		if bound {
+			i.TeleportConnectedResources.Bind(ResourceTypeAttr(label(0))).Add(ctx, int64(val))
+			return
+		}
+		i.TeleportConnectedResources.Add(ctx, int64(val), ResourceTypeAttr(label(0)))
+	case 37:
+		if bound {
+			i.TeleportRegisteredServers.Bind(label(0), label(1)).Record(ctx, int64(val))
+			return
+		}
+		i.TeleportRegisteredServers.Record(ctx, int64(val), label(0), label(1))
+	case 38:
+		i.UserLoginTotal.Add(ctx, int64(val))
+	case 39:
+		i.WatcherEventSizes.Record(ctx, int64(val))
+	case 40:
+		if bound {
+			i.WatcherEvents.Bind(label(0)).Record(ctx, int64(val))
+			return
+		}
+		i.WatcherEvents.Record(ctx, int64(val), label(0))
+	case 41:
+		i.FailedConnectToNodeAttemptsTotal.Add(ctx, int64(val))
+	case 42:
+		i.FailedLoginAttemptsTotal.Add(ctx, int64(val))
+	case 43:
+		i.ProxyConnectionLimitExceededTotal.Add(ctx, int64(val))
+	case 44:
+		i.ProxyMissingSSHTunnels.Record(ctx, int64(val))
+	case 45:
+		i.TeleportConnectToNodeAttemptsTotal.Add(ctx, int64(val))
+	case 46:
+		if bound {
+			i.TeleportReverseTunnelsConnected.Bind(label(0)).Record(ctx, int64(val))
+			return
+		}
+		i.TeleportReverseTunnelsConnected.Record(ctx, int64(val), label(0))
+	case 47:
+		i.UserMaxConcurrentSessionsHitTotal.Add(ctx, int64(val))
+	case 48:
+		i.CertificateMismatchTotal.Add(ctx, int64(val))
+	case 49:
+		i.ReversetunnelConnectedProxies.Record(ctx, int64(val))
+	case 50:
+		i.Rx.Add(ctx, int64(val))
+	case 51:
+		i.ServerInteractiveSessionsTotal.Add(ctx, int64(val))
+	case 52:
+		if bound {
+			i.TeleportCacheEvents.Bind(label(0)).Add(ctx, int64(val))
+			return
+		}
+		i.TeleportCacheEvents.Add(ctx, int64(val), label(0))
+	case 53:
+		if bound {
+			i.TeleportCacheStaleEvents.Bind(label(0)).Add(ctx, int64(val))
+			return
+		}
+		i.TeleportCacheStaleEvents.Add(ctx, int64(val), label(0))
+	case 54:
+		if bound {
+			i.TrustedClusters.Bind(label(0), label(1)).Record(ctx, int64(val))
+			return
+		}
+		i.TrustedClusters.Record(ctx, int64(val), label(0), label(1))
+	case 55:
+		i.Tx.Add(ctx, int64(val))
+	}
+}

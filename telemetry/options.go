@@ -27,6 +27,8 @@ type config struct {
 	exportErrorEvery time.Duration
 	runtimeMetrics   bool
 	exemplarFilter   exemplar.Filter
+	directScrape     bool
+	views            []sdkmetric.View
 }
 
 func newConfig(opts []Option) *config {
@@ -130,3 +132,23 @@ func WithoutRuntimeMetrics() Option { return func(c *config) { c.runtimeMetrics 
 // traces are pushed over OTLP with the metrics and the backend shows exemplars. Counters record
 // none either way (see package telemetry/instrument).
 func WithExemplarFilter(f exemplar.Filter) Option { return func(c *config) { c.exemplarFilter = f } }
+
+// WithDirectScrape renders /metrics in the text format straight from the SDK's collected data,
+// instead of converting every data point into a client_golang metric in the OTel Prometheus
+// exporter and encoding that. The output is the same, family for family and sample for sample
+// (a differential test and a fuzz test hold the two paths to it); a scrape costs a fraction of
+// the time and its allocations do not grow with the number of series (docs/benchmarks.md).
+//
+// The exporter still serves what the direct path does not render exactly: the protobuf format,
+// a name[] filter, an exponential histogram, and data the exporter would report as invalid
+// (two instruments with one exposed name, series with equal labels, label values that are not
+// UTF-8). Choose it when /metrics carries many series or is scraped often.
+func WithDirectScrape() Option { return func(c *config) { c.directScrape = true } }
+
+// WithView adds Views to the MeterProvider: rename an instrument, keep only some of its labels,
+// change its buckets or aggregation, or drop it. They apply to the generated instruments like
+// to any other, batched counters included, on /metrics and over OTLP alike. Renaming a
+// catalogue metric breaks the dashboards and alerts written against its documented name.
+func WithView(views ...sdkmetric.View) Option {
+	return func(c *config) { c.views = append(c.views, views...) }
+}

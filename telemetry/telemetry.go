@@ -61,6 +61,7 @@ type Telemetry struct {
 	// bridge: handed servedReg it would push every OTel metric a second time.
 	runtimeReg *prometheus.Registry
 	handler    http.Handler
+	metrics    *metricsHandler // inside handler, which counts its requests
 	regs       []metric.Registration
 	logger     *slog.Logger
 	// pushExporter is the wrapped push exporter, nil when nothing is pushed.
@@ -110,6 +111,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		sdkmetric.WithReader(exporter),
 		sdkmetric.WithCardinalityLimit(cfg.cardinalityLimit),
 		sdkmetric.WithExemplarFilter(filter),
+		sdkmetric.WithView(cfg.views...),
 	}
 	for _, r := range cfg.readers {
 		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
@@ -137,16 +139,20 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		return nil, errors.Join(err, t.provider.Shutdown(ctx))
 	}
 
-	t.handler = promhttp.InstrumentMetricHandler(both, promhttp.HandlerFor(
-		t.servedReg,
-		promhttp.HandlerOpts{
+	h := &metricsHandler{
+		exporter: promhttp.HandlerFor(t.servedReg, promhttp.HandlerOpts{
 			// As Teleport's diag server: a bad family is logged and skipped instead of failing
 			// the whole scrape. OpenMetrics stays off, because it would retype counters that
 			// lack _total (rx, teleport_audit_emit_events) as unknown.
 			ErrorHandling: promhttp.ContinueOnError,
 			ErrorLog:      promLogger{cfg.logger},
-		},
-	))
+		}),
+		logger: cfg.logger,
+	}
+	if cfg.directScrape {
+		h.reader, h.runtime = exporter, t.runtimeReg
+	}
+	t.metrics, t.handler = h, promhttp.InstrumentMetricHandler(both, h)
 
 	if cfg.global {
 		otel.SetMeterProvider(t.provider)

@@ -38,6 +38,15 @@ func Generate(c *catalog.Catalog, source string) (Files, error) {
 		"quote":   strconv.Quote,
 		"comment": comment,
 		"join":    strings.Join,
+		"syncMetrics": func(ms []metricModel) []metricModel {
+			var out []metricModel
+			for _, m := range ms {
+				if !m.Observable {
+					out = append(out, m)
+				}
+			}
+			return out
+		},
 	}).ParseFS(templateFS, "templates/*.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("codegen: parse templates: %w", err)
