@@ -2,28 +2,40 @@ package telemetry
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/telediag/telediag/internal/catalog"
+	"github.com/telediag/telediag/telemetry/instrument"
 )
 
-// The benchmarks measure each generated OTel path beside its client_golang equivalent in the
-// same run (sub-benchmarks impl=otel and impl=client_golang), so the ratio is not a comparison
-// across machines or days. Compare with:
+// The benchmarks measure each telediag path beside its client_golang equivalent in the same
+// run (the last element of each name is impl=otel, impl=otel-direct or impl=client_golang), so
+// every ratio compares like with like. docs/benchmarks.md has the figures and the command:
 //
-//	go test -run '^$' -bench . -benchmem -count 10 ./telemetry/ > bench.txt
+//	go test -run '^$' -bench . -benchmem -count 6 -cpu 1,2 ./telemetry/ > bench.txt
 //	benchstat -col /impl bench.txt
 //
-// Results and the machine they were measured on are in docs/benchmarks.md.
+// Process-wide state (sync.Pool contents, the GC's pacing) carries from one benchmark to the
+// next in one binary; docs/benchmarks.md runs the scrape and heap benchmarks in processes of
+// their own.
 
 func benchTelemetry(b *testing.B, opts ...Option) *Telemetry {
 	b.Helper()
-	tel, err := New(context.Background(), opts...)
+	tel, err := New(context.Background(), append([]Option{
+		WithoutEnvironmentExporter(), WithLogger(slog.New(slog.DiscardHandler)),
+	}, opts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -31,96 +43,345 @@ func benchTelemetry(b *testing.B, opts ...Option) *Telemetry {
 	return tel
 }
 
-func BenchmarkBoundCounterAdd(b *testing.B) {
-	ctx := context.Background()
-	b.Run("impl=otel", func(b *testing.B) {
-		c := benchTelemetry(b).Instruments.BackendReadRequestsTotal.Bind("backend")
-		b.ReportAllocs()
-		for b.Loop() {
-			c.Add(ctx, 1)
-		}
-	})
-	b.Run("impl=client_golang", func(b *testing.B) {
-		vec := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "backend_read_requests_total", Help: "h"}, []string{"component"})
-		c := vec.WithLabelValues("backend")
-		b.ReportAllocs()
-		for b.Loop() {
-			c.Add(1)
-		}
-	})
+// labelValues are the label values of series i of a benchmark with n labels.
+func labelValues(n, i int) []string {
+	vs := []string{"backend", "get", "primary"}[:n]
+	if i > 0 {
+		vs = append([]string(nil), vs...)
+		vs[0] += strconv.Itoa(i)
+	}
+	return vs
 }
 
-func BenchmarkCounterAddOneLabel(b *testing.B) {
-	ctx := context.Background()
-	b.Run("impl=otel", func(b *testing.B) {
-		c := benchTelemetry(b).Instruments.BackendReadRequestsTotal
-		b.ReportAllocs()
-		for b.Loop() {
-			c.Add(ctx, 1, "backend")
-		}
-	})
-	b.Run("impl=client_golang", func(b *testing.B) {
-		vec := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "backend_read_requests_total", Help: "h"}, []string{"component"})
-		b.ReportAllocs()
-		for b.Loop() {
-			vec.WithLabelValues("backend").Add(1)
-		}
-	})
+func attrs3(k [3]string) attribute.Set {
+	return attribute.NewSet(attribute.String("component", k[0]), attribute.String("op", k[1]), attribute.String("tier", k[2]))
 }
 
-func BenchmarkBoundHistogramRecord(b *testing.B) {
-	ctx := context.Background()
-	b.Run("impl=otel", func(b *testing.B) {
-		h := benchTelemetry(b).Instruments.BackendReadSeconds.Bind("backend")
-		b.ReportAllocs()
-		for b.Loop() {
-			h.Record(ctx, 0.003)
-		}
-	})
-	b.Run("impl=client_golang", func(b *testing.B) {
-		vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "backend_read_seconds", Help: "h", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
-		}, []string{"component"})
-		h := vec.WithLabelValues("backend")
-		b.ReportAllocs()
-		for b.Loop() {
-			h.Observe(0.003)
-		}
-	})
+// counterPair is one counter in both implementations, with n labels.
+type counterPair struct {
+	otelBound   func(series int) func()
+	otelAdd     func(series int) func()
+	clientBound func(series int) func()
+	clientAdd   func(series int) func()
 }
 
-// BenchmarkScrape10kSeries serves one full /metrics page holding 10,000 series of
-// backend_read_requests_total (distinct component values) plus the Go, process and promhttp
-// families, through each implementation's own handler stack.
-func BenchmarkScrape10kSeries(b *testing.B) {
-	const series = 10_000
+func newCounterPair(b *testing.B, labels int) counterPair {
 	ctx := context.Background()
-	run := func(b *testing.B, h http.Handler) {
-		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-		req.Header.Set("Accept", "text/plain;version=0.0.4")
-		b.ReportAllocs()
-		for b.Loop() {
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			if rec.Code != http.StatusOK {
-				b.Fatalf("HTTP %d", rec.Code)
+	tel := benchTelemetry(b)
+	keys := []string{"component", "op", "tier"}[:labels]
+	vec := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "requests_total", Help: "h"}, keys)
+	p := counterPair{
+		clientBound: func(s int) func() { c := vec.WithLabelValues(labelValues(labels, s)...); return func() { c.Add(1) } },
+		clientAdd: func(s int) func() {
+			vs := labelValues(labels, s)
+			if labels == 1 {
+				v := vs[0]
+				return func() { vec.WithLabelValues(v).Add(1) }
 			}
+			v0, v1, v2 := vs[0], vs[1], vs[2]
+			return func() { vec.WithLabelValues(v0, v1, v2).Add(1) }
+		},
+	}
+	if labels == 1 {
+		// The generated instrument, exactly as a service uses it.
+		c := tel.Instruments.BackendReadRequestsTotal
+		p.otelBound = func(s int) func() { bnd := c.Bind(labelValues(1, s)[0]); return func() { bnd.Add(ctx, 1) } }
+		p.otelAdd = func(s int) func() { v := labelValues(1, s)[0]; return func() { c.Add(ctx, 1, v) } }
+		return p
+	}
+	// No catalogue counter has three labels: build one the way generated code does.
+	meter := tel.MeterProvider().Meter("bench")
+	inst, err := meter.Int64Counter("requests_total")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := instrument.NewCounter(meter, "requests_total", inst, attrs3)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.otelBound = func(s int) func() { bnd := c.Bind([3]string(labelValues(3, s))); return func() { bnd.Add(ctx, 1) } }
+	p.otelAdd = func(s int) func() {
+		vs := labelValues(3, s)
+		v0, v1, v2 := vs[0], vs[1], vs[2]
+		return func() { c.Add(ctx, 1, [3]string{v0, v1, v2}) }
+	}
+	return p
+}
+
+// runModes runs op serially, in parallel on one shared series, and in parallel with each
+// goroutine on a series of its own. mk(series) returns the operation on that series.
+func runModes(b *testing.B, mk func(series int) func()) {
+	b.Run("serial", func(b *testing.B) {
+		op := mk(0)
+		b.ReportAllocs()
+		for b.Loop() {
+			op()
+		}
+	})
+	b.Run("parallel-shared", func(b *testing.B) {
+		op := mk(0)
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				op()
+			}
+		})
+	})
+	b.Run("parallel-own", func(b *testing.B) {
+		var next atomic.Int64
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			op := mk(int(next.Add(1)))
+			for pb.Next() {
+				op()
+			}
+		})
+	})
+}
+
+// BenchmarkCounterAdd: a bound Add (labels fixed once) and an unbound one (labels given per
+// call), with one and three labels, serial and parallel.
+func BenchmarkCounterAdd(b *testing.B) {
+	for _, labels := range []int{1, 3} {
+		for _, form := range []string{"bound", "unbound"} {
+			b.Run("labels="+strconv.Itoa(labels)+"/form="+form, func(b *testing.B) {
+				for _, impl := range []string{"otel", "client_golang"} {
+					b.Run("impl="+impl, func(b *testing.B) {
+						p := newCounterPair(b, labels)
+						mk := map[string]func(int) func(){
+							"otel/bound": p.otelBound, "otel/unbound": p.otelAdd,
+							"client_golang/bound": p.clientBound, "client_golang/unbound": p.clientAdd,
+						}[impl+"/"+form]
+						runModes(b, mk)
+					})
+				}
+			})
 		}
 	}
-	b.Run("impl=otel", func(b *testing.B) {
-		tel := benchTelemetry(b)
-		for i := range series {
-			tel.Instruments.BackendReadRequestsTotal.Add(ctx, 1, "c"+strconv.Itoa(i))
+}
+
+// BenchmarkHistogramRecord: backend_read_seconds (Teleport's 16 exponential buckets), bound and
+// with its label given per call, against a client_golang HistogramVec with the same buckets.
+func BenchmarkHistogramRecord(b *testing.B) {
+	ctx := context.Background()
+	for _, form := range []string{"bound", "unbound"} {
+		b.Run("form="+form, func(b *testing.B) {
+			b.Run("impl=otel", func(b *testing.B) {
+				h := benchTelemetry(b).Instruments.BackendReadSeconds
+				bnd := h.Bind("backend")
+				b.ReportAllocs()
+				if form == "bound" {
+					for b.Loop() {
+						bnd.Record(ctx, 0.003)
+					}
+					return
+				}
+				for b.Loop() {
+					h.Record(ctx, 0.003, "backend")
+				}
+			})
+			b.Run("impl=client_golang", func(b *testing.B) {
+				vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+					Name: "backend_read_seconds", Help: "h", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
+				}, []string{"component"})
+				bnd := vec.WithLabelValues("backend")
+				b.ReportAllocs()
+				if form == "bound" {
+					for b.Loop() {
+						bnd.Observe(0.003)
+					}
+					return
+				}
+				for b.Loop() {
+					vec.WithLabelValues("backend").Observe(0.003)
+				}
+			})
+		})
+	}
+}
+
+// clientGolangCatalogue registers on reg a client_golang collector for every generated metric
+// of instruments.yaml (same names, labels and buckets) and records into each what
+// recordEveryInstrument records into the OTel instruments, so that both sides of a scrape
+// benchmark serve the whole catalogue.
+func clientGolangCatalogue(tb testing.TB, reg prometheus.Registerer) {
+	tb.Helper()
+	c, err := catalog.Load("../instruments.yaml")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, m := range c.Metrics {
+		if !m.Generated() {
+			continue
 		}
-		run(b, tel.Handler())
-	})
-	b.Run("impl=client_golang", func(b *testing.B) {
+		keys := m.LabelKeys()
+		values := make([]string, len(m.Labels))
+		for i, l := range m.Labels {
+			values[i] = "example"
+			if len(l.Enum) > 0 {
+				values[i] = l.Enum[0]
+			}
+		}
+		sample := 1.0
+		if m.ValueType == catalog.ValueDouble {
+			sample = 0.25
+		}
+		var coll prometheus.Collector
+		switch {
+		case m.Kind == catalog.KindCounter && !m.Observable:
+			v := prometheus.NewCounterVec(prometheus.CounterOpts{Name: m.Name, Help: m.Description}, keys)
+			v.WithLabelValues(values...).Add(sample)
+			coll = v
+		case m.Kind == catalog.KindHistogram:
+			v := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: m.Name, Help: m.Description, Buckets: m.Buckets}, keys)
+			v.WithLabelValues(values...).Observe(m.Buckets[len(m.Buckets)/2])
+			coll = v
+		default:
+			v := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: m.Name, Help: m.Description}, keys)
+			v.WithLabelValues(values...).Set(sample)
+			coll = v
+		}
+		if err := reg.Register(coll); err != nil {
+			tb.Fatalf("%s: %v", m.Name, err)
+		}
+	}
+}
+
+// scrapeFixture is the /metrics handler of one implementation serving the whole catalogue plus
+// extra series of backend_read_requests_total, with the Go, process, memstats and promhttp
+// families.
+func scrapeFixture(b *testing.B, impl string, extra int) http.Handler {
+	if impl == "client_golang" {
 		reg := prometheus.NewRegistry()
-		vec := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "backend_read_requests_total", Help: "Number of read requests to the backend."}, []string{"component"})
-		reg.MustRegister(vec, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newMemStatsCollector())
-		for i := range series {
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newMemStatsCollector())
+		clientGolangCatalogue(b, reg)
+		vec := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "extra_requests_total", Help: "Extra series."}, []string{"component"})
+		reg.MustRegister(vec)
+		for i := range extra {
 			vec.WithLabelValues("c" + strconv.Itoa(i)).Add(1)
 		}
-		run(b, promhttp.InstrumentMetricHandler(reg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
-	})
+		return promhttp.InstrumentMetricHandler(reg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	}
+	var opts []Option
+	if impl == "otel-direct" {
+		opts = append(opts, WithDirectScrape())
+	}
+	return otelFixture(b, extra, opts...).Handler()
+}
+
+// otelFixture is a pipeline with the whole catalogue recorded once plus extra series of a
+// counter extra_requests_total.
+func otelFixture(b *testing.B, extra int, opts ...Option) *Telemetry {
+	ctx := context.Background()
+	// No limit: the 100k fixture is past DefaultCardinalityLimit on purpose.
+	tel := benchTelemetry(b, append(opts, WithoutRuntimeMetrics(), WithCardinalityLimit(0))...)
+	recordEveryInstrument(ctx, tel.Instruments)
+	meter := tel.MeterProvider().Meter("bench")
+	inst, err := meter.Int64Counter("extra_requests_total", metric.WithDescription("Extra series."))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := instrument.NewCounter(meter, "extra_requests_total", inst, func(k [1]string) attribute.Set {
+		return attribute.NewSet(attribute.String("component", k[0]))
+	}, instrument.WithCardinalityLimit(0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range extra {
+		c.Add(ctx, 1, [1]string{"c" + strconv.Itoa(i)})
+	}
+	return tel
+}
+
+// BenchmarkScrape serves one full /metrics page (text format, as Prometheus asks for it
+// uncompressed) through each implementation's whole handler stack.
+func BenchmarkScrape(b *testing.B) {
+	for _, extra := range []int{1_000, 10_000, 100_000} {
+		b.Run("series="+strconv.Itoa(extra/1000)+"k", func(b *testing.B) {
+			for _, impl := range []string{"otel", "otel-direct", "client_golang"} {
+				b.Run("impl="+impl, func(b *testing.B) {
+					h := scrapeFixture(b, impl, extra)
+					req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+					req.Header.Set("Accept", "text/plain;version=0.0.4")
+					var body int
+					b.ReportAllocs()
+					for b.Loop() {
+						rec := httptest.NewRecorder()
+						h.ServeHTTP(rec, req)
+						if rec.Code != http.StatusOK {
+							b.Fatalf("HTTP %d", rec.Code)
+						}
+						body = rec.Body.Len()
+					}
+					b.ReportMetric(float64(body), "body-bytes")
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkHeapPerSeries reports the heap one series keeps alive, measured over 100,000
+// series of one instrument: a counter, and a histogram with Teleport's 16 buckets. Each series
+// is created and recorded once, then the pipeline is collected once (as the first scrape
+// would) before the heap is read.
+func BenchmarkHeapPerSeries(b *testing.B) {
+	const series = 100_000
+	ctx := context.Background()
+	for _, kind := range []string{"counter", "histogram"} {
+		b.Run("kind="+kind, func(b *testing.B) {
+			for _, impl := range []string{"otel", "client_golang"} {
+				b.Run("impl="+impl, func(b *testing.B) {
+					var perSeries float64
+					for b.Loop() {
+						before := heapInUse()
+						var keep any
+						if impl == "otel" {
+							tel := benchTelemetry(b, WithoutRuntimeMetrics(), WithDirectScrape(), WithCardinalityLimit(0))
+							for i := range series {
+								v := "c" + strconv.Itoa(i)
+								if kind == "counter" {
+									tel.Instruments.BackendReadRequestsTotal.Add(ctx, 1, v)
+								} else {
+									tel.Instruments.BackendReadSeconds.Record(ctx, 0.003, v)
+								}
+							}
+							rec := httptest.NewRecorder()
+							tel.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+							keep = tel
+						} else {
+							reg := prometheus.NewRegistry()
+							var add func(string)
+							if kind == "counter" {
+								vec := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "backend_read_requests_total", Help: "h"}, []string{"component"})
+								reg.MustRegister(vec)
+								add = func(v string) { vec.WithLabelValues(v).Add(1) }
+							} else {
+								vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "backend_read_seconds", Help: "h", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16)}, []string{"component"})
+								reg.MustRegister(vec)
+								add = func(v string) { vec.WithLabelValues(v).Observe(0.003) }
+							}
+							for i := range series {
+								add("c" + strconv.Itoa(i))
+							}
+							if _, err := reg.Gather(); err != nil {
+								b.Fatal(err)
+							}
+							keep = reg
+						}
+						perSeries = float64(heapInUse()-before) / series
+						runtime.KeepAlive(keep)
+					}
+					b.ReportMetric(perSeries, "heap-B/series")
+				})
+			}
+		})
+	}
+}
+
+func heapInUse() int64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc)
 }

@@ -223,7 +223,7 @@ func TestAbortedScrapesLogOnce(t *testing.T) {
 	for _, direct := range []bool{false, true} {
 		t.Run("direct="+strconv.FormatBool(direct), func(t *testing.T) {
 			var logs lockedBuffer
-			opts := []Option{WithoutEnvironmentExporter(), WithoutRuntimeMetrics(), WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}
+			opts := []Option{WithoutEnvironmentExporter(), WithoutRuntimeMetrics(), WithCardinalityLimit(0), WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}
 			if direct {
 				opts = append(opts, WithDirectScrape())
 			}

@@ -379,7 +379,7 @@ func newAuditFailedDiskMonitoring(m metric.Meter, iopts []instrument.Option, opt
 	if err != nil {
 		return AuditFailedDiskMonitoring{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "audit_failed_disk_monitoring", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "audit_failed_disk_monitoring", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return AuditFailedDiskMonitoring{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "audit_failed_disk_monitoring", err)
 	}
@@ -439,7 +439,7 @@ func newAuditFailedEmitEvents(m metric.Meter, iopts []instrument.Option, opt ...
 	if err != nil {
 		return AuditFailedEmitEvents{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "audit_failed_emit_events", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "audit_failed_emit_events", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return AuditFailedEmitEvents{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "audit_failed_emit_events", err)
 	}
@@ -608,7 +608,7 @@ func newAuthGenerateRequestsThrottledTotal(m metric.Meter, iopts []instrument.Op
 	if err != nil {
 		return AuthGenerateRequestsThrottledTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "auth_generate_requests_throttled_total", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "auth_generate_requests_throttled_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return AuthGenerateRequestsThrottledTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "auth_generate_requests_throttled_total", err)
 	}
@@ -671,7 +671,7 @@ func newAuthGenerateRequestsTotal(m metric.Meter, iopts []instrument.Option, opt
 	if err != nil {
 		return AuthGenerateRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "auth_generate_requests_total", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "auth_generate_requests_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return AuthGenerateRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "auth_generate_requests_total", err)
 	}
@@ -731,7 +731,7 @@ func newAuthGenerateRequests(m metric.Meter, iopts []instrument.Option, opt ...m
 	if err != nil {
 		return AuthGenerateRequests{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "auth_generate_requests", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "auth_generate_requests", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return AuthGenerateRequests{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "auth_generate_requests", err)
 	}
@@ -845,7 +845,7 @@ func newBackendBatchReadRequestsTotal(m metric.Meter, iopts []instrument.Option,
 	if err != nil {
 		return BackendBatchReadRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_batch_read_requests_total", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(m, "backend_batch_read_requests_total", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
@@ -930,7 +930,7 @@ func newBackendBatchReadSeconds(m metric.Meter, iopts []instrument.Option, opt .
 	if err != nil {
 		return BackendBatchReadSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_batch_read_seconds", err)
 	}
-	s, err := instrument.NewRecorder(i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewRecorder("backend_batch_read_seconds", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
@@ -1012,7 +1012,7 @@ func newBackendBatchWriteRequestsTotal(m metric.Meter, iopts []instrument.Option
 	if err != nil {
 		return BackendBatchWriteRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_batch_write_requests_total", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(m, "backend_batch_write_requests_total", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
@@ -1097,7 +1097,7 @@ func newBackendBatchWriteSeconds(m metric.Meter, iopts []instrument.Option, opt 
 	if err != nil {
 		return BackendBatchWriteSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_batch_write_seconds", err)
 	}
-	s, err := instrument.NewRecorder(i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewRecorder("backend_batch_write_seconds", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
@@ -1181,7 +1181,7 @@ func newBackendReadRequestsTotal(m metric.Meter, iopts []instrument.Option, opt 
 	if err != nil {
 		return BackendReadRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_read_requests_total", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(m, "backend_read_requests_total", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
@@ -1265,7 +1265,7 @@ func newBackendReadSeconds(m metric.Meter, iopts []instrument.Option, opt ...met
 	if err != nil {
 		return BackendReadSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_read_seconds", err)
 	}
-	s, err := instrument.NewRecorder(i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewRecorder("backend_read_seconds", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
@@ -1347,7 +1347,7 @@ func newBackendWriteRequestsTotal(m metric.Meter, iopts []instrument.Option, opt
 	if err != nil {
 		return BackendWriteRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_write_requests_total", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(m, "backend_write_requests_total", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
@@ -1431,7 +1431,7 @@ func newBackendWriteSeconds(m metric.Meter, iopts []instrument.Option, opt ...me
 	if err != nil {
 		return BackendWriteSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "backend_write_seconds", err)
 	}
-	s, err := instrument.NewRecorder(i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewRecorder("backend_write_seconds", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
@@ -1513,7 +1513,7 @@ func newClusterNameNotFoundTotal(m metric.Meter, iopts []instrument.Option, opt 
 	if err != nil {
 		return ClusterNameNotFoundTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "cluster_name_not_found_total", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "cluster_name_not_found_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return ClusterNameNotFoundTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "cluster_name_not_found_total", err)
 	}
@@ -1574,7 +1574,7 @@ func newEtcdBackendBatchReadRequests(m metric.Meter, iopts []instrument.Option, 
 	if err != nil {
 		return EtcdBackendBatchReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_batch_read_requests", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "etcd_backend_batch_read_requests", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return EtcdBackendBatchReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_batch_read_requests", err)
 	}
@@ -1691,7 +1691,7 @@ func newEtcdBackendReadRequests(m metric.Meter, iopts []instrument.Option, opt .
 	if err != nil {
 		return EtcdBackendReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_read_requests", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "etcd_backend_read_requests", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return EtcdBackendReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_read_requests", err)
 	}
@@ -1807,7 +1807,7 @@ func newEtcdBackendTxRequests(m metric.Meter, iopts []instrument.Option, opt ...
 	if err != nil {
 		return EtcdBackendTxRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_tx_requests", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "etcd_backend_tx_requests", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return EtcdBackendTxRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_tx_requests", err)
 	}
@@ -1924,7 +1924,7 @@ func newEtcdBackendWriteRequests(m metric.Meter, iopts []instrument.Option, opt 
 	if err != nil {
 		return EtcdBackendWriteRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_write_requests", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "etcd_backend_write_requests", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return EtcdBackendWriteRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "etcd_backend_write_requests", err)
 	}
@@ -2042,7 +2042,7 @@ func newFirestoreEventsBackendBatchReadRequests(m metric.Meter, iopts []instrume
 	if err != nil {
 		return FirestoreEventsBackendBatchReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "firestore_events_backend_batch_read_requests", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "firestore_events_backend_batch_read_requests", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return FirestoreEventsBackendBatchReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "firestore_events_backend_batch_read_requests", err)
 	}
@@ -2167,7 +2167,7 @@ func newFirestoreEventsBackendBatchWriteRequests(m metric.Meter, iopts []instrum
 	if err != nil {
 		return FirestoreEventsBackendBatchWriteRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "firestore_events_backend_batch_write_requests", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "firestore_events_backend_batch_write_requests", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return FirestoreEventsBackendBatchWriteRequests{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "firestore_events_backend_batch_write_requests", err)
 	}
@@ -2349,7 +2349,7 @@ func newGCSEventStorageDownloads(m metric.Meter, iopts []instrument.Option, opt 
 	if err != nil {
 		return GCSEventStorageDownloads{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "gcs_event_storage_downloads", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "gcs_event_storage_downloads", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return GCSEventStorageDownloads{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "gcs_event_storage_downloads", err)
 	}
@@ -2467,7 +2467,7 @@ func newGCSEventStorageUploads(m metric.Meter, iopts []instrument.Option, opt ..
 	if err != nil {
 		return GCSEventStorageUploads{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "gcs_event_storage_uploads", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "gcs_event_storage_uploads", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return GCSEventStorageUploads{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "gcs_event_storage_uploads", err)
 	}
@@ -2526,7 +2526,7 @@ func newHeartbeatConnectionsMissedTotal(m metric.Meter, iopts []instrument.Optio
 	if err != nil {
 		return HeartbeatConnectionsMissedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "heartbeat_connections_missed_total", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "heartbeat_connections_missed_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return HeartbeatConnectionsMissedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "heartbeat_connections_missed_total", err)
 	}
@@ -2587,7 +2587,7 @@ func newHeartbeatConnectionsReceivedTotal(m metric.Meter, iopts []instrument.Opt
 	if err != nil {
 		return HeartbeatConnectionsReceivedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "heartbeat_connections_received_total", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "heartbeat_connections_received_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return HeartbeatConnectionsReceivedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "heartbeat_connections_received_total", err)
 	}
@@ -2648,7 +2648,7 @@ func newTeleportAuditEmitEvents(m metric.Meter, iopts []instrument.Option, opt .
 	if err != nil {
 		return TeleportAuditEmitEvents{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_audit_emit_events", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "teleport_audit_emit_events", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return TeleportAuditEmitEvents{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_audit_emit_events", err)
 	}
@@ -2707,7 +2707,7 @@ func newTeleportConnectedResources(m metric.Meter, iopts []instrument.Option, op
 	if err != nil {
 		return TeleportConnectedResources{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_connected_resources", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(m, "teleport_connected_resources", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("type", k[0]),
 		)
@@ -2793,7 +2793,7 @@ func newTeleportRegisteredServers(m metric.Meter, iopts []instrument.Option, opt
 	if err != nil {
 		return TeleportRegisteredServers{inst: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_registered_servers", err)
 	}
-	s, err := instrument.NewRecorder(i, func(k [2]string) attribute.Set {
+	s, err := instrument.NewRecorder("teleport_registered_servers", i, func(k [2]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("version", k[0]),
 			attribute.String("automatic_updates", k[1]),
@@ -2877,7 +2877,7 @@ func newUserLoginTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.
 	if err != nil {
 		return UserLoginTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "user_login_total", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "user_login_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return UserLoginTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "user_login_total", err)
 	}
@@ -2990,7 +2990,7 @@ func newWatcherEvents(m metric.Meter, iopts []instrument.Option, opt ...metric.I
 	if err != nil {
 		return WatcherEvents{inst: noop.Int64Histogram{}}, fmt.Errorf("telemetry: create instrument %s: %w", "watcher_events", err)
 	}
-	s, err := instrument.NewRecorder(i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewRecorder("watcher_events", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("resource", k[0]),
 		)
@@ -3071,7 +3071,7 @@ func newFailedConnectToNodeAttemptsTotal(m metric.Meter, iopts []instrument.Opti
 	if err != nil {
 		return FailedConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "failed_connect_to_node_attempts_total", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "failed_connect_to_node_attempts_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return FailedConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "failed_connect_to_node_attempts_total", err)
 	}
@@ -3132,7 +3132,7 @@ func newFailedLoginAttemptsTotal(m metric.Meter, iopts []instrument.Option, opt 
 	if err != nil {
 		return FailedLoginAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "failed_login_attempts_total", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "failed_login_attempts_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return FailedLoginAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "failed_login_attempts_total", err)
 	}
@@ -3193,7 +3193,7 @@ func newProxyConnectionLimitExceededTotal(m metric.Meter, iopts []instrument.Opt
 	if err != nil {
 		return ProxyConnectionLimitExceededTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "proxy_connection_limit_exceeded_total", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "proxy_connection_limit_exceeded_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return ProxyConnectionLimitExceededTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "proxy_connection_limit_exceeded_total", err)
 	}
@@ -3313,7 +3313,7 @@ func newTeleportConnectToNodeAttemptsTotal(m metric.Meter, iopts []instrument.Op
 	if err != nil {
 		return TeleportConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_connect_to_node_attempts_total", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "teleport_connect_to_node_attempts_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return TeleportConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_connect_to_node_attempts_total", err)
 	}
@@ -3376,7 +3376,7 @@ func newTeleportReverseTunnelsConnected(m metric.Meter, iopts []instrument.Optio
 	if err != nil {
 		return TeleportReverseTunnelsConnected{inst: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_reverse_tunnels_connected", err)
 	}
-	s, err := instrument.NewRecorder(i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewRecorder("teleport_reverse_tunnels_connected", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("type", k[0]),
 		)
@@ -3459,7 +3459,7 @@ func newUserMaxConcurrentSessionsHitTotal(m metric.Meter, iopts []instrument.Opt
 	if err != nil {
 		return UserMaxConcurrentSessionsHitTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "user_max_concurrent_sessions_hit_total", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "user_max_concurrent_sessions_hit_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return UserMaxConcurrentSessionsHitTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "user_max_concurrent_sessions_hit_total", err)
 	}
@@ -3522,7 +3522,7 @@ func newCertificateMismatchTotal(m metric.Meter, iopts []instrument.Option, opt 
 	if err != nil {
 		return CertificateMismatchTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "certificate_mismatch_total", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "certificate_mismatch_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return CertificateMismatchTotal{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "certificate_mismatch_total", err)
 	}
@@ -3638,7 +3638,7 @@ func newRx(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64Counter
 	if err != nil {
 		return Rx{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "rx", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "rx", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return Rx{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "rx", err)
 	}
@@ -3697,7 +3697,7 @@ func newServerInteractiveSessionsTotal(m metric.Meter, iopts []instrument.Option
 	if err != nil {
 		return ServerInteractiveSessionsTotal{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "server_interactive_sessions_total", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "server_interactive_sessions_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return ServerInteractiveSessionsTotal{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "server_interactive_sessions_total", err)
 	}
@@ -3839,7 +3839,7 @@ func newTeleportCacheEvents(m metric.Meter, iopts []instrument.Option, opt ...me
 	if err != nil {
 		return TeleportCacheEvents{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_cache_events", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(m, "teleport_cache_events", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("cache_component", k[0]),
 		)
@@ -3924,7 +3924,7 @@ func newTeleportCacheStaleEvents(m metric.Meter, iopts []instrument.Option, opt 
 	if err != nil {
 		return TeleportCacheStaleEvents{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "teleport_cache_stale_events", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(m, "teleport_cache_stale_events", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("cache_component", k[0]),
 		)
@@ -4006,7 +4006,7 @@ func newTrustedClusters(m metric.Meter, iopts []instrument.Option, opt ...metric
 	if err != nil {
 		return TrustedClusters{inst: noop.Int64Gauge{}}, fmt.Errorf("telemetry: create instrument %s: %w", "trusted_clusters", err)
 	}
-	s, err := instrument.NewRecorder(i, func(k [2]string) attribute.Set {
+	s, err := instrument.NewRecorder("trusted_clusters", i, func(k [2]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("cluster", k[0]),
 			attribute.String("state", k[1]),
@@ -4087,7 +4087,7 @@ func newTx(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64Counter
 	if err != nil {
 		return Tx{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "tx", err)
 	}
-	s, err := instrument.NewCounter(m, i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(m, "tx", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
 	if err != nil {
 		return Tx{inst: noop.Int64Counter{}}, fmt.Errorf("telemetry: create instrument %s: %w", "tx", err)
 	}

@@ -1,16 +1,21 @@
 package instrument
 
-import "sync"
+import (
+	"log/slog"
+	"sync"
+)
 
-// DefaultCardinalityLimit bounds how many series an instrument caches when no
-// WithCardinalityLimit is given. It equals telemetry.DefaultCardinalityLimit, the limit the
-// telediag pipeline gives the SDK, so that every series the SDK keeps separately is also fast.
-const DefaultCardinalityLimit = 100_000
+// DefaultCardinalityLimit is the cardinality limit assumed when no WithCardinalityLimit is
+// given: the OTel SDK's own default. telemetry.New passes its pipeline's limit instead.
+const DefaultCardinalityLimit = 2000
 
 // Option configures a Counter or a Recorder.
 type Option func(*config)
 
-type config struct{ limit int }
+type config struct {
+	limit  int
+	logger *slog.Logger
+}
 
 func newConfig(opts []Option) config {
 	c := config{limit: DefaultCardinalityLimit}
@@ -20,26 +25,45 @@ func newConfig(opts []Option) config {
 	return c
 }
 
-// WithCardinalityLimit bounds the series an instrument caches; 0 means no bound. Give it the
-// cardinality limit of the MeterProvider the instruments come from: series past it are folded
-// into one overflow series by the SDK anyway, so caching them would only cost memory. Calls for
-// series past the bound are still recorded, through the SDK's own (slower) path.
+// WithCardinalityLimit is the cardinality limit of the MeterProvider the instrument comes from,
+// counted as the SDK counts it: n-1 label sets and the otel.metric.overflow series; 0 or less
+// means no limit. The instrument caches the first n-1 series it sees; the SDK folds any
+// further one into its overflow series, so caching it would only cost memory. Calls for those
+// series are still recorded, through the SDK's own (slower) path.
 func WithCardinalityLimit(n int) Option { return func(c *config) { c.limit = n } }
 
-// seriesCache maps label values to per-series state built once by create. It holds at most limit
-// entries (no bound when limit <= 0); get returns nil for a new key once it is full.
+// WithLogger makes the instrument log one warning, the first time a new label set arrives past
+// the cardinality limit: from then on the SDK folds new label sets into the overflow series,
+// which usually means an unbounded value (a user or request ID) in a label.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// newSeriesCache builds the cache of an instrument called name, as cfg bounds it.
+func newSeriesCache[K comparable, V any](name string, cfg config, create func(K) *V) *seriesCache[K, V] {
+	c := &seriesCache[K, V]{m: make(map[K]*V), max: cfg.limit - 1, unbounded: cfg.limit <= 0, create: create}
+	if l := cfg.logger; l != nil {
+		limit := cfg.limit
+		c.onFull = func() {
+			l.Warn("metrics: instrument reached its cardinality limit; new label sets are folded into the otel_metric_overflow series",
+				"instrument", name, "limit", limit)
+		}
+	}
+	return c
+}
+
+// seriesCache maps label values to per-series state built once by create. It holds at most max
+// entries unless unbounded; get returns nil for a new key once it is full, and the first such
+// miss calls onFull.
 //
 // Reads take a read lock and one map lookup, as client_golang's metricVec does; a Go map with
 // an array-of-strings key hashes the values without allocating.
 type seriesCache[K comparable, V any] struct {
-	mu     sync.RWMutex
-	m      map[K]*V
-	limit  int
-	create func(K) *V
-}
-
-func newSeriesCache[K comparable, V any](limit int, create func(K) *V) *seriesCache[K, V] {
-	return &seriesCache[K, V]{m: make(map[K]*V), limit: limit, create: create}
+	mu        sync.RWMutex
+	m         map[K]*V
+	max       int
+	unbounded bool
+	full      bool // a key has been refused
+	create    func(K) *V
+	onFull    func()
 }
 
 func (c *seriesCache[K, V]) get(k K) *V {
@@ -58,7 +82,11 @@ func (c *seriesCache[K, V]) add(k K) *V {
 	if v := c.m[k]; v != nil {
 		return v
 	}
-	if c.limit > 0 && len(c.m) >= c.limit {
+	if !c.unbounded && len(c.m) >= c.max {
+		if !c.full && c.onFull != nil {
+			c.onFull()
+		}
+		c.full = true
 		return nil
 	}
 	v := c.create(k)

@@ -37,18 +37,19 @@ type Counter[N Number, K comparable] struct {
 	reg    metric.Registration
 }
 
-// NewCounter wraps inst, created from m, so that Add and Bind record at the cost of an atomic add.
-// attrs turns label values into the series' attribute set; it is called once per series.
+// NewCounter wraps inst, the instrument called name created from m, so that Add and Bind record
+// at the cost of an atomic add. attrs turns label values into the series' attribute set; it is
+// called once per series.
 //
 // Every new series is created at 0 in the SDK when first seen, so it is exported from then on
 // even before its first non-zero Add, as client_golang's are.
-func NewCounter[N Number, K comparable](m metric.Meter, inst Adder[N], attrs func(K) attribute.Set, opts ...Option) (*Counter[N, K], error) {
+func NewCounter[N Number, K comparable](m metric.Meter, name string, inst Adder[N], attrs func(K) attribute.Set, opts ...Option) (*Counter[N, K], error) {
 	if m == nil || inst == nil || attrs == nil {
 		return nil, errors.New("instrument: NewCounter needs a meter, an instrument and an attribute function")
 	}
 	cfg := newConfig(opts)
 	c := &Counter[N, K]{inst: inst, attrs: attrs}
-	c.series = newSeriesCache(cfg.limit, func(k K) *cell[N] {
+	c.series = newSeriesCache(name, cfg, func(k K) *cell[N] {
 		return newCell(inst, metric.WithAttributeSet(attrs(k)))
 	})
 	drain, err := m.Int64ObservableGauge(drainInstrumentName,

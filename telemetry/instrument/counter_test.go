@@ -3,6 +3,7 @@ package instrument
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -74,7 +75,7 @@ func TestCounterMatchesSDK(t *testing.T) {
 			m := newProvider(t, sdkmetric.WithReader(r)).Meter("test")
 			fastInst, _ := m.Int64Counter("fast")
 			plain, _ := m.Int64Counter("plain")
-			fast, err := NewCounter(m, metric.Int64Counter(fastInst), attrs2)
+			fast, err := NewCounter(m, "fast", metric.Int64Counter(fastInst), attrs2)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,7 +104,7 @@ func TestCounterSeriesExistsAtZero(t *testing.T) {
 	r := sdkmetric.NewManualReader()
 	m := newProvider(t, sdkmetric.WithReader(r)).Meter("test")
 	inst, _ := m.Float64UpDownCounter("queue")
-	c, err := NewCounter(m, metric.Float64UpDownCounter(inst), attrs1)
+	c, err := NewCounter(m, "queue", metric.Float64UpDownCounter(inst), attrs1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func TestCounterViews(t *testing.T) {
 	})
 	m := newProvider(t, sdkmetric.WithReader(r), sdkmetric.WithView(view)).Meter("test")
 	inst, _ := m.Int64Counter("requests")
-	c, err := NewCounter(m, metric.Int64Counter(inst), attrs2)
+	c, err := NewCounter(m, "requests", metric.Int64Counter(inst), attrs2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestCounterOverflowMatchesSDK(t *testing.T) {
 			m := newProvider(t, sdkmetric.WithReader(r), sdkmetric.WithCardinalityLimit(5)).Meter("test")
 			fastInst, _ := m.Int64Counter("fast")
 			plain, _ := m.Int64Counter("plain")
-			fast, err := NewCounter(m, metric.Int64Counter(fastInst), attrs1, WithCardinalityLimit(cacheLimit))
+			fast, err := NewCounter(m, "fast", metric.Int64Counter(fastInst), attrs1, WithCardinalityLimit(cacheLimit))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -187,7 +188,7 @@ func TestCounterConcurrent(t *testing.T) {
 	r := sdkmetric.NewManualReader()
 	m := newProvider(t, sdkmetric.WithReader(r)).Meter("test")
 	inst, _ := m.Float64Counter("f")
-	c, err := NewCounter(m, metric.Float64Counter(inst), attrs1)
+	c, err := NewCounter(m, "f", metric.Float64Counter(inst), attrs1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,10 +246,10 @@ func TestNilAndZero(t *testing.T) {
 	var r *Recorder[float64, [1]string]
 	r.Record(ctx, 1, [1]string{"a"})
 	r.Bind([1]string{"a"}).Record(ctx, 1)
-	if _, err := NewCounter[int64, [1]string](nil, nil, nil); err == nil {
+	if _, err := NewCounter[int64, [1]string](nil, "", nil, nil); err == nil {
 		t.Fatal("NewCounter(nil…) gave no error")
 	}
-	if _, err := NewRecorder[int64, [1]string](nil, nil); err == nil {
+	if _, err := NewRecorder[int64, [1]string]("", nil, nil); err == nil {
 		t.Fatal("NewRecorder(nil…) gave no error")
 	}
 }
@@ -258,12 +259,47 @@ func TestCounterUnregister(t *testing.T) {
 	r := sdkmetric.NewManualReader()
 	m := newProvider(t, sdkmetric.WithReader(r)).Meter("test")
 	inst, _ := m.Int64Counter("n")
-	c, _ := NewCounter(m, metric.Int64Counter(inst), attrs1)
+	c, _ := NewCounter(m, "n", metric.Int64Counter(inst), attrs1)
 	c.Add(context.Background(), 3, [1]string{"a"})
 	if err := c.Unregister(); err != nil {
 		t.Fatal(err)
 	}
 	if got := sums(t, r)["n"]["component=a"]; got != 0 {
 		t.Fatalf("drained after Unregister: %v", got)
+	}
+}
+
+// TestOverflowWarning: one warning per instrument, the first time a label set arrives past the
+// limit, which is when the SDK starts folding into its overflow series.
+func TestOverflowWarning(t *testing.T) {
+	var logs strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	r := sdkmetric.NewManualReader()
+	m := newProvider(t, sdkmetric.WithReader(r), sdkmetric.WithCardinalityLimit(4)).Meter("test")
+	inst, _ := m.Int64Counter("requests")
+	c, _ := NewCounter(m, "requests", metric.Int64Counter(inst), attrs1, WithCardinalityLimit(4), WithLogger(logger))
+	hinst, _ := m.Int64Histogram("latency")
+	h, _ := NewRecorder("latency", metric.Int64Histogram(hinst), attrs1, WithCardinalityLimit(4), WithLogger(logger))
+	ctx := context.Background()
+	for i := range 3 {
+		c.Add(ctx, 1, [1]string{fmt.Sprint(i)})
+		h.Record(ctx, 1, [1]string{fmt.Sprint(i)})
+	}
+	if logs.Len() != 0 {
+		t.Fatalf("warned within the limit: %s", logs.String())
+	}
+	if got := sums(t, r)["requests"]; got["otel.metric.overflow=true"] != 0 {
+		t.Fatalf("SDK overflowed within the limit: %v", got)
+	}
+	for i := 3; i < 10; i++ {
+		c.Add(ctx, 1, [1]string{fmt.Sprint(i)})
+		h.Record(ctx, 1, [1]string{fmt.Sprint(i)})
+	}
+	if got := sums(t, r)["requests"]; got["otel.metric.overflow=true"] != 7 {
+		t.Fatalf("overflow series = %v, want 7", got)
+	}
+	out := logs.String()
+	if strings.Count(out, "\n") != 2 || !strings.Contains(out, "instrument=requests") || !strings.Contains(out, "instrument=latency") || !strings.Contains(out, "limit=4") {
+		t.Fatalf("want one warning per instrument:\n%s", out)
 	}
 }

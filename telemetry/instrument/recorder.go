@@ -25,9 +25,9 @@ type Recorder[N Number, K comparable] struct {
 	series *seriesCache[K, []metric.RecordOption]
 }
 
-// NewRecorder wraps inst. attrs turns label values into the series' attribute set; it is
-// called once per cached series.
-func NewRecorder[N Number, K comparable](inst RecorderInstrument[N], attrs func(K) attribute.Set, opts ...Option) (*Recorder[N, K], error) {
+// NewRecorder wraps inst, the instrument called name. attrs turns label values into the series'
+// attribute set; it is called once per cached series.
+func NewRecorder[N Number, K comparable](name string, inst RecorderInstrument[N], attrs func(K) attribute.Set, opts ...Option) (*Recorder[N, K], error) {
 	if inst == nil || attrs == nil {
 		return nil, errors.New("instrument: NewRecorder needs an instrument and an attribute function")
 	}
@@ -35,7 +35,7 @@ func NewRecorder[N Number, K comparable](inst RecorderInstrument[N], attrs func(
 	return &Recorder[N, K]{
 		inst:  inst,
 		attrs: attrs,
-		series: newSeriesCache(cfg.limit, func(k K) *[]metric.RecordOption {
+		series: newSeriesCache(name, cfg, func(k K) *[]metric.RecordOption {
 			o := recordOptions(attrs(k))
 			return &o
 		}),

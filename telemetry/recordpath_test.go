@@ -1,0 +1,173 @@
+package telemetry
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// deltaSumExporter is a push exporter asking for delta temporality; it sums what it receives per
+// metric and label set, as a backend that accumulates deltas would.
+type deltaSumExporter struct {
+	mu   sync.Mutex
+	sums map[string]float64 // "name{labels}" → sum of deltas
+}
+
+func (e *deltaSumExporter) Temporality(sdkmetric.InstrumentKind) metricdata.Temporality {
+	return metricdata.DeltaTemporality
+}
+
+func (e *deltaSumExporter) Aggregation(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+	return sdkmetric.DefaultAggregationSelector(k)
+}
+
+func (e *deltaSumExporter) Export(_ context.Context, rm *metricdata.ResourceMetrics) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if d, ok := m.Data.(metricdata.Sum[int64]); ok {
+				for _, p := range d.DataPoints {
+					e.sums[m.Name+"{"+p.Attributes.Encoded(attribute.DefaultEncoder())+"}"] += float64(p.Value)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (e *deltaSumExporter) get(key string) float64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.sums[key]
+}
+
+func (*deltaSumExporter) ForceFlush(context.Context) error { return nil }
+func (*deltaSumExporter) Shutdown(context.Context) error   { return nil }
+
+// TestConcurrentAddsScrapesAndPushes: goroutines add through bound and unbound counters while
+// /metrics is scraped (exporter and direct path) and a delta push runs every few milliseconds.
+// At the end, /metrics and the sum of the pushed deltas both equal the number of adds.
+// Run with -race.
+func TestConcurrentAddsScrapesAndPushes(t *testing.T) {
+	push := &deltaSumExporter{sums: map[string]float64{}}
+	tel, err := New(context.Background(), WithoutEnvironmentExporter(), WithoutRuntimeMetrics(), WithDirectScrape(),
+		WithLogger(slog.New(slog.DiscardHandler)),
+		WithPushExporter(push, sdkmetric.WithInterval(5*time.Millisecond)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	const goroutines, adds = 6, 3000
+	stop := make(chan struct{})
+	var scrapers sync.WaitGroup
+	for _, accept := range []string{"text/plain;version=0.0.4", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited"} {
+		scrapers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					scrapeBody(t, tel.Handler(), map[string][]string{"Accept": {accept}})
+				}
+			}
+		})
+	}
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			bound := tel.Instruments.BackendReadRequestsTotal.Bind("bound")
+			for i := range adds {
+				bound.Add(ctx, 1)
+				tel.Instruments.BackendReadRequestsTotal.Add(ctx, 1, fmt.Sprint("g", g%3))
+				tel.Instruments.AuditFailedEmitEvents.Add(ctx, 1)
+				tel.Instruments.BackendReadSeconds.Record(ctx, float64(i%10)/1000, "bound")
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	scrapers.Wait()
+
+	_, body := scrapeBody(t, tel.Handler(), nil)
+	for _, line := range []string{
+		fmt.Sprintf(`backend_read_requests_total{component="bound"} %d`, goroutines*adds),
+		fmt.Sprintf(`backend_read_requests_total{component="g0"} %d`, 2*adds),
+		fmt.Sprintf(`audit_failed_emit_events %d`, goroutines*adds),
+		fmt.Sprintf(`backend_read_seconds_count{component="bound"} %d`, goroutines*adds),
+	} {
+		if !strings.Contains(body, line+"\n") {
+			t.Errorf("/metrics lacks %q", line)
+		}
+	}
+	if err := tel.Shutdown(ctx); err != nil { // the final push
+		t.Fatal(err)
+	}
+	for key, want := range map[string]float64{
+		"backend_read_requests_total{component=bound}": goroutines * adds,
+		"backend_read_requests_total{component=g2}":    2 * adds,
+		"audit_failed_emit_events{}":                   goroutines * adds,
+	} {
+		if got := push.get(key); got != want {
+			t.Errorf("pushed deltas of %s sum to %v, want %v", key, got, want)
+		}
+	}
+}
+
+// TestCardinalityLimitOnMetrics: past the limit, /metrics shows the SDK's overflow series and
+// one warning is logged per instrument; below it nothing is folded.
+func TestCardinalityLimitOnMetrics(t *testing.T) {
+	for _, direct := range []bool{false, true} {
+		t.Run(fmt.Sprint("direct=", direct), func(t *testing.T) {
+			var logs lockedBuffer
+			opts := []Option{WithoutEnvironmentExporter(), WithoutRuntimeMetrics(), WithCardinalityLimit(10),
+				WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}
+			if direct {
+				opts = append(opts, WithDirectScrape())
+			}
+			tel, err := New(context.Background(), opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tel.Shutdown(context.Background())
+			ctx := context.Background()
+			for i := range 25 {
+				tel.Instruments.BackendReadRequestsTotal.Add(ctx, 1, fmt.Sprint("c", i))
+				tel.Instruments.BackendReadSeconds.Record(ctx, 0.01, fmt.Sprint("c", i))
+			}
+			_, body := scrapeBody(t, tel.Handler(), nil)
+			if !strings.Contains(body, `backend_read_requests_total{otel_metric_overflow="true"} 16`+"\n") ||
+				!strings.Contains(body, `backend_read_seconds_count{otel_metric_overflow="true"} 16`+"\n") ||
+				strings.Count(body, "backend_read_requests_total{") != 10 {
+				t.Fatalf("want 9 series and an overflow of 16 per instrument:\n%s", body)
+			}
+			out := logs.String()
+			if strings.Count(out, "cardinality limit") != 2 || strings.Count(out, "\n") != 2 {
+				t.Fatalf("want one warning per instrument:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestViewAppliesToBatchedCounters: a View renaming a generated counter and keeping none of its
+// labels changes what /metrics shows, as it would for any instrument.
+func TestViewAppliesToBatchedCounters(t *testing.T) {
+	view := sdkmetric.NewView(sdkmetric.Instrument{Name: "backend_read_requests_total"},
+		sdkmetric.Stream{Name: "backend_reads_total", AttributeFilter: attribute.NewDenyKeysFilter("component")})
+	tel := newDirectTelemetry(t, WithView(view))
+	ctx := context.Background()
+	tel.Instruments.BackendReadRequestsTotal.Add(ctx, 2, "a")
+	tel.Instruments.BackendReadRequestsTotal.Bind("b").Add(ctx, 3)
+	_, body := scrapeBody(t, tel.Handler(), nil)
+	if strings.Contains(body, "backend_read_requests_total") || !strings.Contains(body, "\nbackend_reads_total 5\n") {
+		t.Fatalf("the View did not apply:\n%s", body)
+	}
+}
