@@ -16,6 +16,7 @@ import (
 	"github.com/telediag/telediag/probes"
 	"github.com/telediag/telediag/router"
 	"github.com/telediag/telediag/telemetry"
+	"github.com/telediag/telediag/telemetry/teleport"
 )
 
 // TestConcurrentHeartbeatsAndProbes hammers the Monitor with heartbeats
@@ -31,13 +32,15 @@ func TestConcurrentHeartbeatsAndProbes(t *testing.T) {
 
 	// The real metrics pipeline, with process_state read from m on every scrape, so that
 	// collection races with heartbeats and with recording.
-	tel, err := telemetry.New(context.Background(),
-		telemetry.WithProcessState(func() int64 { return int64(m.State()) }),
-		telemetry.WithoutEnvironmentExporter(), telemetry.WithLogger(quietLogger()))
+	tel, err := telemetry.New(context.Background(), telemetry.WithoutEnvironmentExporter(), telemetry.WithLogger(quietLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tel.Shutdown(context.Background())
+	metrics, err := teleport.New(tel.Meter(teleport.ScopeName), m, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+	if err != nil {
+		t.Fatal(err)
+	}
 	h, err := router.New(router.Config{Monitor: m, Metrics: tel.Handler(), Logger: quietLogger()})
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +72,7 @@ func TestConcurrentHeartbeatsAndProbes(t *testing.T) {
 					err = failure
 				}
 				m.Heartbeat(components[(i+g)%len(components)], err)
-				tel.Instruments.BackendReadRequestsTotal.Add(context.Background(), 1, components[(i+g)%len(components)])
+				metrics.BackendReadRequestsTotal.Add(context.Background(), 1, components[(i+g)%len(components)])
 				if i%50 == 0 {
 					m.Expect(fmt.Sprintf("late-%d", i%3))
 				}

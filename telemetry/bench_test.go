@@ -31,7 +31,7 @@ import (
 // next in one binary; docs/benchmarks.md runs the scrape and heap benchmarks in processes of
 // their own.
 
-func benchTelemetry(b *testing.B, opts ...Option) *Telemetry {
+func benchTelemetry(b *testing.B, opts ...Option) *fixture {
 	b.Helper()
 	tel, err := New(context.Background(), append([]Option{
 		WithoutEnvironmentExporter(), WithLogger(slog.New(slog.DiscardHandler)),
@@ -40,7 +40,7 @@ func benchTelemetry(b *testing.B, opts ...Option) *Telemetry {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
-	return tel
+	return withTeleport(b, tel)
 }
 
 // labelValues are the label values of series i of a benchmark with n labels.
@@ -210,6 +210,8 @@ func clientGolangCatalogue(tb testing.TB, reg prometheus.Registerer) {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// process_state and teleport_build_info are observed by teleport.New's callbacks; here
+	// they are set once, like the rest.
 	for _, m := range c.Metrics {
 		if !m.Generated() {
 			continue
@@ -271,7 +273,7 @@ func scrapeFixture(b *testing.B, impl string, extra int) http.Handler {
 
 // otelFixture is a pipeline with the whole catalogue recorded once plus extra series of a
 // counter extra_requests_total.
-func otelFixture(b *testing.B, extra int, opts ...Option) *Telemetry {
+func otelFixture(b *testing.B, extra int, opts ...Option) *fixture {
 	ctx := context.Background()
 	// No limit: the 100k fixture is past DefaultCardinalityLimit on purpose.
 	tel := benchTelemetry(b, append(opts, WithoutRuntimeMetrics(), WithCardinalityLimit(0))...)

@@ -18,9 +18,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+
+	"github.com/telediag/telediag/internal/testutil"
 )
 
-func newDirectTelemetry(tb testing.TB, opts ...Option) *Telemetry {
+func newDirectTelemetry(tb testing.TB, opts ...Option) *fixture {
 	tb.Helper()
 	tel, err := New(context.Background(), append([]Option{
 		WithDirectScrape(), WithoutEnvironmentExporter(), WithoutRuntimeMetrics(),
@@ -30,7 +32,7 @@ func newDirectTelemetry(tb testing.TB, opts ...Option) *Telemetry {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
-	return tel
+	return withTeleport(tb, tel)
 }
 
 // scrapeBody GETs /metrics from h with Prometheus's text Accept header.
@@ -51,7 +53,7 @@ func scrapeBody(tb testing.TB, h http.Handler, header http.Header) (*httptest.Re
 
 // otelFamilies returns the text body without the families of the client_golang collectors,
 // whose values move between two scrapes.
-func otelFamilies(tb testing.TB, tel *Telemetry, body string) string {
+func otelFamilies(tb testing.TB, tel *fixture, body string) string {
 	tb.Helper()
 	mfs, err := tel.RuntimeGatherer().Gather()
 	if err != nil {
@@ -74,7 +76,7 @@ func otelFamilies(tb testing.TB, tel *Telemetry, body string) string {
 // compareWithExporter scrapes tel through its handler (the direct path when it applies) and
 // through the exporter alone, and requires the same OTel families byte for byte. It reports
 // whether the direct path served the scrape.
-func compareWithExporter(tb testing.TB, tel *Telemetry) (direct bool) {
+func compareWithExporter(tb testing.TB, tel *fixture) (direct bool) {
 	tb.Helper()
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	direct = tel.metrics.serveDirect(httptest.NewRecorder(), req)
@@ -209,7 +211,7 @@ func FuzzDirectScrape(f *testing.F) {
 			which := int(ops[0] >> 1)
 			bound := ops[0]&1 == 1
 			val := math.Float64frombits(binary.LittleEndian.Uint64(ops[1:9]))
-			recordArbitrary(ctx, tel.Instruments, which, bound, val, func(j int) string { return labels[(j+which)%len(labels)] })
+			testutil.Record(ctx, tel.Instruments, which, bound, val, func(j int) string { return labels[(j+which)%len(labels)] })
 			ops = ops[9:]
 		}
 		compareWithExporter(t, tel)
@@ -227,11 +229,12 @@ func TestAbortedScrapesLogOnce(t *testing.T) {
 			if direct {
 				opts = append(opts, WithDirectScrape())
 			}
-			tel, err := New(context.Background(), opts...)
+			t0, err := New(context.Background(), opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer tel.Shutdown(context.Background())
+			defer t0.Shutdown(context.Background())
+			tel := withTeleport(t, t0)
 			ctx := context.Background()
 			recordEveryInstrument(ctx, tel.Instruments)
 			for i := range 20_000 { // a body of about a megabyte: far more than socket buffers hold

@@ -15,4 +15,3 @@
 // left alone unless WithGlobal is given.
 package telemetry
 
-//go:generate go run ../cmd/instrumentgen --root .. ../instruments.yaml

@@ -16,11 +16,12 @@ import (
 func exemplarCount(t *testing.T, opts ...Option) int {
 	t.Helper()
 	r := sdkmetric.NewManualReader()
-	tel, err := New(context.Background(), append(opts, WithReader(r), WithoutEnvironmentExporter(), WithoutRuntimeMetrics())...)
+	t0, err := New(context.Background(), append(opts, WithReader(r), WithoutEnvironmentExporter(), WithoutRuntimeMetrics())...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tel.Shutdown(context.Background())
+	defer t0.Shutdown(context.Background())
+	tel := withTeleport(t, t0)
 	ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
 		TraceID:    trace.TraceID{1},
 		SpanID:     trace.SpanID{2},

@@ -126,7 +126,7 @@ func (r *recordingExporter) Shutdown(context.Context) error   { return nil }
 func TestPushCarriesEverythingOnce(t *testing.T) {
 	clearOTelEnv(t)
 	exp := &recordingExporter{}
-	tel := newTestTelemetry(t, WithPushExporter(exp, sdkmetric.WithInterval(time.Hour)))
+	tel := withTeleport(t, newTestTelemetry(t, WithPushExporter(exp, sdkmetric.WithInterval(time.Hour))))
 	recordEveryInstrument(context.Background(), tel.Instruments)
 	if err := tel.provider.ForceFlush(context.Background()); err != nil {
 		t.Fatal(err)
@@ -146,7 +146,7 @@ func TestPushCarriesEverythingOnce(t *testing.T) {
 			seen[m.Name]++
 		}
 	}
-	for name := range generatedNames {
+	for _, name := range generatedNames(t) {
 		if seen[name] == 0 {
 			t.Errorf("generated %s not exported", name)
 		}
@@ -226,13 +226,14 @@ func TestCollectorDownAtStart(t *testing.T) {
 			t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "50")
 
 			start := time.Now()
-			tel, err := New(context.Background(), WithLogger(slog.New(slog.DiscardHandler)))
+			t0, err := New(context.Background(), WithLogger(slog.New(slog.DiscardHandler)))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if d := time.Since(start); d > 2*time.Second {
 				t.Errorf("New took %v with the collector down", d)
 			}
+			tel := withTeleport(t, t0)
 			for range 1000 {
 				tel.Instruments.Rx.Add(context.Background(), 1)
 			}

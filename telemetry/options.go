@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
@@ -14,9 +16,8 @@ type Option func(*config)
 
 type config struct {
 	serviceName      string
-	build            BuildInfo
+	serviceVersion   string
 	resourceAttrs    []attribute.KeyValue
-	state            func() int64
 	cardinalityLimit int
 	global           bool
 	logger           *slog.Logger
@@ -29,13 +30,15 @@ type config struct {
 	exemplarFilter   exemplar.Filter
 	directScrape     bool
 	views            []sdkmetric.View
+	collectors       []prometheus.Collector
+	targetInfo       bool
+	resourceLabels   attribute.Filter
 }
 
 func newConfig(opts []Option) *config {
 	cfg := &config{
 		serviceName:      "telediag",
-		build:            buildInfoFromBinary(),
-		state:            func() int64 { return StateStarting },
+		serviceVersion:   binaryVersion(),
 		cardinalityLimit: DefaultCardinalityLimit,
 		logger:           slog.Default(),
 		useEnv:           true,
@@ -52,28 +55,14 @@ func newConfig(opts []Option) *config {
 // the default is "telediag".
 func WithServiceName(name string) Option { return func(c *config) { c.serviceName = name } }
 
-// WithBuildInfo sets the version and git ref reported by teleport_build_info and
-// service.version. By default they are read from the binary's embedded build information.
-func WithBuildInfo(b BuildInfo) Option { return func(c *config) { c.build = b } }
+// WithServiceVersion sets service.version; by default it is the main module's version the Go
+// toolchain stamped into the binary.
+func WithServiceVersion(v string) Option { return func(c *config) { c.serviceVersion = v } }
 
 // WithResourceAttributes adds attributes to the Resource; OTEL_RESOURCE_ATTRIBUTES still wins
 // on a conflict.
 func WithResourceAttributes(attrs ...attribute.KeyValue) Option {
 	return func(c *config) { c.resourceAttrs = append(c.resourceAttrs, attrs...) }
-}
-
-// WithProcessState makes process_state report state() on every collection. Without it,
-// process_state reports StateStarting (3). Pass a probes.Monitor's State:
-//
-//	telemetry.WithProcessState(func() int64 { return int64(monitor.State()) })
-//
-// state is called on the collecting goroutine and must not block.
-func WithProcessState(state func() int64) Option {
-	return func(c *config) {
-		if state != nil {
-			c.state = state
-		}
-	}
 }
 
 // WithCardinalityLimit sets how many label sets each instrument keeps before folding the rest
@@ -151,4 +140,24 @@ func WithDirectScrape() Option { return func(c *config) { c.directScrape = true 
 // catalogue metric breaks the dashboards and alerts written against its documented name.
 func WithView(views ...sdkmetric.View) Option {
 	return func(c *config) { c.views = append(c.views, views...) }
+}
+
+// WithCollectors serves client_golang collectors on /metrics beside the OTel instruments, and
+// pushes them over OTLP through the Prometheus bridge: a library's own collectors, for example.
+// Their names must not collide with an instrument's.
+func WithCollectors(cs ...prometheus.Collector) Option {
+	return func(c *config) { c.collectors = append(c.collectors, cs...) }
+}
+
+// WithTargetInfo serves the exporter's target_info series, which carries the Resource's
+// attributes as labels. Off by default, as Teleport serves no such series. The direct path
+// (WithDirectScrape) does not render it, so with it every scrape goes through the exporter.
+func WithTargetInfo() Option { return func(c *config) { c.targetInfo = true } }
+
+// WithResourceAsConstantLabels copies the Resource attributes that filter accepts onto every
+// series on /metrics as labels (attribute.NewAllowKeysFilter("service.name") gives each series
+// a service_name label). Off by default. With it every scrape goes through the exporter, as the
+// direct path does not render these labels.
+func WithResourceAsConstantLabels(filter attribute.Filter) Option {
+	return func(c *config) { c.resourceLabels = filter }
 }

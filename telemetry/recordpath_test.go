@@ -59,12 +59,13 @@ func (*deltaSumExporter) Shutdown(context.Context) error   { return nil }
 // Run with -race.
 func TestConcurrentAddsScrapesAndPushes(t *testing.T) {
 	push := &deltaSumExporter{sums: map[string]float64{}}
-	tel, err := New(context.Background(), WithoutEnvironmentExporter(), WithoutRuntimeMetrics(), WithDirectScrape(),
+	t0, err := New(context.Background(), WithoutEnvironmentExporter(), WithoutRuntimeMetrics(), WithDirectScrape(),
 		WithLogger(slog.New(slog.DiscardHandler)),
 		WithPushExporter(push, sdkmetric.WithInterval(5*time.Millisecond)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	tel := withTeleport(t, t0)
 	ctx := context.Background()
 	const goroutines, adds = 6, 3000
 	stop := make(chan struct{})
@@ -133,11 +134,12 @@ func TestCardinalityLimitOnMetrics(t *testing.T) {
 			if direct {
 				opts = append(opts, WithDirectScrape())
 			}
-			tel, err := New(context.Background(), opts...)
+			t0, err := New(context.Background(), opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer tel.Shutdown(context.Background())
+			defer t0.Shutdown(context.Background())
+			tel := withTeleport(t, t0)
 			ctx := context.Background()
 			for i := range 25 {
 				tel.Instruments.BackendReadRequestsTotal.Add(ctx, 1, fmt.Sprint("c", i))

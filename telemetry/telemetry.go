@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime"
-	"runtime/debug"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -23,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
+	"github.com/telediag/telediag/internal/buildinfo"
 	"github.com/telediag/telediag/telemetry/instrument"
 )
 
@@ -40,19 +39,8 @@ import (
 // version); the first label set past the limit logs one warning per generated instrument.
 const DefaultCardinalityLimit = 10_000
 
-// StateStarting is the value process_state reports before anything supplies a state, matching
-// Teleport, whose gauge starts at 3 (starting).
-const StateStarting = 3
-
-// ScopeName is the instrumentation scope of the generated instruments.
-const ScopeName = "github.com/telediag/telediag/telemetry"
-
 // Telemetry is a running metrics pipeline. Build it with New and stop it with Shutdown.
 type Telemetry struct {
-	// Instruments are the generated instruments of instruments.yaml, created from the
-	// pipeline's MeterProvider.
-	Instruments *Instruments
-
 	provider *sdkmetric.MeterProvider
 	// servedReg is what /metrics serves: the OTel Prometheus exporter and client_golang's Go,
 	// process, memstats and promhttp collectors. Serving one registry instead of merging two
@@ -64,8 +52,8 @@ type Telemetry struct {
 	runtimeReg *prometheus.Registry
 	handler    http.Handler
 	metrics    *metricsHandler // inside handler, which counts its requests
-	regs       []metric.Registration
 	logger     *slog.Logger
+	limit      int
 	// pushExporter is the wrapped push exporter, nil when nothing is pushed.
 	pushExporter *quietExporter
 
@@ -74,10 +62,11 @@ type Telemetry struct {
 }
 
 // New builds the pipeline: the Resource (OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
-// honoured), a MeterProvider with a Prometheus reader that keeps the catalogue's names verbatim,
-// the generated instruments, the client_golang collectors for the go_*, process_* and
-// promhttp_* families, and the callbacks of the observable teleport_build_info and
-// process_state. It touches no global state unless WithGlobal is given.
+// honoured), a MeterProvider with a Prometheus reader that keeps instrument names verbatim, the
+// client_golang collectors for the go_*, process_* and promhttp_* families (and any given with
+// WithCollectors), the OTel Go runtime metrics, and OTLP push when configured. It knows no
+// catalogue: create one from Meter, with InstrumentOptions. It touches no global state unless
+// WithGlobal is given.
 func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	cfg := newConfig(opts)
 	if cfg.cardinalityLimit < 0 {
@@ -92,20 +81,31 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		return nil, err
 	}
 
-	t := &Telemetry{servedReg: prometheus.NewRegistry(), runtimeReg: prometheus.NewRegistry(), logger: cfg.logger}
+	t := &Telemetry{servedReg: prometheus.NewRegistry(), runtimeReg: prometheus.NewRegistry(), logger: cfg.logger, limit: cfg.cardinalityLimit}
 	both := teeRegisterer{t.servedReg, t.runtimeReg}
-	exporter, err := otelprom.New(
+	promOpts := []otelprom.Option{
 		otelprom.WithRegisterer(t.servedReg),
 		// Names verbatim: no _total or unit suffix added, existing underscores kept.
 		otelprom.WithTranslationStrategy(otlptranslator.UnderscoreEscapingWithoutSuffixes),
 		otelprom.WithoutScopeInfo(),
-		otelprom.WithoutTargetInfo(),
-	)
+	}
+	if !cfg.targetInfo {
+		promOpts = append(promOpts, otelprom.WithoutTargetInfo())
+	}
+	if cfg.resourceLabels != nil {
+		promOpts = append(promOpts, otelprom.WithResourceAsConstantLabels(cfg.resourceLabels))
+	}
+	exporter, err := otelprom.New(promOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: prometheus exporter: %w", err)
 	}
 	if err := registerRuntimeCollectors(both); err != nil {
 		return nil, err
+	}
+	for _, c := range cfg.collectors {
+		if err := both.Register(c); err != nil {
+			return nil, fmt.Errorf("telemetry: WithCollectors: %w", err)
+		}
 	}
 
 	mpOpts := []sdkmetric.Option{
@@ -133,14 +133,6 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		}
 	}
 
-	meter := t.provider.Meter(ScopeName, metric.WithInstrumentationVersion(cfg.build.Version))
-	if t.Instruments, err = NewInstruments(meter, instrument.WithCardinalityLimit(cfg.cardinalityLimit), instrument.WithLogger(cfg.logger)); err != nil {
-		return nil, errors.Join(err, t.provider.Shutdown(ctx))
-	}
-	if err := t.registerCallbacks(cfg); err != nil {
-		return nil, errors.Join(err, t.provider.Shutdown(ctx))
-	}
-
 	h := &metricsHandler{
 		exporter: promhttp.HandlerFor(t.servedReg, promhttp.HandlerOpts{
 			// As Teleport's diag server: a bad family is logged and skipped instead of failing
@@ -151,7 +143,9 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		}),
 		logger: cfg.logger,
 	}
-	if cfg.directScrape {
+	// The direct path renders neither target_info nor resource labels: with either, every
+	// scrape goes through the exporter.
+	if cfg.directScrape && !cfg.targetInfo && cfg.resourceLabels == nil {
 		h.reader, h.runtime = exporter, t.runtimeReg
 	}
 	t.metrics, t.handler = h, promhttp.InstrumentMetricHandler(both, h)
@@ -160,28 +154,6 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		otel.SetMeterProvider(t.provider)
 	}
 	return t, nil
-}
-
-func (t *Telemetry) registerCallbacks(cfg *config) error {
-	goVersion := runtime.Version()
-	r, err := t.Instruments.TeleportBuildInfo.Register(func(_ context.Context, o TeleportBuildInfoObserver) error {
-		o.Observe(1, cfg.build.Version, cfg.build.GitRef, goVersion)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	t.regs = append(t.regs, r)
-	state := cfg.state
-	r, err = t.Instruments.ProcessState.Register(func(_ context.Context, o ProcessStateObserver) error {
-		o.Observe(state())
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	t.regs = append(t.regs, r)
-	return nil
 }
 
 // Handler serves /metrics: every OTel instrument and every client_golang collector in the
@@ -193,6 +165,18 @@ func (t *Telemetry) Handler() http.Handler { return t.handler }
 // from the catalogue's, or the scrape reports a collision.
 func (t *Telemetry) MeterProvider() metric.MeterProvider { return t.provider }
 
+// Meter returns the pipeline's Meter for an instrumentation scope: for a generated catalogue,
+// its ScopeName.
+func (t *Telemetry) Meter(scope string, opts ...metric.MeterOption) metric.Meter {
+	return t.provider.Meter(scope, opts...)
+}
+
+// InstrumentOptions are the options a generated catalogue's NewInstruments needs to match this
+// pipeline: its cardinality limit, and its logger for the warning when an instrument reaches it.
+func (t *Telemetry) InstrumentOptions() []instrument.Option {
+	return []instrument.Option{instrument.WithCardinalityLimit(t.limit), instrument.WithLogger(t.logger)}
+}
+
 // Gatherer returns what /metrics serves, for tests and for bridges.
 func (t *Telemetry) Gatherer() prometheus.Gatherer { return t.servedReg }
 
@@ -201,16 +185,11 @@ func (t *Telemetry) Gatherer() prometheus.Gatherer { return t.servedReg }
 // instruments.
 func (t *Telemetry) RuntimeGatherer() prometheus.Gatherer { return t.runtimeReg }
 
-// Shutdown unregisters the callbacks, flushes and stops every reader. It returns every error
+// Shutdown flushes and stops every reader. It returns every error
 // met; calling it again returns the first call's result.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
 	t.shutdownOnce.Do(func() {
 		var errs []error
-		for _, r := range t.regs {
-			if err := r.Unregister(); err != nil {
-				errs = append(errs, fmt.Errorf("telemetry: unregister callback: %w", err))
-			}
-		}
 		if err := t.provider.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("telemetry: shutdown meter provider: %w", err))
 		}
@@ -226,8 +205,8 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 
 func newResource(ctx context.Context, cfg *config) (*resource.Resource, error) {
 	attrs := []attribute.KeyValue{semconv.ServiceName(cfg.serviceName)}
-	if cfg.build.Version != "" {
-		attrs = append(attrs, semconv.ServiceVersion(cfg.build.Version))
+	if cfg.serviceVersion != "" {
+		attrs = append(attrs, semconv.ServiceVersion(cfg.serviceVersion))
 	}
 	attrs = append(attrs, cfg.resourceAttrs...)
 	// Detectors merge in order, later ones winning: the environment overrides our defaults.
@@ -240,43 +219,6 @@ func newResource(ctx context.Context, cfg *config) (*resource.Resource, error) {
 		return nil, fmt.Errorf("telemetry: resource from OTEL_SERVICE_NAME/OTEL_RESOURCE_ATTRIBUTES: %w", err)
 	}
 	return res, nil
-}
-
-// BuildInfo identifies the running build on teleport_build_info and in the Resource.
-type BuildInfo struct {
-	// Version is the release version (teleport_build_info's version label, service.version).
-	Version string
-	// GitRef is the source revision (the gitref label).
-	GitRef string
-}
-
-// buildInfoFromBinary reads the module version and VCS revision the Go toolchain stamped into
-// the binary.
-func buildInfoFromBinary() BuildInfo {
-	bi := BuildInfo{Version: "unknown", GitRef: "unknown"}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return bi
-	}
-	if v := info.Main.Version; v != "" {
-		bi.Version = v
-	}
-	var rev, modified string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			modified = s.Value
-		}
-	}
-	if rev != "" {
-		bi.GitRef = rev
-		if modified == "true" {
-			bi.GitRef += "-dirty"
-		}
-	}
-	return bi
 }
 
 // promLogger sends promhttp's gathering errors to slog at error level, as Teleport does.
@@ -331,4 +273,10 @@ func (t teeRegisterer) Unregister(c prometheus.Collector) bool {
 		ok = r.Unregister(c) && ok
 	}
 	return ok
+}
+
+// binaryVersion is the main module's version stamped into the binary, for service.version.
+func binaryVersion() string {
+	v, _ := buildinfo.Read()
+	return v
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/telediag/telediag/probes"
 	"github.com/telediag/telediag/router"
 	"github.com/telediag/telediag/telemetry"
+	"github.com/telediag/telediag/telemetry/teleport"
 )
 
 // Server timeouts of Teleport's diagnostic server (lib/service: DefaultIOTimeout,
@@ -205,12 +206,15 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	tel, err := telemetry.New(ctx,
-		telemetry.WithProcessState(func() int64 { return int64(monitor.State()) }),
-		telemetry.WithLogger(log),
-	)
+	tel, err := telemetry.New(ctx, telemetry.WithServiceName("telediag"), telemetry.WithLogger(log))
 	if err != nil {
 		return err
+	}
+	// Teleport's catalogue, process_state following the monitor: the reference process serves
+	// what a Teleport --diag-addr serves.
+	metrics, err := teleport.New(tel.Meter(teleport.ScopeName), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+	if err != nil {
+		return errors.Join(err, tel.Shutdown(context.Background()))
 	}
 	handler, err := router.New(router.Config{Monitor: monitor, Metrics: tel.Handler(), Debug: cfg.debug, Logger: log})
 	if err != nil {
@@ -224,7 +228,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	}
 	if cfg.demo {
 		wg.Go(func() {
-			demo.Run(work, demo.NewGenerator(tel.Instruments, uint64(time.Now().UnixNano())), monitor, time.Second)
+			demo.Run(work, demo.NewGenerator(metrics.Instruments, uint64(time.Now().UnixNano())), monitor, time.Second)
 		})
 	}
 

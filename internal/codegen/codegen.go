@@ -1,6 +1,6 @@
-// Package codegen renders a validated catalogue into the typed OTel instruments of package
-// telemetry, a test helper that records into each of them, and the metrics reference in
-// docs/metrics.md. Output is deterministic: the same catalogue gives the same bytes.
+// Package codegen renders a validated catalogue into a Go package of typed OTel instruments,
+// a test of that package, and, on request, a markdown reference. Output is deterministic: the
+// same catalogue and options give the same bytes.
 package codegen
 
 import (
@@ -8,6 +8,7 @@ import (
 	"embed"
 	"fmt"
 	"go/format"
+	"go/token"
 	"strconv"
 	"strings"
 	"text/template"
@@ -18,19 +19,39 @@ import (
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
-// Files are the generated outputs, keyed by path relative to the repository root.
-type Files map[string][]byte
-
-// Output paths, relative to the repository root.
+// The files written beside the catalogue's package.
 const (
-	InstrumentsFile     = "telemetry/instruments_gen.go"
-	InstrumentsTestFile = "telemetry/instruments_gen_test.go"
-	DocsFile            = "docs/metrics.md"
+	GoFile   = "instruments_gen.go"
+	TestFile = "instruments_gen_test.go"
 )
 
-// Generate renders every output for c. Source is the catalogue path written into headers.
-func Generate(c *catalog.Catalog, source string) (Files, error) {
-	model, err := newModel(c, source)
+// Options name what is generated.
+type Options struct {
+	// Source is the catalogue's path as the Go headers name it (relative to the package).
+	Source string
+	// DocsSource is the catalogue's path relative to the docs file, for its link; empty: no
+	// docs are rendered.
+	DocsSource string
+	// Package is the Go package name.
+	Package string
+	// Scope is the instrumentation scope name the package exports as ScopeName.
+	Scope string
+}
+
+// Output is what Generate renders.
+type Output struct {
+	Go, Test []byte
+	// Docs is the markdown reference; nil unless Options.DocsSource was set.
+	Docs []byte
+}
+
+// Generate renders c. Problems that would make the output invalid (Go identifiers that collide
+// or are not identifiers) are returned as catalog.Problems, each naming its FILE:LINE.
+func Generate(c *catalog.Catalog, opts Options) (*Output, error) {
+	if !token.IsIdentifier(opts.Package) {
+		return nil, fmt.Errorf("codegen: package name %q is not a Go identifier", opts.Package)
+	}
+	model, err := newModel(c, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -38,6 +59,7 @@ func Generate(c *catalog.Catalog, source string) (Files, error) {
 		"quote":   strconv.Quote,
 		"comment": comment,
 		"join":    strings.Join,
+		"cell":    markdownCell,
 		"syncMetrics": func(ms []metricModel) []metricModel {
 			var out []metricModel
 			for _, m := range ms {
@@ -51,25 +73,41 @@ func Generate(c *catalog.Catalog, source string) (Files, error) {
 	if err != nil {
 		return nil, fmt.Errorf("codegen: parse templates: %w", err)
 	}
-	out := Files{}
-	for path, name := range map[string]string{
-		InstrumentsFile:     "instruments.go.tmpl",
-		InstrumentsTestFile: "instruments_test.go.tmpl",
-		DocsFile:            "metrics.md.tmpl",
-	} {
+	render := func(name string, gofmt bool) ([]byte, error) {
 		var buf bytes.Buffer
 		if err := tmpl.ExecuteTemplate(&buf, name, model); err != nil {
-			return nil, fmt.Errorf("codegen: render %s: %w", path, err)
+			return nil, fmt.Errorf("codegen: render %s: %w", name, err)
 		}
-		b := buf.Bytes()
-		if strings.HasSuffix(path, ".go") {
-			if b, err = format.Source(b); err != nil {
-				return nil, fmt.Errorf("codegen: gofmt %s: %w", path, err)
-			}
+		if !gofmt {
+			return buf.Bytes(), nil
 		}
-		out[path] = b
+		b, err := format.Source(buf.Bytes())
+		if err != nil {
+			// newModel validated every identifier, so this is a bug of the templates.
+			return nil, fmt.Errorf("codegen: %s: generated Go does not parse (a bug in instrumentgen): %w", name, err)
+		}
+		return b, nil
+	}
+	out := &Output{}
+	if out.Go, err = render("instruments.go.tmpl", true); err != nil {
+		return nil, err
+	}
+	if out.Test, err = render("instruments_test.go.tmpl", true); err != nil {
+		return nil, err
+	}
+	if opts.DocsSource != "" {
+		if out.Docs, err = render("metrics.md.tmpl", false); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
+}
+
+// markdownCell makes s safe inside a markdown table cell: a | would end the cell and a line
+// break would end the row.
+func markdownCell(s string) string {
+	s = strings.NewReplacer("\\", "\\\\", "|", "\\|", "\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	return s
 }
 
 // comment wraps text into Go comment lines of at most 100 columns, each prefixed by indent+"// ".

@@ -2,6 +2,7 @@ package codegen
 
 import (
 	"fmt"
+	"go/token"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,7 +13,10 @@ import (
 // model is what the templates see: every name and type already decided, so the templates hold
 // layout only.
 type model struct {
-	Source    string
+	Source     string
+	DocsSource string
+	Package    string
+	Scope      string
 	Enums     []enum
 	Metrics   []metricModel // generated instruments, in file order
 	Sections  []section     // every metric, for the docs
@@ -60,6 +64,8 @@ type metricModel struct {
 	KeyArgs    string // the key's elements, e.g. component, string(op)
 	Sample     string // a plausible sample value
 	KindText   string // for doc comments
+	DataKind   string // what an SDK reader collects: counter, updowncounter, gauge or histogram
+	SortedKeys string // the exposed label keys, sorted and comma-separated
 }
 
 type section struct {
@@ -74,30 +80,43 @@ type docMetric struct {
 	Source  string
 }
 
-func newModel(c *catalog.Catalog, source string) (*model, error) {
-	m := &model{Source: source, Labels: c.Labels}
+// reservedIdents are the identifiers every generated package declares besides its metrics'.
+var reservedIdents = []string{"Instruments", "NewInstruments", "ScopeName"}
+
+func newModel(c *catalog.Catalog, opts Options) (*model, error) {
+	m := &model{Source: opts.Source, DocsSource: opts.DocsSource, Package: opts.Package, Scope: opts.Scope, Labels: c.Labels}
+	var problems catalog.Problems
 	idents := map[string]string{} // Go identifier → what declared it, to catch collisions
-	claim := func(ident, what string) error {
-		if prev, ok := idents[ident]; ok {
-			return fmt.Errorf("codegen: %s: Go identifier %s is also generated for %s; rename one of them", what, ident, prev)
+	for _, r := range reservedIdents {
+		idents[r] = "the generated package itself"
+	}
+	// claim records that line/subject generates ident, reporting an identifier that is not
+	// valid Go or that something else generates too.
+	claim := func(ident string, line int, subject string) bool {
+		where := fmt.Sprintf("%s:%d: %s", c.File, line, subject)
+		if !token.IsIdentifier(ident) || !token.IsExported(ident) {
+			problems = append(problems, catalog.Problem{File: c.File, Line: line, Subject: subject,
+				Msg: fmt.Sprintf("gives %q, which is not an exported Go identifier; rename it", ident)})
+			return false
 		}
-		idents[ident] = what
-		return nil
+		if prev, ok := idents[ident]; ok {
+			problems = append(problems, catalog.Problem{File: c.File, Line: line, Subject: subject,
+				Msg: fmt.Sprintf("Go identifier %s is also generated for %s; rename one of them", ident, prev)})
+			return false
+		}
+		idents[ident] = where
+		return true
 	}
 	for _, l := range c.Labels {
 		if len(l.Enum) == 0 {
 			continue
 		}
 		e := enum{Type: enumTypeName(l), Label: l}
-		where := fmt.Sprintf("%s:%d: label %s", c.File, l.Line, l.ID)
-		if err := claim(e.Type, where); err != nil {
-			return nil, err
-		}
+		subject := "label " + l.ID
+		claim(e.Type, l.Line, subject)
 		for _, v := range l.Enum {
 			ev := enumValue{Const: enumConstName(l, v), Value: v}
-			if err := claim(ev.Const, where+" value "+strconv.Quote(v)); err != nil {
-				return nil, err
-			}
+			claim(ev.Const, l.Line, subject+" value "+strconv.Quote(v))
 			e.Values = append(e.Values, ev)
 		}
 		m.Enums = append(m.Enums, e)
@@ -121,13 +140,16 @@ func newModel(c *catalog.Catalog, source string) (*model, error) {
 		}
 		m.Generated++
 		mm := metricOf(cm)
-		where := fmt.Sprintf("%s:%d: metric %s", c.File, cm.Line, cm.Name)
 		for _, ident := range []string{mm.Type, "New" + mm.Type, mm.Type + "Bound", mm.Type + "Observer"} {
-			if err := claim(ident, where); err != nil {
-				return nil, err
+			if !claim(ident, cm.Line, "metric "+cm.Name) {
+				break
 			}
 		}
 		m.Metrics = append(m.Metrics, mm)
+	}
+	if len(problems) > 0 {
+		sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
+		return nil, problems
 	}
 	return m, nil
 }
@@ -156,6 +178,7 @@ func metricOf(cm *catalog.Metric) metricModel {
 	if cm.Observable {
 		mm.KindText = "observable " + mm.KindText
 	}
+	mm.DataKind = string(cm.Kind)
 	mm.NoopInst, mm.OptType = mm.Inst, mm.Inst+"Option"
 	var names, args, samples []string
 	for _, l := range cm.Labels {
@@ -170,6 +193,9 @@ func metricOf(cm *catalog.Metric) metricModel {
 		samples = append(samples, p.Sample)
 	}
 	mm.ParamList, mm.ArgList, mm.SampleArgs = strings.Join(names, ", "), strings.Join(args, ", "), strings.Join(samples, ", ")
+	keys := cm.LabelKeys()
+	sort.Strings(keys)
+	mm.SortedKeys = strings.Join(keys, ",")
 	if !cm.Observable {
 		mm.Batched = cm.Kind == catalog.KindCounter || cm.Kind == catalog.KindUpDownCounter
 		mm.Wrapper = "Recorder"

@@ -23,10 +23,11 @@ func exportedName(s string) string {
 			b.WriteString(a)
 			continue
 		}
-		b.WriteString(strings.ToUpper(word[:1]) + word[1:])
+		r := []rune(word)
+		b.WriteString(strings.ToUpper(string(r[:1])) + string(r[1:]))
 	}
 	out := b.String()
-	if out == "" || !unicode.IsLetter(rune(out[0])) {
+	if out == "" || !unicode.IsLetter([]rune(out)[0]) {
 		out = "X" + out
 	}
 	return out

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/telediag/telediag/probes"
-	"github.com/telediag/telediag/telemetry"
+	"github.com/telediag/telediag/telemetry/teleport"
 )
 
 // Components are the simulated Teleport services that heartbeat in the demo.
@@ -18,22 +18,22 @@ var Components = []string{"auth", "proxy", "node"}
 // Generator records one round of synthetic activity at a time. It is not safe for concurrent
 // use; Run drives it from one goroutine.
 type Generator struct {
-	inst *telemetry.Instruments
+	inst *teleport.Instruments
 	rng  *rand.Rand
 
 	// Up-down counters move by deltas; the generator remembers their level to keep them at a
 	// plausible, never negative, value.
 	generating, sessions int64
-	resources            map[telemetry.ResourceTypeAttr]int64
+	resources            map[teleport.ResourceTypeAttr]int64
 }
 
 // NewGenerator returns a generator recording into inst, with a fixed seed so that runs are
 // repeatable.
-func NewGenerator(inst *telemetry.Instruments, seed uint64) *Generator {
+func NewGenerator(inst *teleport.Instruments, seed uint64) *Generator {
 	return &Generator{
 		inst:      inst,
 		rng:       rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		resources: map[telemetry.ResourceTypeAttr]int64{},
+		resources: map[teleport.ResourceTypeAttr]int64{},
 	}
 }
 
@@ -101,7 +101,7 @@ func (g *Generator) Record(ctx context.Context) {
 	i.HeartbeatConnectionsMissedTotal.Add(ctx, g.n(1)*g.n(1))
 	i.HeartbeatConnectionsReceivedTotal.Add(ctx, 2+g.n(3))
 	i.TeleportAuditEmitEvents.Add(ctx, 3+g.n(10))
-	for _, t := range []telemetry.ResourceTypeAttr{telemetry.ResourceTypeNode, telemetry.ResourceTypeKube, telemetry.ResourceTypeApp, telemetry.ResourceTypeDB} {
+	for _, t := range []teleport.ResourceTypeAttr{teleport.ResourceTypeNode, teleport.ResourceTypeKube, teleport.ResourceTypeApp, teleport.ResourceTypeDB} {
 		level := g.resources[t]
 		i.TeleportConnectedResources.Add(ctx, g.walk(&level, 2, 40), t)
 		g.resources[t] = level

@@ -15,6 +15,7 @@ import (
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/probes"
 	"github.com/telediag/telediag/telemetry"
+	"github.com/telediag/telediag/telemetry/teleport"
 )
 
 // TestRecordCoversTheCatalogue guards the demo's promise: after one round every declared
@@ -28,12 +29,20 @@ func TestRecordCoversTheCatalogue(t *testing.T) {
 	}
 	// go_memory_limit is observed only under a memory limit: set one, as GOMEMLIMIT would.
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(8 << 30))
-	tel, err := telemetry.New(ctx)
+	tel, err := telemetry.New(ctx, telemetry.WithoutEnvironmentExporter())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer tel.Shutdown(ctx)
-	NewGenerator(tel.Instruments, 1).Record(ctx)
+	monitor, err := probes.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, err := teleport.New(tel.Meter(teleport.ScopeName), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	NewGenerator(metrics.Instruments, 1).Record(ctx)
 
 	rec := httptest.NewRecorder()
 	tel.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
@@ -66,7 +75,7 @@ func TestUpDownCountersStayNonNegative(t *testing.T) {
 }
 
 func TestRunHeartbeatsComponentsAndStops(t *testing.T) {
-	i, err := telemetry.NewInstruments(nil)
+	i, err := teleport.NewInstruments(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

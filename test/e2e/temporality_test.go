@@ -14,7 +14,9 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
+	"github.com/telediag/telediag/probes"
 	"github.com/telediag/telediag/telemetry"
+	"github.com/telediag/telediag/telemetry/teleport"
 )
 
 // TestTemporalityAtCollector pushes batched counters (bound, unbound, label-less) and an
@@ -41,16 +43,24 @@ func TestTemporalityAtCollector(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			monitor, err := probes.New()
+			if err != nil {
+				t.Fatal(err)
+			}
+			metrics, err := teleport.New(tel.Meter(teleport.ScopeName), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+			if err != nil {
+				t.Fatal(err)
+			}
 			const goroutines, rounds, perRound = 4, 10, 250
 			var wg sync.WaitGroup
 			for g := range goroutines {
 				wg.Go(func() {
-					bound := tel.Instruments.BackendReadRequestsTotal.Bind("e2e-bound")
+					bound := metrics.BackendReadRequestsTotal.Bind("e2e-bound")
 					for range rounds {
 						for range perRound {
 							bound.Add(ctx, 1)
-							tel.Instruments.BackendReadRequestsTotal.Add(ctx, 2, fmt.Sprint("e2e-", g%2))
-							tel.Instruments.AuditFailedEmitEvents.Add(ctx, 1)
+							metrics.BackendReadRequestsTotal.Add(ctx, 2, fmt.Sprint("e2e-", g%2))
+							metrics.AuditFailedEmitEvents.Add(ctx, 1)
 						}
 						time.Sleep(60 * time.Millisecond) // spread the adds over several pushes
 					}

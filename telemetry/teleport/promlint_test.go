@@ -1,4 +1,4 @@
-package telemetry
+package teleport
 
 import (
 	"context"
@@ -38,8 +38,8 @@ var knownLintFindings = []string{
 }
 
 func TestPromlintFindingsArePinned(t *testing.T) {
-	tel := newTestTelemetry(t)
-	recordEveryInstrument(context.Background(), tel.Instruments)
+	tel, m := newTestTelemetry(t, nil)
+	recordEveryInstrument(context.Background(), m.Instruments)
 	families, _ := scrape(t, tel.Handler())
 	list := make([]*dto.MetricFamily, 0, len(families))
 	for _, mf := range families {

@@ -1,4 +1,4 @@
-package telemetry
+package teleport
 
 import (
 	"bufio"
@@ -9,14 +9,16 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
-	"go.opentelemetry.io/otel"
 
 	"github.com/telediag/telediag/internal/catalog"
+	"github.com/telediag/telediag/probes"
+	"github.com/telediag/telediag/telemetry"
 )
 
 // documented reads testdata/catalog.tsv, a copy of the user's metric table: name → documented
@@ -67,9 +69,16 @@ func scrape(t testing.TB, h http.Handler) (map[string]*dto.MetricFamily, string)
 	return families, body
 }
 
-func newTestTelemetry(t testing.TB, opts ...Option) *Telemetry {
+// fixedState is a StateSource for tests.
+type fixedState struct{ s atomic.Int64 }
+
+func (f *fixedState) State() probes.State { return probes.State(f.s.Load()) }
+
+// newTestTelemetry is telediag's pipeline with Teleport's catalogue on it, as the reference
+// binary builds it, process_state fed by state (a fresh probes.Monitor when nil).
+func newTestTelemetry(t testing.TB, state StateSource, opts ...Option) (*telemetry.Telemetry, *Metrics) {
 	t.Helper()
-	tel, err := New(context.Background(), opts...)
+	tel, err := telemetry.New(context.Background(), telemetry.WithoutEnvironmentExporter())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,12 +87,23 @@ func newTestTelemetry(t testing.TB, opts ...Option) *Telemetry {
 			t.Errorf("Shutdown: %v", err)
 		}
 	})
-	return tel
+	if state == nil {
+		monitor, err := probes.New()
+		if err != nil {
+			t.Fatal(err)
+		}
+		state = monitor
+	}
+	m, err := New(tel.Meter(ScopeName), state, append(opts, WithInstrumentOptions(tel.InstrumentOptions()...))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tel, m
 }
 
 func TestScrapeServesDocumentedCatalogue(t *testing.T) {
-	tel := newTestTelemetry(t)
-	recordEveryInstrument(context.Background(), tel.Instruments)
+	tel, m := newTestTelemetry(t, nil)
+	recordEveryInstrument(context.Background(), m.Instruments)
 	scrape(t, tel.Handler()) // the second scrape sees promhttp_metric_handler_requests_total{code="200"} 1
 	families, body := scrape(t, tel.Handler())
 
@@ -104,8 +124,8 @@ func TestScrapeServesDocumentedCatalogue(t *testing.T) {
 	if !ok || ps.GetType() != dto.MetricType_GAUGE {
 		t.Fatalf("process_state missing or not a gauge: %v", ps)
 	}
-	if v := ps.GetMetric()[0].GetGauge().GetValue(); v != StateStarting {
-		t.Errorf("process_state = %v before any probe, want %d (starting)", v, StateStarting)
+	if v := ps.GetMetric()[0].GetGauge().GetValue(); v != float64(probes.StateStarting) {
+		t.Errorf("process_state = %v before any probe, want %d (starting)", v, probes.StateStarting)
 	}
 	if strings.Contains(body, "otel_scope_") {
 		t.Error("scrape has otel_scope_* labels")
@@ -135,14 +155,14 @@ func TestScrapeServesDocumentedCatalogue(t *testing.T) {
 // TestScrapeServesExactlyTheDeclaredFamilies holds instruments.yaml to its promise: it lists
 // everything /metrics serves, with the type it is served as, and nothing else is served.
 func TestScrapeServesExactlyTheDeclaredFamilies(t *testing.T) {
-	cat, err := catalog.Load("../instruments.yaml")
+	cat, err := catalog.Load("../../instruments.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// go_memory_limit is observed only under a memory limit: set one, as GOMEMLIMIT would.
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(8 << 30))
-	tel := newTestTelemetry(t)
-	recordEveryInstrument(context.Background(), tel.Instruments)
+	tel, m := newTestTelemetry(t, nil)
+	recordEveryInstrument(context.Background(), m.Instruments)
 	families, _ := scrape(t, tel.Handler())
 
 	declared := map[string]bool{}
@@ -177,33 +197,50 @@ func TestScrapeServesExactlyTheDeclaredFamilies(t *testing.T) {
 			t.Errorf("/metrics serves %s, which instruments.yaml does not declare", name)
 		}
 	}
-	for name := range generatedNames {
-		if _, ok := families[name]; !ok {
-			t.Errorf("generated instrument %s has no series after recording", name)
+	for _, m := range cat.Metrics {
+		if _, ok := families[m.Name]; m.Generated() && !ok {
+			t.Errorf("generated instrument %s has no series after recording", m.Name)
 		}
 	}
 }
 
-func TestHandlerCountsScrapes(t *testing.T) {
-	tel := newTestTelemetry(t)
-	for range 3 {
-		scrape(t, tel.Handler())
-	}
+// TestLabellessCountersAtZero: like client_golang's, a counter without labels is on /metrics at
+// 0 from the moment it is created, so alerts on it see a series before the first failure.
+func TestLabellessCountersAtZero(t *testing.T) {
+	tel, _ := newTestTelemetry(t, nil)
 	families, _ := scrape(t, tel.Handler())
-	for _, s := range families["promhttp_metric_handler_requests_total"].GetMetric() {
-		for _, lp := range s.GetLabel() {
-			if lp.GetName() == "code" && lp.GetValue() == "200" && s.GetCounter().GetValue() != 3 {
-				t.Errorf(`promhttp_metric_handler_requests_total{code="200"} = %v before the 4th scrape, want 3`, s.GetCounter().GetValue())
-			}
+	cat, err := catalog.Load("../../instruments.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range cat.Metrics {
+		if !m.Generated() || m.Observable || len(m.Labels) > 0 || (m.Kind != catalog.KindCounter && m.Kind != catalog.KindUpDownCounter) {
+			continue
+		}
+		n++
+		mf := families[m.Name]
+		if mf == nil || len(mf.GetMetric()) != 1 || sampleValue(mf.GetMetric()[0]) != 0 {
+			t.Errorf("%s: want one series at 0 before any Add, got %v", m.Name, mf)
 		}
 	}
+	if n < 10 {
+		t.Fatalf("only %d label-less counters in the catalogue", n)
+	}
+}
+
+func sampleValue(m *dto.Metric) float64 {
+	if m.Counter != nil {
+		return m.GetCounter().GetValue()
+	}
+	return m.GetGauge().GetValue()
 }
 
 func TestProcessStateFollowsSource(t *testing.T) {
-	state := int64(StateStarting)
-	tel := newTestTelemetry(t, WithProcessState(func() int64 { return state }))
+	state := &fixedState{}
+	tel, _ := newTestTelemetry(t, state)
 	for _, want := range []int64{3, 0, 2, 1, 0} {
-		state = want
+		state.s.Store(want)
 		families, _ := scrape(t, tel.Handler())
 		if got := families["process_state"].GetMetric()[0].GetGauge().GetValue(); got != float64(want) {
 			t.Errorf("process_state = %v, want %d", got, want)
@@ -212,7 +249,7 @@ func TestProcessStateFollowsSource(t *testing.T) {
 }
 
 func TestBuildInfo(t *testing.T) {
-	tel := newTestTelemetry(t, WithBuildInfo(BuildInfo{Version: "1.2.3", GitRef: "v1.2.3-0-gabcdef"}))
+	tel, _ := newTestTelemetry(t, nil, WithBuildInfo(BuildInfo{Version: "1.2.3", GitRef: "v1.2.3-0-gabcdef"}))
 	families, body := scrape(t, tel.Handler())
 	bi := families["teleport_build_info"]
 	if bi == nil || len(bi.GetMetric()) != 1 || bi.GetMetric()[0].GetGauge().GetValue() != 1 {
@@ -222,34 +259,6 @@ func TestBuildInfo(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("teleport_build_info lacks %s", want)
 		}
-	}
-}
-
-func TestResourceFromEnvironment(t *testing.T) {
-	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=test,service.name=from-attrs")
-	t.Setenv("OTEL_SERVICE_NAME", "from-env")
-	cfg := newConfig([]Option{WithServiceName("from-option")})
-	res, err := newResource(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, kv := range res.Attributes() {
-		got[string(kv.Key)] = kv.Value.Emit()
-	}
-	if got["service.name"] != "from-env" {
-		t.Errorf("service.name = %q, want OTEL_SERVICE_NAME's from-env", got["service.name"])
-	}
-	if got["deployment.environment.name"] != "test" {
-		t.Errorf("OTEL_RESOURCE_ATTRIBUTES not honoured: %v", got)
-	}
-}
-
-func TestResourceEnvironmentError(t *testing.T) {
-	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "no-equals-sign")
-	_, err := New(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "OTEL_RESOURCE_ATTRIBUTES") {
-		t.Fatalf("New with a malformed OTEL_RESOURCE_ATTRIBUTES: err = %v, want one naming the variable", err)
 	}
 }
 
@@ -267,29 +276,16 @@ func TestNilMeterGivesNoops(t *testing.T) {
 	zero.Add(context.Background(), 1) // the zero bound form records nothing, and does not panic
 }
 
-func TestCardinalityLimit(t *testing.T) {
-	if _, err := New(context.Background(), WithCardinalityLimit(-1)); err == nil {
-		t.Fatal("negative cardinality limit accepted")
+func TestNewNeedsMeterAndState(t *testing.T) {
+	monitor, err := probes.New()
+	if err != nil {
+		t.Fatal(err)
 	}
-	tel := newTestTelemetry(t, WithCardinalityLimit(10))
-	for _, c := range []string{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"} {
-		tel.Instruments.BackendReadRequestsTotal.Add(context.Background(), 1, c)
+	if _, err := New(nil, monitor); err == nil {
+		t.Error("New(nil meter) gave no error")
 	}
-	_, body := scrape(t, tel.Handler())
-	if !strings.Contains(body, `otel_metric_overflow="true"`) {
-		t.Error("no overflow series past the limit")
-	}
-}
-
-func TestGlobalProviderOnlyWhenAsked(t *testing.T) {
-	before := otel.GetMeterProvider()
-	t.Cleanup(func() { otel.SetMeterProvider(before) })
-	tel := newTestTelemetry(t)
-	if otel.GetMeterProvider() == tel.MeterProvider() {
-		t.Fatal("New set the global MeterProvider without WithGlobal")
-	}
-	global := newTestTelemetry(t, WithGlobal())
-	if otel.GetMeterProvider() != global.MeterProvider() {
-		t.Fatal("WithGlobal did not set the global MeterProvider")
+	tel, _ := newTestTelemetry(t, nil)
+	if _, err := New(tel.Meter("other"), nil); err == nil || !strings.Contains(err.Error(), "StateSource") {
+		t.Errorf("New without a StateSource: err = %v", err)
 	}
 }

@@ -1,0 +1,16 @@
+// Package teleport is Teleport's documented metric catalogue as typed OTel instruments,
+// generated from the repository's instruments.yaml, with the two observable metrics every
+// Teleport process reports: teleport_build_info and process_state.
+//
+// It sits on top of any MeterProvider; with telediag's pipeline:
+//
+//	tel, err := telemetry.New(ctx, telemetry.WithServiceName("auth"))
+//	...
+//	metrics, err := teleport.New(tel.Meter(teleport.ScopeName), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+//	...
+//	metrics.BackendReadRequestsTotal.Add(ctx, 1, "backend")
+//
+// The generated reference of every metric is docs/metrics.md.
+package teleport
+
+//go:generate go run ../../cmd/instrumentgen -docs ../../docs/metrics.md ../../instruments.yaml

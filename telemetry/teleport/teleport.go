@@ -1,0 +1,108 @@
+package teleport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/telediag/telediag/internal/buildinfo"
+	"github.com/telediag/telediag/probes"
+	"github.com/telediag/telediag/telemetry/instrument"
+)
+
+// StateSource reports the process's overall readiness; *probes.Monitor is one. process_state
+// reports it at every collection, so State must not block.
+type StateSource interface {
+	State() probes.State
+}
+
+// BuildInfo identifies the running build on teleport_build_info.
+type BuildInfo struct {
+	// Version is the release version (the version label).
+	Version string
+	// GitRef is the source revision (the gitref label).
+	GitRef string
+}
+
+// Option configures New.
+type Option func(*config)
+
+type config struct {
+	build      BuildInfo
+	instrument []instrument.Option
+}
+
+// WithBuildInfo sets the version and git ref teleport_build_info reports. By default they are
+// read from the binary's embedded build information.
+func WithBuildInfo(b BuildInfo) Option { return func(c *config) { c.build = b } }
+
+// WithInstrumentOptions tunes the record path of the instruments; pass the pipeline's
+// (telemetry.Telemetry.InstrumentOptions) so that they know its cardinality limit.
+func WithInstrumentOptions(opts ...instrument.Option) Option {
+	return func(c *config) { c.instrument = append(c.instrument, opts...) }
+}
+
+// Metrics is Teleport's catalogue created from one Meter, with the callbacks of
+// teleport_build_info and process_state registered.
+type Metrics struct {
+	*Instruments
+	regs []metric.Registration
+}
+
+// New creates every instrument of the catalogue from m, a Meter named ScopeName, and registers
+// the callbacks that report teleport_build_info (always 1, labelled with the build) and
+// process_state (state's State: 0 ok, 1 recovering, 2 degraded, 3 starting, as Teleport).
+func New(m metric.Meter, state StateSource, opts ...Option) (*Metrics, error) {
+	if m == nil {
+		return nil, errors.New("teleport: New needs a Meter")
+	}
+	if state == nil {
+		return nil, errors.New("teleport: New needs a StateSource for process_state (a *probes.Monitor)")
+	}
+	version, gitRef := buildinfo.Read()
+	cfg := config{build: BuildInfo{Version: version, GitRef: gitRef}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	inst, err := NewInstruments(m, cfg.instrument...)
+	if err != nil {
+		return nil, err
+	}
+	t := &Metrics{Instruments: inst}
+	goVersion := runtime.Version()
+	build := cfg.build
+	r, err := inst.TeleportBuildInfo.Register(func(_ context.Context, o TeleportBuildInfoObserver) error {
+		o.Observe(1, build.Version, build.GitRef, goVersion)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.regs = append(t.regs, r)
+	r, err = inst.ProcessState.Register(func(_ context.Context, o ProcessStateObserver) error {
+		o.Observe(int64(state.State()))
+		return nil
+	})
+	if err != nil {
+		return nil, errors.Join(err, t.Close())
+	}
+	t.regs = append(t.regs, r)
+	return t, nil
+}
+
+// Close unregisters the callbacks: teleport_build_info and process_state stop being reported.
+// Shutting the MeterProvider down does as much; Close is for a catalogue dropped while the
+// provider lives on.
+func (t *Metrics) Close() error {
+	var errs []error
+	for _, r := range t.regs {
+		if err := r.Unregister(); err != nil {
+			errs = append(errs, fmt.Errorf("teleport: unregister callback: %w", err))
+		}
+	}
+	t.regs = nil
+	return errors.Join(errs...)
+}
