@@ -17,12 +17,12 @@ type model struct {
 	DocsSource string
 	Package    string
 	Scope      string
-	Enums     []enum
-	Metrics   []metricModel // generated instruments, in file order
-	Sections  []section     // every metric, for the docs
-	Labels    []*catalog.Label
-	Generated int
-	Provided  int
+	Enums      []enum
+	Metrics    []metricModel // generated instruments, in file order
+	Sections   []section     // every metric, for the docs
+	Labels     []*catalog.Label
+	Generated  int
+	Provided   int
 }
 
 type enum struct {
