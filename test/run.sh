@@ -8,5 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 echo "== go test -race ./..."
 go test -race -count=1 ./...
 
+echo "== examples/orders (a module of its own: its own catalogue on telediag)"
+(cd examples/orders && go test -race -count=1 ./...)
+
 echo "== end-to-end (real Collector and Prometheus)"
 bash test/e2e/run.sh

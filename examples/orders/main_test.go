@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	colmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
+	"google.golang.org/protobuf/proto"
+)
+
+func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// inventoryUp is a TCP listener standing in for the inventory service.
+func inventoryUp(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
+}
+
+// TestServiceServesItsOwnMetrics: /diag/metrics shows the service's catalogue (its label-less
+// counter at 0 from the start), and nothing of Teleport's; /diag/readyz follows the inventory.
+func TestServiceServesItsOwnMetrics(t *testing.T) {
+	t.Setenv("OTEL_METRICS_EXPORTER", "none")
+	ctx := context.Background()
+	svc, err := newService(ctx, inventoryUp(t), quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.tel.Shutdown(ctx)
+	srv := httptest.NewServer(svc.handler)
+	defer srv.Close()
+
+	if code, _ := get(t, srv.URL+"/diag/readyz"); code != http.StatusBadRequest {
+		t.Errorf("/diag/readyz before the first inventory check: %d, want 400 (starting, as Teleport answers)", code)
+	}
+	svc.checkInventory(ctx)
+	if code, body := get(t, srv.URL+"/diag/readyz"); code != http.StatusOK {
+		t.Errorf("/diag/readyz with the inventory up: %d %s", code, body)
+	}
+	for _, q := range []string{"card", "card", "voucher", "bitcoin"} {
+		resp, err := http.Post(srv.URL+"/orders?payment="+q, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	_, body := get(t, srv.URL+"/diag/metrics")
+	for _, want := range []string{
+		`orders_placed_total{payment_method="card"} 2`,
+		`orders_placed_total{payment_method="voucher"} 1`,
+		`orders_rejected_total{reason="unknown_payment_method"} 1`,
+		`inventory_unreachable_total 0`,
+		`orders_in_flight 0`,
+		`order_processing_seconds_count 4`,
+		"# TYPE orders_placed_total counter",
+	} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("/diag/metrics lacks %q", want)
+		}
+	}
+	for _, line := range strings.Split(body, "\n") {
+		if strings.HasPrefix(line, "teleport_") || strings.HasPrefix(line, "process_state") || strings.HasPrefix(line, "backend_") {
+			t.Errorf("/diag/metrics serves Teleport's %s", line)
+		}
+	}
+}
+
+// otlpReceiver is an OTLP/HTTP endpoint that decodes what it receives.
+type otlpReceiver struct {
+	mu    sync.Mutex
+	names map[string]bool
+}
+
+func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	b, err := io.ReadAll(r.Body)
+	var req colmetrics.ExportMetricsServiceRequest
+	if err == nil {
+		err = proto.Unmarshal(b, &req)
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, rm := range req.GetResourceMetrics() {
+		for _, sm := range rm.GetScopeMetrics() {
+			for _, m := range sm.GetMetrics() {
+				o.names[m.GetName()] = true
+			}
+		}
+	}
+	w.Header().Set("Content-Type", "application/x-protobuf")
+}
+
+// TestOTLPPushCarriesItsMetrics: with the standard OTEL_* environment pointing at an OTLP/HTTP
+// endpoint, the service's metrics are pushed there (the final push at shutdown included).
+func TestOTLPPushCarriesItsMetrics(t *testing.T) {
+	recv := &otlpReceiver{names: map[string]bool{}}
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", srv.URL)
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+	ctx := context.Background()
+	svc, err := newService(ctx, inventoryUp(t), quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.metrics.OrdersPlacedTotal.Add(ctx, 1, "card")
+	if err := svc.tel.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	recv.mu.Lock()
+	defer recv.mu.Unlock()
+	for _, name := range []string{"orders_placed_total", "inventory_unreachable_total", "go_goroutines"} {
+		if !recv.names[name] {
+			t.Errorf("%s was not pushed; received %v", name, recv.names)
+		}
+	}
+	for name := range recv.names {
+		if strings.HasPrefix(name, "teleport_") || name == "process_state" {
+			t.Errorf("pushed Teleport's %s", name)
+		}
+	}
+}
