@@ -3,13 +3,9 @@ package telemetry
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/testutil"
@@ -60,20 +56,7 @@ func newTestTelemetry(t testing.TB, opts ...Option) *Telemetry {
 // scrape fetches h like Prometheus does and parses the text format.
 func scrape(t testing.TB, h http.Handler) (map[string]*dto.MetricFamily, string) {
 	t.Helper()
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-	req.Header.Set("Accept", "text/plain;version=0.0.4")
-	h.ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("scrape: HTTP %d: %s", rec.Code, rec.Body.String())
-	}
-	body := rec.Body.String()
-	parser := expfmt.NewTextParser(model.LegacyValidation)
-	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("parse scrape: %v\n%s", err, body)
-	}
-	return families, body
+	return testutil.Scrape(t, h)
 }
 
 // generatedNames lists the catalogue's generated instruments.

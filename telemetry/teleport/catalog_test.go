@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"runtime/debug"
 	"sort"
@@ -13,10 +12,9 @@ import (
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/telediag/telediag/internal/catalog"
+	"github.com/telediag/telediag/internal/testutil"
 	"github.com/telediag/telediag/probes"
 	"github.com/telediag/telediag/telemetry"
 )
@@ -53,20 +51,7 @@ func documented(t *testing.T) map[string]string {
 // scrape fetches h like Prometheus does and parses the text format.
 func scrape(t testing.TB, h http.Handler) (map[string]*dto.MetricFamily, string) {
 	t.Helper()
-	rec := httptest.NewRecorder()
-	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-	req.Header.Set("Accept", "text/plain;version=0.0.4")
-	h.ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("scrape: HTTP %d: %s", rec.Code, rec.Body.String())
-	}
-	body := rec.Body.String()
-	p := expfmt.NewTextParser(model.LegacyValidation)
-	families, err := p.TextToMetricFamilies(strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("parse scrape: %v\n%s", err, body)
-	}
-	return families, body
+	return testutil.Scrape(t, h)
 }
 
 // fixedState is a StateSource for tests.
