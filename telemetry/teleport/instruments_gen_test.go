@@ -4,6 +4,7 @@ package teleport
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -72,6 +73,22 @@ func recordEveryInstrument(ctx context.Context, i *Instruments) {
 	i.TeleportCacheStaleEvents.Add(ctx, 1, "example")
 	i.TrustedClusters.Record(ctx, 1, "example", "example")
 	i.Tx.Add(ctx, 1)
+}
+
+// The instruments are created once from a Meter named ScopeName (with telediag,
+// tel.Meter(ScopeName) and tel.InstrumentOptions()), then recorded through their typed methods.
+func ExampleNewInstruments() {
+	ctx := context.Background()
+	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	defer func() { _ = provider.Shutdown(ctx) }()
+	i, err := NewInstruments(provider.Meter(ScopeName))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	i.AuditFailedDiskMonitoring.Add(ctx, 1)
+	fmt.Println(i.AuditFailedDiskMonitoring.Name(), i.AuditFailedDiskMonitoring.Unit())
+	// Output: audit_failed_disk_monitoring {failure}
 }
 
 // TestGeneratedInstruments creates every instrument on an SDK MeterProvider, records into each

@@ -4,6 +4,7 @@ package ordermetrics
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -21,6 +22,22 @@ func recordEveryInstrument(ctx context.Context, i *Instruments) {
 	i.InventoryUnreachableTotal.Add(ctx, 1)
 	i.OrdersInFlight.Add(ctx, 1)
 	i.OrderProcessingSeconds.Record(ctx, 0.1)
+}
+
+// The instruments are created once from a Meter named ScopeName (with telediag,
+// tel.Meter(ScopeName) and tel.InstrumentOptions()), then recorded through their typed methods.
+func ExampleNewInstruments() {
+	ctx := context.Background()
+	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	defer func() { _ = provider.Shutdown(ctx) }()
+	i, err := NewInstruments(provider.Meter(ScopeName))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	i.OrdersPlacedTotal.Add(ctx, 1, PaymentMethodCard)
+	fmt.Println(i.OrdersPlacedTotal.Name(), i.OrdersPlacedTotal.Unit())
+	// Output: orders_placed_total {order}
 }
 
 // TestGeneratedInstruments creates every instrument on an SDK MeterProvider, records into each
