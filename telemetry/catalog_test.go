@@ -245,14 +245,6 @@ func TestResourceFromEnvironment(t *testing.T) {
 	}
 }
 
-func TestResourceEnvironmentError(t *testing.T) {
-	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "no-equals-sign")
-	_, err := New(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "OTEL_RESOURCE_ATTRIBUTES") {
-		t.Fatalf("New with a malformed OTEL_RESOURCE_ATTRIBUTES: err = %v, want one naming the variable", err)
-	}
-}
-
 func TestNilMeterGivesNoops(t *testing.T) {
 	i, err := NewInstruments(nil)
 	if err != nil {
