@@ -168,7 +168,14 @@ func (q *quietExporter) finalResult(before int, ctxErrs []error) *FinalExportErr
 	if ran {
 		causes = append(causes, q.lastErr)
 	}
-	causes = append(causes, ctxErrs...)
+	for _, e := range ctxErrs {
+		// The final export's error usually carries the same deadline already.
+		if ran && (errors.Is(e, context.DeadlineExceeded) && errors.Is(q.lastErr, context.DeadlineExceeded) ||
+			errors.Is(e, context.Canceled) && errors.Is(q.lastErr, context.Canceled)) {
+			continue
+		}
+		causes = append(causes, e)
+	}
 	if len(causes) == 0 {
 		causes = append(causes, errors.New("the final export did not run"))
 	}

@@ -170,6 +170,9 @@ func probe(ctx context.Context, client *http.Client, u *url.URL, timeout time.Du
 		if errors.Is(err, context.DeadlineExceeded) {
 			return fmt.Sprintf("%s: no answer within %v (-timeout)", target, timeout), false
 		}
+		if errors.Is(err, io.EOF) && u.Scheme == "http" {
+			return fmt.Sprintf("%s: connection closed without an answer (%v); does the server want https?", target, err), false
+		}
 		return fmt.Sprintf("%s: %v", target, err), false
 	}
 	defer resp.Body.Close()
