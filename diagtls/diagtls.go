@@ -59,10 +59,12 @@ type FileError struct {
 	Err  error
 }
 
+// Error names the role and the path, then the cause, on one line.
 func (e *FileError) Error() string {
 	return fmt.Sprintf("diagtls: %s file %s: %v", e.Role, e.Path, e.Err)
 }
 
+// Unwrap returns the cause, so that errors.Is(err, fs.ErrNotExist) and the like work.
 func (e *FileError) Unwrap() error { return e.Err }
 
 // Option configures New.

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -344,6 +345,9 @@ func TestNewRejectsBadFiles(t *testing.T) {
 			var fe *diagtls.FileError
 			if !errors.As(err, &fe) || r != nil {
 				t.Fatalf("New = (%v, %v), want a *FileError", r, err)
+			}
+			if tc.want == "no such file or directory" && !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("errors.Is(%v, fs.ErrNotExist) = false", err)
 			}
 			if fe.Role != tc.role || fe.Path != tc.path || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "\n") {
 				t.Errorf("error %q (role %q, path %s), want role %q, path %s, one line containing %q", err, fe.Role, fe.Path, tc.role, tc.path, tc.want)

@@ -28,6 +28,7 @@ type FinalExportError struct {
 	Err error
 }
 
+// Error says, on one line, what was not delivered, where to, what is lost and why.
 func (e *FinalExportError) Error() string {
 	to := e.Exporter
 	if e.Endpoint != "" {
