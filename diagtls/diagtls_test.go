@@ -335,6 +335,7 @@ func TestNewRejectsBadFiles(t *testing.T) {
 		{"key does not match", diagtls.Files{Cert: cert, Key: otherKey}, diagtls.RoleKey, otherKey, "does not match the certificate in " + cert},
 		{"client CA missing", diagtls.Files{Cert: cert, Key: key, ClientCA: missing}, diagtls.RoleClientCA, missing, "no such file"},
 		{"client CA not PEM", diagtls.Files{Cert: cert, Key: key, ClientCA: garbage}, diagtls.RoleClientCA, garbage, "no PEM certificate found"},
+		{"cert is a directory", diagtls.Files{Cert: dir, Key: key}, diagtls.RoleCert, dir, "is a directory"},
 		{"unreadable cert", diagtls.Files{Cert: unreadable, Key: key}, diagtls.RoleCert, unreadable, "permission denied"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

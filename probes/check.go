@@ -56,7 +56,12 @@ type funcCheck struct {
 }
 
 func (c funcCheck) Name() string                    { return c.name }
-func (c funcCheck) Check(ctx context.Context) error { return c.fn(ctx) }
+func (c funcCheck) Check(ctx context.Context) error {
+	if c.fn == nil {
+		return errors.New("probes: NamedCheck was given a nil function")
+	}
+	return c.fn(ctx)
+}
 
 // NewTCPCheck returns a check that succeeds when a TCP connection to
 // address (host:port) can be opened, and closes it at once. It fails if

@@ -142,8 +142,8 @@ func (r *Runner) Interval() time.Duration { return r.interval }
 func (r *Runner) Timeout() time.Duration { return r.timeout }
 
 // Run runs every check now and then every interval until ctx is done, and
-// returns once every check has stopped. A check slower than the timeout is
-// a failed heartbeat; a check cut short because ctx ended is not reported
+// returns once every check has stopped. A check slower than the timeout, or
+// one that panics, is a failed heartbeat; a check cut short because ctx ended is not reported
 // at all, so that shutting down does not look like an outage. Checks that
 // have a CloseIdleConnections method (the HTTP check does) are told to
 // close their idle connections on the way out.
@@ -178,7 +178,7 @@ func (r *Runner) loop(ctx context.Context, i int, c Checker) {
 	defer t.Stop()
 	for {
 		cctx, cancel := context.WithTimeout(ctx, r.timeout)
-		err := c.Check(cctx)
+		err := safeCheck(cctx, c)
 		cancel()
 		if ctx.Err() != nil {
 			return
@@ -194,6 +194,17 @@ func (r *Runner) loop(ctx context.Context, i int, c Checker) {
 }
 
 func (r *Runner) since() int64 { return int64(time.Since(r.epoch)) }
+
+// safeCheck runs one check, turning a panic into a failed heartbeat: a bug in one dependency
+// check must not take the whole process, and its diagnostics, down.
+func safeCheck(ctx context.Context, c Checker) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("check panicked: %v", p)
+		}
+	}()
+	return c.Check(ctx)
+}
 
 // StallAfter is how long a check may go without finishing before the
 // Runner's liveness check fails: twice the longest regular gap between two

@@ -199,6 +199,8 @@ func TestRunnerReportsHeartbeats(t *testing.T) {
 		mustHTTP(t, "web", okSrv.URL),
 		mustHTTP(t, "sick", badSrv.URL),
 		probes.NamedCheck("fn", func(context.Context) error { return errors.New("custom failure") }),
+		probes.NamedCheck("buggy", func(context.Context) error { panic("nil map write") }),
+		probes.NamedCheck("nilfn", nil),
 	}
 	m, _ := monitorWithChanges(t, time.Hour)
 	// An interval of an hour: only the immediate first round can have
@@ -215,6 +217,12 @@ func TestRunnerReportsHeartbeats(t *testing.T) {
 	}
 	if fn := waitComponent(t, m, "fn", 10*time.Second, inState(probes.StateDegraded)); fn.LastError != "custom failure" {
 		t.Errorf("fn: LastError %q", fn.LastError)
+	}
+	if b := waitComponent(t, m, "buggy", 10*time.Second, inState(probes.StateDegraded)); b.LastError != "check panicked: nil map write" {
+		t.Errorf("buggy: LastError %q", b.LastError)
+	}
+	if n := waitComponent(t, m, "nilfn", 10*time.Second, inState(probes.StateDegraded)); !strings.Contains(n.LastError, "nil function") {
+		t.Errorf("nilfn: LastError %q", n.LastError)
 	}
 	if got := m.State(); got != probes.StateDegraded {
 		t.Errorf("process state %v, want degraded", got)

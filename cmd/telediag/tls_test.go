@@ -72,6 +72,7 @@ func TestBadTLSInput(t *testing.T) {
 		{"key does not match", []string{"--diag-tls-cert", f.cert, "--diag-tls-key", otherKey}, 1, "-diag-tls-key", []string{otherKey, "does not match"}},
 		{"key not PEM", []string{"--diag-tls-cert", f.cert, "--diag-tls-key", garbage}, 1, "-diag-tls-key", []string{garbage}},
 		{"client CA not PEM", []string{"--diag-tls-cert", f.cert, "--diag-tls-key", f.key, "--diag-client-ca", garbage}, 1, "-diag-client-ca", []string{garbage, "no PEM certificate"}},
+		{"cert path is a directory", []string{"--diag-tls-cert", f.dir, "--diag-tls-key", f.key}, 1, "-diag-tls-cert", []string{f.dir, "is a directory"}},
 		{"client CA missing", []string{"--diag-tls-cert", f.cert, "--diag-tls-key", f.key, "--diag-client-ca", missing}, 1, "-diag-client-ca", []string{missing}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
