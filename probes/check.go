@@ -55,7 +55,7 @@ type funcCheck struct {
 	fn   func(context.Context) error
 }
 
-func (c funcCheck) Name() string                    { return c.name }
+func (c funcCheck) Name() string { return c.name }
 func (c funcCheck) Check(ctx context.Context) error {
 	if c.fn == nil {
 		return errors.New("probes: NamedCheck was given a nil function")
