@@ -110,7 +110,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	cfg := &config{}
 	fs := flag.NewFlagSet("telediag", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are printed once, by the caller, as one line
-	fs.StringVar(&cfg.diagAddr, "diag-addr", "127.0.0.1:3000", "`address` to serve /healthz, /readyz, /metrics (and /debug/pprof) on")
+	fs.StringVar(&cfg.diagAddr, "diag-addr", "127.0.0.1:3000", "`address` to serve /healthz, /livez, /readyz, /metrics (and /debug/pprof) on")
 	fs.BoolVar(&cfg.debug, "debug", false, "serve /debug/pprof")
 	fs.BoolVar(&cfg.debug, "d", false, "shorthand for --debug")
 	fs.Var(checkFlags{&cfg.checks}, "check", "`NAME=URL` readiness component probing tcp://host:port (dial) or http(s)://… (GET, 2xx); repeatable")
@@ -128,6 +128,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
 			fmt.Fprintln(stderr, "usage: telediag [flags]")
+			fmt.Fprintln(stderr, "       telediag probe [flags] URL   (exec probe: see telediag probe -h)")
 			fs.PrintDefaults()
 		}
 		return nil, err
