@@ -1,7 +1,8 @@
-// Package probes tracks the readiness of a process made of several
-// components and serves it over HTTP as /healthz and /readyz.
+// Package probes tracks the readiness and liveness of a process made of
+// several components and serves them over HTTP as /healthz, /readyz and
+// /livez.
 //
-// The state machine is the one behind Teleport's /readyz
+// The readiness state machine is the one behind Teleport's /readyz
 // (lib/service/state.go), so that dashboards, alerts and load balancers built
 // for Teleport read this process the same way:
 //
@@ -16,10 +17,19 @@
 //     degraded, recovering, starting, ok. It is ok only when every known
 //     component is ok and there is at least one.
 //
+// Heartbeats can come from the service's own loops, or from a [Runner] that
+// runs [Checker]s (a small interface in the spirit of kube-apiserver's
+// healthz.HealthChecker: [NamedCheck], [NewTCPCheck], [NewHTTPCheck]) every
+// heartbeat interval. The Runner knows nothing of the state machine: it
+// reports to any [Reporter].
+//
 // On top of Teleport's behaviour, a [Monitor] gives per-component detail
-// (/readyz?verbose and [Monitor.ServeComponent]), listeners for changes of the
-// process state, and a shutdown mode ([Monitor.BeginShutdown]) in which
+// (/readyz?verbose and [Monitor.ServeComponent]), kube-apiserver's
+// ?exclude=NAME, listeners for changes of the process state, rate-limited
+// transition logs, and a shutdown mode ([Monitor.BeginShutdown]) in which
 // /readyz fails so that load balancers drain the process before it stops.
+// [Liveness] serves /livez from its own checks, run on every request, with
+// ?verbose and ?exclude as on kube-apiserver.
 //
 // The package depends only on the standard library; routing (for example
 // with chi) is left to the caller, see package router.

@@ -35,10 +35,12 @@ func readyzStatus(s State) (int, string) {
 }
 
 // readiness is the /readyz body, field order as in Teleport's
-// debug.Readiness: {"status":...,"pid":...}.
+// debug.Readiness: {"status":...,"pid":...}. Warnings appear only when
+// ?exclude names an unknown component, so Teleport's body is unchanged.
 type readiness struct {
-	Status string `json:"status"`
-	PID    int    `json:"pid"`
+	Status   string   `json:"status"`
+	PID      int      `json:"pid"`
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // verboseReadiness is the /readyz?verbose body.
@@ -46,13 +48,15 @@ type verboseReadiness struct {
 	Status     string          `json:"status"`
 	PID        int             `json:"pid"`
 	Components []componentJSON `json:"components"`
+	Warnings   []string        `json:"warnings,omitempty"`
 }
 
 type componentJSON struct {
-	Name  string `json:"name"`
-	State string `json:"state"`
-	Since string `json:"since"`
-	Error string `json:"error,omitempty"`
+	Name     string `json:"name"`
+	State    string `json:"state"`
+	Since    string `json:"since"`
+	Error    string `json:"error,omitempty"`
+	Excluded bool   `json:"excluded,omitempty"`
 }
 
 // componentReadiness is the body of the per-component endpoint.
@@ -82,17 +86,27 @@ func HealthzHandler() http.Handler {
 // since in RFC 3339 with nanoseconds in UTC and error only when the last
 // heartbeat failed.
 //
+// With exclude=NAME (repeatable), as on kube-apiserver's /readyz, the
+// named components are left out and the process state is combined from
+// the others by the same rules, so the codes and texts stay Teleport's
+// (with every component excluded the process counts as starting, as
+// Teleport's does with none). A name that matches no component does not
+// fail the request; it adds "warnings":["cannot exclude ..."] to the body.
+// In the verbose form excluded components carry "excluded":true. Shutdown
+// cannot be excluded.
+//
 // The plain form reads only atomics and precomputed bytes, so a probe is
-// never delayed by heartbeats; the verbose form takes a short read lock.
-// HEAD gets the same status and headers without a body. The handler does
-// not restrict methods; the router does.
+// never delayed by heartbeats; the verbose and exclude forms take a short
+// read lock. HEAD gets the same status and headers without a body. The
+// handler does not restrict methods; the router does.
 func (m *Monitor) ReadyzHandler() http.Handler {
 	return http.HandlerFunc(m.serveReadyz)
 }
 
 func (m *Monitor) serveReadyz(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Query().Has("verbose") {
-		m.serveVerbose(w, r)
+	q := r.URL.Query()
+	if q.Has("verbose") || q.Has("exclude") {
+		m.serveDetailed(w, r, q.Has("verbose"), q["exclude"])
 		return
 	}
 	if m.ShuttingDown() {
@@ -104,19 +118,42 @@ func (m *Monitor) serveReadyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, code, m.bodies[s])
 }
 
-func (m *Monitor) serveVerbose(w http.ResponseWriter, r *http.Request) {
-	s, comps := m.snapshot()
-	code, text := readyzStatus(s)
+// serveDetailed answers /readyz?verbose and /readyz?exclude=NAME from one
+// consistent snapshot of the components.
+func (m *Monitor) serveDetailed(w http.ResponseWriter, r *http.Request, verbose bool, exclude []string) {
+	comps := m.Components()
+	excluded, warnings := excludeSet(exclude, func(name string) bool {
+		for _, c := range comps {
+			if c.Name == name {
+				return true
+			}
+		}
+		return false
+	}, "component")
+	var counts [numStates]int
+	n := 0
+	for _, c := range comps {
+		if !excluded[c.Name] {
+			counts[c.State]++
+			n++
+		}
+	}
+	code, text := readyzStatus(combine(counts, n))
 	if m.ShuttingDown() {
 		code, text = http.StatusServiceUnavailable, statusShutdown
 	}
-	body := verboseReadiness{Status: text, PID: m.pid, Components: make([]componentJSON, 0, len(comps))}
+	if !verbose {
+		writeJSON(w, r, code, mustMarshal(readiness{Status: text, PID: m.pid, Warnings: warnings}))
+		return
+	}
+	body := verboseReadiness{Status: text, PID: m.pid, Components: make([]componentJSON, 0, len(comps)), Warnings: warnings}
 	for _, c := range comps {
 		body.Components = append(body.Components, componentJSON{
-			Name:  c.Name,
-			State: c.State.String(),
-			Since: c.Since.UTC().Format(time.RFC3339Nano),
-			Error: c.LastError,
+			Name:     c.Name,
+			State:    c.State.String(),
+			Since:    c.Since.UTC().Format(time.RFC3339Nano),
+			Error:    c.LastError,
+			Excluded: excluded[c.Name],
 		})
 	}
 	writeJSON(w, r, code, mustMarshal(body))

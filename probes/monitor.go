@@ -117,9 +117,14 @@ func WithListener(fn func(Change)) Option {
 	}
 }
 
-// WithLogger sets where the Monitor logs component transitions and misuse
-// such as an empty component name. The default (also for nil) is
-// slog.Default().
+// WithLogger sets where the Monitor logs component transitions, changes
+// of the process state and misuse such as an empty component name. The
+// default (also for nil) is slog.Default().
+//
+// Transitions are logged at most 5 times a minute per component (and for
+// the process state), so that a flapping upstream cannot flood the log; the
+// ones left out are counted and the count is logged with the next line, or
+// on the first heartbeat after the minute if the component has settled.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) { o.logger = l }
 }
@@ -150,12 +155,14 @@ type Monitor struct {
 	nextID     uint64
 	pending    []Change // overall changes not yet handed to listeners
 	delivering bool     // a goroutine is running deliver's loop
+	stateLogs  logBudget
 }
 
 type component struct {
 	state        State
 	since        time.Time
 	recoveryTime time.Time
+	logs         logBudget
 	lastErr      string
 }
 
@@ -236,12 +243,13 @@ func (m *Monitor) Heartbeat(component string, err error) {
 	if to != from {
 		m.setStateLocked(c, to, now)
 	}
-	m.publishLocked(now)
+	pFrom, pTo := m.publishLocked(now)
+	compLog := c.logs.decide(now, to != from)
+	procLog := m.stateLogs.decide(now, pTo != pFrom)
 	m.mu.Unlock()
 
-	if to != from {
-		m.logTransition(component, from, to, err)
-	}
+	m.logComponent(component, from, to, err, compLog)
+	m.logProcess(pFrom, pTo, procLog)
 	m.deliver()
 }
 
@@ -279,8 +287,10 @@ func (m *Monitor) Expect(component string) {
 	now := m.clock.Now()
 	m.mu.Lock()
 	m.registerLocked(component, now)
-	m.publishLocked(now)
+	pFrom, pTo := m.publishLocked(now)
+	procLog := m.stateLogs.decide(now, pTo != pFrom)
 	m.mu.Unlock()
+	m.logProcess(pFrom, pTo, procLog)
 	m.deliver()
 }
 
@@ -307,14 +317,6 @@ func (m *Monitor) Components() []ComponentStatus {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	return m.componentsLocked()
-}
-
-// snapshot returns the process state and the components as one consistent
-// view, for /readyz?verbose.
-func (m *Monitor) snapshot() (State, []ComponentStatus) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return m.overallLocked(), m.componentsLocked()
 }
 
 func (m *Monitor) componentsLocked() []ComponentStatus {
@@ -406,12 +408,20 @@ func (m *Monitor) setStateLocked(c *component, to State, now time.Time) {
 // overallLocked combines the component states in Teleport's order of
 // importance: degraded, recovering, starting, ok (getStateLocked).
 func (m *Monitor) overallLocked() State {
+	return combine(m.counts, len(m.components))
+}
+
+// combine is Teleport's getStateLocked over n components, counts[s] of
+// which are in state s: any degraded makes degraded, then any recovering
+// makes recovering, all ok (and at least one) makes ok, and anything else,
+// no components included, is starting.
+func combine(counts [numStates]int, n int) State {
 	switch {
-	case m.counts[StateDegraded] > 0:
+	case counts[StateDegraded] > 0:
 		return StateDegraded
-	case m.counts[StateRecovering] > 0:
+	case counts[StateRecovering] > 0:
 		return StateRecovering
-	case len(m.components) > 0 && m.counts[StateOK] == len(m.components):
+	case n > 0 && counts[StateOK] == n:
 		return StateOK
 	default:
 		return StateStarting
@@ -421,12 +431,13 @@ func (m *Monitor) overallLocked() State {
 // publishLocked stores the new process state and, if it changed, queues a
 // Change for the listeners. Queueing under mu keeps the queue in the order
 // of the transitions.
-func (m *Monitor) publishLocked(now time.Time) {
-	to := m.overallLocked()
-	from := State(m.overall.Swap(int32(to)))
+func (m *Monitor) publishLocked(now time.Time) (from, to State) {
+	to = m.overallLocked()
+	from = State(m.overall.Swap(int32(to)))
 	if from != to && len(m.listeners) > 0 {
 		m.pending = append(m.pending, Change{From: from, To: to, At: now})
 	}
+	return from, to
 }
 
 // deliver hands queued changes to the listeners; see Subscribe for the
@@ -462,13 +473,4 @@ func (m *Monitor) deliver() {
 	m.delivering = false
 	done = true
 	m.mu.Unlock()
-}
-
-func (m *Monitor) logTransition(name string, from, to State, err error) {
-	attrs := []any{"component", name, "from", from.String(), "to", to.String()}
-	if to == StateDegraded {
-		m.log.Warn("probes: component is degraded", append(attrs, "error", err)...)
-		return
-	}
-	m.log.Info("probes: component state changed", attrs...)
 }

@@ -52,11 +52,13 @@ func noWriteDeadline(next http.Handler) http.Handler {
 	})
 }
 
-// logProfile records who collects what: profiling costs CPU and exposes
-// internals, so it should leave a trace in the logs.
+// logProfile records who collects what, at debug level: profiling costs
+// CPU and exposes internals, so it is worth a trace when debugging, but a
+// scraper that polls /debug/pprof/heap every few seconds must not fill the
+// info log (the one info line about pprof is New's "serving /debug/pprof").
 func logProfile(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		log.Info("router: collecting pprof profile",
+		log.Debug("router: collecting pprof profile",
 			"path", r.URL.Path, "seconds", r.URL.Query().Get("seconds"), "remote", r.RemoteAddr)
 		next.ServeHTTP(w, r)
 	})

@@ -1,8 +1,10 @@
 package router_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -12,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/telediag/telediag/router"
 )
 
 var pprofPaths = []string{
@@ -63,6 +67,34 @@ func TestPprofWithDebug(t *testing.T) {
 	}
 	if got := do(t, h, http.MethodDelete, "/debug/pprof/profile"); got.code != http.StatusMethodNotAllowed {
 		t.Errorf("DELETE profile: %d, want 405", got.code)
+	}
+}
+
+// Profile fetches are logged at debug level only: a scraper polling
+// /debug/pprof must not fill the info log.
+func TestPprofFetchLoggedAtDebug(t *testing.T) {
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+		var logs bytes.Buffer
+		h, err := router.New(router.Config{Monitor: newMonitor(t), Metrics: http.NotFoundHandler(), Debug: true,
+			Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: level}))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		logs.Reset() // New's one line saying pprof is served
+		for range 10 {
+			do(t, h, http.MethodGet, "/debug/pprof/heap?debug=1")
+		}
+		n := strings.Count(logs.String(), "collecting pprof profile")
+		want := 0
+		if level == slog.LevelDebug {
+			want = 10
+		}
+		if n != want {
+			t.Errorf("at %v: %d lines for 10 fetches, want %d:\n%s", level, n, want, logs.String())
+		}
+		if level == slog.LevelDebug && !strings.Contains(logs.String(), "level=DEBUG") {
+			t.Errorf("fetches not logged at debug:\n%s", logs.String())
+		}
 	}
 }
 

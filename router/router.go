@@ -1,6 +1,6 @@
 // Package router assembles the diagnostics HTTP endpoints of a process —
-// /healthz, /readyz, /readyz/{component}, /metrics and, when asked for,
-// /debug/pprof — into one chi router.
+// /healthz, /livez, /readyz, their per-check sub-paths, /metrics and, when
+// asked for, /debug/pprof — into one chi router.
 //
 // The result is an ordinary http.Handler, so a program can serve it on its
 // own diagnostics listener (as Teleport does with --diag-addr) or mount it
@@ -24,6 +24,9 @@ import (
 type Config struct {
 	// Monitor answers /readyz and /readyz/{component}. Required.
 	Monitor *probes.Monitor
+	// Liveness answers /livez and /livez/{check}. Nil means a Liveness
+	// without checks: /livez then answers 200 like /healthz.
+	Liveness *probes.Liveness
 	// Metrics serves /metrics, typically the telemetry package's
 	// Prometheus handler. Required: a diagnostics endpoint without metrics
 	// is almost always a wiring mistake.
@@ -39,8 +42,10 @@ type Config struct {
 
 // New returns the diagnostics router:
 //
-//	GET, HEAD  /healthz              liveness, always 200
-//	GET, HEAD  /readyz               process readiness (?verbose for components)
+//	GET, HEAD  /healthz              Teleport's liveness, always 200
+//	GET, HEAD  /livez                Config.Liveness's checks (?verbose, ?exclude=NAME)
+//	GET, HEAD  /livez/{check}        one liveness check, 404 if unknown
+//	GET, HEAD  /readyz               process readiness (?verbose, ?exclude=NAME)
 //	GET, HEAD  /readyz/{component}   one component's readiness, 404 if unknown
 //	GET, HEAD  /metrics              Config.Metrics
 //	/debug/pprof/...                 only when Config.Debug, see below
@@ -71,6 +76,13 @@ func New(cfg Config) (http.Handler, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	live := cfg.Liveness
+	if live == nil {
+		var err error
+		if live, err = probes.NewLiveness(); err != nil {
+			return nil, fmt.Errorf("router: %w", err)
+		}
+	}
 
 	r := chi.NewRouter()
 	r.Use(recoverer(log))
@@ -80,6 +92,10 @@ func New(cfg Config) (http.Handler, error) {
 		r.Method(http.MethodHead, pattern, h)
 	}
 	getHead("/healthz", probes.HealthzHandler())
+	getHead("/livez", live)
+	getHead("/livez/{check}", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		live.ServeCheck(w, req, chi.URLParam(req, "check"))
+	}))
 	getHead("/readyz", cfg.Monitor.ReadyzHandler())
 	getHead("/readyz/{component}", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		cfg.Monitor.ServeComponent(w, req, chi.URLParam(req, "component"))

@@ -2,6 +2,7 @@ package router_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -103,6 +104,10 @@ func TestRoutes(t *testing.T) {
 		{"/readyz/auth", 200, fmt.Sprintf(`{"status":"ok","pid":%d,"component":"auth"}`, pid)},
 		{"/readyz/nope", 404, fmt.Sprintf(`{"status":"unknown component \"nope\"","pid":%d}`, pid)},
 		{"/metrics", 200, "process_state 0\n"},
+		// Without Config.Liveness, /livez has no checks and answers ok.
+		{"/livez", 200, fmt.Sprintf(`{"status":"ok","pid":%d}`, pid)},
+		{"/livez?verbose", 200, fmt.Sprintf(`{"status":"ok","pid":%d,"checks":[]}`, pid)},
+		{"/livez/ping", 404, fmt.Sprintf(`{"status":"unknown liveness check \"ping\"","pid":%d}`, pid)},
 	}
 	for _, c := range cases {
 		t.Run(c.target, func(t *testing.T) {
@@ -122,14 +127,51 @@ func TestRoutes(t *testing.T) {
 	}
 }
 
+// TestLivezAndExclude wires a Liveness and checks /livez, /livez/{check}
+// and ?exclude on both /livez and /readyz through the router.
+func TestLivezAndExclude(t *testing.T) {
+	m := newMonitor(t)
+	m.Heartbeat("auth", nil)
+	m.Heartbeat("cache", errors.New("refused"))
+	wedged := probes.NamedCheck("worker", func(context.Context) error { return errors.New("no progress") })
+	fine := probes.NamedCheck("loop", func(context.Context) error { return nil })
+	live, err := probes.NewLiveness(fine, wedged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := router.New(router.Config{Monitor: m, Liveness: live, Metrics: metricsHandler(m), Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid := os.Getpid()
+	for _, c := range []struct {
+		target string
+		code   int
+		body   string
+	}{
+		{"/livez", 500, fmt.Sprintf(`{"status":"liveness check failed: worker","pid":%d}`, pid)},
+		{"/livez?exclude=worker", 200, fmt.Sprintf(`{"status":"ok","pid":%d}`, pid)},
+		{"/livez/loop", 200, fmt.Sprintf(`{"status":"ok","pid":%d,"check":"loop"}`, pid)},
+		{"/livez/worker", 500, fmt.Sprintf(`{"status":"liveness check failed: no progress","pid":%d,"check":"worker"}`, pid)},
+		{"/readyz", 503, fmt.Sprintf(`{"status":"teleport is in a degraded state, check logs for details","pid":%d}`, pid)},
+		{"/readyz?exclude=cache", 200, fmt.Sprintf(`{"status":"ok","pid":%d}`, pid)},
+		{"/healthz", 200, `{"status":"ok"}`}, // Teleport's: never fails
+	} {
+		got := do(t, h, http.MethodGet, c.target)
+		if got.code != c.code || got.body != c.body {
+			t.Errorf("GET %s: %d %s\nwant %d %s", c.target, got.code, got.body, c.code, c.body)
+		}
+	}
+}
+
 func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 	h := newRouter(t, newMonitor(t), false)
-	for _, target := range []string{"/", "/nope", "/healthz/x", "/readyz/a/b", "/metricsx"} {
+	for _, target := range []string{"/", "/nope", "/healthz/x", "/readyz/a/b", "/livez/a/b", "/metricsx"} {
 		if got := do(t, h, http.MethodGet, target); got.code != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", target, got.code)
 		}
 	}
-	for _, target := range []string{"/healthz", "/readyz", "/readyz/auth", "/metrics"} {
+	for _, target := range []string{"/healthz", "/livez", "/livez/x", "/readyz", "/readyz/auth", "/metrics"} {
 		for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
 			got := do(t, h, method, target)
 			if got.code != http.StatusMethodNotAllowed {

@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/resource"
 )
 
 // The environment variables telemetry reads itself. Everything else (endpoint, headers,
@@ -32,6 +34,7 @@ const (
 type push struct {
 	exporter sdkmetric.Exporter
 	kind     string // "otlp/grpc", "otlp/http/protobuf", "console" or "custom"
+	endpoint string // where an OTLP exporter sends, "" when unknown
 }
 
 // choosePush decides, from the options and then the standard OTel environment, whether and
@@ -68,6 +71,11 @@ func choosePush(ctx context.Context, cfg *config) (*push, error) {
 	default:
 		return nil, fmt.Errorf("telemetry: %s=%q: want otlp, console, prometheus or none (one value)", envMetricsExporter, exporter)
 	}
+	for _, name := range []string{envEndpoint, envMetricsEndpoint} {
+		if err := checkEndpoint(name); err != nil {
+			return nil, err
+		}
+	}
 	protoVar, protocol := envMetricsProtocol, strings.TrimSpace(os.Getenv(envMetricsProtocol))
 	if protocol == "" {
 		protoVar, protocol = envProtocol, strings.TrimSpace(os.Getenv(envProtocol))
@@ -78,13 +86,13 @@ func choosePush(ctx context.Context, cfg *config) (*push, error) {
 		if err != nil {
 			return nil, fmt.Errorf("telemetry: OTLP/gRPC exporter from the OTEL_EXPORTER_OTLP_* environment: %w", err)
 		}
-		return &push{exporter: exp, kind: "otlp/grpc"}, nil
+		return &push{exporter: exp, kind: "otlp/grpc", endpoint: otlpEndpoint(protocol)}, nil
 	case "", "http/protobuf":
 		exp, err := otlpmetrichttp.New(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("telemetry: OTLP/HTTP exporter from the OTEL_EXPORTER_OTLP_* environment: %w", err)
 		}
-		return &push{exporter: exp, kind: "otlp/http/protobuf"}, nil
+		return &push{exporter: exp, kind: "otlp/http/protobuf", endpoint: otlpEndpoint(protocol)}, nil
 	default:
 		return nil, fmt.Errorf("telemetry: %s=%q: want grpc or http/protobuf", protoVar, protocol)
 	}
@@ -94,8 +102,12 @@ func choosePush(ctx context.Context, cfg *config) (*push, error) {
 // client_golang collectors (go_*, process_*, promhttp_*) through the Prometheus bridge, so a
 // collector receives the same documented names a scraper sees. The bridge gathers only the
 // collectors' registry: given the OTel exporter's too, it would send every instrument twice.
-func (t *Telemetry) newPushReader(p *push, cfg *config) sdkmetric.Reader {
-	exp := &quietExporter{Exporter: p.exporter, log: cfg.logger, kind: p.kind, every: cfg.exportErrorEvery}
+//
+// The exporter sends res, the resource New built, rather than the provider's: sdkmetric merges
+// OTEL_RESOURCE_ATTRIBUTES into its resource by itself and keeps the valid pairs of a malformed
+// value, where the specification (and New) discard the whole value.
+func (t *Telemetry) newPushReader(p *push, cfg *config, res *resource.Resource) sdkmetric.Reader {
+	exp := &quietExporter{Exporter: p.exporter, log: cfg.logger, kind: p.kind, endpoint: p.endpoint, every: cfg.exportErrorEvery, res: res}
 	t.pushExporter = exp
 	opts := append([]sdkmetric.PeriodicReaderOption{
 		sdkmetric.WithProducer(promb.NewMetricProducer(promb.WithGatherer(t.runtimeReg))),
@@ -109,15 +121,20 @@ func (t *Telemetry) newPushReader(p *push, cfg *config) sdkmetric.Reader {
 // means a missed export loses nothing: the next one carries the totals.
 type quietExporter struct {
 	sdkmetric.Exporter
-	log   *slog.Logger
-	kind  string
-	every time.Duration
+	log      *slog.Logger
+	kind     string
+	endpoint string
+	every    time.Duration
+	res      *resource.Resource // replaces the provider's resource on every export
 
 	mu       sync.Mutex
 	failing  bool
 	failures int
 	lastLog  time.Time
 	lastErr  error
+	exports  int       // Export calls so far
+	lastOK   time.Time // when an export last succeeded
+	closing  bool      // Shutdown has begun: its outcome is reported by Telemetry.Shutdown, not logged
 }
 
 // lastError is the error of the latest export, nil if it succeeded: after Shutdown, whether the
@@ -128,14 +145,61 @@ func (q *quietExporter) lastError() error {
 	return q.lastErr
 }
 
+// beginShutdown stops the logging of export failures, whose outcome Telemetry.Shutdown now
+// reports as its error, and returns the number of exports so far.
+func (q *quietExporter) beginShutdown() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.closing = true
+	return q.exports
+}
+
+// finalResult judges the push after the provider's shutdown: delivered if an export ran after
+// beginShutdown returned before and succeeded. ctxErrs are the context errors the shutdown
+// returned, which explain a final export that never ran.
+func (q *quietExporter) finalResult(before int, ctxErrs []error) *FinalExportError {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	ran := q.exports > before
+	if ran && q.lastErr == nil {
+		return nil
+	}
+	var causes []error
+	if ran {
+		causes = append(causes, q.lastErr)
+	}
+	for _, e := range ctxErrs {
+		// The final export's error usually carries the same deadline already.
+		if ran && (errors.Is(e, context.DeadlineExceeded) && errors.Is(q.lastErr, context.DeadlineExceeded) ||
+			errors.Is(e, context.Canceled) && errors.Is(q.lastErr, context.Canceled)) {
+			continue
+		}
+		causes = append(causes, e)
+	}
+	if len(causes) == 0 {
+		causes = append(causes, errors.New("the final export did not run"))
+	}
+	return &FinalExportError{Exporter: q.kind, Endpoint: q.endpoint, LastDelivered: q.lastOK, Err: errors.Join(causes...)}
+}
+
 // Export implements sdkmetric.Exporter. It reports failures by logging and returns nil, so the
 // SDK does not also hand every failure to the global error handler.
 func (q *quietExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	if q.res != nil {
+		rm.Resource = q.res
+	}
 	err := q.Exporter.Export(ctx, rm)
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.lastErr = err
+	q.exports++
 	now := time.Now()
+	if err == nil {
+		q.lastOK = now
+	}
+	if q.closing {
+		return nil
+	}
 	switch {
 	case err == nil && q.failing:
 		q.log.Info("metrics export recovered", "exporter", q.kind, "failed_exports", q.failures)

@@ -200,7 +200,7 @@ func TestShutdownReportsFailedFinalExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = tel.Shutdown(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "final metrics export") {
+	if !errors.Is(err, ErrFinalExportNotDelivered) || !strings.Contains(err.Error(), "final metrics export") {
 		t.Fatalf("Shutdown = %v, want the failed final export", err)
 	}
 	if again := tel.Shutdown(context.Background()); again == nil || again.Error() != err.Error() {
@@ -249,8 +249,8 @@ func TestCollectorDownAtStart(t *testing.T) {
 			if d := time.Since(start); d > 3*time.Second {
 				t.Errorf("Shutdown took %v with a 1s deadline", d)
 			}
-			if err == nil {
-				t.Error("Shutdown reported no error although the final flush cannot have reached anyone")
+			if !errors.Is(err, ErrFinalExportNotDelivered) {
+				t.Errorf("Shutdown = %v, want ErrFinalExportNotDelivered: the final flush cannot have reached anyone", err)
 			}
 		})
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -123,8 +125,8 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		return nil, err
 	}
 	if p != nil {
-		mpOpts = append(mpOpts, sdkmetric.WithReader(t.newPushReader(p, cfg)))
-		cfg.logger.Info("pushing metrics", "exporter", p.kind)
+		mpOpts = append(mpOpts, sdkmetric.WithReader(t.newPushReader(p, cfg, res)))
+		cfg.logger.Info("pushing metrics", "exporter", p.kind, "endpoint", p.endpoint)
 	}
 	t.provider = sdkmetric.NewMeterProvider(mpOpts...)
 	if cfg.runtimeMetrics {
@@ -185,20 +187,45 @@ func (t *Telemetry) Gatherer() prometheus.Gatherer { return t.servedReg }
 // instruments.
 func (t *Telemetry) RuntimeGatherer() prometheus.Gatherer { return t.runtimeReg }
 
-// Shutdown flushes and stops every reader. It returns every error
-// met; calling it again returns the first call's result.
+// Shutdown flushes and stops every reader, within ctx. It returns
+// every error met; calling it again returns the first call's result.
+//
+// When metrics are pushed, a final push that does not reach its destination (collector down or
+// hung, or ctx's deadline first) is reported as a *FinalExportError, matched by
+// errors.Is(err, ErrFinalExportNotDelivered), and not logged: the caller decides whether an
+// unreachable collector is a failure. Context errors of the push path are folded into it; any
+// other failure is joined beside it. Export failures during the shutdown are not logged either.
 func (t *Telemetry) Shutdown(ctx context.Context) error {
 	t.shutdownOnce.Do(func() {
 		var errs []error
-		if err := t.provider.Shutdown(ctx); err != nil {
+		before := 0
+		if t.pushExporter != nil {
+			before = t.pushExporter.beginShutdown()
+		}
+		var pushCtxErrs []error
+		for _, err := range leaves(t.provider.Shutdown(ctx)) {
+			// The Prometheus reader does not use ctx; a context error comes from the periodic
+			// reader's final collection, export or exporter shutdown.
+			if t.pushExporter != nil && isContextError(err) {
+				pushCtxErrs = append(pushCtxErrs, err)
+				continue
+			}
 			errs = append(errs, fmt.Errorf("telemetry: shutdown meter provider: %w", err))
 		}
 		if t.pushExporter != nil {
-			if err := t.pushExporter.lastError(); err != nil {
-				errs = append(errs, fmt.Errorf("telemetry: final metrics export (%s): %w", t.pushExporter.kind, err))
+			if fe := t.pushExporter.finalResult(before, pushCtxErrs); fe != nil {
+				errs = append(errs, fe)
+			} else if len(pushCtxErrs) > 0 {
+				// The final export arrived; the deadline passed while the exporter released its
+				// connection. Nothing was lost.
+				t.logger.Debug("telemetry: exporter shutdown after the final export", "error", errors.Join(pushCtxErrs...))
 			}
 		}
-		t.shutdownErr = errors.Join(errs...)
+		if len(errs) == 1 {
+			t.shutdownErr = errs[0] // unwrapped, so that a lone *FinalExportError is the error itself
+		} else {
+			t.shutdownErr = errors.Join(errs...)
+		}
 	})
 	return t.shutdownErr
 }
@@ -209,14 +236,24 @@ func newResource(ctx context.Context, cfg *config) (*resource.Resource, error) {
 		attrs = append(attrs, semconv.ServiceVersion(cfg.serviceVersion))
 	}
 	attrs = append(attrs, cfg.resourceAttrs...)
-	// Detectors merge in order, later ones winning: the environment overrides our defaults.
-	res, err := resource.New(ctx,
-		resource.WithTelemetrySDK(),
-		resource.WithAttributes(attrs...),
-		resource.WithFromEnv(),
-	)
+	// The environment overrides our defaults (in a set, the last of equal keys wins), and
+	// OTEL_SERVICE_NAME overrides a service.name in OTEL_RESOURCE_ATTRIBUTES, as the SDK's
+	// detector does. A malformed OTEL_RESOURCE_ATTRIBUTES is reported and discarded, as the
+	// specification says, instead of refusing to start.
+	if v := os.Getenv(envResourceAttributes); v != "" {
+		envAttrs, err := parseResourceAttributes(v)
+		if err != nil {
+			cfg.logger.Warn("telemetry: ignoring "+envResourceAttributes+": malformed, so none of its attributes are used",
+				"error", err, "value", v)
+		}
+		attrs = append(attrs, envAttrs...)
+	}
+	if v := strings.TrimSpace(os.Getenv(envServiceName)); v != "" {
+		attrs = append(attrs, semconv.ServiceName(v))
+	}
+	res, err := resource.New(ctx, resource.WithTelemetrySDK(), resource.WithAttributes(attrs...))
 	if err != nil {
-		return nil, fmt.Errorf("telemetry: resource from OTEL_SERVICE_NAME/OTEL_RESOURCE_ATTRIBUTES: %w", err)
+		return nil, fmt.Errorf("telemetry: resource: %w", err)
 	}
 	return res, nil
 }

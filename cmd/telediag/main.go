@@ -1,13 +1,18 @@
 // Command telediag is the reference diagnostics process and a usable sidecar: it serves
 // Teleport's --diag-addr endpoints (/healthz, /readyz, /metrics and, with --debug,
-// /debug/pprof) for the components it is told to check, and pushes the same metrics over OTLP
-// when the standard OTEL_* environment configures an exporter.
+// /debug/pprof) plus /livez for the components it is told to check, over HTTP or (mutual) TLS,
+// and pushes the same metrics over OTLP when the standard OTEL_* environment configures an
+// exporter. `telediag probe URL` is a curl-less exec probe for the same endpoints.
 //
 //	telediag --demo                                   the whole catalogue with synthetic values
 //	telediag --check db=tcp://127.0.0.1:5432 \
 //	         --check api=https://api.internal/healthz   readiness of real upstreams
+//	telediag probe http://127.0.0.1:3000/readyz       exit 0 on 200, 1 otherwise
 //
-// Run telediag -h for every flag.
+// Exit statuses: 0 after a clean stop, including one whose only failure is a final OTLP push
+// that the collector did not take (a warning says what was lost); 1 when serving fails or
+// cannot start, when in-flight requests outlast --shutdown-timeout, or when telemetry fails to
+// stop for another reason; 2 for bad flags. Run telediag -h for every flag.
 package main
 
 import (
@@ -28,11 +33,13 @@ import (
 
 	"github.com/go-logr/logr"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/telediag/telediag/internal/demo"
 	"github.com/telediag/telediag/internal/heartbeat"
 	"github.com/telediag/telediag/probes"
 	"github.com/telediag/telediag/router"
+	"github.com/telediag/telediag/router/diagtls"
 	"github.com/telediag/telediag/telemetry"
 	"github.com/telediag/telediag/telemetry/teleport"
 )
@@ -68,6 +75,7 @@ type config struct {
 	shutdownTimeout   time.Duration
 	demo              bool
 	logLevel          slog.Level
+	tls               diagtls.Files // empty Cert: plain HTTP
 }
 
 // checkFlags collects repeated --check NAME=URL flags, rejecting a bad one at parse time.
@@ -103,26 +111,31 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	cfg := &config{}
 	fs := flag.NewFlagSet("telediag", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are printed once, by the caller, as one line
-	fs.StringVar(&cfg.diagAddr, "diag-addr", "127.0.0.1:3000", "`address` to serve /healthz, /readyz, /metrics (and /debug/pprof) on")
+	fs.StringVar(&cfg.diagAddr, "diag-addr", "127.0.0.1:3000", "`address` to serve /healthz, /livez, /readyz, /metrics (and /debug/pprof) on")
 	fs.BoolVar(&cfg.debug, "debug", false, "serve /debug/pprof")
 	fs.BoolVar(&cfg.debug, "d", false, "shorthand for --debug")
 	fs.Var(checkFlags{&cfg.checks}, "check", "`NAME=URL` readiness component probing tcp://host:port (dial) or http(s)://… (GET, 2xx); repeatable")
-	fs.DurationVar(&cfg.heartbeatInterval, "heartbeat-interval", 5*time.Second, "how often each check heartbeats (Teleport: 5s)")
+	fs.DurationVar(&cfg.heartbeatInterval, "heartbeat-interval", probes.DefaultHeartbeatInterval,
+		fmt.Sprintf("how often each check heartbeats (Teleport: 5s; at least %v); a check may take as long, but at least %v", probes.MinHeartbeatInterval, probes.MinCheckTimeout))
 	fs.DurationVar(&cfg.recoveryWindow, "recovery-window", 0, "how long a recovering component must keep succeeding before it is ok (default 2 × --heartbeat-interval)")
 	fs.DurationVar(&cfg.shutdownDelay, "shutdown-delay", 0, "on SIGTERM, keep serving with /readyz at 503 this long before closing, so load balancers notice")
 	fs.DurationVar(&cfg.shutdownTimeout, "shutdown-timeout", 15*time.Second, "how long to wait for in-flight requests and the last OTLP export on shutdown")
 	fs.BoolVar(&cfg.demo, "demo", false, "record synthetic values into every instrument each second, with simulated auth, proxy and node components")
 	logLevel := fs.String("log-level", "info", "`level` of logs on stderr: debug, info, warn or error")
+	fs.StringVar(&cfg.tls.Cert, "diag-tls-cert", "", "`FILE` of the PEM certificate chain to serve the diag endpoints over TLS (with --diag-tls-key); re-read when it changes")
+	fs.StringVar(&cfg.tls.Key, "diag-tls-key", "", "`FILE` of the PEM private key of --diag-tls-cert")
+	fs.StringVar(&cfg.tls.ClientCA, "diag-client-ca", "", "`FILE` of PEM CA certificates: require clients to present a certificate signed by one (mutual TLS)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
 			fmt.Fprintln(stderr, "usage: telediag [flags]")
+			fmt.Fprintln(stderr, "       telediag probe [flags] URL   (exec probe: see telediag probe -h)")
 			fs.PrintDefaults()
 		}
 		return nil, err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q: telediag takes flags only", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %q: telediag takes flags only, or the probe subcommand first", fs.Arg(0))
 	}
 	if err := cfg.logLevel.UnmarshalText([]byte(*logLevel)); err != nil {
 		return nil, fmt.Errorf("invalid value %q for flag -log-level: want debug, info, warn or error", *logLevel)
@@ -130,14 +143,22 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	if _, _, err := net.SplitHostPort(cfg.diagAddr); err != nil {
 		return nil, fmt.Errorf("invalid value %q for flag -diag-addr: %v", cfg.diagAddr, err)
 	}
-	if cfg.heartbeatInterval <= 0 {
-		return nil, fmt.Errorf("invalid value %v for flag -heartbeat-interval: must be positive", cfg.heartbeatInterval)
+	if cfg.heartbeatInterval < probes.MinHeartbeatInterval {
+		return nil, fmt.Errorf("invalid value %v for flag -heartbeat-interval: must be at least %v", cfg.heartbeatInterval, probes.MinHeartbeatInterval)
 	}
 	switch {
 	case cfg.recoveryWindow < 0:
 		return nil, fmt.Errorf("invalid value %v for flag -recovery-window: must not be negative", cfg.recoveryWindow)
 	case cfg.recoveryWindow == 0:
-		cfg.recoveryWindow = 2 * cfg.heartbeatInterval
+		cfg.recoveryWindow = probes.RecoveryWindowFor(cfg.heartbeatInterval) // saturates, never overflows
+	}
+	switch {
+	case cfg.tls.Cert != "" && cfg.tls.Key == "":
+		return nil, errors.New("flag -diag-tls-cert needs -diag-tls-key")
+	case cfg.tls.Key != "" && cfg.tls.Cert == "":
+		return nil, errors.New("flag -diag-tls-key needs -diag-tls-cert")
+	case cfg.tls.ClientCA != "" && cfg.tls.Cert == "":
+		return nil, errors.New("flag -diag-client-ca needs -diag-tls-cert and -diag-tls-key: mutual TLS is TLS first")
 	}
 	if cfg.shutdownDelay < 0 {
 		return nil, fmt.Errorf("invalid value %v for flag -shutdown-delay: must not be negative", cfg.shutdownDelay)
@@ -160,6 +181,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 // run is the whole process; it returns the exit status. Cancelling ctx (SIGINT, SIGTERM)
 // begins a graceful shutdown.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "probe" {
+		return runProbe(ctx, args[1:], stdout, stderr)
+	}
 	cfg, err := parseFlags(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -172,7 +196,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// The OTel SDK reports what it cannot use (an invalid OTEL_METRIC_EXPORT_INTERVAL, say)
 	// through its global logger and error handler; send both to our log, with our format.
 	otel.SetLogger(logr.FromSlogHandler(log.Handler()))
-	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Warn("opentelemetry", "error", err) }))
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) {
+		switch {
+		case errors.Is(err, context.Canceled):
+			// Only our own shutdown cancels the SDK's contexts; telemetry.Shutdown reports
+			// what that cost.
+			log.Debug("opentelemetry", "error", err)
+		case errors.Is(err, resource.ErrPartialResource):
+			// A malformed OTEL_RESOURCE_ATTRIBUTES: telemetry reports it once and discards
+			// it; the SDK's own detectors would repeat it.
+			log.Debug("opentelemetry", "error", err)
+		default:
+			log.Warn("opentelemetry", "error", err)
+		}
+	}))
 	if err := serve(ctx, cfg, log); err != nil {
 		fmt.Fprintf(stderr, "telediag: %v\n", err)
 		return 1
@@ -181,7 +218,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
-	// Listen first: an address that cannot be listened on fails before anything starts.
+	// TLS files first, then the address: either failing stops the process before anything
+	// starts or is served.
+	var reloader *diagtls.Reloader
+	if cfg.tls.Cert != "" {
+		var err error
+		if reloader, err = diagtls.New(cfg.tls, diagtls.WithLogger(log)); err != nil {
+			return tlsFlagError(err)
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.diagAddr)
 	if err != nil {
 		return fmt.Errorf("listen on -diag-addr %s: %w", cfg.diagAddr, err)
@@ -199,10 +244,22 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		probes.WithRecoveryWindow(cfg.recoveryWindow),
 		probes.WithExpected(expected...),
 		probes.WithLogger(log),
-		probes.WithListener(func(c probes.Change) {
-			log.Info("readiness changed", "from", c.From, "to", c.To)
-		}),
 	)
+	if err != nil {
+		return err
+	}
+	var runner *probes.Runner
+	var liveChecks []probes.Checker
+	if len(cfg.checks) > 0 {
+		runner, err = probes.NewRunner(monitor, heartbeat.Checkers(cfg.checks), probes.WithHeartbeatInterval(cfg.heartbeatInterval))
+		if err != nil {
+			return err
+		}
+		// A heartbeat loop stuck in a check is the one way this process can be up but not
+		// working: /livez says so, and the orchestrator restarts it.
+		liveChecks = append(liveChecks, runner.LivenessCheck("heartbeats"))
+	}
+	liveness, err := probes.NewLiveness(liveChecks...)
 	if err != nil {
 		return err
 	}
@@ -216,15 +273,15 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	if err != nil {
 		return errors.Join(err, tel.Shutdown(context.Background()))
 	}
-	handler, err := router.New(router.Config{Monitor: monitor, Metrics: tel.Handler(), Debug: cfg.debug, Logger: log})
+	handler, err := router.New(router.Config{Monitor: monitor, Liveness: liveness, Metrics: tel.Handler(), Debug: cfg.debug, Logger: log})
 	if err != nil {
 		return errors.Join(err, tel.Shutdown(context.Background()))
 	}
 
 	work, stopWork := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	if len(cfg.checks) > 0 {
-		wg.Go(func() { heartbeat.NewProber().Run(work, monitor, cfg.checks, cfg.heartbeatInterval) })
+	if runner != nil {
+		wg.Go(func() { runner.Run(work) })
 	}
 	if cfg.demo {
 		wg.Go(func() {
@@ -238,11 +295,16 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		ReadHeaderTimeout: readHeaderTimeout,
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(handshakeErrorsAtDebug{log.Handler()}, slog.LevelWarn),
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	log.Info("serving diagnostics", "addr", ln.Addr().String(), "debug", cfg.debug, "checks", len(cfg.checks), "demo", cfg.demo)
+	serveLn := ln
+	if reloader != nil {
+		serveLn = reloader.Listener(ln)
+	}
+	go func() { served <- srv.Serve(serveLn) }()
+	log.Info("serving diagnostics", "addr", ln.Addr().String(), "tls", reloader != nil, "mutual_tls", cfg.tls.ClientCA != "",
+		"debug", cfg.debug, "checks", len(cfg.checks), "demo", cfg.demo)
 
 	var serveErr error
 	select {
@@ -255,22 +317,68 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	if serveErr == nil && cfg.shutdownDelay > 0 {
 		time.Sleep(cfg.shutdownDelay)
 	}
+	// One deadline for the drain and the final push together: the process is gone by
+	// --shutdown-delay + --shutdown-timeout whatever the clients and the collector do.
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
 	errs := []error{serveErr}
 	if serveErr == nil {
 		if err := srv.Shutdown(sctx); err != nil {
-			errs = append(errs, fmt.Errorf("drain HTTP server: %w", err))
+			errs = append(errs, fmt.Errorf("drain HTTP server: requests still running after -shutdown-timeout %v: %w", cfg.shutdownTimeout, err))
 		}
 	}
 	stopWork()
 	wg.Wait()
 	if err := tel.Shutdown(sctx); err != nil {
-		errs = append(errs, err)
+		if undelivered, ok := onlyUndelivered(err); ok {
+			// A collector that is down or hung is the collector's problem, not a failed
+			// stop: a sidecar's every rollout must not look like a crash. Say what is lost.
+			log.Warn("final metrics push not delivered", "exporter", undelivered.Exporter, "endpoint", undelivered.Endpoint,
+				"lost", undelivered.Lost(), "error", undelivered.Err)
+		} else {
+			errs = append(errs, err)
+		}
 	}
 	err = errors.Join(errs...)
 	if err == nil {
 		log.Info("stopped")
 	}
 	return err
+}
+
+// onlyUndelivered reports whether err, from telemetry.Shutdown, is nothing but a final push
+// that did not reach the collector, and returns it.
+func onlyUndelivered(err error) (*telemetry.FinalExportError, bool) {
+	fe, ok := err.(*telemetry.FinalExportError) // alone, not joined with another failure
+	return fe, ok
+}
+
+// tlsFlagError names the flag behind a TLS file that cannot be used.
+func tlsFlagError(err error) error {
+	var fe *diagtls.FileError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	flagName := map[diagtls.Role]string{
+		diagtls.RoleCert:     "-diag-tls-cert",
+		diagtls.RoleKey:      "-diag-tls-key",
+		diagtls.RoleClientCA: "-diag-client-ca",
+	}[fe.Role]
+	return fmt.Errorf("flag %s %s: %v", flagName, fe.Path, fe.Err)
+}
+
+// handshakeErrorsAtDebug sends net/http's "TLS handshake error" lines to debug level and
+// everything else from the server's error log on at its level, as kube-apiserver does: a TCP
+// probe, a port scanner or a plain-HTTP client on the TLS port would otherwise write a warning
+// per connection. A refused mTLS client shows at --log-level debug.
+type handshakeErrorsAtDebug struct{ slog.Handler }
+
+func (h handshakeErrorsAtDebug) Handle(ctx context.Context, r slog.Record) error {
+	if strings.HasPrefix(r.Message, "http: TLS handshake error") {
+		if !h.Enabled(ctx, slog.LevelDebug) {
+			return nil
+		}
+		r.Level = slog.LevelDebug
+	}
+	return h.Handler.Handle(ctx, r)
 }

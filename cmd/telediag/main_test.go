@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"strings"
@@ -109,7 +110,10 @@ func TestRecoveryWindowDefault(t *testing.T) {
 		{nil, 10 * time.Second},
 		{[]string{"--heartbeat-interval", "200ms"}, 400 * time.Millisecond},
 		{[]string{"--heartbeat-interval", "1m"}, 2 * time.Minute},
-		{[]string{"--heartbeat-interval", "1ns"}, 2 * time.Nanosecond},
+		{[]string{"--heartbeat-interval", "100ms"}, 200 * time.Millisecond},
+		// Twice the interval overflows int64 nanoseconds: the window saturates instead of
+		// turning negative.
+		{[]string{"--heartbeat-interval", "2000000h"}, math.MaxInt64},
 		{[]string{"--heartbeat-interval", "200ms", "--recovery-window", "0"}, 400 * time.Millisecond},
 		{[]string{"--heartbeat-interval", "200ms", "--recovery-window", "1s"}, time.Second},
 		{[]string{"--recovery-window", "1ms"}, time.Millisecond},
@@ -166,7 +170,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"unknown flag", []string{"--nope"}, 2, "-nope", []string{"not defined"}},
 		{"unknown shorthand", []string{"-x"}, 2, "-x", nil},
-		{"positional argument", []string{"serve"}, 2, "", []string{`"serve"`, "flags only"}},
+		{"positional argument", []string{"serve"}, 2, "", []string{`"serve"`, "flags only", "probe subcommand"}},
 		{"check without =", []string{"--check", "db"}, 2, "-check", []string{"NAME=URL"}},
 		{"check bad scheme", []string{"--check", "dns=udp://127.0.0.1:53"}, 2, "-check", []string{`scheme "udp"`}},
 		{"check tcp without port", []string{"--check", "db=tcp://127.0.0.1"}, 2, "-check", []string{"host:port"}},
@@ -175,8 +179,10 @@ func TestBadInput(t *testing.T) {
 		{"check without value", []string{"--check"}, 2, "-check", []string{"needs an argument"}},
 		{"duplicate check name", []string{"--check", "db=tcp://127.0.0.1:1", "--check", "db=tcp://127.0.0.1:2"}, 2, "-check", []string{`"db" given twice`}},
 		{"check name taken by demo", []string{"--demo", "--check", "auth=tcp://127.0.0.1:1"}, 2, "-check", []string{`"auth"`, "--demo"}},
-		{"zero heartbeat interval", []string{"--heartbeat-interval", "0"}, 2, "-heartbeat-interval", []string{"positive"}},
-		{"negative heartbeat interval", []string{"--heartbeat-interval=-1s"}, 2, "-heartbeat-interval", []string{"positive"}},
+		{"zero heartbeat interval", []string{"--heartbeat-interval", "0"}, 2, "-heartbeat-interval", []string{"at least 100ms"}},
+		{"negative heartbeat interval", []string{"--heartbeat-interval=-1s"}, 2, "-heartbeat-interval", []string{"at least 100ms"}},
+		{"1ns heartbeat interval", []string{"--heartbeat-interval=1ns"}, 2, "-heartbeat-interval", []string{"1ns", "at least 100ms"}},
+		{"heartbeat interval just below the minimum", []string{"--heartbeat-interval=99ms"}, 2, "-heartbeat-interval", []string{"at least 100ms"}},
 		{"unparsable heartbeat interval", []string{"--heartbeat-interval", "often"}, 2, "-heartbeat-interval", []string{`"often"`}},
 		{"interval without unit", []string{"--heartbeat-interval", "5"}, 2, "-heartbeat-interval", nil},
 		{"negative recovery window", []string{"--recovery-window=-1s"}, 2, "-recovery-window", []string{"negative"}},
@@ -260,7 +266,8 @@ func TestHelp(t *testing.T) {
 				t.Errorf("stderr does not start with the usage line:\n%s", r.stderr)
 			}
 			for _, f := range []string{"-diag-addr", "-check", "-heartbeat-interval", "-recovery-window",
-				"-shutdown-delay", "-shutdown-timeout", "-debug", "-demo", "-log-level"} {
+				"-shutdown-delay", "-shutdown-timeout", "-debug", "-demo", "-log-level",
+				"-diag-tls-cert", "-diag-tls-key", "-diag-client-ca", "at least 100ms"} {
 				if !strings.Contains(r.stderr, f) {
 					t.Errorf("help does not mention %s", f)
 				}
@@ -333,6 +340,12 @@ func (s *started) url(path string) string { return "http://" + s.addr + path }
 // serves /healthz. The cleanup cancels it and waits for run to return.
 func startRun(t *testing.T, args ...string) *started {
 	t.Helper()
+	return startRunWith(t, func(addr string) error { return wantStatus("http://"+addr+"/healthz", http.StatusOK)() }, args...)
+}
+
+// startRunWith is startRun with another test of "serving" (over TLS, say).
+func startRunWith(t *testing.T, serving func(addr string) error, args ...string) *started {
+	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &started{addr: addr, cancel: cancel, done: make(chan int, 1), stderr: &syncBuffer{}}
@@ -358,13 +371,13 @@ func startRun(t *testing.T, args ...string) *started {
 			return fmt.Errorf("run returned %d before serving:\n%s", code, s.stderr)
 		default:
 		}
-		return wantStatus(s.url("/healthz"), http.StatusOK)()
+		return serving(s.addr)
 	})
 	return s
 }
 
 func TestRunServes(t *testing.T) {
-	s := startRun(t, "--check", "up="+"tcp://"+upstream(t), "--heartbeat-interval", "50ms", "--log-level", "error")
+	s := startRun(t, "--check", "up="+"tcp://"+upstream(t), "--heartbeat-interval", "100ms", "--log-level", "error")
 	pollUntil(t, "/readyz 200", 10*time.Second, wantStatus(s.url("/readyz"), http.StatusOK))
 	code, body, err := get(s.url("/readyz"))
 	if err != nil || code != 200 {
@@ -402,7 +415,7 @@ func TestRunDebugServesPprof(t *testing.T) {
 // serving meanwhile, then stops listening and exits 0.
 func TestRunDrains(t *testing.T) {
 	const delay = 500 * time.Millisecond
-	s := startRun(t, "--check", "up=tcp://"+upstream(t), "--heartbeat-interval", "50ms",
+	s := startRun(t, "--check", "up=tcp://"+upstream(t), "--heartbeat-interval", "100ms",
 		"--shutdown-delay", delay.String())
 	pollUntil(t, "/readyz 200", 10*time.Second, wantStatus(s.url("/readyz"), http.StatusOK))
 

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// defaultProbeTimeout bounds `telediag probe` unless --timeout says otherwise: Kubernetes'
+// default probe timeout (timeoutSeconds: 1). Keep it below the probe's timeoutSeconds, so that
+// telediag gives up, and says why, before the kubelet kills it.
+const defaultProbeTimeout = time.Second
+
+// probeConfig is the parsed command line of `telediag probe`.
+type probeConfig struct {
+	url        *url.URL
+	timeout    time.Duration
+	ca         string
+	cert, key  string
+	serverName string
+}
+
+// parseProbeFlags reads `telediag probe [flags] URL`; flags may also follow the URL.
+func parseProbeFlags(args []string, stderr io.Writer) (*probeConfig, error) {
+	cfg := &probeConfig{}
+	fs := flag.NewFlagSet("telediag probe", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.DurationVar(&cfg.timeout, "timeout", defaultProbeTimeout, "give up after this long (connection, TLS, request and answer)")
+	fs.StringVar(&cfg.ca, "ca", "", "`FILE` of PEM CA certificates that verify an https server (default: the system's)")
+	fs.StringVar(&cfg.cert, "cert", "", "`FILE` of a PEM client certificate, for a server that wants mutual TLS (with --key)")
+	fs.StringVar(&cfg.key, "key", "", "`FILE` of the PEM key of --cert")
+	fs.StringVar(&cfg.serverName, "server-name", "", "`NAME` the server's certificate must be valid for, when the URL's host is not (e.g. probing 127.0.0.1)")
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(stderr)
+				fmt.Fprintln(stderr, "usage: telediag probe [flags] URL\n\nGET URL; exit 0 on HTTP 200, 1 otherwise, with one line saying why.")
+				fs.PrintDefaults()
+			}
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		rest = append(rest, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	switch len(rest) {
+	case 0:
+		return nil, errors.New("probe needs a URL, e.g. telediag probe http://127.0.0.1:3000/readyz")
+	case 1:
+	default:
+		return nil, fmt.Errorf("probe takes one URL, got %d: %q", len(rest), rest)
+	}
+	u, err := url.Parse(rest[0])
+	if err != nil {
+		return nil, fmt.Errorf("probe URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("probe URL %q: want http:// or https://", rest[0])
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("probe URL %q has no host", rest[0])
+	}
+	cfg.url = u
+	if cfg.timeout <= 0 {
+		return nil, fmt.Errorf("invalid value %v for flag -timeout: must be positive", cfg.timeout)
+	}
+	if (cfg.cert == "") != (cfg.key == "") {
+		return nil, errors.New("flags -cert and -key go together: give both or neither")
+	}
+	if u.Scheme == "http" {
+		for _, f := range []struct{ name, value string }{{"-ca", cfg.ca}, {"-cert", cfg.cert}, {"-server-name", cfg.serverName}} {
+			if f.value != "" {
+				return nil, fmt.Errorf("flag %s applies to https URLs only, and %s is http", f.name, u.Redacted())
+			}
+		}
+	}
+	return cfg, nil
+}
+
+// tlsConfig builds the client TLS settings from the flags; errors name the flag and file.
+func (c *probeConfig) tlsConfig() (*tls.Config, error) {
+	if c.url.Scheme != "https" {
+		return nil, nil
+	}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: c.serverName}
+	if c.ca != "" {
+		pem, err := os.ReadFile(c.ca)
+		if err != nil {
+			return nil, fmt.Errorf("flag -ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("flag -ca %s: no PEM certificate found", c.ca)
+		}
+		cfg.RootCAs = pool
+	}
+	if c.cert != "" {
+		pair, err := tls.LoadX509KeyPair(c.cert, c.key)
+		if err != nil {
+			return nil, fmt.Errorf("flags -cert %s and -key %s: %w", c.cert, c.key, err)
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	return cfg, nil
+}
+
+// runProbe is `telediag probe`: GET the URL, exit 0 on 200 and 1 otherwise, with one line
+// saying why (stdout on success, stderr on failure). Bad flags or files exit 2 before anything
+// is sent. Usable as a Kubernetes exec probe or a Docker HEALTHCHECK in an image without curl.
+func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseProbeFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err == nil {
+		_, err = cfg.tlsConfig() // check the files before sending anything
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "telediag probe: %v (see telediag probe -h)\n", err)
+		return 2
+	}
+	tlsCfg, _ := cfg.tlsConfig()
+	transport := &http.Transport{
+		Proxy:             nil, // a probe measures the target, not a proxy on the way
+		TLSClientConfig:   tlsCfg,
+		DisableKeepAlives: true,
+	}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{
+		Transport:     transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	line, ok := probe(ctx, client, cfg.url, cfg.timeout)
+	if ok {
+		fmt.Fprintf(stdout, "telediag probe: %s\n", line)
+		return 0
+	}
+	fmt.Fprintf(stderr, "telediag probe: %s\n", line)
+	return 1
+}
+
+// probe sends one GET and returns the line to print and whether the answer was 200.
+func probe(ctx context.Context, client *http.Client, u *url.URL, timeout time.Duration) (string, bool) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	target := "GET " + u.Redacted()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return fmt.Sprintf("%s: %v", target, err), false
+	}
+	req.Header.Set("User-Agent", "telediag-probe")
+	resp, err := client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // without the URL, which may carry a password
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Sprintf("%s: no answer within %v (-timeout)", target, timeout), false
+		}
+		if errors.Is(err, io.EOF) && u.Scheme == "http" {
+			return fmt.Sprintf("%s: connection closed without an answer (%v); does the server want https?", target, err), false
+		}
+		return fmt.Sprintf("%s: %v", target, err), false
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 512))
+	if err != nil && resp.StatusCode == http.StatusOK {
+		return fmt.Sprintf("%s: HTTP 200 but the body failed: %v", target, err), false
+	}
+	line := fmt.Sprintf("%s: HTTP %d", target, resp.StatusCode)
+	if loc := resp.Header.Get("Location"); loc != "" {
+		line += " (redirect to " + loc + ", not followed)"
+	}
+	if snippet := oneLine(body, 200); snippet != "" {
+		line += ": " + snippet
+	}
+	return line, resp.StatusCode == http.StatusOK
+}
+
+// oneLine squeezes b's whitespace to single spaces and cuts it to at most n bytes, so that a
+// body fits on the probe's one line.
+func oneLine(b []byte, n int) string {
+	s := strings.Join(strings.Fields(string(b)), " ")
+	if len(s) > n {
+		s = strings.ToValidUTF8(s[:n], "") + "…"
+	}
+	return s
+}

@@ -1,0 +1,97 @@
+package probes_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"time"
+
+	"github.com/telediag/telediag/probes"
+)
+
+// A service plugs its own dependency check into the readiness state machine:
+// the Runner heartbeats it and the Monitor turns the heartbeats into
+// Teleport's /readyz.
+func ExampleRunner() {
+	monitor, err := probes.New(probes.WithExpected("queue"), probes.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		panic(err)
+	}
+	queue := probes.NamedCheck("queue", func(ctx context.Context) error {
+		return nil // e.g. ping the message broker, honouring ctx
+	})
+	runner, err := probes.NewRunner(monitor, []probes.Checker{queue}, probes.WithHeartbeatInterval(time.Second))
+	if err != nil {
+		panic(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runner.Run(ctx) // returns when ctx ends
+	}()
+
+	fmt.Println("before the first heartbeat:", monitor.State())
+	for monitor.State() != probes.StateOK {
+		time.Sleep(time.Millisecond)
+	}
+	rec := httptest.NewRecorder()
+	monitor.ReadyzHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	fmt.Println("after it:", monitor.State(), rec.Code)
+	stop()
+	<-done
+	// Output:
+	// before the first heartbeat: starting
+	// after it: ok 200
+}
+
+// The built-in checks: a TCP dial and an HTTP GET that must answer 2xx.
+func ExampleNewTCPCheck() {
+	db, err := probes.NewTCPCheck("db", "127.0.0.1:5432")
+	if err != nil {
+		panic(err)
+	}
+	api, err := probes.NewHTTPCheck("api", "https://api.internal/healthz", nil)
+	if err != nil {
+		panic(err)
+	}
+	_, err = probes.NewTCPCheck("db", "127.0.0.1") // no port
+	fmt.Println(db.Name(), api.Name())
+	fmt.Println(err)
+	// Output:
+	// db api
+	// probes: tcp check "db": address "127.0.0.1": want host:port, as 127.0.0.1:5432
+}
+
+// /livez runs its checks on every request; ?exclude skips one, as on
+// kube-apiserver.
+func ExampleLiveness() {
+	var wedged atomic.Bool
+	worker := probes.NamedCheck("worker", func(context.Context) error {
+		if wedged.Load() {
+			return errors.New("no progress for 5m")
+		}
+		return nil
+	})
+	livez, err := probes.NewLiveness(worker)
+	if err != nil {
+		panic(err)
+	}
+	get := func(target string) {
+		rec := httptest.NewRecorder()
+		livez.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		fmt.Println(target, rec.Code)
+	}
+	get("/livez")
+	wedged.Store(true)
+	get("/livez")
+	get("/livez?exclude=worker")
+	// Output:
+	// /livez 200
+	// /livez 500
+	// /livez?exclude=worker 200
+}
