@@ -41,7 +41,7 @@ func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 func newMonitor(t *testing.T, opts ...probes.Option) (*probes.Monitor, *manualClock) {
 	t.Helper()
 	clk := newManualClock()
-	m, err := probes.New(append([]probes.Option{probes.WithClock(clk), probes.WithLogger(quietLogger())}, opts...)...)
+	m, err := probes.New(append([]probes.Option{probes.WithClock(clk), probes.WithLogger(quietLogger()), probes.WithTeleportTexts()}, opts...)...)
 	if err != nil {
 		t.Fatalf("probes.New: %v", err)
 	}

@@ -8,29 +8,41 @@ import (
 	"time"
 )
 
-// Status texts of /readyz. They are Teleport's, word for word, because
-// scripts and dashboards match on them.
+// Status texts of /readyz that do not name the service.
 const (
-	statusOK         = "ok"
-	statusRecovering = "teleport is recovering from a degraded state, check logs for details"
-	statusDegraded   = "teleport is in a degraded state, check logs for details"
-	statusStarting   = "teleport is starting and hasn't joined the cluster yet"
-	statusShutdown   = "process is shutting down"
+	statusOK       = "ok"
+	statusShutdown = "process is shutting down"
 )
 
-// readyzStatus maps a State to Teleport's /readyz status code and text:
-// 503 only for degraded, so that a load balancer pulls the process only on
-// a real failure, and 400 while starting or recovering.
-func readyzStatus(s State) (int, string) {
+// statusTexts are the /readyz texts of each State for a service called name, in Teleport's
+// wording. With teleport set they are Teleport's word for word, because scripts and dashboards
+// written against Teleport match on them.
+func statusTexts(name string, teleport bool) [numStates]string {
+	var t [numStates]string
+	t[StateOK] = statusOK
+	t[StateRecovering] = name + " is recovering from a degraded state, check logs for details"
+	t[StateDegraded] = name + " is in a degraded state, check logs for details"
+	t[StateStarting] = name + " is starting and not ready yet"
+	if teleport {
+		t = statusTexts("teleport", false)
+		t[StateStarting] = "teleport is starting and hasn't joined the cluster yet"
+	}
+	return t
+}
+
+// readyzStatus maps a State to Teleport's /readyz status code and the Monitor's text for it:
+// 503 only for degraded, so that a load balancer pulls the process only on a real failure,
+// and 400 while starting or recovering.
+func (m *Monitor) readyzStatus(s State) (int, string) {
 	switch s {
 	case StateOK:
-		return http.StatusOK, statusOK
+		return http.StatusOK, m.texts[StateOK]
 	case StateRecovering:
-		return http.StatusBadRequest, statusRecovering
+		return http.StatusBadRequest, m.texts[StateRecovering]
 	case StateDegraded:
-		return http.StatusServiceUnavailable, statusDegraded
+		return http.StatusServiceUnavailable, m.texts[StateDegraded]
 	default:
-		return http.StatusBadRequest, statusStarting
+		return http.StatusBadRequest, m.texts[StateStarting]
 	}
 }
 
@@ -114,7 +126,7 @@ func (m *Monitor) serveReadyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := m.State()
-	code, _ := readyzStatus(s)
+	code, _ := m.readyzStatus(s)
 	writeJSON(w, r, code, m.bodies[s])
 }
 
@@ -138,7 +150,7 @@ func (m *Monitor) serveDetailed(w http.ResponseWriter, r *http.Request, verbose 
 			n++
 		}
 	}
-	code, text := readyzStatus(combine(counts, n))
+	code, text := m.readyzStatus(combine(counts, n))
 	if m.ShuttingDown() {
 		code, text = http.StatusServiceUnavailable, statusShutdown
 	}
@@ -179,7 +191,7 @@ func (m *Monitor) ServeComponent(w http.ResponseWriter, r *http.Request, name st
 			mustMarshal(readiness{Status: fmt.Sprintf("unknown component %q", name), PID: m.pid}))
 		return
 	}
-	code, text := readyzStatus(c.State)
+	code, text := m.readyzStatus(c.State)
 	writeJSON(w, r, code, mustMarshal(componentReadiness{Status: text, PID: m.pid, Component: name}))
 }
 
@@ -187,7 +199,7 @@ func (m *Monitor) ServeComponent(w http.ResponseWriter, r *http.Request, name st
 // text varies and the pid is fixed for the life of the process.
 func (m *Monitor) precomputeBodies() {
 	for s := StateOK; s <= StateStarting; s++ {
-		_, text := readyzStatus(s)
+		_, text := m.readyzStatus(s)
 		m.bodies[s] = mustMarshal(readiness{Status: text, PID: m.pid})
 	}
 	m.shutdownBody = mustMarshal(readiness{Status: statusShutdown, PID: m.pid})

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,7 +118,7 @@ func TestReadyzVerbose(t *testing.T) {
 
 func TestReadyzVerboseSinceIsUTC(t *testing.T) {
 	clk := &manualClock{now: time.Date(2024, 1, 2, 3, 4, 5, 600, time.FixedZone("X", 3600))}
-	m, err := probes.New(probes.WithClock(clk), probes.WithLogger(quietLogger()))
+	m, err := probes.New(probes.WithClock(clk), probes.WithLogger(quietLogger()), probes.WithTeleportTexts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,5 +274,32 @@ func TestRecoveryBoundaryOverHTTP(t *testing.T) {
 	m.Heartbeat("auth", nil)
 	if got := status(); got != http.StatusOK {
 		t.Fatalf("one window + 1ns after recovery began: %d, want 200", got)
+	}
+}
+
+// TestReadyzTextsNameTheService: a service's /readyz texts name it; Teleport's exact texts are
+// an option, which the reference binary takes.
+func TestReadyzTextsNameTheService(t *testing.T) {
+	for _, tc := range []struct {
+		opts []probes.Option
+		want string
+	}{
+		{nil, `"status":"service is in a degraded state, check logs for details"`},
+		{[]probes.Option{probes.WithService("orders")}, `"status":"orders is in a degraded state, check logs for details"`},
+		{[]probes.Option{probes.WithService("orders"), probes.WithTeleportTexts()}, `"status":"teleport is in a degraded state, check logs for details"`},
+	} {
+		m, err := probes.New(append(tc.opts, probes.WithLogger(quietLogger()))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Heartbeat("db", errHeartbeat)
+		rec := httptest.NewRecorder()
+		m.ReadyzHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("%d %s, want 503 with %s", rec.Code, rec.Body.String(), tc.want)
+		}
+	}
+	if _, err := probes.New(probes.WithService("")); err == nil {
+		t.Error("an empty service name was accepted")
 	}
 }

@@ -60,6 +60,8 @@ type ComponentStatus struct {
 type Option func(*options)
 
 type options struct {
+	service   string
+	teleport  bool
 	clock     Clock
 	window    time.Duration
 	expected  []string
@@ -67,6 +69,23 @@ type options struct {
 	logger    *slog.Logger
 	errs      []error
 }
+
+// WithService names the service in the /readyz texts: "orders is in a degraded state, check
+// logs for details". The default is "service". An empty name makes New fail.
+func WithService(name string) Option {
+	return func(o *options) {
+		if name == "" {
+			o.errs = append(o.errs, errors.New("probes: WithService: empty name"))
+			return
+		}
+		o.service = name
+	}
+}
+
+// WithTeleportTexts makes /readyz answer with Teleport's texts word for word ("teleport is
+// starting and hasn't joined the cluster yet"), for scripts and dashboards written against
+// Teleport. The reference binary uses it.
+func WithTeleportTexts() Option { return func(o *options) { o.teleport = true } }
 
 // WithClock makes the Monitor read the time from c instead of the wall
 // clock, so that tests can step through the recovery window. A nil c makes
@@ -140,6 +159,7 @@ type Monitor struct {
 	// the plain /readyz path needs neither a lock nor an allocation.
 	pid          int
 	bodies       [numStates][]byte
+	texts        [numStates]string // /readyz status texts, by state
 	shutdownBody []byte
 
 	// overall is the process State, stored at the end of every transition
@@ -174,7 +194,7 @@ type listener struct {
 // New returns a Monitor with no components (so in StateStarting) unless
 // WithExpected declares some. It fails if an option is invalid.
 func New(opts ...Option) (*Monitor, error) {
-	o := options{clock: wallClock{}, window: DefaultRecoveryWindow}
+	o := options{service: "service", clock: wallClock{}, window: DefaultRecoveryWindow}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
@@ -191,6 +211,7 @@ func New(opts ...Option) (*Monitor, error) {
 		window:     o.window,
 		log:        o.logger,
 		pid:        os.Getpid(),
+		texts:      statusTexts(o.service, o.teleport),
 		components: make(map[string]*component),
 	}
 	m.overall.Store(int32(StateStarting))

@@ -23,7 +23,7 @@ import (
 // from many goroutines while others poll every endpoint through a real
 // server. Run with -race; it also checks that every answer is well formed.
 func TestConcurrentHeartbeatsAndProbes(t *testing.T) {
-	m, err := probes.New(probes.WithLogger(quietLogger()), probes.WithRecoveryWindow(time.Millisecond))
+	m, err := probes.New(probes.WithLogger(quietLogger()), probes.WithRecoveryWindow(time.Millisecond), probes.WithTeleportTexts())
 	if err != nil {
 		t.Fatal(err)
 	}

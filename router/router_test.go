@@ -24,7 +24,7 @@ func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func newMonitor(t *testing.T) *probes.Monitor {
 	t.Helper()
-	m, err := probes.New(probes.WithLogger(quietLogger()))
+	m, err := probes.New(probes.WithLogger(quietLogger()), probes.WithTeleportTexts())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -244,6 +244,8 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		probes.WithRecoveryWindow(cfg.recoveryWindow),
 		probes.WithExpected(expected...),
 		probes.WithLogger(log),
+		// The reference process answers as Teleport does, word for word.
+		probes.WithTeleportTexts(),
 	)
 	if err != nil {
 		return err

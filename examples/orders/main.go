@@ -100,7 +100,7 @@ func newService(ctx context.Context, inventory string, log *slog.Logger) (*servi
 	if err != nil {
 		return nil, errors.Join(err, tel.Shutdown(ctx))
 	}
-	monitor, err := probes.New(probes.WithExpected("inventory"), probes.WithLogger(log))
+	monitor, err := probes.New(probes.WithService("orders"), probes.WithExpected("inventory"), probes.WithLogger(log))
 	if err != nil {
 		return nil, errors.Join(err, tel.Shutdown(ctx))
 	}

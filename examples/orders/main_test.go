@@ -64,8 +64,8 @@ func TestServiceServesItsOwnMetrics(t *testing.T) {
 	srv := httptest.NewServer(svc.handler)
 	defer srv.Close()
 
-	if code, _ := get(t, srv.URL+"/diag/readyz"); code != http.StatusBadRequest {
-		t.Errorf("/diag/readyz before the first inventory check: %d, want 400 (starting, as Teleport answers)", code)
+	if code, body := get(t, srv.URL+"/diag/readyz"); code != http.StatusBadRequest || !strings.Contains(body, "orders is starting and not ready yet") {
+		t.Errorf("/diag/readyz before the first inventory check: %d %s, want 400 (starting, as Teleport answers) naming orders", code, body)
 	}
 	svc.checkInventory(ctx)
 	if code, body := get(t, srv.URL+"/diag/readyz"); code != http.StatusOK {
