@@ -5,10 +5,14 @@
 # so that process-wide state (sync.Pool contents, the GC's pacing) does not carry from one group
 # into the next. Run it on a quiet machine: about 20 minutes on 2 cores.
 #
-#   bash test/bench.sh [OUTDIR]      raw output and benchstat tables land in OUTDIR (default bench-out/)
+#   bash test/bench.sh [OUTDIR [GROUP...]]   raw output and benchstat tables land in OUTDIR
+#                                            (default bench-out/); GROUPs: record scrape export heap
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${1:-bench-out}
+shift || true
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(record scrape export heap)
 mkdir -p "$out"
 benchstat=(go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da)
 count=${BENCH_COUNT:-6}
@@ -21,14 +25,19 @@ run() { # name, go test arguments…
 }
 
 { uname -srm; go version; grep -m1 'model name' /proc/cpuinfo || true; nproc; } >"$out/machine.txt"
-run record -bench 'CounterAdd|HistogramRecord' -cpu 1,2
-run scrape -bench 'Scrape' -cpu 1,2
-run export -bench 'Export10kSeries' -cpu 1,2
-# Heap kept per series does not depend on GOMAXPROCS.
-run heap -bench 'HeapPerSeries' -cpu 2
-
-for name in record scrape heap; do
-	"${benchstat[@]}" -col /impl "$out/$name.txt" >"$out/$name.benchstat"
+for g in "${groups[@]}"; do
+	case $g in
+	record) run record -bench 'CounterAdd|HistogramRecord' -cpu 1,2 ;;
+	scrape) run scrape -bench 'Scrape' -cpu 1,2 ;;
+	export) run export -bench 'Export10kSeries' -cpu 1,2 ;;
+	# Heap kept per series does not depend on GOMAXPROCS.
+	heap) run heap -bench 'HeapPerSeries' -cpu 2 ;;
+	*) echo "bench: unknown group $g (record, scrape, export, heap)" >&2; exit 2 ;;
+	esac
+	if [ "$g" = export ]; then
+		"${benchstat[@]}" "$out/$g.txt" >"$out/$g.benchstat"
+	else
+		"${benchstat[@]}" -col /impl "$out/$g.txt" >"$out/$g.benchstat"
+	fi
 done
-"${benchstat[@]}" "$out/export.txt" >"$out/export.benchstat"
 printf 'bench: done; tables in %s/*.benchstat\n' "$out" >&2

@@ -31,10 +31,11 @@ const drainInstrumentName = "telediag.instrument.drain"
 //
 // A nil *Counter records nothing.
 type Counter[N Number, K comparable] struct {
-	inst   Adder[N]
-	attrs  func(K) attribute.Set
-	series *seriesCache[K, cell[N]]
-	reg    metric.Registration
+	inst    Adder[N]
+	attrs   func(K) attribute.Set
+	series  *seriesCache[K, cell[N]]
+	reg     metric.Registration
+	isFloat bool
 }
 
 // NewCounter wraps inst, the instrument called name created from m, so that Add and Bind record
@@ -48,7 +49,9 @@ func NewCounter[N Number, K comparable](m metric.Meter, name string, inst Adder[
 		return nil, errors.New("instrument: NewCounter needs a meter, an instrument and an attribute function")
 	}
 	cfg := newConfig(opts)
-	c := &Counter[N, K]{inst: inst, attrs: attrs}
+	var zero N
+	_, isFloat := any(zero).(float64)
+	c := &Counter[N, K]{inst: inst, attrs: attrs, isFloat: isFloat}
 	c.series = newSeriesCache(name, cfg, func(k K) *cell[N] {
 		return newCell(inst, metric.WithAttributeSet(attrs(k)))
 	})
@@ -73,7 +76,7 @@ func (c *Counter[N, K]) Add(ctx context.Context, incr N, k K) {
 		return
 	}
 	if s := c.series.get(k); s != nil {
-		s.add(incr)
+		s.add(incr, c.isFloat)
 		return
 	}
 	// Past the cache bound: the SDK's own path, which folds the series into its overflow.
@@ -86,7 +89,7 @@ func (c *Counter[N, K]) Bind(k K) CounterBound[N] {
 		return CounterBound[N]{}
 	}
 	if s := c.series.get(k); s != nil {
-		return CounterBound[N]{cell: s}
+		return CounterBound[N]{cell: s, isFloat: c.isFloat}
 	}
 	return CounterBound[N]{inst: c.inst, opts: []metric.AddOption{metric.WithAttributeSet(c.attrs(k))}}
 }
@@ -112,7 +115,7 @@ func (c *Counter[N, K]) Len() int {
 // reader reads its aggregations, so whatever was added before a collection began is in it.
 func (c *Counter[N, K]) drain(ctx context.Context) {
 	c.series.each(func(s *cell[N]) {
-		if v, ok := s.take(); ok {
+		if v, ok := s.take(c.isFloat); ok {
 			c.inst.Add(ctx, v, s.opts...)
 		}
 	})
@@ -121,7 +124,8 @@ func (c *Counter[N, K]) drain(ctx context.Context) {
 // CounterBound is one series of a Counter. Its Add allocates nothing and costs one atomic add.
 // The zero value records nothing.
 type CounterBound[N Number] struct {
-	cell *cell[N]
+	cell    *cell[N]
+	isFloat bool
 	// Past the cache bound, the series records through the SDK directly.
 	inst Adder[N]
 	opts []metric.AddOption
@@ -130,7 +134,7 @@ type CounterBound[N Number] struct {
 // Add adds incr to the series.
 func (b CounterBound[N]) Add(ctx context.Context, incr N) {
 	if b.cell != nil {
-		b.cell.add(incr)
+		b.cell.add(incr, b.isFloat)
 		return
 	}
 	if b.inst != nil {
@@ -140,26 +144,25 @@ func (b CounterBound[N]) Add(ctx context.Context, incr N) {
 
 // cell accumulates one series' additions between two drains. Integers are added to bits as
 // two's complement; floats are kept as IEEE bits and added with a compare-and-swap loop, as
-// client_golang's counter does. The padding keeps two cells off one cache line, so goroutines
-// that each add to their own series do not slow each other down.
+// client_golang's counter does (whether N is a float is passed in from the Counter or the
+// bound handle, so that the hot path reads nothing but bits from the cell). bits has a cache
+// line to itself: goroutines adding to neighbouring series, or to this one, touch no line
+// that holds anything else.
 type cell[N Number] struct {
-	bits    atomic.Uint64
-	isFloat bool
-	opts    []metric.AddOption
-	_       [64 - 8 - 8 - 24]byte
+	bits atomic.Uint64
+	_    [64 - 8]byte
+	opts []metric.AddOption // read only by drain
 }
 
 func newCell[N Number](inst Adder[N], opt metric.AddOption) *cell[N] {
-	var zero N
-	_, isFloat := any(zero).(float64)
-	s := &cell[N]{isFloat: isFloat, opts: []metric.AddOption{opt}}
+	s := &cell[N]{opts: []metric.AddOption{opt}}
 	// Create the series at 0 now, so it is exported before its first increment.
 	inst.Add(context.Background(), 0, s.opts...)
 	return s
 }
 
-func (s *cell[N]) add(v N) {
-	if !s.isFloat {
+func (s *cell[N]) add(v N, isFloat bool) {
+	if !isFloat {
 		s.bits.Add(uint64(int64(v)))
 		return
 	}
@@ -172,12 +175,12 @@ func (s *cell[N]) add(v N) {
 }
 
 // take returns the pending sum and resets it; ok is false when nothing was added.
-func (s *cell[N]) take() (v N, ok bool) {
+func (s *cell[N]) take(isFloat bool) (v N, ok bool) {
 	if s.bits.Load() == 0 {
 		return 0, false
 	}
 	b := s.bits.Swap(0)
-	if s.isFloat {
+	if isFloat {
 		return N(math.Float64frombits(b)), true
 	}
 	return N(int64(b)), true
