@@ -121,7 +121,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	cfg := &config{}
 	fs := flag.NewFlagSet("telediag", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are printed once, by the caller, as one line
-	fs.StringVar(&cfg.diagAddr, "diag-addr", "127.0.0.1:3000", "`address` to serve /healthz, /livez, /readyz, /metrics (and /debug/pprof) on")
+	fs.StringVar(&cfg.diagAddr, "diag-addr", "127.0.0.1:3000", "`address` to serve /healthz, /livez, /readyz, /metrics, /status (and /debug/pprof) on")
 	fs.BoolVar(&cfg.debug, "debug", false, "serve /debug/pprof")
 	fs.BoolVar(&cfg.debug, "d", false, "shorthand for --debug")
 	fs.Var(checkFlags{&cfg.checks}, "check", "`NAME=URL` readiness component probing tcp://host:port (dial) or http(s)://… (GET, 2xx); repeatable")
