@@ -2,10 +2,13 @@ package router_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -94,4 +97,51 @@ func ExampleNew_serveMux() {
 	// Output:
 	// /healthz 200 ok
 	// /diag/readyz 200 ok
+}
+
+// The /status page for people, with the service and build it names, mounted under a prefix:
+// its links are relative, so they stay under /diag.
+func ExampleNew_status() {
+	m, err := probes.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	m.Heartbeat("db", nil)
+	m.Heartbeat("cache", errors.New("dial tcp 127.0.0.1:6379: connect: connection refused"))
+	diag, err := router.New(router.Config{
+		Monitor: m,
+		Metrics: http.NotFoundHandler(), // the telemetry package's Handler() in a real program
+		Status: router.StatusInfo{
+			Service: "orders",
+			Version: "v1.4.2",
+			GitRef:  "3f2c1d0",
+			Started: time.Now(), // when the process started
+			Refresh: 10 * time.Second,
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	app := chi.NewRouter()
+	app.Mount("/diag", diag)
+
+	rec := httptest.NewRecorder()
+	app.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/diag/status", nil))
+	page := rec.Body.String()
+	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
+	fmt.Println(regexp.MustCompile(`<title>.*</title>`).FindString(page))
+	for _, row := range regexp.MustCompile(`data-component="([^"]*)" data-state="([^"]*)"`).FindAllStringSubmatch(page, -1) {
+		fmt.Println(row[1], row[2])
+	}
+	for _, link := range regexp.MustCompile(`<a href="([^"]*)"`).FindAllStringSubmatch(page, -1) {
+		fmt.Println("link", link[1])
+	}
+	// Output:
+	// 200 text/html; charset=utf-8
+	// <title>orders: degraded</title>
+	// cache degraded
+	// db ok
+	// link readyz?verbose
+	// link metrics
+	// link readyz?verbose
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -80,7 +81,7 @@ func TestConcurrentHeartbeatsAndProbes(t *testing.T) {
 		}()
 	}
 
-	targets := []string{"/readyz", "/readyz?verbose", "/metrics", "/readyz/auth", "/healthz"}
+	targets := []string{"/readyz", "/readyz?verbose", "/metrics", "/readyz/auth", "/healthz", "/status"}
 	errs := make(chan error, 64)
 	var requests sync.WaitGroup
 	for p := range 8 {
@@ -117,6 +118,8 @@ func TestConcurrentHeartbeatsAndProbes(t *testing.T) {
 	}
 }
 
+var statusOverall = regexp.MustCompile(`id="overall" data-state="([a-z]+)" data-code="(\d+)"`)
+
 // probe requests one endpoint and checks that the answer is consistent.
 func probe(client *http.Client, base, target string) error {
 	resp, err := client.Get(base + target)
@@ -141,6 +144,18 @@ func probe(client *http.Client, base, target string) error {
 			}
 		}
 		return fmt.Errorf("GET %s: no process_state in %d bytes", target, len(body))
+	}
+	if target == "/status" {
+		// One snapshot: the state shown is the one its code belongs to.
+		m := statusOverall.FindSubmatch(body)
+		if resp.StatusCode != http.StatusOK || m == nil {
+			return fmt.Errorf("GET %s: HTTP %d, no overall state in %d bytes", target, resp.StatusCode, len(body))
+		}
+		want := map[string]string{"ok": "200", "recovering": "400", "starting": "400", "degraded": "503"}
+		if want[string(m[1])] != string(m[2]) {
+			return fmt.Errorf("GET %s: state %s shown with code %s", target, m[1], m[2])
+		}
+		return nil
 	}
 	var r struct {
 		Status     string `json:"status"`

@@ -1,6 +1,6 @@
 // Package router assembles the diagnostics HTTP endpoints of a process —
-// /healthz, /livez, /readyz, their per-check sub-paths, /metrics and, when
-// asked for, /debug/pprof — into one chi router.
+// /healthz, /livez, /readyz, their per-check sub-paths, /metrics, the /status
+// page for people and, when asked for, /debug/pprof — into one chi router.
 //
 // The result is an ordinary http.Handler, so a program can serve it on its
 // own diagnostics listener (as Teleport does with --diag-addr) or mount it
@@ -38,6 +38,9 @@ type Config struct {
 	// Logger receives recovered panics and profile requests. Nil means
 	// slog.Default().
 	Logger *slog.Logger
+	// Status is what the /status page says about the process besides
+	// readiness: its name, build and start time. The zero value is usable.
+	Status StatusInfo
 }
 
 // New returns the diagnostics router:
@@ -48,6 +51,7 @@ type Config struct {
 //	GET, HEAD  /readyz               process readiness (?verbose, ?exclude=NAME)
 //	GET, HEAD  /readyz/{component}   one component's readiness, 404 if unknown
 //	GET, HEAD  /metrics              Config.Metrics
+//	GET, HEAD  /status               an HTML page for people, see below
 //	/debug/pprof/...                 only when Config.Debug, see below
 //
 // Unknown paths get 404, known paths with another method 405 with an Allow
@@ -60,8 +64,23 @@ type Config struct {
 // CPU profile is not cut off by a 30s WriteTimeout (where pprof can see the
 // server, it then sets its own, WriteTimeout plus ?seconds).
 //
-// New fails if Monitor or Metrics is nil.
+// /status is server-rendered HTML without script or external assets: the
+// service and its build (Config.Status), uptime, the process state with the
+// code /readyz answers, each component's state, since when and last error,
+// and links to /metrics, /readyz?verbose, /livez?verbose (when
+// Config.Liveness is set) and /debug/pprof/ (only with Debug). The links are
+// relative, so they work wherever the router is mounted. Every value is
+// escaped (component names and errors come from users), a Content-Security-
+// Policy allows no script, and the page reloads itself every
+// Config.Status.Refresh. It answers 200 whatever the readiness.
+//
+// New fails if Monitor or Metrics is nil, or Config.Status.Refresh is below
+// one second.
 func New(cfg Config) (http.Handler, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
 	var errs []error
 	if cfg.Monitor == nil {
 		errs = append(errs, errors.New("no readiness monitor (Config.Monitor is nil)"))
@@ -69,12 +88,12 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Metrics == nil {
 		errs = append(errs, errors.New("no metrics handler (Config.Metrics is nil)"))
 	}
+	status, err := newStatusPage(cfg.Monitor, cfg.Status, cfg.Liveness != nil, cfg.Debug, log)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("router: invalid config: %w", err)
-	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
 	}
 	live := cfg.Liveness
 	if live == nil {
@@ -101,6 +120,7 @@ func New(cfg Config) (http.Handler, error) {
 		cfg.Monitor.ServeComponent(w, req, chi.URLParam(req, "component"))
 	}))
 	getHead("/metrics", cfg.Metrics)
+	getHead("/status", status)
 
 	if cfg.Debug {
 		log.Info("router: serving /debug/pprof; to profile, use go tool pprof <address>/debug/pprof/profile")

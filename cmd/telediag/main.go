@@ -1,6 +1,7 @@
 // Command telediag is the reference diagnostics process and a usable sidecar: it serves
 // Teleport's --diag-addr endpoints (/healthz, /readyz, /metrics and, with --debug,
-// /debug/pprof) plus /livez for the components it is told to check, over HTTP or (mutual) TLS,
+// /debug/pprof) plus /livez for the components it is told to check and a /status page for
+// people, over HTTP or (mutual) TLS,
 // and pushes the same metrics over OTLP when the standard OTEL_* environment configures an
 // exporter. `telediag probe URL` is a curl-less exec probe for the same endpoints.
 //
@@ -34,7 +35,9 @@ import (
 	"github.com/go-logr/logr"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/sdk/resource"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
+	"github.com/telediag/telediag/internal/buildinfo"
 	"github.com/telediag/telediag/internal/demo"
 	"github.com/telediag/telediag/internal/heartbeat"
 	"github.com/telediag/telediag/probes"
@@ -52,6 +55,13 @@ const (
 	writeTimeout      = 30 * time.Second
 	idleTimeout       = 30 * time.Second
 )
+
+// processStart is as close to the start of the process as Go code gets; /status counts the
+// uptime from it.
+var processStart = time.Now()
+
+// defaultServiceName is service.name unless the OTEL_* environment names the service.
+const defaultServiceName = "telediag"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -111,7 +121,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	cfg := &config{}
 	fs := flag.NewFlagSet("telediag", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are printed once, by the caller, as one line
-	fs.StringVar(&cfg.diagAddr, "diag-addr", "127.0.0.1:3000", "`address` to serve /healthz, /livez, /readyz, /metrics (and /debug/pprof) on")
+	fs.StringVar(&cfg.diagAddr, "diag-addr", "127.0.0.1:3000", "`address` to serve /healthz, /livez, /readyz, /metrics, /status (and /debug/pprof) on")
 	fs.BoolVar(&cfg.debug, "debug", false, "serve /debug/pprof")
 	fs.BoolVar(&cfg.debug, "d", false, "shorthand for --debug")
 	fs.Var(checkFlags{&cfg.checks}, "check", "`NAME=URL` readiness component probing tcp://host:port (dial) or http(s)://… (GET, 2xx); repeatable")
@@ -265,7 +275,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	tel, err := telemetry.New(ctx, telemetry.WithServiceName("telediag"), telemetry.WithLogger(log))
+	tel, err := telemetry.New(ctx, telemetry.WithServiceName(defaultServiceName), telemetry.WithLogger(log))
 	if err != nil {
 		return err
 	}
@@ -275,7 +285,11 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	if err != nil {
 		return errors.Join(err, tel.Shutdown(context.Background()))
 	}
-	handler, err := router.New(router.Config{Monitor: monitor, Liveness: liveness, Metrics: tel.Handler(), Debug: cfg.debug, Logger: log})
+	version, gitRef := buildinfo.Read() // what teleport_build_info reports too
+	handler, err := router.New(router.Config{
+		Monitor: monitor, Liveness: liveness, Metrics: tel.Handler(), Debug: cfg.debug, Logger: log,
+		Status: router.StatusInfo{Service: serviceName(ctx), Version: version, GitRef: gitRef, Started: processStart},
+	})
 	if err != nil {
 		return errors.Join(err, tel.Shutdown(context.Background()))
 	}
@@ -346,6 +360,24 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		log.Info("stopped")
 	}
 	return err
+}
+
+// serviceName is the service.name the metrics carry, for the /status page: OTEL_SERVICE_NAME,
+// else service.name in OTEL_RESOURCE_ATTRIBUTES, else defaultServiceName. A malformed
+// OTEL_RESOURCE_ATTRIBUTES counts as absent, as the telemetry pipeline discards it whole.
+func serviceName(ctx context.Context) string {
+	if v := strings.TrimSpace(os.Getenv("OTEL_SERVICE_NAME")); v != "" {
+		return v
+	}
+	if os.Getenv("OTEL_RESOURCE_ATTRIBUTES") != "" {
+		res, err := resource.New(ctx, resource.WithFromEnv())
+		if err == nil {
+			if v, ok := res.Set().Value(semconv.ServiceNameKey); ok && v.AsString() != "" {
+				return v.AsString()
+			}
+		}
+	}
+	return defaultServiceName
 }
 
 // onlyUndelivered reports whether err, from telemetry.Shutdown, is nothing but a final push

@@ -19,6 +19,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/telediag/telediag/internal/buildinfo"
 	"github.com/telediag/telediag/internal/testutil"
 )
 
@@ -483,5 +484,58 @@ func TestRunStopsWithoutDelay(t *testing.T) {
 		t.Logf("returned %v after cancel", time.Since(cancelled))
 	case <-time.After(5 * time.Second):
 		t.Fatal("run did not return within 5s of cancel")
+	}
+}
+
+// TestRunServesStatus checks the reference binary's /status page: the service name from the
+// environment, the build, every --check with its state, and pprof linked only with -d.
+func TestRunServesStatus(t *testing.T) {
+	t.Setenv("OTEL_SERVICE_NAME", "status-test")
+	down := freeAddr(t) // nothing listens there: the check fails
+	s := startRun(t, "--check", "up=tcp://"+upstream(t), "--check", "down=tcp://"+down,
+		"--heartbeat-interval", "100ms", "--log-level", "error")
+	pollUntil(t, "/readyz 503", 10*time.Second, wantStatus(s.url("/readyz"), http.StatusServiceUnavailable))
+	code, body, err := get(s.url("/status"))
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("/status: HTTP %d, %v", code, err)
+	}
+	version, gitRef := buildinfo.Read()
+	for _, want := range []string{
+		`<h1 id="service">status-test</h1>`,
+		`id="overall" data-state="degraded" data-code="503"`,
+		`<dd class="mono" id="version">` + version + `</dd>`,
+		`<dd class="mono" id="gitref">` + gitRef + `</dd>`,
+		`data-component="down" data-state="degraded"`,
+		`data-component="up" data-state="ok"`,
+		down + `: connect: connection refused`,
+		`<a href="metrics">`, `<a href="readyz?verbose">`, `<a href="livez?verbose">`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/status lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "pprof") {
+		t.Error("/status links pprof without --debug")
+	}
+
+	d := startRun(t, "-d", "--log-level", "error")
+	if _, body, err := get(d.url("/status")); err != nil || !strings.Contains(body, `<a href="debug/pprof/">`) {
+		t.Errorf("/status with -d: no pprof link (%v):\n%s", err, body)
+	}
+}
+
+func TestServiceName(t *testing.T) {
+	for _, c := range []struct{ serviceName, attrs, want string }{
+		{"", "", "telediag"},
+		{"  orders ", "service.name=ignored", "orders"},
+		{"", "deployment.environment=prod,service.name=from-attrs", "from-attrs"},
+		{"", "service.name=x,malformed", "telediag"},
+		{"", "team=a", "telediag"},
+	} {
+		t.Setenv("OTEL_SERVICE_NAME", c.serviceName)
+		t.Setenv("OTEL_RESOURCE_ATTRIBUTES", c.attrs)
+		if got := serviceName(context.Background()); got != c.want {
+			t.Errorf("OTEL_SERVICE_NAME=%q OTEL_RESOURCE_ATTRIBUTES=%q: %q, want %q", c.serviceName, c.attrs, got, c.want)
+		}
 	}
 }

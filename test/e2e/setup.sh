@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Installs the real peers the e2e tests run against:
 #   - Prometheus, from Debian's package (apt), unless `prometheus` is on PATH;
+#   - Chromium, from Debian's package (apt), unless `chromium` is on PATH, for
+#     the status page's browser test (headless; it loads 127.0.0.1 pages only);
 #   - an OpenTelemetry Collector built with the OTel Collector Builder (ocb)
 #     from the manifest test/e2e/otelcol/builder-config.yaml.
 #
 # Idempotent. The builder and the collector binary are cached in
 #   ${TELEDIAG_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/telediag-e2e}
 # keyed by the sha256 of the manifest, the builder version and the Go version,
-# so a second run does nothing and a manifest change rebuilds.
+# so a second run does nothing and a manifest change rebuilds. The Debian
+# packages stay installed, so a second run finds them on PATH and skips apt.
 #
-# Progress goes to stderr, one line per step. stdout gets only two export
-# lines, so `eval "$(bash test/e2e/setup.sh)"` sets TELEDIAG_OTELCOL and
-# TELEDIAG_PROMETHEUS; the same lines are written to "$cache/e2e.env".
+# Progress goes to stderr, one line per step. stdout gets only export lines,
+# so `eval "$(bash test/e2e/setup.sh)"` sets TELEDIAG_OTELCOL,
+# TELEDIAG_PROMETHEUS and TELEDIAG_CHROMIUM; the same lines are written to
+# "$cache/e2e.env".
 set -euo pipefail
 
 BUILDER_MODULE=go.opentelemetry.io/collector/cmd/builder
@@ -94,6 +98,35 @@ install_prometheus() {
 	PROMETHEUS_BIN=$(command -v prometheus)
 }
 
+# install_chromium finds Debian's Chromium or installs it. Only the browser:
+# --no-install-recommends leaves out chromium-sandbox (the tests run it with
+# --no-sandbox, as root must) and the other recommends; the fonts it renders
+# with come with its dependencies.
+install_chromium() {
+	if command -v chromium >/dev/null 2>&1; then
+		log "chromium: found $(command -v chromium)"
+	else
+		command -v apt-get >/dev/null 2>&1 || die "chromium is not on PATH and there is no apt-get to install it"
+		local start=$SECONDS rc=0 apt_log=$cache/apt-chromium.log
+		log "chromium: apt-get install --no-install-recommends chromium (Debian package; cold: about a minute)"
+		{
+			as_root apt-get update -qq &&
+				as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+		} >"$apt_log" 2>&1 || rc=$?
+		if [ "$rc" -ne 0 ]; then
+			tail -n 20 "$apt_log" >&2 || true
+			die "apt-get install chromium failed (exit $rc); log in $apt_log"
+		fi
+		command -v chromium >/dev/null 2>&1 || die "chromium installed but not on PATH"
+		log "chromium: installed in $((SECONDS - start))s"
+	fi
+	local v
+	v=$(chromium --version 2>&1) || die "chromium --version failed: $v"
+	# Debian's launcher script may print shell warnings before the version line.
+	log "chromium: $(grep -m1 '^Chromium' <<<"$v" || echo "${v%%$'\n'*}")"
+	CHROMIUM_BIN=$(command -v chromium)
+}
+
 build_otelcol() {
 	command -v go >/dev/null 2>&1 || die "go is not on PATH"
 	[ -f "$manifest" ] || die "manifest not found: $manifest"
@@ -163,12 +196,14 @@ if command -v flock >/dev/null 2>&1; then
 fi
 
 install_prometheus
+install_chromium
 build_otelcol
 
 env_file=$cache/e2e.env
 {
 	printf 'export TELEDIAG_OTELCOL=%q\n' "$OTELCOL_BIN"
 	printf 'export TELEDIAG_PROMETHEUS=%q\n' "$PROMETHEUS_BIN"
+	printf 'export TELEDIAG_CHROMIUM=%q\n' "$CHROMIUM_BIN"
 } >"$env_file.tmp"
 mv "$env_file.tmp" "$env_file"
 log "env: wrote $env_file ($(du -sh "$cache" 2>/dev/null | cut -f1) in cache)"
