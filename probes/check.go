@@ -88,7 +88,7 @@ func (c *tcpCheck) Name() string { return c.name }
 func (c *tcpCheck) Check(ctx context.Context) error {
 	conn, err := c.dialer.DialContext(ctx, "tcp", c.addr)
 	if err != nil {
-		return fmt.Errorf("dial %s: %w", c.addr, err)
+		return err // already "dial tcp ADDR: …": wrapping would name the address twice
 	}
 	return conn.Close()
 }

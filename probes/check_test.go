@@ -111,7 +111,7 @@ func TestTCPCheck(t *testing.T) {
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("check of a closed port: %v, want connection refused", err)
 	}
-	if want := "dial " + addr + ": "; !strings.HasPrefix(err.Error(), want) {
+	if want := "dial tcp " + addr + ": "; !strings.HasPrefix(err.Error(), want) || strings.Count(err.Error(), addr) != 1 {
 		t.Errorf("error %q does not start with %q", err, want)
 	}
 
