@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime/debug"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
@@ -17,6 +19,40 @@ import (
 	"github.com/telediag/telediag/telemetry"
 	"github.com/telediag/telediag/telemetry/teleport"
 )
+
+// demoPipeline is the reference binary's pipeline with the catalogue on it and a monitor
+// without components, as `telediag --demo` builds it.
+func demoPipeline(t *testing.T) (*telemetry.Telemetry, *teleport.Metrics, *probes.Monitor) {
+	t.Helper()
+	ctx := context.Background()
+	tel, err := telemetry.New(ctx, telemetry.WithoutEnvironmentExporter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tel.Shutdown(ctx) })
+	monitor, err := probes.New(probes.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, err := teleport.New(tel.Meter(teleport.ScopeName), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tel, metrics, monitor
+}
+
+// scrapeFamilies reads /metrics from tel's handler.
+func scrapeFamilies(t *testing.T, tel *telemetry.Telemetry) map[string]*dto.MetricFamily {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	tel.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	families, err := p.TextToMetricFamilies(strings.NewReader(rec.Body.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return families
+}
 
 // TestRecordCoversTheCatalogue guards the demo's promise: after one round every declared
 // family has a series, so a newcomer sees the whole catalogue. A metric added to
@@ -29,28 +65,10 @@ func TestRecordCoversTheCatalogue(t *testing.T) {
 	}
 	// go_memory_limit is observed only under a memory limit: set one, as GOMEMLIMIT would.
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(8 << 30))
-	tel, err := telemetry.New(ctx, telemetry.WithoutEnvironmentExporter())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tel.Shutdown(ctx)
-	monitor, err := probes.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	metrics, err := teleport.New(tel.Meter(teleport.ScopeName), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	NewGenerator(metrics.Instruments, 1).Record(ctx)
+	tel, metrics, monitor := demoPipeline(t)
+	NewGenerator(metrics.Instruments, 1).Round(ctx, monitor)
 
-	rec := httptest.NewRecorder()
-	tel.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	p := expfmt.NewTextParser(model.LegacyValidation)
-	families, err := p.TextToMetricFamilies(strings.NewReader(rec.Body.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	families := scrapeFamilies(t, tel)
 	for _, m := range cat.Metrics {
 		if mf, ok := families[m.Name]; !ok || len(mf.GetMetric()) == 0 {
 			t.Errorf("after one demo round, %s has no series", m.Name)
@@ -59,6 +77,50 @@ func TestRecordCoversTheCatalogue(t *testing.T) {
 	for _, s := range families["backend_read_seconds"].GetMetric() {
 		if s.GetHistogram().GetSampleCount() == 0 {
 			t.Error("backend_read_seconds recorded no sample")
+		}
+	}
+}
+
+// TestBackendFailuresAreRareButRecorded: the demo fails about FailureRate of each kind of
+// backend request, for each component, so availability ratios have a numerator; failures are
+// counted within the totals, and precondition failures within the failed writes, as Teleport's
+// reporter counts them.
+func TestBackendFailuresAreRareButRecorded(t *testing.T) {
+	ctx := context.Background()
+	tel, metrics, monitor := demoPipeline(t)
+	g := NewGenerator(metrics.Instruments, 42)
+	for range 2000 {
+		g.Round(ctx, monitor)
+	}
+	families := scrapeFamilies(t, tel)
+	byComponent := func(name string) map[string]float64 {
+		t.Helper()
+		out := map[string]float64{}
+		for _, s := range families[name].GetMetric() {
+			for _, l := range s.GetLabel() {
+				if l.GetName() == "component" {
+					out[l.GetValue()] = s.GetCounter().GetValue()
+				}
+			}
+		}
+		if len(out) != 2 {
+			t.Fatalf("%s: series for components %v, want backend and cache", name, out)
+		}
+		return out
+	}
+	for _, kind := range []string{"backend_read_requests", "backend_write_requests", "backend_batch_read_requests", "backend_batch_write_requests"} {
+		total, failed := byComponent(kind+"_total"), byComponent(kind+"_failed_total")
+		for c, n := range total {
+			ratio := failed[c] / n
+			if failed[c] == 0 || ratio < FailureRate/2 || ratio > FailureRate*2 {
+				t.Errorf("%s{component=%q}: %v failed of %v (%.4f), want about %v", kind, c, failed[c], n, ratio, FailureRate)
+			}
+		}
+	}
+	failed, precondition := byComponent("backend_write_requests_failed_total"), byComponent("teleport_backend_write_requests_failed_precondition_total")
+	for c, n := range failed {
+		if precondition[c] == 0 || precondition[c] >= n {
+			t.Errorf("component %q: %v precondition failures of %v failed writes, want some but fewer", c, precondition[c], n)
 		}
 	}
 }
