@@ -5,7 +5,9 @@ package demo
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
+	"runtime/debug"
 	"time"
 
 	"github.com/telediag/telediag/probes"
@@ -174,9 +176,20 @@ func (g *Generator) Round(ctx context.Context, m *probes.Monitor) {
 	}
 }
 
+// DemoMemoryLimit is the Go memory limit Run sets when the process has none.
+const DemoMemoryLimit = 4 << 30
+
 // Run plays a Round every interval until ctx is done. The simulated components are healthy:
 // the demo shows the starting → ok path, and --check shows real failures.
+//
+// Without GOMEMLIMIT, Run sets a generous memory limit (DemoMemoryLimit, far above what the
+// demo uses, so the collector behaves as without one) until it returns: the OTel runtime
+// instrumentation observes go_memory_limit only under a limit, and the demo shows every family.
 func Run(ctx context.Context, g *Generator, m *probes.Monitor, interval time.Duration) {
+	if debug.SetMemoryLimit(-1) == math.MaxInt64 {
+		debug.SetMemoryLimit(DemoMemoryLimit)
+		defer debug.SetMemoryLimit(math.MaxInt64)
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

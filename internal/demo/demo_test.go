@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"runtime/debug"
@@ -155,6 +156,9 @@ func TestRunHeartbeatsComponentsAndStops(t *testing.T) {
 	if m.State() != probes.StateOK {
 		t.Errorf("state %v after demo heartbeats, want ok", m.State())
 	}
+	if limit := debug.SetMemoryLimit(-1); limit != DemoMemoryLimit {
+		t.Errorf("memory limit %d while the demo runs without GOMEMLIMIT, want %d", limit, DemoMemoryLimit)
+	}
 	for _, c := range Components {
 		if _, ok := m.Component(c); !ok {
 			t.Errorf("component %s never heartbeated", c)
@@ -165,5 +169,35 @@ func TestRunHeartbeatsComponentsAndStops(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not stop after cancel")
+	}
+	if limit := debug.SetMemoryLimit(-1); limit != math.MaxInt64 {
+		t.Errorf("memory limit %d after the demo, want none again", limit)
+	}
+}
+
+// TestRunKeepsAGivenMemoryLimit: with GOMEMLIMIT set, the demo leaves it alone.
+func TestRunKeepsAGivenMemoryLimit(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 40))
+	m, err := probes.New(probes.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i, err := teleport.NewInstruments(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); Run(ctx, NewGenerator(i, 1), m, 10*time.Millisecond) }()
+	for deadline := time.Now().Add(5 * time.Second); m.State() != probes.StateOK && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if limit := debug.SetMemoryLimit(-1); limit != 1<<40 {
+		t.Errorf("memory limit %d while the demo runs, want the given %d", limit, 1<<40)
+	}
+	cancel()
+	<-done
+	if limit := debug.SetMemoryLimit(-1); limit != 1<<40 {
+		t.Errorf("memory limit %d after the demo, want the given %d", limit, 1<<40)
 	}
 }
