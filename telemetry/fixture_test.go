@@ -20,10 +20,11 @@ type fixture struct {
 	Instruments *teleport.Instruments
 }
 
-// withTeleport creates Teleport's catalogue on tel, process_state fed by a fresh monitor.
+// withTeleport creates Teleport's catalogue on tel, process_state fed by a fresh monitor with
+// one expected component, so that teleport_component_state has a series too.
 func withTeleport(tb testing.TB, tel *Telemetry) *fixture {
 	tb.Helper()
-	monitor, err := probes.New()
+	monitor, err := probes.New(probes.WithExpected("auth"))
 	if err != nil {
 		tb.Fatal(err)
 	}

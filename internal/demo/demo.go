@@ -5,7 +5,9 @@ package demo
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
+	"runtime/debug"
 	"time"
 
 	"github.com/telediag/telediag/probes"
@@ -14,6 +16,12 @@ import (
 
 // Components are the simulated Teleport services that heartbeat in the demo.
 var Components = []string{"auth", "proxy", "node"}
+
+// FailureRate is the share of simulated backend requests that fail: low, as on a healthy
+// cluster, but not zero, so that availability ratios such as Teleport's
+// 1 - (failed - failed_precondition) / total have data and move. Half of the failed writes are
+// precondition failures (already exists, not found), the kind Teleport counts as expected.
+const FailureRate = 0.02
 
 // Generator records one round of synthetic activity at a time. It is not safe for concurrent
 // use; Run drives it from one goroutine.
@@ -45,6 +53,18 @@ func (g *Generator) latency(median float64) float64 {
 
 func (g *Generator) n(upTo int) int64 { return int64(g.rng.IntN(upTo + 1)) }
 
+// failures returns how many of n requests fail, each with probability p. Zero is recorded too:
+// Add(0) creates a counter's series, so a failure ratio has a numerator from the first round.
+func (g *Generator) failures(n int64, p float64) int64 {
+	var f int64
+	for range n {
+		if g.rng.Float64() < p {
+			f++
+		}
+	}
+	return f
+}
+
 // walk moves *level by -step…+step, keeping it within [0, ceiling].
 func (g *Generator) walk(level *int64, step, ceiling int) int64 {
 	next := *level + int64(g.rng.IntN(2*step+1)-step)
@@ -72,13 +92,21 @@ func (g *Generator) Record(ctx context.Context) {
 	i.AuthGenerateRequests.Add(ctx, g.walk(&g.generating, 1, 5))
 	i.AuthGenerateSeconds.Record(ctx, g.latency(0.05))
 	for _, c := range []string{"backend", "cache"} {
-		i.BackendBatchReadRequestsTotal.Add(ctx, 1+g.n(3), c)
+		// As Teleport's backend reporter does, a failed request counts in the total too.
+		batchReads, batchWrites, reads, writes := 1+g.n(3), g.n(2), 5+g.n(20), 1+g.n(5)
+		i.BackendBatchReadRequestsTotal.Add(ctx, batchReads, c)
+		i.BackendBatchReadRequestsFailedTotal.Add(ctx, g.failures(batchReads, FailureRate), c)
 		i.BackendBatchReadSeconds.Record(ctx, g.latency(0.004), c)
-		i.BackendBatchWriteRequestsTotal.Add(ctx, g.n(2), c)
+		i.BackendBatchWriteRequestsTotal.Add(ctx, batchWrites, c)
+		i.BackendBatchWriteRequestsFailedTotal.Add(ctx, g.failures(batchWrites, FailureRate), c)
 		i.BackendBatchWriteSeconds.Record(ctx, g.latency(0.008), c)
-		i.BackendReadRequestsTotal.Add(ctx, 5+g.n(20), c)
+		i.BackendReadRequestsTotal.Add(ctx, reads, c)
+		i.BackendReadRequestsFailedTotal.Add(ctx, g.failures(reads, FailureRate), c)
 		i.BackendReadSeconds.Record(ctx, g.latency(0.002), c)
-		i.BackendWriteRequestsTotal.Add(ctx, 1+g.n(5), c)
+		i.BackendWriteRequestsTotal.Add(ctx, writes, c)
+		failed := g.failures(writes, FailureRate)
+		i.BackendWriteRequestsFailedTotal.Add(ctx, failed, c)
+		i.TeleportBackendWriteRequestsFailedPreconditionTotal.Add(ctx, g.failures(failed, 0.5), c)
 		i.BackendWriteSeconds.Record(ctx, g.latency(0.006), c)
 	}
 	i.ClusterNameNotFoundTotal.Add(ctx, g.n(1)*g.n(1))
@@ -137,19 +165,35 @@ func (g *Generator) Record(ctx context.Context) {
 	i.TrustedClusters.Record(ctx, 1, "leaf.example.com", "online")
 }
 
-// Run records a round every interval, and heartbeats each of Components into m, until ctx is
-// done. The simulated components are healthy: the demo shows the starting → ok path, and
-// --check shows real failures.
+// Round is one round of the demo: Record, then a successful heartbeat of each of Components
+// into m (unless m is nil), which also gives each its teleport_component_state series.
+func (g *Generator) Round(ctx context.Context, m *probes.Monitor) {
+	g.Record(ctx)
+	if m != nil {
+		for _, c := range Components {
+			m.Heartbeat(c, nil)
+		}
+	}
+}
+
+// DemoMemoryLimit is the Go memory limit Run sets when the process has none.
+const DemoMemoryLimit = 4 << 30
+
+// Run plays a Round every interval until ctx is done. The simulated components are healthy:
+// the demo shows the starting → ok path, and --check shows real failures.
+//
+// Without GOMEMLIMIT, Run sets a generous memory limit (DemoMemoryLimit, far above what the
+// demo uses, so the collector behaves as without one) until it returns: the OTel runtime
+// instrumentation observes go_memory_limit only under a limit, and the demo shows every family.
 func Run(ctx context.Context, g *Generator, m *probes.Monitor, interval time.Duration) {
+	if debug.SetMemoryLimit(-1) == math.MaxInt64 {
+		debug.SetMemoryLimit(DemoMemoryLimit)
+		defer debug.SetMemoryLimit(math.MaxInt64)
+	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		g.Record(ctx)
-		if m != nil {
-			for _, c := range Components {
-				m.Heartbeat(c, nil)
-			}
-		}
+		g.Round(ctx, m)
 		select {
 		case <-ctx.Done():
 			return

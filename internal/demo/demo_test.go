@@ -2,6 +2,8 @@ package demo
 
 import (
 	"context"
+	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"runtime/debug"
@@ -9,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
@@ -17,6 +20,40 @@ import (
 	"github.com/telediag/telediag/telemetry"
 	"github.com/telediag/telediag/telemetry/teleport"
 )
+
+// demoPipeline is the reference binary's pipeline with the catalogue on it and a monitor
+// without components, as `telediag --demo` builds it.
+func demoPipeline(t *testing.T) (*telemetry.Telemetry, *teleport.Metrics, *probes.Monitor) {
+	t.Helper()
+	ctx := context.Background()
+	tel, err := telemetry.New(ctx, telemetry.WithoutEnvironmentExporter())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tel.Shutdown(ctx) })
+	monitor, err := probes.New(probes.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, err := teleport.New(tel.Meter(teleport.ScopeName), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tel, metrics, monitor
+}
+
+// scrapeFamilies reads /metrics from tel's handler.
+func scrapeFamilies(t *testing.T, tel *telemetry.Telemetry) map[string]*dto.MetricFamily {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	tel.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	families, err := p.TextToMetricFamilies(strings.NewReader(rec.Body.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return families
+}
 
 // TestRecordCoversTheCatalogue guards the demo's promise: after one round every declared
 // family has a series, so a newcomer sees the whole catalogue. A metric added to
@@ -29,28 +66,10 @@ func TestRecordCoversTheCatalogue(t *testing.T) {
 	}
 	// go_memory_limit is observed only under a memory limit: set one, as GOMEMLIMIT would.
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(8 << 30))
-	tel, err := telemetry.New(ctx, telemetry.WithoutEnvironmentExporter())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tel.Shutdown(ctx)
-	monitor, err := probes.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	metrics, err := teleport.New(tel.Meter(teleport.ScopeName), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	NewGenerator(metrics.Instruments, 1).Record(ctx)
+	tel, metrics, monitor := demoPipeline(t)
+	NewGenerator(metrics.Instruments, 1).Round(ctx, monitor)
 
-	rec := httptest.NewRecorder()
-	tel.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-	p := expfmt.NewTextParser(model.LegacyValidation)
-	families, err := p.TextToMetricFamilies(strings.NewReader(rec.Body.String()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	families := scrapeFamilies(t, tel)
 	for _, m := range cat.Metrics {
 		if mf, ok := families[m.Name]; !ok || len(mf.GetMetric()) == 0 {
 			t.Errorf("after one demo round, %s has no series", m.Name)
@@ -59,6 +78,50 @@ func TestRecordCoversTheCatalogue(t *testing.T) {
 	for _, s := range families["backend_read_seconds"].GetMetric() {
 		if s.GetHistogram().GetSampleCount() == 0 {
 			t.Error("backend_read_seconds recorded no sample")
+		}
+	}
+}
+
+// TestBackendFailuresAreRareButRecorded: the demo fails about FailureRate of each kind of
+// backend request, for each component, so availability ratios have a numerator; failures are
+// counted within the totals, and precondition failures within the failed writes, as Teleport's
+// reporter counts them.
+func TestBackendFailuresAreRareButRecorded(t *testing.T) {
+	ctx := context.Background()
+	tel, metrics, monitor := demoPipeline(t)
+	g := NewGenerator(metrics.Instruments, 42)
+	for range 2000 {
+		g.Round(ctx, monitor)
+	}
+	families := scrapeFamilies(t, tel)
+	byComponent := func(name string) map[string]float64 {
+		t.Helper()
+		out := map[string]float64{}
+		for _, s := range families[name].GetMetric() {
+			for _, l := range s.GetLabel() {
+				if l.GetName() == "component" {
+					out[l.GetValue()] = s.GetCounter().GetValue()
+				}
+			}
+		}
+		if len(out) != 2 {
+			t.Fatalf("%s: series for components %v, want backend and cache", name, out)
+		}
+		return out
+	}
+	for _, kind := range []string{"backend_read_requests", "backend_write_requests", "backend_batch_read_requests", "backend_batch_write_requests"} {
+		total, failed := byComponent(kind+"_total"), byComponent(kind+"_failed_total")
+		for c, n := range total {
+			ratio := failed[c] / n
+			if failed[c] == 0 || ratio < FailureRate/2 || ratio > FailureRate*2 {
+				t.Errorf("%s{component=%q}: %v failed of %v (%.4f), want about %v", kind, c, failed[c], n, ratio, FailureRate)
+			}
+		}
+	}
+	failed, precondition := byComponent("backend_write_requests_failed_total"), byComponent("teleport_backend_write_requests_failed_precondition_total")
+	for c, n := range failed {
+		if precondition[c] == 0 || precondition[c] >= n {
+			t.Errorf("component %q: %v precondition failures of %v failed writes, want some but fewer", c, precondition[c], n)
 		}
 	}
 }
@@ -93,6 +156,9 @@ func TestRunHeartbeatsComponentsAndStops(t *testing.T) {
 	if m.State() != probes.StateOK {
 		t.Errorf("state %v after demo heartbeats, want ok", m.State())
 	}
+	if limit := debug.SetMemoryLimit(-1); limit != DemoMemoryLimit {
+		t.Errorf("memory limit %d while the demo runs without GOMEMLIMIT, want %d", limit, DemoMemoryLimit)
+	}
 	for _, c := range Components {
 		if _, ok := m.Component(c); !ok {
 			t.Errorf("component %s never heartbeated", c)
@@ -103,5 +169,35 @@ func TestRunHeartbeatsComponentsAndStops(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not stop after cancel")
+	}
+	if limit := debug.SetMemoryLimit(-1); limit != math.MaxInt64 {
+		t.Errorf("memory limit %d after the demo, want none again", limit)
+	}
+}
+
+// TestRunKeepsAGivenMemoryLimit: with GOMEMLIMIT set, the demo leaves it alone.
+func TestRunKeepsAGivenMemoryLimit(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(1 << 40))
+	m, err := probes.New(probes.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i, err := teleport.NewInstruments(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); Run(ctx, NewGenerator(i, 1), m, 10*time.Millisecond) }()
+	for deadline := time.Now().Add(5 * time.Second); m.State() != probes.StateOK && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if limit := debug.SetMemoryLimit(-1); limit != 1<<40 {
+		t.Errorf("memory limit %d while the demo runs, want the given %d", limit, 1<<40)
+	}
+	cancel()
+	<-done
+	if limit := debug.SetMemoryLimit(-1); limit != 1<<40 {
+		t.Errorf("memory limit %d after the demo, want the given %d", limit, 1<<40)
 	}
 }

@@ -3,13 +3,18 @@ package teleport
 import (
 	"bufio"
 	"context"
+	"errors"
+	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 
@@ -54,10 +59,12 @@ func scrape(t testing.TB, h http.Handler) (map[string]*dto.MetricFamily, string)
 	return testutil.Scrape(t, h)
 }
 
-// fixedState is a StateSource for tests.
+// fixedState is a StateSource for tests, with no components.
 type fixedState struct{ s atomic.Int64 }
 
 func (f *fixedState) State() probes.State { return probes.State(f.s.Load()) }
+
+func (f *fixedState) Components() []probes.ComponentStatus { return nil }
 
 // newTestTelemetry is telediag's pipeline with Teleport's catalogue on it, as the reference
 // binary builds it, process_state fed by state (a fresh probes.Monitor when nil).
@@ -73,7 +80,9 @@ func newTestTelemetry(t testing.TB, state StateSource, opts ...Option) (*telemet
 		}
 	})
 	if state == nil {
-		monitor, err := probes.New()
+		// One expected component, so that teleport_component_state has a series, as every
+		// declared family must.
+		monitor, err := probes.New(probes.WithExpected("auth"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,6 +241,61 @@ func TestProcessStateFollowsSource(t *testing.T) {
 		}
 	}
 }
+
+// TestComponentStateFollowsMonitor: teleport_component_state has one series per component of the
+// monitor, labelled component, with process_state's values, and follows every transition, which
+// is what gravitational/teleport#43440 asks for: the component that holds the process back.
+func TestComponentStateFollowsMonitor(t *testing.T) {
+	clock := &stepClock{now: time.Unix(1_700_000_000, 0)}
+	monitor, err := probes.New(probes.WithClock(clock), probes.WithExpected("node"), probes.WithRecoveryWindow(10*time.Second),
+		probes.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tel, _ := newTestTelemetry(t, monitor)
+	states := func() map[string]float64 {
+		t.Helper()
+		families, _ := scrape(t, tel.Handler())
+		out := map[string]float64{}
+		for _, s := range families["teleport_component_state"].GetMetric() {
+			if len(s.GetLabel()) != 1 || s.GetLabel()[0].GetName() != "component" {
+				t.Fatalf("teleport_component_state series with labels %v, want component alone", s.GetLabel())
+			}
+			out[s.GetLabel()[0].GetValue()] = s.GetGauge().GetValue()
+		}
+		if ps := families["process_state"].GetMetric()[0].GetGauge().GetValue(); ps != float64(monitor.State()) {
+			t.Errorf("process_state = %v, monitor says %v", ps, monitor.State())
+		}
+		return out
+	}
+	steps := []struct {
+		do   func()
+		want map[string]float64
+	}{
+		{func() {}, map[string]float64{"node": 3}},
+		{func() { monitor.Heartbeat("auth", nil) }, map[string]float64{"node": 3, "auth": 0}},
+		{func() { monitor.Heartbeat("node", errors.New("dial tcp: refused")) }, map[string]float64{"node": 2, "auth": 0}},
+		{func() { monitor.Heartbeat("node", nil) }, map[string]float64{"node": 1, "auth": 0}},
+		{func() { clock.add(11 * time.Second); monitor.Heartbeat("node", nil) }, map[string]float64{"node": 0, "auth": 0}},
+		{func() { monitor.Heartbeat("auth", errors.New("backend down")) }, map[string]float64{"node": 0, "auth": 2}},
+	}
+	for i, st := range steps {
+		st.do()
+		if got := states(); !maps.Equal(got, st.want) {
+			t.Errorf("step %d: teleport_component_state = %v, want %v", i, got, st.want)
+		}
+	}
+}
+
+// stepClock is a probes.Clock that moves only when told.
+type stepClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *stepClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+func (c *stepClock) add(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
 
 func TestBuildInfo(t *testing.T) {
 	tel, _ := newTestTelemetry(t, nil, WithBuildInfo(BuildInfo{Version: "1.2.3", GitRef: "v1.2.3-0-gabcdef"}))

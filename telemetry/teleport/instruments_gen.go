@@ -62,18 +62,29 @@ type Instruments struct {
 	AuthGenerateSeconds AuthGenerateSeconds
 	// BackendBatchReadRequestsTotal is backend_batch_read_requests_total.
 	BackendBatchReadRequestsTotal BackendBatchReadRequestsTotal
+	// BackendBatchReadRequestsFailedTotal is backend_batch_read_requests_failed_total.
+	BackendBatchReadRequestsFailedTotal BackendBatchReadRequestsFailedTotal
 	// BackendBatchReadSeconds is backend_batch_read_seconds.
 	BackendBatchReadSeconds BackendBatchReadSeconds
 	// BackendBatchWriteRequestsTotal is backend_batch_write_requests_total.
 	BackendBatchWriteRequestsTotal BackendBatchWriteRequestsTotal
+	// BackendBatchWriteRequestsFailedTotal is backend_batch_write_requests_failed_total.
+	BackendBatchWriteRequestsFailedTotal BackendBatchWriteRequestsFailedTotal
 	// BackendBatchWriteSeconds is backend_batch_write_seconds.
 	BackendBatchWriteSeconds BackendBatchWriteSeconds
 	// BackendReadRequestsTotal is backend_read_requests_total.
 	BackendReadRequestsTotal BackendReadRequestsTotal
+	// BackendReadRequestsFailedTotal is backend_read_requests_failed_total.
+	BackendReadRequestsFailedTotal BackendReadRequestsFailedTotal
 	// BackendReadSeconds is backend_read_seconds.
 	BackendReadSeconds BackendReadSeconds
 	// BackendWriteRequestsTotal is backend_write_requests_total.
 	BackendWriteRequestsTotal BackendWriteRequestsTotal
+	// BackendWriteRequestsFailedTotal is backend_write_requests_failed_total.
+	BackendWriteRequestsFailedTotal BackendWriteRequestsFailedTotal
+	// TeleportBackendWriteRequestsFailedPreconditionTotal is
+	// teleport_backend_write_requests_failed_precondition_total.
+	TeleportBackendWriteRequestsFailedPreconditionTotal TeleportBackendWriteRequestsFailedPreconditionTotal
 	// BackendWriteSeconds is backend_write_seconds.
 	BackendWriteSeconds BackendWriteSeconds
 	// ClusterNameNotFoundTotal is cluster_name_not_found_total.
@@ -160,6 +171,8 @@ type Instruments struct {
 	Tx Tx
 	// ProcessState is process_state.
 	ProcessState ProcessState
+	// TeleportComponentState is teleport_component_state.
+	TeleportComponentState TeleportComponentState
 }
 
 // NewInstruments creates every instrument of ../../instruments.yaml from m, a Meter named ScopeName.
@@ -199,10 +212,16 @@ func NewInstruments(m metric.Meter, opts ...instrument.Option) (*Instruments, er
 	if i.BackendBatchReadRequestsTotal, err = newBackendBatchReadRequestsTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
+	if i.BackendBatchReadRequestsFailedTotal, err = newBackendBatchReadRequestsFailedTotal(m, opts); err != nil {
+		errs = append(errs, err)
+	}
 	if i.BackendBatchReadSeconds, err = newBackendBatchReadSeconds(m, opts); err != nil {
 		errs = append(errs, err)
 	}
 	if i.BackendBatchWriteRequestsTotal, err = newBackendBatchWriteRequestsTotal(m, opts); err != nil {
+		errs = append(errs, err)
+	}
+	if i.BackendBatchWriteRequestsFailedTotal, err = newBackendBatchWriteRequestsFailedTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
 	if i.BackendBatchWriteSeconds, err = newBackendBatchWriteSeconds(m, opts); err != nil {
@@ -211,10 +230,19 @@ func NewInstruments(m metric.Meter, opts ...instrument.Option) (*Instruments, er
 	if i.BackendReadRequestsTotal, err = newBackendReadRequestsTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
+	if i.BackendReadRequestsFailedTotal, err = newBackendReadRequestsFailedTotal(m, opts); err != nil {
+		errs = append(errs, err)
+	}
 	if i.BackendReadSeconds, err = newBackendReadSeconds(m, opts); err != nil {
 		errs = append(errs, err)
 	}
 	if i.BackendWriteRequestsTotal, err = newBackendWriteRequestsTotal(m, opts); err != nil {
+		errs = append(errs, err)
+	}
+	if i.BackendWriteRequestsFailedTotal, err = newBackendWriteRequestsFailedTotal(m, opts); err != nil {
+		errs = append(errs, err)
+	}
+	if i.TeleportBackendWriteRequestsFailedPreconditionTotal, err = newTeleportBackendWriteRequestsFailedPreconditionTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
 	if i.BackendWriteSeconds, err = newBackendWriteSeconds(m, opts); err != nil {
@@ -344,6 +372,9 @@ func NewInstruments(m metric.Meter, opts ...instrument.Option) (*Instruments, er
 		errs = append(errs, err)
 	}
 	if i.ProcessState, err = newProcessState(m, opts); err != nil {
+		errs = append(errs, err)
+	}
+	if i.TeleportComponentState, err = newTeleportComponentState(m, opts); err != nil {
 		errs = append(errs, err)
 	}
 	return &i, errors.Join(errs...)
@@ -902,6 +933,92 @@ func (b BackendBatchReadRequestsTotalBound) Add(ctx context.Context, incr int64)
 	b.b.Add(ctx, incr)
 }
 
+// BackendBatchReadRequestsFailedTotal is the counter backend_batch_read_requests_failed_total:
+// Number of failed read requests to the backend
+//
+// Unit: {request}. Labels: component.
+type BackendBatchReadRequestsFailedTotal struct {
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, [1]string]
+}
+
+var newBackendBatchReadRequestsFailedTotalOpts = []metric.Int64CounterOption{
+	metric.WithDescription("Number of failed read requests to the backend"),
+	metric.WithUnit("{request}"),
+}
+
+// NewBackendBatchReadRequestsFailedTotal creates the instrument
+// backend_batch_read_requests_failed_total from m. A nil m gives a no-op instrument. The
+// description, unit of ../../instruments.yaml are applied after opt, so they win.
+func NewBackendBatchReadRequestsFailedTotal(m metric.Meter, opt ...metric.Int64CounterOption) (BackendBatchReadRequestsFailedTotal, error) {
+	return newBackendBatchReadRequestsFailedTotal(m, nil, opt...)
+}
+
+func newBackendBatchReadRequestsFailedTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (BackendBatchReadRequestsFailedTotal, error) {
+	if m == nil {
+		return BackendBatchReadRequestsFailedTotal{inst: noop.Int64Counter{}}, nil
+	}
+	if len(opt) == 0 {
+		opt = newBackendBatchReadRequestsFailedTotalOpts
+	} else {
+		opt = append(opt, newBackendBatchReadRequestsFailedTotalOpts...)
+	}
+	i, err := m.Int64Counter("backend_batch_read_requests_failed_total", opt...)
+	if err != nil {
+		return BackendBatchReadRequestsFailedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_batch_read_requests_failed_total", err)
+	}
+	s, err := instrument.NewCounter(m, "backend_batch_read_requests_failed_total", i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("component", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return BackendBatchReadRequestsFailedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_batch_read_requests_failed_total", err)
+	}
+	return BackendBatchReadRequestsFailedTotal{inst: i, series: s}, nil
+}
+
+// Inst returns the underlying OTel instrument.
+func (m BackendBatchReadRequestsFailedTotal) Inst() metric.Int64Counter { return m.inst }
+
+// Name returns the exposed name, backend_batch_read_requests_failed_total.
+func (BackendBatchReadRequestsFailedTotal) Name() string {
+	return "backend_batch_read_requests_failed_total"
+}
+
+// Unit returns the UCUM unit, {request}.
+func (BackendBatchReadRequestsFailedTotal) Unit() string { return "{request}" }
+
+// Description returns the documented help text.
+func (BackendBatchReadRequestsFailedTotal) Description() string {
+	return "Number of failed read requests to the backend"
+}
+
+// Add adds incr for the given labels.
+// component is the label component: The backend component that issued the request (for example
+// backend or cache).
+//
+// The series is looked up by its label values without allocating; Bind saves the lookup.
+func (m BackendBatchReadRequestsFailedTotal) Add(ctx context.Context, incr int64, component string) {
+	m.series.Add(ctx, incr, [1]string{component})
+}
+
+// BackendBatchReadRequestsFailedTotalBound is BackendBatchReadRequestsFailedTotal with its labels
+// fixed by Bind; its Add allocates nothing. The zero value records nothing.
+type BackendBatchReadRequestsFailedTotalBound struct {
+	b instrument.CounterBound[int64]
+}
+
+// Bind fixes the labels once, for a hot path.
+func (m BackendBatchReadRequestsFailedTotal) Bind(component string) BackendBatchReadRequestsFailedTotalBound {
+	return BackendBatchReadRequestsFailedTotalBound{b: m.series.Bind([1]string{component})}
+}
+
+// Add adds incr for the bound labels.
+func (b BackendBatchReadRequestsFailedTotalBound) Add(ctx context.Context, incr int64) {
+	b.b.Add(ctx, incr)
+}
+
 // BackendBatchReadSeconds is the histogram backend_batch_read_seconds: Latency for batch read
 // operations.
 //
@@ -1066,6 +1183,92 @@ func (m BackendBatchWriteRequestsTotal) Bind(component string) BackendBatchWrite
 
 // Add adds incr for the bound labels.
 func (b BackendBatchWriteRequestsTotalBound) Add(ctx context.Context, incr int64) {
+	b.b.Add(ctx, incr)
+}
+
+// BackendBatchWriteRequestsFailedTotal is the counter backend_batch_write_requests_failed_total:
+// Number of failed write requests to the backend
+//
+// Unit: {request}. Labels: component.
+type BackendBatchWriteRequestsFailedTotal struct {
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, [1]string]
+}
+
+var newBackendBatchWriteRequestsFailedTotalOpts = []metric.Int64CounterOption{
+	metric.WithDescription("Number of failed write requests to the backend"),
+	metric.WithUnit("{request}"),
+}
+
+// NewBackendBatchWriteRequestsFailedTotal creates the instrument
+// backend_batch_write_requests_failed_total from m. A nil m gives a no-op instrument. The
+// description, unit of ../../instruments.yaml are applied after opt, so they win.
+func NewBackendBatchWriteRequestsFailedTotal(m metric.Meter, opt ...metric.Int64CounterOption) (BackendBatchWriteRequestsFailedTotal, error) {
+	return newBackendBatchWriteRequestsFailedTotal(m, nil, opt...)
+}
+
+func newBackendBatchWriteRequestsFailedTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (BackendBatchWriteRequestsFailedTotal, error) {
+	if m == nil {
+		return BackendBatchWriteRequestsFailedTotal{inst: noop.Int64Counter{}}, nil
+	}
+	if len(opt) == 0 {
+		opt = newBackendBatchWriteRequestsFailedTotalOpts
+	} else {
+		opt = append(opt, newBackendBatchWriteRequestsFailedTotalOpts...)
+	}
+	i, err := m.Int64Counter("backend_batch_write_requests_failed_total", opt...)
+	if err != nil {
+		return BackendBatchWriteRequestsFailedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_batch_write_requests_failed_total", err)
+	}
+	s, err := instrument.NewCounter(m, "backend_batch_write_requests_failed_total", i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("component", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return BackendBatchWriteRequestsFailedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_batch_write_requests_failed_total", err)
+	}
+	return BackendBatchWriteRequestsFailedTotal{inst: i, series: s}, nil
+}
+
+// Inst returns the underlying OTel instrument.
+func (m BackendBatchWriteRequestsFailedTotal) Inst() metric.Int64Counter { return m.inst }
+
+// Name returns the exposed name, backend_batch_write_requests_failed_total.
+func (BackendBatchWriteRequestsFailedTotal) Name() string {
+	return "backend_batch_write_requests_failed_total"
+}
+
+// Unit returns the UCUM unit, {request}.
+func (BackendBatchWriteRequestsFailedTotal) Unit() string { return "{request}" }
+
+// Description returns the documented help text.
+func (BackendBatchWriteRequestsFailedTotal) Description() string {
+	return "Number of failed write requests to the backend"
+}
+
+// Add adds incr for the given labels.
+// component is the label component: The backend component that issued the request (for example
+// backend or cache).
+//
+// The series is looked up by its label values without allocating; Bind saves the lookup.
+func (m BackendBatchWriteRequestsFailedTotal) Add(ctx context.Context, incr int64, component string) {
+	m.series.Add(ctx, incr, [1]string{component})
+}
+
+// BackendBatchWriteRequestsFailedTotalBound is BackendBatchWriteRequestsFailedTotal with its labels
+// fixed by Bind; its Add allocates nothing. The zero value records nothing.
+type BackendBatchWriteRequestsFailedTotalBound struct {
+	b instrument.CounterBound[int64]
+}
+
+// Bind fixes the labels once, for a hot path.
+func (m BackendBatchWriteRequestsFailedTotal) Bind(component string) BackendBatchWriteRequestsFailedTotalBound {
+	return BackendBatchWriteRequestsFailedTotalBound{b: m.series.Bind([1]string{component})}
+}
+
+// Add adds incr for the bound labels.
+func (b BackendBatchWriteRequestsFailedTotalBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
@@ -1238,6 +1441,90 @@ func (b BackendReadRequestsTotalBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// BackendReadRequestsFailedTotal is the counter backend_read_requests_failed_total: Number of
+// failed read requests to the backend
+//
+// Unit: {request}. Labels: component.
+type BackendReadRequestsFailedTotal struct {
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, [1]string]
+}
+
+var newBackendReadRequestsFailedTotalOpts = []metric.Int64CounterOption{
+	metric.WithDescription("Number of failed read requests to the backend"),
+	metric.WithUnit("{request}"),
+}
+
+// NewBackendReadRequestsFailedTotal creates the instrument backend_read_requests_failed_total from
+// m. A nil m gives a no-op instrument. The description, unit of ../../instruments.yaml are applied
+// after opt, so they win.
+func NewBackendReadRequestsFailedTotal(m metric.Meter, opt ...metric.Int64CounterOption) (BackendReadRequestsFailedTotal, error) {
+	return newBackendReadRequestsFailedTotal(m, nil, opt...)
+}
+
+func newBackendReadRequestsFailedTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (BackendReadRequestsFailedTotal, error) {
+	if m == nil {
+		return BackendReadRequestsFailedTotal{inst: noop.Int64Counter{}}, nil
+	}
+	if len(opt) == 0 {
+		opt = newBackendReadRequestsFailedTotalOpts
+	} else {
+		opt = append(opt, newBackendReadRequestsFailedTotalOpts...)
+	}
+	i, err := m.Int64Counter("backend_read_requests_failed_total", opt...)
+	if err != nil {
+		return BackendReadRequestsFailedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_read_requests_failed_total", err)
+	}
+	s, err := instrument.NewCounter(m, "backend_read_requests_failed_total", i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("component", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return BackendReadRequestsFailedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_read_requests_failed_total", err)
+	}
+	return BackendReadRequestsFailedTotal{inst: i, series: s}, nil
+}
+
+// Inst returns the underlying OTel instrument.
+func (m BackendReadRequestsFailedTotal) Inst() metric.Int64Counter { return m.inst }
+
+// Name returns the exposed name, backend_read_requests_failed_total.
+func (BackendReadRequestsFailedTotal) Name() string { return "backend_read_requests_failed_total" }
+
+// Unit returns the UCUM unit, {request}.
+func (BackendReadRequestsFailedTotal) Unit() string { return "{request}" }
+
+// Description returns the documented help text.
+func (BackendReadRequestsFailedTotal) Description() string {
+	return "Number of failed read requests to the backend"
+}
+
+// Add adds incr for the given labels.
+// component is the label component: The backend component that issued the request (for example
+// backend or cache).
+//
+// The series is looked up by its label values without allocating; Bind saves the lookup.
+func (m BackendReadRequestsFailedTotal) Add(ctx context.Context, incr int64, component string) {
+	m.series.Add(ctx, incr, [1]string{component})
+}
+
+// BackendReadRequestsFailedTotalBound is BackendReadRequestsFailedTotal with its labels fixed by
+// Bind; its Add allocates nothing. The zero value records nothing.
+type BackendReadRequestsFailedTotalBound struct {
+	b instrument.CounterBound[int64]
+}
+
+// Bind fixes the labels once, for a hot path.
+func (m BackendReadRequestsFailedTotal) Bind(component string) BackendReadRequestsFailedTotalBound {
+	return BackendReadRequestsFailedTotalBound{b: m.series.Bind([1]string{component})}
+}
+
+// Add adds incr for the bound labels.
+func (b BackendReadRequestsFailedTotalBound) Add(ctx context.Context, incr int64) {
+	b.b.Add(ctx, incr)
+}
+
 // BackendReadSeconds is the histogram backend_read_seconds: Latency for read operations.
 //
 // Unit: s. Labels: component. Buckets: exponential(start 0.001, factor 2, count 16).
@@ -1401,6 +1688,180 @@ func (m BackendWriteRequestsTotal) Bind(component string) BackendWriteRequestsTo
 
 // Add adds incr for the bound labels.
 func (b BackendWriteRequestsTotalBound) Add(ctx context.Context, incr int64) {
+	b.b.Add(ctx, incr)
+}
+
+// BackendWriteRequestsFailedTotal is the counter backend_write_requests_failed_total: Number of
+// failed write requests to the backend
+//
+// Unit: {request}. Labels: component.
+type BackendWriteRequestsFailedTotal struct {
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, [1]string]
+}
+
+var newBackendWriteRequestsFailedTotalOpts = []metric.Int64CounterOption{
+	metric.WithDescription("Number of failed write requests to the backend"),
+	metric.WithUnit("{request}"),
+}
+
+// NewBackendWriteRequestsFailedTotal creates the instrument backend_write_requests_failed_total
+// from m. A nil m gives a no-op instrument. The description, unit of ../../instruments.yaml are
+// applied after opt, so they win.
+func NewBackendWriteRequestsFailedTotal(m metric.Meter, opt ...metric.Int64CounterOption) (BackendWriteRequestsFailedTotal, error) {
+	return newBackendWriteRequestsFailedTotal(m, nil, opt...)
+}
+
+func newBackendWriteRequestsFailedTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (BackendWriteRequestsFailedTotal, error) {
+	if m == nil {
+		return BackendWriteRequestsFailedTotal{inst: noop.Int64Counter{}}, nil
+	}
+	if len(opt) == 0 {
+		opt = newBackendWriteRequestsFailedTotalOpts
+	} else {
+		opt = append(opt, newBackendWriteRequestsFailedTotalOpts...)
+	}
+	i, err := m.Int64Counter("backend_write_requests_failed_total", opt...)
+	if err != nil {
+		return BackendWriteRequestsFailedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_write_requests_failed_total", err)
+	}
+	s, err := instrument.NewCounter(m, "backend_write_requests_failed_total", i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("component", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return BackendWriteRequestsFailedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_write_requests_failed_total", err)
+	}
+	return BackendWriteRequestsFailedTotal{inst: i, series: s}, nil
+}
+
+// Inst returns the underlying OTel instrument.
+func (m BackendWriteRequestsFailedTotal) Inst() metric.Int64Counter { return m.inst }
+
+// Name returns the exposed name, backend_write_requests_failed_total.
+func (BackendWriteRequestsFailedTotal) Name() string { return "backend_write_requests_failed_total" }
+
+// Unit returns the UCUM unit, {request}.
+func (BackendWriteRequestsFailedTotal) Unit() string { return "{request}" }
+
+// Description returns the documented help text.
+func (BackendWriteRequestsFailedTotal) Description() string {
+	return "Number of failed write requests to the backend"
+}
+
+// Add adds incr for the given labels.
+// component is the label component: The backend component that issued the request (for example
+// backend or cache).
+//
+// The series is looked up by its label values without allocating; Bind saves the lookup.
+func (m BackendWriteRequestsFailedTotal) Add(ctx context.Context, incr int64, component string) {
+	m.series.Add(ctx, incr, [1]string{component})
+}
+
+// BackendWriteRequestsFailedTotalBound is BackendWriteRequestsFailedTotal with its labels fixed by
+// Bind; its Add allocates nothing. The zero value records nothing.
+type BackendWriteRequestsFailedTotalBound struct {
+	b instrument.CounterBound[int64]
+}
+
+// Bind fixes the labels once, for a hot path.
+func (m BackendWriteRequestsFailedTotal) Bind(component string) BackendWriteRequestsFailedTotalBound {
+	return BackendWriteRequestsFailedTotalBound{b: m.series.Bind([1]string{component})}
+}
+
+// Add adds incr for the bound labels.
+func (b BackendWriteRequestsFailedTotalBound) Add(ctx context.Context, incr int64) {
+	b.b.Add(ctx, incr)
+}
+
+// TeleportBackendWriteRequestsFailedPreconditionTotal is the counter
+// teleport_backend_write_requests_failed_precondition_total: Number of write requests that failed
+// due to a precondition (existence, revision, value, etc)
+//
+// Unit: {request}. Labels: component.
+type TeleportBackendWriteRequestsFailedPreconditionTotal struct {
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, [1]string]
+}
+
+var newTeleportBackendWriteRequestsFailedPreconditionTotalOpts = []metric.Int64CounterOption{
+	metric.WithDescription("Number of write requests that failed due to a precondition (existence, revision, value, etc)"),
+	metric.WithUnit("{request}"),
+}
+
+// NewTeleportBackendWriteRequestsFailedPreconditionTotal creates the instrument
+// teleport_backend_write_requests_failed_precondition_total from m. A nil m gives a no-op
+// instrument. The description, unit of ../../instruments.yaml are applied after opt, so they win.
+func NewTeleportBackendWriteRequestsFailedPreconditionTotal(m metric.Meter, opt ...metric.Int64CounterOption) (TeleportBackendWriteRequestsFailedPreconditionTotal, error) {
+	return newTeleportBackendWriteRequestsFailedPreconditionTotal(m, nil, opt...)
+}
+
+func newTeleportBackendWriteRequestsFailedPreconditionTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (TeleportBackendWriteRequestsFailedPreconditionTotal, error) {
+	if m == nil {
+		return TeleportBackendWriteRequestsFailedPreconditionTotal{inst: noop.Int64Counter{}}, nil
+	}
+	if len(opt) == 0 {
+		opt = newTeleportBackendWriteRequestsFailedPreconditionTotalOpts
+	} else {
+		opt = append(opt, newTeleportBackendWriteRequestsFailedPreconditionTotalOpts...)
+	}
+	i, err := m.Int64Counter("teleport_backend_write_requests_failed_precondition_total", opt...)
+	if err != nil {
+		return TeleportBackendWriteRequestsFailedPreconditionTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_backend_write_requests_failed_precondition_total", err)
+	}
+	s, err := instrument.NewCounter(m, "teleport_backend_write_requests_failed_precondition_total", i, func(k [1]string) attribute.Set {
+		return attribute.NewSet(
+			attribute.String("component", k[0]),
+		)
+	}, iopts...)
+	if err != nil {
+		return TeleportBackendWriteRequestsFailedPreconditionTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_backend_write_requests_failed_precondition_total", err)
+	}
+	return TeleportBackendWriteRequestsFailedPreconditionTotal{inst: i, series: s}, nil
+}
+
+// Inst returns the underlying OTel instrument.
+func (m TeleportBackendWriteRequestsFailedPreconditionTotal) Inst() metric.Int64Counter {
+	return m.inst
+}
+
+// Name returns the exposed name, teleport_backend_write_requests_failed_precondition_total.
+func (TeleportBackendWriteRequestsFailedPreconditionTotal) Name() string {
+	return "teleport_backend_write_requests_failed_precondition_total"
+}
+
+// Unit returns the UCUM unit, {request}.
+func (TeleportBackendWriteRequestsFailedPreconditionTotal) Unit() string { return "{request}" }
+
+// Description returns the documented help text.
+func (TeleportBackendWriteRequestsFailedPreconditionTotal) Description() string {
+	return "Number of write requests that failed due to a precondition (existence, revision, value, etc)"
+}
+
+// Add adds incr for the given labels.
+// component is the label component: The backend component that issued the request (for example
+// backend or cache).
+//
+// The series is looked up by its label values without allocating; Bind saves the lookup.
+func (m TeleportBackendWriteRequestsFailedPreconditionTotal) Add(ctx context.Context, incr int64, component string) {
+	m.series.Add(ctx, incr, [1]string{component})
+}
+
+// TeleportBackendWriteRequestsFailedPreconditionTotalBound is
+// TeleportBackendWriteRequestsFailedPreconditionTotal with its labels fixed by Bind; its Add
+// allocates nothing. The zero value records nothing.
+type TeleportBackendWriteRequestsFailedPreconditionTotalBound struct {
+	b instrument.CounterBound[int64]
+}
+
+// Bind fixes the labels once, for a hot path.
+func (m TeleportBackendWriteRequestsFailedPreconditionTotal) Bind(component string) TeleportBackendWriteRequestsFailedPreconditionTotalBound {
+	return TeleportBackendWriteRequestsFailedPreconditionTotalBound{b: m.series.Bind([1]string{component})}
+}
+
+// Add adds incr for the bound labels.
+func (b TeleportBackendWriteRequestsFailedPreconditionTotalBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
@@ -4196,6 +4657,87 @@ func (m ProcessState) Register(fn func(context.Context, ProcessStateObserver) er
 	}, m.inst)
 	if err != nil {
 		return noop.Registration{}, fmt.Errorf("teleport: register callback for %s: %w", "process_state", err)
+	}
+	return r, nil
+}
+
+// TeleportComponentState is the observable gauge teleport_component_state: State of one component
+// of the teleport process: 0 - ok, 1 - recovering, 2 - degraded, 3 - starting
+//
+// Unit: 1. Labels: component.
+type TeleportComponentState struct {
+	inst  metric.Int64ObservableGauge
+	meter metric.Meter
+}
+
+var newTeleportComponentStateOpts = []metric.Int64ObservableGaugeOption{
+	metric.WithDescription("State of one component of the teleport process: 0 - ok, 1 - recovering, 2 - degraded, 3 - starting"),
+	metric.WithUnit("1"),
+}
+
+// NewTeleportComponentState creates the instrument teleport_component_state from m. A nil m gives a
+// no-op instrument. The description, unit of ../../instruments.yaml are applied after opt, so they
+// win.
+func NewTeleportComponentState(m metric.Meter, opt ...metric.Int64ObservableGaugeOption) (TeleportComponentState, error) {
+	return newTeleportComponentState(m, nil, opt...)
+}
+
+func newTeleportComponentState(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64ObservableGaugeOption) (TeleportComponentState, error) {
+	if m == nil {
+		return TeleportComponentState{inst: noop.Int64ObservableGauge{}}, nil
+	}
+	if len(opt) == 0 {
+		opt = newTeleportComponentStateOpts
+	} else {
+		opt = append(opt, newTeleportComponentStateOpts...)
+	}
+	i, err := m.Int64ObservableGauge("teleport_component_state", opt...)
+	if err != nil {
+		return TeleportComponentState{inst: noop.Int64ObservableGauge{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_component_state", err)
+	}
+	return TeleportComponentState{inst: i, meter: m}, nil
+}
+
+// Inst returns the underlying OTel instrument.
+func (m TeleportComponentState) Inst() metric.Int64ObservableGauge { return m.inst }
+
+// Name returns the exposed name, teleport_component_state.
+func (TeleportComponentState) Name() string { return "teleport_component_state" }
+
+// Unit returns the UCUM unit, 1.
+func (TeleportComponentState) Unit() string { return "1" }
+
+// Description returns the documented help text.
+func (TeleportComponentState) Description() string {
+	return "State of one component of the teleport process: 0 - ok, 1 - recovering, 2 - degraded, 3 - starting"
+}
+
+// TeleportComponentStateObserver records observations of teleport_component_state inside a callback
+// registered with TeleportComponentState.Register.
+type TeleportComponentStateObserver struct {
+	o    metric.Observer
+	inst metric.Int64ObservableGauge
+}
+
+// Observe records val for the given labels.
+func (o TeleportComponentStateObserver) Observe(val int64, processComponent string) {
+	o.o.ObserveInt64(o.inst, val, metric.WithAttributeSet(attribute.NewSet(
+		attribute.String("component", processComponent),
+	)))
+}
+
+// Register makes fn run on every collection of teleport_component_state; fn reports values through
+// the observer. Unregister the returned Registration to stop. On a no-op instrument it registers
+// nothing.
+func (m TeleportComponentState) Register(fn func(context.Context, TeleportComponentStateObserver) error) (metric.Registration, error) {
+	if m.meter == nil {
+		return noop.Registration{}, nil
+	}
+	r, err := m.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		return fn(ctx, TeleportComponentStateObserver{o: o, inst: m.inst})
+	}, m.inst)
+	if err != nil {
+		return noop.Registration{}, fmt.Errorf("teleport: register callback for %s: %w", "teleport_component_state", err)
 	}
 	return r, nil
 }

@@ -13,10 +13,15 @@ import (
 	"github.com/telediag/telediag/telemetry/instrument"
 )
 
-// StateSource reports the process's overall readiness; *probes.Monitor is one. process_state
-// reports it at every collection, so State must not block.
+// StateSource reports readiness, overall and per component; *probes.Monitor is one. Both are
+// read at every collection: process_state reports State, and teleport_component_state one series
+// per component of Components, so neither may block for long (the Monitor's State is an atomic
+// load, and Components copies its table under a read lock that heartbeats hold only briefly).
 type StateSource interface {
+	// State is the process state, as /readyz reports it.
 	State() probes.State
+	// Components is every component the source knows, with its state.
+	Components() []probes.ComponentStatus
 }
 
 // BuildInfo identifies the running build on teleport_build_info.
@@ -46,15 +51,18 @@ func WithInstrumentOptions(opts ...instrument.Option) Option {
 }
 
 // Metrics is Teleport's catalogue created from one Meter, with the callbacks of
-// teleport_build_info and process_state registered.
+// teleport_build_info, process_state and teleport_component_state registered.
 type Metrics struct {
 	*Instruments
 	regs []metric.Registration
 }
 
 // New creates every instrument of the catalogue from m, a Meter named ScopeName, and registers
-// the callbacks that report teleport_build_info (always 1, labelled with the build) and
-// process_state (state's State: 0 ok, 1 recovering, 2 degraded, 3 starting, as Teleport).
+// the callbacks that report teleport_build_info (always 1, labelled with the build),
+// process_state (state's State: 0 ok, 1 recovering, 2 degraded, 3 starting, as Teleport) and
+// teleport_component_state (the same values, one series per component of state's Components,
+// labelled component). A component has a series from its first heartbeat or Expect on; the
+// Monitor never forgets a component, so neither does the gauge.
 func New(m metric.Meter, state StateSource, opts ...Option) (*Metrics, error) {
 	if m == nil {
 		return nil, errors.New("teleport: New needs a Meter")
@@ -90,10 +98,21 @@ func New(m metric.Meter, state StateSource, opts ...Option) (*Metrics, error) {
 		return nil, errors.Join(err, t.Close())
 	}
 	t.regs = append(t.regs, r)
+	r, err = inst.TeleportComponentState.Register(func(_ context.Context, o TeleportComponentStateObserver) error {
+		for _, c := range state.Components() {
+			o.Observe(int64(c.State), c.Name)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, errors.Join(err, t.Close())
+	}
+	t.regs = append(t.regs, r)
 	return t, nil
 }
 
-// Close unregisters the callbacks: teleport_build_info and process_state stop being reported.
+// Close unregisters the callbacks: teleport_build_info, process_state and
+// teleport_component_state stop being reported.
 // Shutting the MeterProvider down does as much; Close is for a catalogue dropped while the
 // provider lives on.
 func (t *Metrics) Close() error {
