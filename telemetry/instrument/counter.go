@@ -147,11 +147,14 @@ func (b CounterBound[N]) Add(ctx context.Context, incr N) {
 // client_golang's counter does (whether N is a float is passed in from the Counter or the
 // bound handle, so that the hot path reads nothing but bits from the cell). bits has a cache
 // line to itself: goroutines adding to neighbouring series, or to this one, touch no line
-// that holds anything else.
+// that holds anything else. The cell is two full lines, 128 bytes, so that the allocator's
+// size class keeps every cell line-aligned (at 96 bytes, measured, a bound Add cost 7.7 or
+// 10.2 ns depending on where the cell landed).
 type cell[N Number] struct {
 	bits atomic.Uint64
 	_    [64 - 8]byte
 	opts []metric.AddOption // read only by drain
+	_    [64 - 24]byte
 }
 
 func newCell[N Number](inst Adder[N], opt metric.AddOption) *cell[N] {
