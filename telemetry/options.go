@@ -114,7 +114,7 @@ func WithoutRuntimeMetrics() Option { return func(c *config) { c.runtimeMetrics 
 // (always_off, always_on, trace_based) overrides it. The default is exemplar.AlwaysOffFilter.
 //
 // Off, a scrape of 10,000 series allocates about a third of the bytes and takes a third less
-// time, and every histogram Record is 10–20 % cheaper: the SDK otherwise gives every data point
+// time, and every histogram Record is about 11 % cheaper (docs/benchmarks.md): the SDK otherwise gives every data point
 // a slice for exemplars at each collection. What is lost is the link from a histogram bucket to
 // the trace that landed in it, which only OTLP push and the OpenMetrics format carry: the text
 // format /metrics serves has no exemplars at all. Turn them on (exemplar.TraceBasedFilter) when
