@@ -21,5 +21,8 @@
 // the SDK's overflow behaviour is unchanged and memory stays bounded.
 //
 // What batching changes: a counter's measurements carry no context into the SDK, so counters
-// record no exemplars (histograms still do when the exemplar filter allows them).
+// record no exemplars (histograms still do when the exemplar filter allows them). The drain
+// callback hangs on an observable gauge named telediag.instrument.drain, which never reports a
+// value; a View that drops every instrument by wildcard must leave it alone, or the SDK never
+// runs the callback and counters stop reaching the readers.
 package instrument
