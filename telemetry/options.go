@@ -37,7 +37,7 @@ type config struct {
 
 func newConfig(opts []Option) *config {
 	cfg := &config{
-		serviceName:      "telediag",
+		serviceName:      defaultServiceName(),
 		serviceVersion:   binaryVersion(),
 		cardinalityLimit: DefaultCardinalityLimit,
 		logger:           slog.Default(),
@@ -52,7 +52,7 @@ func newConfig(opts []Option) *config {
 }
 
 // WithServiceName sets service.name when OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES do not;
-// the default is "telediag".
+// the default is the specification's unknown_service:<executable>.
 func WithServiceName(name string) Option { return func(c *config) { c.serviceName = name } }
 
 // WithServiceVersion sets service.version; by default it is the main module's version the Go

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -310,6 +311,16 @@ func (t teeRegisterer) Unregister(c prometheus.Collector) bool {
 		ok = r.Unregister(c) && ok
 	}
 	return ok
+}
+
+// defaultServiceName is the specification's default service.name, unknown_service:<executable>,
+// for a service that names itself neither with WithServiceName nor in the environment.
+func defaultServiceName() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return "unknown_service"
+	}
+	return "unknown_service:" + filepath.Base(exe)
 }
 
 // binaryVersion is the main module's version stamped into the binary, for service.version.
