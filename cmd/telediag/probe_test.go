@@ -151,7 +151,7 @@ func TestProbeCommandOverMutualTLS(t *testing.T) {
 	otherCA := testutil.WriteFile(t, f.dir, "other-ca.crt", testutil.NewCA(t, "other").PEM)
 	clientTLS := client.TLS(t)
 	s := startRunWith(t, func(addr string) error {
-		_, _, err := tlsGet(addr, "/healthz", f.serverCA.Pool(), clientTLS)
+		_, _, err := testutil.TLSGet(addr, "/healthz", f.serverCA.Pool(), clientTLS)
 		return err
 	}, "--diag-tls-cert", f.cert, "--diag-tls-key", f.key, "--diag-client-ca", f.ca, "--log-level", "error")
 	url := "https://" + s.addr + "/livez"

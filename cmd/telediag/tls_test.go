@@ -1,13 +1,10 @@
 package main
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -31,20 +28,6 @@ func newTLSFiles(t *testing.T) *tlsFiles {
 	f.key = testutil.WriteFile(t, f.dir, "tls.key", leaf.KeyPEM)
 	f.ca = testutil.WriteFile(t, f.dir, "client-ca.crt", f.clientCA.PEM)
 	return f
-}
-
-// tlsGet GETs https://addr+path trusting the server CA, presenting certs, and returns the
-// status and the serial of the server's certificate.
-func tlsGet(addr, path string, roots *x509.CertPool, certs ...tls.Certificate) (int, string, error) {
-	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, Certificates: certs}, DisableKeepAlives: true}
-	defer tr.CloseIdleConnections()
-	resp, err := (&http.Client{Transport: tr, Timeout: 5 * time.Second}).Get("https://" + addr + path)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode, resp.TLS.PeerCertificates[0].SerialNumber.String(), nil
 }
 
 // TestBadTLSInput: TLS flags that do not go together, and files that cannot be used, are one
@@ -124,7 +107,7 @@ func TestServesMutualTLS(t *testing.T) {
 	client := f.clientCA.Client(t, "prometheus").TLS(t)
 	roots := f.serverCA.Pool()
 	s := startRunWith(t, func(addr string) error {
-		code, _, err := tlsGet(addr, "/healthz", roots, client)
+		code, _, err := testutil.TLSGet(addr, "/healthz", roots, client)
 		if err == nil && code != 200 {
 			err = fmt.Errorf("/healthz: HTTP %d", code)
 		}
@@ -133,24 +116,24 @@ func TestServesMutualTLS(t *testing.T) {
 		"--check", "up=tcp://"+upstream(t), "--heartbeat-interval", "100ms", "--log-level", "error")
 
 	pollUntil(t, "/readyz 200 over mTLS", 10*time.Second, func() error {
-		code, _, err := tlsGet(s.addr, "/readyz", roots, client)
+		code, _, err := testutil.TLSGet(s.addr, "/readyz", roots, client)
 		if err == nil && code != 200 {
 			err = fmt.Errorf("HTTP %d", code)
 		}
 		return err
 	})
 	for _, path := range []string{"/livez", "/metrics", "/readyz/up"} {
-		if code, _, err := tlsGet(s.addr, path, roots, client); err != nil || code != 200 {
+		if code, _, err := testutil.TLSGet(s.addr, path, roots, client); err != nil || code != 200 {
 			t.Errorf("%s over mTLS: %d %v", path, code, err)
 		}
 	}
-	_, first, _ := tlsGet(s.addr, "/healthz", roots, client)
+	_, first, _ := testutil.TLSGet(s.addr, "/healthz", roots, client)
 
 	// Refused: no client certificate, another CA's.
-	if code, _, err := tlsGet(s.addr, "/healthz", roots); err == nil {
+	if code, _, err := testutil.TLSGet(s.addr, "/healthz", roots); err == nil {
 		t.Errorf("client without a certificate: HTTP %d, want refused", code)
 	}
-	if code, _, err := tlsGet(s.addr, "/healthz", roots, testutil.NewCA(t, "rogue").Client(t, "x").TLS(t)); err == nil {
+	if code, _, err := testutil.TLSGet(s.addr, "/healthz", roots, testutil.NewCA(t, "rogue").Client(t, "x").TLS(t)); err == nil {
 		t.Errorf("client with another CA's certificate: HTTP %d, want refused", code)
 	}
 
@@ -173,7 +156,7 @@ func TestServesMutualTLS(t *testing.T) {
 	testutil.WriteFile(t, f.dir, "tls.key", next.KeyPEM)
 	testutil.WriteFile(t, f.dir, "tls.crt", next.CertPEM)
 	pollUntil(t, "the rotated certificate", 10*time.Second, func() error {
-		_, serial, err := tlsGet(s.addr, "/healthz", roots, client)
+		_, serial, err := testutil.TLSGet(s.addr, "/healthz", roots, client)
 		if err == nil && serial != next.Cert.SerialNumber.String() {
 			err = fmt.Errorf("still serving %s (first was %s)", serial, first)
 		}

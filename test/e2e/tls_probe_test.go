@@ -3,8 +3,6 @@
 package e2e
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,20 +15,6 @@ import (
 
 	"github.com/telediag/telediag/internal/testutil"
 )
-
-// tlsGet GETs https://addr+path and returns the status and the serial of the server's
-// certificate.
-func tlsGet(addr, path string, roots *x509.CertPool, certs ...tls.Certificate) (int, string, error) {
-	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, Certificates: certs}, DisableKeepAlives: true}
-	defer tr.CloseIdleConnections()
-	resp, err := (&http.Client{Transport: tr, Timeout: 5 * time.Second}).Get("https://" + addr + path)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode, resp.TLS.PeerCertificates[0].SerialNumber.String(), nil
-}
 
 // TestMutualTLSAndProbeCommand runs the binary with --diag-tls-cert, --diag-tls-key and
 // --diag-client-ca, and probes it with the binary's own `telediag probe`, as a Kubernetes exec
@@ -57,7 +41,7 @@ func TestMutualTLSAndProbeCommand(t *testing.T) {
 	td := startProc(t, "telediag", bin, []string{"--diag-addr", diag, "--diag-tls-cert", cert, "--diag-tls-key", key,
 		"--diag-client-ca", ca, "--check", "up=tcp://" + up.addr, "--heartbeat-interval", "100ms"}, nil)
 	waitFor(t, "/healthz over mutual TLS", 30*time.Second, func() error {
-		_, _, err := tlsGet(diag, "/healthz", roots, clientTLS)
+		_, _, err := testutil.TLSGet(diag, "/healthz", roots, clientTLS)
 		return err
 	}, td)
 
@@ -81,7 +65,7 @@ func TestMutualTLSAndProbeCommand(t *testing.T) {
 		t.Errorf("probe without a client certificate: exit %d, stderr %q", r.code, r.stderr)
 	}
 	// A Go client with another CA's certificate is refused too.
-	if code, _, err := tlsGet(diag, "/healthz", roots, testutil.NewCA(t, "rogue").Client(t, "x").TLS(t)); err == nil {
+	if code, _, err := testutil.TLSGet(diag, "/healthz", roots, testutil.NewCA(t, "rogue").Client(t, "x").TLS(t)); err == nil {
 		t.Errorf("client of another CA: HTTP %d, want refused", code)
 	}
 
@@ -110,7 +94,7 @@ func TestMutualTLSAndProbeCommand(t *testing.T) {
 	}, td)
 
 	// Rotation: replace the files, the next handshakes get the new certificate.
-	_, before, err := tlsGet(diag, "/healthz", roots, clientTLS)
+	_, before, err := testutil.TLSGet(diag, "/healthz", roots, clientTLS)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +102,7 @@ func TestMutualTLSAndProbeCommand(t *testing.T) {
 	testutil.WriteFile(t, dir, "tls.key", next.KeyPEM)
 	testutil.WriteFile(t, dir, "tls.crt", next.CertPEM)
 	waitFor(t, "the rotated certificate", 15*time.Second, func() error {
-		_, serial, err := tlsGet(diag, "/healthz", roots, clientTLS)
+		_, serial, err := testutil.TLSGet(diag, "/healthz", roots, clientTLS)
 		if err == nil && serial != next.Cert.SerialNumber.String() {
 			err = fmt.Errorf("still serving %s (before the rotation: %s)", serial, before)
 		}
