@@ -2,8 +2,8 @@ package telemetry
 
 import (
 	"compress/gzip"
-	"io"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
