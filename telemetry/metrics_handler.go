@@ -2,8 +2,8 @@ package telemetry
 
 import (
 	"compress/gzip"
-	"errors"
 	"io"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
