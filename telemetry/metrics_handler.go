@@ -2,12 +2,12 @@ package telemetry
 
 import (
 	"compress/gzip"
-	"io"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
@@ -28,37 +28,11 @@ type metricsHandler struct {
 	logger   *slog.Logger
 
 	// The direct path; reader is nil when it is off.
-	reader  sdkmetric.Reader
-	runtime prometheus.Gatherer // the client_golang collectors, rendered beside the OTel data
-	// spare holds the scratch space of the last scrape for the next one. A one-slot free list
-	// rather than a sync.Pool: a pool is emptied by every GC, and at 100k series a scrape
-	// would then grow megabytes of slices again. Concurrent scrapes get their own scratch.
-	spare chan *scratch
-}
-
-// scratch is what one direct scrape reuses from the previous one: the collected data (so the
-// SDK reuses its slices), the renderer's buffers, and a gzip writer.
-type scratch struct {
-	rm       metricdata.ResourceMetrics
-	renderer *promtext.Renderer
-	gz       *gzip.Writer
-}
-
-func (h *metricsHandler) getScratch() *scratch {
-	select {
-	case s := <-h.spare:
-		return s
-	default:
-		return &scratch{renderer: promtext.NewRenderer()}
-	}
-}
-
-func (h *metricsHandler) putScratch(s *scratch) {
-	s.renderer.Reset()
-	select {
-	case h.spare <- s:
-	default:
-	}
+	reader    sdkmetric.Reader
+	runtime   prometheus.Gatherer // the client_golang collectors, rendered beside the OTel data
+	renderers sync.Pool           // *promtext.Renderer
+	collected sync.Pool           // *metricdata.ResourceMetrics, reused so collection reuses its slices
+	gzips     sync.Pool           // *gzip.Writer
 }
 
 func (h *metricsHandler) ServeHTTP(rsp http.ResponseWriter, req *http.Request) {
@@ -83,17 +57,27 @@ func (h *metricsHandler) serveDirect(w http.ResponseWriter, req *http.Request) b
 		return false
 	}
 
-	s := h.getScratch()
-	defer h.putScratch(s)
-	if err := h.reader.Collect(req.Context(), &s.rm); err != nil {
+	rm, _ := h.collected.Get().(*metricdata.ResourceMetrics)
+	if rm == nil {
+		rm = new(metricdata.ResourceMetrics)
+	}
+	defer h.collected.Put(rm)
+	if err := h.reader.Collect(req.Context(), rm); err != nil {
 		return false
 	}
 	gathered, err := h.runtime.Gather()
 	if err != nil {
 		return false
 	}
-	r := s.renderer
-	if err := r.Prepare(&s.rm, gathered); err != nil {
+	r, _ := h.renderers.Get().(*promtext.Renderer)
+	if r == nil {
+		r = promtext.NewRenderer()
+	}
+	defer func() {
+		r.Reset()
+		h.renderers.Put(r)
+	}()
+	if err := r.Prepare(rm, gathered); err != nil {
 		if !errors.Is(err, promtext.ErrUnsupported) {
 			h.logger.Warn("metrics: direct path", "error", err)
 		}
@@ -103,14 +87,17 @@ func (h *metricsHandler) serveDirect(w http.ResponseWriter, req *http.Request) b
 	w.Header().Set("Content-Type", string(format))
 	if encoding == "gzip" {
 		w.Header().Set("Content-Encoding", "gzip")
-		if s.gz == nil {
-			s.gz = gzip.NewWriter(w)
+		gz, _ := h.gzips.Get().(*gzip.Writer)
+		if gz == nil {
+			gz = gzip.NewWriter(w)
 		} else {
-			s.gz.Reset(w)
+			gz.Reset(w)
 		}
-		_ = r.Write(s.gz) // a failed write is the client's going away, which scrapeWriter logs
-		_ = s.gz.Close()
-		s.gz.Reset(io.Discard) // keep no reference to this response in the spare scratch
+		defer func() {
+			_ = gz.Close()
+			h.gzips.Put(gz)
+		}()
+		_ = r.Write(gz) // a failed write is the client's going away, which scrapeWriter logs
 		return true
 	}
 	_ = r.Write(w)

@@ -145,7 +145,6 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 			ErrorLog:      promLogger{cfg.logger},
 		}),
 		logger: cfg.logger,
-		spare:  make(chan *scratch, 1),
 	}
 	// The direct path renders neither target_info nor resource labels: with either, every
 	// scrape goes through the exporter.
