@@ -28,14 +28,14 @@ func ExampleRunner() {
 	if err != nil {
 		panic(err)
 	}
+	fmt.Println("before the first heartbeat:", monitor.State())
+
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		runner.Run(ctx) // returns when ctx ends
+		runner.Run(ctx) // returns when ctx ends; the first heartbeat runs at once
 	}()
-
-	fmt.Println("before the first heartbeat:", monitor.State())
 	for monitor.State() != probes.StateOK {
 		time.Sleep(time.Millisecond)
 	}
