@@ -5,13 +5,11 @@ package ordermetrics
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strings"
 	"testing"
 
-	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/telediag/telediag/telemetry/instrument/instrumenttest"
 )
 
 // recordEveryInstrument records one sample into every synchronous generated instrument through
@@ -60,19 +58,7 @@ func TestGeneratedInstruments(t *testing.T) {
 		"orders_in_flight":            "updowncounter: ",
 		"order_processing_seconds":    "histogram: ",
 	}
-	var rm metricdata.ResourceMetrics
-	if err := reader.Collect(ctx, &rm); err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, sm := range rm.ScopeMetrics {
-		if sm.Scope.Name != ScopeName {
-			continue
-		}
-		for _, m := range sm.Metrics {
-			got[m.Name] = dataKind(m.Data) + ": " + strings.Join(labelKeys(m.Data), ",")
-		}
-	}
+	got := instrumenttest.Collect(t, reader, ScopeName)
 	for name, w := range want {
 		if got[name] != w {
 			t.Errorf("%s: collected %q, want %q", name, got[name], w)
@@ -81,67 +67,4 @@ func TestGeneratedInstruments(t *testing.T) {
 	if len(got) != len(want) {
 		t.Errorf("collected %d metrics, want %d", len(got), len(want))
 	}
-}
-
-func dataKind(d metricdata.Aggregation) string {
-	switch d := d.(type) {
-	case metricdata.Sum[int64]:
-		return sumKind(d.IsMonotonic)
-	case metricdata.Sum[float64]:
-		return sumKind(d.IsMonotonic)
-	case metricdata.Gauge[int64], metricdata.Gauge[float64]:
-		return "gauge"
-	case metricdata.Histogram[int64], metricdata.Histogram[float64]:
-		return "histogram"
-	}
-	return "other"
-}
-
-func sumKind(monotonic bool) string {
-	if monotonic {
-		return "counter"
-	}
-	return "updowncounter"
-}
-
-func labelKeys(d metricdata.Aggregation) []string {
-	var sets []attribute.Set
-	switch d := d.(type) {
-	case metricdata.Sum[int64]:
-		for _, p := range d.DataPoints {
-			sets = append(sets, p.Attributes)
-		}
-	case metricdata.Sum[float64]:
-		for _, p := range d.DataPoints {
-			sets = append(sets, p.Attributes)
-		}
-	case metricdata.Gauge[int64]:
-		for _, p := range d.DataPoints {
-			sets = append(sets, p.Attributes)
-		}
-	case metricdata.Gauge[float64]:
-		for _, p := range d.DataPoints {
-			sets = append(sets, p.Attributes)
-		}
-	case metricdata.Histogram[int64]:
-		for _, p := range d.DataPoints {
-			sets = append(sets, p.Attributes)
-		}
-	case metricdata.Histogram[float64]:
-		for _, p := range d.DataPoints {
-			sets = append(sets, p.Attributes)
-		}
-	}
-	seen := map[string]bool{}
-	var keys []string
-	for _, s := range sets {
-		for _, kv := range s.ToSlice() {
-			if k := string(kv.Key); !seen[k] {
-				seen[k] = true
-				keys = append(keys, k)
-			}
-		}
-	}
-	sort.Strings(keys)
-	return keys
 }
