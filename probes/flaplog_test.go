@@ -1,42 +1,22 @@
 package probes_test
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/telediag/telediag/internal/testutil"
 	"github.com/telediag/telediag/probes"
 )
 
-// lockedBuffer collects log output from concurrent goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) lines() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	s := strings.TrimSuffix(l.b.String(), "\n")
+// logLines splits what b holds into log lines.
+func logLines(b *testutil.SyncBuffer) []string {
+	s := strings.TrimSuffix(b.String(), "\n")
 	if s == "" {
 		return nil
 	}
 	return strings.Split(s, "\n")
-}
-
-func (l *lockedBuffer) reset() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.Reset()
 }
 
 // TestFlappingLogsAreRateLimited drives a component that fails every other
@@ -45,7 +25,7 @@ func (l *lockedBuffer) reset() {
 // count of the ones left out is logged, and the final state is told once
 // the flapping stops.
 func TestFlappingLogsAreRateLimited(t *testing.T) {
-	var logs lockedBuffer
+	var logs testutil.SyncBuffer
 	m, clk := newMonitor(t, probes.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 
 	// 4 s of flapping at a 1ms heartbeat: 4,000 heartbeats, every one a
@@ -60,7 +40,7 @@ func TestFlappingLogsAreRateLimited(t *testing.T) {
 			m.Heartbeat("db", nil)
 		}
 	}
-	lines := logs.lines()
+	lines := logLines(&logs)
 	// At most 5 component lines and 5 process lines per minute.
 	if len(lines) > 10 {
 		t.Fatalf("%d log lines for 4,000 transitions in 4s, want at most 10:\n%s", len(lines), strings.Join(lines, "\n"))
@@ -81,20 +61,20 @@ func TestFlappingLogsAreRateLimited(t *testing.T) {
 		t.Errorf("the last allowed lines do not say that further transitions are counted:\n%s", strings.Join(lines, "\n"))
 	}
 	// The flapping stops; within the window nothing more is logged.
-	logs.reset()
+	logs.Reset()
 	clk.Advance(time.Second)
 	m.Heartbeat("db", errHeartbeat)
 	m.Heartbeat("db", errHeartbeat)
-	if got := logs.lines(); len(got) != 0 {
+	if got := logLines(&logs); len(got) != 0 {
 		t.Errorf("lines within the window: %q", got)
 	}
 
 	// The first heartbeat after the window summarises what was left out and
 	// tells the current state, even without a transition.
-	logs.reset()
+	logs.Reset()
 	clk.Advance(time.Minute)
 	m.Heartbeat("db", errHeartbeat)
-	got := strings.Join(logs.lines(), "\n")
+	got := strings.Join(logLines(&logs), "\n")
 	if !strings.Contains(got, `msg="probes: component was flapping" component=db state=degraded transitions_not_logged=`) {
 		t.Errorf("no summary after the window:\n%s", got)
 	}
@@ -107,21 +87,21 @@ func TestFlappingLogsAreRateLimited(t *testing.T) {
 
 	// Then quiet: a steady component logs nothing, and a new transition is
 	// logged at once.
-	logs.reset()
+	logs.Reset()
 	clk.Advance(time.Second)
 	m.Heartbeat("db", errHeartbeat)
-	if got := logs.lines(); len(got) != 0 {
+	if got := logLines(&logs); len(got) != 0 {
 		t.Errorf("a steady component logged %q", got)
 	}
 	m.Heartbeat("db", nil)
-	if got := strings.Join(logs.lines(), "\n"); !strings.Contains(got, "from=degraded to=recovering") || strings.Contains(got, "transitions_not_logged") {
+	if got := strings.Join(logLines(&logs), "\n"); !strings.Contains(got, "from=degraded to=recovering") || strings.Contains(got, "transitions_not_logged") {
 		t.Errorf("after the summary, a transition is logged plainly; got:\n%s", got)
 	}
 }
 
 // Normal operation (a few transitions a minute) is logged in full.
 func TestTransitionsLoggedInFull(t *testing.T) {
-	var logs lockedBuffer
+	var logs testutil.SyncBuffer
 	m, clk := newMonitor(t, probes.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), probes.WithRecoveryWindow(time.Second))
 	m.Heartbeat("auth", nil)
 	clk.Advance(time.Second)
@@ -130,7 +110,7 @@ func TestTransitionsLoggedInFull(t *testing.T) {
 	m.Heartbeat("auth", nil)
 	clk.Advance(2 * time.Second)
 	m.Heartbeat("auth", nil)
-	got := strings.Join(logs.lines(), "\n")
+	got := strings.Join(logLines(&logs), "\n")
 	for _, want := range []string{
 		"component=auth from=starting to=ok",
 		`level=WARN msg="probes: component is degraded" component=auth from=ok to=degraded error="connection refused"`,

@@ -1,7 +1,6 @@
 package telemetry
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/binary"
@@ -12,7 +11,6 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -224,7 +222,7 @@ func FuzzDirectScrape(f *testing.F) {
 func TestAbortedScrapesLogOnce(t *testing.T) {
 	for _, direct := range []bool{false, true} {
 		t.Run("direct="+strconv.FormatBool(direct), func(t *testing.T) {
-			var logs lockedBuffer
+			var logs testutil.SyncBuffer
 			opts := []Option{WithoutEnvironmentExporter(), WithoutRuntimeMetrics(), WithCardinalityLimit(0), WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}
 			if direct {
 				opts = append(opts, WithDirectScrape())
@@ -267,21 +265,4 @@ func TestAbortedScrapesLogOnce(t *testing.T) {
 			}
 		})
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

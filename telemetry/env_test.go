@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telediag/telediag/internal/testutil"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -257,17 +258,14 @@ func TestCollectorHungAtShutdown(t *testing.T) {
 			t.Setenv(envProtocol, protocol)
 			t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "3600000")
 
-			var logs bytes.Buffer
-			var logMu sync.Mutex
-			t0, err := New(context.Background(), WithLogger(slog.New(slog.NewTextHandler(&lockedWriter{w: &logs, mu: &logMu}, nil))))
+			var logs testutil.SyncBuffer
+			t0, err := New(context.Background(), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 			if err != nil {
 				t.Fatal(err)
 			}
 			tel := withTeleport(t, t0)
 			tel.Instruments.Rx.Add(context.Background(), 1)
-			logMu.Lock()
 			logs.Reset()
-			logMu.Unlock()
 
 			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 			defer cancel()
@@ -284,23 +282,10 @@ func TestCollectorHungAtShutdown(t *testing.T) {
 			if !errors.As(err, &fe) || err != error(fe) || fe.Endpoint == "" || !fe.LastDelivered.IsZero() {
 				t.Errorf("Shutdown = %#v, want a lone *FinalExportError with the endpoint and no delivery", err)
 			}
-			logMu.Lock()
-			defer logMu.Unlock()
-			if logs.Len() != 0 {
-				t.Errorf("Shutdown logged, but its caller reports the failure:\n%s", logs.String())
+			if out := logs.String(); out != "" {
+				t.Errorf("Shutdown logged, but its caller reports the failure:\n%s", out)
 			}
 			t.Logf("Shutdown after %v: %v", took.Round(time.Millisecond), err)
 		})
 	}
-}
-
-type lockedWriter struct {
-	w  *bytes.Buffer
-	mu *sync.Mutex
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/telediag/telediag/internal/testutil"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -128,7 +129,7 @@ func TestConcurrentAddsScrapesAndPushes(t *testing.T) {
 func TestCardinalityLimitOnMetrics(t *testing.T) {
 	for _, direct := range []bool{false, true} {
 		t.Run(fmt.Sprint("direct=", direct), func(t *testing.T) {
-			var logs lockedBuffer
+			var logs testutil.SyncBuffer
 			opts := []Option{WithoutEnvironmentExporter(), WithoutRuntimeMetrics(), WithCardinalityLimit(10),
 				WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}
 			if direct {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,25 +25,6 @@ import (
 // heartbeat loop, no server goroutine, no metrics pipeline.
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// syncBuffer is an io.Writer safe for the concurrent writes of a running
-// process (slog handlers, the HTTP server's error log).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // freeAddr returns a loopback address that was free a moment ago.
@@ -144,7 +123,7 @@ func runBounded(t *testing.T, limit time.Duration, args ...string) runResult {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testutil.SyncBuffer
 	start := time.Now()
 	code := run(ctx, args, &stdout, &stderr)
 	return runResult{code: code, stdout: stdout.String(), stderr: stderr.String(), took: time.Since(start)}
@@ -332,7 +311,7 @@ type started struct {
 	addr   string
 	cancel context.CancelFunc
 	done   chan int // the exit status
-	stderr *syncBuffer
+	stderr *testutil.SyncBuffer
 }
 
 func (s *started) url(path string) string { return "http://" + s.addr + path }
@@ -349,7 +328,7 @@ func startRunWith(t *testing.T, serving func(addr string) error, args ...string)
 	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &started{addr: addr, cancel: cancel, done: make(chan int, 1), stderr: &syncBuffer{}}
+	s := &started{addr: addr, cancel: cancel, done: make(chan int, 1), stderr: &testutil.SyncBuffer{}}
 	go func() {
 		s.done <- run(ctx, append([]string{"--diag-addr", addr}, args...), io.Discard, s.stderr)
 	}()

@@ -1,7 +1,6 @@
 package diagtls_test
 
 import (
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -13,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,24 +23,6 @@ import (
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// syncBuffer collects logs written from handshake goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // pki is a CA, a server certificate and the files a listener is given.
@@ -179,7 +159,7 @@ func TestRotation(t *testing.T) {
 	p := newPKI(t, false)
 	clientCA1, clientCA2 := testutil.NewCA(t, "client CA 1"), testutil.NewCA(t, "client CA 2")
 	p.files.ClientCA = testutil.WriteFile(t, p.dir, "client-ca.crt", clientCA1.PEM)
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	r, err := diagtls.New(p.files, diagtls.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))), diagtls.WithReloadInterval(20*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
