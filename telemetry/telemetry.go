@@ -45,6 +45,7 @@ const DefaultCardinalityLimit = 10_000
 // Telemetry is a running metrics pipeline. Build it with New and stop it with Shutdown.
 type Telemetry struct {
 	provider *sdkmetric.MeterProvider
+	resource *resource.Resource
 	// servedReg is what /metrics serves: the OTel Prometheus exporter and client_golang's Go,
 	// process, memstats and promhttp collectors. Serving one registry instead of merging two
 	// with prometheus.Gatherers saves a quarter of a large scrape's time: Gatherers checks
@@ -84,7 +85,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		return nil, err
 	}
 
-	t := &Telemetry{servedReg: prometheus.NewRegistry(), runtimeReg: prometheus.NewRegistry(), logger: cfg.logger, limit: cfg.cardinalityLimit}
+	t := &Telemetry{resource: res, servedReg: prometheus.NewRegistry(), runtimeReg: prometheus.NewRegistry(), logger: cfg.logger, limit: cfg.cardinalityLimit}
 	both := teeRegisterer{t.servedReg, t.runtimeReg}
 	promOpts := []otelprom.Option{
 		otelprom.WithRegisterer(t.servedReg),
@@ -172,6 +173,20 @@ func (t *Telemetry) MeterProvider() metric.MeterProvider { return t.provider }
 // its ScopeName.
 func (t *Telemetry) Meter(scope string, opts ...metric.MeterOption) metric.Meter {
 	return t.provider.Meter(scope, opts...)
+}
+
+// Resource returns the Resource every metric carries: WithServiceName, WithServiceVersion and
+// WithResourceAttributes, overridden by OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME as the
+// specification orders them. Read it instead of parsing the environment again.
+func (t *Telemetry) Resource() *resource.Resource { return t.resource }
+
+// ServiceName returns the Resource's service.name: what a collector and a dashboard call this
+// service, and what the probes' texts and the status page should call it too.
+func (t *Telemetry) ServiceName() string {
+	if v, ok := t.resource.Set().Value(semconv.ServiceNameKey); ok {
+		return v.AsString()
+	}
+	return defaultServiceName()
 }
 
 // InstrumentOptions are the options a generated catalogue's NewInstruments needs to match this
