@@ -30,7 +30,7 @@ func newDirectTelemetry(tb testing.TB, opts ...Option) *fixture {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
-	return withTeleport(tb, tel)
+	return withCatalogue(tb, tel)
 }
 
 // scrapeBody GETs /metrics from h with Prometheus's text Accept header.
@@ -53,7 +53,7 @@ func scrapeBody(tb testing.TB, h http.Handler, header http.Header) (*httptest.Re
 // whose values move between two scrapes.
 func otelFamilies(tb testing.TB, tel *fixture, body string) string {
 	tb.Helper()
-	mfs, err := tel.RuntimeGatherer().Gather()
+	mfs, err := tel.runtimeReg.Gather()
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func compareWithExporter(tb testing.TB, tel *fixture) (direct bool) {
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	direct = tel.metrics.serveDirect(httptest.NewRecorder(), req)
 	_, got := scrapeBody(tb, tel.Handler(), nil)
-	_, want := scrapeBody(tb, promhttp.HandlerFor(tel.Gatherer(), promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}), nil)
+	_, want := scrapeBody(tb, promhttp.HandlerFor(tel.servedReg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}), nil)
 	if g, w := otelFamilies(tb, tel, got), otelFamilies(tb, tel, want); g != w {
 		tb.Fatalf("direct path differs from the exporter (direct=%v):\n%s", direct, firstDifference(g, w))
 	}
@@ -104,13 +104,13 @@ func TestDirectScrapeMatchesExporter(t *testing.T) {
 	ctx := context.Background()
 	recordEveryInstrument(ctx, tel.Instruments)
 	for i := range 500 {
-		tel.Instruments.BackendReadRequestsTotal.Add(ctx, int64(i), "c"+strconv.Itoa(i))
-		tel.Instruments.BackendReadSeconds.Record(ctx, float64(i)/1000, "c"+strconv.Itoa(i%7))
+		tel.Instruments.RequestsTotal.Add(ctx, int64(i), "c"+strconv.Itoa(i))
+		tel.Instruments.RequestSeconds.Record(ctx, float64(i)/1000, "c"+strconv.Itoa(i%7))
 	}
-	tel.Instruments.BackendWriteRequestsTotal.Add(ctx, 1, "quote\" back\\slash new\nline ünïcode")
-	tel.Instruments.AuditPercentageDiskSpaceUsed.Record(ctx, math.Inf(+1))
-	tel.Instruments.ReversetunnelConnectedProxies.Record(ctx, -1)
-	tel.Instruments.BackendWriteSeconds.Record(ctx, math.NaN(), "nan")
+	tel.Instruments.WritesTotal.Add(ctx, 1, "quote\" back\\slash new\nline ünïcode")
+	tel.Instruments.DiskUsedPercent.Record(ctx, math.Inf(+1))
+	tel.Instruments.ConnectedPeers.Record(ctx, -1)
+	tel.Instruments.WriteSeconds.Record(ctx, math.NaN(), "nan")
 	tel.Instruments.Rx.Add(ctx, 1<<53+1)
 	if !compareWithExporter(t, tel) {
 		t.Fatal("the direct path did not serve a scrape it supports")
@@ -122,16 +122,16 @@ func TestDirectScrapeMatchesExporter(t *testing.T) {
 func TestDirectScrapeFallsBack(t *testing.T) {
 	t.Run("invalid UTF-8", func(t *testing.T) {
 		tel := newDirectTelemetry(t)
-		tel.Instruments.BackendReadRequestsTotal.Add(context.Background(), 1, "bad\xff")
+		tel.Instruments.RequestsTotal.Add(context.Background(), 1, "bad\xff")
 		if compareWithExporter(t, tel) {
 			t.Fatal("served directly")
 		}
 	})
 	t.Run("exponential histogram", func(t *testing.T) {
-		view := sdkmetric.NewView(sdkmetric.Instrument{Name: "backend_read_seconds"},
+		view := sdkmetric.NewView(sdkmetric.Instrument{Name: "request_seconds"},
 			sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 20, MaxScale: 4}})
 		tel := newDirectTelemetry(t, WithView(view))
-		tel.Instruments.BackendReadSeconds.Record(context.Background(), 0.5, "b")
+		tel.Instruments.RequestSeconds.Record(context.Background(), 0.5, "b")
 		if compareWithExporter(t, tel) {
 			t.Fatal("served directly")
 		}
@@ -232,11 +232,11 @@ func TestAbortedScrapesLogOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer t0.Shutdown(context.Background())
-			tel := withTeleport(t, t0)
+			tel := withCatalogue(t, t0)
 			ctx := context.Background()
 			recordEveryInstrument(ctx, tel.Instruments)
 			for i := range 20_000 { // a body of about a megabyte: far more than socket buffers hold
-				tel.Instruments.BackendReadRequestsTotal.Add(ctx, 1, "component-with-a-long-name-"+strconv.Itoa(i))
+				tel.Instruments.RequestsTotal.Add(ctx, 1, "component-with-a-long-name-"+strconv.Itoa(i))
 			}
 			srv := httptest.NewServer(tel.Handler())
 			defer srv.Close()

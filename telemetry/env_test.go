@@ -263,7 +263,7 @@ func TestCollectorHungAtShutdown(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tel := withTeleport(t, t0)
+			tel := withCatalogue(t, t0)
 			tel.Instruments.Rx.Add(context.Background(), 1)
 			logs.Reset()
 

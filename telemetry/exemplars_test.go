@@ -21,20 +21,20 @@ func exemplarCount(t *testing.T, opts ...Option) int {
 		t.Fatal(err)
 	}
 	defer t0.Shutdown(context.Background())
-	tel := withTeleport(t, t0)
+	tel := withCatalogue(t, t0)
 	ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
 		TraceID:    trace.TraceID{1},
 		SpanID:     trace.SpanID{2},
 		TraceFlags: trace.FlagsSampled,
 	}))
-	tel.Instruments.BackendReadSeconds.Record(ctx, 0.01, "backend")
+	tel.Instruments.RequestSeconds.Record(ctx, 0.01, "backend")
 	var rm metricdata.ResourceMetrics
 	if err := r.Collect(context.Background(), &rm); err != nil {
 		t.Fatal(err)
 	}
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
-			if m.Name == "backend_read_seconds" {
+			if m.Name == "request_seconds" {
 				n := 0
 				for _, p := range m.Data.(metricdata.Histogram[float64]).DataPoints {
 					n += len(p.Exemplars)
@@ -43,7 +43,7 @@ func exemplarCount(t *testing.T, opts ...Option) int {
 			}
 		}
 	}
-	t.Fatal("backend_read_seconds not collected")
+	t.Fatal("request_seconds not collected")
 	return 0
 }
 

@@ -6,38 +6,55 @@ import (
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/testutil"
-	"github.com/telediag/telediag/probes"
-	"github.com/telediag/telediag/telemetry/teleport"
+	"github.com/telediag/telediag/telemetry/internal/testcatalog"
 )
 
-// fixture is a pipeline with Teleport's catalogue on it, the realistic load for the generic
-// pipeline's tests: tel.Instruments reads as it does in a service.
+// testCatalogue is the pipeline's own test catalogue, a metric of every kind.
+const testCatalogue = "internal/testcatalog/instruments.yaml"
+
+// fixture is a pipeline with the test catalogue on it: tel.Instruments reads as a generated
+// catalogue does in a service.
 type fixture struct {
 	*Telemetry
-	Instruments *teleport.Instruments
+	Instruments *testcatalog.Instruments
 }
 
-// withTeleport creates Teleport's catalogue on tel, process_state fed by a fresh monitor with
-// one expected component, so that teleport_component_state has a series too.
-func withTeleport(tb testing.TB, tel *Telemetry) *fixture {
+// withCatalogue creates the test catalogue on tel, with callbacks for its observables
+// (build_info and uptime_seconds) as a service registers them.
+func withCatalogue(tb testing.TB, tel *Telemetry) *fixture {
 	tb.Helper()
-	monitor, err := probes.New(probes.WithExpected("auth"))
+	i, err := testcatalog.NewInstruments(tel.Meter(testcatalog.ScopeName), tel.InstrumentOptions()...)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	m, err := teleport.New(tel.Meter(teleport.ScopeName), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
-	if err != nil {
-		tb.Fatal(err)
+	for _, register := range []func() (metric.Registration, error){
+		func() (metric.Registration, error) {
+			return i.BuildInfo.Register(func(_ context.Context, o testcatalog.BuildInfoObserver) error {
+				o.Observe(1, "v1.2.3")
+				return nil
+			})
+		},
+		func() (metric.Registration, error) {
+			return i.UptimeSeconds.Register(func(_ context.Context, o testcatalog.UptimeSecondsObserver) error {
+				o.Observe(42.5)
+				return nil
+			})
+		},
+	} {
+		if _, err := register(); err != nil {
+			tb.Fatal(err)
+		}
 	}
-	return &fixture{Telemetry: tel, Instruments: m.Instruments}
+	return &fixture{Telemetry: tel, Instruments: i}
 }
 
 // recordEveryInstrument records once into every synchronous instrument of the catalogue.
-func recordEveryInstrument(ctx context.Context, i *teleport.Instruments) {
-	testutil.RecordAll(ctx, i, 1, func(int) string { return "example" })
+func recordEveryInstrument(ctx context.Context, i *testcatalog.Instruments) {
+	testutil.RecordAll(ctx, i, 1, func(int) string { return "get" })
 }
 
 func newTestTelemetry(t testing.TB, opts ...Option) *Telemetry {
@@ -63,7 +80,7 @@ func scrape(t testing.TB, h http.Handler) (map[string]*dto.MetricFamily, string)
 // generatedNames lists the catalogue's generated instruments.
 func generatedNames(t testing.TB) []string {
 	t.Helper()
-	cat, err := catalog.Load("../instruments.yaml")
+	cat, err := catalog.Load(testCatalogue)
 	if err != nil {
 		t.Fatal(err)
 	}

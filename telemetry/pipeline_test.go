@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -25,18 +26,27 @@ func TestHandlerCountsScrapes(t *testing.T) {
 	}
 }
 
-// TestPipelineKnowsNoCatalogue: a pipeline alone serves no teleport_* family and no
-// process_state, only the runtime families.
+// TestPipelineKnowsNoCatalogue: a pipeline alone serves only the runtime families every
+// catalogue gets (go_*, process_*, promhttp_*): no catalogue's family, and neither of the
+// go_memstats families that cost a stop-the-world runtime.ReadMemStats per scrape, which only
+// Teleport's catalogue asks for.
 func TestPipelineKnowsNoCatalogue(t *testing.T) {
 	tel := newTestTelemetry(t, WithoutEnvironmentExporter())
 	families, _ := scrape(t, tel.Handler())
 	for name := range families {
-		if strings.HasPrefix(name, "teleport_") || name == "process_state" || strings.HasPrefix(name, "backend_") {
+		if !strings.HasPrefix(name, "go_") && !strings.HasPrefix(name, "process_") && !strings.HasPrefix(name, "promhttp_") {
 			t.Errorf("the bare pipeline serves %s", name)
 		}
 	}
-	if families["go_goroutines"] == nil {
-		t.Error("go_goroutines missing")
+	for _, name := range []string{"go_memstats_lookups_total", "go_memstats_gc_cpu_fraction"} {
+		if families[name] != nil {
+			t.Errorf("the bare pipeline serves %s, which only Teleport's catalogue asks for", name)
+		}
+	}
+	for _, name := range []string{"go_goroutines", "go_memstats_alloc_bytes", "process_cpu_seconds_total", "promhttp_metric_handler_requests_total"} {
+		if families[name] == nil {
+			t.Errorf("%s missing", name)
+		}
 	}
 }
 
@@ -57,6 +67,40 @@ func TestResourceFromEnvironment(t *testing.T) {
 	}
 	if got["deployment.environment.name"] != "test" {
 		t.Errorf("OTEL_RESOURCE_ATTRIBUTES not honoured: %v", got)
+	}
+}
+
+// TestServiceName: ServiceName and Resource report the service.name the metrics carry, in the
+// specification's order: OTEL_SERVICE_NAME, then service.name in OTEL_RESOURCE_ATTRIBUTES, then
+// WithServiceName, then unknown_service:<executable>.
+func TestServiceName(t *testing.T) {
+	for _, tc := range []struct {
+		name, envName, envAttrs string
+		opts                    []Option
+		want                    string
+	}{
+		{name: "option", opts: []Option{WithServiceName("orders")}, want: "orders"},
+		{name: "attributes win over the option", envAttrs: "service.name=from-attrs", opts: []Option{WithServiceName("orders")}, want: "from-attrs"},
+		{name: "OTEL_SERVICE_NAME wins", envName: "from-env", envAttrs: "service.name=from-attrs", opts: []Option{WithServiceName("orders")}, want: "from-env"},
+		{name: "malformed attributes are discarded", envAttrs: "service.name", opts: []Option{WithServiceName("orders")}, want: "orders"},
+		{name: "default", want: defaultServiceName()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("OTEL_SERVICE_NAME", tc.envName)
+			t.Setenv("OTEL_RESOURCE_ATTRIBUTES", tc.envAttrs)
+			opts := append([]Option{WithoutEnvironmentExporter(), WithLogger(slog.New(slog.DiscardHandler))}, tc.opts...)
+			tel := newTestTelemetry(t, opts...)
+			if got := tel.ServiceName(); got != tc.want {
+				t.Errorf("ServiceName() = %q, want %q", got, tc.want)
+			}
+			v, _ := tel.Resource().Set().Value("service.name")
+			if v.AsString() != tc.want {
+				t.Errorf("Resource() service.name = %q, want %q", v.AsString(), tc.want)
+			}
+		})
+	}
+	if !strings.HasPrefix(defaultServiceName(), "unknown_service:") {
+		t.Errorf("default service.name %q is not the specification's unknown_service:<executable>", defaultServiceName())
 	}
 }
 
@@ -83,7 +127,7 @@ func TestGlobalProviderOnlyWhenAsked(t *testing.T) {
 // with either, the direct path steps aside so that the output stays the exporter's.
 func TestExporterOptions(t *testing.T) {
 	t.Setenv("OTEL_SERVICE_NAME", "svc")
-	plain := withTeleport(t, newTestTelemetry(t, WithoutEnvironmentExporter()))
+	plain := withCatalogue(t, newTestTelemetry(t, WithoutEnvironmentExporter()))
 	plain.Instruments.Rx.Add(context.Background(), 1)
 	if _, body := scrape(t, plain.Handler()); strings.Contains(body, "target_info") || strings.Contains(body, "service_name") {
 		t.Fatalf("target_info or resource labels by default:\n%s", body)
@@ -93,7 +137,7 @@ func TestExporterOptions(t *testing.T) {
 		if direct {
 			opts = append(opts, WithDirectScrape())
 		}
-		tel := withTeleport(t, newTestTelemetry(t, opts...))
+		tel := withCatalogue(t, newTestTelemetry(t, opts...))
 		tel.Instruments.Rx.Add(context.Background(), 1)
 		_, body := scrape(t, tel.Handler())
 		if !strings.Contains(body, "\ntarget_info{") || !strings.Contains(body, `rx{service_name="svc"} 1`) {

@@ -66,7 +66,7 @@ func TestConcurrentAddsScrapesAndPushes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tel := withTeleport(t, t0)
+	tel := withCatalogue(t, t0)
 	ctx := context.Background()
 	const goroutines, adds = 6, 3000
 	stop := make(chan struct{})
@@ -86,12 +86,12 @@ func TestConcurrentAddsScrapesAndPushes(t *testing.T) {
 	var wg sync.WaitGroup
 	for g := range goroutines {
 		wg.Go(func() {
-			bound := tel.Instruments.BackendReadRequestsTotal.Bind("bound")
+			bound := tel.Instruments.RequestsTotal.Bind("bound")
 			for i := range adds {
 				bound.Add(ctx, 1)
-				tel.Instruments.BackendReadRequestsTotal.Add(ctx, 1, fmt.Sprint("g", g%3))
-				tel.Instruments.AuditFailedEmitEvents.Add(ctx, 1)
-				tel.Instruments.BackendReadSeconds.Record(ctx, float64(i%10)/1000, "bound")
+				tel.Instruments.RequestsTotal.Add(ctx, 1, fmt.Sprint("g", g%3))
+				tel.Instruments.Failures.Add(ctx, 1)
+				tel.Instruments.RequestSeconds.Record(ctx, float64(i%10)/1000, "bound")
 			}
 		})
 	}
@@ -101,10 +101,10 @@ func TestConcurrentAddsScrapesAndPushes(t *testing.T) {
 
 	_, body := scrapeBody(t, tel.Handler(), nil)
 	for _, line := range []string{
-		fmt.Sprintf(`backend_read_requests_total{component="bound"} %d`, goroutines*adds),
-		fmt.Sprintf(`backend_read_requests_total{component="g0"} %d`, 2*adds),
-		fmt.Sprintf(`audit_failed_emit_events %d`, goroutines*adds),
-		fmt.Sprintf(`backend_read_seconds_count{component="bound"} %d`, goroutines*adds),
+		fmt.Sprintf(`requests_total{component="bound"} %d`, goroutines*adds),
+		fmt.Sprintf(`requests_total{component="g0"} %d`, 2*adds),
+		fmt.Sprintf(`failures %d`, goroutines*adds),
+		fmt.Sprintf(`request_seconds_count{component="bound"} %d`, goroutines*adds),
 	} {
 		if !strings.Contains(body, line+"\n") {
 			t.Errorf("/metrics lacks %q", line)
@@ -114,9 +114,9 @@ func TestConcurrentAddsScrapesAndPushes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for key, want := range map[string]float64{
-		"backend_read_requests_total{component=bound}": goroutines * adds,
-		"backend_read_requests_total{component=g2}":    2 * adds,
-		"audit_failed_emit_events{}":                   goroutines * adds,
+		"requests_total{component=bound}": goroutines * adds,
+		"requests_total{component=g2}":    2 * adds,
+		"failures{}":                      goroutines * adds,
 	} {
 		if got := push.get(key); got != want {
 			t.Errorf("pushed deltas of %s sum to %v, want %v", key, got, want)
@@ -140,16 +140,16 @@ func TestCardinalityLimitOnMetrics(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer t0.Shutdown(context.Background())
-			tel := withTeleport(t, t0)
+			tel := withCatalogue(t, t0)
 			ctx := context.Background()
 			for i := range 25 {
-				tel.Instruments.BackendReadRequestsTotal.Add(ctx, 1, fmt.Sprint("c", i))
-				tel.Instruments.BackendReadSeconds.Record(ctx, 0.01, fmt.Sprint("c", i))
+				tel.Instruments.RequestsTotal.Add(ctx, 1, fmt.Sprint("c", i))
+				tel.Instruments.RequestSeconds.Record(ctx, 0.01, fmt.Sprint("c", i))
 			}
 			_, body := scrapeBody(t, tel.Handler(), nil)
-			if !strings.Contains(body, `backend_read_requests_total{otel_metric_overflow="true"} 16`+"\n") ||
-				!strings.Contains(body, `backend_read_seconds_count{otel_metric_overflow="true"} 16`+"\n") ||
-				strings.Count(body, "backend_read_requests_total{") != 10 {
+			if !strings.Contains(body, "\n"+`requests_total{otel_metric_overflow="true"} 16`+"\n") ||
+				!strings.Contains(body, `request_seconds_count{otel_metric_overflow="true"} 16`+"\n") ||
+				strings.Count(body, "\nrequests_total{") != 10 {
 				t.Fatalf("want 9 series and an overflow of 16 per instrument:\n%s", body)
 			}
 			out := logs.String()
@@ -163,14 +163,14 @@ func TestCardinalityLimitOnMetrics(t *testing.T) {
 // TestViewAppliesToBatchedCounters: a View renaming a generated counter and keeping none of its
 // labels changes what /metrics shows, as it would for any instrument.
 func TestViewAppliesToBatchedCounters(t *testing.T) {
-	view := sdkmetric.NewView(sdkmetric.Instrument{Name: "backend_read_requests_total"},
-		sdkmetric.Stream{Name: "backend_reads_total", AttributeFilter: attribute.NewDenyKeysFilter("component")})
+	view := sdkmetric.NewView(sdkmetric.Instrument{Name: "requests_total"},
+		sdkmetric.Stream{Name: "reads_total", AttributeFilter: attribute.NewDenyKeysFilter("component")})
 	tel := newDirectTelemetry(t, WithView(view))
 	ctx := context.Background()
-	tel.Instruments.BackendReadRequestsTotal.Add(ctx, 2, "a")
-	tel.Instruments.BackendReadRequestsTotal.Bind("b").Add(ctx, 3)
+	tel.Instruments.RequestsTotal.Add(ctx, 2, "a")
+	tel.Instruments.RequestsTotal.Bind("b").Add(ctx, 3)
 	_, body := scrapeBody(t, tel.Handler(), nil)
-	if strings.Contains(body, "backend_read_requests_total") || !strings.Contains(body, "\nbackend_reads_total 5\n") {
+	if strings.Contains(body, "\nrequests_total") || !strings.Contains(body, "\nreads_total 5\n") {
 		t.Fatalf("the View did not apply:\n%s", body)
 	}
 }

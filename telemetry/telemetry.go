@@ -47,7 +47,7 @@ type Telemetry struct {
 	provider *sdkmetric.MeterProvider
 	resource *resource.Resource
 	// servedReg is what /metrics serves: the OTel Prometheus exporter and client_golang's Go,
-	// process, memstats and promhttp collectors. Serving one registry instead of merging two
+	// process and promhttp collectors. Serving one registry instead of merging two
 	// with prometheus.Gatherers saves a quarter of a large scrape's time: Gatherers checks
 	// and sorts every series a second time.
 	servedReg *prometheus.Registry
@@ -195,14 +195,6 @@ func (t *Telemetry) InstrumentOptions() []instrument.Option {
 	return []instrument.Option{instrument.WithCardinalityLimit(t.limit), instrument.WithLogger(t.logger)}
 }
 
-// Gatherer returns what /metrics serves, for tests and for bridges.
-func (t *Telemetry) Gatherer() prometheus.Gatherer { return t.servedReg }
-
-// RuntimeGatherer returns only the client_golang collectors (go_*, process_*, promhttp_*):
-// what a Prometheus bridge must gather to carry them over OTLP without duplicating the OTel
-// instruments.
-func (t *Telemetry) RuntimeGatherer() prometheus.Gatherer { return t.runtimeReg }
-
 // Shutdown flushes and stops every reader, within ctx. It returns
 // every error met; calling it again returns the first call's result.
 //
@@ -287,7 +279,6 @@ func registerRuntimeCollectors(reg prometheus.Registerer) error {
 	for _, c := range []prometheus.Collector{
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		newMemStatsCollector(),
 	} {
 		if err := reg.Register(c); err != nil {
 			return fmt.Errorf("telemetry: register runtime collector: %w", err)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduces every figure of docs/benchmarks.md: the record, scrape, push and heap benchmarks of
-# telemetry/bench_test.go and export_bench_test.go, each telediag path beside its client_golang
+# test/bench/bench_test.go and telemetry/export_bench_test.go, each telediag path beside its client_golang
 # equivalent in the same run, -count 6, then benchstat. Each group runs in a process of its own,
 # so that process-wide state (sync.Pool contents, the GC's pacing) does not carry from one group
 # into the next. Run it on a quiet machine: about 20 minutes on 2 cores.
@@ -21,7 +21,7 @@ run() { # name, go test arguments…
 	local name=$1
 	shift
 	printf 'bench: %s\n' "$name" >&2
-	go test -run '^$' -benchmem -count "$count" "$@" ./telemetry/ >"$out/$name.txt"
+	go test -run '^$' -benchmem -count "$count" "$@" ./telemetry/ ./test/bench/ >"$out/$name.txt"
 }
 
 { uname -srm; go version; grep -m1 'model name' /proc/cpuinfo || true; nproc; } >"$out/machine.txt"

@@ -1,5 +1,5 @@
-// Package catalog loads and validates instruments.yaml, the one declaration of every metric
-// family telediag serves.
+// Package catalog loads and validates an instruments.yaml: the one declaration of the metric
+// families a service serves, those generated from it and those the telemetry pipeline provides.
 //
 // The loader is strict in the way OTel Collector's mdatagen is: unknown keys, missing fields,
 // invalid units, duplicate or colliding names, names the Prometheus exporter would rewrite,
@@ -35,13 +35,15 @@ const (
 	ValueDouble ValueType = "double"
 )
 
-// Providers of metric families that telediag serves but does not generate.
+// Providers of the metric families that telediag's pipeline (package telemetry) serves for every
+// catalogue without generating them. A catalogue lists them with provided_by so that it names
+// everything its /metrics serves; a family only one catalogue needs is generated in that
+// catalogue instead (Teleport's go_memstats_lookups_total, for example).
 const (
-	ProvidedByGoCollector       = "go_collector"
-	ProvidedByProcessCollector  = "process_collector"
-	ProvidedByMemStatsCollector = "memstats_collector"
-	ProvidedByPromHTTP          = "promhttp"
-	ProvidedByOTelRuntime       = "otel_runtime"
+	ProvidedByGoCollector      = "go_collector"
+	ProvidedByProcessCollector = "process_collector"
+	ProvidedByPromHTTP         = "promhttp"
+	ProvidedByOTelRuntime      = "otel_runtime"
 )
 
 // Catalog is a validated instruments.yaml.

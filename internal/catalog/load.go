@@ -52,7 +52,7 @@ var (
 	topKeys    = []string{"labels", "metrics"}
 	labelKeys  = []string{"key", "description", "enum"}
 	metricKeys = []string{"name", "section", "kind", "value_type", "observable", "unit", "description", "labels", "buckets", "provided_by"}
-	providers  = []string{ProvidedByGoCollector, ProvidedByProcessCollector, ProvidedByMemStatsCollector, ProvidedByPromHTTP, ProvidedByOTelRuntime}
+	providers  = []string{ProvidedByGoCollector, ProvidedByProcessCollector, ProvidedByPromHTTP, ProvidedByOTelRuntime}
 	kinds      = []string{string(KindCounter), string(KindUpDownCounter), string(KindGauge), string(KindHistogram), string(KindSummary)}
 	valueTypes = []string{string(ValueInt), string(ValueDouble)}
 	// reservedLabelKeys are added by Prometheus itself to histograms and summaries.

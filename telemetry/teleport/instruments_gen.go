@@ -173,6 +173,10 @@ type Instruments struct {
 	ProcessState ProcessState
 	// TeleportComponentState is teleport_component_state.
 	TeleportComponentState TeleportComponentState
+	// GoMemstatsGCCPUFraction is go_memstats_gc_cpu_fraction.
+	GoMemstatsGCCPUFraction GoMemstatsGCCPUFraction
+	// GoMemstatsLookupsTotal is go_memstats_lookups_total.
+	GoMemstatsLookupsTotal GoMemstatsLookupsTotal
 }
 
 // NewInstruments creates every instrument of ../../instruments.yaml from m, a Meter named ScopeName.
@@ -375,6 +379,12 @@ func NewInstruments(m metric.Meter, opts ...instrument.Option) (*Instruments, er
 		errs = append(errs, err)
 	}
 	if i.TeleportComponentState, err = newTeleportComponentState(m, opts); err != nil {
+		errs = append(errs, err)
+	}
+	if i.GoMemstatsGCCPUFraction, err = newGoMemstatsGCCPUFraction(m, opts); err != nil {
+		errs = append(errs, err)
+	}
+	if i.GoMemstatsLookupsTotal, err = newGoMemstatsLookupsTotal(m, opts); err != nil {
 		errs = append(errs, err)
 	}
 	return &i, errors.Join(errs...)
@@ -4738,6 +4748,162 @@ func (m TeleportComponentState) Register(fn func(context.Context, TeleportCompon
 	}, m.inst)
 	if err != nil {
 		return noop.Registration{}, fmt.Errorf("teleport: register callback for %s: %w", "teleport_component_state", err)
+	}
+	return r, nil
+}
+
+// GoMemstatsGCCPUFraction is the observable gauge go_memstats_gc_cpu_fraction: The fraction of this
+// program's available CPU time used by the GC since the program started.
+//
+// Unit: 1.
+type GoMemstatsGCCPUFraction struct {
+	inst  metric.Float64ObservableGauge
+	meter metric.Meter
+}
+
+var newGoMemstatsGCCPUFractionOpts = []metric.Float64ObservableGaugeOption{
+	metric.WithDescription("The fraction of this program's available CPU time used by the GC since the program started."),
+	metric.WithUnit("1"),
+}
+
+// NewGoMemstatsGCCPUFraction creates the instrument go_memstats_gc_cpu_fraction from m. A nil m
+// gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt,
+// so they win.
+func NewGoMemstatsGCCPUFraction(m metric.Meter, opt ...metric.Float64ObservableGaugeOption) (GoMemstatsGCCPUFraction, error) {
+	return newGoMemstatsGCCPUFraction(m, nil, opt...)
+}
+
+func newGoMemstatsGCCPUFraction(m metric.Meter, _ []instrument.Option, opt ...metric.Float64ObservableGaugeOption) (GoMemstatsGCCPUFraction, error) {
+	if m == nil {
+		return GoMemstatsGCCPUFraction{inst: noop.Float64ObservableGauge{}}, nil
+	}
+	if len(opt) == 0 {
+		opt = newGoMemstatsGCCPUFractionOpts
+	} else {
+		opt = append(opt, newGoMemstatsGCCPUFractionOpts...)
+	}
+	i, err := m.Float64ObservableGauge("go_memstats_gc_cpu_fraction", opt...)
+	if err != nil {
+		return GoMemstatsGCCPUFraction{inst: noop.Float64ObservableGauge{}}, fmt.Errorf("teleport: create instrument %s: %w", "go_memstats_gc_cpu_fraction", err)
+	}
+	return GoMemstatsGCCPUFraction{inst: i, meter: m}, nil
+}
+
+// Inst returns the underlying OTel instrument.
+func (m GoMemstatsGCCPUFraction) Inst() metric.Float64ObservableGauge { return m.inst }
+
+// Name returns the exposed name, go_memstats_gc_cpu_fraction.
+func (GoMemstatsGCCPUFraction) Name() string { return "go_memstats_gc_cpu_fraction" }
+
+// Unit returns the UCUM unit, 1.
+func (GoMemstatsGCCPUFraction) Unit() string { return "1" }
+
+// Description returns the documented help text.
+func (GoMemstatsGCCPUFraction) Description() string {
+	return "The fraction of this program's available CPU time used by the GC since the program started."
+}
+
+// GoMemstatsGCCPUFractionObserver records observations of go_memstats_gc_cpu_fraction inside a
+// callback registered with GoMemstatsGCCPUFraction.Register.
+type GoMemstatsGCCPUFractionObserver struct {
+	o    metric.Observer
+	inst metric.Float64ObservableGauge
+}
+
+// Observe records val.
+func (o GoMemstatsGCCPUFractionObserver) Observe(val float64) {
+	o.o.ObserveFloat64(o.inst, val)
+}
+
+// Register makes fn run on every collection of go_memstats_gc_cpu_fraction; fn reports values
+// through the observer. Unregister the returned Registration to stop. On a no-op instrument it
+// registers nothing.
+func (m GoMemstatsGCCPUFraction) Register(fn func(context.Context, GoMemstatsGCCPUFractionObserver) error) (metric.Registration, error) {
+	if m.meter == nil {
+		return noop.Registration{}, nil
+	}
+	r, err := m.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		return fn(ctx, GoMemstatsGCCPUFractionObserver{o: o, inst: m.inst})
+	}, m.inst)
+	if err != nil {
+		return noop.Registration{}, fmt.Errorf("teleport: register callback for %s: %w", "go_memstats_gc_cpu_fraction", err)
+	}
+	return r, nil
+}
+
+// GoMemstatsLookupsTotal is the observable counter go_memstats_lookups_total: Total number of
+// pointer lookups.
+//
+// Unit: {lookup}.
+type GoMemstatsLookupsTotal struct {
+	inst  metric.Int64ObservableCounter
+	meter metric.Meter
+}
+
+var newGoMemstatsLookupsTotalOpts = []metric.Int64ObservableCounterOption{
+	metric.WithDescription("Total number of pointer lookups."),
+	metric.WithUnit("{lookup}"),
+}
+
+// NewGoMemstatsLookupsTotal creates the instrument go_memstats_lookups_total from m. A nil m gives
+// a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt, so
+// they win.
+func NewGoMemstatsLookupsTotal(m metric.Meter, opt ...metric.Int64ObservableCounterOption) (GoMemstatsLookupsTotal, error) {
+	return newGoMemstatsLookupsTotal(m, nil, opt...)
+}
+
+func newGoMemstatsLookupsTotal(m metric.Meter, _ []instrument.Option, opt ...metric.Int64ObservableCounterOption) (GoMemstatsLookupsTotal, error) {
+	if m == nil {
+		return GoMemstatsLookupsTotal{inst: noop.Int64ObservableCounter{}}, nil
+	}
+	if len(opt) == 0 {
+		opt = newGoMemstatsLookupsTotalOpts
+	} else {
+		opt = append(opt, newGoMemstatsLookupsTotalOpts...)
+	}
+	i, err := m.Int64ObservableCounter("go_memstats_lookups_total", opt...)
+	if err != nil {
+		return GoMemstatsLookupsTotal{inst: noop.Int64ObservableCounter{}}, fmt.Errorf("teleport: create instrument %s: %w", "go_memstats_lookups_total", err)
+	}
+	return GoMemstatsLookupsTotal{inst: i, meter: m}, nil
+}
+
+// Inst returns the underlying OTel instrument.
+func (m GoMemstatsLookupsTotal) Inst() metric.Int64ObservableCounter { return m.inst }
+
+// Name returns the exposed name, go_memstats_lookups_total.
+func (GoMemstatsLookupsTotal) Name() string { return "go_memstats_lookups_total" }
+
+// Unit returns the UCUM unit, {lookup}.
+func (GoMemstatsLookupsTotal) Unit() string { return "{lookup}" }
+
+// Description returns the documented help text.
+func (GoMemstatsLookupsTotal) Description() string { return "Total number of pointer lookups." }
+
+// GoMemstatsLookupsTotalObserver records observations of go_memstats_lookups_total inside a
+// callback registered with GoMemstatsLookupsTotal.Register.
+type GoMemstatsLookupsTotalObserver struct {
+	o    metric.Observer
+	inst metric.Int64ObservableCounter
+}
+
+// Observe records val.
+func (o GoMemstatsLookupsTotalObserver) Observe(val int64) {
+	o.o.ObserveInt64(o.inst, val)
+}
+
+// Register makes fn run on every collection of go_memstats_lookups_total; fn reports values through
+// the observer. Unregister the returned Registration to stop. On a no-op instrument it registers
+// nothing.
+func (m GoMemstatsLookupsTotal) Register(fn func(context.Context, GoMemstatsLookupsTotalObserver) error) (metric.Registration, error) {
+	if m.meter == nil {
+		return noop.Registration{}, nil
+	}
+	r, err := m.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		return fn(ctx, GoMemstatsLookupsTotalObserver{o: o, inst: m.inst})
+	}, m.inst)
+	if err != nil {
+		return noop.Registration{}, fmt.Errorf("teleport: register callback for %s: %w", "go_memstats_lookups_total", err)
 	}
 	return r, nil
 }

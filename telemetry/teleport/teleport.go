@@ -59,10 +59,17 @@ type Metrics struct {
 
 // New creates every instrument of the catalogue from m, a Meter named ScopeName, and registers
 // the callbacks that report teleport_build_info (always 1, labelled with the build),
-// process_state (state's State: 0 ok, 1 recovering, 2 degraded, 3 starting, as Teleport) and
+// process_state (state's State: 0 ok, 1 recovering, 2 degraded, 3 starting, as Teleport),
 // teleport_component_state (the same values, one series per component of state's Components,
-// labelled component). A component has a series from its first heartbeat or Expect on; the
-// Monitor never forgets a component, so neither does the gauge.
+// labelled component) and the two go_memstats families that client_golang's Go collector no
+// longer serves, go_memstats_lookups_total and go_memstats_gc_cpu_fraction. A component has a
+// series from its first heartbeat or Expect on; the Monitor never forgets a component, so
+// neither does the gauge.
+//
+// The memstats families cost one runtime.ReadMemStats, a stop-the-world pause of the order of
+// tens of microseconds, per collection (each scrape and each push): they are in Teleport's
+// catalogue because its dashboards query them, and a service on its own catalogue does not pay
+// for them.
 func New(m metric.Meter, state StateSource, opts ...Option) (*Metrics, error) {
 	if m == nil {
 		return nil, errors.New("teleport: New needs a Meter")
@@ -106,6 +113,19 @@ func New(m metric.Meter, state StateSource, opts ...Option) (*Metrics, error) {
 	})
 	if err != nil {
 		return nil, errors.Join(err, t.Close())
+	}
+	t.regs = append(t.regs, r)
+	// One callback for both memstats families, so that a collection reads the memory
+	// statistics, a stop-the-world pause, once.
+	r, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		o.ObserveInt64(inst.GoMemstatsLookupsTotal.Inst(), int64(ms.Lookups))
+		o.ObserveFloat64(inst.GoMemstatsGCCPUFraction.Inst(), ms.GCCPUFraction)
+		return nil
+	}, inst.GoMemstatsLookupsTotal.Inst(), inst.GoMemstatsGCCPUFraction.Inst())
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("teleport: register callback for the go_memstats families: %w", err), t.Close())
 	}
 	t.regs = append(t.regs, r)
 	return t, nil

@@ -1,4 +1,4 @@
-package telemetry
+package bench
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -17,30 +18,54 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/telediag/telediag/internal/catalog"
+	"github.com/telediag/telediag/internal/testutil"
+	"github.com/telediag/telediag/probes"
+	"github.com/telediag/telediag/telemetry"
 	"github.com/telediag/telediag/telemetry/instrument"
+	"github.com/telediag/telediag/telemetry/teleport"
 )
 
 // The benchmarks measure each telediag path beside its client_golang equivalent in the same
 // run (the last element of each name is impl=otel, impl=otel-direct or impl=client_golang), so
 // every ratio compares like with like. docs/benchmarks.md has the figures and the command:
 //
-//	go test -run '^$' -bench . -benchmem -count 6 -cpu 1,2 ./telemetry/ > bench.txt
+//	go test -run '^$' -bench . -benchmem -count 6 -cpu 1,2 ./test/bench/ > bench.txt
 //	benchstat -col /impl bench.txt
 //
 // Process-wide state (sync.Pool contents, the GC's pacing) carries from one benchmark to the
 // next in one binary; docs/benchmarks.md runs the scrape and heap benchmarks in processes of
 // their own.
 
-func benchTelemetry(b *testing.B, opts ...Option) *fixture {
+// pipeline is telediag's pipeline with Teleport's catalogue on it, as the reference binary
+// runs it: the realistic fixture for what recording and scraping cost.
+type pipeline struct {
+	*telemetry.Telemetry
+	Instruments *teleport.Metrics
+}
+
+func benchTelemetry(b *testing.B, opts ...telemetry.Option) *pipeline {
 	b.Helper()
-	tel, err := New(context.Background(), append([]Option{
-		WithoutEnvironmentExporter(), WithLogger(slog.New(slog.DiscardHandler)),
+	tel, err := telemetry.New(context.Background(), append([]telemetry.Option{
+		telemetry.WithoutEnvironmentExporter(), telemetry.WithLogger(slog.New(slog.DiscardHandler)),
 	}, opts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
-	return withTeleport(b, tel)
+	monitor, err := probes.New(probes.WithExpected("auth"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := teleport.New(tel.Meter(teleport.ScopeName), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &pipeline{Telemetry: tel, Instruments: m}
+}
+
+// recordEveryInstrument records once into every synchronous instrument of the catalogue.
+func recordEveryInstrument(ctx context.Context, m *teleport.Metrics) {
+	testutil.RecordAll(ctx, m.Instruments, 1, func(int) string { return "example" })
 }
 
 // labelValues are the label values of series i of a benchmark with n labels.
@@ -206,14 +231,15 @@ func BenchmarkHistogramRecord(b *testing.B) {
 // benchmark serve the whole catalogue.
 func clientGolangCatalogue(tb testing.TB, reg prometheus.Registerer) {
 	tb.Helper()
-	c, err := catalog.Load("../instruments.yaml")
+	c, err := catalog.Load("../../instruments.yaml")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	// process_state and teleport_build_info are observed by teleport.New's callbacks; here
-	// they are set once, like the rest.
+	// process_state, teleport_build_info and the go_memstats families are observed by
+	// teleport.New's callbacks; here they are set once, like the rest, except the memstats
+	// families, which memStatsCollector reads at each scrape as teleport.New does.
 	for _, m := range c.Metrics {
-		if !m.Generated() {
+		if !m.Generated() || strings.HasPrefix(m.Name, "go_memstats_") {
 			continue
 		}
 		keys := m.LabelKeys()
@@ -264,19 +290,19 @@ func scrapeFixture(b *testing.B, impl string, extra int) http.Handler {
 		}
 		return promhttp.InstrumentMetricHandler(reg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	}
-	var opts []Option
+	var opts []telemetry.Option
 	if impl == "otel-direct" {
-		opts = append(opts, WithDirectScrape())
+		opts = append(opts, telemetry.WithDirectScrape())
 	}
 	return otelFixture(b, extra, opts...).Handler()
 }
 
 // otelFixture is a pipeline with the whole catalogue recorded once plus extra series of a
 // counter extra_requests_total.
-func otelFixture(b *testing.B, extra int, opts ...Option) *fixture {
+func otelFixture(b *testing.B, extra int, opts ...telemetry.Option) *pipeline {
 	ctx := context.Background()
 	// No limit: the 100k fixture is past DefaultCardinalityLimit on purpose.
-	tel := benchTelemetry(b, append(opts, WithoutRuntimeMetrics(), WithCardinalityLimit(0))...)
+	tel := benchTelemetry(b, append(opts, telemetry.WithoutRuntimeMetrics(), telemetry.WithCardinalityLimit(0))...)
 	recordEveryInstrument(ctx, tel.Instruments)
 	meter := tel.MeterProvider().Meter("bench")
 	inst, err := meter.Int64Counter("extra_requests_total", metric.WithDescription("Extra series."))
@@ -338,7 +364,7 @@ func BenchmarkHeapPerSeries(b *testing.B) {
 						before := heapInUse()
 						var keep any
 						if impl == "otel" {
-							tel := benchTelemetry(b, WithoutRuntimeMetrics(), WithDirectScrape(), WithCardinalityLimit(0))
+							tel := benchTelemetry(b, telemetry.WithoutRuntimeMetrics(), telemetry.WithDirectScrape(), telemetry.WithCardinalityLimit(0))
 							for i := range series {
 								v := "c" + strconv.Itoa(i)
 								if kind == "counter" {
@@ -386,4 +412,29 @@ func heapInUse() int64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return int64(ms.HeapAlloc)
+}
+
+// memStatsCollector is the client_golang side's go_memstats_lookups_total and
+// go_memstats_gc_cpu_fraction: one runtime.ReadMemStats per scrape, as teleport.New's callback.
+type memStatsCollector struct {
+	lookups, gcCPUFraction *prometheus.Desc
+}
+
+func newMemStatsCollector() *memStatsCollector {
+	return &memStatsCollector{
+		lookups:       prometheus.NewDesc("go_memstats_lookups_total", "Total number of pointer lookups.", nil, nil),
+		gcCPUFraction: prometheus.NewDesc("go_memstats_gc_cpu_fraction", "The fraction of this program's available CPU time used by the GC since the program started.", nil, nil),
+	}
+}
+
+func (c *memStatsCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.lookups
+	ch <- c.gcCPUFraction
+}
+
+func (c *memStatsCollector) Collect(ch chan<- prometheus.Metric) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	ch <- prometheus.MustNewConstMetric(c.lookups, prometheus.CounterValue, float64(ms.Lookups))
+	ch <- prometheus.MustNewConstMetric(c.gcCPUFraction, prometheus.GaugeValue, ms.GCCPUFraction)
 }
