@@ -183,15 +183,18 @@ func Build(cat *catalog.Catalog) (*Dashboard, error) {
 	}
 	for _, s := range sections {
 		var panels []Panel
-		collapsed := true // rows of families that client_golang or the OTel runtime serve start closed
+		// Rows of the runtime's families start closed: a row with a family that client_golang or
+		// the OTel runtime serves (beside the few runtime families a catalogue generates itself,
+		// such as Teleport's go_memstats_lookups_total).
+		collapsed := false
 		for _, m := range bySection[s] {
 			p, err := familyPanel(m)
 			if err != nil {
 				return nil, fmt.Errorf("%s:%d: metric %s: %w", cat.File, m.Line, m.Name, err)
 			}
 			panels = append(panels, p)
-			if m.Generated() {
-				collapsed = false
+			if !m.Generated() {
+				collapsed = true
 			}
 		}
 		l.row(d, s, collapsed, panels)
