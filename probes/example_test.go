@@ -2,6 +2,7 @@ package probes_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -83,7 +84,7 @@ func ExampleLiveness() {
 	}
 	get := func(target string) {
 		rec := httptest.NewRecorder()
-		livez.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		livez.LivezHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
 		fmt.Println(target, rec.Code)
 	}
 	get("/livez")
@@ -94,4 +95,49 @@ func ExampleLiveness() {
 	// /livez 200
 	// /livez 500
 	// /livez?exclude=worker 200
+}
+
+// Each endpoint is a handler; the per-component and per-check ones read the name from the
+// path with PathValue, so a plain http.ServeMux serves them too (package router mounts them
+// all, with /metrics and /status, in one call).
+func ExampleMonitor_ComponentHandler() {
+	monitor, err := probes.New(probes.WithService("orders"), probes.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		panic(err)
+	}
+	monitor.Heartbeat("inventory", errors.New("dial tcp 10.0.0.7:9000: connection refused"))
+	mux := http.NewServeMux()
+	mux.Handle("GET /readyz", monitor.ReadyzHandler())
+	mux.Handle("GET /readyz/{component}", monitor.ComponentHandler())
+	for _, target := range []string{"/readyz", "/readyz/inventory", "/readyz/payments"} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+		var body struct {
+			Status string `json:"status"`
+		}
+		_ = json.Unmarshal(rec.Body.Bytes(), &body)
+		fmt.Println(target, rec.Code, body.Status)
+	}
+	// Output:
+	// /readyz 503 orders is in a degraded state, check logs for details
+	// /readyz/inventory 503 orders is in a degraded state, check logs for details
+	// /readyz/payments 404 unknown component "payments"
+}
+
+// A listener hears every change of the process state, in order; a load balancer registration
+// or an event to a pager can follow readiness this way.
+func ExampleMonitor_Subscribe() {
+	monitor, err := probes.New(probes.WithExpected("db"), probes.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		panic(err)
+	}
+	unsubscribe := monitor.Subscribe(func(c probes.Change) { fmt.Println(c.From, "->", c.To) })
+	defer unsubscribe()
+	monitor.Heartbeat("db", nil)
+	monitor.Heartbeat("db", errors.New("connection reset"))
+	monitor.Heartbeat("db", nil)
+	// Output:
+	// starting -> ok
+	// ok -> degraded
+	// degraded -> recovering
 }

@@ -18,7 +18,7 @@ const (
 )
 
 // logBudget is one key's rate limit. It is guarded by the Monitor's mutex
-// and driven by the Monitor's Clock, so that tests can step through it.
+// and driven by the Monitor's clock, so that tests can step through it.
 type logBudget struct {
 	start   time.Time // beginning of the current window
 	used    int       // lines logged in the current window

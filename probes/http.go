@@ -14,35 +14,57 @@ const (
 	statusShutdown = "process is shutting down"
 )
 
-// statusTexts are the /readyz texts of each State for a service called name, in Teleport's
-// wording. With teleport set they are Teleport's word for word, because scripts and dashboards
-// written against Teleport match on them.
-func statusTexts(name string, teleport bool) [numStates]string {
-	var t [numStates]string
-	t[StateOK] = statusOK
-	t[StateRecovering] = name + " is recovering from a degraded state, check logs for details"
-	t[StateDegraded] = name + " is in a degraded state, check logs for details"
-	t[StateStarting] = name + " is starting and not ready yet"
-	if teleport {
-		t = statusTexts("teleport", false)
-		t[StateStarting] = "teleport is starting and hasn't joined the cluster yet"
-	}
-	return t
+// defaultService is what the /readyz texts call a service that nothing names.
+const defaultService = "service"
+
+// Path wildcards the per-component and per-check handlers read with
+// http.Request.PathValue: the pattern they are mounted on must end in one.
+const (
+	componentWildcard = "component"
+	checkWildcard     = "check"
+)
+
+// wording is the /readyz texts of each State for one service, and the plain /readyz bodies
+// rendered from them once, so that the plain path neither locks nor allocates.
+type wording struct {
+	texts  [numStates]string
+	bodies [numStates][]byte
 }
 
-// readyzStatus maps a State to Teleport's /readyz status code and the Monitor's text for it:
-// 503 only for degraded, so that a load balancer pulls the process only on a real failure,
-// and 400 while starting or recovering.
-func (m *Monitor) readyzStatus(s State) (int, string) {
+// newWording words the states for a service called name, in Teleport's wording. With
+// teleport set the texts are Teleport's word for word, because scripts and dashboards written
+// against Teleport match on them.
+func newWording(name string, teleport bool, pid int) *wording {
+	w := &wording{}
+	w.texts[StateOK] = statusOK
+	w.texts[StateRecovering] = name + " is recovering from a degraded state, check logs for details"
+	w.texts[StateDegraded] = name + " is in a degraded state, check logs for details"
+	w.texts[StateStarting] = name + " is starting and not ready yet"
+	if teleport {
+		w.texts[StateRecovering] = "teleport is recovering from a degraded state, check logs for details"
+		w.texts[StateDegraded] = "teleport is in a degraded state, check logs for details"
+		w.texts[StateStarting] = "teleport is starting and hasn't joined the cluster yet"
+	}
+	for s := range w.bodies {
+		_, text := w.status(State(s))
+		w.bodies[s] = mustMarshal(readiness{Status: text, PID: pid})
+	}
+	return w
+}
+
+// status maps a State to Teleport's /readyz status code and this wording's text for it: 503
+// only for degraded, so that a load balancer pulls the process only on a real failure, and
+// 400 while starting or recovering.
+func (w *wording) status(s State) (int, string) {
 	switch s {
 	case StateOK:
-		return http.StatusOK, m.texts[StateOK]
+		return http.StatusOK, w.texts[StateOK]
 	case StateRecovering:
-		return http.StatusBadRequest, m.texts[StateRecovering]
+		return http.StatusBadRequest, w.texts[StateRecovering]
 	case StateDegraded:
-		return http.StatusServiceUnavailable, m.texts[StateDegraded]
+		return http.StatusServiceUnavailable, w.texts[StateDegraded]
 	default:
-		return http.StatusBadRequest, m.texts[StateStarting]
+		return http.StatusBadRequest, w.texts[StateStarting]
 	}
 }
 
@@ -78,17 +100,7 @@ type componentReadiness struct {
 	Component string `json:"component"`
 }
 
-// HealthzHandler returns the liveness handler: it always answers 200 with
-// {"status":"ok"}, because a process that can answer at all is alive;
-// readiness is /readyz's business.
-func HealthzHandler() http.Handler {
-	body := mustMarshal(map[string]string{"status": "ok"})
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, r, http.StatusOK, body)
-	})
-}
-
-// ReadyzHandler returns the readiness handler for the process state:
+// ReadyzHandler returns the handler of /readyz, the process state:
 // 200 ok, 400 starting or recovering, 503 degraded, with body
 // {"status":"<text>","pid":<pid>} and Teleport's status texts. After
 // BeginShutdown it answers 503 "process is shutting down".
@@ -115,25 +127,39 @@ func (m *Monitor) ReadyzHandler() http.Handler {
 	return http.HandlerFunc(m.serveReadyz)
 }
 
+// ComponentHandler returns the handler of /readyz/{component}: one
+// component's readiness, with the same codes and texts as /readyz and body
+// {"status":...,"pid":...,"component":name}. It reads the name with
+// r.PathValue("component"), so mount it on a pattern that ends in
+// {component}, with chi or http.ServeMux alike. An unknown component gets
+// 404 {"status":"unknown component \"name\"","pid":...}, so that a typo in
+// a probe fails loudly instead of looking like a component that is
+// starting. After BeginShutdown it answers 503.
+func (m *Monitor) ComponentHandler() http.Handler {
+	return http.HandlerFunc(m.serveComponent)
+}
+
 func (m *Monitor) serveReadyz(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if q.Has("verbose") || q.Has("exclude") {
 		m.serveDetailed(w, r, q.Has("verbose"), q["exclude"])
 		return
 	}
-	if m.ShuttingDown() {
+	if m.shuttingDown() {
 		writeJSON(w, r, http.StatusServiceUnavailable, m.shutdownBody)
 		return
 	}
 	s := m.State()
-	code, _ := m.readyzStatus(s)
-	writeJSON(w, r, code, m.bodies[s])
+	wd := m.wording.Load()
+	code, _ := wd.status(s)
+	writeJSON(w, r, code, wd.bodies[s])
 }
 
 // serveDetailed answers /readyz?verbose and /readyz?exclude=NAME from one
 // consistent snapshot of the components.
 func (m *Monitor) serveDetailed(w http.ResponseWriter, r *http.Request, verbose bool, exclude []string) {
 	comps := m.Components()
+	wd := m.wording.Load()
 	excluded, warnings := excludeSet(exclude, func(name string) bool {
 		for _, c := range comps {
 			if c.Name == name {
@@ -150,8 +176,12 @@ func (m *Monitor) serveDetailed(w http.ResponseWriter, r *http.Request, verbose 
 			n++
 		}
 	}
-	code, text := m.readyzStatus(combine(counts, n))
-	if m.ShuttingDown() {
+	s := combine(counts, n)
+	if len(comps) == 0 && m.readyIfEmpty {
+		s = StateOK
+	}
+	code, text := wd.status(s)
+	if m.shuttingDown() {
 		code, text = http.StatusServiceUnavailable, statusShutdown
 	}
 	if !verbose {
@@ -171,38 +201,21 @@ func (m *Monitor) serveDetailed(w http.ResponseWriter, r *http.Request, verbose 
 	writeJSON(w, r, code, mustMarshal(body))
 }
 
-// ServeComponent answers readiness for one component, with the same codes
-// and texts as /readyz and body {"status":...,"pid":...,"component":name}.
-// An unknown component gets 404 {"status":"unknown component \"name\"",
-// "pid":...}, so that a typo in a probe fails loudly instead of looking
-// like a component that is starting. After BeginShutdown it answers 503.
-//
-// It takes the name as an argument so that this package stays free of any
-// router: the caller extracts it from the path.
-func (m *Monitor) ServeComponent(w http.ResponseWriter, r *http.Request, name string) {
-	if m.ShuttingDown() {
+func (m *Monitor) serveComponent(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue(componentWildcard)
+	if m.shuttingDown() {
 		writeJSON(w, r, http.StatusServiceUnavailable,
 			mustMarshal(componentReadiness{Status: statusShutdown, PID: m.pid, Component: name}))
 		return
 	}
-	c, ok := m.Component(name)
+	c, ok := m.component(name)
 	if !ok {
 		writeJSON(w, r, http.StatusNotFound,
 			mustMarshal(readiness{Status: fmt.Sprintf("unknown component %q", name), PID: m.pid}))
 		return
 	}
-	code, text := m.readyzStatus(c.State)
+	code, text := m.wording.Load().status(c.State)
 	writeJSON(w, r, code, mustMarshal(componentReadiness{Status: text, PID: m.pid, Component: name}))
-}
-
-// precomputeBodies renders the plain /readyz bodies once; only the status
-// text varies and the pid is fixed for the life of the process.
-func (m *Monitor) precomputeBodies() {
-	for s := StateOK; s <= StateStarting; s++ {
-		_, text := m.readyzStatus(s)
-		m.bodies[s] = mustMarshal(readiness{Status: text, PID: m.pid})
-	}
-	m.shutdownBody = mustMarshal(readiness{Status: statusShutdown, PID: m.pid})
 }
 
 // marshalErrorBody is what roundtrip.ReplyJSON writes when encoding fails.

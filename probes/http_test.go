@@ -30,6 +30,14 @@ func serve(h http.Handler, method, target string) *httptest.ResponseRecorder {
 	return rec
 }
 
+// serveAt routes the request through an http.ServeMux that has h on pattern, so that a
+// handler reads its path wildcard with PathValue, as it does behind any router.
+func serveAt(h http.Handler, pattern, method, target string) *httptest.ResponseRecorder {
+	mux := http.NewServeMux()
+	mux.Handle(pattern, h)
+	return serve(mux, method, target)
+}
+
 func checkReply(t *testing.T, rec *httptest.ResponseRecorder, code int, body string) {
 	t.Helper()
 	if rec.Code != code {
@@ -51,7 +59,7 @@ func pidBody(status string) string {
 }
 
 func TestHealthz(t *testing.T) {
-	h := probes.HealthzHandler()
+	h := newLiveness(t).HealthzHandler()
 	checkReply(t, serve(h, http.MethodGet, "/healthz"), http.StatusOK, `{"status":"ok"}`)
 
 	rec := serve(h, http.MethodHead, "/healthz")
@@ -133,7 +141,7 @@ func TestReadyzVerboseEmpty(t *testing.T) {
 	checkReply(t, serve(m.ReadyzHandler(), http.MethodGet, "/readyz?verbose"), http.StatusBadRequest, want)
 }
 
-func TestServeComponent(t *testing.T) {
+func TestComponentHandler(t *testing.T) {
 	m, _ := newMonitor(t)
 	drive(t, m, "auth", probes.StateOK)
 	drive(t, m, "node", probes.StateDegraded)
@@ -153,9 +161,7 @@ func TestServeComponent(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rec := httptest.NewRecorder()
-			m.ServeComponent(rec, httptest.NewRequest(http.MethodGet, "/readyz/"+c.name, nil), c.name)
-			checkReply(t, rec, c.code, c.body)
+			checkReply(t, serveAt(m.ComponentHandler(), "/readyz/{component}", http.MethodGet, "/readyz/"+c.name), c.code, c.body)
 		})
 	}
 }
@@ -173,13 +179,11 @@ func TestShutdownFailsReadiness(t *testing.T) {
 			textShutdown, os.Getpid(), newManualClock().Now().UTC().Format(time.RFC3339Nano)))
 
 	for _, name := range []string{"auth", "unknown"} {
-		rec := httptest.NewRecorder()
-		m.ServeComponent(rec, httptest.NewRequest(http.MethodGet, "/readyz/"+name, nil), name)
-		checkReply(t, rec, http.StatusServiceUnavailable,
+		checkReply(t, serveAt(m.ComponentHandler(), "/readyz/{component}", http.MethodGet, "/readyz/"+name), http.StatusServiceUnavailable,
 			fmt.Sprintf(`{"status":%q,"pid":%d,"component":%q}`, textShutdown, os.Getpid(), name))
 	}
 	// Liveness is unaffected: the process is alive while it drains.
-	checkReply(t, serve(probes.HealthzHandler(), http.MethodGet, "/healthz"), http.StatusOK, `{"status":"ok"}`)
+	checkReply(t, serve(newLiveness(t).HealthzHandler(), http.MethodGet, "/healthz"), http.StatusOK, `{"status":"ok"}`)
 }
 
 // TestMonitorOverHTTP reproduces Teleport's TestMonitor (§3.3) against a
@@ -302,4 +306,122 @@ func TestReadyzTextsNameTheService(t *testing.T) {
 	if _, err := probes.New(probes.WithService("")); err == nil {
 		t.Error("an empty service name was accepted")
 	}
+}
+
+// TestDefaultServiceNameReachesTheTexts: the name the router passes (telemetry's service.name)
+// words /readyz, the per-component answer and Readiness, unless an option already chose the
+// wording; an empty name changes nothing.
+func TestDefaultServiceNameReachesTheTexts(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []probes.Option
+		set  []string
+		want string
+	}{
+		{"unnamed", nil, []string{"orders"}, "orders is in a degraded state, check logs for details"},
+		{"renamed", nil, []string{"orders", "billing"}, "billing is in a degraded state, check logs for details"},
+		{"empty name ignored", nil, []string{"orders", ""}, "orders is in a degraded state, check logs for details"},
+		{"WithService wins", []probes.Option{probes.WithService("shop")}, []string{"orders"}, "shop is in a degraded state, check logs for details"},
+		{"WithTeleportTexts wins", []probes.Option{probes.WithTeleportTexts()}, []string{"orders"}, textDegraded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := probes.New(append(tc.opts, probes.WithLogger(quietLogger()))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Heartbeat("db", errHeartbeat)
+			for _, n := range tc.set {
+				m.SetDefaultServiceName(n)
+			}
+			checkReply(t, serve(m.ReadyzHandler(), http.MethodGet, "/readyz"), http.StatusServiceUnavailable, pidBody(tc.want))
+			checkReply(t, serve(m.ReadyzHandler(), http.MethodGet, "/readyz?verbose&exclude=nope"), http.StatusServiceUnavailable,
+				fmt.Sprintf(`{"status":%q,"pid":%d,"components":[{"name":"db","state":"degraded","since":%q,"error":%q}],"warnings":["cannot exclude \"nope\": no component has that name"]}`,
+					tc.want, os.Getpid(), m.Components()[0].Since.UTC().Format(time.RFC3339Nano), errHeartbeat.Error()))
+			checkReply(t, serveAt(m.ComponentHandler(), "/readyz/{component}", http.MethodGet, "/readyz/db"), http.StatusServiceUnavailable,
+				fmt.Sprintf(`{"status":%q,"pid":%d,"component":"db"}`, tc.want, os.Getpid()))
+			if rd := m.Readiness(); rd.Status != tc.want || rd.Code != http.StatusServiceUnavailable {
+				t.Errorf("Readiness: %d %q, want 503 %q", rd.Code, rd.Status, tc.want)
+			}
+		})
+	}
+}
+
+// TestDefaultServiceNameWhileServing renames the service while /readyz is being answered: each
+// answer names one service or the other, whole, and the race detector sees no race.
+func TestDefaultServiceNameWhileServing(t *testing.T) {
+	m, err := probes.New(probes.WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Heartbeat("db", errHeartbeat)
+	h := m.ReadyzHandler()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 2000 {
+			m.SetDefaultServiceName([]string{"alpha", "beta-service"}[i%2])
+		}
+	}()
+	valid := map[string]bool{
+		pidBody("service is in a degraded state, check logs for details"):      true,
+		pidBody("alpha is in a degraded state, check logs for details"):        true,
+		pidBody("beta-service is in a degraded state, check logs for details"): true,
+	}
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+		}
+		for _, target := range []string{"/readyz", "/readyz?verbose"} {
+			rec := serve(h, http.MethodGet, target)
+			var body struct {
+				Status string `json:"status"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || !valid[pidBody(body.Status)] {
+				t.Fatalf("GET %s during a rename: %s (%v)", target, rec.Body, err)
+			}
+			if target == "/readyz" && !valid[rec.Body.String()] {
+				t.Fatalf("GET /readyz during a rename: %s", rec.Body)
+			}
+			if cl := rec.Header().Get("Content-Length"); cl != strconv.Itoa(rec.Body.Len()) {
+				t.Fatalf("Content-Length %s for a body of %d bytes", cl, rec.Body.Len())
+			}
+		}
+	}
+}
+
+// TestReadyWithoutComponents: with WithReadyWithoutComponents a Monitor that knows no
+// component is ok, and one with components behaves exactly as Teleport's.
+func TestReadyWithoutComponents(t *testing.T) {
+	m, _ := newMonitor(t, probes.WithReadyWithoutComponents())
+	if m.State() != probes.StateOK {
+		t.Fatalf("no components: State() = %v, want ok", m.State())
+	}
+	h := m.ReadyzHandler()
+	checkReply(t, serve(h, http.MethodGet, "/readyz"), http.StatusOK, pidBody("ok"))
+	checkReply(t, serve(h, http.MethodGet, "/readyz?verbose"), http.StatusOK,
+		fmt.Sprintf(`{"status":"ok","pid":%d,"components":[]}`, os.Getpid()))
+	if rd := m.Readiness(); rd.State != probes.StateOK || rd.Code != http.StatusOK || rd.Status != "ok" {
+		t.Errorf("Readiness() = %+v, want ok 200", rd)
+	}
+
+	// A component that turns up decides at once, as anywhere else.
+	m.Heartbeat("db", errHeartbeat)
+	checkReply(t, serve(h, http.MethodGet, "/readyz"), http.StatusServiceUnavailable, pidBody(textDegraded))
+	// Excluding every known component is not "no components": starting, as without the option.
+	checkReply(t, serve(h, http.MethodGet, "/readyz?exclude=db"), http.StatusBadRequest, pidBody(textStarting))
+
+	// Expected components make it start in starting, as Teleport's process does.
+	e, _ := newMonitor(t, probes.WithReadyWithoutComponents(), probes.WithExpected("db"))
+	if e.State() != probes.StateStarting {
+		t.Fatalf("with an expected component: State() = %v, want starting", e.State())
+	}
+	checkReply(t, serve(e.ReadyzHandler(), http.MethodGet, "/readyz"), http.StatusBadRequest, pidBody(textStarting))
+	e.Heartbeat("db", nil)
+	checkReply(t, serve(e.ReadyzHandler(), http.MethodGet, "/readyz"), http.StatusOK, pidBody("ok"))
+
+	// Without the option nothing changes: no components is starting.
+	d, _ := newMonitor(t)
+	checkReply(t, serve(d.ReadyzHandler(), http.MethodGet, "/readyz"), http.StatusBadRequest, pidBody(textStarting))
 }

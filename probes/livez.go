@@ -9,11 +9,11 @@ import (
 	"time"
 )
 
-// LivenessTimeout bounds one /livez request: every check runs concurrently
+// livenessTimeout bounds one /livez request: every check runs concurrently
 // and one that has not answered by then counts as failed. It is
 // Kubernetes' default probe timeout (timeoutSeconds: 1); a liveness check
 // is meant to look at the process itself, not to wait on the network.
-const LivenessTimeout = time.Second
+const livenessTimeout = time.Second
 
 // statusLivenessFailed prefixes the /livez status when a check fails; the
 // failed checks' names follow.
@@ -22,15 +22,21 @@ const statusLivenessFailed = "liveness check failed: "
 // Liveness answers /livez: is the process working at all, so that an
 // orchestrator restarts it when it is not. Unlike readiness, which follows
 // heartbeats through the state machine, liveness runs its checks on every
-// request, as kube-apiserver's /livez does, and has no memory.
+// request, as kube-apiserver's /livez does, and has no memory. The checks
+// run concurrently, and one that has not answered within one second
+// (Kubernetes' default probe timeout) counts as failed: a liveness check is
+// meant to look at the process itself, not to wait on the network.
 //
 // With no checks /livez always answers 200, like /healthz: a process that
 // can answer is alive. Liveness checks must not depend on other services
 // (a database outage must not restart every client), which is why they are
 // separate from readiness checks.
+//
+// Its handlers are LivezHandler, CheckHandler and Teleport's HealthzHandler.
 type Liveness struct {
-	checks []Checker
-	pid    int
+	checks      []Checker
+	pid         int
+	healthzBody []byte
 }
 
 // NewLiveness returns a Liveness with the given checks. It fails if a
@@ -39,7 +45,11 @@ func NewLiveness(checks ...Checker) (*Liveness, error) {
 	if err := checkNames("liveness check", checks); err != nil {
 		return nil, fmt.Errorf("probes: NewLiveness: %w", err)
 	}
-	return &Liveness{checks: append([]Checker(nil), checks...), pid: os.Getpid()}, nil
+	return &Liveness{
+		checks:      append([]Checker(nil), checks...),
+		pid:         os.Getpid(),
+		healthzBody: mustMarshal(map[string]string{"status": statusOK}),
+	}, nil
 }
 
 // livezBody is the /livez body; status and pid as in /readyz.
@@ -65,7 +75,17 @@ type checkJSON struct {
 	Error  string `json:"error,omitempty"`
 }
 
-// ServeHTTP answers /livez: 200 {"status":"ok","pid":N} when every check
+// HealthzHandler returns the handler of Teleport's /healthz: it always
+// answers 200 {"status":"ok"} and runs no check, because a process that can
+// answer at all is alive; readiness is /readyz's business and a stuck
+// process is /livez's.
+func (l *Liveness) HealthzHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, r, http.StatusOK, l.healthzBody)
+	})
+}
+
+// LivezHandler returns the handler of /livez: 200 {"status":"ok","pid":N} when every check
 // passes, and 500 {"status":"liveness check failed: a, b","pid":N} naming
 // the failed ones otherwise (500, as kube-apiserver answers). Query
 // parameters, as kube-apiserver's:
@@ -76,7 +96,9 @@ type checkJSON struct {
 //     failed or excluded, and the error of a failed check.
 //
 // HEAD gets the same status and headers without a body.
-func (l *Liveness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (l *Liveness) LivezHandler() http.Handler { return http.HandlerFunc(l.serveLivez) }
+
+func (l *Liveness) serveLivez(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	excluded, warnings := excludeSet(q["exclude"], func(name string) bool {
 		for _, c := range l.checks {
@@ -109,16 +131,20 @@ func (l *Liveness) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, code, mustMarshal(body))
 }
 
-// ServeCheck answers for one check, as kube-apiserver's /livez/NAME: 200
-// {"status":"ok","pid":N,"check":name}, or 500 with the check's error as
-// the status. An unknown name gets 404, so that a typo in a probe fails
-// loudly. The caller extracts name from the path.
-func (l *Liveness) ServeCheck(w http.ResponseWriter, r *http.Request, name string) {
+// CheckHandler returns the handler of /livez/{check}, one check as
+// kube-apiserver's /livez/NAME: 200 {"status":"ok","pid":N,"check":name},
+// or 500 with the check's error as the status. It reads the name with
+// r.PathValue("check"), so mount it on a pattern that ends in {check}. An
+// unknown name gets 404, so that a typo in a probe fails loudly.
+func (l *Liveness) CheckHandler() http.Handler { return http.HandlerFunc(l.serveCheck) }
+
+func (l *Liveness) serveCheck(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue(checkWildcard)
 	for _, c := range l.checks {
 		if c.Name() != name {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), LivenessTimeout)
+		ctx, cancel := context.WithTimeout(r.Context(), livenessTimeout)
 		defer cancel()
 		res := runOne(ctx, c)
 		if res.Status == "ok" {
@@ -134,12 +160,12 @@ func (l *Liveness) ServeCheck(w http.ResponseWriter, r *http.Request, name strin
 }
 
 // run runs the checks that are not excluded concurrently, bounded by
-// LivenessTimeout, and returns their results in the order of the checks.
+// livenessTimeout, and returns their results in the order of the checks.
 func (l *Liveness) run(ctx context.Context, excluded map[string]bool) []checkJSON {
 	if len(l.checks) == 0 {
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, LivenessTimeout)
+	ctx, cancel := context.WithTimeout(ctx, livenessTimeout)
 	defer cancel()
 	results := make([]checkJSON, len(l.checks))
 	type done struct {
@@ -167,7 +193,7 @@ func (l *Liveness) run(ctx context.Context, excluded map[string]bool) []checkJSO
 			for i, c := range l.checks {
 				if !excluded[c.Name()] && !answered[i] {
 					results[i] = checkJSON{Name: c.Name(), Status: "failed",
-						Error: fmt.Sprintf("no answer within %v: %v", LivenessTimeout, ctx.Err())}
+						Error: fmt.Sprintf("no answer within %v: %v", livenessTimeout, ctx.Err())}
 				}
 			}
 			return results

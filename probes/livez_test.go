@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -42,10 +43,10 @@ func (s *switchable) Check(context.Context) error {
 
 func TestLivenessNoChecks(t *testing.T) {
 	l := newLiveness(t)
-	checkReply(t, serve(l, http.MethodGet, "/livez"), http.StatusOK, pidBody("ok"))
-	checkReply(t, serve(l, http.MethodGet, "/livez?verbose"), http.StatusOK,
+	checkReply(t, serve(l.LivezHandler(), http.MethodGet, "/livez"), http.StatusOK, pidBody("ok"))
+	checkReply(t, serve(l.LivezHandler(), http.MethodGet, "/livez?verbose"), http.StatusOK,
 		fmt.Sprintf(`{"status":"ok","pid":%d,"checks":[]}`, os.Getpid()))
-	rec := serve(l, http.MethodHead, "/livez")
+	rec := serve(l.LivezHandler(), http.MethodHead, "/livez")
 	if rec.Code != http.StatusOK || rec.Body.Len() != 0 || rec.Header().Get("Content-Length") != fmt.Sprint(len(pidBody("ok"))) {
 		t.Errorf("HEAD /livez: %d, body %q, Content-Length %q", rec.Code, rec.Body, rec.Header().Get("Content-Length"))
 	}
@@ -56,16 +57,16 @@ func TestLivenessChecksRunOnEveryRequest(t *testing.T) {
 	l := newLiveness(t, a, b)
 	pid := os.Getpid()
 
-	checkReply(t, serve(l, http.MethodGet, "/livez"), http.StatusOK, pidBody("ok"))
+	checkReply(t, serve(l.LivezHandler(), http.MethodGet, "/livez"), http.StatusOK, pidBody("ok"))
 	b.fail.Store(true)
-	checkReply(t, serve(l, http.MethodGet, "/livez"), http.StatusInternalServerError, pidBody("liveness check failed: b"))
+	checkReply(t, serve(l.LivezHandler(), http.MethodGet, "/livez"), http.StatusInternalServerError, pidBody("liveness check failed: b"))
 	a.fail.Store(true)
-	checkReply(t, serve(l, http.MethodGet, "/livez"), http.StatusInternalServerError, pidBody("liveness check failed: a, b"))
-	checkReply(t, serve(l, http.MethodGet, "/livez?verbose"), http.StatusInternalServerError, fmt.Sprintf(
+	checkReply(t, serve(l.LivezHandler(), http.MethodGet, "/livez"), http.StatusInternalServerError, pidBody("liveness check failed: a, b"))
+	checkReply(t, serve(l.LivezHandler(), http.MethodGet, "/livez?verbose"), http.StatusInternalServerError, fmt.Sprintf(
 		`{"status":"liveness check failed: a, b","pid":%d,"checks":[{"name":"a","status":"failed","error":"a is wedged"},{"name":"b","status":"failed","error":"b is wedged"}]}`, pid))
 	a.fail.Store(false)
 	b.fail.Store(false)
-	checkReply(t, serve(l, http.MethodGet, "/livez?verbose=1"), http.StatusOK, fmt.Sprintf(
+	checkReply(t, serve(l.LivezHandler(), http.MethodGet, "/livez?verbose=1"), http.StatusOK, fmt.Sprintf(
 		`{"status":"ok","pid":%d,"checks":[{"name":"a","status":"ok"},{"name":"b","status":"ok"}]}`, pid))
 	if a.calls.Load() != 5 || b.calls.Load() != 5 {
 		t.Errorf("checks ran %d and %d times for 5 requests: /livez must not cache", a.calls.Load(), b.calls.Load())
@@ -79,32 +80,32 @@ func TestLivenessExclude(t *testing.T) {
 	b.fail.Store(true)
 	c.fail.Store(true)
 
-	checkReply(t, serve(l, http.MethodGet, "/livez?exclude=b"), http.StatusInternalServerError, pidBody("liveness check failed: c"))
-	checkReply(t, serve(l, http.MethodGet, "/livez?exclude=b&exclude=c"), http.StatusOK, pidBody("ok"))
+	checkReply(t, serve(l.LivezHandler(), http.MethodGet, "/livez?exclude=b"), http.StatusInternalServerError, pidBody("liveness check failed: c"))
+	checkReply(t, serve(l.LivezHandler(), http.MethodGet, "/livez?exclude=b&exclude=c"), http.StatusOK, pidBody("ok"))
 	if b.calls.Load() != 0 {
 		t.Errorf("an excluded check ran %d times", b.calls.Load())
 	}
-	checkReply(t, serve(l, http.MethodGet, "/livez?exclude=b&exclude=c&exclude=b&verbose"), http.StatusOK, fmt.Sprintf(
+	checkReply(t, serve(l.LivezHandler(), http.MethodGet, "/livez?exclude=b&exclude=c&exclude=b&verbose"), http.StatusOK, fmt.Sprintf(
 		`{"status":"ok","pid":%d,"checks":[{"name":"a","status":"ok"},{"name":"b","status":"excluded"},{"name":"c","status":"excluded"}]}`, pid))
 	// An unknown name does not fail the request; it is reported.
-	checkReply(t, serve(l, http.MethodGet, "/livez?exclude=b&exclude=c&exclude=nope"), http.StatusOK, fmt.Sprintf(
+	checkReply(t, serve(l.LivezHandler(), http.MethodGet, "/livez?exclude=b&exclude=c&exclude=nope"), http.StatusOK, fmt.Sprintf(
 		`{"status":"ok","pid":%d,"warnings":["cannot exclude \"nope\": no check has that name"]}`, pid))
-	checkReply(t, serve(l, http.MethodGet, "/livez?exclude=nope"), http.StatusInternalServerError, fmt.Sprintf(
+	checkReply(t, serve(l.LivezHandler(), http.MethodGet, "/livez?exclude=nope"), http.StatusInternalServerError, fmt.Sprintf(
 		`{"status":"liveness check failed: b, c","pid":%d,"warnings":["cannot exclude \"nope\": no check has that name"]}`, pid))
 }
 
-func TestLivenessServeCheck(t *testing.T) {
+func TestLivenessCheckHandler(t *testing.T) {
 	a := &switchable{name: "a"}
 	l := newLiveness(t, a)
 	pid := os.Getpid()
-	h := func(name string) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { l.ServeCheck(w, r, name) })
+	get := func(target string) *httptest.ResponseRecorder {
+		return serveAt(l.CheckHandler(), "GET /livez/{check}", http.MethodGet, target)
 	}
-	checkReply(t, serve(h("a"), http.MethodGet, "/livez/a"), http.StatusOK, fmt.Sprintf(`{"status":"ok","pid":%d,"check":"a"}`, pid))
+	checkReply(t, get("/livez/a"), http.StatusOK, fmt.Sprintf(`{"status":"ok","pid":%d,"check":"a"}`, pid))
 	a.fail.Store(true)
-	checkReply(t, serve(h("a"), http.MethodGet, "/livez/a"), http.StatusInternalServerError,
+	checkReply(t, get("/livez/a"), http.StatusInternalServerError,
 		fmt.Sprintf(`{"status":"liveness check failed: a is wedged","pid":%d,"check":"a"}`, pid))
-	checkReply(t, serve(h("b"), http.MethodGet, "/livez/b"), http.StatusNotFound,
+	checkReply(t, get("/livez/b"), http.StatusNotFound,
 		fmt.Sprintf(`{"status":"unknown liveness check \"b\"","pid":%d}`, pid))
 }
 
@@ -123,7 +124,7 @@ func TestLivenessBoundedAndPanicSafe(t *testing.T) {
 	l := newLiveness(t, slow, boom, fine)
 
 	start := time.Now()
-	rec := serve(l, http.MethodGet, "/livez?verbose")
+	rec := serve(l.LivezHandler(), http.MethodGet, "/livez?verbose")
 	took := time.Since(start)
 	<-slowDone // let the stray goroutine finish before goleak looks
 	if took > probes.LivenessTimeout+200*time.Millisecond {

@@ -19,14 +19,14 @@ import (
 // takes 10-20s of successes to get back to ok.
 const DefaultRecoveryWindow = 10 * time.Second
 
-// Clock tells the Monitor the time. It exists so that tests can drive the
-// recovery window without sleeping; production code uses the default wall
-// clock.
-type Clock interface {
+// clock tells the Monitor the time. It is a seam for the package's tests,
+// which step through the recovery window without sleeping; a Monitor always
+// reads the wall clock.
+type clock interface {
 	Now() time.Time
 }
 
-// wallClock is the default Clock.
+// wallClock is the default clock.
 type wallClock struct{}
 
 func (wallClock) Now() time.Time { return time.Now() }
@@ -38,18 +38,17 @@ type Change struct {
 	From State
 	// To is the overall state after the change.
 	To State
-	// At is the Clock's time of the heartbeat (or Expect) that caused it.
+	// At is when the heartbeat that caused it was recorded.
 	At time.Time
 }
 
 // ComponentStatus is a snapshot of one component's readiness.
 type ComponentStatus struct {
-	// Name is the component name given to Heartbeat or Expect.
+	// Name is the component name given to Heartbeat or WithExpected.
 	Name string
 	// State is the component's current state.
 	State State
-	// Since is when the component entered its current state, by the
-	// Monitor's Clock.
+	// Since is when the component entered its current state.
 	Since time.Time
 	// LastError is the error text of the last heartbeat if it failed, and
 	// empty if the last heartbeat succeeded or none has arrived yet.
@@ -60,18 +59,20 @@ type ComponentStatus struct {
 type Option func(*options)
 
 type options struct {
-	service   string
-	teleport  bool
-	clock     Clock
-	window    time.Duration
-	expected  []string
-	listeners []func(Change)
-	logger    *slog.Logger
-	errs      []error
+	service      string
+	teleport     bool
+	clock        clock
+	window       time.Duration
+	expected     []string
+	readyIfEmpty bool
+	logger       *slog.Logger
+	errs         []error
 }
 
 // WithService names the service in the /readyz texts: "orders is in a degraded state, check
-// logs for details". The default is "service". An empty name makes New fail.
+// logs for details". It is an override: without it the texts name the service the router was
+// installed with (telemetry's service.name, see [Monitor.SetDefaultServiceName]), or "service"
+// when nothing names it. An empty name makes New fail.
 func WithService(name string) Option {
 	return func(o *options) {
 		if name == "" {
@@ -84,21 +85,9 @@ func WithService(name string) Option {
 
 // WithTeleportTexts makes /readyz answer with Teleport's texts word for word ("teleport is
 // starting and hasn't joined the cluster yet"), for scripts and dashboards written against
-// Teleport. The reference binary uses it.
+// Teleport. The reference binary uses it. Like WithService, it wins over the name the router
+// passes.
 func WithTeleportTexts() Option { return func(o *options) { o.teleport = true } }
-
-// WithClock makes the Monitor read the time from c instead of the wall
-// clock, so that tests can step through the recovery window. A nil c makes
-// New fail.
-func WithClock(c Clock) Option {
-	return func(o *options) {
-		if c == nil {
-			o.errs = append(o.errs, errors.New("probes: WithClock: nil clock"))
-			return
-		}
-		o.clock = c
-	}
-}
 
 // WithRecoveryWindow sets how long after the first successful heartbeat
 // that follows a failure a component stays recovering; a success strictly
@@ -118,22 +107,24 @@ func WithRecoveryWindow(d time.Duration) Option {
 // WithExpected declares components up front, as Teleport's ExpectService
 // does: they count as starting until their first heartbeat, so the process
 // does not report ok while a slow component has not yet said anything.
-// Empty names are ignored with a warning, like in Expect.
+// Empty names are ignored with a warning.
 func WithExpected(components ...string) Option {
 	return func(o *options) { o.expected = append(o.expected, components...) }
 }
 
-// WithListener subscribes fn from the start, so that it cannot miss a
-// change; it is equivalent to Subscribe without a way to unsubscribe. A nil
-// fn makes New fail.
-func WithListener(fn func(Change)) Option {
-	return func(o *options) {
-		if fn == nil {
-			o.errs = append(o.errs, errors.New("probes: WithListener: nil listener"))
-			return
-		}
-		o.listeners = append(o.listeners, fn)
-	}
+// WithReadyWithoutComponents makes a Monitor that knows no component at all
+// ok (/readyz 200) instead of starting: for a process that has nothing to
+// wait for, such as telediag with neither --check nor --demo, whose
+// Kubernetes readiness probe would otherwise never pass.
+//
+// It changes nothing once a component is known: a Monitor with expected
+// components still starts in starting, and the first heartbeat of a new
+// component decides as usual. Without this option a Monitor behaves as
+// Teleport's process, which is starting until some component reports. On
+// /readyz?exclude=NAME, excluding every known component still counts as
+// starting: the process has components, and none was allowed to decide.
+func WithReadyWithoutComponents() Option {
+	return func(o *options) { o.readyIfEmpty = true }
 }
 
 // WithLogger sets where the Monitor logs component transitions, changes
@@ -151,15 +142,19 @@ func WithLogger(l *slog.Logger) Option {
 // Monitor is the readiness state machine of one process. It is safe for
 // concurrent use. Create it with New; the zero value is not usable.
 type Monitor struct {
-	clock  Clock
-	window time.Duration
-	log    *slog.Logger
+	clock        clock
+	window       time.Duration
+	log          *slog.Logger
+	readyIfEmpty bool // WithReadyWithoutComponents
 
-	// pid and the precomputed /readyz bodies never change after New, so
-	// the plain /readyz path needs neither a lock nor an allocation.
+	// pid and shutdownBody never change after New. wording (the /readyz
+	// texts and their precomputed bodies) changes at most by
+	// SetDefaultServiceName, by swapping the whole set, so the plain /readyz
+	// path needs neither a lock nor an allocation. named is set when an
+	// option chose the wording, which SetDefaultServiceName then leaves be.
 	pid          int
-	bodies       [numStates][]byte
-	texts        [numStates]string // /readyz status texts, by state
+	wording      atomic.Pointer[wording]
+	named        bool
 	shutdownBody []byte
 
 	// overall is the process State, stored at the end of every transition
@@ -191,10 +186,11 @@ type listener struct {
 	fn func(Change)
 }
 
-// New returns a Monitor with no components (so in StateStarting) unless
-// WithExpected declares some. It fails if an option is invalid.
+// New returns a Monitor with no components (so in StateStarting, or StateOK
+// with WithReadyWithoutComponents) unless WithExpected declares some. It
+// fails if an option is invalid.
 func New(opts ...Option) (*Monitor, error) {
-	o := options{service: "service", clock: wallClock{}, window: DefaultRecoveryWindow}
+	o := options{clock: wallClock{}, window: DefaultRecoveryWindow}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
@@ -207,19 +203,20 @@ func New(opts ...Option) (*Monitor, error) {
 		o.logger = slog.Default()
 	}
 	m := &Monitor{
-		clock:      o.clock,
-		window:     o.window,
-		log:        o.logger,
-		pid:        os.Getpid(),
-		texts:      statusTexts(o.service, o.teleport),
-		components: make(map[string]*component),
+		clock:        o.clock,
+		window:       o.window,
+		log:          o.logger,
+		readyIfEmpty: o.readyIfEmpty,
+		pid:          os.Getpid(),
+		named:        o.service != "" || o.teleport,
+		components:   make(map[string]*component),
 	}
-	m.overall.Store(int32(StateStarting))
-	m.precomputeBodies()
-	for _, fn := range o.listeners {
-		m.nextID++
-		m.listeners = append(m.listeners, listener{id: m.nextID, fn: fn})
+	service := o.service
+	if service == "" {
+		service = defaultService
 	}
+	m.wording.Store(newWording(service, o.teleport, m.pid))
+	m.shutdownBody = mustMarshal(readiness{Status: statusShutdown, PID: m.pid})
 	now := m.clock.Now()
 	for _, name := range o.expected {
 		if name == "" {
@@ -228,7 +225,24 @@ func New(opts ...Option) (*Monitor, error) {
 		}
 		m.registerLocked(name, now) // not shared yet: no lock needed
 	}
+	m.overall.Store(int32(m.overallLocked()))
 	return m, nil
+}
+
+// SetDefaultServiceName names the service in the /readyz texts ("orders is
+// starting and not ready yet") when New was given neither WithService nor
+// WithTeleportTexts, which win; an empty name changes nothing. The router
+// calls it with the telemetry pipeline's service.name when it is installed,
+// so that a service names itself once, in telemetry.New or OTEL_SERVICE_NAME.
+//
+// It may be called while probes are being answered: the texts and their
+// precomputed bodies are replaced as one, so a response never mixes two
+// names. Calling it again replaces the name again.
+func (m *Monitor) SetDefaultServiceName(name string) {
+	if m.named || name == "" {
+		return
+	}
+	m.wording.Store(newWording(name, false, m.pid))
 }
 
 // Heartbeat records the outcome of one heartbeat of component: a nil err
@@ -290,40 +304,15 @@ func transition(cur State, err error, now, recoveryTime time.Time, window time.D
 	}
 }
 
-// OnHeartbeat returns a callback that reports heartbeats of component, in
-// the shape Teleport wires into its heartbeat loops (OnHeartbeat:
-// process.OnHeartbeat("auth")).
-func (m *Monitor) OnHeartbeat(component string) func(error) {
-	return func(err error) { m.Heartbeat(component, err) }
-}
-
-// Expect declares component without a heartbeat, so the process stays
-// starting until the component's first heartbeat. It does nothing for a
-// component that is already known. An empty name is ignored with a warning.
-func (m *Monitor) Expect(component string) {
-	if component == "" {
-		m.log.Warn("probes: Expect without a component name ignored; this is a bug in the caller")
-		return
-	}
-	now := m.clock.Now()
-	m.mu.Lock()
-	m.registerLocked(component, now)
-	pFrom, pTo := m.publishLocked(now)
-	procLog := m.stateLogs.decide(now, pTo != pFrom)
-	m.mu.Unlock()
-	m.logProcess(pFrom, pTo, procLog)
-	m.deliver()
-}
-
 // State returns the process state. It reads an atomic value and never
 // blocks, so it is cheap enough to call on every metrics collection.
 func (m *Monitor) State() State {
 	return State(m.overall.Load())
 }
 
-// Component returns the status of one component, and false if no heartbeat
-// or Expect has named it.
-func (m *Monitor) Component(name string) (ComponentStatus, bool) {
+// component returns the status of one component, and false if no heartbeat
+// or WithExpected has named it.
+func (m *Monitor) component(name string) (ComponentStatus, bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	c, ok := m.components[name]
@@ -358,7 +347,7 @@ func (c *component) status(name string) ComponentStatus {
 //
 // Listeners are called outside the Monitor's lock, one change at a time and
 // in the order the changes happened, never concurrently with each other:
-// whichever Heartbeat (or Expect) goroutine finds no delivery in progress
+// whichever Heartbeat goroutine finds no delivery in progress
 // delivers every queued change, while the others only queue theirs. When no
 // other delivery is in progress, the listeners have run by the time the
 // Heartbeat that caused the change returns. A slow listener therefore
@@ -402,8 +391,8 @@ func (m *Monitor) BeginShutdown() {
 	}
 }
 
-// ShuttingDown reports whether BeginShutdown has been called.
-func (m *Monitor) ShuttingDown() bool {
+// shuttingDown reports whether BeginShutdown has been called.
+func (m *Monitor) shuttingDown() bool {
 	return m.shutdown.Load()
 }
 
@@ -429,6 +418,9 @@ func (m *Monitor) setStateLocked(c *component, to State, now time.Time) {
 // overallLocked combines the component states in Teleport's order of
 // importance: degraded, recovering, starting, ok (getStateLocked).
 func (m *Monitor) overallLocked() State {
+	if len(m.components) == 0 && m.readyIfEmpty {
+		return StateOK
+	}
 	return combine(m.counts, len(m.components))
 }
 

@@ -75,14 +75,14 @@ func TestStartingSequence(t *testing.T) {
 		}
 	}
 	step("no services", probes.StateStarting)
-	hb := m.OnHeartbeat("test-component")
-	hb(nil)
+	hb := func() { m.Heartbeat("test-component", nil) }
+	hb()
 	step("a single service is running", probes.StateOK)
 	m.Expect("slow-component")
 	step("a slow service is expected", probes.StateStarting)
-	hb(nil)
+	hb()
 	step("only the first service has a heartbeat", probes.StateStarting)
-	m.OnHeartbeat("slow-component")(nil)
+	m.Heartbeat("slow-component", nil)
 	step("both services are running", probes.StateOK)
 }
 
@@ -193,7 +193,6 @@ func TestNewRejectsInvalidOptions(t *testing.T) {
 		{"zero window", probes.WithRecoveryWindow(0), "window must be positive"},
 		{"negative window", probes.WithRecoveryWindow(-time.Second), "window must be positive"},
 		{"nil clock", probes.WithClock(nil), "nil clock"},
-		{"nil listener", probes.WithListener(nil), "nil listener"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -259,7 +258,7 @@ func TestEmptyComponentNameIsIgnoredAndLogged(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Heartbeat("", errHeartbeat)
-	m.OnHeartbeat("")(nil)
+	m.Heartbeat("", nil)
 	m.Expect("")
 	if n := len(m.Components()); n != 0 {
 		t.Fatalf("empty names registered %d components", n)
@@ -273,10 +272,10 @@ func TestEmptyComponentNameIsIgnoredAndLogged(t *testing.T) {
 }
 
 func TestListenersSeeEveryChangeInOrder(t *testing.T) {
-	var fromOption []probes.Change
-	m, clk := newMonitor(t, probes.WithListener(func(c probes.Change) { fromOption = append(fromOption, c) }))
-	var got []probes.Change
+	m, clk := newMonitor(t)
+	var got, other []probes.Change
 	unsubscribe := m.Subscribe(func(c probes.Change) { got = append(got, c) })
+	m.Subscribe(func(c probes.Change) { other = append(other, c) })
 
 	t0 := clk.Now()
 	m.Heartbeat("auth", nil)          // starting -> ok
@@ -295,7 +294,7 @@ func TestListenersSeeEveryChangeInOrder(t *testing.T) {
 		{From: probes.StateRecovering, To: probes.StateOK, At: t0.Add(time.Second + probes.DefaultRecoveryWindow + 1)},
 		{From: probes.StateOK, To: probes.StateStarting, At: t0.Add(time.Second + probes.DefaultRecoveryWindow + 1)},
 	}
-	for name, list := range map[string][]probes.Change{"Subscribe": got, "WithListener": fromOption} {
+	for name, list := range map[string][]probes.Change{"first": got, "second": other} {
 		if len(list) != len(want) {
 			t.Fatalf("%s listener got %+v, want %+v", name, list, want)
 		}
@@ -312,8 +311,8 @@ func TestListenersSeeEveryChangeInOrder(t *testing.T) {
 	if len(got) != len(want) {
 		t.Fatalf("unsubscribed listener still called: %+v", got[len(want):])
 	}
-	if len(fromOption) != len(want)+1 {
-		t.Fatalf("remaining listener got %d changes, want %d", len(fromOption), len(want)+1)
+	if len(other) != len(want)+1 {
+		t.Fatalf("remaining listener got %d changes, want %d", len(other), len(want)+1)
 	}
 }
 

@@ -2,10 +2,12 @@ package probes
 
 import "net/http"
 
-// Readiness is one consistent snapshot of the process's readiness: the
-// overall state, what /readyz answers for it, and every component, all read
-// at the same instant. It is what a page for people (the router's /status)
-// shows; probes keep using /readyz.
+// Readiness is a snapshot of the process's readiness: the overall state,
+// what /readyz answers for it, and every component. State and Components
+// are read under one lock, so the state is always the one the listed
+// components make; ShuttingDown, Code and Status are read just after them.
+// It is what a page for people (the router's /status) shows; probes keep
+// using /readyz.
 type Readiness struct {
 	// State is the process state, combined from Components by Teleport's
 	// rules (degraded, then recovering, then starting; ok only when every
@@ -15,7 +17,7 @@ type Readiness struct {
 	// recovering, 503 degraded, and 503 while ShuttingDown whatever State is.
 	Code int
 	// Status is plain /readyz's "status" text, in this Monitor's wording
-	// (WithService, WithTeleportTexts).
+	// (WithService, WithTeleportTexts, SetDefaultServiceName).
 	Status string
 	// ShuttingDown reports whether BeginShutdown has been called.
 	ShuttingDown bool
@@ -32,8 +34,8 @@ func (m *Monitor) Readiness() Readiness {
 	comps := m.componentsLocked()
 	s := m.overallLocked()
 	m.mu.RUnlock()
-	code, text := m.readyzStatus(s)
-	shutdown := m.ShuttingDown()
+	code, text := m.wording.Load().status(s)
+	shutdown := m.shuttingDown()
 	if shutdown {
 		code, text = http.StatusServiceUnavailable, statusShutdown
 	}

@@ -135,12 +135,6 @@ func NewRunner(r Reporter, checks []Checker, opts ...RunnerOption) (*Runner, err
 	}, nil
 }
 
-// Interval returns how often each check runs.
-func (r *Runner) Interval() time.Duration { return r.interval }
-
-// Timeout returns how long one check may take.
-func (r *Runner) Timeout() time.Duration { return r.timeout }
-
 // Run runs every check now and then every interval until ctx is done, and
 // returns once every check has stopped. A check slower than the timeout, or
 // one that panics, is a failed heartbeat; a check cut short because ctx ended is not reported
@@ -206,11 +200,11 @@ func safeCheck(ctx context.Context, c Checker) (err error) {
 	return c.Check(ctx)
 }
 
-// StallAfter is how long a check may go without finishing before the
+// stallAfter is how long a check may go without finishing before the
 // Runner's liveness check fails: twice the longest regular gap between two
 // finished checks (an interval plus a timeout), saturating rather than
 // overflowing.
-func (r *Runner) StallAfter() time.Duration {
+func (r *Runner) stallAfter() time.Duration {
 	gap := r.interval + r.timeout
 	if gap < r.interval { // overflow
 		return math.MaxInt64
@@ -220,8 +214,8 @@ func (r *Runner) StallAfter() time.Duration {
 
 // LivenessCheck returns a check for /livez, named name, that fails when a
 // heartbeat loop is stuck: while Run is running, some check has not
-// finished for longer than StallAfter, which only a Check that ignores its
-// context can cause. Like kube-apiserver's log check, it turns a hung
+// finished for twice (interval + check timeout), which only a Check that
+// ignores its context can cause. Like kube-apiserver's log check, it turns a hung
 // background loop into a failed liveness probe, so that the process is
 // restarted instead of reporting stale readiness forever. Before Run and
 // after it returns the check passes: a loop that is not running is not
@@ -231,7 +225,7 @@ func (r *Runner) LivenessCheck(name string) Checker {
 		if !r.active.Load() {
 			return nil
 		}
-		now, limit := r.since(), int64(r.StallAfter())
+		now, limit := r.since(), int64(r.stallAfter())
 		var errs []error
 		for i, c := range r.checks {
 			if idle := now - r.lastDone[i].Load(); idle > limit {

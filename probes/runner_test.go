@@ -152,16 +152,16 @@ func newRunner(t *testing.T, rep probes.Reporter, checks []probes.Checker, opts 
 func monitorWithChanges(t *testing.T, window time.Duration) (*probes.Monitor, <-chan probes.Change) {
 	t.Helper()
 	changes := make(chan probes.Change, 1024)
-	m, err := probes.New(probes.WithRecoveryWindow(window), probes.WithLogger(quietLogger()),
-		probes.WithListener(func(c probes.Change) {
-			select {
-			case changes <- c:
-			default:
-			}
-		}))
+	m, err := probes.New(probes.WithRecoveryWindow(window), probes.WithLogger(quietLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
+	m.Subscribe(func(c probes.Change) {
+		select {
+		case changes <- c:
+		default:
+		}
+	})
 	return m, changes
 }
 

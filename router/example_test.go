@@ -1,6 +1,7 @@
 package router_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/telediag/telediag/probes"
 	"github.com/telediag/telediag/router"
+	"github.com/telediag/telediag/telemetry"
 )
 
 // get sends a GET through h and prints the status code and the "status"
@@ -28,91 +30,60 @@ func get(h http.Handler, target string) {
 	fmt.Println(target, rec.Code, body.Status)
 }
 
-// newDiagnostics builds a Monitor with one healthy component and the
-// diagnostics router around it. A real program passes the telemetry
-// package's Prometheus handler as Metrics.
-func newDiagnostics() http.Handler {
-	m, err := probes.New()
+// A service mounts the diagnostics on its own chi router in one call, and names itself once,
+// in the telemetry pipeline: /readyz's texts and /status use that name.
+func ExampleInstall() {
+	ctx := context.Background()
+	tel, err := telemetry.New(ctx, telemetry.WithServiceName("orders"), telemetry.WithoutEnvironmentExporter())
 	if err != nil {
 		log.Fatal(err)
 	}
-	m.Heartbeat("auth", nil)
-	h, err := router.New(router.Config{
-		Monitor: m,
-		Metrics: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-			fmt.Fprintf(w, "process_state %d\n", m.State())
-		}),
-	})
+	defer tel.Shutdown(ctx)
+	monitor, err := probes.New(probes.WithExpected("inventory"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	return h
-}
 
-// The router serves its own listener, as with Teleport's --diag-addr:
-// http.Server{Addr: "127.0.0.1:3000", Handler: h}.
-func ExampleNew() {
-	h := newDiagnostics()
-	get(h, "/healthz")
-	get(h, "/readyz")
-	get(h, "/readyz/auth")
-	get(h, "/readyz/proxy")
+	r := chi.NewRouter()
+	r.Post("/orders", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusCreated) })
+	if err := router.Install(r, "/diag", router.Config{Monitor: monitor, Telemetry: tel}); err != nil {
+		log.Fatal(err)
+	}
+
+	get(r, "/diag/readyz")
+	monitor.Heartbeat("inventory", nil)
+	get(r, "/diag/readyz")
+	get(r, "/diag/readyz/inventory")
+	get(r, "/diag/readyz/payments")
+	get(r, "/diag/healthz")
 	// Output:
-	// /healthz 200 ok
-	// /readyz 200 ok
-	// /readyz/auth 200 ok
-	// /readyz/proxy 404 unknown component "proxy"
-}
-
-// Mounting into an application's chi router, at the root next to the
-// application's routes, or under a prefix.
-func ExampleNew_chi() {
-	diag := newDiagnostics()
-
-	app := chi.NewRouter()
-	app.Get("/hello", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "hi") })
-	app.Mount("/", diag)
-	get(app, "/readyz")
-
-	prefixed := chi.NewRouter()
-	prefixed.Mount("/diag", diag)
-	get(prefixed, "/diag/readyz")
-	// Output:
-	// /readyz 200 ok
+	// /diag/readyz 400 orders is starting and not ready yet
 	// /diag/readyz 200 ok
+	// /diag/readyz/inventory 200 ok
+	// /diag/readyz/payments 404 unknown component "payments"
+	// /diag/healthz 200 ok
 }
 
-// Mounting into a standard library http.ServeMux, at the root or under a
-// prefix with http.StripPrefix.
-func ExampleNew_serveMux() {
-	diag := newDiagnostics()
-
-	mux := http.NewServeMux()
-	mux.Handle("/", diag)
-	get(mux, "/healthz")
-
-	prefixed := http.NewServeMux()
-	prefixed.Handle("/diag/", http.StripPrefix("/diag", diag))
-	get(prefixed, "/diag/readyz")
-	// Output:
-	// /healthz 200 ok
-	// /diag/readyz 200 ok
-}
-
-// The /status page for people, with the service and build it names, mounted under a prefix:
-// its links are relative, so they stay under /diag.
-func ExampleNew_status() {
+// The /status page for people, with the build it names, on a dedicated diagnostics listener
+// (at the root, as Teleport's --diag-addr): http.Server{Addr: "127.0.0.1:3000", Handler: r}.
+func ExampleInstall_status() {
+	ctx := context.Background()
+	tel, err := telemetry.New(ctx, telemetry.WithServiceName("orders"), telemetry.WithoutEnvironmentExporter())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tel.Shutdown(ctx)
 	m, err := probes.New()
 	if err != nil {
 		log.Fatal(err)
 	}
 	m.Heartbeat("db", nil)
 	m.Heartbeat("cache", errors.New("dial tcp 127.0.0.1:6379: connect: connection refused"))
-	diag, err := router.New(router.Config{
-		Monitor: m,
-		Metrics: http.NotFoundHandler(), // the telemetry package's Handler() in a real program
+	r := chi.NewRouter()
+	err = router.Install(r, "/", router.Config{
+		Monitor:   m,
+		Telemetry: tel,
 		Status: router.StatusInfo{
-			Service: "orders",
 			Version: "v1.4.2",
 			GitRef:  "3f2c1d0",
 			Started: time.Now(), // when the process started
@@ -122,11 +93,9 @@ func ExampleNew_status() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	app := chi.NewRouter()
-	app.Mount("/diag", diag)
 
 	rec := httptest.NewRecorder()
-	app.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/diag/status", nil))
+	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/status", nil))
 	page := rec.Body.String()
 	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
 	fmt.Println(regexp.MustCompile(`<title>.*</title>`).FindString(page))

@@ -75,12 +75,9 @@ func TestPprofWithDebug(t *testing.T) {
 func TestPprofFetchLoggedAtDebug(t *testing.T) {
 	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
 		var logs bytes.Buffer
-		h, err := router.New(router.Config{Monitor: newMonitor(t), Metrics: http.NotFoundHandler(), Debug: true,
+		h := install(t, router.Config{Monitor: newMonitor(t), Debug: true,
 			Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: level}))})
-		if err != nil {
-			t.Fatal(err)
-		}
-		logs.Reset() // New's one line saying pprof is served
+		logs.Reset() // Install's one line saying pprof is served
 		for range 10 {
 			do(t, h, http.MethodGet, "/debug/pprof/heap?debug=1")
 		}

@@ -1,11 +1,13 @@
-// Package router assembles the diagnostics HTTP endpoints of a process —
+// Package router mounts the diagnostics HTTP endpoints of a process —
 // /healthz, /livez, /readyz, their per-check sub-paths, /metrics, the /status
-// page for people and, when asked for, /debug/pprof — into one chi router.
+// page for people and, when asked for, /debug/pprof — on a chi router, in
+// one call: Install.
 //
-// The result is an ordinary http.Handler, so a program can serve it on its
-// own diagnostics listener (as Teleport does with --diag-addr) or mount it
-// into an existing chi router or http.ServeMux, at the root or under a
-// prefix.
+// The router is the service's own chi router, at the root of a dedicated
+// diagnostics listener (as Teleport does with --diag-addr, and as the
+// reference binary does) or under a prefix next to the service's API. A
+// program on http.ServeMux installs on a chi.NewRouter() and hands that to
+// its mux.
 package router
 
 import (
@@ -14,23 +16,29 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/telediag/telediag/probes"
+	"github.com/telediag/telediag/telemetry"
 )
 
-// Config is what New needs to build the router.
+// Config is what Install mounts.
 type Config struct {
-	// Monitor answers /readyz and /readyz/{component}. Required.
+	// Monitor answers /readyz and /readyz/{component}. Required. Unless it
+	// was created with probes.WithService or probes.WithTeleportTexts, its
+	// texts name the service Telemetry names.
 	Monitor *probes.Monitor
+	// Telemetry serves /metrics and names the service, from its
+	// service.name (telemetry.WithServiceName, OTEL_SERVICE_NAME,
+	// OTEL_RESOURCE_ATTRIBUTES), in the /readyz texts and on /status.
+	// Required: a diagnostics endpoint without metrics is almost always a
+	// wiring mistake.
+	Telemetry *telemetry.Telemetry
 	// Liveness answers /livez and /livez/{check}. Nil means a Liveness
 	// without checks: /livez then answers 200 like /healthz.
 	Liveness *probes.Liveness
-	// Metrics serves /metrics, typically the telemetry package's
-	// Prometheus handler. Required: a diagnostics endpoint without metrics
-	// is almost always a wiring mistake.
-	Metrics http.Handler
 	// Debug adds the /debug/pprof endpoints. They expose command lines,
 	// symbols and profiles, and cost CPU, so they are off unless asked for,
 	// as with Teleport's --debug.
@@ -39,23 +47,29 @@ type Config struct {
 	// slog.Default().
 	Logger *slog.Logger
 	// Status is what the /status page says about the process besides
-	// readiness: its name, build and start time. The zero value is usable.
+	// readiness: its build and start time, and a name that overrides
+	// Telemetry's. The zero value is usable.
 	Status StatusInfo
 }
 
-// New returns the diagnostics router:
+// Install mounts the diagnostics endpoints on r under prefix: "/" (or "")
+// for the root of a dedicated listener, "/diag" next to a service's own
+// routes. Relative to the prefix:
 //
 //	GET, HEAD  /healthz              Teleport's liveness, always 200
 //	GET, HEAD  /livez                Config.Liveness's checks (?verbose, ?exclude=NAME)
 //	GET, HEAD  /livez/{check}        one liveness check, 404 if unknown
 //	GET, HEAD  /readyz               process readiness (?verbose, ?exclude=NAME)
 //	GET, HEAD  /readyz/{component}   one component's readiness, 404 if unknown
-//	GET, HEAD  /metrics              Config.Metrics
+//	GET, HEAD  /metrics              Config.Telemetry's handler
 //	GET, HEAD  /status               an HTML page for people, see below
 //	/debug/pprof/...                 only when Config.Debug, see below
 //
-// Unknown paths get 404, known paths with another method 405 with an Allow
-// header, and a panicking handler 500 while the process keeps serving.
+// Unknown paths under the prefix get 404, known paths with another method
+// 405 with an Allow header, and a panicking handler 500 while the process
+// keeps serving. The endpoints are a chi sub-router of their own, so r's
+// other routes and middlewares are left as they are (r's middlewares also
+// run for the endpoints).
 //
 // With Debug, GET /debug/pprof/ (index), cmdline, profile, symbol (GET and
 // POST), trace and /debug/pprof/{name} for the named profiles (heap,
@@ -69,64 +83,110 @@ type Config struct {
 // code /readyz answers, each component's state, since when and last error,
 // and links to /metrics, /readyz?verbose, /livez?verbose (when
 // Config.Liveness is set) and /debug/pprof/ (only with Debug). The links are
-// relative, so they work wherever the router is mounted. Every value is
-// escaped (component names and errors come from users), a Content-Security-
-// Policy allows no script, and the page reloads itself every
+// relative, so they work under any prefix. Every value is escaped
+// (component names and errors come from users), a Content-Security-Policy
+// allows no script, and the page reloads itself every
 // Config.Status.Refresh. It answers 200 whatever the readiness.
 //
-// New fails if Monitor or Metrics is nil, or Config.Status.Refresh is below
-// one second.
-func New(cfg Config) (http.Handler, error) {
+// The service is named once, in the telemetry pipeline: Install gives
+// Config.Telemetry's service name to the Monitor (see
+// probes.Monitor.SetDefaultServiceName) and to the status page, unless
+// probes.WithService, probes.WithTeleportTexts or Config.Status.Service
+// override it.
+//
+// Install fails, and mounts nothing, if r, Monitor or Telemetry is nil, if
+// Config.Status.Refresh is below one second, if prefix is not a path
+// ("/diag") or r already has a route there.
+func Install(r chi.Router, prefix string, cfg Config) error {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
 	}
 	var errs []error
+	if r == nil {
+		errs = append(errs, errors.New("no router to install on (r is nil)"))
+	}
+	prefix, err := mountPoint(prefix)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if cfg.Monitor == nil {
 		errs = append(errs, errors.New("no readiness monitor (Config.Monitor is nil)"))
 	}
-	if cfg.Metrics == nil {
-		errs = append(errs, errors.New("no metrics handler (Config.Metrics is nil)"))
+	service := ""
+	if cfg.Telemetry == nil {
+		errs = append(errs, errors.New("no telemetry pipeline for /metrics (Config.Telemetry is nil)"))
+	} else {
+		service = cfg.Telemetry.ServiceName()
 	}
-	status, err := newStatusPage(cfg.Monitor, cfg.Status, cfg.Liveness != nil, cfg.Debug, log)
+	status, err := newStatusPage(cfg.Monitor, cfg.Status, service, cfg.Liveness != nil, cfg.Debug, log)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("router: invalid config: %w", err)
+		return fmt.Errorf("router: Install: %w", err)
 	}
 	live := cfg.Liveness
 	if live == nil {
-		var err error
 		if live, err = probes.NewLiveness(); err != nil {
-			return nil, fmt.Errorf("router: %w", err)
+			return fmt.Errorf("router: Install: %w", err)
 		}
 	}
-
-	r := chi.NewRouter()
-	r.Use(recoverer(log))
-
-	getHead := func(pattern string, h http.Handler) {
-		r.Method(http.MethodGet, pattern, h)
-		r.Method(http.MethodHead, pattern, h)
+	if err := mount(r, prefix, endpoints(cfg, live, status, log)); err != nil {
+		return fmt.Errorf("router: Install: %w", err)
 	}
-	getHead("/healthz", probes.HealthzHandler())
-	getHead("/livez", live)
-	getHead("/livez/{check}", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		live.ServeCheck(w, req, chi.URLParam(req, "check"))
-	}))
-	getHead("/readyz", cfg.Monitor.ReadyzHandler())
-	getHead("/readyz/{component}", http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		cfg.Monitor.ServeComponent(w, req, chi.URLParam(req, "component"))
-	}))
-	getHead("/metrics", cfg.Metrics)
-	getHead("/status", status)
-
+	cfg.Monitor.SetDefaultServiceName(service)
 	if cfg.Debug {
-		log.Info("router: serving /debug/pprof; to profile, use go tool pprof <address>/debug/pprof/profile")
-		mountPprof(r, log)
+		log.Info("router: serving " + strings.TrimSuffix(prefix, "/") + "/debug/pprof; to profile, use go tool pprof <address>" +
+			strings.TrimSuffix(prefix, "/") + "/debug/pprof/profile")
 	}
-	return r, nil
+	return nil
+}
+
+// endpoints is the sub-router Install mounts: every endpoint behind the recoverer, each for
+// GET and HEAD.
+func endpoints(cfg Config, live *probes.Liveness, status http.Handler, log *slog.Logger) *chi.Mux {
+	sub := chi.NewRouter()
+	sub.Use(recoverer(log))
+	getHead := func(pattern string, h http.Handler) {
+		sub.Method(http.MethodGet, pattern, h)
+		sub.Method(http.MethodHead, pattern, h)
+	}
+	getHead("/healthz", live.HealthzHandler())
+	getHead("/livez", live.LivezHandler())
+	getHead("/livez/{check}", live.CheckHandler())
+	getHead("/readyz", cfg.Monitor.ReadyzHandler())
+	getHead("/readyz/{component}", cfg.Monitor.ComponentHandler())
+	getHead("/metrics", cfg.Telemetry.Handler())
+	getHead("/status", status)
+	if cfg.Debug {
+		mountPprof(sub, log)
+	}
+	return sub
+}
+
+// mountPoint checks prefix and returns it as chi's Mount takes it: "/" for the root, else
+// without a trailing slash.
+func mountPoint(prefix string) (string, error) {
+	if prefix == "" || prefix == "/" {
+		return "/", nil
+	}
+	if !strings.HasPrefix(prefix, "/") || strings.ContainsAny(prefix, "{}*?# \t") {
+		return "", fmt.Errorf("prefix %q is not a path: want one such as /diag, or / for the root", prefix)
+	}
+	return strings.TrimSuffix(prefix, "/"), nil
+}
+
+// mount mounts sub on r at prefix, turning chi's panic on a path that is taken into an error:
+// a second Install on the same prefix is a wiring mistake to report, not a crash.
+func mount(r chi.Router, prefix string, sub http.Handler) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("cannot mount at prefix %q: %v", prefix, p)
+		}
+	}()
+	r.Mount(prefix, sub)
+	return nil
 }
 
 // recoverer turns a panicking handler into a 500 and a logged error, so

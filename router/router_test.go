@@ -1,10 +1,10 @@
 package router_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,36 +18,63 @@ import (
 
 	"github.com/telediag/telediag/probes"
 	"github.com/telediag/telediag/router"
+	"github.com/telediag/telediag/telemetry"
 )
 
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
-func newMonitor(t *testing.T) *probes.Monitor {
+// testService is what newTelemetry names the service.
+const testService = "router-test"
+
+func newMonitor(t *testing.T, opts ...probes.Option) *probes.Monitor {
 	t.Helper()
-	m, err := probes.New(probes.WithLogger(quietLogger()), probes.WithTeleportTexts())
+	m, err := probes.New(append([]probes.Option{probes.WithLogger(quietLogger()), probes.WithTeleportTexts()}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m
 }
 
-// metricsHandler is a stand-in for the telemetry handler: it reports the
-// process state, so that /metrics reads the Monitor concurrently with
-// heartbeats in the race test.
-func metricsHandler(m *probes.Monitor) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		fmt.Fprintf(w, "process_state %d\n", m.State())
-	})
+// newTelemetry is a pipeline that pushes nowhere, named testService unless opts or the
+// environment (which the test may set) name it otherwise. It is shut down when the test ends.
+func newTelemetry(t *testing.T, opts ...telemetry.Option) *telemetry.Telemetry {
+	t.Helper()
+	tel, err := telemetry.New(context.Background(), append([]telemetry.Option{
+		telemetry.WithServiceName(testService), telemetry.WithoutEnvironmentExporter(), telemetry.WithLogger(quietLogger()),
+	}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+	return tel
+}
+
+// install mounts cfg at the root of a new chi router, with newTelemetry's pipeline and a
+// quiet logger unless cfg has its own.
+func install(t *testing.T, cfg router.Config) http.Handler {
+	t.Helper()
+	r := chi.NewRouter()
+	installAt(t, r, "/", cfg)
+	return r
+}
+
+// installAt is install on r at prefix.
+func installAt(t *testing.T, r chi.Router, prefix string, cfg router.Config) {
+	t.Helper()
+	if cfg.Telemetry == nil {
+		cfg.Telemetry = newTelemetry(t)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = quietLogger()
+	}
+	if err := router.Install(r, prefix, cfg); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func newRouter(t *testing.T, m *probes.Monitor, debug bool) http.Handler {
 	t.Helper()
-	h, err := router.New(router.Config{Monitor: m, Metrics: metricsHandler(m), Debug: debug, Logger: quietLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
+	return install(t, router.Config{Monitor: m, Debug: debug})
 }
 
 type reply struct {
@@ -63,29 +90,40 @@ func do(t *testing.T, h http.Handler, method, target string) reply {
 	return reply{rec.Code, rec.Header(), rec.Body.String()}
 }
 
-func TestNewRejectsIncompleteConfig(t *testing.T) {
-	m := newMonitor(t)
+func TestInstallRejectsBadInput(t *testing.T) {
+	m, tel := newMonitor(t), newTelemetry(t)
+	taken := chi.NewRouter()
+	taken.Mount("/diag", http.NotFoundHandler())
 	cases := []struct {
-		name string
-		cfg  router.Config
-		want []string
+		name   string
+		r      chi.Router
+		prefix string
+		cfg    router.Config
+		want   []string
 	}{
-		{"no monitor", router.Config{Metrics: http.NotFoundHandler()}, []string{"Config.Monitor is nil"}},
-		{"no metrics", router.Config{Monitor: m}, []string{"Config.Metrics is nil"}},
-		{"nothing", router.Config{}, []string{"Config.Monitor is nil", "Config.Metrics is nil"}},
+		{"no monitor", chi.NewRouter(), "/", router.Config{Telemetry: tel}, []string{"Config.Monitor is nil"}},
+		{"no telemetry", chi.NewRouter(), "/", router.Config{Monitor: m}, []string{"Config.Telemetry is nil"}},
+		{"nothing", nil, "diag", router.Config{}, []string{"r is nil", `prefix "diag"`, "Config.Monitor is nil", "Config.Telemetry is nil"}},
+		{"pattern as prefix", chi.NewRouter(), "/diag/{x}", router.Config{Monitor: m, Telemetry: tel}, []string{`prefix "/diag/{x}" is not a path`}},
+		{"prefix taken", taken, "/diag", router.Config{Monitor: m, Telemetry: tel}, []string{`cannot mount at prefix "/diag"`}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			h, err := router.New(c.cfg)
-			if err == nil || h != nil {
-				t.Fatalf("New = (%v, %v), want an error", h, err)
+			err := router.Install(c.r, c.prefix, c.cfg)
+			if err == nil {
+				t.Fatal("Install succeeded, want an error")
 			}
-			for _, w := range c.want {
+			for _, w := range append(c.want, "router: Install") {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not mention %q", err, w)
 				}
 			}
 		})
+	}
+	// A failed Install mounts nothing.
+	r := chi.NewRouter()
+	if err := router.Install(r, "/", router.Config{Monitor: m}); err == nil || len(r.Routes()) != 0 {
+		t.Errorf("Install without telemetry: error %v, %d routes mounted, want an error and none", err, len(r.Routes()))
 	}
 }
 
@@ -103,7 +141,6 @@ func TestRoutes(t *testing.T) {
 		{"/readyz", 200, fmt.Sprintf(`{"status":"ok","pid":%d}`, pid)},
 		{"/readyz/auth", 200, fmt.Sprintf(`{"status":"ok","pid":%d,"component":"auth"}`, pid)},
 		{"/readyz/nope", 404, fmt.Sprintf(`{"status":"unknown component \"nope\"","pid":%d}`, pid)},
-		{"/metrics", 200, "process_state 0\n"},
 		// Without Config.Liveness, /livez has no checks and answers ok.
 		{"/livez", 200, fmt.Sprintf(`{"status":"ok","pid":%d}`, pid)},
 		{"/livez?verbose", 200, fmt.Sprintf(`{"status":"ok","pid":%d,"checks":[]}`, pid)},
@@ -125,6 +162,11 @@ func TestRoutes(t *testing.T) {
 	if got.code != 200 || !strings.Contains(got.body, `"components":[{"name":"auth","state":"ok"`) {
 		t.Errorf("verbose: %d %s", got.code, got.body)
 	}
+	// /metrics is the pipeline's, in the Prometheus text format.
+	got = do(t, h, http.MethodGet, "/metrics")
+	if got.code != 200 || !strings.HasPrefix(got.header.Get("Content-Type"), "text/plain") || !strings.Contains(got.body, "\n# TYPE go_goroutines gauge\n") {
+		t.Errorf("/metrics: %d %s %.200s", got.code, got.header.Get("Content-Type"), got.body)
+	}
 }
 
 // TestLivezAndExclude wires a Liveness and checks /livez, /livez/{check}
@@ -139,10 +181,7 @@ func TestLivezAndExclude(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := router.New(router.Config{Monitor: m, Liveness: live, Metrics: metricsHandler(m), Logger: quietLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := install(t, router.Config{Monitor: m, Liveness: live})
 	pid := os.Getpid()
 	for _, c := range []struct {
 		target string
@@ -187,66 +226,20 @@ func TestNotFoundAndMethodNotAllowed(t *testing.T) {
 	}
 }
 
-func TestPanicIsRecovered(t *testing.T) {
-	var logs bytes.Buffer
-	m := newMonitor(t)
-	panicky := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("collector bug") })
-	h, err := router.New(router.Config{Monitor: m, Metrics: panicky, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-
-	for i := 0; i < 2; i++ {
-		resp, err := srv.Client().Get(srv.URL + "/metrics")
-		if err != nil {
-			t.Fatalf("request %d: %v", i, err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusInternalServerError {
-			t.Fatalf("request %d: %d, want 500", i, resp.StatusCode)
-		}
-	}
-	resp, err := srv.Client().Get(srv.URL + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("after the panic: /healthz %d, want 200", resp.StatusCode)
-	}
-	if !strings.Contains(logs.String(), "collector bug") || !strings.Contains(logs.String(), "level=ERROR") {
-		t.Fatalf("panic not logged:\n%s", logs.String())
-	}
-}
-
-func TestAbortHandlerPanicIsNotSwallowed(t *testing.T) {
-	m := newMonitor(t)
-	abort := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) })
-	h, err := router.New(router.Config{Monitor: m, Metrics: abort, Logger: quietLogger()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if rec := recover(); rec == nil || !errors.Is(rec.(error), http.ErrAbortHandler) {
-			t.Fatalf("recovered %v, want http.ErrAbortHandler re-panicked", rec)
-		}
-	}()
-	do(t, h, http.MethodGet, "/metrics")
-}
-
-func TestMountUnderPrefix(t *testing.T) {
+func TestInstallUnderPrefix(t *testing.T) {
 	m := newMonitor(t)
 	m.Heartbeat("auth", nil)
-	h := newRouter(t, m, true)
 
-	parent := chi.NewRouter()
-	parent.Mount("/diag", h)
+	app := chi.NewRouter()
+	app.Get("/orders", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, "orders") })
+	installAt(t, app, "/diag", router.Config{Monitor: m, Debug: true})
+	// A program on http.ServeMux installs on a chi router and hands that to its mux.
+	onMux := chi.NewRouter()
+	installAt(t, onMux, "/diag/", router.Config{Monitor: m, Debug: true}) // a trailing slash is the same prefix
 	mux := http.NewServeMux()
-	mux.Handle("/diag/", http.StripPrefix("/diag", h))
+	mux.Handle("/diag/", onMux)
 
-	for name, outer := range map[string]http.Handler{"chi": parent, "ServeMux": mux} {
+	for name, outer := range map[string]http.Handler{"chi": app, "ServeMux": mux} {
 		t.Run(name, func(t *testing.T) {
 			if got := do(t, outer, http.MethodGet, "/diag/readyz/auth"); got.code != 200 || !strings.Contains(got.body, `"component":"auth"`) {
 				t.Errorf("/diag/readyz/auth: %d %s", got.code, got.body)
@@ -256,8 +249,64 @@ func TestMountUnderPrefix(t *testing.T) {
 			if got.code != 200 || !strings.HasPrefix(got.body, "goroutine profile:") {
 				t.Errorf("/diag/debug/pprof/goroutine: %d %.80q", got.code, got.body)
 			}
-			if got := do(t, outer, http.MethodGet, "/diag/nope"); got.code != 404 {
-				t.Errorf("/diag/nope: %d, want 404", got.code)
+			// (ServeMux itself redirects /diag to /diag/.)
+			for _, target := range []string{"/diag/nope", "/diag/", "/readyz"} {
+				if got := do(t, outer, http.MethodGet, target); got.code != 404 {
+					t.Errorf("%s: %d, want 404", target, got.code)
+				}
+			}
+			if got := do(t, outer, http.MethodPost, "/diag/readyz"); got.code != http.StatusMethodNotAllowed {
+				t.Errorf("POST /diag/readyz: %d, want 405", got.code)
+			}
+		})
+	}
+	if got := do(t, app, http.MethodGet, "/diag"); got.code != 404 {
+		t.Errorf("chi /diag: %d, want 404", got.code)
+	}
+	// The application's own routes are untouched.
+	if got := do(t, app, http.MethodGet, "/orders"); got.code != 200 || got.body != "orders" {
+		t.Errorf("/orders: %d %q", got.code, got.body)
+	}
+}
+
+// TestServiceNamedOnce: the service names itself in the telemetry pipeline only, and /readyz
+// and /status say that name; OTEL_SERVICE_NAME wins over the option, as for the metrics; the
+// probes' and the page's own overrides win over both.
+func TestServiceNamedOnce(t *testing.T) {
+	cases := []struct {
+		name           string
+		env            string
+		probeOpts      []probes.Option
+		status         string
+		readyz, header string
+	}{
+		{"option", "", nil, "", "orders", "orders"},
+		{"OTEL_SERVICE_NAME wins", "orders-eu", nil, "", "orders-eu", "orders-eu"},
+		{"probes override", "", []probes.Option{probes.WithService("shop")}, "", "shop", "orders"},
+		{"status override", "", nil, "Orders (EU)", "orders", "Orders (EU)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("OTEL_SERVICE_NAME", c.env)
+			m, err := probes.New(append([]probes.Option{probes.WithLogger(quietLogger()), probes.WithExpected("inventory")}, c.probeOpts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := install(t, router.Config{Monitor: m, Telemetry: newTelemetry(t, telemetry.WithServiceName("orders")),
+				Status: router.StatusInfo{Service: c.status}})
+			want := c.readyz + " is starting and not ready yet"
+			for _, target := range []string{"/readyz", "/readyz/inventory"} {
+				got := do(t, h, http.MethodGet, target)
+				if got.code != http.StatusBadRequest || !strings.Contains(got.body, `"status":"`+want+`"`) {
+					t.Errorf("GET %s: %d %s, want 400 %q", target, got.code, got.body, want)
+				}
+			}
+			body := do(t, h, http.MethodGet, "/status").body
+			if !strings.Contains(body, `<h1 id="service">`+html.EscapeString(c.header)+`</h1>`) {
+				t.Errorf("/status does not name %q:\n%s", c.header, body)
+			}
+			if !strings.Contains(body, html.EscapeString(want)) {
+				t.Errorf("/status does not show /readyz's text %q", want)
 			}
 		})
 	}

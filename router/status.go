@@ -23,10 +23,11 @@ import (
 const DefaultStatusRefresh = 5 * time.Second
 
 // StatusInfo is what the /status page says about the process besides the
-// Monitor's readiness. Every field is optional.
+// Monitor's readiness and the Go version it runs on. Every field is
+// optional.
 type StatusInfo struct {
 	// Service names the process in the page's title and heading. Empty
-	// means "service".
+	// means Config.Telemetry's service name.
 	Service string
 	// Version is the release version, as on teleport_build_info. Empty
 	// means "unknown".
@@ -34,9 +35,6 @@ type StatusInfo struct {
 	// GitRef is the source revision the binary was built from. Empty means
 	// "unknown".
 	GitRef string
-	// GoVersion is the Go release the binary was built with. Empty means
-	// runtime.Version().
-	GoVersion string
 	// Started is when the process started; the page shows the uptime since
 	// then. Zero means the time New was called.
 	Started time.Time
@@ -72,6 +70,7 @@ var statusCSP = func() string {
 type statusPage struct {
 	monitor        *probes.Monitor
 	info           StatusInfo // defaults filled in
+	goVersion      string
 	refreshSeconds int
 	livez, debug   bool
 	pid            int
@@ -79,8 +78,8 @@ type statusPage struct {
 	log            *slog.Logger
 }
 
-// newStatusPage checks info and fills in its defaults.
-func newStatusPage(m *probes.Monitor, info StatusInfo, livez, debug bool, log *slog.Logger) (*statusPage, error) {
+// newStatusPage checks info and fills in its defaults; service is the telemetry pipeline's.
+func newStatusPage(m *probes.Monitor, info StatusInfo, service string, livez, debug bool, log *slog.Logger) (*statusPage, error) {
 	switch {
 	case info.Refresh == 0:
 		info.Refresh = DefaultStatusRefresh
@@ -88,7 +87,7 @@ func newStatusPage(m *probes.Monitor, info StatusInfo, livez, debug bool, log *s
 		return nil, fmt.Errorf("status page refresh %v is below 1s (Config.Status.Refresh; 0 means the default %v)", info.Refresh, DefaultStatusRefresh)
 	}
 	if info.Service == "" {
-		info.Service = "service"
+		info.Service = service
 	}
 	if info.Version == "" {
 		info.Version = "unknown"
@@ -96,15 +95,12 @@ func newStatusPage(m *probes.Monitor, info StatusInfo, livez, debug bool, log *s
 	if info.GitRef == "" {
 		info.GitRef = "unknown"
 	}
-	if info.GoVersion == "" {
-		info.GoVersion = runtime.Version()
-	}
 	if info.Started.IsZero() {
 		info.Started = time.Now()
 	}
 	secs := (info.Refresh + time.Second - 1) / time.Second // round up
 	return &statusPage{
-		monitor: m, info: info, refreshSeconds: int(secs), livez: livez, debug: debug,
+		monitor: m, info: info, goVersion: runtime.Version(), refreshSeconds: int(secs), livez: livez, debug: debug,
 		pid: os.Getpid(), now: time.Now, log: log,
 	}, nil
 }
@@ -137,7 +133,7 @@ func (p *statusPage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rd := p.monitor.Readiness()
 	now := p.now()
 	d := statusData{
-		Service: p.info.Service, Version: p.info.Version, GitRef: p.info.GitRef, GoVersion: p.info.GoVersion,
+		Service: p.info.Service, Version: p.info.Version, GitRef: p.info.GitRef, GoVersion: p.goVersion,
 		State: rd.State.String(), StateClass: stateClass(rd.State), Status: rd.Status, Code: rd.Code,
 		ShuttingDown: rd.ShuttingDown,
 		Uptime:       humanDuration(now.Sub(p.info.Started)),

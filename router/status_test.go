@@ -28,7 +28,7 @@ import (
 // liveness, failing the test on error.
 func statusRouter(t *testing.T, m *probes.Monitor, info router.StatusInfo, liveness, debug bool) http.Handler {
 	t.Helper()
-	cfg := router.Config{Monitor: m, Metrics: metricsHandler(m), Debug: debug, Logger: quietLogger(), Status: info}
+	cfg := router.Config{Monitor: m, Debug: debug, Status: info}
 	if liveness {
 		l, err := probes.NewLiveness(probes.NamedCheck("ping", func(ctx context.Context) error { return nil }))
 		if err != nil {
@@ -36,11 +36,7 @@ func statusRouter(t *testing.T, m *probes.Monitor, info router.StatusInfo, liven
 		}
 		cfg.Liveness = l
 	}
-	h, err := router.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
+	return install(t, cfg)
 }
 
 // getStatus fetches target (a /status URL) through h and checks what every
@@ -184,7 +180,7 @@ func TestStatusPageDefaults(t *testing.T) {
 	m := newMonitor(t)
 	body := getStatus(t, statusRouter(t, m, router.StatusInfo{}, false, false), "/status")
 	for id, want := range map[string]string{
-		"service": "service", "version": "unknown", "gitref": "unknown", "goversion": runtime.Version(),
+		"service": testService, "version": "unknown", "gitref": "unknown", "goversion": runtime.Version(),
 		"state": "starting", "code": "400", "status": "teleport is starting and hasn't joined the cluster yet",
 	} {
 		if got := text(t, body, id); got != want {
@@ -209,7 +205,12 @@ func TestStatusPageCodes(t *testing.T) {
 				name += "/shutting down"
 			}
 			t.Run(name, func(t *testing.T) {
-				m := newMonitor(t)
+				var m *probes.Monitor
+				if s == probes.StateStarting {
+					m = newMonitor(t, probes.WithExpected("auth"))
+				} else {
+					m = newMonitor(t)
+				}
 				switch s {
 				case probes.StateOK:
 					m.Heartbeat("auth", nil)
@@ -218,8 +219,6 @@ func TestStatusPageCodes(t *testing.T) {
 					m.Heartbeat("auth", nil)
 				case probes.StateDegraded:
 					m.Heartbeat("auth", errors.New("x"))
-				case probes.StateStarting:
-					m.Expect("auth")
 				}
 				if shutdown {
 					m.BeginShutdown()
@@ -266,10 +265,10 @@ func TestStatusPageEscapes(t *testing.T) {
 	m := newMonitor(t)
 	m.Heartbeat(scriptName, errors.New(scriptErr))
 	m.Heartbeat(imgName, nil)
-	h := statusRouter(t, m, router.StatusInfo{Service: svc, Version: `<b>1</b>`, GitRef: `"'&`, GoVersion: `<i>go</i>`}, false, false)
+	h := statusRouter(t, m, router.StatusInfo{Service: svc, Version: `<b>1</b>`, GitRef: `"'&`}, false, false)
 	body := getStatus(t, h, "/status")
 
-	for _, bad := range []string{"<script", "<img", "<b>", "<i>", "onerror=alert(1)>"} {
+	for _, bad := range []string{"<script", "<img", "<b>", "onerror=alert(1)>"} {
 		if strings.Contains(body, bad) {
 			t.Errorf("page contains %q unescaped:\n%s", bad, body)
 		}
@@ -277,7 +276,7 @@ func TestStatusPageEscapes(t *testing.T) {
 	if got := text(t, body, "service"); got != svc {
 		t.Errorf("service shown as %q, want the text %q", got, svc)
 	}
-	for id, want := range map[string]string{"version": `<b>1</b>`, "gitref": `"'&`, "goversion": `<i>go</i>`} {
+	for id, want := range map[string]string{"version": `<b>1</b>`, "gitref": `"'&`} {
 		if got := text(t, body, id); got != want {
 			t.Errorf("#%s = %q, want the text %q", id, got, want)
 		}
@@ -358,10 +357,16 @@ func TestStatusPageUnderPrefix(t *testing.T) {
 	m := newMonitor(t)
 	m.Heartbeat("auth", nil)
 	h := statusRouter(t, m, router.StatusInfo{}, true, true)
+	live, err := probes.NewLiveness(probes.NamedCheck("ping", func(ctx context.Context) error { return nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
 	chiParent := chi.NewRouter()
-	chiParent.Mount("/diag", h)
+	installAt(t, chiParent, "/diag", router.Config{Monitor: m, Liveness: live, Debug: true})
+	onMux := chi.NewRouter()
+	installAt(t, onMux, "/ops/diag", router.Config{Monitor: m, Liveness: live, Debug: true})
 	mux := http.NewServeMux()
-	mux.Handle("/ops/diag/", http.StripPrefix("/ops/diag", h))
+	mux.Handle("/ops/diag/", onMux)
 
 	for _, c := range []struct {
 		name   string
@@ -408,9 +413,9 @@ func TestStatusRefresh(t *testing.T) {
 		}
 	}
 	for _, bad := range []time.Duration{-time.Second, time.Millisecond, 999 * time.Millisecond} {
-		h, err := router.New(router.Config{Monitor: m, Metrics: metricsHandler(m), Status: router.StatusInfo{Refresh: bad}})
-		if err == nil || h != nil {
-			t.Errorf("Refresh %v: New succeeded", bad)
+		err := router.Install(chi.NewRouter(), "/", router.Config{Monitor: m, Telemetry: newTelemetry(t), Status: router.StatusInfo{Refresh: bad}})
+		if err == nil {
+			t.Errorf("Refresh %v: Install succeeded", bad)
 			continue
 		}
 		if !strings.Contains(err.Error(), "Config.Status.Refresh") || !strings.Contains(err.Error(), bad.String()) {

@@ -32,14 +32,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-chi/chi/v5"
 	"github.com/go-logr/logr"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/sdk/resource"
-	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
 	"github.com/telediag/telediag/internal/buildinfo"
 	"github.com/telediag/telediag/internal/demo"
-	"github.com/telediag/telediag/internal/heartbeat"
 	"github.com/telediag/telediag/probes"
 	"github.com/telediag/telediag/router"
 	"github.com/telediag/telediag/router/diagtls"
@@ -60,7 +59,8 @@ const (
 // uptime from it.
 var processStart = time.Now()
 
-// defaultServiceName is service.name unless the OTEL_* environment names the service.
+// defaultServiceName is service.name unless the OTEL_* environment names the service. The
+// metrics and the /status page carry it (router.Install reads it from the pipeline).
 const defaultServiceName = "telediag"
 
 func main() {
@@ -78,7 +78,7 @@ func main() {
 type config struct {
 	diagAddr          string
 	debug             bool
-	checks            []heartbeat.Check
+	checks            []check
 	heartbeatInterval time.Duration
 	recoveryWindow    time.Duration
 	shutdownDelay     time.Duration
@@ -89,7 +89,7 @@ type config struct {
 }
 
 // checkFlags collects repeated --check NAME=URL flags, rejecting a bad one at parse time.
-type checkFlags struct{ checks *[]heartbeat.Check }
+type checkFlags struct{ checks *[]check }
 
 func (c checkFlags) String() string {
 	if c.checks == nil {
@@ -103,7 +103,7 @@ func (c checkFlags) String() string {
 }
 
 func (c checkFlags) Set(v string) error {
-	ch, err := heartbeat.Parse(v)
+	ch, err := parseCheck(v)
 	if err != nil {
 		return err
 	}
@@ -253,6 +253,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	monitor, err := probes.New(
 		probes.WithRecoveryWindow(cfg.recoveryWindow),
 		probes.WithExpected(expected...),
+		// Without --check and --demo there is nothing to wait for: /readyz answers 200 as soon
+		// as it is served, so that a Kubernetes readiness probe passes. With components, the
+		// process starts in starting as Teleport's does.
+		probes.WithReadyWithoutComponents(),
 		probes.WithLogger(log),
 		// The reference process answers as Teleport does, word for word.
 		probes.WithTeleportTexts(),
@@ -263,7 +267,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	var runner *probes.Runner
 	var liveChecks []probes.Checker
 	if len(cfg.checks) > 0 {
-		runner, err = probes.NewRunner(monitor, heartbeat.Checkers(cfg.checks), probes.WithHeartbeatInterval(cfg.heartbeatInterval))
+		runner, err = probes.NewRunner(monitor, checkers(cfg.checks), probes.WithHeartbeatInterval(cfg.heartbeatInterval))
 		if err != nil {
 			return err
 		}
@@ -286,9 +290,10 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		return errors.Join(err, tel.Shutdown(context.Background()))
 	}
 	version, gitRef := buildinfo.Read() // what teleport_build_info reports too
-	handler, err := router.New(router.Config{
-		Monitor: monitor, Liveness: liveness, Metrics: tel.Handler(), Debug: cfg.debug, Logger: log,
-		Status: router.StatusInfo{Service: serviceName(ctx), Version: version, GitRef: gitRef, Started: processStart},
+	handler := chi.NewRouter()
+	err = router.Install(handler, "/", router.Config{
+		Monitor: monitor, Telemetry: tel, Liveness: liveness, Debug: cfg.debug, Logger: log,
+		Status: router.StatusInfo{Version: version, GitRef: gitRef, Started: processStart},
 	})
 	if err != nil {
 		return errors.Join(err, tel.Shutdown(context.Background()))
@@ -360,24 +365,6 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		log.Info("stopped")
 	}
 	return err
-}
-
-// serviceName is the service.name the metrics carry, for the /status page: OTEL_SERVICE_NAME,
-// else service.name in OTEL_RESOURCE_ATTRIBUTES, else defaultServiceName. A malformed
-// OTEL_RESOURCE_ATTRIBUTES counts as absent, as the telemetry pipeline discards it whole.
-func serviceName(ctx context.Context) string {
-	if v := strings.TrimSpace(os.Getenv("OTEL_SERVICE_NAME")); v != "" {
-		return v
-	}
-	if os.Getenv("OTEL_RESOURCE_ATTRIBUTES") != "" {
-		res, err := resource.New(ctx, resource.WithFromEnv())
-		if err == nil {
-			if v, ok := res.Set().Value(semconv.ServiceNameKey); ok && v.AsString() != "" {
-				return v.AsString()
-			}
-		}
-	}
-	return defaultServiceName
 }
 
 // onlyUndelivered reports whether err, from telemetry.Shutdown, is nothing but a final push

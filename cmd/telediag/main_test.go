@@ -503,7 +503,10 @@ func TestRunServesStatus(t *testing.T) {
 	}
 }
 
-func TestServiceName(t *testing.T) {
+// TestStatusNamesTheService: /status names the service as the metrics do, from the telemetry
+// pipeline: OTEL_SERVICE_NAME, else service.name in OTEL_RESOURCE_ATTRIBUTES, else telediag.
+// /readyz keeps Teleport's texts whatever the name.
+func TestStatusNamesTheService(t *testing.T) {
 	for _, c := range []struct{ serviceName, attrs, want string }{
 		{"", "", "telediag"},
 		{"  orders ", "service.name=ignored", "orders"},
@@ -511,10 +514,48 @@ func TestServiceName(t *testing.T) {
 		{"", "service.name=x,malformed", "telediag"},
 		{"", "team=a", "telediag"},
 	} {
-		t.Setenv("OTEL_SERVICE_NAME", c.serviceName)
-		t.Setenv("OTEL_RESOURCE_ATTRIBUTES", c.attrs)
-		if got := serviceName(context.Background()); got != c.want {
-			t.Errorf("OTEL_SERVICE_NAME=%q OTEL_RESOURCE_ATTRIBUTES=%q: %q, want %q", c.serviceName, c.attrs, got, c.want)
-		}
+		t.Run(c.serviceName+"/"+c.attrs, func(t *testing.T) {
+			t.Setenv("OTEL_SERVICE_NAME", c.serviceName)
+			t.Setenv("OTEL_RESOURCE_ATTRIBUTES", c.attrs)
+			s := startRun(t, "--log-level", "error", "--check", "db=tcp://"+freeAddr(t))
+			_, body, err := get(s.url("/status"))
+			if err != nil || !strings.Contains(body, `<h1 id="service">`+c.want+`</h1>`) {
+				t.Errorf("OTEL_SERVICE_NAME=%q OTEL_RESOURCE_ATTRIBUTES=%q: /status does not name %q (%v):\n%s",
+					c.serviceName, c.attrs, c.want, err, body)
+			}
+			if _, body, err := get(s.url("/readyz")); err != nil || !strings.Contains(body, "teleport ") {
+				t.Errorf("/readyz lost Teleport's texts: %s (%v)", body, err)
+			}
+		})
+	}
+}
+
+// TestBareIsReady: with neither --check nor --demo there is nothing to wait for, so /readyz
+// answers 200 as soon as the process serves (a Kubernetes readiness probe passes), and
+// process_state and /status agree with it.
+func TestBareIsReady(t *testing.T) {
+	start := time.Now()
+	s := startRun(t, "--log-level", "error")
+	pollUntil(t, "/readyz 200 on a bare process", 5*time.Second-time.Since(start), wantStatus(s.url("/readyz"), http.StatusOK))
+	t.Logf("/readyz 200 %v after start", time.Since(start).Round(time.Millisecond))
+	_, body, err := get(s.url("/readyz?verbose"))
+	var rd struct {
+		Status     string `json:"status"`
+		Components []any  `json:"components"`
+	}
+	if err != nil || json.Unmarshal([]byte(body), &rd) != nil || rd.Status != "ok" || rd.Components == nil || len(rd.Components) != 0 {
+		t.Errorf("/readyz?verbose: %s (%v), want ok with no components", body, err)
+	}
+	if _, body, err := get(s.url("/metrics")); err != nil || !strings.Contains(body, "\nprocess_state 0\n") {
+		t.Errorf("/metrics: process_state 0 present: %v (%v)", strings.Contains(body, "\nprocess_state 0\n"), err)
+	}
+	if _, body, err := get(s.url("/status")); err != nil || !strings.Contains(body, `id="overall" data-state="ok" data-code="200"`) {
+		t.Errorf("/status does not show ok 200 (%v):\n%s", err, body)
+	}
+
+	// A --check still starts in starting, as Teleport's process does: nothing answers there.
+	c := startRun(t, "--log-level", "error", "--check", "db=tcp://"+freeAddr(t), "--heartbeat-interval", "1h")
+	if code, body, err := get(c.url("/readyz")); err != nil || code == http.StatusOK {
+		t.Errorf("with a --check that never succeeded: /readyz %d %s (%v), want not ready", code, body, err)
 	}
 }

@@ -3,10 +3,11 @@
 //   - ordermetrics/instruments.yaml declares its metrics, and `go generate ./...` turns it into
 //     typed OTel instruments (package ordermetrics);
 //   - telemetry.New is the pipeline: /metrics in Prometheus's format, OTLP push when the standard
-//     OTEL_* environment asks for it;
-//   - the diagnostics router (/diag/healthz, /diag/readyz, /diag/metrics) is mounted in the
-//     service's own chi router, next to its POST /orders;
-//   - readiness follows the one dependency, the inventory service, checked every few seconds.
+//     OTEL_* environment asks for it, and the one place the service names itself;
+//   - router.Install mounts the diagnostics (/diag/healthz, /diag/livez, /diag/readyz,
+//     /diag/metrics, /diag/status) on the service's own chi router, next to its POST /orders;
+//   - readiness follows the one dependency, the inventory service, which a probes.Runner dials
+//     every few seconds.
 //
 // Run it from this directory:
 //
@@ -22,7 +23,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
-	svc, err := newService(ctx, *inventory, log)
+	svc, err := newService(ctx, *inventory, probes.DefaultHeartbeatInterval, log)
 	if err != nil {
 		return err
 	}
@@ -65,11 +65,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			log.Warn("telemetry shutdown", "error", err)
 		}
 	}()
-	go svc.watchInventory(ctx, 5*time.Second)
+	work, stopWork := context.WithCancel(ctx)
+	heartbeats := make(chan struct{})
+	go func() { defer close(heartbeats); svc.runner.Run(work) }()
+	defer func() { stopWork(); <-heartbeats }() // also when serving fails: no loop outlives run
 
 	srv := &http.Server{Addr: *addr, Handler: svc.handler, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
-		<-ctx.Done()
+		<-work.Done()
 		svc.monitor.BeginShutdown()
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -84,34 +87,65 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 
 // service is the orders API with its diagnostics.
 type service struct {
-	tel       *telemetry.Telemetry
-	metrics   *ordermetrics.Instruments
-	monitor   *probes.Monitor
-	inventory string
-	handler   http.Handler
+	tel     *telemetry.Telemetry
+	metrics *ordermetrics.Instruments
+	monitor *probes.Monitor
+	runner  *probes.Runner // heartbeats the inventory into monitor once Run
+	handler http.Handler
 }
 
-func newService(ctx context.Context, inventory string, log *slog.Logger) (*service, error) {
+// newService wires the service: the pipeline (which names it, once), its catalogue, readiness
+// following the inventory at host:port inventory, dialled every interval, and the routes.
+func newService(ctx context.Context, inventory string, interval time.Duration, log *slog.Logger) (*service, error) {
 	tel, err := telemetry.New(ctx, telemetry.WithServiceName("orders"), telemetry.WithLogger(log))
 	if err != nil {
 		return nil, err
 	}
+	s, err := wire(tel, inventory, interval, log)
+	if err != nil {
+		return nil, errors.Join(err, tel.Shutdown(ctx))
+	}
+	return s, nil
+}
+
+// wire is newService on a pipeline that exists.
+func wire(tel *telemetry.Telemetry, inventory string, interval time.Duration, log *slog.Logger) (*service, error) {
 	metrics, err := ordermetrics.NewInstruments(tel.Meter(ordermetrics.ScopeName), tel.InstrumentOptions()...)
 	if err != nil {
-		return nil, errors.Join(err, tel.Shutdown(ctx))
+		return nil, err
 	}
-	monitor, err := probes.New(probes.WithService("orders"), probes.WithExpected("inventory"), probes.WithLogger(log))
+	monitor, err := probes.New(probes.WithExpected("inventory"), probes.WithLogger(log))
 	if err != nil {
-		return nil, errors.Join(err, tel.Shutdown(ctx))
+		return nil, err
 	}
-	diag, err := router.New(router.Config{Monitor: monitor, Metrics: tel.Handler(), Logger: log})
+	dial, err := probes.NewTCPCheck("inventory", inventory)
 	if err != nil {
-		return nil, errors.Join(err, tel.Shutdown(ctx))
+		return nil, fmt.Errorf("flag -inventory: %w", err)
 	}
-	s := &service{tel: tel, metrics: metrics, monitor: monitor, inventory: inventory}
+	// The check counts what it sees as well as reporting it: a failed dial is a heartbeat that
+	// degrades the service and one more inventory_unreachable_total.
+	check := probes.NamedCheck("inventory", func(ctx context.Context) error {
+		err := dial.Check(ctx)
+		if err != nil {
+			metrics.InventoryUnreachableTotal.Add(ctx, 1)
+		}
+		return err
+	})
+	runner, err := probes.NewRunner(monitor, []probes.Checker{check},
+		probes.WithHeartbeatInterval(interval), probes.WithCheckTimeout(2*time.Second))
+	if err != nil {
+		return nil, err
+	}
+	liveness, err := probes.NewLiveness(runner.LivenessCheck("heartbeats")) // /diag/livez fails if the loop hangs
+	if err != nil {
+		return nil, err
+	}
+	s := &service{tel: tel, metrics: metrics, monitor: monitor, runner: runner}
 	r := chi.NewRouter()
 	r.Post("/orders", s.placeOrder)
-	r.Mount("/diag", diag)
+	if err := router.Install(r, "/diag", router.Config{Monitor: monitor, Telemetry: tel, Liveness: liveness, Logger: log}); err != nil {
+		return nil, err
+	}
 	s.handler = r
 	return s, nil
 }
@@ -135,30 +169,4 @@ func (s *service) placeOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.OrdersPlacedTotal.Add(ctx, 1, method)
 	w.WriteHeader(http.StatusCreated)
-}
-
-// watchInventory heartbeats the inventory dependency until ctx ends: /diag/readyz follows it.
-func (s *service) watchInventory(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		s.checkInventory(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func (s *service) checkInventory(ctx context.Context) {
-	dialCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	conn, err := (&net.Dialer{}).DialContext(dialCtx, "tcp", s.inventory)
-	if err == nil {
-		conn.Close()
-	} else {
-		s.metrics.InventoryUnreachableTotal.Add(ctx, 1)
-	}
-	s.monitor.Heartbeat("inventory", err)
 }

@@ -10,9 +10,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	colmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/telediag/telediag/probes"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -51,12 +54,38 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// startHeartbeats runs svc's inventory heartbeats until the test ends.
+func startHeartbeats(t *testing.T, svc *service) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.runner.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+// waitReadyz polls /diag/readyz until it answers code.
+func waitReadyz(t *testing.T, base string, code int) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, body := get(t, base+"/diag/readyz")
+		if got == code {
+			return body
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/diag/readyz: %d %s, want %d", got, body, code)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // TestServiceServesItsOwnMetrics: /diag/metrics shows the service's catalogue (its label-less
-// counter at 0 from the start), and nothing of Teleport's; /diag/readyz follows the inventory.
+// counter at 0 from the start), and nothing of Teleport's; /diag/readyz follows the inventory
+// and names the service as telemetry.New does; so does /diag/status.
 func TestServiceServesItsOwnMetrics(t *testing.T) {
 	t.Setenv("OTEL_METRICS_EXPORTER", "none")
 	ctx := context.Background()
-	svc, err := newService(ctx, inventoryUp(t), quiet())
+	svc, err := newService(ctx, inventoryUp(t), time.Hour, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,12 +93,16 @@ func TestServiceServesItsOwnMetrics(t *testing.T) {
 	srv := httptest.NewServer(svc.handler)
 	defer srv.Close()
 
-	if code, body := get(t, srv.URL+"/diag/readyz"); code != http.StatusBadRequest || !strings.Contains(body, "orders is starting and not ready yet") {
+	if code, body := get(t, srv.URL+"/diag/readyz"); code != http.StatusBadRequest || !strings.Contains(body, `"status":"orders is starting and not ready yet"`) {
 		t.Errorf("/diag/readyz before the first inventory check: %d %s, want 400 (starting, as Teleport answers) naming orders", code, body)
 	}
-	svc.checkInventory(ctx)
-	if code, body := get(t, srv.URL+"/diag/readyz"); code != http.StatusOK {
-		t.Errorf("/diag/readyz with the inventory up: %d %s", code, body)
+	startHeartbeats(t, svc) // the first heartbeat runs at once
+	waitReadyz(t, srv.URL, http.StatusOK)
+	if code, body := get(t, srv.URL+"/diag/status"); code != http.StatusOK || !strings.Contains(body, `<h1 id="service">orders</h1>`) {
+		t.Errorf("/diag/status: %d, does not name orders:\n%s", code, body)
+	}
+	if code, body := get(t, srv.URL+"/diag/livez?verbose"); code != http.StatusOK || !strings.Contains(body, `"name":"heartbeats","status":"ok"`) {
+		t.Errorf("/diag/livez?verbose: %d %s, want the heartbeats check ok", code, body)
 	}
 	for _, q := range []string{"card", "card", "voucher", "bitcoin"} {
 		resp, err := http.Post(srv.URL+"/orders?payment="+q, "", nil)
@@ -96,6 +129,48 @@ func TestServiceServesItsOwnMetrics(t *testing.T) {
 		if strings.HasPrefix(line, "teleport_") || strings.HasPrefix(line, "process_state") || strings.HasPrefix(line, "backend_") {
 			t.Errorf("/diag/metrics serves Teleport's %s", line)
 		}
+	}
+}
+
+// TestInventoryDownDegrades: an inventory that refuses connections degrades /diag/readyz (503,
+// naming orders and the error under ?verbose) and is counted in inventory_unreachable_total.
+func TestInventoryDownDegrades(t *testing.T) {
+	t.Setenv("OTEL_METRICS_EXPORTER", "none")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := ln.Addr().String()
+	ln.Close() // nothing listens there any more
+	ctx := context.Background()
+	svc, err := newService(ctx, down, probes.MinHeartbeatInterval, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.tel.Shutdown(ctx)
+	srv := httptest.NewServer(svc.handler)
+	defer srv.Close()
+	startHeartbeats(t, svc)
+
+	body := waitReadyz(t, srv.URL, http.StatusServiceUnavailable)
+	if !strings.Contains(body, `"status":"orders is in a degraded state, check logs for details"`) {
+		t.Errorf("/diag/readyz: %s, want orders named", body)
+	}
+	if _, verbose := get(t, srv.URL+"/diag/readyz?verbose"); !strings.Contains(verbose, "connection refused") {
+		t.Errorf("/diag/readyz?verbose does not give the dial error: %s", verbose)
+	}
+	_, metrics := get(t, srv.URL+"/diag/metrics")
+	if strings.Contains(metrics, "inventory_unreachable_total 0\n") || !strings.Contains(metrics, "inventory_unreachable_total ") {
+		t.Errorf("inventory_unreachable_total did not count the failed dials")
+	}
+}
+
+// TestBadInventoryAddress: an -inventory that is not host:port is refused up front, naming the flag.
+func TestBadInventoryAddress(t *testing.T) {
+	t.Setenv("OTEL_METRICS_EXPORTER", "none")
+	_, err := newService(context.Background(), "inventory", time.Second, quiet())
+	if err == nil || !strings.Contains(err.Error(), "flag -inventory") || !strings.Contains(err.Error(), `"inventory"`) {
+		t.Fatalf("newService with -inventory inventory: %v, want an error naming the flag and the value", err)
 	}
 }
 
@@ -136,7 +211,7 @@ func TestOTLPPushCarriesItsMetrics(t *testing.T) {
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", srv.URL)
 	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
 	ctx := context.Background()
-	svc, err := newService(ctx, inventoryUp(t), quiet())
+	svc, err := newService(ctx, inventoryUp(t), time.Hour, quiet())
 	if err != nil {
 		t.Fatal(err)
 	}

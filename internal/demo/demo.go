@@ -17,11 +17,11 @@ import (
 // Components are the simulated Teleport services that heartbeat in the demo.
 var Components = []string{"auth", "proxy", "node"}
 
-// FailureRate is the share of simulated backend requests that fail: low, as on a healthy
+// failureRate is the share of simulated backend requests that fail: low, as on a healthy
 // cluster, but not zero, so that availability ratios such as Teleport's
 // 1 - (failed - failed_precondition) / total have data and move. Half of the failed writes are
 // precondition failures (already exists, not found), the kind Teleport counts as expected.
-const FailureRate = 0.02
+const failureRate = 0.02
 
 // Generator records one round of synthetic activity at a time. It is not safe for concurrent
 // use; Run drives it from one goroutine.
@@ -74,9 +74,9 @@ func (g *Generator) walk(level *int64, step, ceiling int) int64 {
 	return d
 }
 
-// Record records one round: counters advance, gauges are set, histograms get a few samples,
+// record records one round: counters advance, gauges are set, histograms get a few samples,
 // into every synchronous instrument of the catalogue.
-func (g *Generator) Record(ctx context.Context) {
+func (g *Generator) record(ctx context.Context) {
 	i := g.inst
 
 	// Auth Service and backends.
@@ -95,16 +95,16 @@ func (g *Generator) Record(ctx context.Context) {
 		// As Teleport's backend reporter does, a failed request counts in the total too.
 		batchReads, batchWrites, reads, writes := 1+g.n(3), g.n(2), 5+g.n(20), 1+g.n(5)
 		i.BackendBatchReadRequestsTotal.Add(ctx, batchReads, c)
-		i.BackendBatchReadRequestsFailedTotal.Add(ctx, g.failures(batchReads, FailureRate), c)
+		i.BackendBatchReadRequestsFailedTotal.Add(ctx, g.failures(batchReads, failureRate), c)
 		i.BackendBatchReadSeconds.Record(ctx, g.latency(0.004), c)
 		i.BackendBatchWriteRequestsTotal.Add(ctx, batchWrites, c)
-		i.BackendBatchWriteRequestsFailedTotal.Add(ctx, g.failures(batchWrites, FailureRate), c)
+		i.BackendBatchWriteRequestsFailedTotal.Add(ctx, g.failures(batchWrites, failureRate), c)
 		i.BackendBatchWriteSeconds.Record(ctx, g.latency(0.008), c)
 		i.BackendReadRequestsTotal.Add(ctx, reads, c)
-		i.BackendReadRequestsFailedTotal.Add(ctx, g.failures(reads, FailureRate), c)
+		i.BackendReadRequestsFailedTotal.Add(ctx, g.failures(reads, failureRate), c)
 		i.BackendReadSeconds.Record(ctx, g.latency(0.002), c)
 		i.BackendWriteRequestsTotal.Add(ctx, writes, c)
-		failed := g.failures(writes, FailureRate)
+		failed := g.failures(writes, failureRate)
 		i.BackendWriteRequestsFailedTotal.Add(ctx, failed, c)
 		i.TeleportBackendWriteRequestsFailedPreconditionTotal.Add(ctx, g.failures(failed, 0.5), c)
 		i.BackendWriteSeconds.Record(ctx, g.latency(0.006), c)
@@ -165,10 +165,10 @@ func (g *Generator) Record(ctx context.Context) {
 	i.TrustedClusters.Record(ctx, 1, "leaf.example.com", "online")
 }
 
-// Round is one round of the demo: Record, then a successful heartbeat of each of Components
+// round is one round of the demo: record, then a successful heartbeat of each of Components
 // into m (unless m is nil), which also gives each its teleport_component_state series.
-func (g *Generator) Round(ctx context.Context, m *probes.Monitor) {
-	g.Record(ctx)
+func (g *Generator) round(ctx context.Context, m *probes.Monitor) {
+	g.record(ctx)
 	if m != nil {
 		for _, c := range Components {
 			m.Heartbeat(c, nil)
@@ -176,24 +176,24 @@ func (g *Generator) Round(ctx context.Context, m *probes.Monitor) {
 	}
 }
 
-// DemoMemoryLimit is the Go memory limit Run sets when the process has none.
-const DemoMemoryLimit = 4 << 30
+// demoMemoryLimit is the Go memory limit Run sets when the process has none.
+const demoMemoryLimit = 4 << 30
 
-// Run plays a Round every interval until ctx is done. The simulated components are healthy:
+// Run plays a round every interval until ctx is done. The simulated components are healthy:
 // the demo shows the starting → ok path, and --check shows real failures.
 //
-// Without GOMEMLIMIT, Run sets a generous memory limit (DemoMemoryLimit, far above what the
+// Without GOMEMLIMIT, Run sets a generous memory limit (demoMemoryLimit, far above what the
 // demo uses, so the collector behaves as without one) until it returns: the OTel runtime
 // instrumentation observes go_memory_limit only under a limit, and the demo shows every family.
 func Run(ctx context.Context, g *Generator, m *probes.Monitor, interval time.Duration) {
 	if debug.SetMemoryLimit(-1) == math.MaxInt64 {
-		debug.SetMemoryLimit(DemoMemoryLimit)
+		debug.SetMemoryLimit(demoMemoryLimit)
 		defer debug.SetMemoryLimit(math.MaxInt64)
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		g.Round(ctx, m)
+		g.round(ctx, m)
 		select {
 		case <-ctx.Done():
 			return

@@ -67,7 +67,7 @@ func TestRecordCoversTheCatalogue(t *testing.T) {
 	// go_memory_limit is observed only under a memory limit: set one, as GOMEMLIMIT would.
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(8 << 30))
 	tel, metrics, monitor := demoPipeline(t)
-	NewGenerator(metrics.Instruments, 1).Round(ctx, monitor)
+	NewGenerator(metrics.Instruments, 1).round(ctx, monitor)
 
 	families := scrapeFamilies(t, tel)
 	for _, m := range cat.Metrics {
@@ -82,7 +82,7 @@ func TestRecordCoversTheCatalogue(t *testing.T) {
 	}
 }
 
-// TestBackendFailuresAreRareButRecorded: the demo fails about FailureRate of each kind of
+// TestBackendFailuresAreRareButRecorded: the demo fails about failureRate of each kind of
 // backend request, for each component, so availability ratios have a numerator; failures are
 // counted within the totals, and precondition failures within the failed writes, as Teleport's
 // reporter counts them.
@@ -91,7 +91,7 @@ func TestBackendFailuresAreRareButRecorded(t *testing.T) {
 	tel, metrics, monitor := demoPipeline(t)
 	g := NewGenerator(metrics.Instruments, 42)
 	for range 2000 {
-		g.Round(ctx, monitor)
+		g.round(ctx, monitor)
 	}
 	families := scrapeFamilies(t, tel)
 	byComponent := func(name string) map[string]float64 {
@@ -113,8 +113,8 @@ func TestBackendFailuresAreRareButRecorded(t *testing.T) {
 		total, failed := byComponent(kind+"_total"), byComponent(kind+"_failed_total")
 		for c, n := range total {
 			ratio := failed[c] / n
-			if failed[c] == 0 || ratio < FailureRate/2 || ratio > FailureRate*2 {
-				t.Errorf("%s{component=%q}: %v failed of %v (%.4f), want about %v", kind, c, failed[c], n, ratio, FailureRate)
+			if failed[c] == 0 || ratio < failureRate/2 || ratio > failureRate*2 {
+				t.Errorf("%s{component=%q}: %v failed of %v (%.4f), want about %v", kind, c, failed[c], n, ratio, failureRate)
 			}
 		}
 	}
@@ -156,11 +156,15 @@ func TestRunHeartbeatsComponentsAndStops(t *testing.T) {
 	if m.State() != probes.StateOK {
 		t.Errorf("state %v after demo heartbeats, want ok", m.State())
 	}
-	if limit := debug.SetMemoryLimit(-1); limit != DemoMemoryLimit {
-		t.Errorf("memory limit %d while the demo runs without GOMEMLIMIT, want %d", limit, DemoMemoryLimit)
+	if limit := debug.SetMemoryLimit(-1); limit != demoMemoryLimit {
+		t.Errorf("memory limit %d while the demo runs without GOMEMLIMIT, want %d", limit, demoMemoryLimit)
+	}
+	heartbeated := map[string]bool{}
+	for _, c := range m.Components() {
+		heartbeated[c.Name] = true
 	}
 	for _, c := range Components {
-		if _, ok := m.Component(c); !ok {
+		if !heartbeated[c] {
 			t.Errorf("component %s never heartbeated", c)
 		}
 	}

@@ -22,7 +22,7 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv := &http.Server{Handler: http.NotFoundHandler() /* router.New(...) */}
+	srv := &http.Server{Handler: http.NotFoundHandler() /* a chi router with router.Install(r, "/", ...) */}
 	// Listener sends nothing to a client that does not speak TLS; reloader.Config() is the
 	// *tls.Config for servers built otherwise.
 	log.Fatal(srv.Serve(reloader.Listener(ln)))

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 
+	"github.com/go-chi/chi/v5"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
@@ -36,8 +37,8 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	diag, err := router.New(router.Config{Monitor: monitor, Metrics: tel.Handler()})
-	if err != nil {
+	diag := chi.NewRouter()
+	if err := router.Install(diag, "/", router.Config{Monitor: monitor, Telemetry: tel}); err != nil {
 		log.Fatal(err)
 	}
 	// In a real service: go http.ListenAndServe("127.0.0.1:3000", diag)

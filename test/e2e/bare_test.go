@@ -3,9 +3,13 @@
 package e2e
 
 import (
+	"encoding/json"
+	"fmt"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/telediag/telediag/internal/catalog"
 )
@@ -51,7 +55,59 @@ func TestBareBinaryServesCatalogue(t *testing.T) {
 	if n < 10 {
 		t.Fatalf("only %d label-less counters checked", n)
 	}
-	if ps := fams["process_state"]; ps == nil || ps.GetMetric()[0].GetGauge().GetValue() != 3 {
-		t.Errorf("process_state on a bare binary with no checks: %v, want 3 (starting)", ps)
+	// Nothing to wait for: the bare binary is ready, and process_state says so.
+	if ps := fams["process_state"]; ps == nil || ps.GetMetric()[0].GetGauge().GetValue() != 0 {
+		t.Errorf("process_state on a bare binary with no checks: %v, want 0 (ok)", ps)
 	}
+}
+
+// TestBareBinaryIsReady: the binary with neither --check nor --demo answers /readyz 200 within
+// 5 s of starting, so that a Kubernetes readiness probe passes, and stays ready; /status and
+// process_state agree. The same binary with a --check that cannot succeed is not ready.
+func TestBareBinaryIsReady(t *testing.T) {
+	start := time.Now()
+	d := startTelediagArgs(t)
+	waitFor(t, "/readyz 200 on the bare binary", 5*time.Second-time.Since(start), func() error {
+		_, err := get200(d.url("/readyz"))
+		return err
+	}, d.proc)
+	t.Logf("/readyz 200 %v after the binary started", time.Since(start).Round(time.Millisecond))
+	for range 3 {
+		body, err := get200(d.url("/readyz"))
+		var rd struct {
+			Status string `json:"status"`
+			PID    int    `json:"pid"`
+		}
+		if err != nil || json.Unmarshal(body, &rd) != nil || rd.Status != "ok" || rd.PID <= 0 {
+			t.Fatalf("/readyz: %s (%v), want 200 {\"status\":\"ok\",\"pid\":…}", body, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	fams, err := scrape(d.url("/metrics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ps := family(fams, "process_state"); ps == nil || ps.GetMetric()[0].GetGauge().GetValue() != 0 {
+		t.Errorf("process_state while /readyz answers 200: %v, want 0", ps)
+	}
+	if f := family(fams, "teleport_component_state"); f != nil && len(f.GetMetric()) > 0 {
+		t.Errorf("teleport_component_state on a bare binary: %v, want no series", f)
+	}
+	page, err := get200(d.url("/status"))
+	if err != nil || !strings.Contains(string(page), `id="overall" data-state="ok" data-code="200"`) {
+		t.Errorf("/status (%v) does not show ok 200", err)
+	}
+
+	closed := hostPort(freePort(t)) // nothing listens there
+	c := startTelediagArgs(t, "--check", "db=tcp://"+closed, "--heartbeat-interval", "200ms")
+	waitFor(t, "/readyz 503 with a failing --check", 10*time.Second, func() error {
+		code, body, err := get(c.url("/readyz"))
+		if err != nil {
+			return err
+		}
+		if code != http.StatusServiceUnavailable {
+			return fmt.Errorf("HTTP %d %s, want 503", code, body)
+		}
+		return nil
+	}, c.proc)
 }

@@ -1,4 +1,4 @@
-package heartbeat_test
+package main
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/telediag/telediag/internal/heartbeat"
 	"github.com/telediag/telediag/internal/testutil"
 )
 
@@ -31,7 +30,7 @@ func TestParseGood(t *testing.T) {
 		{name63 + "=tcp://h:1", name63, "tcp", "h:1", "tcp://h:1"},
 	} {
 		t.Run(tc.spec, func(t *testing.T) {
-			c, err := heartbeat.Parse(tc.spec)
+			c, err := parseCheck(tc.spec)
 			if err != nil {
 				t.Fatalf("Parse(%q): %v", tc.spec, err)
 			}
@@ -81,7 +80,7 @@ func TestParseBad(t *testing.T) {
 		{"api=http://h/%zz", `check "api=http://h/%zz": parse "http://h/%zz": invalid URL escape "%zz"`},
 	} {
 		t.Run(tc.spec, func(t *testing.T) {
-			c, err := heartbeat.Parse(tc.spec)
+			c, err := parseCheck(tc.spec)
 			if err == nil {
 				t.Fatalf("Parse(%q) = %+v, want error %q", tc.spec, c, tc.want)
 			}
@@ -121,7 +120,7 @@ func TestParsedChecksProbe(t *testing.T) {
 		{"web=" + srv.URL + "/healthz", ""},
 		{"sick=" + srv.URL + "/other", "HTTP 503"},
 	} {
-		c, err := heartbeat.Parse(tc.spec)
+		c, err := parseCheck(tc.spec)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +141,7 @@ func TestParsedChecksProbe(t *testing.T) {
 			cl.CloseIdleConnections()
 		}
 	}
-	if got := heartbeat.Checkers(nil); len(got) != 0 {
+	if got := checkers(nil); len(got) != 0 {
 		t.Errorf("Checkers(nil) = %v", got)
 	}
 }

@@ -1,7 +1,8 @@
-// Package heartbeat turns telediag's --check NAME=URL flags into readiness checks: each becomes a
+package main
+
+// This file turns telediag's --check NAME=URL flags into readiness checks: each becomes a
 // probes.Checker that a probes.Runner heartbeats into the Monitor, the way Teleport's services
 // report theirs. The probing itself lives in package probes, where services can use it too.
-package heartbeat
 
 import (
 	"fmt"
@@ -12,8 +13,8 @@ import (
 	"github.com/telediag/telediag/probes"
 )
 
-// Check is one parsed --check flag.
-type Check struct {
+// check is one parsed --check flag.
+type check struct {
 	// Name is the readiness component the check reports as.
 	Name string
 	// URL is the upstream: tcp://host:port (a dial) or http(s)://… (a GET that must answer 2xx).
@@ -22,49 +23,50 @@ type Check struct {
 	Checker probes.Checker
 }
 
-// Parse reads NAME=URL. The scheme must be tcp, http or https; a tcp URL needs host and port.
-func Parse(spec string) (Check, error) {
+// parseCheck reads NAME=URL. The scheme must be tcp, http or https; a tcp URL needs host and
+// port.
+func parseCheck(spec string) (check, error) {
 	name, raw, ok := strings.Cut(spec, "=")
 	if !ok {
-		return Check{}, fmt.Errorf("check %q: want NAME=URL, e.g. db=tcp://127.0.0.1:5432", spec)
+		return check{}, fmt.Errorf("check %q: want NAME=URL, e.g. db=tcp://127.0.0.1:5432", spec)
 	}
 	if err := probes.ValidateName(name); err != nil {
-		return Check{}, fmt.Errorf("check %q: %w", spec, err)
+		return check{}, fmt.Errorf("check %q: %w", spec, err)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return Check{}, fmt.Errorf("check %q: %w", spec, err)
+		return check{}, fmt.Errorf("check %q: %w", spec, err)
 	}
 	var c probes.Checker
 	switch u.Scheme {
 	case "tcp":
 		host, port, err := net.SplitHostPort(u.Host)
 		if err != nil || host == "" || port == "" {
-			return Check{}, fmt.Errorf("check %q: a tcp URL needs host:port, as tcp://127.0.0.1:5432", spec)
+			return check{}, fmt.Errorf("check %q: a tcp URL needs host:port, as tcp://127.0.0.1:5432", spec)
 		}
 		if u.Path != "" && u.Path != "/" || u.RawQuery != "" {
-			return Check{}, fmt.Errorf("check %q: a tcp URL has no path or query", spec)
+			return check{}, fmt.Errorf("check %q: a tcp URL has no path or query", spec)
 		}
 		c, err = probes.NewTCPCheck(name, u.Host)
 		if err != nil {
-			return Check{}, fmt.Errorf("check %q: %w", spec, err)
+			return check{}, fmt.Errorf("check %q: %w", spec, err)
 		}
 	case "http", "https":
 		if u.Host == "" {
-			return Check{}, fmt.Errorf("check %q: URL has no host", spec)
+			return check{}, fmt.Errorf("check %q: URL has no host", spec)
 		}
 		c, err = probes.NewHTTPCheck(name, raw, nil)
 		if err != nil {
-			return Check{}, fmt.Errorf("check %q: %w", spec, err)
+			return check{}, fmt.Errorf("check %q: %w", spec, err)
 		}
 	default:
-		return Check{}, fmt.Errorf("check %q: scheme %q not supported: use tcp, http or https", spec, u.Scheme)
+		return check{}, fmt.Errorf("check %q: scheme %q not supported: use tcp, http or https", spec, u.Scheme)
 	}
-	return Check{Name: name, URL: u, Checker: c}, nil
+	return check{Name: name, URL: u, Checker: c}, nil
 }
 
-// Checkers returns the checkers of checks, for probes.NewRunner.
-func Checkers(checks []Check) []probes.Checker {
+// checkers returns the checkers of checks, for probes.NewRunner.
+func checkers(checks []check) []probes.Checker {
 	out := make([]probes.Checker, 0, len(checks))
 	for _, c := range checks {
 		out = append(out, c.Checker)
