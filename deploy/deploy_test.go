@@ -13,9 +13,10 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
-	"github.com/telediag/telediag/deploy/internal/dashboard"
 	"github.com/telediag/telediag/deploy/internal/promqlcheck"
+	"github.com/telediag/telediag/deploy/internal/teleportdash"
 	"github.com/telediag/telediag/internal/catalog"
+	"github.com/telediag/telediag/internal/dashboard"
 )
 
 const (
@@ -189,7 +190,7 @@ func TestDashboardCoversTheCatalogue(t *testing.T) {
 	c := promqlcheck.New(cat)
 	var rows, sections []string
 	for _, p := range d.Panels {
-		if p.Type == "row" && p.Title != dashboard.AvailabilityRow {
+		if p.Type == "row" && p.Title != teleportdash.AvailabilityRow {
 			rows = append(rows, p.Title)
 		}
 	}
@@ -202,7 +203,7 @@ func TestDashboardCoversTheCatalogue(t *testing.T) {
 				if u.Family == nil {
 					continue
 				}
-				if g.row != dashboard.AvailabilityRow && u.Family.Section != g.row {
+				if g.row != teleportdash.AvailabilityRow && u.Family.Section != g.row {
 					t.Errorf("panel %q in row %q reads %s, of section %q", g.panel.Title, g.row, u.Family.Name, u.Family.Section)
 				}
 				if read[g.row] == nil {
@@ -240,7 +241,7 @@ func TestDashboardCoversTheCatalogue(t *testing.T) {
 // TestDashboardIsGenerated: the committed dashboard is what the generator makes of today's
 // catalogue (CI's go generate + git diff says the same; this says it locally, with the fix).
 func TestDashboardIsGenerated(t *testing.T) {
-	d, err := dashboard.Build(loadCatalog(t))
+	d, err := teleportdash.Build(loadCatalog(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +284,7 @@ func TestAvailabilityPanelIsTheRecordingRule(t *testing.T) {
 		})
 		return e.String()
 	}
-	panel := dashboard.WriteAvailability("job, instance, component", "5m")
+	panel := teleportdash.WriteAvailability("job, instance, component", "5m")
 	if a, b := norm(rec), norm(promql(panel)); a != b {
 		t.Errorf("the recording rule and the dashboard's formula differ:\nrule:  %s\npanel: %s", a, b)
 	}
