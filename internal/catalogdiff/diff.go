@@ -319,6 +319,8 @@ func (d *differ) buckets(o, n *catalog.Metric) {
 	d.add(Breaking, o, n, "buckets", formatBounds(o.Buckets), formatBounds(n.Buckets),
 		"boundaries changed (%s): selectors on le find other buckets or none, and histogram_quantile() over a range that spans the change mixes two layouts",
 		strings.Join(what, ", "))
+	// Only the buckets change: _sum and _count read as before.
+	d.changes[len(d.changes)-1].Series = []string{o.Name + "_bucket"}
 }
 
 // labelDeclarations reports a reworded label description once, at the label, rather than on
