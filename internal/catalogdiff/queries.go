@@ -44,9 +44,9 @@ type Skipped struct {
 // String formats s as "FILE: skipped: reason".
 func (s Skipped) String() string { return fmt.Sprintf("%s: skipped: %v", s.File, s.Err) }
 
-// queryKeys are the fields whose string values are PromQL: rule and promtool test expressions,
-// Grafana panel targets, and Grafana variable queries.
-var queryKeys = map[string]bool{"expr": true, "query": true}
+// isQueryKey reports whether a field's string value is PromQL: expr in rules, promtool tests and
+// Grafana panel targets, query in Grafana variables.
+func isQueryKey(k string) bool { return k == "expr" || k == "query" }
 
 // nameToken is a conservative metric-name token. Catalogue names never contain ':' (the loader
 // refuses it), so splitting recording-rule names such as job:foo:rate5m on it loses nothing.
@@ -140,7 +140,7 @@ func yamlQueries(data []byte) ([]query, error) {
 			if n.Kind == yaml.MappingNode {
 				for i := 0; i+1 < len(n.Content); i += 2 {
 					k, v := n.Content[i], n.Content[i+1]
-					if queryKeys[k.Value] && v.Kind == yaml.ScalarNode {
+					if isQueryKey(k.Value) && v.Kind == yaml.ScalarNode {
 						out = append(out, query{key: k.Value, text: v.Value, line: v.Line})
 					}
 				}
@@ -192,7 +192,7 @@ func jsonQueries(data []byte) ([]query, error) {
 			continue
 		}
 		// A value: of the enclosing object's current key, or an array element.
-		if s, ok := tok.(string); ok && top != nil && top.object && queryKeys[top.key] {
+		if s, ok := tok.(string); ok && top != nil && top.object && isQueryKey(top.key) {
 			line := 1 + bytes.Count(data[:dec.InputOffset()], []byte("\n"))
 			out = append(out, query{key: top.key, text: s, line: line})
 		}
