@@ -253,7 +253,10 @@ func Build(cat *catalog.Catalog, opts Options) (*Dashboard, error) {
 	}
 	for _, s := range sections {
 		var panels []Panel
-		collapsed := true // rows of families that client_golang or the OTel runtime serve start closed
+		// Rows of the runtime's families start closed: a row with a family that client_golang or
+		// the OTel runtime serves (beside the few runtime families a catalogue generates itself,
+		// such as Teleport's go_memstats_lookups_total).
+		collapsed := false
 		for _, m := range bySection[s] {
 			p, err := FamilyPanel(m)
 			if err != nil {
@@ -263,8 +266,8 @@ func Build(cat *catalog.Catalog, opts Options) (*Dashboard, error) {
 				opts.Panel(m, &p)
 			}
 			panels = append(panels, p)
-			if m.Generated() {
-				collapsed = false
+			if !m.Generated() {
+				collapsed = true
 			}
 		}
 		l.row(d, s, collapsed, panels)
