@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,9 +14,10 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	"gopkg.in/yaml.v3"
 
-	"github.com/telediag/telediag/deploy/internal/dashboard"
 	"github.com/telediag/telediag/deploy/internal/promqlcheck"
+	"github.com/telediag/telediag/deploy/internal/teleportdash"
 	"github.com/telediag/telediag/internal/catalog"
+	"github.com/telediag/telediag/internal/dashboard"
 )
 
 const (
@@ -27,7 +29,12 @@ const (
 
 func loadCatalog(t *testing.T) *catalog.Catalog {
 	t.Helper()
-	cat, err := catalog.Load(catalogPath)
+	return loadCatalogAt(t, catalogPath)
+}
+
+func loadCatalogAt(t *testing.T, path string) *catalog.Catalog {
+	t.Helper()
+	cat, err := catalog.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,13 +96,18 @@ func recorded(rules []rule) []string {
 
 func loadDashboard(t *testing.T) *dashboard.Dashboard {
 	t.Helper()
-	b, err := os.ReadFile(dashboardPath)
+	return loadDashboardAt(t, dashboardPath)
+}
+
+func loadDashboardAt(t *testing.T, path string) *dashboard.Dashboard {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var d dashboard.Dashboard
 	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatalf("%s: %v", dashboardPath, err)
+		t.Fatalf("%s: %v", path, err)
 	}
 	return &d
 }
@@ -147,18 +159,77 @@ func TestRulesReadDeclaredMetricsByType(t *testing.T) {
 // TestDashboardReadsDeclaredMetricsByType: the same for every query of the dashboard, and for
 // the selectors of its label_values() variables.
 func TestDashboardReadsDeclaredMetricsByType(t *testing.T) {
-	d := loadDashboard(t)
-	c := promqlcheck.New(loadCatalog(t))
+	if n := checkDashboardQueries(t, loadCatalog(t), loadDashboard(t), dashboardPath); n < 100 {
+		t.Fatalf("only %d queries in %s", n, dashboardPath)
+	}
+}
+
+// TestDashboardCoversTheCatalogue: one row per catalogue section, and in each a panel for every
+// family of the section, reading it as its type must be read.
+func TestDashboardCoversTheCatalogue(t *testing.T) {
+	checkDashboardCoverage(t, loadCatalog(t), loadDashboard(t), teleportdash.AvailabilityRow)
+}
+
+// The orders example's dashboard, which `instrumentgen dashboard` writes from its own catalogue.
+const (
+	ordersCatalogPath   = "../examples/orders/ordermetrics/instruments.yaml"
+	ordersDashboardPath = "../examples/orders/dashboard.json"
+)
+
+// TestOrdersDashboard: every query of examples/orders' generated dashboard is valid PromQL that
+// reads a family of its catalogue as its type allows, and every family has its panel.
+func TestOrdersDashboard(t *testing.T) {
+	cat, d := loadCatalogAt(t, ordersCatalogPath), loadDashboardAt(t, ordersDashboardPath)
+	if n := checkDashboardQueries(t, cat, d, ordersDashboardPath); n < len(cat.Metrics) {
+		t.Errorf("%d queries for %d families", n, len(cat.Metrics))
+	}
+	checkDashboardCoverage(t, cat, d)
+}
+
+// TestGeneratedDashboardsOfOtherCatalogues: the generator's queries are valid for any
+// catalogue, not only the two whose dashboards are committed: Teleport's without its extension,
+// and the loader's and generator's test catalogues.
+func TestGeneratedDashboardsOfOtherCatalogues(t *testing.T) {
+	files := []string{catalogPath, "../internal/catalog/testdata/good.yaml"}
+	more, err := filepath.Glob("../internal/codegen/testdata/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	built := 0
+	for _, f := range append(files, more...) {
+		cat, err := catalog.Load(f)
+		if err != nil {
+			continue // some generator fixtures are invalid on purpose
+		}
+		built++
+		d, err := dashboard.Build(cat, dashboard.Options{Title: f})
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		checkDashboardQueries(t, cat, d, f)
+		checkDashboardCoverage(t, cat, d)
+	}
+	if built < 4 {
+		t.Errorf("only %d catalogues built", built)
+	}
+}
+
+// checkDashboardQueries checks every panel query of d, and the selector of every label_values()
+// variable, against cat with Prometheus's parser, and returns how many panel queries there are.
+func checkDashboardQueries(t *testing.T, cat *catalog.Catalog, d *dashboard.Dashboard, where string) int {
+	t.Helper()
+	c := promqlcheck.New(cat)
 	n := 0
 	for _, g := range graphs(d) {
 		for _, tg := range g.panel.Targets {
 			n++
 			uses, problems := c.Check(promql(tg.Expr))
 			for _, p := range problems {
-				t.Errorf("%s: row %q, panel %q, query %s: %s", dashboardPath, g.row, g.panel.Title, tg.RefID, p)
+				t.Errorf("%s: row %q, panel %q, query %s: %s", where, g.row, g.panel.Title, tg.RefID, p)
 			}
 			if len(uses) == 0 && len(problems) == 0 {
-				t.Errorf("%s: panel %q, query %s selects no metric", dashboardPath, g.panel.Title, tg.RefID)
+				t.Errorf("%s: panel %q, query %s selects no metric", where, g.panel.Title, tg.RefID)
 			}
 		}
 	}
@@ -169,29 +240,63 @@ func TestDashboardReadsDeclaredMetricsByType(t *testing.T) {
 		sel, ok := strings.CutPrefix(v.Query, "label_values(")
 		i := strings.LastIndex(sel, ",")
 		if !ok || i < 0 {
-			t.Errorf("%s: variable %s: query %q is not label_values(selector, label)", dashboardPath, v.Name, v.Query)
+			t.Errorf("%s: variable %s: query %q is not label_values(selector, label)", where, v.Name, v.Query)
 			continue
 		}
-		if _, problems := c.Check(promql(sel[:i])); len(problems) > 0 {
-			t.Errorf("%s: variable %s: %v", dashboardPath, v.Name, problems)
+		for _, p := range variableProblems(c, cat, promql(sel[:i])) {
+			t.Errorf("%s: variable %s: %s", where, v.Name, p)
 		}
 	}
-	if n < 100 {
-		t.Fatalf("only %d queries in %s", n, dashboardPath)
-	}
+	return n
 }
 
-// TestDashboardCoversTheCatalogue: one row per catalogue section, and in each a panel for every
-// family of the section, reading it as its type must be read.
-func TestDashboardCoversTheCatalogue(t *testing.T) {
-	cat := loadCatalog(t)
-	d := loadDashboard(t)
+// variableProblems checks a variable's selector: a family's name, or a __name__ regular
+// expression whose every alternative is a series of a family of cat.
+func variableProblems(c *promqlcheck.Checker, cat *catalog.Catalog, sel string) []string {
+	e, err := parser.NewParser(parser.Options{}).ParseExpr(sel)
+	if err != nil {
+		return []string{fmt.Sprintf("%s does not parse: %v", sel, err)}
+	}
+	vs, ok := e.(*parser.VectorSelector)
+	if !ok {
+		return []string{fmt.Sprintf("%s is not a series selector", sel)}
+	}
+	for _, m := range vs.LabelMatchers {
+		if m.Name != labels.MetricName || m.Type != labels.MatchRegexp {
+			continue
+		}
+		var problems []string
+		for _, alt := range strings.Split(m.Value, "|") {
+			base := strings.TrimSuffix(alt, "_count")
+			if f := cat.Metric(alt); f == nil {
+				if f = cat.Metric(base); f == nil || (f.PrometheusType() != "histogram" && f.PrometheusType() != "summary") {
+					problems = append(problems, fmt.Sprintf("%s selects %s, which is no series of the catalogue", sel, alt))
+				}
+			}
+		}
+		return problems
+	}
+	_, problems := c.Check(sel)
+	return problems
+}
+
+// checkDashboardCoverage checks that d has one row per section of cat, in file order, after
+// the rows named in extraRows, and in each a panel for every family of the section that reads it
+// as its type must be read: a histogram both through quantiles and as a rate of observations.
+func checkDashboardCoverage(t *testing.T, cat *catalog.Catalog, d *dashboard.Dashboard, extraRows ...string) {
+	t.Helper()
 	c := promqlcheck.New(cat)
 	var rows, sections []string
 	for _, p := range d.Panels {
-		if p.Type == "row" && p.Title != dashboard.AvailabilityRow {
+		if p.Type == "row" && !slices.Contains(extraRows, p.Title) {
 			rows = append(rows, p.Title)
 		}
+	}
+	section := func(m *catalog.Metric) string {
+		if m.Section == "" {
+			return dashboard.DefaultRow
+		}
+		return m.Section
 	}
 	// read[section][family] says how the section's row reads the family.
 	read := map[string]map[string][]promqlcheck.Use{}
@@ -202,7 +307,7 @@ func TestDashboardCoversTheCatalogue(t *testing.T) {
 				if u.Family == nil {
 					continue
 				}
-				if g.row != dashboard.AvailabilityRow && u.Family.Section != g.row {
+				if !slices.Contains(extraRows, g.row) && section(u.Family) != g.row {
 					t.Errorf("panel %q in row %q reads %s, of section %q", g.panel.Title, g.row, u.Family.Name, u.Family.Section)
 				}
 				if read[g.row] == nil {
@@ -213,23 +318,27 @@ func TestDashboardCoversTheCatalogue(t *testing.T) {
 		}
 	}
 	for _, m := range cat.Metrics {
-		if !slices.Contains(sections, m.Section) {
-			sections = append(sections, m.Section)
+		if !slices.Contains(sections, section(m)) {
+			sections = append(sections, section(m))
 		}
-		uses := read[m.Section][m.Name]
-		ok := slices.ContainsFunc(uses, func(u promqlcheck.Use) bool {
-			switch m.PrometheusType() {
-			case "counter":
-				return u.Series == m.Name && u.Rate
-			case "histogram":
-				return u.Series == m.Name+"_bucket" && u.Quantile && u.Rate
-			default:
-				return u.Series == m.Name && !u.Rate
-			}
-		})
+		uses := read[section(m)][m.Name]
+		reads := func(series string, rate, quantile bool) bool {
+			return slices.ContainsFunc(uses, func(u promqlcheck.Use) bool {
+				return u.Series == series && u.Rate == rate && u.Quantile == quantile
+			})
+		}
+		var ok bool
+		switch m.PrometheusType() {
+		case "counter":
+			ok = reads(m.Name, true, false)
+		case "histogram":
+			ok = reads(m.Name+"_bucket", true, true) && reads(m.Name+"_count", true, false)
+		default:
+			ok = reads(m.Name, false, false)
+		}
 		if !ok {
 			t.Errorf("%s:%d: %s %s has no panel in row %q that reads it as a %s (reads: %v)",
-				cat.File, m.Line, m.PrometheusType(), m.Name, m.Section, m.PrometheusType(), uses)
+				cat.File, m.Line, m.PrometheusType(), m.Name, section(m), m.PrometheusType(), uses)
 		}
 	}
 	if !slices.Equal(rows, sections) {
@@ -240,7 +349,7 @@ func TestDashboardCoversTheCatalogue(t *testing.T) {
 // TestDashboardIsGenerated: the committed dashboard is what the generator makes of today's
 // catalogue (CI's go generate + git diff says the same; this says it locally, with the fix).
 func TestDashboardIsGenerated(t *testing.T) {
-	d, err := dashboard.Build(loadCatalog(t))
+	d, err := teleportdash.Build(loadCatalog(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +392,7 @@ func TestAvailabilityPanelIsTheRecordingRule(t *testing.T) {
 		})
 		return e.String()
 	}
-	panel := dashboard.WriteAvailability("job, instance, component", "5m")
+	panel := teleportdash.WriteAvailability("job, instance, component", "5m")
 	if a, b := norm(rec), norm(promql(panel)); a != b {
 		t.Errorf("the recording rule and the dashboard's formula differ:\nrule:  %s\npanel: %s", a, b)
 	}

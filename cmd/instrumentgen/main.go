@@ -6,6 +6,8 @@
 // Usage:
 //
 //	instrumentgen [flags] FILE
+//	instrumentgen diff [-json] [-queries DIR] OLD NEW     (diff.go)
+//	instrumentgen dashboard [-o FILE] FILE                (dashboard.go)
 //
 //	//go:generate go run github.com/telediag/telediag/cmd/instrumentgen instruments.yaml
 //
@@ -52,6 +54,12 @@ const (
 )
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "diff" {
+		return runDiff(args[1:], os.Stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "dashboard" {
+		return runDashboard(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("instrumentgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	check := fs.Bool("check", false, "validate FILE as generation would; write nothing")

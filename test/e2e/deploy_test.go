@@ -145,6 +145,18 @@ func TestDashboardAndRulesOnPrometheus(t *testing.T) {
 // second, and waits until the scrape target is up. It returns the API's base URL.
 func startPrometheus(t *testing.T, bin string, td telediag, ruleFiles ...string) (string, *proc) {
 	t.Helper()
+	return startPrometheusFor(t, bin, scrapeTarget{job: "telediag", addr: td.diag, path: "/metrics", proc: td.proc}, ruleFiles...)
+}
+
+// scrapeTarget is a process Prometheus scrapes: its job name, host:port and metrics path.
+type scrapeTarget struct {
+	job, addr, path string
+	proc            *proc
+}
+
+// startPrometheusFor is startPrometheus for any target.
+func startPrometheusFor(t *testing.T, bin string, target scrapeTarget, ruleFiles ...string) (string, *proc) {
+	t.Helper()
 	dir := t.TempDir()
 	var rf strings.Builder
 	for _, f := range ruleFiles {
@@ -156,10 +168,11 @@ func startPrometheus(t *testing.T, bin string, td telediag, ruleFiles ...string)
   evaluation_interval: 1s
 rule_files:
 %sscrape_configs:
-  - job_name: telediag
+  - job_name: %q
+    metrics_path: %q
     static_configs:
       - targets: [%q]
-`, rf.String(), td.diag)
+`, rf.String(), target.job, target.path, target.addr)
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	writeFile(t, cfgPath, cfg)
 	webAddr := hostPort(freePort(t))
@@ -178,9 +191,9 @@ rule_files:
 			return fmt.Errorf("/-/ready: HTTP %d", code)
 		}
 		return nil
-	}, prom, td.proc)
-	waitFor(t, "target telediag up", 30*time.Second, func() error {
-		res, err := promQuery(base, `up{job="telediag"}`)
+	}, prom, target.proc)
+	waitFor(t, "target "+target.job+" up", 30*time.Second, func() error {
+		res, err := promQuery(base, fmt.Sprintf("up{job=%q}", target.job))
 		if err != nil {
 			return err
 		}
@@ -188,7 +201,7 @@ rule_files:
 			return fmt.Errorf("up = %v (%v)", v, err)
 		}
 		return nil
-	}, prom, td.proc)
+	}, prom, target.proc)
 	return base, prom
 }
 

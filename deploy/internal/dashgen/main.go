@@ -1,4 +1,6 @@
-// Command dashgen writes telediag's Grafana dashboard from a metric catalogue:
+// Command dashgen writes telediag's Grafana dashboard for Teleport's catalogue: the generic
+// dashboard (internal/dashboard, also `instrumentgen dashboard`) plus Teleport's extension
+// (teleportdash):
 //
 //	go run ./internal/dashgen -catalog ../instruments.yaml -out grafana/telediag.json
 //
@@ -12,8 +14,9 @@ import (
 	"io"
 	"os"
 
-	"github.com/telediag/telediag/deploy/internal/dashboard"
+	"github.com/telediag/telediag/deploy/internal/teleportdash"
 	"github.com/telediag/telediag/internal/catalog"
+	"github.com/telediag/telediag/internal/dashboard"
 )
 
 func main() {
@@ -46,7 +49,7 @@ func generate(catPath, out string) error {
 	if err != nil {
 		return err
 	}
-	d, err := dashboard.Build(cat)
+	d, err := teleportdash.Build(cat)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package dashboard
+package teleportdash
 
 import (
 	"strings"
@@ -75,18 +75,26 @@ metrics:
 		types[p.Title] = p.Type
 	}
 	want := "row:Backend availability timeseries:Backend write availability timeseries:Backend read availability " +
-		"row:A timeseries:rx (per second) timeseries:backend_read_seconds (p50, p99) row:B state-timeline:process_state"
+		"row:A timeseries:rx (per second) timeseries:backend_read_seconds (p50, p99, per second) row:B state-timeline:process_state"
 	if got := strings.Join(titles, " "); got != want {
 		t.Errorf("panels:\n got %s\nwant %s", got, want)
 	}
 	if e := exprs["rx (per second)"]; len(e) != 1 || e[0] != `sum by (instance) (rate(rx{job=~"$job",instance=~"$instance"}[$__rate_interval]))` {
 		t.Errorf("rx: %q", e)
 	}
-	if e := exprs["backend_read_seconds (p50, p99)"]; len(e) != 2 ||
+	if e := exprs["backend_read_seconds (p50, p99, per second)"]; len(e) != 3 ||
 		e[1] != `histogram_quantile(0.99, sum by (le, instance, component) (rate(backend_read_seconds_bucket{job=~"$job",instance=~"$instance"}[$__rate_interval])))` {
 		t.Errorf("backend_read_seconds: %q", e)
 	}
 	if e := exprs["process_state"]; len(e) != 1 || e[0] != `process_state{job=~"$job",instance=~"$instance"}` {
 		t.Errorf("process_state: %q", e)
+	}
+	// Every Teleport process serves process_state from its start: the variables read it.
+	var queries []string
+	for _, v := range d.Templating.List {
+		queries = append(queries, v.Query)
+	}
+	if got, want := strings.Join(queries, " "), `prometheus label_values(process_state, job) label_values(process_state{job=~"$job"}, instance)`; got != want {
+		t.Errorf("variables: %s, want %s", got, want)
 	}
 }

@@ -1,18 +1,24 @@
-// Package dashboard builds telediag's Grafana dashboard from the metric catalogue
-// (instruments.yaml): one row per catalogue section, in file order, with a panel for every
-// family, each read as its type must be: rate() on counters, histogram_quantile() over the
-// buckets of histograms (p50 and p99), gauges as they are, and process_state and
-// teleport_component_state as state timelines. A first row shows backend availability by
-// Teleport's formula, without the label-less vector(0) that leaves Teleport's panel empty.
+// Package dashboard builds a Grafana dashboard for any metric catalogue (instruments.yaml): one
+// row per catalogue section, in file order, with a panel for every family, each read as its
+// type must be: rate() on counters; histogram_quantile() over a histogram's buckets (p50 and
+// p99) with the rate of its observations on a second axis; gauges as they are; a summary's
+// quantiles. Every panel breaks its series down by the family's labels and the instance.
 //
-// The output is deterministic: the same catalogue gives the same bytes, so `go generate` in CI
-// catches a dashboard that was not regenerated.
+// The dashboard imports into any Grafana: its data source is a variable (no fixed data source
+// uid), and job and instance variables, filled from the series of the catalogue's own families,
+// select the processes. `instrumentgen dashboard` writes it for a service's catalogue;
+// deploy/'s Teleport dashboard is this output plus Teleport's own rows and panels, added
+// through Options.
+//
+// The output is deterministic: the same catalogue and options give the same bytes, so that
+// `go generate` in CI catches a dashboard that was not regenerated.
 package dashboard
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/telediag/telediag/internal/catalog"
@@ -27,8 +33,8 @@ const (
 	InstanceVar = "$instance"
 )
 
-// UID is the dashboard's stable identifier, so a re-import replaces it.
-const UID = "telediag-teleport"
+// DefaultRow is the row of the families that declare no section.
+const DefaultRow = "Metrics"
 
 // Dashboard is the part of Grafana's dashboard JSON model the generator writes.
 type Dashboard struct {
@@ -75,7 +81,9 @@ type Datasource struct {
 	UID  string `json:"uid"`
 }
 
-var prometheusDS = &Datasource{Type: "prometheus", UID: "${datasource}"}
+// Prometheus is the data source of every panel and variable: the one the datasource variable
+// selects, so that no uid of a particular Grafana is baked in.
+func Prometheus() *Datasource { return &Datasource{Type: "prometheus", UID: "${datasource}"} }
 
 // GridPos places a panel on Grafana's 24-column grid.
 type GridPos struct {
@@ -107,11 +115,12 @@ type Target struct {
 	Datasource   *Datasource `json:"datasource"`
 }
 
-// FieldConfig sets a panel's unit, bounds and value mappings.
+// FieldConfig sets a panel's unit, bounds and value mappings, and the settings of some of its
+// series (Overrides).
 type FieldConfig struct {
 	Defaults FieldDefaults `json:"defaults"`
-	// Overrides is always empty; Grafana expects the key.
-	Overrides []any `json:"overrides"`
+	// Overrides is never null: Grafana expects the key.
+	Overrides []Override `json:"overrides"`
 }
 
 // FieldDefaults are the field settings of a panel.
@@ -122,7 +131,25 @@ type FieldDefaults struct {
 	Mappings []Mapping `json:"mappings,omitempty"`
 }
 
-// Mapping maps values to text and colour (the readiness states).
+// Override changes the settings of the series a matcher selects.
+type Override struct {
+	Matcher    Matcher    `json:"matcher"`
+	Properties []Property `json:"properties"`
+}
+
+// Matcher selects series, here by the query (refId) that returned them.
+type Matcher struct {
+	ID      string `json:"id"`
+	Options string `json:"options"`
+}
+
+// Property is one setting an override changes.
+type Property struct {
+	ID    string `json:"id"`
+	Value string `json:"value"`
+}
+
+// Mapping maps values to text and colour.
 type Mapping struct {
 	Type    string                  `json:"type"`
 	Options map[string]MappingValue `json:"options"`
@@ -135,25 +162,65 @@ type MappingValue struct {
 	Index int    `json:"index"`
 }
 
-// stateFamilies are the gauges whose value is a readiness state.
-var stateFamilies = map[string]bool{"process_state": true, "teleport_component_state": true}
+// Row is a row of panels placed before the catalogue's sections (Options.Before).
+type Row struct {
+	Title     string
+	Collapsed bool
+	Panels    []Panel
+}
 
-// AvailabilityRow is the title of the first row, which is not a catalogue section.
-const AvailabilityRow = "Backend availability"
+// Options name the dashboard and let a catalogue's owner add what only it needs.
+type Options struct {
+	// Title is the dashboard's title; required.
+	Title string
+	// UID is the dashboard's stable identifier, so that a re-import replaces it; default: the
+	// title, lower-cased, with every run of other characters than a-z and 0-9 made one '-',
+	// at most 40 characters as Grafana allows.
+	UID string
+	// Description is shown in Grafana's dashboard settings.
+	Description string
+	// Tags are Grafana's dashboard tags.
+	Tags []string
+	// VariableSelector is the series selector whose job and instance labels fill the job and
+	// instance variables. Default: every series of the catalogue's families, so that a process
+	// appears as soon as it exposes any of them.
+	VariableSelector string
+	// Before are rows placed before the catalogue's sections.
+	Before []Row
+	// Panel, when set, may change the panel of each family after it is built (Teleport's
+	// readiness gauges become state timelines).
+	Panel func(m *catalog.Metric, p *Panel)
+}
 
 const (
 	panelW, panelH = 8, 7
 	perLine        = 24 / panelW
+	maxUIDLen      = 40 // Grafana refuses longer dashboard uids
 )
 
-// Build returns the dashboard for cat.
-func Build(cat *catalog.Catalog) (*Dashboard, error) {
+// Build returns the dashboard of cat.
+func Build(cat *catalog.Catalog, opts Options) (*Dashboard, error) {
+	if strings.TrimSpace(opts.Title) == "" {
+		return nil, fmt.Errorf("dashboard: a title is required")
+	}
+	if opts.UID == "" {
+		opts.UID = UIDFor(opts.Title)
+	}
+	if err := CheckUID(opts.UID); err != nil {
+		return nil, fmt.Errorf("dashboard: %w", err)
+	}
+	if opts.VariableSelector == "" {
+		opts.VariableSelector = anySeries(cat)
+	}
+	tags := opts.Tags
+	if tags == nil {
+		tags = []string{}
+	}
 	d := &Dashboard{
-		UID:   UID,
-		Title: "telediag: Teleport diagnostics",
-		Description: "Every family telediag's catalogue (instruments.yaml) serves, one row per section; " +
-			"generated by deploy/internal/dashgen, do not edit by hand.",
-		Tags:          []string{"telediag", "teleport"},
+		UID:           opts.UID,
+		Title:         opts.Title,
+		Description:   opts.Description,
+		Tags:          tags,
 		Editable:      true,
 		GraphTooltip:  1,
 		Refresh:       "30s",
@@ -161,25 +228,28 @@ func Build(cat *catalog.Catalog) (*Dashboard, error) {
 		Time:          TimeRange{From: "now-1h", To: "now"},
 		Templating: Templating{List: []Variable{
 			{Name: "datasource", Label: "Data source", Type: "datasource", Query: "prometheus"},
-			{Name: "job", Label: "Job", Type: "query", Datasource: prometheusDS, Refresh: 2,
-				Query: "label_values(process_state, job)", IncludeAll: true, Multi: true, AllValue: ".+"},
-			{Name: "instance", Label: "Instance", Type: "query", Datasource: prometheusDS, Refresh: 2,
-				Query: `label_values(process_state{job=~"$job"}, instance)`, IncludeAll: true, Multi: true, AllValue: ".+"},
+			{Name: "job", Label: "Job", Type: "query", Datasource: Prometheus(), Refresh: 2,
+				Query: fmt.Sprintf("label_values(%s, job)", opts.VariableSelector), IncludeAll: true, Multi: true, AllValue: ".+"},
+			{Name: "instance", Label: "Instance", Type: "query", Datasource: Prometheus(), Refresh: 2,
+				Query: fmt.Sprintf("label_values(%s, instance)", withMatcher(opts.VariableSelector, `job=~"`+JobVar+`"`)), IncludeAll: true, Multi: true, AllValue: ".+"},
 		}},
 	}
 	l := layout{}
-	l.row(d, AvailabilityRow, false, availabilityPanels())
+	for _, r := range opts.Before {
+		l.row(d, r.Title, r.Collapsed, r.Panels)
+	}
 
 	var sections []string
 	bySection := map[string][]*catalog.Metric{}
 	for _, m := range cat.Metrics {
-		if m.Section == "" {
-			return nil, fmt.Errorf("%s:%d: metric %s: no section, so no row to put its panel in", cat.File, m.Line, m.Name)
+		s := m.Section
+		if s == "" {
+			s = DefaultRow
 		}
-		if _, ok := bySection[m.Section]; !ok {
-			sections = append(sections, m.Section)
+		if _, ok := bySection[s]; !ok {
+			sections = append(sections, s)
 		}
-		bySection[m.Section] = append(bySection[m.Section], m)
+		bySection[s] = append(bySection[s], m)
 	}
 	for _, s := range sections {
 		var panels []Panel
@@ -188,9 +258,12 @@ func Build(cat *catalog.Catalog) (*Dashboard, error) {
 		// such as Teleport's go_memstats_lookups_total).
 		collapsed := false
 		for _, m := range bySection[s] {
-			p, err := familyPanel(m)
+			p, err := FamilyPanel(m)
 			if err != nil {
 				return nil, fmt.Errorf("%s:%d: metric %s: %w", cat.File, m.Line, m.Name, err)
+			}
+			if opts.Panel != nil {
+				opts.Panel(m, &p)
 			}
 			panels = append(panels, p)
 			if !m.Generated() {
@@ -200,6 +273,58 @@ func Build(cat *catalog.Catalog) (*Dashboard, error) {
 		l.row(d, s, collapsed, panels)
 	}
 	return d, nil
+}
+
+var (
+	// uidUnsafe is what a uid made from a title leaves out.
+	uidUnsafe = regexp.MustCompile(`[^a-z0-9]+`)
+	// uidRE is what Grafana accepts as a dashboard uid.
+	uidRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
+)
+
+// CheckUID reports whether Grafana accepts uid as a dashboard's uid: 1 to 40 letters, digits,
+// '-' and '_'.
+func CheckUID(uid string) error {
+	if !uidRE.MatchString(uid) {
+		return fmt.Errorf("uid %q: Grafana wants 1 to %d letters, digits, - and _", uid, maxUIDLen)
+	}
+	return nil
+}
+
+// UIDFor makes a Grafana dashboard uid of a title: lower case, runs of other characters than
+// a-z and 0-9 replaced by one '-', at most 40 characters.
+func UIDFor(title string) string {
+	uid := strings.Trim(uidUnsafe.ReplaceAllString(strings.ToLower(title), "-"), "-")
+	if len(uid) > maxUIDLen {
+		uid = strings.TrimRight(uid[:maxUIDLen], "-")
+	}
+	if uid == "" {
+		uid = "metrics"
+	}
+	return uid
+}
+
+// anySeries selects every series of cat's families: one name per family (a histogram's or
+// summary's _count), as a __name__ regular expression.
+func anySeries(cat *catalog.Catalog) string {
+	names := make([]string, 0, len(cat.Metrics))
+	for _, m := range cat.Metrics {
+		switch m.PrometheusType() {
+		case "histogram", "summary":
+			names = append(names, m.Name+"_count")
+		default:
+			names = append(names, m.Name)
+		}
+	}
+	return fmt.Sprintf(`{__name__=~"%s"}`, strings.Join(names, "|"))
+}
+
+// withMatcher adds a label matcher to a selector: NAME becomes NAME{m}, {a} becomes {a,m}.
+func withMatcher(selector, m string) string {
+	if s, ok := strings.CutSuffix(selector, "}"); ok {
+		return s + "," + m + "}"
+	}
+	return selector + "{" + m + "}"
 }
 
 // layout hands out panel ids and grid positions.
@@ -224,8 +349,8 @@ func (l *layout) row(d *Dashboard, title string, collapsed bool, panels []Panel)
 	d.Panels = append(d.Panels, panels...)
 }
 
-// selector is name restricted to the dashboard's job and instance variables.
-func selector(name string) string {
+// Selector is name restricted to the dashboard's job and instance variables.
+func Selector(name string) string {
 	return fmt.Sprintf(`%s{job=~"%s",instance=~"%s"}`, name, JobVar, InstanceVar)
 }
 
@@ -246,40 +371,45 @@ func legend(m *catalog.Metric, prefix string) string {
 	return strings.Join(parts, " ")
 }
 
-func familyPanel(m *catalog.Metric) (Panel, error) {
+// FamilyPanel is the panel of one family, read as its type must be.
+func FamilyPanel(m *catalog.Metric) (Panel, error) {
 	p := Panel{
 		Type:        "timeseries",
 		Title:       m.Name,
 		Description: fmt.Sprintf("%s (%s, %s)", m.Description, m.PrometheusType(), m.Unit),
-		Datasource:  prometheusDS,
+		Datasource:  Prometheus(),
 	}
 	switch m.PrometheusType() {
 	case "counter":
 		p.Title += " (per second)"
-		p.Targets = []Target{{RefID: "A", LegendFormat: legend(m, ""),
-			Expr: fmt.Sprintf("sum by (%s) (rate(%s[%s]))", by(m), selector(m.Name), RateInterval)}}
+		p.Targets = []Target{{RefID: "A", LegendFormat: legend(m, ""), Datasource: Prometheus(),
+			Expr: fmt.Sprintf("sum by (%s) (rate(%s[%s]))", by(m), Selector(m.Name), RateInterval)}}
 		p.FieldConfig = unit(rateUnit(m.Unit))
 	case "histogram":
 		for i, q := range []struct{ q, name string }{{"0.5", "p50"}, {"0.99", "p99"}} {
 			p.Targets = append(p.Targets, Target{
 				RefID:        string(rune('A' + i)),
 				LegendFormat: legend(m, q.name),
+				Datasource:   Prometheus(),
 				Expr: fmt.Sprintf("histogram_quantile(%s, sum by (%s) (rate(%s[%s])))",
-					q.q, by(m, "le"), selector(m.Name+"_bucket"), RateInterval),
+					q.q, by(m, "le"), Selector(m.Name+"_bucket"), RateInterval),
 			})
 		}
-		p.Title += " (p50, p99)"
+		// How often the quantiles are drawn from: observations per second, on the right axis.
+		p.Targets = append(p.Targets, Target{RefID: "C", LegendFormat: legend(m, "per second"), Datasource: Prometheus(),
+			Expr: fmt.Sprintf("sum by (%s) (rate(%s[%s]))", by(m), Selector(m.Name+"_count"), RateInterval)})
+		p.Title += " (p50, p99, per second)"
 		p.FieldConfig = unit(gaugeUnit(m))
+		p.FieldConfig.Overrides = []Override{{
+			Matcher:    Matcher{ID: "byFrameRefID", Options: "C"},
+			Properties: []Property{{ID: "unit", Value: "ops"}, {ID: "custom.axisPlacement", Value: "right"}},
+		}}
 	case "summary":
-		p.Targets = []Target{{RefID: "A", LegendFormat: "{{instance}} q{{quantile}}", Expr: selector(m.Name)}}
+		p.Targets = []Target{{RefID: "A", LegendFormat: legend(m, "q{{quantile}}"), Datasource: Prometheus(), Expr: Selector(m.Name)}}
 		p.FieldConfig = unit(gaugeUnit(m))
 	case "gauge":
-		p.Targets = []Target{{RefID: "A", LegendFormat: legend(m, ""), Expr: selector(m.Name)}}
+		p.Targets = []Target{{RefID: "A", LegendFormat: legend(m, ""), Datasource: Prometheus(), Expr: Selector(m.Name)}}
 		p.FieldConfig = unit(gaugeUnit(m))
-		if stateFamilies[m.Name] {
-			p.Type = "state-timeline"
-			p.FieldConfig.Defaults.Mappings = stateMappings()
-		}
 	default:
 		return Panel{}, fmt.Errorf("kind %s has no panel", m.Kind)
 	}
@@ -287,7 +417,7 @@ func familyPanel(m *catalog.Metric) (Panel, error) {
 }
 
 func unit(u string) *FieldConfig {
-	return &FieldConfig{Defaults: FieldDefaults{Unit: u}, Overrides: []any{}}
+	return &FieldConfig{Defaults: FieldDefaults{Unit: u}, Overrides: []Override{}}
 }
 
 // rateUnit is the Grafana unit of a counter's per-second rate, from its UCUM unit.
@@ -320,60 +450,6 @@ func gaugeUnit(m *catalog.Metric) string {
 	}
 }
 
-// stateMappings names process_state's values, as Teleport's own dashboard does.
-func stateMappings() []Mapping {
-	return []Mapping{{Type: "value", Options: map[string]MappingValue{
-		"0": {Text: "ok", Color: "green", Index: 0},
-		"1": {Text: "recovering", Color: "yellow", Index: 1},
-		"2": {Text: "degraded", Color: "red", Index: 2},
-		"3": {Text: "starting", Color: "#a2a1a1", Index: 3},
-	}}}
-}
-
-// WriteAvailability is Teleport's backend write availability formula (its metrics guide), made
-// to parse and without its dashboard's `OR on() vector(0)`: a label-less 0 matches none of the
-// labelled denominators, so a backend that has not failed yet, and has no failure series, would
-// show nothing. Here a missing failure series counts as 0 for exactly the series that have
-// writes. Expected (precondition) failures are taken out. It is the same formula as the
-// recording rule in deploy/prometheus, which alerts use.
-func WriteAvailability(grouping, rng string) string {
-	sum := func(name string) string {
-		return fmt.Sprintf("sum by (%s) (rate(%s[%s]))", grouping, selector(name), rng)
-	}
-	return fmt.Sprintf("1 - (\n  (\n    %s\n    - (%s or 0 * %s)\n  )\n  or 0 * %s\n)\n/ %s",
-		sum("backend_write_requests_failed_total"),
-		sum("teleport_backend_write_requests_failed_precondition_total"), sum("backend_write_requests_failed_total"),
-		sum("backend_write_requests_total"), sum("backend_write_requests_total"))
-}
-
-// ReadAvailability is the same for reads, which have no expected failures.
-func ReadAvailability(grouping, rng string) string {
-	sum := func(name string) string {
-		return fmt.Sprintf("sum by (%s) (rate(%s[%s]))", grouping, selector(name), rng)
-	}
-	return fmt.Sprintf("1 - (\n  %s\n  or 0 * %s\n)\n/ %s",
-		sum("backend_read_requests_failed_total"), sum("backend_read_requests_total"), sum("backend_read_requests_total"))
-}
-
-func availabilityPanels() []Panel {
-	zero, one := 0.0, 1.0
-	panel := func(title, desc, expr string) Panel {
-		return Panel{
-			Type: "timeseries", Title: title, Description: desc, Datasource: prometheusDS,
-			Targets:     []Target{{RefID: "A", LegendFormat: "{{instance}} {{component}}", Expr: expr}},
-			FieldConfig: &FieldConfig{Defaults: FieldDefaults{Unit: "percentunit", Min: &zero, Max: &one}, Overrides: []any{}},
-		}
-	}
-	return []Panel{
-		panel("Backend write availability",
-			"Share of backend writes that did not fail for an unexpected reason: 1 - (failed - failed precondition) / writes, per component. Precondition failures (already exists, not found, revision changed) happen in a healthy cluster. No writes, no value.",
-			WriteAvailability("instance, component", RateInterval)),
-		panel("Backend read availability",
-			"Share of backend reads that did not fail: 1 - failed / reads, per component. No reads, no value.",
-			ReadAvailability("instance, component", RateInterval)),
-	}
-}
-
 // Marshal encodes d as indented JSON with a final newline, without HTML escaping, so that
 // PromQL's < and > stay readable.
 func Marshal(d *Dashboard) ([]byte, error) {
@@ -382,7 +458,7 @@ func Marshal(d *Dashboard) ([]byte, error) {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(d); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("dashboard: encode: %w", err)
 	}
 	return b.Bytes(), nil
 }

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+
+	"github.com/telediag/telediag/internal/catalog"
+	"github.com/telediag/telediag/internal/catalogdiff"
+	"github.com/telediag/telediag/internal/codegen"
+)
+
+// The exit statuses of `instrumentgen diff`, for CI: a breaking change fails the job, and a
+// side that is not a catalogue is told apart from both outcomes.
+const (
+	diffNoBreaking = 0
+	diffBreaking   = 1
+	diffInvalid    = 2
+)
+
+// stdinName names the catalogue read from stdin ("-") in FILE:LINE locations.
+const stdinName = "stdin"
+
+// diffReport is what `instrumentgen diff -json` prints.
+type diffReport struct {
+	Old        string                 `json:"old"`
+	New        string                 `json:"new"`
+	Breaking   int                    `json:"breaking"`
+	Compatible int                    `json:"compatible"`
+	Changes    []catalogdiff.Change   `json:"changes"`
+	Queries    []catalogdiff.QueryUse `json:"queries,omitempty"`
+}
+
+// runDiff is `instrumentgen diff [-json] [-queries DIR] OLD NEW`: every change from OLD to NEW,
+// one per line, classified as a query sees it. It exits 0 when nothing breaks, 1 when something
+// does, and 2 when a side is not a valid catalogue (its problems as -check prints them) or the
+// arguments are wrong.
+func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("instrumentgen diff", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object instead of lines")
+	queries := fs.String("queries", "", "also list the queries in this directory's rule and dashboard files (.yaml, .yml, .json) that name a family a breaking change touches")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: instrumentgen diff [-json] [-queries DIR] OLD NEW   (- reads one side from stdin)")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return diffInvalid
+	}
+	if fs.NArg() != 2 {
+		fs.Usage()
+		return diffInvalid
+	}
+	oldPath, newPath := fs.Arg(0), fs.Arg(1)
+	if oldPath == "-" && newPath == "-" {
+		fmt.Fprintln(stderr, "instrumentgen diff: only one of OLD and NEW can be - (stdin)")
+		return diffInvalid
+	}
+	if *queries != "" {
+		if fi, err := os.Stat(*queries); err != nil || !fi.IsDir() {
+			fmt.Fprintf(stderr, "instrumentgen diff: -queries %s: not a directory\n", *queries)
+			return diffInvalid
+		}
+	}
+	oldCat, ok := loadSide(oldPath, stdin, stderr)
+	newCat, ok2 := loadSide(newPath, stdin, stderr)
+	if !ok || !ok2 {
+		return diffInvalid
+	}
+
+	changes := catalogdiff.Compare(oldCat, newCat)
+	rep := diffReport{Old: oldCat.File, New: newCat.File, Changes: changes, Breaking: catalogdiff.CountBreaking(changes)}
+	rep.Compatible = len(changes) - rep.Breaking
+	if *queries != "" {
+		var touched []string
+		for _, c := range changes {
+			for _, s := range c.Series {
+				if !slices.Contains(touched, s) {
+					touched = append(touched, s)
+				}
+			}
+		}
+		uses, skipped, err := catalogdiff.FindQueries(*queries, touched)
+		if err != nil {
+			fmt.Fprintln(stderr, "instrumentgen diff:", err)
+			return diffInvalid
+		}
+		for _, s := range skipped {
+			fmt.Fprintln(stderr, s)
+		}
+		rep.Queries = uses
+	}
+
+	if *asJSON {
+		if rep.Changes == nil {
+			rep.Changes = []catalogdiff.Change{} // [] rather than null: consumers iterate it
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			fmt.Fprintln(stderr, "instrumentgen diff:", err)
+			return diffInvalid
+		}
+	} else {
+		for _, c := range changes {
+			fmt.Fprintln(stdout, c)
+		}
+		for _, u := range rep.Queries {
+			fmt.Fprintf(stdout, "%s, which a breaking change touches\n", u)
+		}
+		fmt.Fprintf(stdout, "%s → %s: %d breaking, %d compatible change(s)\n", rep.Old, rep.New, rep.Breaking, rep.Compatible)
+	}
+	if rep.Breaking > 0 {
+		return diffBreaking
+	}
+	return diffNoBreaking
+}
+
+// loadSide reads and validates one side of a diff ("-" is stdin), as -check does. Problems go
+// to stderr one per line as FILE:LINE: SUBJECT: problem.
+func loadSide(path string, stdin io.Reader, stderr io.Writer) (*catalog.Catalog, bool) {
+	name := path
+	var data []byte
+	var err error
+	if path == "-" {
+		name = stdinName
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "instrumentgen diff: read %s: %v\n", name, unwrapPath(err))
+		return nil, false
+	}
+	cat, err := validate(name, data)
+	if err != nil {
+		report(stderr, name, err)
+		return nil, false
+	}
+	return cat, true
+}
+
+// unwrapPath drops the *os.PathError wrapping, whose "open FILE:" repeats the name.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// validate parses a catalogue and renders it in memory with placeholder names, exactly as -check
+// does, so that diff and dashboard accept what generation accepts.
+func validate(name string, data []byte) (*catalog.Catalog, error) {
+	cat, err := catalog.Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := codegen.Generate(cat, codegen.Options{Source: name, DocsSource: name, Package: "check", Scope: "check"}); err != nil {
+		return nil, err
+	}
+	return cat, nil
+}
