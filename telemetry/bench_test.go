@@ -95,7 +95,7 @@ func newCounterPair(b *testing.B, labels int) counterPair {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := instrument.NewCounter(meter, "requests_total", inst, attrs3)
+	c, err := instrument.NewCounter(instrument.NewGroup(meter), "requests_total", inst, attrs3)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -283,9 +283,9 @@ func otelFixture(b *testing.B, extra int, opts ...Option) *fixture {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := instrument.NewCounter(meter, "extra_requests_total", inst, func(k [1]string) attribute.Set {
+	c, err := instrument.NewCounter(instrument.NewGroup(meter, instrument.WithCardinalityLimit(0)), "extra_requests_total", inst, func(k [1]string) attribute.Set {
 		return attribute.NewSet(attribute.String("component", k[0]))
-	}, instrument.WithCardinalityLimit(0))
+	})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/testutil"
 	"github.com/telediag/telediag/probes"
+	"github.com/telediag/telediag/telemetry/instrument/instrumenttest"
 	"github.com/telediag/telediag/telemetry/teleport"
 )
 
@@ -28,7 +29,7 @@ func withTeleport(tb testing.TB, tel *Telemetry) *fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	m, err := teleport.New(tel.Meter(teleport.ScopeName), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+	m, err := teleport.New(tel.MeterProvider(), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -37,7 +38,7 @@ func withTeleport(tb testing.TB, tel *Telemetry) *fixture {
 
 // recordEveryInstrument records once into every synchronous instrument of the catalogue.
 func recordEveryInstrument(ctx context.Context, i *teleport.Instruments) {
-	testutil.RecordAll(ctx, i, 1, func(int) string { return "example" })
+	instrumenttest.RecordAll(ctx, i, 1, func(int) string { return "example" })
 }
 
 func newTestTelemetry(t testing.TB, opts ...Option) *Telemetry {

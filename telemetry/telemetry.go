@@ -40,7 +40,7 @@ import (
 // scrape per histogram. 10,000 is still five times the SDK's own default of 2,000 and far
 // above what Teleport's catalogue produces (label sets per backend component, resource kind,
 // version); the first label set past the limit logs one warning per generated instrument.
-const DefaultCardinalityLimit = 10_000
+const DefaultCardinalityLimit = instrument.DefaultCardinalityLimit
 
 // Telemetry is a running metrics pipeline. Build it with New and stop it with Shutdown.
 type Telemetry struct {
