@@ -35,6 +35,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -71,9 +72,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	file := fs.Arg(0)
-	cat, err := catalog.Load(file)
+	cat, err := catalog.LoadPartial(file)
 	if err != nil {
-		return report(stderr, file, err)
+		return report(stderr, file, withIdentifierProblems(cat, err))
 	}
 	if *check {
 		// Render in memory with placeholder names: identifiers, collisions and the Go that
@@ -134,6 +135,23 @@ func report(stderr io.Writer, file string, err error) int {
 	}
 	fmt.Fprintln(stderr, err)
 	return 1
+}
+
+// withIdentifierProblems adds to err, the problems of the partial catalogue cat, those
+// generation would report about its Go identifiers (two metrics that give one Go name, a name
+// the generated package reserves), so that one run reports both kinds.
+func withIdentifierProblems(cat *catalog.Catalog, err error) error {
+	var problems catalog.Problems
+	if cat == nil || !errors.As(err, &problems) {
+		return err
+	}
+	more, checkErr := codegen.Check(cat)
+	if checkErr != nil {
+		return errors.Join(err, checkErr)
+	}
+	all := append(append(catalog.Problems(nil), problems...), more...)
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Line < all[j].Line })
+	return all
 }
 
 // options works out the names of the generated package from the flags and its directory.

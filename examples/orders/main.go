@@ -96,7 +96,7 @@ func newService(ctx context.Context, inventory string, log *slog.Logger) (*servi
 	if err != nil {
 		return nil, err
 	}
-	metrics, err := ordermetrics.NewInstruments(tel.Meter(ordermetrics.ScopeName), tel.InstrumentOptions()...)
+	metrics, err := ordermetrics.NewInstruments(tel.MeterProvider(), tel.InstrumentOptions()...)
 	if err != nil {
 		return nil, errors.Join(err, tel.Shutdown(ctx))
 	}
