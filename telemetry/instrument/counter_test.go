@@ -21,7 +21,7 @@ func attrs2(k [2]string) attribute.Set {
 	return attribute.NewSet(attribute.String("component", k[0]), attribute.String("op", k[1]))
 }
 
-// sums collects r and returns name → "label=value,…" → value for every Sum data point.
+// sums collects r and returns name → "label=value,…" → value for every Sum and Gauge data point.
 func sums(t *testing.T, r sdkmetric.Reader) map[string]map[string]float64 {
 	t.Helper()
 	var rm metricdata.ResourceMetrics
@@ -41,6 +41,10 @@ func sums(t *testing.T, r sdkmetric.Reader) map[string]map[string]float64 {
 				for _, p := range d.DataPoints {
 					pts[setString(p.Attributes)] += p.Value
 				}
+			case metricdata.Gauge[int64]:
+				for _, p := range d.DataPoints {
+					pts[setString(p.Attributes)] = float64(p.Value)
+				}
 			default:
 				continue
 			}
@@ -57,6 +61,28 @@ func setString(s attribute.Set) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ",")
+}
+
+// collectInBackground collects r over and over until the returned function is called, which
+// waits for the last collection to end.
+func collectInBackground(t *testing.T, r sdkmetric.Reader) (stop func()) {
+	done := make(chan struct{})
+	var collector sync.WaitGroup
+	collector.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				var rm metricdata.ResourceMetrics
+				if err := r.Collect(context.Background(), &rm); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}
+	})
+	return func() { close(done); collector.Wait() }
 }
 
 func newProvider(t *testing.T, opts ...sdkmetric.Option) *sdkmetric.MeterProvider {
@@ -194,22 +220,7 @@ func TestCounterConcurrent(t *testing.T) {
 	}
 	const goroutines, adds = 8, 2000
 	ctx := context.Background()
-	stop := make(chan struct{})
-	var collectors sync.WaitGroup
-	collectors.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-				var rm metricdata.ResourceMetrics
-				if err := r.Collect(ctx, &rm); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}
-	})
+	stopCollecting := collectInBackground(t, r)
 	var wg sync.WaitGroup
 	for g := range goroutines {
 		wg.Go(func() {
@@ -222,8 +233,7 @@ func TestCounterConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	close(stop)
-	collectors.Wait()
+	stopCollecting()
 	got := sums(t, r)["f"]
 	var total float64
 	for _, v := range got {

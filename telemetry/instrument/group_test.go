@@ -15,28 +15,6 @@ import (
 	"github.com/telediag/telediag/telemetry/instrument/instrumenttest"
 )
 
-// gauges collects r and returns name → "label=value,…" → value for every int64 Gauge point.
-func gauges(t *testing.T, r sdkmetric.Reader) map[string]map[string]int64 {
-	t.Helper()
-	var rm metricdata.ResourceMetrics
-	if err := r.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]map[string]int64{}
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			if d, ok := m.Data.(metricdata.Gauge[int64]); ok {
-				pts := map[string]int64{}
-				for _, p := range d.DataPoints {
-					pts[setString(p.Attributes)] = p.Value
-				}
-				out[m.Name] = pts
-			}
-		}
-	}
-	return out
-}
-
 // TestGroupDrainsWithOneCallback: however many counters a group has, it registers one callback,
 // which drains them all.
 func TestGroupDrainsWithOneCallback(t *testing.T) {
@@ -98,7 +76,7 @@ func TestGroupRelease(t *testing.T) {
 	if got := sums(t, r)["n"]["component=a"]; got != 3 {
 		t.Fatalf("n = %v before Release, want 3", got)
 	}
-	if got := gauges(t, r)["g"]; len(got) != 3 {
+	if got := sums(t, r)["g"]; len(got) != 3 {
 		t.Fatalf("g = %v before Release, want 3 series", got)
 	}
 	if mp.Live() != 4 {
@@ -114,7 +92,7 @@ func TestGroupRelease(t *testing.T) {
 	if got := sums(t, r)["n"]["component=a"]; got != 3 {
 		t.Errorf("n = %v after Release, want 3: a released counter is no longer drained", got)
 	}
-	if got := gauges(t, r)["g"]; len(got) != 0 {
+	if got := sums(t, r)["g"]; len(got) != 0 {
 		t.Errorf("g = %v after Release, want no series", got)
 	}
 	if err := g.Release(); err != nil {
@@ -175,22 +153,7 @@ func TestGroupConcurrent(t *testing.T) {
 	r := sdkmetric.NewManualReader()
 	m := newProvider(t, sdkmetric.WithReader(r)).Meter("test")
 	ctx := context.Background()
-	stop := make(chan struct{})
-	var collectors sync.WaitGroup
-	collectors.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-				var rm metricdata.ResourceMetrics
-				if err := r.Collect(ctx, &rm); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}
-	})
+	stopCollecting := collectInBackground(t, r)
 	for round := range 20 {
 		g := NewGroup(m)
 		var wg sync.WaitGroup
@@ -213,8 +176,7 @@ func TestGroupConcurrent(t *testing.T) {
 			t.Fatalf("round %d: %v", round, err)
 		}
 	}
-	close(stop)
-	collectors.Wait()
+	stopCollecting()
 }
 
 // TestAddSetAndRecordSet: a caller's attribute set reaches the same series as the label values

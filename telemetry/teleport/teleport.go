@@ -109,8 +109,9 @@ func New(mp metric.MeterProvider, state StateSource, opts ...Option) (*Metrics, 
 
 // Close releases the catalogue: it unregisters the counters' drain and the callbacks of
 // teleport_build_info, process_state and teleport_component_state, which stop being reported.
-// Shutting the MeterProvider down does as much; Close is for a catalogue dropped while the
-// provider lives on (tests, reloads). It is idempotent.
+// Close is for a catalogue dropped while the provider lives on (tests, reloads); at exit, leave
+// it to the provider's Shutdown, whose final collection would otherwise miss the counters'
+// additions since the previous one. It is idempotent.
 func (t *Metrics) Close() error {
 	if err := t.Release(); err != nil {
 		return fmt.Errorf("teleport: close: %w", err)
