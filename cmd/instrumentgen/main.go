@@ -20,8 +20,9 @@
 //
 // instrumentgen never overwrites a file it did not write: a file in the way without its
 // "Code generated" header is an error. Problems in FILE are printed one per line as
-// FILE:LINE: SUBJECT: problem, all of them in one run, and the exit status is 1. A usage
-// error exits 2.
+// FILE:LINE: SUBJECT: problem, all of them in one run (the catalogue's own and the Go names
+// the generator cannot give, such as two metrics that map to one identifier), and the exit
+// status is 1. A usage error exits 2.
 package main
 
 import (

@@ -74,9 +74,10 @@ func (g *Group) RegisterCallback(f metric.Callback, instruments ...metric.Observ
 }
 
 // Release unregisters every callback of the group: the one that drains its counters and those
-// registered through RegisterCallback. Counter additions made since the last collection are
-// lost, and observable instruments stop reporting; instruments of a released group still
-// accept calls, which reach no reader. Release is idempotent and safe on a nil group.
+// registered through RegisterCallback. The group's Counters then reach no reader (additions
+// since the last collection are lost too) and observable instruments stop reporting; Recorders,
+// which record straight into the SDK, are not affected. Every call is still accepted. Release
+// is idempotent and safe on a nil group.
 func (g *Group) Release() error {
 	if g == nil {
 		return nil

@@ -82,10 +82,11 @@ func NewInstruments(mp metric.MeterProvider, opts ...instrument.Option) (*Instru
 // Release unregisters every callback the instruments registered with their MeterProvider: the
 // one that drains the counters, and every callback registered through an observable
 // instrument's Register that was not unregistered already. A service that re-creates its
-// catalogue on a long-lived MeterProvider (tests, reloads) leaks nothing. Counter additions
-// since the last collection are lost and observable instruments stop reporting; the
-// instruments still accept calls, which reach no reader. Release is idempotent, and safe on nil
-// and no-op instruments.
+// catalogue on a long-lived MeterProvider (tests, reloads) leaks nothing. Afterwards counter
+// additions reach no reader (those since the last collection are lost too) and observable
+// instruments stop reporting; histograms and gauges, which record straight into the SDK, go on
+// as before. Every call is still accepted. Release is idempotent, and safe on nil and no-op
+// instruments.
 func (i *Instruments) Release() error {
 	if i == nil {
 		return nil
