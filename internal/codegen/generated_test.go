@@ -26,7 +26,7 @@ func TestProbeFindsTheTemplatesOwnNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Instruments", "NewInstruments", "ScopeName", "Release", "TestGeneratedInstruments", "ExampleNewInstruments"} {
+	for _, want := range []string{"Instruments", "NewInstruments", "ScopeName", "Release", "RegisterCallback", "TestGeneratedInstruments", "ExampleNewInstruments"} {
 		if !slices.Contains(names.pkg, want) {
 			t.Errorf("package-level names lack %s: %v", want, names.pkg)
 		}

@@ -94,6 +94,21 @@ func (i *Instruments) Release() error {
 	return i.group.Release()
 }
 
+// RegisterCallback registers f for several observable instruments at once (their Inst), for
+// values that come from one source read once per collection; an instrument's own Register is
+// simpler for one. Release unregisters it with the rest. Without a MeterProvider it registers
+// nothing.
+func (i *Instruments) RegisterCallback(f metric.Callback, instruments ...metric.Observable) (metric.Registration, error) {
+	if i == nil || i.group == nil {
+		return noop.Registration{}, nil
+	}
+	r, err := i.group.RegisterCallback(f, instruments...)
+	if err != nil {
+		return noop.Registration{}, fmt.Errorf("ordermetrics: register callback: %w", err)
+	}
+	return r, nil
+}
+
 // OrdersPlacedTotal is the counter orders_placed_total: Orders accepted, by payment method.
 //
 // Unit: {order}. Labels: payment_method.
