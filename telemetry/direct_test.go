@@ -18,6 +18,7 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/telediag/telediag/internal/testutil"
+	"github.com/telediag/telediag/telemetry/instrument/instrumenttest"
 )
 
 func newDirectTelemetry(tb testing.TB, opts ...Option) *fixture {
@@ -209,7 +210,7 @@ func FuzzDirectScrape(f *testing.F) {
 			which := int(ops[0] >> 1)
 			bound := ops[0]&1 == 1
 			val := math.Float64frombits(binary.LittleEndian.Uint64(ops[1:9]))
-			testutil.Record(ctx, tel.Instruments, which, bound, val, func(j int) string { return labels[(j+which)%len(labels)] })
+			instrumenttest.Record(ctx, tel.Instruments, which, bound, val, func(j int) string { return labels[(j+which)%len(labels)] })
 			ops = ops[9:]
 		}
 		compareWithExporter(t, tel)

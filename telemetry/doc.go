@@ -11,7 +11,7 @@
 //	tel, err := telemetry.New(ctx, telemetry.WithServiceName("orders"))
 //	...
 //	defer tel.Shutdown(ctx)
-//	m, err := ordermetrics.NewInstruments(tel.Meter(ordermetrics.ScopeName), tel.InstrumentOptions()...)
+//	m, err := ordermetrics.NewInstruments(tel.MeterProvider(), tel.InstrumentOptions()...)
 //	...
 //	m.OrdersPlacedTotal.Add(ctx, 1, "card")
 //	http.Handle("/metrics", tel.Handler())

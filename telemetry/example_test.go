@@ -24,7 +24,7 @@ func Example() {
 	}
 	defer tel.Shutdown(ctx)
 
-	placed, err := tel.Meter("example.com/orders").Int64Counter("orders_placed_total",
+	placed, err := tel.MeterProvider().Meter("example.com/orders").Int64Counter("orders_placed_total",
 		metric.WithDescription("Orders placed."))
 	if err != nil {
 		log.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/testutil"
+	"github.com/telediag/telediag/telemetry/instrument/instrumenttest"
 	"github.com/telediag/telediag/telemetry/internal/testcatalog"
 )
 
@@ -27,7 +28,7 @@ type fixture struct {
 // (build_info and uptime_seconds) as a service registers them.
 func withCatalogue(tb testing.TB, tel *Telemetry) *fixture {
 	tb.Helper()
-	i, err := testcatalog.NewInstruments(tel.Meter(testcatalog.ScopeName), tel.InstrumentOptions()...)
+	i, err := testcatalog.NewInstruments(tel.MeterProvider(), tel.InstrumentOptions()...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func withCatalogue(tb testing.TB, tel *Telemetry) *fixture {
 
 // recordEveryInstrument records once into every synchronous instrument of the catalogue.
 func recordEveryInstrument(ctx context.Context, i *testcatalog.Instruments) {
-	testutil.RecordAll(ctx, i, 1, func(int) string { return "get" })
+	instrumenttest.RecordAll(ctx, i, 1, func(int) string { return "get" })
 }
 
 func newTestTelemetry(t testing.TB, opts ...Option) *Telemetry {

@@ -40,7 +40,7 @@ import (
 // scrape per histogram. 10,000 is still five times the SDK's own default of 2,000 and far
 // above what Teleport's catalogue produces (label sets per backend component, resource kind,
 // version); the first label set past the limit logs one warning per generated instrument.
-const DefaultCardinalityLimit = 10_000
+const DefaultCardinalityLimit = instrument.DefaultCardinalityLimit
 
 // Telemetry is a running metrics pipeline. Build it with New and stop it with Shutdown.
 type Telemetry struct {
@@ -168,12 +168,6 @@ func (t *Telemetry) Handler() http.Handler { return t.handler }
 // (otelhttp, otelgrpc, …). Their instruments appear on /metrics too; keep their names distinct
 // from the catalogue's, or the scrape reports a collision.
 func (t *Telemetry) MeterProvider() metric.MeterProvider { return t.provider }
-
-// Meter returns the pipeline's Meter for an instrumentation scope: for a generated catalogue,
-// its ScopeName.
-func (t *Telemetry) Meter(scope string, opts ...metric.MeterOption) metric.Meter {
-	return t.provider.Meter(scope, opts...)
-}
 
 // Resource returns the Resource every metric carries: WithServiceName, WithServiceVersion and
 // WithResourceAttributes, overridden by OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME as the

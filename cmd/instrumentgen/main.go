@@ -22,8 +22,9 @@
 //
 // instrumentgen never overwrites a file it did not write: a file in the way without its
 // "Code generated" header is an error. Problems in FILE are printed one per line as
-// FILE:LINE: SUBJECT: problem, all of them in one run, and the exit status is 1. A usage
-// error exits 2.
+// FILE:LINE: SUBJECT: problem, all of them in one run (the catalogue's own and the Go names
+// the generator cannot give, such as two metrics that map to one identifier), and the exit
+// status is 1. A usage error exits 2.
 package main
 
 import (
@@ -37,6 +38,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -79,9 +81,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	file := fs.Arg(0)
-	cat, err := catalog.Load(file)
+	cat, err := catalog.LoadPartial(file)
 	if err != nil {
-		return report(stderr, file, err)
+		return report(stderr, file, withIdentifierProblems(cat, err))
 	}
 	if *check {
 		// Render in memory with placeholder names: identifiers, collisions and the Go that
@@ -142,6 +144,23 @@ func report(stderr io.Writer, file string, err error) int {
 	}
 	fmt.Fprintln(stderr, err)
 	return 1
+}
+
+// withIdentifierProblems adds to err, the problems of the partial catalogue cat, those
+// generation would report about its Go identifiers (two metrics that give one Go name, a name
+// the generated package reserves), so that one run reports both kinds.
+func withIdentifierProblems(cat *catalog.Catalog, err error) error {
+	var problems catalog.Problems
+	if cat == nil || !errors.As(err, &problems) {
+		return err
+	}
+	more, checkErr := codegen.Check(cat)
+	if checkErr != nil {
+		return errors.Join(err, checkErr)
+	}
+	all := append(append(catalog.Problems(nil), problems...), more...)
+	sort.SliceStable(all, func(i, j int) bool { return all[i].Line < all[j].Line })
+	return all
 }
 
 // options works out the names of the generated package from the flags and its directory.

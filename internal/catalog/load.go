@@ -15,23 +15,46 @@ import (
 
 // Load reads and validates the catalogue at path.
 func Load(path string) (*Catalog, error) {
-	data, err := os.ReadFile(path)
+	c, err := LoadPartial(path)
 	if err != nil {
-		return nil, fmt.Errorf("catalog: %w", err)
+		return nil, err
 	}
-	return Parse(path, data)
+	return c, nil
 }
 
 // Parse validates data, naming it file in problems. On any problem it returns a nil Catalog and
 // a Problems error holding all of them.
 func Parse(file string, data []byte) (*Catalog, error) {
+	c, problems := parse(file, data)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return c, nil
+}
+
+// LoadPartial is Load for a report: when the catalogue has problems, it also returns what could
+// be read of it (the declared labels and every metric with a name, as far as they validate),
+// so that a caller can check more, such as Go identifiers, and report everything in one run.
+// Never generate from a partial catalogue. The Catalog is nil when the file could not be read.
+func LoadPartial(path string) (*Catalog, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	c, problems := parse(path, data)
+	if len(problems) > 0 {
+		return c, problems
+	}
+	return c, nil
+}
+
+// parse validates data and returns the catalogue as far as it could be read, with its problems
+// in line order.
+func parse(file string, data []byte) (*Catalog, Problems) {
 	p := &parser{file: file, cat: &Catalog{File: file}}
 	p.parse(data)
-	if len(p.problems) > 0 {
-		sort.SliceStable(p.problems, func(i, j int) bool { return p.problems[i].Line < p.problems[j].Line })
-		return nil, p.problems
-	}
-	return p.cat, nil
+	sort.SliceStable(p.problems, func(i, j int) bool { return p.problems[i].Line < p.problems[j].Line })
+	return p.cat, p.problems
 }
 
 var (

@@ -6,6 +6,7 @@ package codegen
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"go/format"
 	"go/token"
@@ -46,32 +47,19 @@ type Output struct {
 }
 
 // Generate renders c. Problems that would make the output invalid (Go identifiers that collide
-// or are not identifiers) are returned as catalog.Problems, each naming its FILE:LINE.
+// or are not identifiers, a catalogue with nothing to generate) are returned as
+// catalog.Problems, each naming its FILE:LINE.
 func Generate(c *catalog.Catalog, opts Options) (*Output, error) {
 	if !token.IsIdentifier(opts.Package) {
 		return nil, fmt.Errorf("codegen: package name %q is not a Go identifier", opts.Package)
 	}
-	model, err := newModel(c, opts)
+	tmpl, reserved, err := templates()
 	if err != nil {
 		return nil, err
 	}
-	tmpl, err := template.New("").Funcs(template.FuncMap{
-		"quote":   strconv.Quote,
-		"comment": comment,
-		"join":    strings.Join,
-		"cell":    markdownCell,
-		"syncMetrics": func(ms []metricModel) []metricModel {
-			var out []metricModel
-			for _, m := range ms {
-				if !m.Observable {
-					out = append(out, m)
-				}
-			}
-			return out
-		},
-	}).ParseFS(templateFS, "templates/*.tmpl")
+	model, err := newModel(c, opts, reserved)
 	if err != nil {
-		return nil, fmt.Errorf("codegen: parse templates: %w", err)
+		return nil, err
 	}
 	render := func(name string, gofmt bool) ([]byte, error) {
 		var buf bytes.Buffer
@@ -101,6 +89,41 @@ func Generate(c *catalog.Catalog, opts Options) (*Output, error) {
 		}
 	}
 	return out, nil
+}
+
+// Check returns the problems Generate would report for c's Go identifiers: names that are not
+// Go identifiers, that collide with each other or with what every generated package declares.
+// c may be a partial catalogue (catalog.LoadPartial), so that these problems are reported in
+// the same run as the catalogue's own. The problems are in line order; nil means none.
+func Check(c *catalog.Catalog) (catalog.Problems, error) {
+	_, reserved, err := templates()
+	if err != nil {
+		return nil, err
+	}
+	_, err = newModel(c, Options{Package: "check", Scope: "check"}, reserved)
+	var problems catalog.Problems
+	if errors.As(err, &problems) {
+		return problems, nil
+	}
+	return nil, err
+}
+
+// templates parses the templates and probes what they declare and use.
+func templates() (*template.Template, *templateNames, error) {
+	tmpl, err := template.New("").Funcs(template.FuncMap{
+		"quote":   strconv.Quote,
+		"comment": comment,
+		"join":    strings.Join,
+		"cell":    markdownCell,
+	}).ParseFS(templateFS, "templates/*.tmpl")
+	if err != nil {
+		return nil, nil, fmt.Errorf("codegen: parse templates: %w", err)
+	}
+	reserved, err := probeTemplates(tmpl)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tmpl, reserved, nil
 }
 
 // markdownCell makes s safe inside a markdown table cell: a | would end the cell and a line

@@ -76,13 +76,19 @@ func TestGenerateIsDeterministic(t *testing.T) {
 var problemLine = regexp.MustCompile(`^testdata/[a-z_]+\.yaml:\d+: `)
 
 // TestRejectedCatalogues: every catalogue generation cannot turn into valid Go is rejected with
-// one problem per cause, each naming FILE:LINE and what collides.
+// one problem per cause, each naming FILE:LINE and what collides, all of them in one run.
 func TestRejectedCatalogues(t *testing.T) {
-	for file, want := range map[string]string{
-		"testdata/ident_collision.yaml": "testdata/ident_collision.yaml:7: metric backend_read_seconds_: Go identifier BackendReadSeconds is also generated for testdata/ident_collision.yaml:2: metric backend_read_seconds",
-		"testdata/enum_collision.yaml":  `testdata/enum_collision.yaml:2: label stage value "st ack": Go identifier StageStAck is also generated for testdata/enum_collision.yaml:2: label stage value "st-ack"`,
-		"testdata/enum_symbols.yaml":    `testdata/enum_symbols.yaml:2: label mood value "🙂": Go identifier MoodX is also generated for testdata/enum_symbols.yaml:2: label mood value "🚀"`,
-		"testdata/reserved.yaml":        "testdata/reserved.yaml:2: metric instruments: Go identifier Instruments is also generated for the generated package itself",
+	for file, want := range map[string][]string{
+		"testdata/ident_collision.yaml": {"testdata/ident_collision.yaml:7: metric backend_read_seconds_: Go identifier BackendReadSeconds is also generated for testdata/ident_collision.yaml:2: metric backend_read_seconds"},
+		"testdata/enum_collision.yaml":  {`testdata/enum_collision.yaml:2: label stage value "st ack": Go identifier StageStAck is also generated for testdata/enum_collision.yaml:2: label stage value "st-ack"`},
+		"testdata/enum_symbols.yaml":    {`testdata/enum_symbols.yaml:2: label mood value "🙂": Go identifier MoodX is also generated for testdata/enum_symbols.yaml:2: label mood value "🚀"`},
+		"testdata/reserved.yaml": {
+			"testdata/reserved.yaml:2: metric instruments: Go identifier Instruments is also generated for the generated package itself",
+			"testdata/reserved.yaml:7: metric release: Go identifier Release is also generated for the generated package itself",
+			"testdata/reserved.yaml:12: metric scope_name: Go identifier ScopeName is also generated for the generated package itself",
+			"testdata/reserved.yaml:17: metric test_generated_instruments: Go identifier TestGeneratedInstruments is also generated for the generated package itself",
+		},
+		"testdata/nothing_generated.yaml": {"testdata/nothing_generated.yaml:2: no metric to generate"},
 	} {
 		c, err := catalog.Load(file)
 		if err != nil {
@@ -90,13 +96,37 @@ func TestRejectedCatalogues(t *testing.T) {
 		}
 		_, err = Generate(c, Options{Package: "p", Scope: "s", Source: file, DocsSource: file})
 		var problems catalog.Problems
-		if !errors.As(err, &problems) || len(problems) != 1 {
-			t.Errorf("%s: err = %v, want one catalog.Problem", file, err)
+		if !errors.As(err, &problems) || len(problems) != len(want) {
+			t.Errorf("%s: err = %v, want %d catalog.Problems", file, err, len(want))
 			continue
 		}
-		if got := problems[0].String(); !strings.HasPrefix(got, want) || !problemLine.MatchString(got) {
-			t.Errorf("%s:\n got  %s\n want %s…", file, got, want)
+		checked, err := Check(c)
+		if err != nil || checked.Error() != problems.Error() {
+			t.Errorf("%s: Check reports\n%v (err %v)\nGenerate\n%v", file, checked, err, problems)
 		}
+		for i, p := range problems {
+			if got := p.String(); !strings.HasPrefix(got, want[i]) || !problemLine.MatchString(got) {
+				t.Errorf("%s:\n got  %s\n want %s…", file, got, want[i])
+			}
+		}
+	}
+}
+
+// TestCheckOfAPartialCatalogue: Check works on what LoadPartial could read of an invalid
+// catalogue, so that identifier collisions are reported with the catalogue's own problems.
+func TestCheckOfAPartialCatalogue(t *testing.T) {
+	c, err := catalog.LoadPartial("testdata/collision_and_problems.yaml")
+	var problems catalog.Problems
+	if c == nil || !errors.As(err, &problems) {
+		t.Fatalf("LoadPartial: %v, %v", c, err)
+	}
+	checked, err := Check(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "testdata/collision_and_problems.yaml:7: metric requests__total: Go identifier RequestsTotal is also generated for testdata/collision_and_problems.yaml:2: metric requests_total; rename one of them"
+	if checked.Error() != want {
+		t.Errorf("Check:\n%v\nwant\n%s", checked, want)
 	}
 }
 
@@ -141,10 +171,19 @@ func TestNames(t *testing.T) {
 			t.Errorf("exportedName(%q) = %q, want %q", in, got, want)
 		}
 	}
-	for in, want := range map[string]string{"cache_component": "cacheComponent", "type": "typeValue", "gcs_bucket": "gcsBucket", "id": "id", "version": "version"} {
-		if got := paramName(in); got != want {
-			t.Errorf("paramName(%q) = %q, want %q", in, got, want)
+	for in, want := range map[string]string{"cache_component": "cacheComponent", "gcs_bucket": "gcsBucket", "id": "id", "version": "version", "type": "type"} {
+		if got := lowerCamel(in); got != want {
+			t.Errorf("lowerCamel(%q) = %q, want %q", in, got, want)
 		}
+	}
+	taken := func(s string) bool { return s == "ctx" || s == "ctxValue" || s == "string" }
+	var labels []*catalog.Label
+	for _, id := range []string{"type", "type_value", "ctx", "string", "component", "string_value"} {
+		labels = append(labels, &catalog.Label{ID: id})
+	}
+	got := strings.Join(paramNames(labels, taken), " ")
+	if want := "typeValue typeValueValue ctxValue2 stringValue component stringValueValue"; got != want {
+		t.Errorf("paramNames = %s, want %s", got, want)
 	}
 }
 

@@ -3,6 +3,7 @@ package codegen
 import (
 	"fmt"
 	"go/token"
+	"go/types"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,7 +18,7 @@ type model struct {
 	DocsSource string
 	Package    string
 	Scope      string
-	Enums      []enum
+	Enums      []enum        // the enum labels of generated metrics, in file order
 	Metrics    []metricModel // generated instruments, in file order
 	Sections   []section     // every metric, for the docs
 	Labels     []*catalog.Label
@@ -34,33 +35,29 @@ type enum struct {
 type enumValue struct{ Const, Value string }
 
 type param struct {
-	Name   string // Go parameter name
-	Type   string // Go type: string or the enum type
-	Key    string // exposed label key
-	Enum   bool
-	Sample string // a Go expression of a valid value, for the generated test
-	Doc    string
+	Name string // Go parameter name
+	Key  string // exposed label key
+	Enum bool
+	Doc  string
 }
 
 type metricModel struct {
 	*catalog.Metric
 	Type       string // Go type name, e.g. BackendReadSeconds
-	Inst       string // OTel API interface, e.g. Float64Histogram
-	NoopInst   string // its no-op twin in metric/noop
-	OptType    string // e.g. Float64HistogramOption
+	New        string // its unexported constructor, e.g. newBackendReadSeconds
+	Inst       string // OTel API interface, e.g. Float64Histogram; its no-op twin in metric/noop has the same name
 	ValType    string // int64 or float64
 	Method     string // Add or Record
 	ArgName    string // incr or val
-	RecOpt     string // AddOption or RecordOption
 	Observe    string // ObserveInt64 or ObserveFloat64
 	Params     []param
 	ParamList  string // "component string, op OpAttr"
-	ArgList    string // "component, op"
 	SampleArgs string // "\"example\", OpGet"
 	Buckets    string // Go literal list, e.g. 0.001, 0.002
 	Batched    bool   // a synchronous counter or up-down counter: instrument.Counter batches its adds
-	Wrapper    string // the telemetry/instrument type behind a labelled instrument: Counter or Recorder
-	KeyType    string // the series key, e.g. [2]string
+	Wrapper    string // the telemetry/instrument type behind a synchronous instrument with a series cache: Counter or Recorder
+	Series     string // Wrapper with its type arguments, e.g. Counter[int64, [2]string]; empty without one
+	KeyType    string // the series key, e.g. [2]string, or struct{} for a label-less counter
 	KeyArgs    string // the key's elements, e.g. component, string(op)
 	Sample     string // a plausible sample value
 	KindText   string // for doc comments
@@ -80,20 +77,21 @@ type docMetric struct {
 	Source  string
 }
 
-// reservedIdents are the identifiers every generated package declares besides its metrics'.
-var reservedIdents = []string{"Instruments", "NewInstruments", "ScopeName"}
-
-func newModel(c *catalog.Catalog, opts Options) (*model, error) {
+// newModel decides every name of the package generated from c. reserved is what the templates
+// themselves declare and use (see probeTemplates); nil while probing them. Identifiers that are
+// not valid Go or that collide are returned as catalog.Problems, all of them.
+func newModel(c *catalog.Catalog, opts Options, reserved *templateNames) (*model, error) {
 	m := &model{Source: opts.Source, DocsSource: opts.DocsSource, Package: opts.Package, Scope: opts.Scope, Labels: c.Labels}
 	var problems catalog.Problems
-	idents := map[string]string{} // Go identifier → what declared it, to catch collisions
-	for _, r := range reservedIdents {
-		idents[r] = "the generated package itself"
+	idents := map[string]string{} // package-level Go identifier → what declared it, to catch collisions
+	if reserved != nil {
+		for _, r := range reserved.pkg {
+			idents[r] = "the generated package itself"
+		}
 	}
 	// claim records that line/subject generates ident, reporting an identifier that is not
 	// valid Go or that something else generates too.
 	claim := func(ident string, line int, subject string) bool {
-		where := fmt.Sprintf("%s:%d: %s", c.File, line, subject)
 		if !token.IsIdentifier(ident) || !token.IsExported(ident) {
 			problems = append(problems, catalog.Problem{File: c.File, Line: line, Subject: subject,
 				Msg: fmt.Sprintf("gives %q, which is not an exported Go identifier; rename it", ident)})
@@ -104,11 +102,19 @@ func newModel(c *catalog.Catalog, opts Options) (*model, error) {
 				Msg: fmt.Sprintf("Go identifier %s is also generated for %s; rename one of them", ident, prev)})
 			return false
 		}
-		idents[ident] = where
+		idents[ident] = fmt.Sprintf("%s:%d: %s", c.File, line, subject)
 		return true
 	}
+	used := map[*catalog.Label]bool{} // labels of generated metrics: only they get enum types
+	for _, cm := range c.Metrics {
+		if cm.Generated() {
+			for _, l := range cm.Labels {
+				used[l] = true
+			}
+		}
+	}
 	for _, l := range c.Labels {
-		if len(l.Enum) == 0 {
+		if len(l.Enum) == 0 || !used[l] {
 			continue
 		}
 		e := enum{Type: enumTypeName(l), Label: l}
@@ -122,6 +128,7 @@ func newModel(c *catalog.Catalog, opts Options) (*model, error) {
 		m.Enums = append(m.Enums, e)
 	}
 	secIndex := map[string]int{}
+	var generated []*catalog.Metric
 	for _, cm := range c.Metrics {
 		name := cm.Section
 		if name == "" {
@@ -139,23 +146,66 @@ func newModel(c *catalog.Catalog, opts Options) (*model, error) {
 			continue
 		}
 		m.Generated++
-		mm := metricOf(cm)
-		for _, ident := range []string{mm.Type, "New" + mm.Type, mm.Type + "Bound", mm.Type + "Observer"} {
+		generated = append(generated, cm)
+		typ := exportedName(cm.Name)
+		for _, ident := range []string{typ, typ + "Bound", typ + "Observer"} {
 			if !claim(ident, cm.Line, "metric "+cm.Name) {
 				break
 			}
 		}
-		m.Metrics = append(m.Metrics, mm)
+	}
+	if m.Generated == 0 && len(c.Metrics) > 0 { // no metric at all is the catalogue's own problem
+		problems = append(problems, catalog.Problem{File: c.File, Line: c.Metrics[0].Line,
+			Msg: "no metric to generate: every metric is provided_by another collector, so the Go package would be empty"})
 	}
 	if len(problems) > 0 {
 		sort.SliceStable(problems, func(i, j int) bool { return problems[i].Line < problems[j].Line })
 		return nil, problems
 	}
+	// Label parameters must shadow nothing a method body refers to: the templates' own
+	// identifiers, Go's predeclared ones, and the package-level functions generated here.
+	taken := func(string) bool { return false }
+	if reserved != nil {
+		unexported := map[string]bool{}
+		for _, cm := range generated {
+			unexported[constructorName(exportedName(cm.Name))] = true
+		}
+		taken = func(name string) bool {
+			return token.IsKeyword(name) || reserved.used[name] || types.Universe.Lookup(name) != nil || unexported[name]
+		}
+	}
+	for _, cm := range generated {
+		m.Metrics = append(m.Metrics, metricOf(cm, taken))
+	}
 	return m, nil
 }
 
-func metricOf(cm *catalog.Metric) metricModel {
+// constructorName is the unexported constructor of the metric type typ.
+func constructorName(typ string) string { return "new" + typ }
+
+// paramNames names the parameters of labels: the label ID in lowerCamelCase, suffixed with
+// Value (then Value2, Value3, …) while that is a Go keyword, taken, or another label's.
+func paramNames(labels []*catalog.Label, taken func(string) bool) []string {
+	out := make([]string, len(labels))
+	mine := map[string]bool{}
+	for i, l := range labels {
+		base := lowerCamel(l.ID)
+		name := base
+		for n := 1; token.IsKeyword(name) || taken(name) || mine[name]; n++ {
+			name = base + "Value"
+			if n > 1 {
+				name += strconv.Itoa(n)
+			}
+		}
+		mine[name] = true
+		out[i] = name
+	}
+	return out
+}
+
+func metricOf(cm *catalog.Metric, taken func(string) bool) metricModel {
 	mm := metricModel{Metric: cm, Type: exportedName(cm.Name)}
+	mm.New = constructorName(mm.Type)
 	prefix := "Int64"
 	mm.ValType, mm.Observe, mm.Sample = "int64", "ObserveInt64", "1"
 	if cm.ValueType == catalog.ValueDouble {
@@ -167,50 +217,51 @@ func metricOf(cm *catalog.Metric) metricModel {
 	}
 	switch cm.Kind {
 	case catalog.KindCounter:
-		mm.Inst, mm.Method, mm.ArgName, mm.RecOpt, mm.KindText = prefix+obs+"Counter", "Add", "incr", "AddOption", "counter"
+		mm.Inst, mm.Method, mm.ArgName, mm.KindText = prefix+obs+"Counter", "Add", "incr", "counter"
 	case catalog.KindUpDownCounter:
-		mm.Inst, mm.Method, mm.ArgName, mm.RecOpt, mm.KindText = prefix+obs+"UpDownCounter", "Add", "incr", "AddOption", "up-down counter (exposed as a gauge)"
+		mm.Inst, mm.Method, mm.ArgName, mm.KindText = prefix+obs+"UpDownCounter", "Add", "incr", "up-down counter (exposed as a gauge)"
 	case catalog.KindGauge:
-		mm.Inst, mm.Method, mm.ArgName, mm.RecOpt, mm.KindText = prefix+obs+"Gauge", "Record", "val", "RecordOption", "gauge"
+		mm.Inst, mm.Method, mm.ArgName, mm.KindText = prefix+obs+"Gauge", "Record", "val", "gauge"
 	case catalog.KindHistogram:
-		mm.Inst, mm.Method, mm.ArgName, mm.RecOpt, mm.KindText = prefix+"Histogram", "Record", "val", "RecordOption", "histogram"
+		mm.Inst, mm.Method, mm.ArgName, mm.KindText = prefix+"Histogram", "Record", "val", "histogram"
 	}
 	if cm.Observable {
 		mm.KindText = "observable " + mm.KindText
 	}
 	mm.DataKind = string(cm.Kind)
-	mm.NoopInst, mm.OptType = mm.Inst, mm.Inst+"Option"
-	var names, args, samples []string
-	for _, l := range cm.Labels {
-		p := param{Name: paramName(l.ID), Type: "string", Key: l.Key, Sample: strconv.Quote("example"), Doc: l.Description}
+	var decls, samples, keyArgs []string
+	for i, name := range paramNames(cm.Labels, taken) {
+		l := cm.Labels[i]
+		p := param{Name: name, Key: l.Key, Doc: l.Description}
+		// typ is the parameter's type; sample a valid value of it, for the generated example.
+		typ, keyArg, sample := "string", name, strconv.Quote("example")
 		if len(l.Enum) > 0 {
-			p.Type, p.Enum = enumTypeName(l), true
-			p.Sample = enumConstName(l, l.Enum[0])
+			typ, p.Enum, keyArg = enumTypeName(l), true, "string("+name+")"
+			sample = enumConstName(l, l.Enum[0])
 		}
 		mm.Params = append(mm.Params, p)
-		names = append(names, p.Name+" "+p.Type)
-		args = append(args, p.Name)
-		samples = append(samples, p.Sample)
+		decls = append(decls, p.Name+" "+typ)
+		samples = append(samples, sample)
+		keyArgs = append(keyArgs, keyArg)
 	}
-	mm.ParamList, mm.ArgList, mm.SampleArgs = strings.Join(names, ", "), strings.Join(args, ", "), strings.Join(samples, ", ")
+	mm.ParamList, mm.SampleArgs, mm.KeyArgs = strings.Join(decls, ", "), strings.Join(samples, ", "), strings.Join(keyArgs, ", ")
 	keys := cm.LabelKeys()
 	sort.Strings(keys)
 	mm.SortedKeys = strings.Join(keys, ",")
 	if !cm.Observable {
 		mm.Batched = cm.Kind == catalog.KindCounter || cm.Kind == catalog.KindUpDownCounter
-		mm.Wrapper = "Recorder"
-		if mm.Batched {
-			mm.Wrapper = "Counter"
+		switch {
+		case len(mm.Params) > 0 && mm.Batched:
+			mm.Wrapper, mm.KeyType = "Counter", fmt.Sprintf("[%d]string", len(mm.Params))
+		case len(mm.Params) > 0:
+			mm.Wrapper, mm.KeyType = "Recorder", fmt.Sprintf("[%d]string", len(mm.Params))
+		case mm.Batched:
+			// One series, bound at creation.
+			mm.Wrapper, mm.KeyType = "Counter", "struct{}"
 		}
-		mm.KeyType = fmt.Sprintf("[%d]string", len(mm.Params))
-		keys := make([]string, len(mm.Params))
-		for i, p := range mm.Params {
-			keys[i] = p.Name
-			if p.Enum {
-				keys[i] = "string(" + p.Name + ")"
-			}
+		if mm.Wrapper != "" {
+			mm.Series = fmt.Sprintf("%s[%s, %s]", mm.Wrapper, mm.ValType, mm.KeyType)
 		}
-		mm.KeyArgs = strings.Join(keys, ", ")
 	}
 	if len(cm.Buckets) > 0 {
 		bs := make([]string, len(cm.Buckets))

@@ -1,7 +1,6 @@
 package codegen
 
 import (
-	"go/token"
 	"strings"
 	"unicode"
 
@@ -33,9 +32,10 @@ func exportedName(s string) string {
 	return out
 }
 
-// paramName turns a label ID into an unexported Go parameter name that is not a keyword:
-// cache_component → cacheComponent.
-func paramName(id string) string {
+// lowerCamel turns a label ID into an unexported Go identifier: cache_component →
+// cacheComponent, gcs_bucket → gcsBucket. paramNames keeps it clear of keywords and of what the
+// generated code declares.
+func lowerCamel(id string) string {
 	e := exportedName(id)
 	// Lower the leading run of capitals, keeping the last one when a word follows
 	// (GCSEvent → gcsEvent), as Go style does.
@@ -46,20 +46,13 @@ func paramName(id string) string {
 	}
 	switch {
 	case i == len(r):
-		e = strings.ToLower(e)
+		return strings.ToLower(e)
 	case i > 1:
-		e = strings.ToLower(string(r[:i-1])) + string(r[i-1:])
+		return strings.ToLower(string(r[:i-1])) + string(r[i-1:])
 	default:
-		e = strings.ToLower(string(r[:1])) + string(r[1:])
+		return strings.ToLower(string(r[:1])) + string(r[1:])
 	}
-	if token.IsKeyword(e) || predeclared[e] {
-		e += "Value"
-	}
-	return e
 }
-
-// predeclared names would shadow builtins used by the generated code.
-var predeclared = map[string]bool{"ctx": true, "incr": true, "val": true, "m": true, "b": true, "o": true, "fn": true, "string": true, "int64": true, "float64": true, "error": true}
 
 // enumTypeName is the Go type of an enum label: resource_type → ResourceTypeAttr.
 func enumTypeName(l *catalog.Label) string { return exportedName(l.ID) + "Attr" }

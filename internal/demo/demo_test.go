@@ -35,7 +35,7 @@ func demoPipeline(t *testing.T) (*telemetry.Telemetry, *teleport.Metrics, *probe
 	if err != nil {
 		t.Fatal(err)
 	}
-	metrics, err := teleport.New(tel.Meter(teleport.ScopeName), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+	metrics, err := teleport.New(tel.MeterProvider(), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
 	if err != nil {
 		t.Fatal(err)
 	}

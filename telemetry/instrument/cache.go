@@ -5,11 +5,14 @@ import (
 	"sync"
 )
 
-// DefaultCardinalityLimit is the cardinality limit assumed when no WithCardinalityLimit is
-// given: the OTel SDK's own default. telemetry.New passes its pipeline's limit instead.
-const DefaultCardinalityLimit = 2000
+// DefaultCardinalityLimit is telediag's one default cardinality limit: telemetry's
+// DefaultCardinalityLimit is this constant, and the reasons for its value are documented
+// there. It lives here because telemetry imports this package. A Group created without
+// WithCardinalityLimit bounds its series caches by it; telemetry's InstrumentOptions pass the
+// pipeline's actual limit.
+const DefaultCardinalityLimit = 10_000
 
-// Option configures a Counter or a Recorder.
+// Option configures the Counters and Recorders of a Group.
 type Option func(*config)
 
 type config struct {

@@ -21,7 +21,7 @@ func attrs2(k [2]string) attribute.Set {
 	return attribute.NewSet(attribute.String("component", k[0]), attribute.String("op", k[1]))
 }
 
-// sums collects r and returns name → "label=value,…" → value for every Sum data point.
+// sums collects r and returns name → "label=value,…" → value for every Sum and Gauge data point.
 func sums(t *testing.T, r sdkmetric.Reader) map[string]map[string]float64 {
 	t.Helper()
 	var rm metricdata.ResourceMetrics
@@ -41,6 +41,10 @@ func sums(t *testing.T, r sdkmetric.Reader) map[string]map[string]float64 {
 				for _, p := range d.DataPoints {
 					pts[setString(p.Attributes)] += p.Value
 				}
+			case metricdata.Gauge[int64]:
+				for _, p := range d.DataPoints {
+					pts[setString(p.Attributes)] = float64(p.Value)
+				}
 			default:
 				continue
 			}
@@ -59,6 +63,28 @@ func setString(s attribute.Set) string {
 	return strings.Join(parts, ",")
 }
 
+// collectInBackground collects r over and over until the returned function is called, which
+// waits for the last collection to end.
+func collectInBackground(t *testing.T, r sdkmetric.Reader) (stop func()) {
+	done := make(chan struct{})
+	var collector sync.WaitGroup
+	collector.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+				var rm metricdata.ResourceMetrics
+				if err := r.Collect(context.Background(), &rm); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}
+	})
+	return func() { close(done); collector.Wait() }
+}
+
 func newProvider(t *testing.T, opts ...sdkmetric.Option) *sdkmetric.MeterProvider {
 	t.Helper()
 	mp := sdkmetric.NewMeterProvider(opts...)
@@ -75,7 +101,7 @@ func TestCounterMatchesSDK(t *testing.T) {
 			m := newProvider(t, sdkmetric.WithReader(r)).Meter("test")
 			fastInst, _ := m.Int64Counter("fast")
 			plain, _ := m.Int64Counter("plain")
-			fast, err := NewCounter(m, "fast", metric.Int64Counter(fastInst), attrs2)
+			fast, err := NewCounter(NewGroup(m), "fast", metric.Int64Counter(fastInst), attrs2)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -104,7 +130,7 @@ func TestCounterSeriesExistsAtZero(t *testing.T) {
 	r := sdkmetric.NewManualReader()
 	m := newProvider(t, sdkmetric.WithReader(r)).Meter("test")
 	inst, _ := m.Float64UpDownCounter("queue")
-	c, err := NewCounter(m, "queue", metric.Float64UpDownCounter(inst), attrs1)
+	c, err := NewCounter(NewGroup(m), "queue", metric.Float64UpDownCounter(inst), attrs1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +155,7 @@ func TestCounterViews(t *testing.T) {
 	})
 	m := newProvider(t, sdkmetric.WithReader(r), sdkmetric.WithView(view)).Meter("test")
 	inst, _ := m.Int64Counter("requests")
-	c, err := NewCounter(m, "requests", metric.Int64Counter(inst), attrs2)
+	c, err := NewCounter(NewGroup(m), "requests", metric.Int64Counter(inst), attrs2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +182,7 @@ func TestCounterOverflowMatchesSDK(t *testing.T) {
 			m := newProvider(t, sdkmetric.WithReader(r), sdkmetric.WithCardinalityLimit(5)).Meter("test")
 			fastInst, _ := m.Int64Counter("fast")
 			plain, _ := m.Int64Counter("plain")
-			fast, err := NewCounter(m, "fast", metric.Int64Counter(fastInst), attrs1, WithCardinalityLimit(cacheLimit))
+			fast, err := NewCounter(NewGroup(m, WithCardinalityLimit(cacheLimit)), "fast", metric.Int64Counter(fastInst), attrs1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -175,8 +201,8 @@ func TestCounterOverflowMatchesSDK(t *testing.T) {
 			if got["plain"]["otel.metric.overflow=true"] == 0 {
 				t.Fatalf("no overflow series: %v", got["plain"])
 			}
-			if cacheLimit > 0 && fast.Len() > cacheLimit {
-				t.Fatalf("cache holds %d series, bound %d", fast.Len(), cacheLimit)
+			if cacheLimit > 0 && fast.len() > cacheLimit {
+				t.Fatalf("cache holds %d series, bound %d", fast.len(), cacheLimit)
 			}
 		})
 	}
@@ -188,28 +214,13 @@ func TestCounterConcurrent(t *testing.T) {
 	r := sdkmetric.NewManualReader()
 	m := newProvider(t, sdkmetric.WithReader(r)).Meter("test")
 	inst, _ := m.Float64Counter("f")
-	c, err := NewCounter(m, "f", metric.Float64Counter(inst), attrs1)
+	c, err := NewCounter(NewGroup(m), "f", metric.Float64Counter(inst), attrs1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	const goroutines, adds = 8, 2000
 	ctx := context.Background()
-	stop := make(chan struct{})
-	var collectors sync.WaitGroup
-	collectors.Go(func() {
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-				var rm metricdata.ResourceMetrics
-				if err := r.Collect(ctx, &rm); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}
-	})
+	stopCollecting := collectInBackground(t, r)
 	var wg sync.WaitGroup
 	for g := range goroutines {
 		wg.Go(func() {
@@ -222,8 +233,7 @@ func TestCounterConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	close(stop)
-	collectors.Wait()
+	stopCollecting()
 	got := sums(t, r)["f"]
 	var total float64
 	for _, v := range got {
@@ -240,32 +250,26 @@ func TestNilAndZero(t *testing.T) {
 	var c *Counter[int64, [1]string]
 	c.Add(ctx, 1, [1]string{"a"})
 	c.Bind([1]string{"a"}).Add(ctx, 1)
-	if c.Len() != 0 || c.Unregister() != nil {
+	c.AddSet(ctx, 1, attribute.NewSet())
+	if c.len() != 0 {
 		t.Fatal("nil counter")
 	}
 	var r *Recorder[float64, [1]string]
 	r.Record(ctx, 1, [1]string{"a"})
+	r.RecordSet(ctx, 1, attribute.NewSet())
 	r.Bind([1]string{"a"}).Record(ctx, 1)
+	var g *Group
+	if reg, err := g.RegisterCallback(func(context.Context, metric.Observer) error { return nil }); err != nil || reg.Unregister() != nil {
+		t.Fatalf("nil group: RegisterCallback gave %v", err)
+	}
+	if err := g.Release(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := NewCounter[int64, [1]string](nil, "", nil, nil); err == nil {
 		t.Fatal("NewCounter(nil…) gave no error")
 	}
-	if _, err := NewRecorder[int64, [1]string]("", nil, nil); err == nil {
+	if _, err := NewRecorder[int64, [1]string](nil, "", nil, nil); err == nil {
 		t.Fatal("NewRecorder(nil…) gave no error")
-	}
-}
-
-// TestCounterUnregister: after Unregister the counter is no longer drained.
-func TestCounterUnregister(t *testing.T) {
-	r := sdkmetric.NewManualReader()
-	m := newProvider(t, sdkmetric.WithReader(r)).Meter("test")
-	inst, _ := m.Int64Counter("n")
-	c, _ := NewCounter(m, "n", metric.Int64Counter(inst), attrs1)
-	c.Add(context.Background(), 3, [1]string{"a"})
-	if err := c.Unregister(); err != nil {
-		t.Fatal(err)
-	}
-	if got := sums(t, r)["n"]["component=a"]; got != 0 {
-		t.Fatalf("drained after Unregister: %v", got)
 	}
 }
 
@@ -277,9 +281,10 @@ func TestOverflowWarning(t *testing.T) {
 	r := sdkmetric.NewManualReader()
 	m := newProvider(t, sdkmetric.WithReader(r), sdkmetric.WithCardinalityLimit(4)).Meter("test")
 	inst, _ := m.Int64Counter("requests")
-	c, _ := NewCounter(m, "requests", metric.Int64Counter(inst), attrs1, WithCardinalityLimit(4), WithLogger(logger))
+	g := NewGroup(m, WithCardinalityLimit(4), WithLogger(logger))
+	c, _ := NewCounter(g, "requests", metric.Int64Counter(inst), attrs1)
 	hinst, _ := m.Int64Histogram("latency")
-	h, _ := NewRecorder("latency", metric.Int64Histogram(hinst), attrs1, WithCardinalityLimit(4), WithLogger(logger))
+	h, _ := NewRecorder(g, "latency", metric.Int64Histogram(hinst), attrs1)
 	ctx := context.Background()
 	for i := range 3 {
 		c.Add(ctx, 1, [1]string{fmt.Sprint(i)})

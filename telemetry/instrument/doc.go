@@ -8,7 +8,8 @@
 //
 //   - A Counter keeps, per series, a padded cell that Add increments atomically. The cells are
 //     drained into the SDK's own synchronous instrument by a callback the SDK runs at the start
-//     of every collection, for every reader, before it reads its aggregations. The SDK therefore
+//     of every collection, for every reader, before it reads its aggregations: one callback per
+//     Group, that is per generated catalogue, however many counters it has. The SDK therefore
 //     still owns aggregation, temporality (cumulative or delta per reader), Views (renames,
 //     attribute filters, drops), the cardinality limit and its otel.metric.overflow series;
 //     the counter only batches the additions made between two collections.
@@ -20,9 +21,15 @@
 // in a cache bounded by WithCardinalityLimit; past the bound, calls take the SDK's own path, so
 // the SDK's overflow behaviour is unchanged and memory stays bounded.
 //
+// A Group is the lifecycle of one catalogue: it carries the options of its Counters and
+// Recorders, and tracks every callback registered for them (the counters' drain, the
+// observable instruments' callbacks), so that its Release unregisters all of them. A generated
+// Instruments' Release is its Group's.
+//
 // What batching changes: a counter's measurements carry no context into the SDK, so counters
 // record no exemplars (histograms still do when the exemplar filter allows them). The drain
 // callback hangs on an observable gauge named telediag.instrument.drain, which never reports a
 // value; a View that drops every instrument by wildcard must leave it alone, or the SDK never
-// runs the callback and counters stop reaching the readers.
+// runs the callback and counters stop reaching the readers. AddSet and RecordSet, for callers
+// that already hold an attribute.Set, take the SDK's own path.
 package instrument

@@ -25,17 +25,17 @@ type Recorder[N Number, K comparable] struct {
 	series *seriesCache[K, []metric.RecordOption]
 }
 
-// NewRecorder wraps inst, the instrument called name. attrs turns label values into the series'
-// attribute set; it is called once per cached series.
-func NewRecorder[N Number, K comparable](name string, inst RecorderInstrument[N], attrs func(K) attribute.Set, opts ...Option) (*Recorder[N, K], error) {
-	if inst == nil || attrs == nil {
-		return nil, errors.New("instrument: NewRecorder needs an instrument and an attribute function")
+// NewRecorder wraps inst, the instrument called name created from g's Meter; g's options bound
+// its cache. attrs turns label values into the series' attribute set; it is called once per
+// cached series.
+func NewRecorder[N Number, K comparable](g *Group, name string, inst RecorderInstrument[N], attrs func(K) attribute.Set) (*Recorder[N, K], error) {
+	if g == nil || inst == nil || attrs == nil {
+		return nil, errors.New("instrument: NewRecorder needs a group, an instrument and an attribute function")
 	}
-	cfg := newConfig(opts)
 	return &Recorder[N, K]{
 		inst:  inst,
 		attrs: attrs,
-		series: newSeriesCache(name, cfg, func(k K) *[]metric.RecordOption {
+		series: newSeriesCache(name, g.cfg, func(k K) *[]metric.RecordOption {
 			o := recordOptions(attrs(k))
 			return &o
 		}),
@@ -52,6 +52,15 @@ func (r *Recorder[N, K]) Record(ctx context.Context, val N, k K) {
 		return
 	}
 	r.inst.Record(ctx, val, metric.WithAttributeSet(r.attrs(k)))
+}
+
+// RecordSet records val for the series with attribute set set, for a caller that already holds
+// one. It allocates the option that carries set; Record with label values does not.
+func (r *Recorder[N, K]) RecordSet(ctx context.Context, val N, set attribute.Set) {
+	if r == nil {
+		return
+	}
+	r.inst.Record(ctx, val, metric.WithAttributeSet(set))
 }
 
 // Bind returns the series with label values k, for a hot path.

@@ -17,7 +17,7 @@ func TestRecorderMatchesSDK(t *testing.T) {
 	m := newProvider(t, sdkmetric.WithReader(r)).Meter("test")
 	fastInst, _ := m.Float64Histogram("fast", metric.WithExplicitBucketBoundaries(1, 2))
 	plain, _ := m.Float64Histogram("plain", metric.WithExplicitBucketBoundaries(1, 2))
-	fast, err := NewRecorder("fast", metric.Float64Histogram(fastInst), attrs1, WithCardinalityLimit(2))
+	fast, err := NewRecorder(NewGroup(m, WithCardinalityLimit(2)), "fast", metric.Float64Histogram(fastInst), attrs1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,12 +16,17 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/testutil"
 	"github.com/telediag/telediag/probes"
 	"github.com/telediag/telediag/telemetry"
+	"github.com/telediag/telediag/telemetry/instrument/instrumenttest"
 )
+
+// exampleLabel is the value the tests record every label with.
+func exampleLabel(int) string { return "example" }
 
 // documented reads testdata/catalog.tsv, a copy of the user's metric table: name → documented
 // Prometheus type. It is independent of instruments.yaml on purpose, so a name or type changed
@@ -87,7 +92,7 @@ func newTestTelemetry(t testing.TB, state StateSource, opts ...Option) (*telemet
 		}
 		state = monitor
 	}
-	m, err := New(tel.Meter(ScopeName), state, append(opts, WithInstrumentOptions(tel.InstrumentOptions()...))...)
+	m, err := New(tel.MeterProvider(), state, append(opts, WithInstrumentOptions(tel.InstrumentOptions()...))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +101,7 @@ func newTestTelemetry(t testing.TB, state StateSource, opts ...Option) (*telemet
 
 func TestScrapeServesDocumentedCatalogue(t *testing.T) {
 	tel, m := newTestTelemetry(t, nil)
-	recordEveryInstrument(context.Background(), m.Instruments)
+	instrumenttest.RecordAll(context.Background(), m.Instruments, 1, exampleLabel)
 	scrape(t, tel.Handler()) // the second scrape sees promhttp_metric_handler_requests_total{code="200"} 1
 	families, body := scrape(t, tel.Handler())
 
@@ -155,7 +160,7 @@ func TestScrapeServesExactlyTheDeclaredFamilies(t *testing.T) {
 	// go_memory_limit is observed only under a memory limit: set one, as GOMEMLIMIT would.
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(8 << 30))
 	tel, m := newTestTelemetry(t, nil)
-	recordEveryInstrument(context.Background(), m.Instruments)
+	instrumenttest.RecordAll(context.Background(), m.Instruments, 1, exampleLabel)
 	families, _ := scrape(t, tel.Handler())
 
 	declared := map[string]bool{}
@@ -300,30 +305,46 @@ func TestBuildInfo(t *testing.T) {
 	}
 }
 
-func TestNilMeterGivesNoops(t *testing.T) {
-	i, err := NewInstruments(nil)
+// TestNilProviderGivesNoops: the instruments of a nil provider, and the zero Instruments, take
+// every call (labels, Bind, AddSet, Register, Release) and record nothing.
+func TestNilProviderGivesNoops(t *testing.T) {
+	ctx := context.Background()
+	noops, err := NewInstruments(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	recordEveryInstrument(context.Background(), i) // must not panic
-	i.BackendReadRequestsTotal.Bind("x").Add(context.Background(), 1)
-	if _, err := i.ProcessState.Register(func(context.Context, ProcessStateObserver) error { return nil }); err != nil {
-		t.Fatal(err)
+	for name, i := range map[string]*Instruments{"nil provider": noops, "zero value": {}} {
+		instrumenttest.RecordAll(ctx, i, 1, exampleLabel)
+		if err := instrumenttest.ObserveAll(i, 1, exampleLabel); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		i.BackendReadRequestsTotal.Bind("x").Add(ctx, 1)
+		i.BackendReadRequestsTotal.AddSet(ctx, 1, *attribute.EmptySet())
+		i.AuditFailedEmitEvents.AddSet(ctx, 1, *attribute.EmptySet())
+		i.BackendReadSeconds.RecordSet(ctx, 1, *attribute.EmptySet())
+		i.AuditPercentageDiskSpaceUsed.RecordSet(ctx, 1, *attribute.EmptySet())
+		if err := i.Release(); err != nil {
+			t.Errorf("%s: Release: %v", name, err)
+		}
 	}
 	var zero BackendReadRequestsTotalBound
-	zero.Add(context.Background(), 1) // the zero bound form records nothing, and does not panic
+	zero.Add(ctx, 1) // the zero bound form records nothing, and does not panic
+	var none *Instruments
+	if err := none.Release(); err != nil {
+		t.Fatal(err)
+	}
 }
 
-func TestNewNeedsMeterAndState(t *testing.T) {
+func TestNewNeedsProviderAndState(t *testing.T) {
 	monitor, err := probes.New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := New(nil, monitor); err == nil {
-		t.Error("New(nil meter) gave no error")
+		t.Error("New(nil provider) gave no error")
 	}
 	tel, _ := newTestTelemetry(t, nil)
-	if _, err := New(tel.Meter("other"), nil); err == nil || !strings.Contains(err.Error(), "StateSource") {
+	if _, err := New(tel.MeterProvider(), nil); err == nil || !strings.Contains(err.Error(), "StateSource") {
 		t.Errorf("New without a StateSource: err = %v", err)
 	}
 }

@@ -8,7 +8,7 @@
 //
 //	tel, err := telemetry.New(ctx, telemetry.WithServiceName("auth"))
 //	...
-//	metrics, err := teleport.New(tel.Meter(teleport.ScopeName), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+//	metrics, err := teleport.New(tel.MeterProvider(), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
 //	...
 //	metrics.BackendReadRequestsTotal.Add(ctx, 1, "backend")
 //

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
@@ -33,7 +34,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer tel.Shutdown(ctx)
-	metrics, err := teleport.New(tel.Meter(teleport.ScopeName), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+	metrics, err := teleport.New(tel.MeterProvider(), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -64,31 +65,34 @@ func Example() {
 }
 
 // The generated types also work on any MeterProvider, without telemetry.New. Observable
-// instruments take a typed callback, run on every collection.
-func ExampleNewTeleportBuildInfo() {
+// instruments take a typed callback, run on every collection; Release unregisters it.
+func ExampleTeleportBuildInfo_Register() {
 	ctx := context.Background()
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer mp.Shutdown(ctx)
 
-	info, err := teleport.NewTeleportBuildInfo(mp.Meter(teleport.ScopeName))
+	metrics, err := teleport.NewInstruments(mp)
 	if err != nil {
 		log.Fatal(err)
 	}
-	reg, err := info.Register(func(_ context.Context, o teleport.TeleportBuildInfoObserver) error {
+	defer metrics.Release() // unregisters the callback below, and the counters' drain
+	_, err = metrics.TeleportBuildInfo.Register(func(_ context.Context, o teleport.TeleportBuildInfoObserver) error {
 		o.Observe(1, "17.4.2", "v17.4.2-0-g1a2b3c4", "go1.26.8")
 		return nil
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer reg.Unregister()
 
 	var rm metricdata.ResourceMetrics
 	if err := reader.Collect(ctx, &rm); err != nil {
 		log.Fatal(err)
 	}
 	for _, m := range rm.ScopeMetrics[0].Metrics {
+		if m.Name != metrics.TeleportBuildInfo.Name() {
+			continue
+		}
 		for _, dp := range m.Data.(metricdata.Gauge[int64]).DataPoints {
 			v, _ := dp.Attributes.Value("version")
 			fmt.Println(m.Name, m.Unit, v.AsString(), dp.Value)
@@ -96,4 +100,35 @@ func ExampleNewTeleportBuildInfo() {
 	}
 	// Output:
 	// teleport_build_info 1 17.4.2 1
+}
+
+// A caller that already holds an attribute.Set, as OTel instrumentation libraries do, records
+// with it directly; the set names the same series as the typed labels.
+func ExampleBackendReadRequestsTotal_AddSet() {
+	ctx := context.Background()
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(ctx)
+	metrics, err := teleport.NewInstruments(mp)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer metrics.Release()
+
+	metrics.BackendReadRequestsTotal.AddSet(ctx, 2, attribute.NewSet(attribute.String("component", "backend")))
+	metrics.BackendReadRequestsTotal.Add(ctx, 1, "backend")
+
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		log.Fatal(err)
+	}
+	for _, m := range rm.ScopeMetrics[0].Metrics {
+		if m.Name == metrics.BackendReadRequestsTotal.Name() {
+			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+				fmt.Println(m.Name, dp.Attributes.Encoded(attribute.DefaultEncoder()), dp.Value)
+			}
+		}
+	}
+	// Output:
+	// backend_read_requests_total component=backend 3
 }

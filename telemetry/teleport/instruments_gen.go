@@ -14,16 +14,6 @@ import (
 	"github.com/telediag/telediag/telemetry/instrument"
 )
 
-// GoMemoryTypeAttr is a value of the label "go_memory_type" (go_memory_type): Kind of memory the Go
-// runtime uses (OTel attribute go.memory.type).
-type GoMemoryTypeAttr string
-
-// The values of GoMemoryTypeAttr, fixed by ../../instruments.yaml.
-const (
-	GoMemoryTypeStack GoMemoryTypeAttr = "stack"
-	GoMemoryTypeOther GoMemoryTypeAttr = "other"
-)
-
 // ResourceTypeAttr is a value of the label "type" (resource_type): Type of the resource connected
 // via keepalives.
 type ResourceTypeAttr string
@@ -38,11 +28,12 @@ const (
 	ResourceTypeWindowsDesktopService ResourceTypeAttr = "windows_desktop_service"
 )
 
-// ScopeName is the instrumentation scope to create the Meter of these instruments with.
+// ScopeName is the instrumentation scope of these instruments: NewInstruments creates them from
+// the Meter of that name.
 const ScopeName = "github.com/telediag/telediag/telemetry/teleport"
 
 // Instruments holds one instrument for every generated metric of ../../instruments.yaml.
-// Build it with NewInstruments.
+// Build it with NewInstruments; Release it when it is dropped before its MeterProvider.
 type Instruments struct {
 	// AuditFailedDiskMonitoring is audit_failed_disk_monitoring.
 	AuditFailedDiskMonitoring AuditFailedDiskMonitoring
@@ -177,217 +168,254 @@ type Instruments struct {
 	GoMemstatsGCCPUFraction GoMemstatsGCCPUFraction
 	// GoMemstatsLookupsTotal is go_memstats_lookups_total.
 	GoMemstatsLookupsTotal GoMemstatsLookupsTotal
+
+	group *instrument.Group
 }
 
-// NewInstruments creates every instrument of ../../instruments.yaml from m, a Meter named ScopeName.
-// A nil m gives no-op instruments. opts tune the record path: pass the pipeline's
-// (telemetry.Telemetry.InstrumentOptions) so that it knows the cardinality limit. Creation
-// errors are joined; the instruments that failed are no-ops, the others work.
-func NewInstruments(m metric.Meter, opts ...instrument.Option) (*Instruments, error) {
+// NewInstruments creates every instrument of ../../instruments.yaml from mp's Meter named ScopeName.
+// opts tune the record path: pass the pipeline's (telemetry.Telemetry.InstrumentOptions) so that
+// it knows the cardinality limit. A nil mp gives no-op instruments. Creation errors are joined;
+// the instruments that failed are no-ops, the others work (and need Release as usual).
+func NewInstruments(mp metric.MeterProvider, opts ...instrument.Option) (*Instruments, error) {
+	i := &Instruments{}
+	var m metric.Meter
+	if mp != nil {
+		m = mp.Meter(ScopeName)
+		i.group = instrument.NewGroup(m, opts...)
+	}
 	var (
-		i    Instruments
 		err  error
 		errs []error
 	)
-	if i.AuditFailedDiskMonitoring, err = newAuditFailedDiskMonitoring(m, opts); err != nil {
+	if i.AuditFailedDiskMonitoring, err = newAuditFailedDiskMonitoring(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.AuditFailedEmitEvents, err = newAuditFailedEmitEvents(m, opts); err != nil {
+	if i.AuditFailedEmitEvents, err = newAuditFailedEmitEvents(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.AuditPercentageDiskSpaceUsed, err = newAuditPercentageDiskSpaceUsed(m, opts); err != nil {
+	if i.AuditPercentageDiskSpaceUsed, err = newAuditPercentageDiskSpaceUsed(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.AuditServerOpenFiles, err = newAuditServerOpenFiles(m, opts); err != nil {
+	if i.AuditServerOpenFiles, err = newAuditServerOpenFiles(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.AuthGenerateRequestsThrottledTotal, err = newAuthGenerateRequestsThrottledTotal(m, opts); err != nil {
+	if i.AuthGenerateRequestsThrottledTotal, err = newAuthGenerateRequestsThrottledTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.AuthGenerateRequestsTotal, err = newAuthGenerateRequestsTotal(m, opts); err != nil {
+	if i.AuthGenerateRequestsTotal, err = newAuthGenerateRequestsTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.AuthGenerateRequests, err = newAuthGenerateRequests(m, opts); err != nil {
+	if i.AuthGenerateRequests, err = newAuthGenerateRequests(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.AuthGenerateSeconds, err = newAuthGenerateSeconds(m, opts); err != nil {
+	if i.AuthGenerateSeconds, err = newAuthGenerateSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendBatchReadRequestsTotal, err = newBackendBatchReadRequestsTotal(m, opts); err != nil {
+	if i.BackendBatchReadRequestsTotal, err = newBackendBatchReadRequestsTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendBatchReadRequestsFailedTotal, err = newBackendBatchReadRequestsFailedTotal(m, opts); err != nil {
+	if i.BackendBatchReadRequestsFailedTotal, err = newBackendBatchReadRequestsFailedTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendBatchReadSeconds, err = newBackendBatchReadSeconds(m, opts); err != nil {
+	if i.BackendBatchReadSeconds, err = newBackendBatchReadSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendBatchWriteRequestsTotal, err = newBackendBatchWriteRequestsTotal(m, opts); err != nil {
+	if i.BackendBatchWriteRequestsTotal, err = newBackendBatchWriteRequestsTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendBatchWriteRequestsFailedTotal, err = newBackendBatchWriteRequestsFailedTotal(m, opts); err != nil {
+	if i.BackendBatchWriteRequestsFailedTotal, err = newBackendBatchWriteRequestsFailedTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendBatchWriteSeconds, err = newBackendBatchWriteSeconds(m, opts); err != nil {
+	if i.BackendBatchWriteSeconds, err = newBackendBatchWriteSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendReadRequestsTotal, err = newBackendReadRequestsTotal(m, opts); err != nil {
+	if i.BackendReadRequestsTotal, err = newBackendReadRequestsTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendReadRequestsFailedTotal, err = newBackendReadRequestsFailedTotal(m, opts); err != nil {
+	if i.BackendReadRequestsFailedTotal, err = newBackendReadRequestsFailedTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendReadSeconds, err = newBackendReadSeconds(m, opts); err != nil {
+	if i.BackendReadSeconds, err = newBackendReadSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendWriteRequestsTotal, err = newBackendWriteRequestsTotal(m, opts); err != nil {
+	if i.BackendWriteRequestsTotal, err = newBackendWriteRequestsTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendWriteRequestsFailedTotal, err = newBackendWriteRequestsFailedTotal(m, opts); err != nil {
+	if i.BackendWriteRequestsFailedTotal, err = newBackendWriteRequestsFailedTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportBackendWriteRequestsFailedPreconditionTotal, err = newTeleportBackendWriteRequestsFailedPreconditionTotal(m, opts); err != nil {
+	if i.TeleportBackendWriteRequestsFailedPreconditionTotal, err = newTeleportBackendWriteRequestsFailedPreconditionTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BackendWriteSeconds, err = newBackendWriteSeconds(m, opts); err != nil {
+	if i.BackendWriteSeconds, err = newBackendWriteSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.ClusterNameNotFoundTotal, err = newClusterNameNotFoundTotal(m, opts); err != nil {
+	if i.ClusterNameNotFoundTotal, err = newClusterNameNotFoundTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.EtcdBackendBatchReadRequests, err = newEtcdBackendBatchReadRequests(m, opts); err != nil {
+	if i.EtcdBackendBatchReadRequests, err = newEtcdBackendBatchReadRequests(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.EtcdBackendBatchReadSeconds, err = newEtcdBackendBatchReadSeconds(m, opts); err != nil {
+	if i.EtcdBackendBatchReadSeconds, err = newEtcdBackendBatchReadSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.EtcdBackendReadRequests, err = newEtcdBackendReadRequests(m, opts); err != nil {
+	if i.EtcdBackendReadRequests, err = newEtcdBackendReadRequests(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.EtcdBackendReadSeconds, err = newEtcdBackendReadSeconds(m, opts); err != nil {
+	if i.EtcdBackendReadSeconds, err = newEtcdBackendReadSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.EtcdBackendTxRequests, err = newEtcdBackendTxRequests(m, opts); err != nil {
+	if i.EtcdBackendTxRequests, err = newEtcdBackendTxRequests(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.EtcdBackendTxSeconds, err = newEtcdBackendTxSeconds(m, opts); err != nil {
+	if i.EtcdBackendTxSeconds, err = newEtcdBackendTxSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.EtcdBackendWriteRequests, err = newEtcdBackendWriteRequests(m, opts); err != nil {
+	if i.EtcdBackendWriteRequests, err = newEtcdBackendWriteRequests(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.EtcdBackendWriteSeconds, err = newEtcdBackendWriteSeconds(m, opts); err != nil {
+	if i.EtcdBackendWriteSeconds, err = newEtcdBackendWriteSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.FirestoreEventsBackendBatchReadRequests, err = newFirestoreEventsBackendBatchReadRequests(m, opts); err != nil {
+	if i.FirestoreEventsBackendBatchReadRequests, err = newFirestoreEventsBackendBatchReadRequests(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.FirestoreEventsBackendBatchReadSeconds, err = newFirestoreEventsBackendBatchReadSeconds(m, opts); err != nil {
+	if i.FirestoreEventsBackendBatchReadSeconds, err = newFirestoreEventsBackendBatchReadSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.FirestoreEventsBackendBatchWriteRequests, err = newFirestoreEventsBackendBatchWriteRequests(m, opts); err != nil {
+	if i.FirestoreEventsBackendBatchWriteRequests, err = newFirestoreEventsBackendBatchWriteRequests(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.FirestoreEventsBackendBatchWriteSeconds, err = newFirestoreEventsBackendBatchWriteSeconds(m, opts); err != nil {
+	if i.FirestoreEventsBackendBatchWriteSeconds, err = newFirestoreEventsBackendBatchWriteSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.GCSEventStorageDownloadsSeconds, err = newGCSEventStorageDownloadsSeconds(m, opts); err != nil {
+	if i.GCSEventStorageDownloadsSeconds, err = newGCSEventStorageDownloadsSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.GCSEventStorageDownloads, err = newGCSEventStorageDownloads(m, opts); err != nil {
+	if i.GCSEventStorageDownloads, err = newGCSEventStorageDownloads(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.GCSEventStorageUploadsSeconds, err = newGCSEventStorageUploadsSeconds(m, opts); err != nil {
+	if i.GCSEventStorageUploadsSeconds, err = newGCSEventStorageUploadsSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.GCSEventStorageUploads, err = newGCSEventStorageUploads(m, opts); err != nil {
+	if i.GCSEventStorageUploads, err = newGCSEventStorageUploads(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.HeartbeatConnectionsMissedTotal, err = newHeartbeatConnectionsMissedTotal(m, opts); err != nil {
+	if i.HeartbeatConnectionsMissedTotal, err = newHeartbeatConnectionsMissedTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.HeartbeatConnectionsReceivedTotal, err = newHeartbeatConnectionsReceivedTotal(m, opts); err != nil {
+	if i.HeartbeatConnectionsReceivedTotal, err = newHeartbeatConnectionsReceivedTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportAuditEmitEvents, err = newTeleportAuditEmitEvents(m, opts); err != nil {
+	if i.TeleportAuditEmitEvents, err = newTeleportAuditEmitEvents(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportConnectedResources, err = newTeleportConnectedResources(m, opts); err != nil {
+	if i.TeleportConnectedResources, err = newTeleportConnectedResources(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportRegisteredServers, err = newTeleportRegisteredServers(m, opts); err != nil {
+	if i.TeleportRegisteredServers, err = newTeleportRegisteredServers(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.UserLoginTotal, err = newUserLoginTotal(m, opts); err != nil {
+	if i.UserLoginTotal, err = newUserLoginTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.WatcherEventSizes, err = newWatcherEventSizes(m, opts); err != nil {
+	if i.WatcherEventSizes, err = newWatcherEventSizes(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.WatcherEvents, err = newWatcherEvents(m, opts); err != nil {
+	if i.WatcherEvents, err = newWatcherEvents(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.FailedConnectToNodeAttemptsTotal, err = newFailedConnectToNodeAttemptsTotal(m, opts); err != nil {
+	if i.FailedConnectToNodeAttemptsTotal, err = newFailedConnectToNodeAttemptsTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.FailedLoginAttemptsTotal, err = newFailedLoginAttemptsTotal(m, opts); err != nil {
+	if i.FailedLoginAttemptsTotal, err = newFailedLoginAttemptsTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.ProxyConnectionLimitExceededTotal, err = newProxyConnectionLimitExceededTotal(m, opts); err != nil {
+	if i.ProxyConnectionLimitExceededTotal, err = newProxyConnectionLimitExceededTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.ProxyMissingSSHTunnels, err = newProxyMissingSSHTunnels(m, opts); err != nil {
+	if i.ProxyMissingSSHTunnels, err = newProxyMissingSSHTunnels(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportConnectToNodeAttemptsTotal, err = newTeleportConnectToNodeAttemptsTotal(m, opts); err != nil {
+	if i.TeleportConnectToNodeAttemptsTotal, err = newTeleportConnectToNodeAttemptsTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportReverseTunnelsConnected, err = newTeleportReverseTunnelsConnected(m, opts); err != nil {
+	if i.TeleportReverseTunnelsConnected, err = newTeleportReverseTunnelsConnected(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.UserMaxConcurrentSessionsHitTotal, err = newUserMaxConcurrentSessionsHitTotal(m, opts); err != nil {
+	if i.UserMaxConcurrentSessionsHitTotal, err = newUserMaxConcurrentSessionsHitTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.CertificateMismatchTotal, err = newCertificateMismatchTotal(m, opts); err != nil {
+	if i.CertificateMismatchTotal, err = newCertificateMismatchTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.ReversetunnelConnectedProxies, err = newReversetunnelConnectedProxies(m, opts); err != nil {
+	if i.ReversetunnelConnectedProxies, err = newReversetunnelConnectedProxies(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.Rx, err = newRx(m, opts); err != nil {
+	if i.Rx, err = newRx(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.ServerInteractiveSessionsTotal, err = newServerInteractiveSessionsTotal(m, opts); err != nil {
+	if i.ServerInteractiveSessionsTotal, err = newServerInteractiveSessionsTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportBuildInfo, err = newTeleportBuildInfo(m, opts); err != nil {
+	if i.TeleportBuildInfo, err = newTeleportBuildInfo(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportCacheEvents, err = newTeleportCacheEvents(m, opts); err != nil {
+	if i.TeleportCacheEvents, err = newTeleportCacheEvents(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportCacheStaleEvents, err = newTeleportCacheStaleEvents(m, opts); err != nil {
+	if i.TeleportCacheStaleEvents, err = newTeleportCacheStaleEvents(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TrustedClusters, err = newTrustedClusters(m, opts); err != nil {
+	if i.TrustedClusters, err = newTrustedClusters(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.Tx, err = newTx(m, opts); err != nil {
+	if i.Tx, err = newTx(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.ProcessState, err = newProcessState(m, opts); err != nil {
+	if i.ProcessState, err = newProcessState(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.TeleportComponentState, err = newTeleportComponentState(m, opts); err != nil {
+	if i.TeleportComponentState, err = newTeleportComponentState(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.GoMemstatsGCCPUFraction, err = newGoMemstatsGCCPUFraction(m, opts); err != nil {
+	if i.GoMemstatsGCCPUFraction, err = newGoMemstatsGCCPUFraction(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.GoMemstatsLookupsTotal, err = newGoMemstatsLookupsTotal(m, opts); err != nil {
+	if i.GoMemstatsLookupsTotal, err = newGoMemstatsLookupsTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	return &i, errors.Join(errs...)
+	return i, errors.Join(errs...)
+}
+
+// Release unregisters every callback the instruments registered with their MeterProvider: the
+// one that drains the counters, and every callback registered through an observable
+// instrument's Register that was not unregistered already. A service that re-creates its
+// catalogue on a long-lived MeterProvider (tests, reloads) leaks nothing. Afterwards counter
+// additions reach no reader (those since the last collection are lost too) and observable
+// instruments stop reporting; histograms and gauges, which record straight into the SDK, go on
+// as before. Every call is still accepted. Release is idempotent, and safe on nil and no-op
+// instruments.
+func (i *Instruments) Release() error {
+	if i == nil {
+		return nil
+	}
+	return i.group.Release()
+}
+
+// RegisterCallback registers f for several observable instruments at once (their Inst), for
+// values that come from one source read once per collection; an instrument's own Register is
+// simpler for one. Release unregisters it with the rest. Without a MeterProvider it registers
+// nothing.
+func (i *Instruments) RegisterCallback(f metric.Callback, instruments ...metric.Observable) (metric.Registration, error) {
+	if i == nil || i.group == nil {
+		return noop.Registration{}, nil
+	}
+	r, err := i.group.RegisterCallback(f, instruments...)
+	if err != nil {
+		return noop.Registration{}, fmt.Errorf("teleport: register callback: %w", err)
+	}
+	return r, nil
 }
 
 // AuditFailedDiskMonitoring is the counter audit_failed_disk_monitoring: Number of times disk
@@ -395,47 +423,38 @@ func NewInstruments(m metric.Meter, opts ...instrument.Option) (*Instruments, er
 //
 // Unit: {failure}.
 type AuditFailedDiskMonitoring struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newAuditFailedDiskMonitoringOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of times disk monitoring failed."),
-	metric.WithUnit("{failure}"),
-}
-
-// NewAuditFailedDiskMonitoring creates the instrument audit_failed_disk_monitoring from m. A nil m
-// gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt,
-// so they win.
-func NewAuditFailedDiskMonitoring(m metric.Meter, opt ...metric.Int64CounterOption) (AuditFailedDiskMonitoring, error) {
-	return newAuditFailedDiskMonitoring(m, nil, opt...)
-}
-
-func newAuditFailedDiskMonitoring(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (AuditFailedDiskMonitoring, error) {
+// newAuditFailedDiskMonitoring creates audit_failed_disk_monitoring from m, its callbacks tracked
+// by g; a nil m gives a no-op.
+func newAuditFailedDiskMonitoring(m metric.Meter, g *instrument.Group) (AuditFailedDiskMonitoring, error) {
 	if m == nil {
 		return AuditFailedDiskMonitoring{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newAuditFailedDiskMonitoringOpts
-	} else {
-		opt = append(opt, newAuditFailedDiskMonitoringOpts...)
-	}
-	i, err := m.Int64Counter("audit_failed_disk_monitoring", opt...)
+	i, err := m.Int64Counter("audit_failed_disk_monitoring",
+		metric.WithDescription("Number of times disk monitoring failed."),
+		metric.WithUnit("{failure}"),
+	)
 	if err != nil {
 		return AuditFailedDiskMonitoring{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "audit_failed_disk_monitoring", err)
 	}
-	s, err := instrument.NewCounter(m, "audit_failed_disk_monitoring", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "audit_failed_disk_monitoring", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return AuditFailedDiskMonitoring{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "audit_failed_disk_monitoring", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return AuditFailedDiskMonitoring{inst: i, bound: s.Bind(struct{}{})}, nil
+	return AuditFailedDiskMonitoring{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m AuditFailedDiskMonitoring) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, audit_failed_disk_monitoring.
+// Name returns the exposed name, audit_failed_disk_monitoring: the instrument name, for a View.
 func (AuditFailedDiskMonitoring) Name() string { return "audit_failed_disk_monitoring" }
 
 // Unit returns the UCUM unit, {failure}.
@@ -451,52 +470,49 @@ func (m AuditFailedDiskMonitoring) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m AuditFailedDiskMonitoring) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // AuditFailedEmitEvents is the counter audit_failed_emit_events: Number of times emitting audit
 // events failed.
 //
 // Unit: {failure}.
 type AuditFailedEmitEvents struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newAuditFailedEmitEventsOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of times emitting audit events failed."),
-	metric.WithUnit("{failure}"),
-}
-
-// NewAuditFailedEmitEvents creates the instrument audit_failed_emit_events from m. A nil m gives a
-// no-op instrument. The description, unit of ../../instruments.yaml are applied after opt, so they
-// win.
-func NewAuditFailedEmitEvents(m metric.Meter, opt ...metric.Int64CounterOption) (AuditFailedEmitEvents, error) {
-	return newAuditFailedEmitEvents(m, nil, opt...)
-}
-
-func newAuditFailedEmitEvents(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (AuditFailedEmitEvents, error) {
+// newAuditFailedEmitEvents creates audit_failed_emit_events from m, its callbacks tracked by g; a
+// nil m gives a no-op.
+func newAuditFailedEmitEvents(m metric.Meter, g *instrument.Group) (AuditFailedEmitEvents, error) {
 	if m == nil {
 		return AuditFailedEmitEvents{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newAuditFailedEmitEventsOpts
-	} else {
-		opt = append(opt, newAuditFailedEmitEventsOpts...)
-	}
-	i, err := m.Int64Counter("audit_failed_emit_events", opt...)
+	i, err := m.Int64Counter("audit_failed_emit_events",
+		metric.WithDescription("Number of times emitting audit events failed."),
+		metric.WithUnit("{failure}"),
+	)
 	if err != nil {
 		return AuditFailedEmitEvents{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "audit_failed_emit_events", err)
 	}
-	s, err := instrument.NewCounter(m, "audit_failed_emit_events", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "audit_failed_emit_events", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return AuditFailedEmitEvents{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "audit_failed_emit_events", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return AuditFailedEmitEvents{inst: i, bound: s.Bind(struct{}{})}, nil
+	return AuditFailedEmitEvents{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m AuditFailedEmitEvents) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, audit_failed_emit_events.
+// Name returns the exposed name, audit_failed_emit_events: the instrument name, for a View.
 func (AuditFailedEmitEvents) Name() string { return "audit_failed_emit_events" }
 
 // Unit returns the UCUM unit, {failure}.
@@ -512,6 +528,12 @@ func (m AuditFailedEmitEvents) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m AuditFailedEmitEvents) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // AuditPercentageDiskSpaceUsed is the gauge audit_percentage_disk_space_used: Percentage of disk
 // space used.
 //
@@ -520,28 +542,16 @@ type AuditPercentageDiskSpaceUsed struct {
 	inst metric.Float64Gauge
 }
 
-var newAuditPercentageDiskSpaceUsedOpts = []metric.Float64GaugeOption{
-	metric.WithDescription("Percentage of disk space used."),
-	metric.WithUnit("%"),
-}
-
-// NewAuditPercentageDiskSpaceUsed creates the instrument audit_percentage_disk_space_used from m. A
-// nil m gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after
-// opt, so they win.
-func NewAuditPercentageDiskSpaceUsed(m metric.Meter, opt ...metric.Float64GaugeOption) (AuditPercentageDiskSpaceUsed, error) {
-	return newAuditPercentageDiskSpaceUsed(m, nil, opt...)
-}
-
-func newAuditPercentageDiskSpaceUsed(m metric.Meter, _ []instrument.Option, opt ...metric.Float64GaugeOption) (AuditPercentageDiskSpaceUsed, error) {
+// newAuditPercentageDiskSpaceUsed creates audit_percentage_disk_space_used from m, its callbacks
+// tracked by g; a nil m gives a no-op.
+func newAuditPercentageDiskSpaceUsed(m metric.Meter, g *instrument.Group) (AuditPercentageDiskSpaceUsed, error) {
 	if m == nil {
 		return AuditPercentageDiskSpaceUsed{inst: noop.Float64Gauge{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newAuditPercentageDiskSpaceUsedOpts
-	} else {
-		opt = append(opt, newAuditPercentageDiskSpaceUsedOpts...)
-	}
-	i, err := m.Float64Gauge("audit_percentage_disk_space_used", opt...)
+	i, err := m.Float64Gauge("audit_percentage_disk_space_used",
+		metric.WithDescription("Percentage of disk space used."),
+		metric.WithUnit("%"),
+	)
 	if err != nil {
 		return AuditPercentageDiskSpaceUsed{inst: noop.Float64Gauge{}}, fmt.Errorf("teleport: create instrument %s: %w", "audit_percentage_disk_space_used", err)
 	}
@@ -551,7 +561,7 @@ func newAuditPercentageDiskSpaceUsed(m metric.Meter, _ []instrument.Option, opt 
 // Inst returns the underlying OTel instrument.
 func (m AuditPercentageDiskSpaceUsed) Inst() metric.Float64Gauge { return m.inst }
 
-// Name returns the exposed name, audit_percentage_disk_space_used.
+// Name returns the exposed name, audit_percentage_disk_space_used: the instrument name, for a View.
 func (AuditPercentageDiskSpaceUsed) Name() string { return "audit_percentage_disk_space_used" }
 
 // Unit returns the UCUM unit, %.
@@ -567,6 +577,14 @@ func (m AuditPercentageDiskSpaceUsed) Record(ctx context.Context, val float64) {
 	}
 }
 
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m AuditPercentageDiskSpaceUsed) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	if m.inst != nil {
+		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
+	}
+}
+
 // AuditServerOpenFiles is the gauge audit_server_open_files: Number of open audit files.
 //
 // Unit: {file}.
@@ -574,28 +592,16 @@ type AuditServerOpenFiles struct {
 	inst metric.Int64Gauge
 }
 
-var newAuditServerOpenFilesOpts = []metric.Int64GaugeOption{
-	metric.WithDescription("Number of open audit files."),
-	metric.WithUnit("{file}"),
-}
-
-// NewAuditServerOpenFiles creates the instrument audit_server_open_files from m. A nil m gives a
-// no-op instrument. The description, unit of ../../instruments.yaml are applied after opt, so they
-// win.
-func NewAuditServerOpenFiles(m metric.Meter, opt ...metric.Int64GaugeOption) (AuditServerOpenFiles, error) {
-	return newAuditServerOpenFiles(m, nil, opt...)
-}
-
-func newAuditServerOpenFiles(m metric.Meter, _ []instrument.Option, opt ...metric.Int64GaugeOption) (AuditServerOpenFiles, error) {
+// newAuditServerOpenFiles creates audit_server_open_files from m, its callbacks tracked by g; a nil
+// m gives a no-op.
+func newAuditServerOpenFiles(m metric.Meter, g *instrument.Group) (AuditServerOpenFiles, error) {
 	if m == nil {
 		return AuditServerOpenFiles{inst: noop.Int64Gauge{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newAuditServerOpenFilesOpts
-	} else {
-		opt = append(opt, newAuditServerOpenFilesOpts...)
-	}
-	i, err := m.Int64Gauge("audit_server_open_files", opt...)
+	i, err := m.Int64Gauge("audit_server_open_files",
+		metric.WithDescription("Number of open audit files."),
+		metric.WithUnit("{file}"),
+	)
 	if err != nil {
 		return AuditServerOpenFiles{inst: noop.Int64Gauge{}}, fmt.Errorf("teleport: create instrument %s: %w", "audit_server_open_files", err)
 	}
@@ -605,7 +611,7 @@ func newAuditServerOpenFiles(m metric.Meter, _ []instrument.Option, opt ...metri
 // Inst returns the underlying OTel instrument.
 func (m AuditServerOpenFiles) Inst() metric.Int64Gauge { return m.inst }
 
-// Name returns the exposed name, audit_server_open_files.
+// Name returns the exposed name, audit_server_open_files: the instrument name, for a View.
 func (AuditServerOpenFiles) Name() string { return "audit_server_open_files" }
 
 // Unit returns the UCUM unit, {file}.
@@ -621,52 +627,51 @@ func (m AuditServerOpenFiles) Record(ctx context.Context, val int64) {
 	}
 }
 
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m AuditServerOpenFiles) RecordSet(ctx context.Context, val int64, set attribute.Set) {
+	if m.inst != nil {
+		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
+	}
+}
+
 // AuthGenerateRequestsThrottledTotal is the counter auth_generate_requests_throttled_total: Number
 // of throttled requests to generate new server keys.
 //
 // Unit: {request}.
 type AuthGenerateRequestsThrottledTotal struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newAuthGenerateRequestsThrottledTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of throttled requests to generate new server keys."),
-	metric.WithUnit("{request}"),
-}
-
-// NewAuthGenerateRequestsThrottledTotal creates the instrument
-// auth_generate_requests_throttled_total from m. A nil m gives a no-op instrument. The description,
-// unit of ../../instruments.yaml are applied after opt, so they win.
-func NewAuthGenerateRequestsThrottledTotal(m metric.Meter, opt ...metric.Int64CounterOption) (AuthGenerateRequestsThrottledTotal, error) {
-	return newAuthGenerateRequestsThrottledTotal(m, nil, opt...)
-}
-
-func newAuthGenerateRequestsThrottledTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (AuthGenerateRequestsThrottledTotal, error) {
+// newAuthGenerateRequestsThrottledTotal creates auth_generate_requests_throttled_total from m, its
+// callbacks tracked by g; a nil m gives a no-op.
+func newAuthGenerateRequestsThrottledTotal(m metric.Meter, g *instrument.Group) (AuthGenerateRequestsThrottledTotal, error) {
 	if m == nil {
 		return AuthGenerateRequestsThrottledTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newAuthGenerateRequestsThrottledTotalOpts
-	} else {
-		opt = append(opt, newAuthGenerateRequestsThrottledTotalOpts...)
-	}
-	i, err := m.Int64Counter("auth_generate_requests_throttled_total", opt...)
+	i, err := m.Int64Counter("auth_generate_requests_throttled_total",
+		metric.WithDescription("Number of throttled requests to generate new server keys."),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return AuthGenerateRequestsThrottledTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "auth_generate_requests_throttled_total", err)
 	}
-	s, err := instrument.NewCounter(m, "auth_generate_requests_throttled_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "auth_generate_requests_throttled_total", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return AuthGenerateRequestsThrottledTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "auth_generate_requests_throttled_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return AuthGenerateRequestsThrottledTotal{inst: i, bound: s.Bind(struct{}{})}, nil
+	return AuthGenerateRequestsThrottledTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m AuthGenerateRequestsThrottledTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, auth_generate_requests_throttled_total.
+// Name returns the exposed name, auth_generate_requests_throttled_total: the instrument name, for a View.
 func (AuthGenerateRequestsThrottledTotal) Name() string {
 	return "auth_generate_requests_throttled_total"
 }
@@ -684,52 +689,49 @@ func (m AuthGenerateRequestsThrottledTotal) Add(ctx context.Context, incr int64)
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m AuthGenerateRequestsThrottledTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // AuthGenerateRequestsTotal is the counter auth_generate_requests_total: Number of requests to
 // generate new server keys.
 //
 // Unit: {request}.
 type AuthGenerateRequestsTotal struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newAuthGenerateRequestsTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of requests to generate new server keys."),
-	metric.WithUnit("{request}"),
-}
-
-// NewAuthGenerateRequestsTotal creates the instrument auth_generate_requests_total from m. A nil m
-// gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt,
-// so they win.
-func NewAuthGenerateRequestsTotal(m metric.Meter, opt ...metric.Int64CounterOption) (AuthGenerateRequestsTotal, error) {
-	return newAuthGenerateRequestsTotal(m, nil, opt...)
-}
-
-func newAuthGenerateRequestsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (AuthGenerateRequestsTotal, error) {
+// newAuthGenerateRequestsTotal creates auth_generate_requests_total from m, its callbacks tracked
+// by g; a nil m gives a no-op.
+func newAuthGenerateRequestsTotal(m metric.Meter, g *instrument.Group) (AuthGenerateRequestsTotal, error) {
 	if m == nil {
 		return AuthGenerateRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newAuthGenerateRequestsTotalOpts
-	} else {
-		opt = append(opt, newAuthGenerateRequestsTotalOpts...)
-	}
-	i, err := m.Int64Counter("auth_generate_requests_total", opt...)
+	i, err := m.Int64Counter("auth_generate_requests_total",
+		metric.WithDescription("Number of requests to generate new server keys."),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return AuthGenerateRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "auth_generate_requests_total", err)
 	}
-	s, err := instrument.NewCounter(m, "auth_generate_requests_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "auth_generate_requests_total", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return AuthGenerateRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "auth_generate_requests_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return AuthGenerateRequestsTotal{inst: i, bound: s.Bind(struct{}{})}, nil
+	return AuthGenerateRequestsTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m AuthGenerateRequestsTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, auth_generate_requests_total.
+// Name returns the exposed name, auth_generate_requests_total: the instrument name, for a View.
 func (AuthGenerateRequestsTotal) Name() string { return "auth_generate_requests_total" }
 
 // Unit returns the UCUM unit, {request}.
@@ -745,52 +747,49 @@ func (m AuthGenerateRequestsTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m AuthGenerateRequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // AuthGenerateRequests is the up-down counter (exposed as a gauge) auth_generate_requests: Number
 // of current generate requests.
 //
 // Unit: {request}.
 type AuthGenerateRequests struct {
-	inst  metric.Int64UpDownCounter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64UpDownCounter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newAuthGenerateRequestsOpts = []metric.Int64UpDownCounterOption{
-	metric.WithDescription("Number of current generate requests."),
-	metric.WithUnit("{request}"),
-}
-
-// NewAuthGenerateRequests creates the instrument auth_generate_requests from m. A nil m gives a
-// no-op instrument. The description, unit of ../../instruments.yaml are applied after opt, so they
-// win.
-func NewAuthGenerateRequests(m metric.Meter, opt ...metric.Int64UpDownCounterOption) (AuthGenerateRequests, error) {
-	return newAuthGenerateRequests(m, nil, opt...)
-}
-
-func newAuthGenerateRequests(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64UpDownCounterOption) (AuthGenerateRequests, error) {
+// newAuthGenerateRequests creates auth_generate_requests from m, its callbacks tracked by g; a nil
+// m gives a no-op.
+func newAuthGenerateRequests(m metric.Meter, g *instrument.Group) (AuthGenerateRequests, error) {
 	if m == nil {
 		return AuthGenerateRequests{inst: noop.Int64UpDownCounter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newAuthGenerateRequestsOpts
-	} else {
-		opt = append(opt, newAuthGenerateRequestsOpts...)
-	}
-	i, err := m.Int64UpDownCounter("auth_generate_requests", opt...)
+	i, err := m.Int64UpDownCounter("auth_generate_requests",
+		metric.WithDescription("Number of current generate requests."),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return AuthGenerateRequests{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("teleport: create instrument %s: %w", "auth_generate_requests", err)
 	}
-	s, err := instrument.NewCounter(m, "auth_generate_requests", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "auth_generate_requests", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return AuthGenerateRequests{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("teleport: create instrument %s: %w", "auth_generate_requests", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return AuthGenerateRequests{inst: i, bound: s.Bind(struct{}{})}, nil
+	return AuthGenerateRequests{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m AuthGenerateRequests) Inst() metric.Int64UpDownCounter { return m.inst }
 
-// Name returns the exposed name, auth_generate_requests.
+// Name returns the exposed name, auth_generate_requests: the instrument name, for a View.
 func (AuthGenerateRequests) Name() string { return "auth_generate_requests" }
 
 // Unit returns the UCUM unit, {request}.
@@ -804,6 +803,12 @@ func (m AuthGenerateRequests) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m AuthGenerateRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // AuthGenerateSeconds is the histogram auth_generate_seconds: Latency for generate requests.
 //
 // Unit: s. Buckets: exponential(start 0.001, factor 2, count 16).
@@ -811,29 +816,17 @@ type AuthGenerateSeconds struct {
 	inst metric.Float64Histogram
 }
 
-var newAuthGenerateSecondsOpts = []metric.Float64HistogramOption{
-	metric.WithDescription("Latency for generate requests."),
-	metric.WithUnit("s"),
-	metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
-}
-
-// NewAuthGenerateSeconds creates the instrument auth_generate_seconds from m. A nil m gives a no-op
-// instrument. The description, unit and buckets of ../../instruments.yaml are applied after opt, so
-// they win.
-func NewAuthGenerateSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (AuthGenerateSeconds, error) {
-	return newAuthGenerateSeconds(m, nil, opt...)
-}
-
-func newAuthGenerateSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (AuthGenerateSeconds, error) {
+// newAuthGenerateSeconds creates auth_generate_seconds from m, its callbacks tracked by g; a nil m
+// gives a no-op.
+func newAuthGenerateSeconds(m metric.Meter, g *instrument.Group) (AuthGenerateSeconds, error) {
 	if m == nil {
 		return AuthGenerateSeconds{inst: noop.Float64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newAuthGenerateSecondsOpts
-	} else {
-		opt = append(opt, newAuthGenerateSecondsOpts...)
-	}
-	i, err := m.Float64Histogram("auth_generate_seconds", opt...)
+	i, err := m.Float64Histogram("auth_generate_seconds",
+		metric.WithDescription("Latency for generate requests."),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
+	)
 	if err != nil {
 		return AuthGenerateSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "auth_generate_seconds", err)
 	}
@@ -843,7 +836,7 @@ func newAuthGenerateSeconds(m metric.Meter, _ []instrument.Option, opt ...metric
 // Inst returns the underlying OTel instrument.
 func (m AuthGenerateSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, auth_generate_seconds.
+// Name returns the exposed name, auth_generate_seconds: the instrument name, for a View.
 func (AuthGenerateSeconds) Name() string { return "auth_generate_seconds" }
 
 // Unit returns the UCUM unit, s.
@@ -859,6 +852,14 @@ func (m AuthGenerateSeconds) Record(ctx context.Context, val float64) {
 	}
 }
 
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m AuthGenerateSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	if m.inst != nil {
+		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
+	}
+}
+
 // BackendBatchReadRequestsTotal is the counter backend_batch_read_requests_total: Number of read
 // requests to the backend.
 //
@@ -868,36 +869,24 @@ type BackendBatchReadRequestsTotal struct {
 	series *instrument.Counter[int64, [1]string]
 }
 
-var newBackendBatchReadRequestsTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of read requests to the backend."),
-	metric.WithUnit("{request}"),
-}
-
-// NewBackendBatchReadRequestsTotal creates the instrument backend_batch_read_requests_total from m.
-// A nil m gives a no-op instrument. The description, unit of ../../instruments.yaml are applied
-// after opt, so they win.
-func NewBackendBatchReadRequestsTotal(m metric.Meter, opt ...metric.Int64CounterOption) (BackendBatchReadRequestsTotal, error) {
-	return newBackendBatchReadRequestsTotal(m, nil, opt...)
-}
-
-func newBackendBatchReadRequestsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (BackendBatchReadRequestsTotal, error) {
+// newBackendBatchReadRequestsTotal creates backend_batch_read_requests_total from m, its callbacks
+// tracked by g; a nil m gives a no-op.
+func newBackendBatchReadRequestsTotal(m metric.Meter, g *instrument.Group) (BackendBatchReadRequestsTotal, error) {
 	if m == nil {
 		return BackendBatchReadRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newBackendBatchReadRequestsTotalOpts
-	} else {
-		opt = append(opt, newBackendBatchReadRequestsTotalOpts...)
-	}
-	i, err := m.Int64Counter("backend_batch_read_requests_total", opt...)
+	i, err := m.Int64Counter("backend_batch_read_requests_total",
+		metric.WithDescription("Number of read requests to the backend."),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return BackendBatchReadRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_batch_read_requests_total", err)
 	}
-	s, err := instrument.NewCounter(m, "backend_batch_read_requests_total", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(g, "backend_batch_read_requests_total", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return BackendBatchReadRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_batch_read_requests_total", err)
 	}
@@ -907,7 +896,7 @@ func newBackendBatchReadRequestsTotal(m metric.Meter, iopts []instrument.Option,
 // Inst returns the underlying OTel instrument.
 func (m BackendBatchReadRequestsTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, backend_batch_read_requests_total.
+// Name returns the exposed name, backend_batch_read_requests_total: the instrument name, for a View.
 func (BackendBatchReadRequestsTotal) Name() string { return "backend_batch_read_requests_total" }
 
 // Unit returns the UCUM unit, {request}.
@@ -925,6 +914,12 @@ func (BackendBatchReadRequestsTotal) Description() string {
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendBatchReadRequestsTotal) Add(ctx context.Context, incr int64, component string) {
 	m.series.Add(ctx, incr, [1]string{component})
+}
+
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m BackendBatchReadRequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
 }
 
 // BackendBatchReadRequestsTotalBound is BackendBatchReadRequestsTotal with its labels fixed by
@@ -952,36 +947,24 @@ type BackendBatchReadRequestsFailedTotal struct {
 	series *instrument.Counter[int64, [1]string]
 }
 
-var newBackendBatchReadRequestsFailedTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of failed read requests to the backend"),
-	metric.WithUnit("{request}"),
-}
-
-// NewBackendBatchReadRequestsFailedTotal creates the instrument
-// backend_batch_read_requests_failed_total from m. A nil m gives a no-op instrument. The
-// description, unit of ../../instruments.yaml are applied after opt, so they win.
-func NewBackendBatchReadRequestsFailedTotal(m metric.Meter, opt ...metric.Int64CounterOption) (BackendBatchReadRequestsFailedTotal, error) {
-	return newBackendBatchReadRequestsFailedTotal(m, nil, opt...)
-}
-
-func newBackendBatchReadRequestsFailedTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (BackendBatchReadRequestsFailedTotal, error) {
+// newBackendBatchReadRequestsFailedTotal creates backend_batch_read_requests_failed_total from m,
+// its callbacks tracked by g; a nil m gives a no-op.
+func newBackendBatchReadRequestsFailedTotal(m metric.Meter, g *instrument.Group) (BackendBatchReadRequestsFailedTotal, error) {
 	if m == nil {
 		return BackendBatchReadRequestsFailedTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newBackendBatchReadRequestsFailedTotalOpts
-	} else {
-		opt = append(opt, newBackendBatchReadRequestsFailedTotalOpts...)
-	}
-	i, err := m.Int64Counter("backend_batch_read_requests_failed_total", opt...)
+	i, err := m.Int64Counter("backend_batch_read_requests_failed_total",
+		metric.WithDescription("Number of failed read requests to the backend"),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return BackendBatchReadRequestsFailedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_batch_read_requests_failed_total", err)
 	}
-	s, err := instrument.NewCounter(m, "backend_batch_read_requests_failed_total", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(g, "backend_batch_read_requests_failed_total", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return BackendBatchReadRequestsFailedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_batch_read_requests_failed_total", err)
 	}
@@ -991,7 +974,7 @@ func newBackendBatchReadRequestsFailedTotal(m metric.Meter, iopts []instrument.O
 // Inst returns the underlying OTel instrument.
 func (m BackendBatchReadRequestsFailedTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, backend_batch_read_requests_failed_total.
+// Name returns the exposed name, backend_batch_read_requests_failed_total: the instrument name, for a View.
 func (BackendBatchReadRequestsFailedTotal) Name() string {
 	return "backend_batch_read_requests_failed_total"
 }
@@ -1011,6 +994,12 @@ func (BackendBatchReadRequestsFailedTotal) Description() string {
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendBatchReadRequestsFailedTotal) Add(ctx context.Context, incr int64, component string) {
 	m.series.Add(ctx, incr, [1]string{component})
+}
+
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m BackendBatchReadRequestsFailedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
 }
 
 // BackendBatchReadRequestsFailedTotalBound is BackendBatchReadRequestsFailedTotal with its labels
@@ -1038,37 +1027,25 @@ type BackendBatchReadSeconds struct {
 	series *instrument.Recorder[float64, [1]string]
 }
 
-var newBackendBatchReadSecondsOpts = []metric.Float64HistogramOption{
-	metric.WithDescription("Latency for batch read operations."),
-	metric.WithUnit("s"),
-	metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
-}
-
-// NewBackendBatchReadSeconds creates the instrument backend_batch_read_seconds from m. A nil m
-// gives a no-op instrument. The description, unit and buckets of ../../instruments.yaml are applied
-// after opt, so they win.
-func NewBackendBatchReadSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (BackendBatchReadSeconds, error) {
-	return newBackendBatchReadSeconds(m, nil, opt...)
-}
-
-func newBackendBatchReadSeconds(m metric.Meter, iopts []instrument.Option, opt ...metric.Float64HistogramOption) (BackendBatchReadSeconds, error) {
+// newBackendBatchReadSeconds creates backend_batch_read_seconds from m, its callbacks tracked by g;
+// a nil m gives a no-op.
+func newBackendBatchReadSeconds(m metric.Meter, g *instrument.Group) (BackendBatchReadSeconds, error) {
 	if m == nil {
 		return BackendBatchReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newBackendBatchReadSecondsOpts
-	} else {
-		opt = append(opt, newBackendBatchReadSecondsOpts...)
-	}
-	i, err := m.Float64Histogram("backend_batch_read_seconds", opt...)
+	i, err := m.Float64Histogram("backend_batch_read_seconds",
+		metric.WithDescription("Latency for batch read operations."),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
+	)
 	if err != nil {
 		return BackendBatchReadSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_batch_read_seconds", err)
 	}
-	s, err := instrument.NewRecorder("backend_batch_read_seconds", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewRecorder(g, "backend_batch_read_seconds", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return BackendBatchReadSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_batch_read_seconds", err)
 	}
@@ -1078,7 +1055,7 @@ func newBackendBatchReadSeconds(m metric.Meter, iopts []instrument.Option, opt .
 // Inst returns the underlying OTel instrument.
 func (m BackendBatchReadSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, backend_batch_read_seconds.
+// Name returns the exposed name, backend_batch_read_seconds: the instrument name, for a View.
 func (BackendBatchReadSeconds) Name() string { return "backend_batch_read_seconds" }
 
 // Unit returns the UCUM unit, s.
@@ -1094,6 +1071,12 @@ func (BackendBatchReadSeconds) Description() string { return "Latency for batch 
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendBatchReadSeconds) Record(ctx context.Context, val float64, component string) {
 	m.series.Record(ctx, val, [1]string{component})
+}
+
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m BackendBatchReadSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	m.series.RecordSet(ctx, val, set)
 }
 
 // BackendBatchReadSecondsBound is BackendBatchReadSeconds with its labels fixed by Bind; its Record
@@ -1121,36 +1104,24 @@ type BackendBatchWriteRequestsTotal struct {
 	series *instrument.Counter[int64, [1]string]
 }
 
-var newBackendBatchWriteRequestsTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of batch write requests to the backend."),
-	metric.WithUnit("{request}"),
-}
-
-// NewBackendBatchWriteRequestsTotal creates the instrument backend_batch_write_requests_total from
-// m. A nil m gives a no-op instrument. The description, unit of ../../instruments.yaml are applied
-// after opt, so they win.
-func NewBackendBatchWriteRequestsTotal(m metric.Meter, opt ...metric.Int64CounterOption) (BackendBatchWriteRequestsTotal, error) {
-	return newBackendBatchWriteRequestsTotal(m, nil, opt...)
-}
-
-func newBackendBatchWriteRequestsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (BackendBatchWriteRequestsTotal, error) {
+// newBackendBatchWriteRequestsTotal creates backend_batch_write_requests_total from m, its
+// callbacks tracked by g; a nil m gives a no-op.
+func newBackendBatchWriteRequestsTotal(m metric.Meter, g *instrument.Group) (BackendBatchWriteRequestsTotal, error) {
 	if m == nil {
 		return BackendBatchWriteRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newBackendBatchWriteRequestsTotalOpts
-	} else {
-		opt = append(opt, newBackendBatchWriteRequestsTotalOpts...)
-	}
-	i, err := m.Int64Counter("backend_batch_write_requests_total", opt...)
+	i, err := m.Int64Counter("backend_batch_write_requests_total",
+		metric.WithDescription("Number of batch write requests to the backend."),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return BackendBatchWriteRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_batch_write_requests_total", err)
 	}
-	s, err := instrument.NewCounter(m, "backend_batch_write_requests_total", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(g, "backend_batch_write_requests_total", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return BackendBatchWriteRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_batch_write_requests_total", err)
 	}
@@ -1160,7 +1131,7 @@ func newBackendBatchWriteRequestsTotal(m metric.Meter, iopts []instrument.Option
 // Inst returns the underlying OTel instrument.
 func (m BackendBatchWriteRequestsTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, backend_batch_write_requests_total.
+// Name returns the exposed name, backend_batch_write_requests_total: the instrument name, for a View.
 func (BackendBatchWriteRequestsTotal) Name() string { return "backend_batch_write_requests_total" }
 
 // Unit returns the UCUM unit, {request}.
@@ -1178,6 +1149,12 @@ func (BackendBatchWriteRequestsTotal) Description() string {
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendBatchWriteRequestsTotal) Add(ctx context.Context, incr int64, component string) {
 	m.series.Add(ctx, incr, [1]string{component})
+}
+
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m BackendBatchWriteRequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
 }
 
 // BackendBatchWriteRequestsTotalBound is BackendBatchWriteRequestsTotal with its labels fixed by
@@ -1205,36 +1182,24 @@ type BackendBatchWriteRequestsFailedTotal struct {
 	series *instrument.Counter[int64, [1]string]
 }
 
-var newBackendBatchWriteRequestsFailedTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of failed write requests to the backend"),
-	metric.WithUnit("{request}"),
-}
-
-// NewBackendBatchWriteRequestsFailedTotal creates the instrument
-// backend_batch_write_requests_failed_total from m. A nil m gives a no-op instrument. The
-// description, unit of ../../instruments.yaml are applied after opt, so they win.
-func NewBackendBatchWriteRequestsFailedTotal(m metric.Meter, opt ...metric.Int64CounterOption) (BackendBatchWriteRequestsFailedTotal, error) {
-	return newBackendBatchWriteRequestsFailedTotal(m, nil, opt...)
-}
-
-func newBackendBatchWriteRequestsFailedTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (BackendBatchWriteRequestsFailedTotal, error) {
+// newBackendBatchWriteRequestsFailedTotal creates backend_batch_write_requests_failed_total from m,
+// its callbacks tracked by g; a nil m gives a no-op.
+func newBackendBatchWriteRequestsFailedTotal(m metric.Meter, g *instrument.Group) (BackendBatchWriteRequestsFailedTotal, error) {
 	if m == nil {
 		return BackendBatchWriteRequestsFailedTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newBackendBatchWriteRequestsFailedTotalOpts
-	} else {
-		opt = append(opt, newBackendBatchWriteRequestsFailedTotalOpts...)
-	}
-	i, err := m.Int64Counter("backend_batch_write_requests_failed_total", opt...)
+	i, err := m.Int64Counter("backend_batch_write_requests_failed_total",
+		metric.WithDescription("Number of failed write requests to the backend"),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return BackendBatchWriteRequestsFailedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_batch_write_requests_failed_total", err)
 	}
-	s, err := instrument.NewCounter(m, "backend_batch_write_requests_failed_total", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(g, "backend_batch_write_requests_failed_total", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return BackendBatchWriteRequestsFailedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_batch_write_requests_failed_total", err)
 	}
@@ -1244,7 +1209,7 @@ func newBackendBatchWriteRequestsFailedTotal(m metric.Meter, iopts []instrument.
 // Inst returns the underlying OTel instrument.
 func (m BackendBatchWriteRequestsFailedTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, backend_batch_write_requests_failed_total.
+// Name returns the exposed name, backend_batch_write_requests_failed_total: the instrument name, for a View.
 func (BackendBatchWriteRequestsFailedTotal) Name() string {
 	return "backend_batch_write_requests_failed_total"
 }
@@ -1264,6 +1229,12 @@ func (BackendBatchWriteRequestsFailedTotal) Description() string {
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendBatchWriteRequestsFailedTotal) Add(ctx context.Context, incr int64, component string) {
 	m.series.Add(ctx, incr, [1]string{component})
+}
+
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m BackendBatchWriteRequestsFailedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
 }
 
 // BackendBatchWriteRequestsFailedTotalBound is BackendBatchWriteRequestsFailedTotal with its labels
@@ -1291,37 +1262,25 @@ type BackendBatchWriteSeconds struct {
 	series *instrument.Recorder[float64, [1]string]
 }
 
-var newBackendBatchWriteSecondsOpts = []metric.Float64HistogramOption{
-	metric.WithDescription("Latency for backend batch write operations."),
-	metric.WithUnit("s"),
-	metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
-}
-
-// NewBackendBatchWriteSeconds creates the instrument backend_batch_write_seconds from m. A nil m
-// gives a no-op instrument. The description, unit and buckets of ../../instruments.yaml are applied
-// after opt, so they win.
-func NewBackendBatchWriteSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (BackendBatchWriteSeconds, error) {
-	return newBackendBatchWriteSeconds(m, nil, opt...)
-}
-
-func newBackendBatchWriteSeconds(m metric.Meter, iopts []instrument.Option, opt ...metric.Float64HistogramOption) (BackendBatchWriteSeconds, error) {
+// newBackendBatchWriteSeconds creates backend_batch_write_seconds from m, its callbacks tracked by
+// g; a nil m gives a no-op.
+func newBackendBatchWriteSeconds(m metric.Meter, g *instrument.Group) (BackendBatchWriteSeconds, error) {
 	if m == nil {
 		return BackendBatchWriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newBackendBatchWriteSecondsOpts
-	} else {
-		opt = append(opt, newBackendBatchWriteSecondsOpts...)
-	}
-	i, err := m.Float64Histogram("backend_batch_write_seconds", opt...)
+	i, err := m.Float64Histogram("backend_batch_write_seconds",
+		metric.WithDescription("Latency for backend batch write operations."),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
+	)
 	if err != nil {
 		return BackendBatchWriteSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_batch_write_seconds", err)
 	}
-	s, err := instrument.NewRecorder("backend_batch_write_seconds", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewRecorder(g, "backend_batch_write_seconds", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return BackendBatchWriteSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_batch_write_seconds", err)
 	}
@@ -1331,7 +1290,7 @@ func newBackendBatchWriteSeconds(m metric.Meter, iopts []instrument.Option, opt 
 // Inst returns the underlying OTel instrument.
 func (m BackendBatchWriteSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, backend_batch_write_seconds.
+// Name returns the exposed name, backend_batch_write_seconds: the instrument name, for a View.
 func (BackendBatchWriteSeconds) Name() string { return "backend_batch_write_seconds" }
 
 // Unit returns the UCUM unit, s.
@@ -1349,6 +1308,12 @@ func (BackendBatchWriteSeconds) Description() string {
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendBatchWriteSeconds) Record(ctx context.Context, val float64, component string) {
 	m.series.Record(ctx, val, [1]string{component})
+}
+
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m BackendBatchWriteSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	m.series.RecordSet(ctx, val, set)
 }
 
 // BackendBatchWriteSecondsBound is BackendBatchWriteSeconds with its labels fixed by Bind; its
@@ -1376,36 +1341,24 @@ type BackendReadRequestsTotal struct {
 	series *instrument.Counter[int64, [1]string]
 }
 
-var newBackendReadRequestsTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of read requests to the backend."),
-	metric.WithUnit("{request}"),
-}
-
-// NewBackendReadRequestsTotal creates the instrument backend_read_requests_total from m. A nil m
-// gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt,
-// so they win.
-func NewBackendReadRequestsTotal(m metric.Meter, opt ...metric.Int64CounterOption) (BackendReadRequestsTotal, error) {
-	return newBackendReadRequestsTotal(m, nil, opt...)
-}
-
-func newBackendReadRequestsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (BackendReadRequestsTotal, error) {
+// newBackendReadRequestsTotal creates backend_read_requests_total from m, its callbacks tracked by
+// g; a nil m gives a no-op.
+func newBackendReadRequestsTotal(m metric.Meter, g *instrument.Group) (BackendReadRequestsTotal, error) {
 	if m == nil {
 		return BackendReadRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newBackendReadRequestsTotalOpts
-	} else {
-		opt = append(opt, newBackendReadRequestsTotalOpts...)
-	}
-	i, err := m.Int64Counter("backend_read_requests_total", opt...)
+	i, err := m.Int64Counter("backend_read_requests_total",
+		metric.WithDescription("Number of read requests to the backend."),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return BackendReadRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_read_requests_total", err)
 	}
-	s, err := instrument.NewCounter(m, "backend_read_requests_total", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(g, "backend_read_requests_total", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return BackendReadRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_read_requests_total", err)
 	}
@@ -1415,7 +1368,7 @@ func newBackendReadRequestsTotal(m metric.Meter, iopts []instrument.Option, opt 
 // Inst returns the underlying OTel instrument.
 func (m BackendReadRequestsTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, backend_read_requests_total.
+// Name returns the exposed name, backend_read_requests_total: the instrument name, for a View.
 func (BackendReadRequestsTotal) Name() string { return "backend_read_requests_total" }
 
 // Unit returns the UCUM unit, {request}.
@@ -1433,6 +1386,12 @@ func (BackendReadRequestsTotal) Description() string {
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendReadRequestsTotal) Add(ctx context.Context, incr int64, component string) {
 	m.series.Add(ctx, incr, [1]string{component})
+}
+
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m BackendReadRequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
 }
 
 // BackendReadRequestsTotalBound is BackendReadRequestsTotal with its labels fixed by Bind; its Add
@@ -1460,36 +1419,24 @@ type BackendReadRequestsFailedTotal struct {
 	series *instrument.Counter[int64, [1]string]
 }
 
-var newBackendReadRequestsFailedTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of failed read requests to the backend"),
-	metric.WithUnit("{request}"),
-}
-
-// NewBackendReadRequestsFailedTotal creates the instrument backend_read_requests_failed_total from
-// m. A nil m gives a no-op instrument. The description, unit of ../../instruments.yaml are applied
-// after opt, so they win.
-func NewBackendReadRequestsFailedTotal(m metric.Meter, opt ...metric.Int64CounterOption) (BackendReadRequestsFailedTotal, error) {
-	return newBackendReadRequestsFailedTotal(m, nil, opt...)
-}
-
-func newBackendReadRequestsFailedTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (BackendReadRequestsFailedTotal, error) {
+// newBackendReadRequestsFailedTotal creates backend_read_requests_failed_total from m, its
+// callbacks tracked by g; a nil m gives a no-op.
+func newBackendReadRequestsFailedTotal(m metric.Meter, g *instrument.Group) (BackendReadRequestsFailedTotal, error) {
 	if m == nil {
 		return BackendReadRequestsFailedTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newBackendReadRequestsFailedTotalOpts
-	} else {
-		opt = append(opt, newBackendReadRequestsFailedTotalOpts...)
-	}
-	i, err := m.Int64Counter("backend_read_requests_failed_total", opt...)
+	i, err := m.Int64Counter("backend_read_requests_failed_total",
+		metric.WithDescription("Number of failed read requests to the backend"),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return BackendReadRequestsFailedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_read_requests_failed_total", err)
 	}
-	s, err := instrument.NewCounter(m, "backend_read_requests_failed_total", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(g, "backend_read_requests_failed_total", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return BackendReadRequestsFailedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_read_requests_failed_total", err)
 	}
@@ -1499,7 +1446,7 @@ func newBackendReadRequestsFailedTotal(m metric.Meter, iopts []instrument.Option
 // Inst returns the underlying OTel instrument.
 func (m BackendReadRequestsFailedTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, backend_read_requests_failed_total.
+// Name returns the exposed name, backend_read_requests_failed_total: the instrument name, for a View.
 func (BackendReadRequestsFailedTotal) Name() string { return "backend_read_requests_failed_total" }
 
 // Unit returns the UCUM unit, {request}.
@@ -1517,6 +1464,12 @@ func (BackendReadRequestsFailedTotal) Description() string {
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendReadRequestsFailedTotal) Add(ctx context.Context, incr int64, component string) {
 	m.series.Add(ctx, incr, [1]string{component})
+}
+
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m BackendReadRequestsFailedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
 }
 
 // BackendReadRequestsFailedTotalBound is BackendReadRequestsFailedTotal with its labels fixed by
@@ -1543,37 +1496,25 @@ type BackendReadSeconds struct {
 	series *instrument.Recorder[float64, [1]string]
 }
 
-var newBackendReadSecondsOpts = []metric.Float64HistogramOption{
-	metric.WithDescription("Latency for read operations."),
-	metric.WithUnit("s"),
-	metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
-}
-
-// NewBackendReadSeconds creates the instrument backend_read_seconds from m. A nil m gives a no-op
-// instrument. The description, unit and buckets of ../../instruments.yaml are applied after opt, so
-// they win.
-func NewBackendReadSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (BackendReadSeconds, error) {
-	return newBackendReadSeconds(m, nil, opt...)
-}
-
-func newBackendReadSeconds(m metric.Meter, iopts []instrument.Option, opt ...metric.Float64HistogramOption) (BackendReadSeconds, error) {
+// newBackendReadSeconds creates backend_read_seconds from m, its callbacks tracked by g; a nil m
+// gives a no-op.
+func newBackendReadSeconds(m metric.Meter, g *instrument.Group) (BackendReadSeconds, error) {
 	if m == nil {
 		return BackendReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newBackendReadSecondsOpts
-	} else {
-		opt = append(opt, newBackendReadSecondsOpts...)
-	}
-	i, err := m.Float64Histogram("backend_read_seconds", opt...)
+	i, err := m.Float64Histogram("backend_read_seconds",
+		metric.WithDescription("Latency for read operations."),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
+	)
 	if err != nil {
 		return BackendReadSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_read_seconds", err)
 	}
-	s, err := instrument.NewRecorder("backend_read_seconds", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewRecorder(g, "backend_read_seconds", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return BackendReadSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_read_seconds", err)
 	}
@@ -1583,7 +1524,7 @@ func newBackendReadSeconds(m metric.Meter, iopts []instrument.Option, opt ...met
 // Inst returns the underlying OTel instrument.
 func (m BackendReadSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, backend_read_seconds.
+// Name returns the exposed name, backend_read_seconds: the instrument name, for a View.
 func (BackendReadSeconds) Name() string { return "backend_read_seconds" }
 
 // Unit returns the UCUM unit, s.
@@ -1599,6 +1540,12 @@ func (BackendReadSeconds) Description() string { return "Latency for read operat
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendReadSeconds) Record(ctx context.Context, val float64, component string) {
 	m.series.Record(ctx, val, [1]string{component})
+}
+
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m BackendReadSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	m.series.RecordSet(ctx, val, set)
 }
 
 // BackendReadSecondsBound is BackendReadSeconds with its labels fixed by Bind; its Record allocates
@@ -1626,36 +1573,24 @@ type BackendWriteRequestsTotal struct {
 	series *instrument.Counter[int64, [1]string]
 }
 
-var newBackendWriteRequestsTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of write requests to the backend."),
-	metric.WithUnit("{request}"),
-}
-
-// NewBackendWriteRequestsTotal creates the instrument backend_write_requests_total from m. A nil m
-// gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt,
-// so they win.
-func NewBackendWriteRequestsTotal(m metric.Meter, opt ...metric.Int64CounterOption) (BackendWriteRequestsTotal, error) {
-	return newBackendWriteRequestsTotal(m, nil, opt...)
-}
-
-func newBackendWriteRequestsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (BackendWriteRequestsTotal, error) {
+// newBackendWriteRequestsTotal creates backend_write_requests_total from m, its callbacks tracked
+// by g; a nil m gives a no-op.
+func newBackendWriteRequestsTotal(m metric.Meter, g *instrument.Group) (BackendWriteRequestsTotal, error) {
 	if m == nil {
 		return BackendWriteRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newBackendWriteRequestsTotalOpts
-	} else {
-		opt = append(opt, newBackendWriteRequestsTotalOpts...)
-	}
-	i, err := m.Int64Counter("backend_write_requests_total", opt...)
+	i, err := m.Int64Counter("backend_write_requests_total",
+		metric.WithDescription("Number of write requests to the backend."),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return BackendWriteRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_write_requests_total", err)
 	}
-	s, err := instrument.NewCounter(m, "backend_write_requests_total", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(g, "backend_write_requests_total", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return BackendWriteRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_write_requests_total", err)
 	}
@@ -1665,7 +1600,7 @@ func newBackendWriteRequestsTotal(m metric.Meter, iopts []instrument.Option, opt
 // Inst returns the underlying OTel instrument.
 func (m BackendWriteRequestsTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, backend_write_requests_total.
+// Name returns the exposed name, backend_write_requests_total: the instrument name, for a View.
 func (BackendWriteRequestsTotal) Name() string { return "backend_write_requests_total" }
 
 // Unit returns the UCUM unit, {request}.
@@ -1683,6 +1618,12 @@ func (BackendWriteRequestsTotal) Description() string {
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendWriteRequestsTotal) Add(ctx context.Context, incr int64, component string) {
 	m.series.Add(ctx, incr, [1]string{component})
+}
+
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m BackendWriteRequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
 }
 
 // BackendWriteRequestsTotalBound is BackendWriteRequestsTotal with its labels fixed by Bind; its
@@ -1710,36 +1651,24 @@ type BackendWriteRequestsFailedTotal struct {
 	series *instrument.Counter[int64, [1]string]
 }
 
-var newBackendWriteRequestsFailedTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of failed write requests to the backend"),
-	metric.WithUnit("{request}"),
-}
-
-// NewBackendWriteRequestsFailedTotal creates the instrument backend_write_requests_failed_total
-// from m. A nil m gives a no-op instrument. The description, unit of ../../instruments.yaml are
-// applied after opt, so they win.
-func NewBackendWriteRequestsFailedTotal(m metric.Meter, opt ...metric.Int64CounterOption) (BackendWriteRequestsFailedTotal, error) {
-	return newBackendWriteRequestsFailedTotal(m, nil, opt...)
-}
-
-func newBackendWriteRequestsFailedTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (BackendWriteRequestsFailedTotal, error) {
+// newBackendWriteRequestsFailedTotal creates backend_write_requests_failed_total from m, its
+// callbacks tracked by g; a nil m gives a no-op.
+func newBackendWriteRequestsFailedTotal(m metric.Meter, g *instrument.Group) (BackendWriteRequestsFailedTotal, error) {
 	if m == nil {
 		return BackendWriteRequestsFailedTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newBackendWriteRequestsFailedTotalOpts
-	} else {
-		opt = append(opt, newBackendWriteRequestsFailedTotalOpts...)
-	}
-	i, err := m.Int64Counter("backend_write_requests_failed_total", opt...)
+	i, err := m.Int64Counter("backend_write_requests_failed_total",
+		metric.WithDescription("Number of failed write requests to the backend"),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return BackendWriteRequestsFailedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_write_requests_failed_total", err)
 	}
-	s, err := instrument.NewCounter(m, "backend_write_requests_failed_total", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(g, "backend_write_requests_failed_total", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return BackendWriteRequestsFailedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_write_requests_failed_total", err)
 	}
@@ -1749,7 +1678,7 @@ func newBackendWriteRequestsFailedTotal(m metric.Meter, iopts []instrument.Optio
 // Inst returns the underlying OTel instrument.
 func (m BackendWriteRequestsFailedTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, backend_write_requests_failed_total.
+// Name returns the exposed name, backend_write_requests_failed_total: the instrument name, for a View.
 func (BackendWriteRequestsFailedTotal) Name() string { return "backend_write_requests_failed_total" }
 
 // Unit returns the UCUM unit, {request}.
@@ -1767,6 +1696,12 @@ func (BackendWriteRequestsFailedTotal) Description() string {
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendWriteRequestsFailedTotal) Add(ctx context.Context, incr int64, component string) {
 	m.series.Add(ctx, incr, [1]string{component})
+}
+
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m BackendWriteRequestsFailedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
 }
 
 // BackendWriteRequestsFailedTotalBound is BackendWriteRequestsFailedTotal with its labels fixed by
@@ -1795,36 +1730,25 @@ type TeleportBackendWriteRequestsFailedPreconditionTotal struct {
 	series *instrument.Counter[int64, [1]string]
 }
 
-var newTeleportBackendWriteRequestsFailedPreconditionTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of write requests that failed due to a precondition (existence, revision, value, etc)"),
-	metric.WithUnit("{request}"),
-}
-
-// NewTeleportBackendWriteRequestsFailedPreconditionTotal creates the instrument
-// teleport_backend_write_requests_failed_precondition_total from m. A nil m gives a no-op
-// instrument. The description, unit of ../../instruments.yaml are applied after opt, so they win.
-func NewTeleportBackendWriteRequestsFailedPreconditionTotal(m metric.Meter, opt ...metric.Int64CounterOption) (TeleportBackendWriteRequestsFailedPreconditionTotal, error) {
-	return newTeleportBackendWriteRequestsFailedPreconditionTotal(m, nil, opt...)
-}
-
-func newTeleportBackendWriteRequestsFailedPreconditionTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (TeleportBackendWriteRequestsFailedPreconditionTotal, error) {
+// newTeleportBackendWriteRequestsFailedPreconditionTotal creates
+// teleport_backend_write_requests_failed_precondition_total from m, its callbacks tracked by g; a
+// nil m gives a no-op.
+func newTeleportBackendWriteRequestsFailedPreconditionTotal(m metric.Meter, g *instrument.Group) (TeleportBackendWriteRequestsFailedPreconditionTotal, error) {
 	if m == nil {
 		return TeleportBackendWriteRequestsFailedPreconditionTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newTeleportBackendWriteRequestsFailedPreconditionTotalOpts
-	} else {
-		opt = append(opt, newTeleportBackendWriteRequestsFailedPreconditionTotalOpts...)
-	}
-	i, err := m.Int64Counter("teleport_backend_write_requests_failed_precondition_total", opt...)
+	i, err := m.Int64Counter("teleport_backend_write_requests_failed_precondition_total",
+		metric.WithDescription("Number of write requests that failed due to a precondition (existence, revision, value, etc)"),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return TeleportBackendWriteRequestsFailedPreconditionTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_backend_write_requests_failed_precondition_total", err)
 	}
-	s, err := instrument.NewCounter(m, "teleport_backend_write_requests_failed_precondition_total", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(g, "teleport_backend_write_requests_failed_precondition_total", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return TeleportBackendWriteRequestsFailedPreconditionTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_backend_write_requests_failed_precondition_total", err)
 	}
@@ -1836,7 +1760,7 @@ func (m TeleportBackendWriteRequestsFailedPreconditionTotal) Inst() metric.Int64
 	return m.inst
 }
 
-// Name returns the exposed name, teleport_backend_write_requests_failed_precondition_total.
+// Name returns the exposed name, teleport_backend_write_requests_failed_precondition_total: the instrument name, for a View.
 func (TeleportBackendWriteRequestsFailedPreconditionTotal) Name() string {
 	return "teleport_backend_write_requests_failed_precondition_total"
 }
@@ -1856,6 +1780,12 @@ func (TeleportBackendWriteRequestsFailedPreconditionTotal) Description() string 
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m TeleportBackendWriteRequestsFailedPreconditionTotal) Add(ctx context.Context, incr int64, component string) {
 	m.series.Add(ctx, incr, [1]string{component})
+}
+
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m TeleportBackendWriteRequestsFailedPreconditionTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
 }
 
 // TeleportBackendWriteRequestsFailedPreconditionTotalBound is
@@ -1883,37 +1813,25 @@ type BackendWriteSeconds struct {
 	series *instrument.Recorder[float64, [1]string]
 }
 
-var newBackendWriteSecondsOpts = []metric.Float64HistogramOption{
-	metric.WithDescription("Latency for backend write operations."),
-	metric.WithUnit("s"),
-	metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
-}
-
-// NewBackendWriteSeconds creates the instrument backend_write_seconds from m. A nil m gives a no-op
-// instrument. The description, unit and buckets of ../../instruments.yaml are applied after opt, so
-// they win.
-func NewBackendWriteSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (BackendWriteSeconds, error) {
-	return newBackendWriteSeconds(m, nil, opt...)
-}
-
-func newBackendWriteSeconds(m metric.Meter, iopts []instrument.Option, opt ...metric.Float64HistogramOption) (BackendWriteSeconds, error) {
+// newBackendWriteSeconds creates backend_write_seconds from m, its callbacks tracked by g; a nil m
+// gives a no-op.
+func newBackendWriteSeconds(m metric.Meter, g *instrument.Group) (BackendWriteSeconds, error) {
 	if m == nil {
 		return BackendWriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newBackendWriteSecondsOpts
-	} else {
-		opt = append(opt, newBackendWriteSecondsOpts...)
-	}
-	i, err := m.Float64Histogram("backend_write_seconds", opt...)
+	i, err := m.Float64Histogram("backend_write_seconds",
+		metric.WithDescription("Latency for backend write operations."),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
+	)
 	if err != nil {
 		return BackendWriteSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_write_seconds", err)
 	}
-	s, err := instrument.NewRecorder("backend_write_seconds", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewRecorder(g, "backend_write_seconds", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return BackendWriteSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "backend_write_seconds", err)
 	}
@@ -1923,7 +1841,7 @@ func newBackendWriteSeconds(m metric.Meter, iopts []instrument.Option, opt ...me
 // Inst returns the underlying OTel instrument.
 func (m BackendWriteSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, backend_write_seconds.
+// Name returns the exposed name, backend_write_seconds: the instrument name, for a View.
 func (BackendWriteSeconds) Name() string { return "backend_write_seconds" }
 
 // Unit returns the UCUM unit, s.
@@ -1939,6 +1857,12 @@ func (BackendWriteSeconds) Description() string { return "Latency for backend wr
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m BackendWriteSeconds) Record(ctx context.Context, val float64, component string) {
 	m.series.Record(ctx, val, [1]string{component})
+}
+
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m BackendWriteSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	m.series.RecordSet(ctx, val, set)
 }
 
 // BackendWriteSecondsBound is BackendWriteSeconds with its labels fixed by Bind; its Record
@@ -1962,47 +1886,38 @@ func (b BackendWriteSecondsBound) Record(ctx context.Context, val float64) {
 //
 // Unit: {lookup}.
 type ClusterNameNotFoundTotal struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newClusterNameNotFoundTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of times a cluster was not found."),
-	metric.WithUnit("{lookup}"),
-}
-
-// NewClusterNameNotFoundTotal creates the instrument cluster_name_not_found_total from m. A nil m
-// gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt,
-// so they win.
-func NewClusterNameNotFoundTotal(m metric.Meter, opt ...metric.Int64CounterOption) (ClusterNameNotFoundTotal, error) {
-	return newClusterNameNotFoundTotal(m, nil, opt...)
-}
-
-func newClusterNameNotFoundTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (ClusterNameNotFoundTotal, error) {
+// newClusterNameNotFoundTotal creates cluster_name_not_found_total from m, its callbacks tracked by
+// g; a nil m gives a no-op.
+func newClusterNameNotFoundTotal(m metric.Meter, g *instrument.Group) (ClusterNameNotFoundTotal, error) {
 	if m == nil {
 		return ClusterNameNotFoundTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newClusterNameNotFoundTotalOpts
-	} else {
-		opt = append(opt, newClusterNameNotFoundTotalOpts...)
-	}
-	i, err := m.Int64Counter("cluster_name_not_found_total", opt...)
+	i, err := m.Int64Counter("cluster_name_not_found_total",
+		metric.WithDescription("Number of times a cluster was not found."),
+		metric.WithUnit("{lookup}"),
+	)
 	if err != nil {
 		return ClusterNameNotFoundTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "cluster_name_not_found_total", err)
 	}
-	s, err := instrument.NewCounter(m, "cluster_name_not_found_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "cluster_name_not_found_total", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return ClusterNameNotFoundTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "cluster_name_not_found_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return ClusterNameNotFoundTotal{inst: i, bound: s.Bind(struct{}{})}, nil
+	return ClusterNameNotFoundTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m ClusterNameNotFoundTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, cluster_name_not_found_total.
+// Name returns the exposed name, cluster_name_not_found_total: the instrument name, for a View.
 func (ClusterNameNotFoundTotal) Name() string { return "cluster_name_not_found_total" }
 
 // Unit returns the UCUM unit, {lookup}.
@@ -2018,52 +1933,49 @@ func (m ClusterNameNotFoundTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m ClusterNameNotFoundTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // EtcdBackendBatchReadRequests is the counter etcd_backend_batch_read_requests: Number of read
 // requests to the etcd database.
 //
 // Unit: {request}.
 type EtcdBackendBatchReadRequests struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newEtcdBackendBatchReadRequestsOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of read requests to the etcd database."),
-	metric.WithUnit("{request}"),
-}
-
-// NewEtcdBackendBatchReadRequests creates the instrument etcd_backend_batch_read_requests from m. A
-// nil m gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after
-// opt, so they win.
-func NewEtcdBackendBatchReadRequests(m metric.Meter, opt ...metric.Int64CounterOption) (EtcdBackendBatchReadRequests, error) {
-	return newEtcdBackendBatchReadRequests(m, nil, opt...)
-}
-
-func newEtcdBackendBatchReadRequests(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (EtcdBackendBatchReadRequests, error) {
+// newEtcdBackendBatchReadRequests creates etcd_backend_batch_read_requests from m, its callbacks
+// tracked by g; a nil m gives a no-op.
+func newEtcdBackendBatchReadRequests(m metric.Meter, g *instrument.Group) (EtcdBackendBatchReadRequests, error) {
 	if m == nil {
 		return EtcdBackendBatchReadRequests{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newEtcdBackendBatchReadRequestsOpts
-	} else {
-		opt = append(opt, newEtcdBackendBatchReadRequestsOpts...)
-	}
-	i, err := m.Int64Counter("etcd_backend_batch_read_requests", opt...)
+	i, err := m.Int64Counter("etcd_backend_batch_read_requests",
+		metric.WithDescription("Number of read requests to the etcd database."),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return EtcdBackendBatchReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "etcd_backend_batch_read_requests", err)
 	}
-	s, err := instrument.NewCounter(m, "etcd_backend_batch_read_requests", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "etcd_backend_batch_read_requests", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return EtcdBackendBatchReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "etcd_backend_batch_read_requests", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return EtcdBackendBatchReadRequests{inst: i, bound: s.Bind(struct{}{})}, nil
+	return EtcdBackendBatchReadRequests{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m EtcdBackendBatchReadRequests) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, etcd_backend_batch_read_requests.
+// Name returns the exposed name, etcd_backend_batch_read_requests: the instrument name, for a View.
 func (EtcdBackendBatchReadRequests) Name() string { return "etcd_backend_batch_read_requests" }
 
 // Unit returns the UCUM unit, {request}.
@@ -2079,6 +1991,12 @@ func (m EtcdBackendBatchReadRequests) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m EtcdBackendBatchReadRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // EtcdBackendBatchReadSeconds is the histogram etcd_backend_batch_read_seconds: Latency for etcd
 // read operations.
 //
@@ -2087,29 +2005,17 @@ type EtcdBackendBatchReadSeconds struct {
 	inst metric.Float64Histogram
 }
 
-var newEtcdBackendBatchReadSecondsOpts = []metric.Float64HistogramOption{
-	metric.WithDescription("Latency for etcd read operations."),
-	metric.WithUnit("s"),
-	metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
-}
-
-// NewEtcdBackendBatchReadSeconds creates the instrument etcd_backend_batch_read_seconds from m. A
-// nil m gives a no-op instrument. The description, unit and buckets of ../../instruments.yaml are
-// applied after opt, so they win.
-func NewEtcdBackendBatchReadSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (EtcdBackendBatchReadSeconds, error) {
-	return newEtcdBackendBatchReadSeconds(m, nil, opt...)
-}
-
-func newEtcdBackendBatchReadSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (EtcdBackendBatchReadSeconds, error) {
+// newEtcdBackendBatchReadSeconds creates etcd_backend_batch_read_seconds from m, its callbacks
+// tracked by g; a nil m gives a no-op.
+func newEtcdBackendBatchReadSeconds(m metric.Meter, g *instrument.Group) (EtcdBackendBatchReadSeconds, error) {
 	if m == nil {
 		return EtcdBackendBatchReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newEtcdBackendBatchReadSecondsOpts
-	} else {
-		opt = append(opt, newEtcdBackendBatchReadSecondsOpts...)
-	}
-	i, err := m.Float64Histogram("etcd_backend_batch_read_seconds", opt...)
+	i, err := m.Float64Histogram("etcd_backend_batch_read_seconds",
+		metric.WithDescription("Latency for etcd read operations."),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
+	)
 	if err != nil {
 		return EtcdBackendBatchReadSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "etcd_backend_batch_read_seconds", err)
 	}
@@ -2119,7 +2025,7 @@ func newEtcdBackendBatchReadSeconds(m metric.Meter, _ []instrument.Option, opt .
 // Inst returns the underlying OTel instrument.
 func (m EtcdBackendBatchReadSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, etcd_backend_batch_read_seconds.
+// Name returns the exposed name, etcd_backend_batch_read_seconds: the instrument name, for a View.
 func (EtcdBackendBatchReadSeconds) Name() string { return "etcd_backend_batch_read_seconds" }
 
 // Unit returns the UCUM unit, s.
@@ -2135,52 +2041,51 @@ func (m EtcdBackendBatchReadSeconds) Record(ctx context.Context, val float64) {
 	}
 }
 
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m EtcdBackendBatchReadSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	if m.inst != nil {
+		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
+	}
+}
+
 // EtcdBackendReadRequests is the counter etcd_backend_read_requests: Number of read requests to the
 // etcd database.
 //
 // Unit: {request}.
 type EtcdBackendReadRequests struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newEtcdBackendReadRequestsOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of read requests to the etcd database."),
-	metric.WithUnit("{request}"),
-}
-
-// NewEtcdBackendReadRequests creates the instrument etcd_backend_read_requests from m. A nil m
-// gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt,
-// so they win.
-func NewEtcdBackendReadRequests(m metric.Meter, opt ...metric.Int64CounterOption) (EtcdBackendReadRequests, error) {
-	return newEtcdBackendReadRequests(m, nil, opt...)
-}
-
-func newEtcdBackendReadRequests(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (EtcdBackendReadRequests, error) {
+// newEtcdBackendReadRequests creates etcd_backend_read_requests from m, its callbacks tracked by g;
+// a nil m gives a no-op.
+func newEtcdBackendReadRequests(m metric.Meter, g *instrument.Group) (EtcdBackendReadRequests, error) {
 	if m == nil {
 		return EtcdBackendReadRequests{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newEtcdBackendReadRequestsOpts
-	} else {
-		opt = append(opt, newEtcdBackendReadRequestsOpts...)
-	}
-	i, err := m.Int64Counter("etcd_backend_read_requests", opt...)
+	i, err := m.Int64Counter("etcd_backend_read_requests",
+		metric.WithDescription("Number of read requests to the etcd database."),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return EtcdBackendReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "etcd_backend_read_requests", err)
 	}
-	s, err := instrument.NewCounter(m, "etcd_backend_read_requests", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "etcd_backend_read_requests", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return EtcdBackendReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "etcd_backend_read_requests", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return EtcdBackendReadRequests{inst: i, bound: s.Bind(struct{}{})}, nil
+	return EtcdBackendReadRequests{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m EtcdBackendReadRequests) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, etcd_backend_read_requests.
+// Name returns the exposed name, etcd_backend_read_requests: the instrument name, for a View.
 func (EtcdBackendReadRequests) Name() string { return "etcd_backend_read_requests" }
 
 // Unit returns the UCUM unit, {request}.
@@ -2196,6 +2101,12 @@ func (m EtcdBackendReadRequests) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m EtcdBackendReadRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // EtcdBackendReadSeconds is the histogram etcd_backend_read_seconds: Latency for etcd read
 // operations.
 //
@@ -2204,29 +2115,17 @@ type EtcdBackendReadSeconds struct {
 	inst metric.Float64Histogram
 }
 
-var newEtcdBackendReadSecondsOpts = []metric.Float64HistogramOption{
-	metric.WithDescription("Latency for etcd read operations."),
-	metric.WithUnit("s"),
-	metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
-}
-
-// NewEtcdBackendReadSeconds creates the instrument etcd_backend_read_seconds from m. A nil m gives
-// a no-op instrument. The description, unit and buckets of ../../instruments.yaml are applied after
-// opt, so they win.
-func NewEtcdBackendReadSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (EtcdBackendReadSeconds, error) {
-	return newEtcdBackendReadSeconds(m, nil, opt...)
-}
-
-func newEtcdBackendReadSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (EtcdBackendReadSeconds, error) {
+// newEtcdBackendReadSeconds creates etcd_backend_read_seconds from m, its callbacks tracked by g; a
+// nil m gives a no-op.
+func newEtcdBackendReadSeconds(m metric.Meter, g *instrument.Group) (EtcdBackendReadSeconds, error) {
 	if m == nil {
 		return EtcdBackendReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newEtcdBackendReadSecondsOpts
-	} else {
-		opt = append(opt, newEtcdBackendReadSecondsOpts...)
-	}
-	i, err := m.Float64Histogram("etcd_backend_read_seconds", opt...)
+	i, err := m.Float64Histogram("etcd_backend_read_seconds",
+		metric.WithDescription("Latency for etcd read operations."),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
+	)
 	if err != nil {
 		return EtcdBackendReadSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "etcd_backend_read_seconds", err)
 	}
@@ -2236,7 +2135,7 @@ func newEtcdBackendReadSeconds(m metric.Meter, _ []instrument.Option, opt ...met
 // Inst returns the underlying OTel instrument.
 func (m EtcdBackendReadSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, etcd_backend_read_seconds.
+// Name returns the exposed name, etcd_backend_read_seconds: the instrument name, for a View.
 func (EtcdBackendReadSeconds) Name() string { return "etcd_backend_read_seconds" }
 
 // Unit returns the UCUM unit, s.
@@ -2252,52 +2151,51 @@ func (m EtcdBackendReadSeconds) Record(ctx context.Context, val float64) {
 	}
 }
 
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m EtcdBackendReadSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	if m.inst != nil {
+		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
+	}
+}
+
 // EtcdBackendTxRequests is the counter etcd_backend_tx_requests: Number of transaction requests to
 // the database.
 //
 // Unit: {request}.
 type EtcdBackendTxRequests struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newEtcdBackendTxRequestsOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of transaction requests to the database."),
-	metric.WithUnit("{request}"),
-}
-
-// NewEtcdBackendTxRequests creates the instrument etcd_backend_tx_requests from m. A nil m gives a
-// no-op instrument. The description, unit of ../../instruments.yaml are applied after opt, so they
-// win.
-func NewEtcdBackendTxRequests(m metric.Meter, opt ...metric.Int64CounterOption) (EtcdBackendTxRequests, error) {
-	return newEtcdBackendTxRequests(m, nil, opt...)
-}
-
-func newEtcdBackendTxRequests(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (EtcdBackendTxRequests, error) {
+// newEtcdBackendTxRequests creates etcd_backend_tx_requests from m, its callbacks tracked by g; a
+// nil m gives a no-op.
+func newEtcdBackendTxRequests(m metric.Meter, g *instrument.Group) (EtcdBackendTxRequests, error) {
 	if m == nil {
 		return EtcdBackendTxRequests{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newEtcdBackendTxRequestsOpts
-	} else {
-		opt = append(opt, newEtcdBackendTxRequestsOpts...)
-	}
-	i, err := m.Int64Counter("etcd_backend_tx_requests", opt...)
+	i, err := m.Int64Counter("etcd_backend_tx_requests",
+		metric.WithDescription("Number of transaction requests to the database."),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return EtcdBackendTxRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "etcd_backend_tx_requests", err)
 	}
-	s, err := instrument.NewCounter(m, "etcd_backend_tx_requests", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "etcd_backend_tx_requests", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return EtcdBackendTxRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "etcd_backend_tx_requests", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return EtcdBackendTxRequests{inst: i, bound: s.Bind(struct{}{})}, nil
+	return EtcdBackendTxRequests{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m EtcdBackendTxRequests) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, etcd_backend_tx_requests.
+// Name returns the exposed name, etcd_backend_tx_requests: the instrument name, for a View.
 func (EtcdBackendTxRequests) Name() string { return "etcd_backend_tx_requests" }
 
 // Unit returns the UCUM unit, {request}.
@@ -2313,6 +2211,12 @@ func (m EtcdBackendTxRequests) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m EtcdBackendTxRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // EtcdBackendTxSeconds is the histogram etcd_backend_tx_seconds: Latency for etcd transaction
 // operations.
 //
@@ -2321,29 +2225,17 @@ type EtcdBackendTxSeconds struct {
 	inst metric.Float64Histogram
 }
 
-var newEtcdBackendTxSecondsOpts = []metric.Float64HistogramOption{
-	metric.WithDescription("Latency for etcd transaction operations."),
-	metric.WithUnit("s"),
-	metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
-}
-
-// NewEtcdBackendTxSeconds creates the instrument etcd_backend_tx_seconds from m. A nil m gives a
-// no-op instrument. The description, unit and buckets of ../../instruments.yaml are applied after
-// opt, so they win.
-func NewEtcdBackendTxSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (EtcdBackendTxSeconds, error) {
-	return newEtcdBackendTxSeconds(m, nil, opt...)
-}
-
-func newEtcdBackendTxSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (EtcdBackendTxSeconds, error) {
+// newEtcdBackendTxSeconds creates etcd_backend_tx_seconds from m, its callbacks tracked by g; a nil
+// m gives a no-op.
+func newEtcdBackendTxSeconds(m metric.Meter, g *instrument.Group) (EtcdBackendTxSeconds, error) {
 	if m == nil {
 		return EtcdBackendTxSeconds{inst: noop.Float64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newEtcdBackendTxSecondsOpts
-	} else {
-		opt = append(opt, newEtcdBackendTxSecondsOpts...)
-	}
-	i, err := m.Float64Histogram("etcd_backend_tx_seconds", opt...)
+	i, err := m.Float64Histogram("etcd_backend_tx_seconds",
+		metric.WithDescription("Latency for etcd transaction operations."),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
+	)
 	if err != nil {
 		return EtcdBackendTxSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "etcd_backend_tx_seconds", err)
 	}
@@ -2353,7 +2245,7 @@ func newEtcdBackendTxSeconds(m metric.Meter, _ []instrument.Option, opt ...metri
 // Inst returns the underlying OTel instrument.
 func (m EtcdBackendTxSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, etcd_backend_tx_seconds.
+// Name returns the exposed name, etcd_backend_tx_seconds: the instrument name, for a View.
 func (EtcdBackendTxSeconds) Name() string { return "etcd_backend_tx_seconds" }
 
 // Unit returns the UCUM unit, s.
@@ -2369,52 +2261,51 @@ func (m EtcdBackendTxSeconds) Record(ctx context.Context, val float64) {
 	}
 }
 
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m EtcdBackendTxSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	if m.inst != nil {
+		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
+	}
+}
+
 // EtcdBackendWriteRequests is the counter etcd_backend_write_requests: Number of write requests to
 // the database.
 //
 // Unit: {request}.
 type EtcdBackendWriteRequests struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newEtcdBackendWriteRequestsOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of write requests to the database."),
-	metric.WithUnit("{request}"),
-}
-
-// NewEtcdBackendWriteRequests creates the instrument etcd_backend_write_requests from m. A nil m
-// gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt,
-// so they win.
-func NewEtcdBackendWriteRequests(m metric.Meter, opt ...metric.Int64CounterOption) (EtcdBackendWriteRequests, error) {
-	return newEtcdBackendWriteRequests(m, nil, opt...)
-}
-
-func newEtcdBackendWriteRequests(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (EtcdBackendWriteRequests, error) {
+// newEtcdBackendWriteRequests creates etcd_backend_write_requests from m, its callbacks tracked by
+// g; a nil m gives a no-op.
+func newEtcdBackendWriteRequests(m metric.Meter, g *instrument.Group) (EtcdBackendWriteRequests, error) {
 	if m == nil {
 		return EtcdBackendWriteRequests{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newEtcdBackendWriteRequestsOpts
-	} else {
-		opt = append(opt, newEtcdBackendWriteRequestsOpts...)
-	}
-	i, err := m.Int64Counter("etcd_backend_write_requests", opt...)
+	i, err := m.Int64Counter("etcd_backend_write_requests",
+		metric.WithDescription("Number of write requests to the database."),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return EtcdBackendWriteRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "etcd_backend_write_requests", err)
 	}
-	s, err := instrument.NewCounter(m, "etcd_backend_write_requests", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "etcd_backend_write_requests", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return EtcdBackendWriteRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "etcd_backend_write_requests", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return EtcdBackendWriteRequests{inst: i, bound: s.Bind(struct{}{})}, nil
+	return EtcdBackendWriteRequests{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m EtcdBackendWriteRequests) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, etcd_backend_write_requests.
+// Name returns the exposed name, etcd_backend_write_requests: the instrument name, for a View.
 func (EtcdBackendWriteRequests) Name() string { return "etcd_backend_write_requests" }
 
 // Unit returns the UCUM unit, {request}.
@@ -2430,6 +2321,12 @@ func (m EtcdBackendWriteRequests) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m EtcdBackendWriteRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // EtcdBackendWriteSeconds is the histogram etcd_backend_write_seconds: Latency for etcd write
 // operations.
 //
@@ -2438,29 +2335,17 @@ type EtcdBackendWriteSeconds struct {
 	inst metric.Float64Histogram
 }
 
-var newEtcdBackendWriteSecondsOpts = []metric.Float64HistogramOption{
-	metric.WithDescription("Latency for etcd write operations."),
-	metric.WithUnit("s"),
-	metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
-}
-
-// NewEtcdBackendWriteSeconds creates the instrument etcd_backend_write_seconds from m. A nil m
-// gives a no-op instrument. The description, unit and buckets of ../../instruments.yaml are applied
-// after opt, so they win.
-func NewEtcdBackendWriteSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (EtcdBackendWriteSeconds, error) {
-	return newEtcdBackendWriteSeconds(m, nil, opt...)
-}
-
-func newEtcdBackendWriteSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (EtcdBackendWriteSeconds, error) {
+// newEtcdBackendWriteSeconds creates etcd_backend_write_seconds from m, its callbacks tracked by g;
+// a nil m gives a no-op.
+func newEtcdBackendWriteSeconds(m metric.Meter, g *instrument.Group) (EtcdBackendWriteSeconds, error) {
 	if m == nil {
 		return EtcdBackendWriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newEtcdBackendWriteSecondsOpts
-	} else {
-		opt = append(opt, newEtcdBackendWriteSecondsOpts...)
-	}
-	i, err := m.Float64Histogram("etcd_backend_write_seconds", opt...)
+	i, err := m.Float64Histogram("etcd_backend_write_seconds",
+		metric.WithDescription("Latency for etcd write operations."),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
+	)
 	if err != nil {
 		return EtcdBackendWriteSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "etcd_backend_write_seconds", err)
 	}
@@ -2470,7 +2355,7 @@ func newEtcdBackendWriteSeconds(m metric.Meter, _ []instrument.Option, opt ...me
 // Inst returns the underlying OTel instrument.
 func (m EtcdBackendWriteSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, etcd_backend_write_seconds.
+// Name returns the exposed name, etcd_backend_write_seconds: the instrument name, for a View.
 func (EtcdBackendWriteSeconds) Name() string { return "etcd_backend_write_seconds" }
 
 // Unit returns the UCUM unit, s.
@@ -2486,53 +2371,52 @@ func (m EtcdBackendWriteSeconds) Record(ctx context.Context, val float64) {
 	}
 }
 
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m EtcdBackendWriteSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	if m.inst != nil {
+		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
+	}
+}
+
 // FirestoreEventsBackendBatchReadRequests is the counter
 // firestore_events_backend_batch_read_requests: Number of batch read requests to Cloud Firestore
 // events.
 //
 // Unit: {request}.
 type FirestoreEventsBackendBatchReadRequests struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newFirestoreEventsBackendBatchReadRequestsOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of batch read requests to Cloud Firestore events."),
-	metric.WithUnit("{request}"),
-}
-
-// NewFirestoreEventsBackendBatchReadRequests creates the instrument
-// firestore_events_backend_batch_read_requests from m. A nil m gives a no-op instrument. The
-// description, unit of ../../instruments.yaml are applied after opt, so they win.
-func NewFirestoreEventsBackendBatchReadRequests(m metric.Meter, opt ...metric.Int64CounterOption) (FirestoreEventsBackendBatchReadRequests, error) {
-	return newFirestoreEventsBackendBatchReadRequests(m, nil, opt...)
-}
-
-func newFirestoreEventsBackendBatchReadRequests(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (FirestoreEventsBackendBatchReadRequests, error) {
+// newFirestoreEventsBackendBatchReadRequests creates firestore_events_backend_batch_read_requests
+// from m, its callbacks tracked by g; a nil m gives a no-op.
+func newFirestoreEventsBackendBatchReadRequests(m metric.Meter, g *instrument.Group) (FirestoreEventsBackendBatchReadRequests, error) {
 	if m == nil {
 		return FirestoreEventsBackendBatchReadRequests{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newFirestoreEventsBackendBatchReadRequestsOpts
-	} else {
-		opt = append(opt, newFirestoreEventsBackendBatchReadRequestsOpts...)
-	}
-	i, err := m.Int64Counter("firestore_events_backend_batch_read_requests", opt...)
+	i, err := m.Int64Counter("firestore_events_backend_batch_read_requests",
+		metric.WithDescription("Number of batch read requests to Cloud Firestore events."),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return FirestoreEventsBackendBatchReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "firestore_events_backend_batch_read_requests", err)
 	}
-	s, err := instrument.NewCounter(m, "firestore_events_backend_batch_read_requests", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "firestore_events_backend_batch_read_requests", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return FirestoreEventsBackendBatchReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "firestore_events_backend_batch_read_requests", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return FirestoreEventsBackendBatchReadRequests{inst: i, bound: s.Bind(struct{}{})}, nil
+	return FirestoreEventsBackendBatchReadRequests{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m FirestoreEventsBackendBatchReadRequests) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, firestore_events_backend_batch_read_requests.
+// Name returns the exposed name, firestore_events_backend_batch_read_requests: the instrument name, for a View.
 func (FirestoreEventsBackendBatchReadRequests) Name() string {
 	return "firestore_events_backend_batch_read_requests"
 }
@@ -2550,6 +2434,12 @@ func (m FirestoreEventsBackendBatchReadRequests) Add(ctx context.Context, incr i
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m FirestoreEventsBackendBatchReadRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // FirestoreEventsBackendBatchReadSeconds is the histogram
 // firestore_events_backend_batch_read_seconds: Latency for Cloud Firestore events batch read
 // operations.
@@ -2559,29 +2449,17 @@ type FirestoreEventsBackendBatchReadSeconds struct {
 	inst metric.Float64Histogram
 }
 
-var newFirestoreEventsBackendBatchReadSecondsOpts = []metric.Float64HistogramOption{
-	metric.WithDescription("Latency for Cloud Firestore events batch read operations."),
-	metric.WithUnit("s"),
-	metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
-}
-
-// NewFirestoreEventsBackendBatchReadSeconds creates the instrument
-// firestore_events_backend_batch_read_seconds from m. A nil m gives a no-op instrument. The
-// description, unit and buckets of ../../instruments.yaml are applied after opt, so they win.
-func NewFirestoreEventsBackendBatchReadSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (FirestoreEventsBackendBatchReadSeconds, error) {
-	return newFirestoreEventsBackendBatchReadSeconds(m, nil, opt...)
-}
-
-func newFirestoreEventsBackendBatchReadSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (FirestoreEventsBackendBatchReadSeconds, error) {
+// newFirestoreEventsBackendBatchReadSeconds creates firestore_events_backend_batch_read_seconds
+// from m, its callbacks tracked by g; a nil m gives a no-op.
+func newFirestoreEventsBackendBatchReadSeconds(m metric.Meter, g *instrument.Group) (FirestoreEventsBackendBatchReadSeconds, error) {
 	if m == nil {
 		return FirestoreEventsBackendBatchReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newFirestoreEventsBackendBatchReadSecondsOpts
-	} else {
-		opt = append(opt, newFirestoreEventsBackendBatchReadSecondsOpts...)
-	}
-	i, err := m.Float64Histogram("firestore_events_backend_batch_read_seconds", opt...)
+	i, err := m.Float64Histogram("firestore_events_backend_batch_read_seconds",
+		metric.WithDescription("Latency for Cloud Firestore events batch read operations."),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
+	)
 	if err != nil {
 		return FirestoreEventsBackendBatchReadSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "firestore_events_backend_batch_read_seconds", err)
 	}
@@ -2591,7 +2469,7 @@ func newFirestoreEventsBackendBatchReadSeconds(m metric.Meter, _ []instrument.Op
 // Inst returns the underlying OTel instrument.
 func (m FirestoreEventsBackendBatchReadSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, firestore_events_backend_batch_read_seconds.
+// Name returns the exposed name, firestore_events_backend_batch_read_seconds: the instrument name, for a View.
 func (FirestoreEventsBackendBatchReadSeconds) Name() string {
 	return "firestore_events_backend_batch_read_seconds"
 }
@@ -2611,53 +2489,52 @@ func (m FirestoreEventsBackendBatchReadSeconds) Record(ctx context.Context, val 
 	}
 }
 
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m FirestoreEventsBackendBatchReadSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	if m.inst != nil {
+		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
+	}
+}
+
 // FirestoreEventsBackendBatchWriteRequests is the counter
 // firestore_events_backend_batch_write_requests: Number of batch write requests to Cloud Firestore
 // events.
 //
 // Unit: {request}.
 type FirestoreEventsBackendBatchWriteRequests struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newFirestoreEventsBackendBatchWriteRequestsOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of batch write requests to Cloud Firestore events."),
-	metric.WithUnit("{request}"),
-}
-
-// NewFirestoreEventsBackendBatchWriteRequests creates the instrument
-// firestore_events_backend_batch_write_requests from m. A nil m gives a no-op instrument. The
-// description, unit of ../../instruments.yaml are applied after opt, so they win.
-func NewFirestoreEventsBackendBatchWriteRequests(m metric.Meter, opt ...metric.Int64CounterOption) (FirestoreEventsBackendBatchWriteRequests, error) {
-	return newFirestoreEventsBackendBatchWriteRequests(m, nil, opt...)
-}
-
-func newFirestoreEventsBackendBatchWriteRequests(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (FirestoreEventsBackendBatchWriteRequests, error) {
+// newFirestoreEventsBackendBatchWriteRequests creates firestore_events_backend_batch_write_requests
+// from m, its callbacks tracked by g; a nil m gives a no-op.
+func newFirestoreEventsBackendBatchWriteRequests(m metric.Meter, g *instrument.Group) (FirestoreEventsBackendBatchWriteRequests, error) {
 	if m == nil {
 		return FirestoreEventsBackendBatchWriteRequests{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newFirestoreEventsBackendBatchWriteRequestsOpts
-	} else {
-		opt = append(opt, newFirestoreEventsBackendBatchWriteRequestsOpts...)
-	}
-	i, err := m.Int64Counter("firestore_events_backend_batch_write_requests", opt...)
+	i, err := m.Int64Counter("firestore_events_backend_batch_write_requests",
+		metric.WithDescription("Number of batch write requests to Cloud Firestore events."),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return FirestoreEventsBackendBatchWriteRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "firestore_events_backend_batch_write_requests", err)
 	}
-	s, err := instrument.NewCounter(m, "firestore_events_backend_batch_write_requests", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "firestore_events_backend_batch_write_requests", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return FirestoreEventsBackendBatchWriteRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "firestore_events_backend_batch_write_requests", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return FirestoreEventsBackendBatchWriteRequests{inst: i, bound: s.Bind(struct{}{})}, nil
+	return FirestoreEventsBackendBatchWriteRequests{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m FirestoreEventsBackendBatchWriteRequests) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, firestore_events_backend_batch_write_requests.
+// Name returns the exposed name, firestore_events_backend_batch_write_requests: the instrument name, for a View.
 func (FirestoreEventsBackendBatchWriteRequests) Name() string {
 	return "firestore_events_backend_batch_write_requests"
 }
@@ -2675,6 +2552,12 @@ func (m FirestoreEventsBackendBatchWriteRequests) Add(ctx context.Context, incr 
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m FirestoreEventsBackendBatchWriteRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // FirestoreEventsBackendBatchWriteSeconds is the histogram
 // firestore_events_backend_batch_write_seconds: Latency for Cloud Firestore events batch write
 // operations.
@@ -2684,29 +2567,17 @@ type FirestoreEventsBackendBatchWriteSeconds struct {
 	inst metric.Float64Histogram
 }
 
-var newFirestoreEventsBackendBatchWriteSecondsOpts = []metric.Float64HistogramOption{
-	metric.WithDescription("Latency for Cloud Firestore events batch write operations."),
-	metric.WithUnit("s"),
-	metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
-}
-
-// NewFirestoreEventsBackendBatchWriteSeconds creates the instrument
-// firestore_events_backend_batch_write_seconds from m. A nil m gives a no-op instrument. The
-// description, unit and buckets of ../../instruments.yaml are applied after opt, so they win.
-func NewFirestoreEventsBackendBatchWriteSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (FirestoreEventsBackendBatchWriteSeconds, error) {
-	return newFirestoreEventsBackendBatchWriteSeconds(m, nil, opt...)
-}
-
-func newFirestoreEventsBackendBatchWriteSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (FirestoreEventsBackendBatchWriteSeconds, error) {
+// newFirestoreEventsBackendBatchWriteSeconds creates firestore_events_backend_batch_write_seconds
+// from m, its callbacks tracked by g; a nil m gives a no-op.
+func newFirestoreEventsBackendBatchWriteSeconds(m metric.Meter, g *instrument.Group) (FirestoreEventsBackendBatchWriteSeconds, error) {
 	if m == nil {
 		return FirestoreEventsBackendBatchWriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newFirestoreEventsBackendBatchWriteSecondsOpts
-	} else {
-		opt = append(opt, newFirestoreEventsBackendBatchWriteSecondsOpts...)
-	}
-	i, err := m.Float64Histogram("firestore_events_backend_batch_write_seconds", opt...)
+	i, err := m.Float64Histogram("firestore_events_backend_batch_write_seconds",
+		metric.WithDescription("Latency for Cloud Firestore events batch write operations."),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
+	)
 	if err != nil {
 		return FirestoreEventsBackendBatchWriteSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "firestore_events_backend_batch_write_seconds", err)
 	}
@@ -2716,7 +2587,7 @@ func newFirestoreEventsBackendBatchWriteSeconds(m metric.Meter, _ []instrument.O
 // Inst returns the underlying OTel instrument.
 func (m FirestoreEventsBackendBatchWriteSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, firestore_events_backend_batch_write_seconds.
+// Name returns the exposed name, firestore_events_backend_batch_write_seconds: the instrument name, for a View.
 func (FirestoreEventsBackendBatchWriteSeconds) Name() string {
 	return "firestore_events_backend_batch_write_seconds"
 }
@@ -2736,6 +2607,14 @@ func (m FirestoreEventsBackendBatchWriteSeconds) Record(ctx context.Context, val
 	}
 }
 
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m FirestoreEventsBackendBatchWriteSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	if m.inst != nil {
+		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
+	}
+}
+
 // GCSEventStorageDownloadsSeconds is the histogram gcs_event_storage_downloads_seconds: Latency for
 // GCS download operations.
 //
@@ -2744,29 +2623,17 @@ type GCSEventStorageDownloadsSeconds struct {
 	inst metric.Float64Histogram
 }
 
-var newGCSEventStorageDownloadsSecondsOpts = []metric.Float64HistogramOption{
-	metric.WithDescription("Latency for GCS download operations."),
-	metric.WithUnit("s"),
-	metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
-}
-
-// NewGCSEventStorageDownloadsSeconds creates the instrument gcs_event_storage_downloads_seconds
-// from m. A nil m gives a no-op instrument. The description, unit and buckets of
-// ../../instruments.yaml are applied after opt, so they win.
-func NewGCSEventStorageDownloadsSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (GCSEventStorageDownloadsSeconds, error) {
-	return newGCSEventStorageDownloadsSeconds(m, nil, opt...)
-}
-
-func newGCSEventStorageDownloadsSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (GCSEventStorageDownloadsSeconds, error) {
+// newGCSEventStorageDownloadsSeconds creates gcs_event_storage_downloads_seconds from m, its
+// callbacks tracked by g; a nil m gives a no-op.
+func newGCSEventStorageDownloadsSeconds(m metric.Meter, g *instrument.Group) (GCSEventStorageDownloadsSeconds, error) {
 	if m == nil {
 		return GCSEventStorageDownloadsSeconds{inst: noop.Float64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newGCSEventStorageDownloadsSecondsOpts
-	} else {
-		opt = append(opt, newGCSEventStorageDownloadsSecondsOpts...)
-	}
-	i, err := m.Float64Histogram("gcs_event_storage_downloads_seconds", opt...)
+	i, err := m.Float64Histogram("gcs_event_storage_downloads_seconds",
+		metric.WithDescription("Latency for GCS download operations."),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
+	)
 	if err != nil {
 		return GCSEventStorageDownloadsSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "gcs_event_storage_downloads_seconds", err)
 	}
@@ -2776,7 +2643,7 @@ func newGCSEventStorageDownloadsSeconds(m metric.Meter, _ []instrument.Option, o
 // Inst returns the underlying OTel instrument.
 func (m GCSEventStorageDownloadsSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, gcs_event_storage_downloads_seconds.
+// Name returns the exposed name, gcs_event_storage_downloads_seconds: the instrument name, for a View.
 func (GCSEventStorageDownloadsSeconds) Name() string { return "gcs_event_storage_downloads_seconds" }
 
 // Unit returns the UCUM unit, s.
@@ -2794,52 +2661,51 @@ func (m GCSEventStorageDownloadsSeconds) Record(ctx context.Context, val float64
 	}
 }
 
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m GCSEventStorageDownloadsSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	if m.inst != nil {
+		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
+	}
+}
+
 // GCSEventStorageDownloads is the counter gcs_event_storage_downloads: Number of downloads from the
 // GCS backend.
 //
 // Unit: {download}.
 type GCSEventStorageDownloads struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newGCSEventStorageDownloadsOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of downloads from the GCS backend."),
-	metric.WithUnit("{download}"),
-}
-
-// NewGCSEventStorageDownloads creates the instrument gcs_event_storage_downloads from m. A nil m
-// gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt,
-// so they win.
-func NewGCSEventStorageDownloads(m metric.Meter, opt ...metric.Int64CounterOption) (GCSEventStorageDownloads, error) {
-	return newGCSEventStorageDownloads(m, nil, opt...)
-}
-
-func newGCSEventStorageDownloads(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (GCSEventStorageDownloads, error) {
+// newGCSEventStorageDownloads creates gcs_event_storage_downloads from m, its callbacks tracked by
+// g; a nil m gives a no-op.
+func newGCSEventStorageDownloads(m metric.Meter, g *instrument.Group) (GCSEventStorageDownloads, error) {
 	if m == nil {
 		return GCSEventStorageDownloads{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newGCSEventStorageDownloadsOpts
-	} else {
-		opt = append(opt, newGCSEventStorageDownloadsOpts...)
-	}
-	i, err := m.Int64Counter("gcs_event_storage_downloads", opt...)
+	i, err := m.Int64Counter("gcs_event_storage_downloads",
+		metric.WithDescription("Number of downloads from the GCS backend."),
+		metric.WithUnit("{download}"),
+	)
 	if err != nil {
 		return GCSEventStorageDownloads{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "gcs_event_storage_downloads", err)
 	}
-	s, err := instrument.NewCounter(m, "gcs_event_storage_downloads", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "gcs_event_storage_downloads", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return GCSEventStorageDownloads{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "gcs_event_storage_downloads", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return GCSEventStorageDownloads{inst: i, bound: s.Bind(struct{}{})}, nil
+	return GCSEventStorageDownloads{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m GCSEventStorageDownloads) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, gcs_event_storage_downloads.
+// Name returns the exposed name, gcs_event_storage_downloads: the instrument name, for a View.
 func (GCSEventStorageDownloads) Name() string { return "gcs_event_storage_downloads" }
 
 // Unit returns the UCUM unit, {download}.
@@ -2855,6 +2721,12 @@ func (m GCSEventStorageDownloads) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m GCSEventStorageDownloads) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // GCSEventStorageUploadsSeconds is the histogram gcs_event_storage_uploads_seconds: Latency for GCS
 // upload operations.
 //
@@ -2863,29 +2735,17 @@ type GCSEventStorageUploadsSeconds struct {
 	inst metric.Float64Histogram
 }
 
-var newGCSEventStorageUploadsSecondsOpts = []metric.Float64HistogramOption{
-	metric.WithDescription("Latency for GCS upload operations."),
-	metric.WithUnit("s"),
-	metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
-}
-
-// NewGCSEventStorageUploadsSeconds creates the instrument gcs_event_storage_uploads_seconds from m.
-// A nil m gives a no-op instrument. The description, unit and buckets of ../../instruments.yaml are
-// applied after opt, so they win.
-func NewGCSEventStorageUploadsSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (GCSEventStorageUploadsSeconds, error) {
-	return newGCSEventStorageUploadsSeconds(m, nil, opt...)
-}
-
-func newGCSEventStorageUploadsSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (GCSEventStorageUploadsSeconds, error) {
+// newGCSEventStorageUploadsSeconds creates gcs_event_storage_uploads_seconds from m, its callbacks
+// tracked by g; a nil m gives a no-op.
+func newGCSEventStorageUploadsSeconds(m metric.Meter, g *instrument.Group) (GCSEventStorageUploadsSeconds, error) {
 	if m == nil {
 		return GCSEventStorageUploadsSeconds{inst: noop.Float64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newGCSEventStorageUploadsSecondsOpts
-	} else {
-		opt = append(opt, newGCSEventStorageUploadsSecondsOpts...)
-	}
-	i, err := m.Float64Histogram("gcs_event_storage_uploads_seconds", opt...)
+	i, err := m.Float64Histogram("gcs_event_storage_uploads_seconds",
+		metric.WithDescription("Latency for GCS upload operations."),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
+	)
 	if err != nil {
 		return GCSEventStorageUploadsSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "gcs_event_storage_uploads_seconds", err)
 	}
@@ -2895,7 +2755,7 @@ func newGCSEventStorageUploadsSeconds(m metric.Meter, _ []instrument.Option, opt
 // Inst returns the underlying OTel instrument.
 func (m GCSEventStorageUploadsSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, gcs_event_storage_uploads_seconds.
+// Name returns the exposed name, gcs_event_storage_uploads_seconds: the instrument name, for a View.
 func (GCSEventStorageUploadsSeconds) Name() string { return "gcs_event_storage_uploads_seconds" }
 
 // Unit returns the UCUM unit, s.
@@ -2913,52 +2773,51 @@ func (m GCSEventStorageUploadsSeconds) Record(ctx context.Context, val float64) 
 	}
 }
 
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m GCSEventStorageUploadsSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	if m.inst != nil {
+		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
+	}
+}
+
 // GCSEventStorageUploads is the counter gcs_event_storage_uploads: Number of uploads to the GCS
 // backend.
 //
 // Unit: {upload}.
 type GCSEventStorageUploads struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newGCSEventStorageUploadsOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of uploads to the GCS backend."),
-	metric.WithUnit("{upload}"),
-}
-
-// NewGCSEventStorageUploads creates the instrument gcs_event_storage_uploads from m. A nil m gives
-// a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt, so
-// they win.
-func NewGCSEventStorageUploads(m metric.Meter, opt ...metric.Int64CounterOption) (GCSEventStorageUploads, error) {
-	return newGCSEventStorageUploads(m, nil, opt...)
-}
-
-func newGCSEventStorageUploads(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (GCSEventStorageUploads, error) {
+// newGCSEventStorageUploads creates gcs_event_storage_uploads from m, its callbacks tracked by g; a
+// nil m gives a no-op.
+func newGCSEventStorageUploads(m metric.Meter, g *instrument.Group) (GCSEventStorageUploads, error) {
 	if m == nil {
 		return GCSEventStorageUploads{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newGCSEventStorageUploadsOpts
-	} else {
-		opt = append(opt, newGCSEventStorageUploadsOpts...)
-	}
-	i, err := m.Int64Counter("gcs_event_storage_uploads", opt...)
+	i, err := m.Int64Counter("gcs_event_storage_uploads",
+		metric.WithDescription("Number of uploads to the GCS backend."),
+		metric.WithUnit("{upload}"),
+	)
 	if err != nil {
 		return GCSEventStorageUploads{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "gcs_event_storage_uploads", err)
 	}
-	s, err := instrument.NewCounter(m, "gcs_event_storage_uploads", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "gcs_event_storage_uploads", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return GCSEventStorageUploads{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "gcs_event_storage_uploads", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return GCSEventStorageUploads{inst: i, bound: s.Bind(struct{}{})}, nil
+	return GCSEventStorageUploads{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m GCSEventStorageUploads) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, gcs_event_storage_uploads.
+// Name returns the exposed name, gcs_event_storage_uploads: the instrument name, for a View.
 func (GCSEventStorageUploads) Name() string { return "gcs_event_storage_uploads" }
 
 // Unit returns the UCUM unit, {upload}.
@@ -2972,52 +2831,49 @@ func (m GCSEventStorageUploads) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m GCSEventStorageUploads) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // HeartbeatConnectionsMissedTotal is the counter heartbeat_connections_missed_total: Number of
 // times the Auth Service did not receive a heartbeat from a Node.
 //
 // Unit: {heartbeat}.
 type HeartbeatConnectionsMissedTotal struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newHeartbeatConnectionsMissedTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of times the Auth Service did not receive a heartbeat from a Node."),
-	metric.WithUnit("{heartbeat}"),
-}
-
-// NewHeartbeatConnectionsMissedTotal creates the instrument heartbeat_connections_missed_total from
-// m. A nil m gives a no-op instrument. The description, unit of ../../instruments.yaml are applied
-// after opt, so they win.
-func NewHeartbeatConnectionsMissedTotal(m metric.Meter, opt ...metric.Int64CounterOption) (HeartbeatConnectionsMissedTotal, error) {
-	return newHeartbeatConnectionsMissedTotal(m, nil, opt...)
-}
-
-func newHeartbeatConnectionsMissedTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (HeartbeatConnectionsMissedTotal, error) {
+// newHeartbeatConnectionsMissedTotal creates heartbeat_connections_missed_total from m, its
+// callbacks tracked by g; a nil m gives a no-op.
+func newHeartbeatConnectionsMissedTotal(m metric.Meter, g *instrument.Group) (HeartbeatConnectionsMissedTotal, error) {
 	if m == nil {
 		return HeartbeatConnectionsMissedTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newHeartbeatConnectionsMissedTotalOpts
-	} else {
-		opt = append(opt, newHeartbeatConnectionsMissedTotalOpts...)
-	}
-	i, err := m.Int64Counter("heartbeat_connections_missed_total", opt...)
+	i, err := m.Int64Counter("heartbeat_connections_missed_total",
+		metric.WithDescription("Number of times the Auth Service did not receive a heartbeat from a Node."),
+		metric.WithUnit("{heartbeat}"),
+	)
 	if err != nil {
 		return HeartbeatConnectionsMissedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "heartbeat_connections_missed_total", err)
 	}
-	s, err := instrument.NewCounter(m, "heartbeat_connections_missed_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "heartbeat_connections_missed_total", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return HeartbeatConnectionsMissedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "heartbeat_connections_missed_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return HeartbeatConnectionsMissedTotal{inst: i, bound: s.Bind(struct{}{})}, nil
+	return HeartbeatConnectionsMissedTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m HeartbeatConnectionsMissedTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, heartbeat_connections_missed_total.
+// Name returns the exposed name, heartbeat_connections_missed_total: the instrument name, for a View.
 func (HeartbeatConnectionsMissedTotal) Name() string { return "heartbeat_connections_missed_total" }
 
 // Unit returns the UCUM unit, {heartbeat}.
@@ -3033,52 +2889,49 @@ func (m HeartbeatConnectionsMissedTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m HeartbeatConnectionsMissedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // HeartbeatConnectionsReceivedTotal is the counter heartbeat_connections_received_total: Number of
 // times the Auth Service received a heartbeat connection.
 //
 // Unit: {connection}.
 type HeartbeatConnectionsReceivedTotal struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newHeartbeatConnectionsReceivedTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of times the Auth Service received a heartbeat connection."),
-	metric.WithUnit("{connection}"),
-}
-
-// NewHeartbeatConnectionsReceivedTotal creates the instrument heartbeat_connections_received_total
-// from m. A nil m gives a no-op instrument. The description, unit of ../../instruments.yaml are
-// applied after opt, so they win.
-func NewHeartbeatConnectionsReceivedTotal(m metric.Meter, opt ...metric.Int64CounterOption) (HeartbeatConnectionsReceivedTotal, error) {
-	return newHeartbeatConnectionsReceivedTotal(m, nil, opt...)
-}
-
-func newHeartbeatConnectionsReceivedTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (HeartbeatConnectionsReceivedTotal, error) {
+// newHeartbeatConnectionsReceivedTotal creates heartbeat_connections_received_total from m, its
+// callbacks tracked by g; a nil m gives a no-op.
+func newHeartbeatConnectionsReceivedTotal(m metric.Meter, g *instrument.Group) (HeartbeatConnectionsReceivedTotal, error) {
 	if m == nil {
 		return HeartbeatConnectionsReceivedTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newHeartbeatConnectionsReceivedTotalOpts
-	} else {
-		opt = append(opt, newHeartbeatConnectionsReceivedTotalOpts...)
-	}
-	i, err := m.Int64Counter("heartbeat_connections_received_total", opt...)
+	i, err := m.Int64Counter("heartbeat_connections_received_total",
+		metric.WithDescription("Number of times the Auth Service received a heartbeat connection."),
+		metric.WithUnit("{connection}"),
+	)
 	if err != nil {
 		return HeartbeatConnectionsReceivedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "heartbeat_connections_received_total", err)
 	}
-	s, err := instrument.NewCounter(m, "heartbeat_connections_received_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "heartbeat_connections_received_total", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return HeartbeatConnectionsReceivedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "heartbeat_connections_received_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return HeartbeatConnectionsReceivedTotal{inst: i, bound: s.Bind(struct{}{})}, nil
+	return HeartbeatConnectionsReceivedTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m HeartbeatConnectionsReceivedTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, heartbeat_connections_received_total.
+// Name returns the exposed name, heartbeat_connections_received_total: the instrument name, for a View.
 func (HeartbeatConnectionsReceivedTotal) Name() string { return "heartbeat_connections_received_total" }
 
 // Unit returns the UCUM unit, {connection}.
@@ -3094,52 +2947,49 @@ func (m HeartbeatConnectionsReceivedTotal) Add(ctx context.Context, incr int64) 
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m HeartbeatConnectionsReceivedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // TeleportAuditEmitEvents is the counter teleport_audit_emit_events: Number of audit events
 // emitted.
 //
 // Unit: {event}.
 type TeleportAuditEmitEvents struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newTeleportAuditEmitEventsOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of audit events emitted."),
-	metric.WithUnit("{event}"),
-}
-
-// NewTeleportAuditEmitEvents creates the instrument teleport_audit_emit_events from m. A nil m
-// gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt,
-// so they win.
-func NewTeleportAuditEmitEvents(m metric.Meter, opt ...metric.Int64CounterOption) (TeleportAuditEmitEvents, error) {
-	return newTeleportAuditEmitEvents(m, nil, opt...)
-}
-
-func newTeleportAuditEmitEvents(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (TeleportAuditEmitEvents, error) {
+// newTeleportAuditEmitEvents creates teleport_audit_emit_events from m, its callbacks tracked by g;
+// a nil m gives a no-op.
+func newTeleportAuditEmitEvents(m metric.Meter, g *instrument.Group) (TeleportAuditEmitEvents, error) {
 	if m == nil {
 		return TeleportAuditEmitEvents{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newTeleportAuditEmitEventsOpts
-	} else {
-		opt = append(opt, newTeleportAuditEmitEventsOpts...)
-	}
-	i, err := m.Int64Counter("teleport_audit_emit_events", opt...)
+	i, err := m.Int64Counter("teleport_audit_emit_events",
+		metric.WithDescription("Number of audit events emitted."),
+		metric.WithUnit("{event}"),
+	)
 	if err != nil {
 		return TeleportAuditEmitEvents{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_audit_emit_events", err)
 	}
-	s, err := instrument.NewCounter(m, "teleport_audit_emit_events", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "teleport_audit_emit_events", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return TeleportAuditEmitEvents{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_audit_emit_events", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return TeleportAuditEmitEvents{inst: i, bound: s.Bind(struct{}{})}, nil
+	return TeleportAuditEmitEvents{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m TeleportAuditEmitEvents) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, teleport_audit_emit_events.
+// Name returns the exposed name, teleport_audit_emit_events: the instrument name, for a View.
 func (TeleportAuditEmitEvents) Name() string { return "teleport_audit_emit_events" }
 
 // Unit returns the UCUM unit, {event}.
@@ -3153,6 +3003,12 @@ func (m TeleportAuditEmitEvents) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m TeleportAuditEmitEvents) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // TeleportConnectedResources is the up-down counter (exposed as a gauge)
 // teleport_connected_resources: Tracks the number and type of resources connected via keepalives.
 //
@@ -3162,36 +3018,24 @@ type TeleportConnectedResources struct {
 	series *instrument.Counter[int64, [1]string]
 }
 
-var newTeleportConnectedResourcesOpts = []metric.Int64UpDownCounterOption{
-	metric.WithDescription("Tracks the number and type of resources connected via keepalives."),
-	metric.WithUnit("{resource}"),
-}
-
-// NewTeleportConnectedResources creates the instrument teleport_connected_resources from m. A nil m
-// gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt,
-// so they win.
-func NewTeleportConnectedResources(m metric.Meter, opt ...metric.Int64UpDownCounterOption) (TeleportConnectedResources, error) {
-	return newTeleportConnectedResources(m, nil, opt...)
-}
-
-func newTeleportConnectedResources(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64UpDownCounterOption) (TeleportConnectedResources, error) {
+// newTeleportConnectedResources creates teleport_connected_resources from m, its callbacks tracked
+// by g; a nil m gives a no-op.
+func newTeleportConnectedResources(m metric.Meter, g *instrument.Group) (TeleportConnectedResources, error) {
 	if m == nil {
 		return TeleportConnectedResources{inst: noop.Int64UpDownCounter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newTeleportConnectedResourcesOpts
-	} else {
-		opt = append(opt, newTeleportConnectedResourcesOpts...)
-	}
-	i, err := m.Int64UpDownCounter("teleport_connected_resources", opt...)
+	i, err := m.Int64UpDownCounter("teleport_connected_resources",
+		metric.WithDescription("Tracks the number and type of resources connected via keepalives."),
+		metric.WithUnit("{resource}"),
+	)
 	if err != nil {
 		return TeleportConnectedResources{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_connected_resources", err)
 	}
-	s, err := instrument.NewCounter(m, "teleport_connected_resources", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(g, "teleport_connected_resources", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("type", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return TeleportConnectedResources{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_connected_resources", err)
 	}
@@ -3201,7 +3045,7 @@ func newTeleportConnectedResources(m metric.Meter, iopts []instrument.Option, op
 // Inst returns the underlying OTel instrument.
 func (m TeleportConnectedResources) Inst() metric.Int64UpDownCounter { return m.inst }
 
-// Name returns the exposed name, teleport_connected_resources.
+// Name returns the exposed name, teleport_connected_resources: the instrument name, for a View.
 func (TeleportConnectedResources) Name() string { return "teleport_connected_resources" }
 
 // Unit returns the UCUM unit, {resource}.
@@ -3218,6 +3062,12 @@ func (TeleportConnectedResources) Description() string {
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m TeleportConnectedResources) Add(ctx context.Context, incr int64, resourceType ResourceTypeAttr) {
 	m.series.Add(ctx, incr, [1]string{string(resourceType)})
+}
+
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m TeleportConnectedResources) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
 }
 
 // TeleportConnectedResourcesBound is TeleportConnectedResources with its labels fixed by Bind; its
@@ -3248,37 +3098,25 @@ type TeleportRegisteredServers struct {
 	series *instrument.Recorder[int64, [2]string]
 }
 
-var newTeleportRegisteredServersOpts = []metric.Int64GaugeOption{
-	metric.WithDescription("The number of Teleport servers (a server consists of one or more Teleport services) that have connected to the Teleport cluster, including the Teleport version. After disconnecting, a Teleport server has a TTL of 10 minutes, so this value will include servers that have recently disconnected but have not reached their TTL."),
-	metric.WithUnit("{server}"),
-}
-
-// NewTeleportRegisteredServers creates the instrument teleport_registered_servers from m. A nil m
-// gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt,
-// so they win.
-func NewTeleportRegisteredServers(m metric.Meter, opt ...metric.Int64GaugeOption) (TeleportRegisteredServers, error) {
-	return newTeleportRegisteredServers(m, nil, opt...)
-}
-
-func newTeleportRegisteredServers(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64GaugeOption) (TeleportRegisteredServers, error) {
+// newTeleportRegisteredServers creates teleport_registered_servers from m, its callbacks tracked by
+// g; a nil m gives a no-op.
+func newTeleportRegisteredServers(m metric.Meter, g *instrument.Group) (TeleportRegisteredServers, error) {
 	if m == nil {
 		return TeleportRegisteredServers{inst: noop.Int64Gauge{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newTeleportRegisteredServersOpts
-	} else {
-		opt = append(opt, newTeleportRegisteredServersOpts...)
-	}
-	i, err := m.Int64Gauge("teleport_registered_servers", opt...)
+	i, err := m.Int64Gauge("teleport_registered_servers",
+		metric.WithDescription("The number of Teleport servers (a server consists of one or more Teleport services) that have connected to the Teleport cluster, including the Teleport version. After disconnecting, a Teleport server has a TTL of 10 minutes, so this value will include servers that have recently disconnected but have not reached their TTL."),
+		metric.WithUnit("{server}"),
+	)
 	if err != nil {
 		return TeleportRegisteredServers{inst: noop.Int64Gauge{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_registered_servers", err)
 	}
-	s, err := instrument.NewRecorder("teleport_registered_servers", i, func(k [2]string) attribute.Set {
+	s, err := instrument.NewRecorder(g, "teleport_registered_servers", i, func(k [2]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("version", k[0]),
 			attribute.String("automatic_updates", k[1]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return TeleportRegisteredServers{inst: noop.Int64Gauge{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_registered_servers", err)
 	}
@@ -3288,7 +3126,7 @@ func newTeleportRegisteredServers(m metric.Meter, iopts []instrument.Option, opt
 // Inst returns the underlying OTel instrument.
 func (m TeleportRegisteredServers) Inst() metric.Int64Gauge { return m.inst }
 
-// Name returns the exposed name, teleport_registered_servers.
+// Name returns the exposed name, teleport_registered_servers: the instrument name, for a View.
 func (TeleportRegisteredServers) Name() string { return "teleport_registered_servers" }
 
 // Unit returns the UCUM unit, {server}.
@@ -3307,6 +3145,12 @@ func (TeleportRegisteredServers) Description() string {
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m TeleportRegisteredServers) Record(ctx context.Context, val int64, version string, automaticUpdates string) {
 	m.series.Record(ctx, val, [2]string{version, automaticUpdates})
+}
+
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m TeleportRegisteredServers) RecordSet(ctx context.Context, val int64, set attribute.Set) {
+	m.series.RecordSet(ctx, val, set)
 }
 
 // TeleportRegisteredServersBound is TeleportRegisteredServers with its labels fixed by Bind; its
@@ -3329,46 +3173,38 @@ func (b TeleportRegisteredServersBound) Record(ctx context.Context, val int64) {
 //
 // Unit: {login}.
 type UserLoginTotal struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newUserLoginTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of user logins."),
-	metric.WithUnit("{login}"),
-}
-
-// NewUserLoginTotal creates the instrument user_login_total from m. A nil m gives a no-op
-// instrument. The description, unit of ../../instruments.yaml are applied after opt, so they win.
-func NewUserLoginTotal(m metric.Meter, opt ...metric.Int64CounterOption) (UserLoginTotal, error) {
-	return newUserLoginTotal(m, nil, opt...)
-}
-
-func newUserLoginTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (UserLoginTotal, error) {
+// newUserLoginTotal creates user_login_total from m, its callbacks tracked by g; a nil m gives a
+// no-op.
+func newUserLoginTotal(m metric.Meter, g *instrument.Group) (UserLoginTotal, error) {
 	if m == nil {
 		return UserLoginTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newUserLoginTotalOpts
-	} else {
-		opt = append(opt, newUserLoginTotalOpts...)
-	}
-	i, err := m.Int64Counter("user_login_total", opt...)
+	i, err := m.Int64Counter("user_login_total",
+		metric.WithDescription("Number of user logins."),
+		metric.WithUnit("{login}"),
+	)
 	if err != nil {
 		return UserLoginTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "user_login_total", err)
 	}
-	s, err := instrument.NewCounter(m, "user_login_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "user_login_total", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return UserLoginTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "user_login_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return UserLoginTotal{inst: i, bound: s.Bind(struct{}{})}, nil
+	return UserLoginTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m UserLoginTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, user_login_total.
+// Name returns the exposed name, user_login_total: the instrument name, for a View.
 func (UserLoginTotal) Name() string { return "user_login_total" }
 
 // Unit returns the UCUM unit, {login}.
@@ -3382,6 +3218,12 @@ func (m UserLoginTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m UserLoginTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // WatcherEventSizes is the histogram watcher_event_sizes: Overall size of events emitted.
 //
 // Unit: By. Buckets: linear(start 0, width 100, count 20).
@@ -3389,29 +3231,17 @@ type WatcherEventSizes struct {
 	inst metric.Int64Histogram
 }
 
-var newWatcherEventSizesOpts = []metric.Int64HistogramOption{
-	metric.WithDescription("Overall size of events emitted."),
-	metric.WithUnit("By"),
-	metric.WithExplicitBucketBoundaries(0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200, 1300, 1400, 1500, 1600, 1700, 1800, 1900),
-}
-
-// NewWatcherEventSizes creates the instrument watcher_event_sizes from m. A nil m gives a no-op
-// instrument. The description, unit and buckets of ../../instruments.yaml are applied after opt, so
-// they win.
-func NewWatcherEventSizes(m metric.Meter, opt ...metric.Int64HistogramOption) (WatcherEventSizes, error) {
-	return newWatcherEventSizes(m, nil, opt...)
-}
-
-func newWatcherEventSizes(m metric.Meter, _ []instrument.Option, opt ...metric.Int64HistogramOption) (WatcherEventSizes, error) {
+// newWatcherEventSizes creates watcher_event_sizes from m, its callbacks tracked by g; a nil m
+// gives a no-op.
+func newWatcherEventSizes(m metric.Meter, g *instrument.Group) (WatcherEventSizes, error) {
 	if m == nil {
 		return WatcherEventSizes{inst: noop.Int64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newWatcherEventSizesOpts
-	} else {
-		opt = append(opt, newWatcherEventSizesOpts...)
-	}
-	i, err := m.Int64Histogram("watcher_event_sizes", opt...)
+	i, err := m.Int64Histogram("watcher_event_sizes",
+		metric.WithDescription("Overall size of events emitted."),
+		metric.WithUnit("By"),
+		metric.WithExplicitBucketBoundaries(0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100, 1200, 1300, 1400, 1500, 1600, 1700, 1800, 1900),
+	)
 	if err != nil {
 		return WatcherEventSizes{inst: noop.Int64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "watcher_event_sizes", err)
 	}
@@ -3421,7 +3251,7 @@ func newWatcherEventSizes(m metric.Meter, _ []instrument.Option, opt ...metric.I
 // Inst returns the underlying OTel instrument.
 func (m WatcherEventSizes) Inst() metric.Int64Histogram { return m.inst }
 
-// Name returns the exposed name, watcher_event_sizes.
+// Name returns the exposed name, watcher_event_sizes: the instrument name, for a View.
 func (WatcherEventSizes) Name() string { return "watcher_event_sizes" }
 
 // Unit returns the UCUM unit, By.
@@ -3437,6 +3267,14 @@ func (m WatcherEventSizes) Record(ctx context.Context, val int64) {
 	}
 }
 
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m WatcherEventSizes) RecordSet(ctx context.Context, val int64, set attribute.Set) {
+	if m.inst != nil {
+		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
+	}
+}
+
 // WatcherEvents is the histogram watcher_events: Per resource size of events emitted.
 //
 // Unit: By. Labels: resource. Buckets: linear(start 0, width 200, count 5).
@@ -3445,36 +3283,25 @@ type WatcherEvents struct {
 	series *instrument.Recorder[int64, [1]string]
 }
 
-var newWatcherEventsOpts = []metric.Int64HistogramOption{
-	metric.WithDescription("Per resource size of events emitted."),
-	metric.WithUnit("By"),
-	metric.WithExplicitBucketBoundaries(0, 200, 400, 600, 800),
-}
-
-// NewWatcherEvents creates the instrument watcher_events from m. A nil m gives a no-op instrument.
-// The description, unit and buckets of ../../instruments.yaml are applied after opt, so they win.
-func NewWatcherEvents(m metric.Meter, opt ...metric.Int64HistogramOption) (WatcherEvents, error) {
-	return newWatcherEvents(m, nil, opt...)
-}
-
-func newWatcherEvents(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64HistogramOption) (WatcherEvents, error) {
+// newWatcherEvents creates watcher_events from m, its callbacks tracked by g; a nil m gives a
+// no-op.
+func newWatcherEvents(m metric.Meter, g *instrument.Group) (WatcherEvents, error) {
 	if m == nil {
 		return WatcherEvents{inst: noop.Int64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newWatcherEventsOpts
-	} else {
-		opt = append(opt, newWatcherEventsOpts...)
-	}
-	i, err := m.Int64Histogram("watcher_events", opt...)
+	i, err := m.Int64Histogram("watcher_events",
+		metric.WithDescription("Per resource size of events emitted."),
+		metric.WithUnit("By"),
+		metric.WithExplicitBucketBoundaries(0, 200, 400, 600, 800),
+	)
 	if err != nil {
 		return WatcherEvents{inst: noop.Int64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "watcher_events", err)
 	}
-	s, err := instrument.NewRecorder("watcher_events", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewRecorder(g, "watcher_events", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("resource", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return WatcherEvents{inst: noop.Int64Histogram{}}, fmt.Errorf("teleport: create instrument %s: %w", "watcher_events", err)
 	}
@@ -3484,7 +3311,7 @@ func newWatcherEvents(m metric.Meter, iopts []instrument.Option, opt ...metric.I
 // Inst returns the underlying OTel instrument.
 func (m WatcherEvents) Inst() metric.Int64Histogram { return m.inst }
 
-// Name returns the exposed name, watcher_events.
+// Name returns the exposed name, watcher_events: the instrument name, for a View.
 func (WatcherEvents) Name() string { return "watcher_events" }
 
 // Unit returns the UCUM unit, By.
@@ -3499,6 +3326,12 @@ func (WatcherEvents) Description() string { return "Per resource size of events 
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m WatcherEvents) Record(ctx context.Context, val int64, resource string) {
 	m.series.Record(ctx, val, [1]string{resource})
+}
+
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m WatcherEvents) RecordSet(ctx context.Context, val int64, set attribute.Set) {
+	m.series.RecordSet(ctx, val, set)
 }
 
 // WatcherEventsBound is WatcherEvents with its labels fixed by Bind; its Record allocates nothing.
@@ -3522,47 +3355,38 @@ func (b WatcherEventsBound) Record(ctx context.Context, val int64) {
 //
 // Unit: {attempt}.
 type FailedConnectToNodeAttemptsTotal struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newFailedConnectToNodeAttemptsTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of times a user failed connecting to a Node."),
-	metric.WithUnit("{attempt}"),
-}
-
-// NewFailedConnectToNodeAttemptsTotal creates the instrument failed_connect_to_node_attempts_total
-// from m. A nil m gives a no-op instrument. The description, unit of ../../instruments.yaml are
-// applied after opt, so they win.
-func NewFailedConnectToNodeAttemptsTotal(m metric.Meter, opt ...metric.Int64CounterOption) (FailedConnectToNodeAttemptsTotal, error) {
-	return newFailedConnectToNodeAttemptsTotal(m, nil, opt...)
-}
-
-func newFailedConnectToNodeAttemptsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (FailedConnectToNodeAttemptsTotal, error) {
+// newFailedConnectToNodeAttemptsTotal creates failed_connect_to_node_attempts_total from m, its
+// callbacks tracked by g; a nil m gives a no-op.
+func newFailedConnectToNodeAttemptsTotal(m metric.Meter, g *instrument.Group) (FailedConnectToNodeAttemptsTotal, error) {
 	if m == nil {
 		return FailedConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newFailedConnectToNodeAttemptsTotalOpts
-	} else {
-		opt = append(opt, newFailedConnectToNodeAttemptsTotalOpts...)
-	}
-	i, err := m.Int64Counter("failed_connect_to_node_attempts_total", opt...)
+	i, err := m.Int64Counter("failed_connect_to_node_attempts_total",
+		metric.WithDescription("Number of times a user failed connecting to a Node."),
+		metric.WithUnit("{attempt}"),
+	)
 	if err != nil {
 		return FailedConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "failed_connect_to_node_attempts_total", err)
 	}
-	s, err := instrument.NewCounter(m, "failed_connect_to_node_attempts_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "failed_connect_to_node_attempts_total", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return FailedConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "failed_connect_to_node_attempts_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return FailedConnectToNodeAttemptsTotal{inst: i, bound: s.Bind(struct{}{})}, nil
+	return FailedConnectToNodeAttemptsTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m FailedConnectToNodeAttemptsTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, failed_connect_to_node_attempts_total.
+// Name returns the exposed name, failed_connect_to_node_attempts_total: the instrument name, for a View.
 func (FailedConnectToNodeAttemptsTotal) Name() string { return "failed_connect_to_node_attempts_total" }
 
 // Unit returns the UCUM unit, {attempt}.
@@ -3578,52 +3402,49 @@ func (m FailedConnectToNodeAttemptsTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m FailedConnectToNodeAttemptsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // FailedLoginAttemptsTotal is the counter failed_login_attempts_total: Number of failed tsh login
 // or tsh ssh logins.
 //
 // Unit: {attempt}.
 type FailedLoginAttemptsTotal struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newFailedLoginAttemptsTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of failed tsh login or tsh ssh logins."),
-	metric.WithUnit("{attempt}"),
-}
-
-// NewFailedLoginAttemptsTotal creates the instrument failed_login_attempts_total from m. A nil m
-// gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt,
-// so they win.
-func NewFailedLoginAttemptsTotal(m metric.Meter, opt ...metric.Int64CounterOption) (FailedLoginAttemptsTotal, error) {
-	return newFailedLoginAttemptsTotal(m, nil, opt...)
-}
-
-func newFailedLoginAttemptsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (FailedLoginAttemptsTotal, error) {
+// newFailedLoginAttemptsTotal creates failed_login_attempts_total from m, its callbacks tracked by
+// g; a nil m gives a no-op.
+func newFailedLoginAttemptsTotal(m metric.Meter, g *instrument.Group) (FailedLoginAttemptsTotal, error) {
 	if m == nil {
 		return FailedLoginAttemptsTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newFailedLoginAttemptsTotalOpts
-	} else {
-		opt = append(opt, newFailedLoginAttemptsTotalOpts...)
-	}
-	i, err := m.Int64Counter("failed_login_attempts_total", opt...)
+	i, err := m.Int64Counter("failed_login_attempts_total",
+		metric.WithDescription("Number of failed tsh login or tsh ssh logins."),
+		metric.WithUnit("{attempt}"),
+	)
 	if err != nil {
 		return FailedLoginAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "failed_login_attempts_total", err)
 	}
-	s, err := instrument.NewCounter(m, "failed_login_attempts_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "failed_login_attempts_total", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return FailedLoginAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "failed_login_attempts_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return FailedLoginAttemptsTotal{inst: i, bound: s.Bind(struct{}{})}, nil
+	return FailedLoginAttemptsTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m FailedLoginAttemptsTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, failed_login_attempts_total.
+// Name returns the exposed name, failed_login_attempts_total: the instrument name, for a View.
 func (FailedLoginAttemptsTotal) Name() string { return "failed_login_attempts_total" }
 
 // Unit returns the UCUM unit, {attempt}.
@@ -3639,52 +3460,49 @@ func (m FailedLoginAttemptsTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m FailedLoginAttemptsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // ProxyConnectionLimitExceededTotal is the counter proxy_connection_limit_exceeded_total: Number of
 // connections that exceeded the proxy connection limit.
 //
 // Unit: {connection}.
 type ProxyConnectionLimitExceededTotal struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newProxyConnectionLimitExceededTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of connections that exceeded the proxy connection limit."),
-	metric.WithUnit("{connection}"),
-}
-
-// NewProxyConnectionLimitExceededTotal creates the instrument proxy_connection_limit_exceeded_total
-// from m. A nil m gives a no-op instrument. The description, unit of ../../instruments.yaml are
-// applied after opt, so they win.
-func NewProxyConnectionLimitExceededTotal(m metric.Meter, opt ...metric.Int64CounterOption) (ProxyConnectionLimitExceededTotal, error) {
-	return newProxyConnectionLimitExceededTotal(m, nil, opt...)
-}
-
-func newProxyConnectionLimitExceededTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (ProxyConnectionLimitExceededTotal, error) {
+// newProxyConnectionLimitExceededTotal creates proxy_connection_limit_exceeded_total from m, its
+// callbacks tracked by g; a nil m gives a no-op.
+func newProxyConnectionLimitExceededTotal(m metric.Meter, g *instrument.Group) (ProxyConnectionLimitExceededTotal, error) {
 	if m == nil {
 		return ProxyConnectionLimitExceededTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newProxyConnectionLimitExceededTotalOpts
-	} else {
-		opt = append(opt, newProxyConnectionLimitExceededTotalOpts...)
-	}
-	i, err := m.Int64Counter("proxy_connection_limit_exceeded_total", opt...)
+	i, err := m.Int64Counter("proxy_connection_limit_exceeded_total",
+		metric.WithDescription("Number of connections that exceeded the proxy connection limit."),
+		metric.WithUnit("{connection}"),
+	)
 	if err != nil {
 		return ProxyConnectionLimitExceededTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "proxy_connection_limit_exceeded_total", err)
 	}
-	s, err := instrument.NewCounter(m, "proxy_connection_limit_exceeded_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "proxy_connection_limit_exceeded_total", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return ProxyConnectionLimitExceededTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "proxy_connection_limit_exceeded_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return ProxyConnectionLimitExceededTotal{inst: i, bound: s.Bind(struct{}{})}, nil
+	return ProxyConnectionLimitExceededTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m ProxyConnectionLimitExceededTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, proxy_connection_limit_exceeded_total.
+// Name returns the exposed name, proxy_connection_limit_exceeded_total: the instrument name, for a View.
 func (ProxyConnectionLimitExceededTotal) Name() string {
 	return "proxy_connection_limit_exceeded_total"
 }
@@ -3702,6 +3520,12 @@ func (m ProxyConnectionLimitExceededTotal) Add(ctx context.Context, incr int64) 
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m ProxyConnectionLimitExceededTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // ProxyMissingSSHTunnels is the gauge proxy_missing_ssh_tunnels: Number of missing SSH tunnels.
 // Used to debug if nodes have discovered all proxies.
 //
@@ -3710,28 +3534,16 @@ type ProxyMissingSSHTunnels struct {
 	inst metric.Int64Gauge
 }
 
-var newProxyMissingSSHTunnelsOpts = []metric.Int64GaugeOption{
-	metric.WithDescription("Number of missing SSH tunnels. Used to debug if nodes have discovered all proxies."),
-	metric.WithUnit("{tunnel}"),
-}
-
-// NewProxyMissingSSHTunnels creates the instrument proxy_missing_ssh_tunnels from m. A nil m gives
-// a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt, so
-// they win.
-func NewProxyMissingSSHTunnels(m metric.Meter, opt ...metric.Int64GaugeOption) (ProxyMissingSSHTunnels, error) {
-	return newProxyMissingSSHTunnels(m, nil, opt...)
-}
-
-func newProxyMissingSSHTunnels(m metric.Meter, _ []instrument.Option, opt ...metric.Int64GaugeOption) (ProxyMissingSSHTunnels, error) {
+// newProxyMissingSSHTunnels creates proxy_missing_ssh_tunnels from m, its callbacks tracked by g; a
+// nil m gives a no-op.
+func newProxyMissingSSHTunnels(m metric.Meter, g *instrument.Group) (ProxyMissingSSHTunnels, error) {
 	if m == nil {
 		return ProxyMissingSSHTunnels{inst: noop.Int64Gauge{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newProxyMissingSSHTunnelsOpts
-	} else {
-		opt = append(opt, newProxyMissingSSHTunnelsOpts...)
-	}
-	i, err := m.Int64Gauge("proxy_missing_ssh_tunnels", opt...)
+	i, err := m.Int64Gauge("proxy_missing_ssh_tunnels",
+		metric.WithDescription("Number of missing SSH tunnels. Used to debug if nodes have discovered all proxies."),
+		metric.WithUnit("{tunnel}"),
+	)
 	if err != nil {
 		return ProxyMissingSSHTunnels{inst: noop.Int64Gauge{}}, fmt.Errorf("teleport: create instrument %s: %w", "proxy_missing_ssh_tunnels", err)
 	}
@@ -3741,7 +3553,7 @@ func newProxyMissingSSHTunnels(m metric.Meter, _ []instrument.Option, opt ...met
 // Inst returns the underlying OTel instrument.
 func (m ProxyMissingSSHTunnels) Inst() metric.Int64Gauge { return m.inst }
 
-// Name returns the exposed name, proxy_missing_ssh_tunnels.
+// Name returns the exposed name, proxy_missing_ssh_tunnels: the instrument name, for a View.
 func (ProxyMissingSSHTunnels) Name() string { return "proxy_missing_ssh_tunnels" }
 
 // Unit returns the UCUM unit, {tunnel}.
@@ -3759,53 +3571,52 @@ func (m ProxyMissingSSHTunnels) Record(ctx context.Context, val int64) {
 	}
 }
 
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m ProxyMissingSSHTunnels) RecordSet(ctx context.Context, val int64, set attribute.Set) {
+	if m.inst != nil {
+		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
+	}
+}
+
 // TeleportConnectToNodeAttemptsTotal is the counter teleport_connect_to_node_attempts_total: Number
 // of SSH connection attempts to a node. Use with failed_connect_to_node_attempts_total to get the
 // failure rate.
 //
 // Unit: {attempt}.
 type TeleportConnectToNodeAttemptsTotal struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newTeleportConnectToNodeAttemptsTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of SSH connection attempts to a node. Use with failed_connect_to_node_attempts_total to get the failure rate."),
-	metric.WithUnit("{attempt}"),
-}
-
-// NewTeleportConnectToNodeAttemptsTotal creates the instrument
-// teleport_connect_to_node_attempts_total from m. A nil m gives a no-op instrument. The
-// description, unit of ../../instruments.yaml are applied after opt, so they win.
-func NewTeleportConnectToNodeAttemptsTotal(m metric.Meter, opt ...metric.Int64CounterOption) (TeleportConnectToNodeAttemptsTotal, error) {
-	return newTeleportConnectToNodeAttemptsTotal(m, nil, opt...)
-}
-
-func newTeleportConnectToNodeAttemptsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (TeleportConnectToNodeAttemptsTotal, error) {
+// newTeleportConnectToNodeAttemptsTotal creates teleport_connect_to_node_attempts_total from m, its
+// callbacks tracked by g; a nil m gives a no-op.
+func newTeleportConnectToNodeAttemptsTotal(m metric.Meter, g *instrument.Group) (TeleportConnectToNodeAttemptsTotal, error) {
 	if m == nil {
 		return TeleportConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newTeleportConnectToNodeAttemptsTotalOpts
-	} else {
-		opt = append(opt, newTeleportConnectToNodeAttemptsTotalOpts...)
-	}
-	i, err := m.Int64Counter("teleport_connect_to_node_attempts_total", opt...)
+	i, err := m.Int64Counter("teleport_connect_to_node_attempts_total",
+		metric.WithDescription("Number of SSH connection attempts to a node. Use with failed_connect_to_node_attempts_total to get the failure rate."),
+		metric.WithUnit("{attempt}"),
+	)
 	if err != nil {
 		return TeleportConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_connect_to_node_attempts_total", err)
 	}
-	s, err := instrument.NewCounter(m, "teleport_connect_to_node_attempts_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "teleport_connect_to_node_attempts_total", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return TeleportConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_connect_to_node_attempts_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return TeleportConnectToNodeAttemptsTotal{inst: i, bound: s.Bind(struct{}{})}, nil
+	return TeleportConnectToNodeAttemptsTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m TeleportConnectToNodeAttemptsTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, teleport_connect_to_node_attempts_total.
+// Name returns the exposed name, teleport_connect_to_node_attempts_total: the instrument name, for a View.
 func (TeleportConnectToNodeAttemptsTotal) Name() string {
 	return "teleport_connect_to_node_attempts_total"
 }
@@ -3823,6 +3634,12 @@ func (m TeleportConnectToNodeAttemptsTotal) Add(ctx context.Context, incr int64)
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m TeleportConnectToNodeAttemptsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // TeleportReverseTunnelsConnected is the gauge teleport_reverse_tunnels_connected: Number of
 // reverse SSH tunnels connected to the Teleport Proxy Service by Teleport instances.
 //
@@ -3832,36 +3649,24 @@ type TeleportReverseTunnelsConnected struct {
 	series *instrument.Recorder[int64, [1]string]
 }
 
-var newTeleportReverseTunnelsConnectedOpts = []metric.Int64GaugeOption{
-	metric.WithDescription("Number of reverse SSH tunnels connected to the Teleport Proxy Service by Teleport instances."),
-	metric.WithUnit("{tunnel}"),
-}
-
-// NewTeleportReverseTunnelsConnected creates the instrument teleport_reverse_tunnels_connected from
-// m. A nil m gives a no-op instrument. The description, unit of ../../instruments.yaml are applied
-// after opt, so they win.
-func NewTeleportReverseTunnelsConnected(m metric.Meter, opt ...metric.Int64GaugeOption) (TeleportReverseTunnelsConnected, error) {
-	return newTeleportReverseTunnelsConnected(m, nil, opt...)
-}
-
-func newTeleportReverseTunnelsConnected(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64GaugeOption) (TeleportReverseTunnelsConnected, error) {
+// newTeleportReverseTunnelsConnected creates teleport_reverse_tunnels_connected from m, its
+// callbacks tracked by g; a nil m gives a no-op.
+func newTeleportReverseTunnelsConnected(m metric.Meter, g *instrument.Group) (TeleportReverseTunnelsConnected, error) {
 	if m == nil {
 		return TeleportReverseTunnelsConnected{inst: noop.Int64Gauge{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newTeleportReverseTunnelsConnectedOpts
-	} else {
-		opt = append(opt, newTeleportReverseTunnelsConnectedOpts...)
-	}
-	i, err := m.Int64Gauge("teleport_reverse_tunnels_connected", opt...)
+	i, err := m.Int64Gauge("teleport_reverse_tunnels_connected",
+		metric.WithDescription("Number of reverse SSH tunnels connected to the Teleport Proxy Service by Teleport instances."),
+		metric.WithUnit("{tunnel}"),
+	)
 	if err != nil {
 		return TeleportReverseTunnelsConnected{inst: noop.Int64Gauge{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_reverse_tunnels_connected", err)
 	}
-	s, err := instrument.NewRecorder("teleport_reverse_tunnels_connected", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewRecorder(g, "teleport_reverse_tunnels_connected", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("type", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return TeleportReverseTunnelsConnected{inst: noop.Int64Gauge{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_reverse_tunnels_connected", err)
 	}
@@ -3871,7 +3676,7 @@ func newTeleportReverseTunnelsConnected(m metric.Meter, iopts []instrument.Optio
 // Inst returns the underlying OTel instrument.
 func (m TeleportReverseTunnelsConnected) Inst() metric.Int64Gauge { return m.inst }
 
-// Name returns the exposed name, teleport_reverse_tunnels_connected.
+// Name returns the exposed name, teleport_reverse_tunnels_connected: the instrument name, for a View.
 func (TeleportReverseTunnelsConnected) Name() string { return "teleport_reverse_tunnels_connected" }
 
 // Unit returns the UCUM unit, {tunnel}.
@@ -3888,6 +3693,12 @@ func (TeleportReverseTunnelsConnected) Description() string {
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m TeleportReverseTunnelsConnected) Record(ctx context.Context, val int64, tunnelType string) {
 	m.series.Record(ctx, val, [1]string{tunnelType})
+}
+
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m TeleportReverseTunnelsConnected) RecordSet(ctx context.Context, val int64, set attribute.Set) {
+	m.series.RecordSet(ctx, val, set)
 }
 
 // TeleportReverseTunnelsConnectedBound is TeleportReverseTunnelsConnected with its labels fixed by
@@ -3911,47 +3722,38 @@ func (b TeleportReverseTunnelsConnectedBound) Record(ctx context.Context, val in
 //
 // Unit: {event}.
 type UserMaxConcurrentSessionsHitTotal struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newUserMaxConcurrentSessionsHitTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of times a user exceeded their concurrent session limit."),
-	metric.WithUnit("{event}"),
-}
-
-// NewUserMaxConcurrentSessionsHitTotal creates the instrument
-// user_max_concurrent_sessions_hit_total from m. A nil m gives a no-op instrument. The description,
-// unit of ../../instruments.yaml are applied after opt, so they win.
-func NewUserMaxConcurrentSessionsHitTotal(m metric.Meter, opt ...metric.Int64CounterOption) (UserMaxConcurrentSessionsHitTotal, error) {
-	return newUserMaxConcurrentSessionsHitTotal(m, nil, opt...)
-}
-
-func newUserMaxConcurrentSessionsHitTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (UserMaxConcurrentSessionsHitTotal, error) {
+// newUserMaxConcurrentSessionsHitTotal creates user_max_concurrent_sessions_hit_total from m, its
+// callbacks tracked by g; a nil m gives a no-op.
+func newUserMaxConcurrentSessionsHitTotal(m metric.Meter, g *instrument.Group) (UserMaxConcurrentSessionsHitTotal, error) {
 	if m == nil {
 		return UserMaxConcurrentSessionsHitTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newUserMaxConcurrentSessionsHitTotalOpts
-	} else {
-		opt = append(opt, newUserMaxConcurrentSessionsHitTotalOpts...)
-	}
-	i, err := m.Int64Counter("user_max_concurrent_sessions_hit_total", opt...)
+	i, err := m.Int64Counter("user_max_concurrent_sessions_hit_total",
+		metric.WithDescription("Number of times a user exceeded their concurrent session limit."),
+		metric.WithUnit("{event}"),
+	)
 	if err != nil {
 		return UserMaxConcurrentSessionsHitTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "user_max_concurrent_sessions_hit_total", err)
 	}
-	s, err := instrument.NewCounter(m, "user_max_concurrent_sessions_hit_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "user_max_concurrent_sessions_hit_total", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return UserMaxConcurrentSessionsHitTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "user_max_concurrent_sessions_hit_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return UserMaxConcurrentSessionsHitTotal{inst: i, bound: s.Bind(struct{}{})}, nil
+	return UserMaxConcurrentSessionsHitTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m UserMaxConcurrentSessionsHitTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, user_max_concurrent_sessions_hit_total.
+// Name returns the exposed name, user_max_concurrent_sessions_hit_total: the instrument name, for a View.
 func (UserMaxConcurrentSessionsHitTotal) Name() string {
 	return "user_max_concurrent_sessions_hit_total"
 }
@@ -3969,52 +3771,49 @@ func (m UserMaxConcurrentSessionsHitTotal) Add(ctx context.Context, incr int64) 
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m UserMaxConcurrentSessionsHitTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // CertificateMismatchTotal is the counter certificate_mismatch_total: Number of SSH server login
 // failures due to a certificate mismatch.
 //
 // Unit: {failure}.
 type CertificateMismatchTotal struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newCertificateMismatchTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of SSH server login failures due to a certificate mismatch."),
-	metric.WithUnit("{failure}"),
-}
-
-// NewCertificateMismatchTotal creates the instrument certificate_mismatch_total from m. A nil m
-// gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt,
-// so they win.
-func NewCertificateMismatchTotal(m metric.Meter, opt ...metric.Int64CounterOption) (CertificateMismatchTotal, error) {
-	return newCertificateMismatchTotal(m, nil, opt...)
-}
-
-func newCertificateMismatchTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (CertificateMismatchTotal, error) {
+// newCertificateMismatchTotal creates certificate_mismatch_total from m, its callbacks tracked by
+// g; a nil m gives a no-op.
+func newCertificateMismatchTotal(m metric.Meter, g *instrument.Group) (CertificateMismatchTotal, error) {
 	if m == nil {
 		return CertificateMismatchTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newCertificateMismatchTotalOpts
-	} else {
-		opt = append(opt, newCertificateMismatchTotalOpts...)
-	}
-	i, err := m.Int64Counter("certificate_mismatch_total", opt...)
+	i, err := m.Int64Counter("certificate_mismatch_total",
+		metric.WithDescription("Number of SSH server login failures due to a certificate mismatch."),
+		metric.WithUnit("{failure}"),
+	)
 	if err != nil {
 		return CertificateMismatchTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "certificate_mismatch_total", err)
 	}
-	s, err := instrument.NewCounter(m, "certificate_mismatch_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "certificate_mismatch_total", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return CertificateMismatchTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "certificate_mismatch_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return CertificateMismatchTotal{inst: i, bound: s.Bind(struct{}{})}, nil
+	return CertificateMismatchTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m CertificateMismatchTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, certificate_mismatch_total.
+// Name returns the exposed name, certificate_mismatch_total: the instrument name, for a View.
 func (CertificateMismatchTotal) Name() string { return "certificate_mismatch_total" }
 
 // Unit returns the UCUM unit, {failure}.
@@ -4030,6 +3829,12 @@ func (m CertificateMismatchTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m CertificateMismatchTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // ReversetunnelConnectedProxies is the gauge reversetunnel_connected_proxies: Number of known
 // proxies being sought.
 //
@@ -4038,28 +3843,16 @@ type ReversetunnelConnectedProxies struct {
 	inst metric.Int64Gauge
 }
 
-var newReversetunnelConnectedProxiesOpts = []metric.Int64GaugeOption{
-	metric.WithDescription("Number of known proxies being sought."),
-	metric.WithUnit("{proxy}"),
-}
-
-// NewReversetunnelConnectedProxies creates the instrument reversetunnel_connected_proxies from m. A
-// nil m gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after
-// opt, so they win.
-func NewReversetunnelConnectedProxies(m metric.Meter, opt ...metric.Int64GaugeOption) (ReversetunnelConnectedProxies, error) {
-	return newReversetunnelConnectedProxies(m, nil, opt...)
-}
-
-func newReversetunnelConnectedProxies(m metric.Meter, _ []instrument.Option, opt ...metric.Int64GaugeOption) (ReversetunnelConnectedProxies, error) {
+// newReversetunnelConnectedProxies creates reversetunnel_connected_proxies from m, its callbacks
+// tracked by g; a nil m gives a no-op.
+func newReversetunnelConnectedProxies(m metric.Meter, g *instrument.Group) (ReversetunnelConnectedProxies, error) {
 	if m == nil {
 		return ReversetunnelConnectedProxies{inst: noop.Int64Gauge{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newReversetunnelConnectedProxiesOpts
-	} else {
-		opt = append(opt, newReversetunnelConnectedProxiesOpts...)
-	}
-	i, err := m.Int64Gauge("reversetunnel_connected_proxies", opt...)
+	i, err := m.Int64Gauge("reversetunnel_connected_proxies",
+		metric.WithDescription("Number of known proxies being sought."),
+		metric.WithUnit("{proxy}"),
+	)
 	if err != nil {
 		return ReversetunnelConnectedProxies{inst: noop.Int64Gauge{}}, fmt.Errorf("teleport: create instrument %s: %w", "reversetunnel_connected_proxies", err)
 	}
@@ -4069,7 +3862,7 @@ func newReversetunnelConnectedProxies(m metric.Meter, _ []instrument.Option, opt
 // Inst returns the underlying OTel instrument.
 func (m ReversetunnelConnectedProxies) Inst() metric.Int64Gauge { return m.inst }
 
-// Name returns the exposed name, reversetunnel_connected_proxies.
+// Name returns the exposed name, reversetunnel_connected_proxies: the instrument name, for a View.
 func (ReversetunnelConnectedProxies) Name() string { return "reversetunnel_connected_proxies" }
 
 // Unit returns the UCUM unit, {proxy}.
@@ -4087,50 +3880,49 @@ func (m ReversetunnelConnectedProxies) Record(ctx context.Context, val int64) {
 	}
 }
 
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m ReversetunnelConnectedProxies) RecordSet(ctx context.Context, val int64, set attribute.Set) {
+	if m.inst != nil {
+		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
+	}
+}
+
 // Rx is the counter rx: Number of bytes received during an SSH connection.
 //
 // Unit: By.
 type Rx struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newRxOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of bytes received during an SSH connection."),
-	metric.WithUnit("By"),
-}
-
-// NewRx creates the instrument rx from m. A nil m gives a no-op instrument. The description, unit
-// of ../../instruments.yaml are applied after opt, so they win.
-func NewRx(m metric.Meter, opt ...metric.Int64CounterOption) (Rx, error) {
-	return newRx(m, nil, opt...)
-}
-
-func newRx(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (Rx, error) {
+// newRx creates rx from m, its callbacks tracked by g; a nil m gives a no-op.
+func newRx(m metric.Meter, g *instrument.Group) (Rx, error) {
 	if m == nil {
 		return Rx{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newRxOpts
-	} else {
-		opt = append(opt, newRxOpts...)
-	}
-	i, err := m.Int64Counter("rx", opt...)
+	i, err := m.Int64Counter("rx",
+		metric.WithDescription("Number of bytes received during an SSH connection."),
+		metric.WithUnit("By"),
+	)
 	if err != nil {
 		return Rx{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "rx", err)
 	}
-	s, err := instrument.NewCounter(m, "rx", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "rx", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return Rx{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "rx", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return Rx{inst: i, bound: s.Bind(struct{}{})}, nil
+	return Rx{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m Rx) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, rx.
+// Name returns the exposed name, rx: the instrument name, for a View.
 func (Rx) Name() string { return "rx" }
 
 // Unit returns the UCUM unit, By.
@@ -4144,52 +3936,49 @@ func (m Rx) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m Rx) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // ServerInteractiveSessionsTotal is the up-down counter (exposed as a gauge)
 // server_interactive_sessions_total: Number of active sessions.
 //
 // Unit: {session}.
 type ServerInteractiveSessionsTotal struct {
-	inst  metric.Int64UpDownCounter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64UpDownCounter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newServerInteractiveSessionsTotalOpts = []metric.Int64UpDownCounterOption{
-	metric.WithDescription("Number of active sessions."),
-	metric.WithUnit("{session}"),
-}
-
-// NewServerInteractiveSessionsTotal creates the instrument server_interactive_sessions_total from
-// m. A nil m gives a no-op instrument. The description, unit of ../../instruments.yaml are applied
-// after opt, so they win.
-func NewServerInteractiveSessionsTotal(m metric.Meter, opt ...metric.Int64UpDownCounterOption) (ServerInteractiveSessionsTotal, error) {
-	return newServerInteractiveSessionsTotal(m, nil, opt...)
-}
-
-func newServerInteractiveSessionsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64UpDownCounterOption) (ServerInteractiveSessionsTotal, error) {
+// newServerInteractiveSessionsTotal creates server_interactive_sessions_total from m, its callbacks
+// tracked by g; a nil m gives a no-op.
+func newServerInteractiveSessionsTotal(m metric.Meter, g *instrument.Group) (ServerInteractiveSessionsTotal, error) {
 	if m == nil {
 		return ServerInteractiveSessionsTotal{inst: noop.Int64UpDownCounter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newServerInteractiveSessionsTotalOpts
-	} else {
-		opt = append(opt, newServerInteractiveSessionsTotalOpts...)
-	}
-	i, err := m.Int64UpDownCounter("server_interactive_sessions_total", opt...)
+	i, err := m.Int64UpDownCounter("server_interactive_sessions_total",
+		metric.WithDescription("Number of active sessions."),
+		metric.WithUnit("{session}"),
+	)
 	if err != nil {
 		return ServerInteractiveSessionsTotal{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("teleport: create instrument %s: %w", "server_interactive_sessions_total", err)
 	}
-	s, err := instrument.NewCounter(m, "server_interactive_sessions_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "server_interactive_sessions_total", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return ServerInteractiveSessionsTotal{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("teleport: create instrument %s: %w", "server_interactive_sessions_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return ServerInteractiveSessionsTotal{inst: i, bound: s.Bind(struct{}{})}, nil
+	return ServerInteractiveSessionsTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m ServerInteractiveSessionsTotal) Inst() metric.Int64UpDownCounter { return m.inst }
 
-// Name returns the exposed name, server_interactive_sessions_total.
+// Name returns the exposed name, server_interactive_sessions_total: the instrument name, for a View.
 func (ServerInteractiveSessionsTotal) Name() string { return "server_interactive_sessions_total" }
 
 // Unit returns the UCUM unit, {session}.
@@ -4203,6 +3992,12 @@ func (m ServerInteractiveSessionsTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m ServerInteractiveSessionsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // TeleportBuildInfo is the observable gauge teleport_build_info: Provides build information of
 // Teleport including gitref (git describe --long --tags), Go version, and Teleport version. The
 // value of this gauge will always be 1.
@@ -4210,40 +4005,29 @@ func (m ServerInteractiveSessionsTotal) Add(ctx context.Context, incr int64) {
 // Unit: 1. Labels: version, gitref, goversion.
 type TeleportBuildInfo struct {
 	inst  metric.Int64ObservableGauge
-	meter metric.Meter
+	group *instrument.Group
 }
 
-var newTeleportBuildInfoOpts = []metric.Int64ObservableGaugeOption{
-	metric.WithDescription("Provides build information of Teleport including gitref (git describe --long --tags), Go version, and Teleport version. The value of this gauge will always be 1."),
-	metric.WithUnit("1"),
-}
-
-// NewTeleportBuildInfo creates the instrument teleport_build_info from m. A nil m gives a no-op
-// instrument. The description, unit of ../../instruments.yaml are applied after opt, so they win.
-func NewTeleportBuildInfo(m metric.Meter, opt ...metric.Int64ObservableGaugeOption) (TeleportBuildInfo, error) {
-	return newTeleportBuildInfo(m, nil, opt...)
-}
-
-func newTeleportBuildInfo(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64ObservableGaugeOption) (TeleportBuildInfo, error) {
+// newTeleportBuildInfo creates teleport_build_info from m, its callbacks tracked by g; a nil m
+// gives a no-op.
+func newTeleportBuildInfo(m metric.Meter, g *instrument.Group) (TeleportBuildInfo, error) {
 	if m == nil {
 		return TeleportBuildInfo{inst: noop.Int64ObservableGauge{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newTeleportBuildInfoOpts
-	} else {
-		opt = append(opt, newTeleportBuildInfoOpts...)
-	}
-	i, err := m.Int64ObservableGauge("teleport_build_info", opt...)
+	i, err := m.Int64ObservableGauge("teleport_build_info",
+		metric.WithDescription("Provides build information of Teleport including gitref (git describe --long --tags), Go version, and Teleport version. The value of this gauge will always be 1."),
+		metric.WithUnit("1"),
+	)
 	if err != nil {
 		return TeleportBuildInfo{inst: noop.Int64ObservableGauge{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_build_info", err)
 	}
-	return TeleportBuildInfo{inst: i, meter: m}, nil
+	return TeleportBuildInfo{inst: i, group: g}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m TeleportBuildInfo) Inst() metric.Int64ObservableGauge { return m.inst }
 
-// Name returns the exposed name, teleport_build_info.
+// Name returns the exposed name, teleport_build_info: the instrument name, for a View.
 func (TeleportBuildInfo) Name() string { return "teleport_build_info" }
 
 // Unit returns the UCUM unit, 1.
@@ -4262,6 +4046,9 @@ type TeleportBuildInfoObserver struct {
 }
 
 // Observe records val for the given labels.
+// version is the label version: Teleport version.
+// gitref is the label gitref: Output of git describe --long --tags for the build.
+// goversion is the label goversion: Go version the binary was built with (runtime.Version()).
 func (o TeleportBuildInfoObserver) Observe(val int64, version string, gitref string, goversion string) {
 	o.o.ObserveInt64(o.inst, val, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("version", version),
@@ -4270,14 +4057,19 @@ func (o TeleportBuildInfoObserver) Observe(val int64, version string, gitref str
 	)))
 }
 
+// ObserveSet records val for set, for a caller that already holds an attribute.Set.
+func (o TeleportBuildInfoObserver) ObserveSet(val int64, set attribute.Set) {
+	o.o.ObserveInt64(o.inst, val, metric.WithAttributeSet(set))
+}
+
 // Register makes fn run on every collection of teleport_build_info; fn reports values through the
-// observer. Unregister the returned Registration to stop. On a no-op instrument it registers
-// nothing.
+// observer. Unregister the returned Registration to stop, or Release the Instruments. On a no-op
+// instrument it registers nothing.
 func (m TeleportBuildInfo) Register(fn func(context.Context, TeleportBuildInfoObserver) error) (metric.Registration, error) {
-	if m.meter == nil {
+	if m.group == nil {
 		return noop.Registration{}, nil
 	}
-	r, err := m.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+	r, err := m.group.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
 		return fn(ctx, TeleportBuildInfoObserver{o: o, inst: m.inst})
 	}, m.inst)
 	if err != nil {
@@ -4296,35 +4088,24 @@ type TeleportCacheEvents struct {
 	series *instrument.Counter[int64, [1]string]
 }
 
-var newTeleportCacheEventsOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of events received by a Teleport service cache. Teleport's Auth Service, Proxy Service, and other services cache incoming events related to their service."),
-	metric.WithUnit("{event}"),
-}
-
-// NewTeleportCacheEvents creates the instrument teleport_cache_events from m. A nil m gives a no-op
-// instrument. The description, unit of ../../instruments.yaml are applied after opt, so they win.
-func NewTeleportCacheEvents(m metric.Meter, opt ...metric.Int64CounterOption) (TeleportCacheEvents, error) {
-	return newTeleportCacheEvents(m, nil, opt...)
-}
-
-func newTeleportCacheEvents(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (TeleportCacheEvents, error) {
+// newTeleportCacheEvents creates teleport_cache_events from m, its callbacks tracked by g; a nil m
+// gives a no-op.
+func newTeleportCacheEvents(m metric.Meter, g *instrument.Group) (TeleportCacheEvents, error) {
 	if m == nil {
 		return TeleportCacheEvents{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newTeleportCacheEventsOpts
-	} else {
-		opt = append(opt, newTeleportCacheEventsOpts...)
-	}
-	i, err := m.Int64Counter("teleport_cache_events", opt...)
+	i, err := m.Int64Counter("teleport_cache_events",
+		metric.WithDescription("Number of events received by a Teleport service cache. Teleport's Auth Service, Proxy Service, and other services cache incoming events related to their service."),
+		metric.WithUnit("{event}"),
+	)
 	if err != nil {
 		return TeleportCacheEvents{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_cache_events", err)
 	}
-	s, err := instrument.NewCounter(m, "teleport_cache_events", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(g, "teleport_cache_events", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("cache_component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return TeleportCacheEvents{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_cache_events", err)
 	}
@@ -4334,7 +4115,7 @@ func newTeleportCacheEvents(m metric.Meter, iopts []instrument.Option, opt ...me
 // Inst returns the underlying OTel instrument.
 func (m TeleportCacheEvents) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, teleport_cache_events.
+// Name returns the exposed name, teleport_cache_events: the instrument name, for a View.
 func (TeleportCacheEvents) Name() string { return "teleport_cache_events" }
 
 // Unit returns the UCUM unit, {event}.
@@ -4352,6 +4133,12 @@ func (TeleportCacheEvents) Description() string {
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m TeleportCacheEvents) Add(ctx context.Context, incr int64, cacheComponent string) {
 	m.series.Add(ctx, incr, [1]string{cacheComponent})
+}
+
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m TeleportCacheEvents) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
 }
 
 // TeleportCacheEventsBound is TeleportCacheEvents with its labels fixed by Bind; its Add allocates
@@ -4380,36 +4167,24 @@ type TeleportCacheStaleEvents struct {
 	series *instrument.Counter[int64, [1]string]
 }
 
-var newTeleportCacheStaleEventsOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of stale events received by a Teleport service cache. A high percentage of stale events can indicate a degraded backend."),
-	metric.WithUnit("{event}"),
-}
-
-// NewTeleportCacheStaleEvents creates the instrument teleport_cache_stale_events from m. A nil m
-// gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt,
-// so they win.
-func NewTeleportCacheStaleEvents(m metric.Meter, opt ...metric.Int64CounterOption) (TeleportCacheStaleEvents, error) {
-	return newTeleportCacheStaleEvents(m, nil, opt...)
-}
-
-func newTeleportCacheStaleEvents(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (TeleportCacheStaleEvents, error) {
+// newTeleportCacheStaleEvents creates teleport_cache_stale_events from m, its callbacks tracked by
+// g; a nil m gives a no-op.
+func newTeleportCacheStaleEvents(m metric.Meter, g *instrument.Group) (TeleportCacheStaleEvents, error) {
 	if m == nil {
 		return TeleportCacheStaleEvents{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newTeleportCacheStaleEventsOpts
-	} else {
-		opt = append(opt, newTeleportCacheStaleEventsOpts...)
-	}
-	i, err := m.Int64Counter("teleport_cache_stale_events", opt...)
+	i, err := m.Int64Counter("teleport_cache_stale_events",
+		metric.WithDescription("Number of stale events received by a Teleport service cache. A high percentage of stale events can indicate a degraded backend."),
+		metric.WithUnit("{event}"),
+	)
 	if err != nil {
 		return TeleportCacheStaleEvents{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_cache_stale_events", err)
 	}
-	s, err := instrument.NewCounter(m, "teleport_cache_stale_events", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(g, "teleport_cache_stale_events", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("cache_component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return TeleportCacheStaleEvents{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_cache_stale_events", err)
 	}
@@ -4419,7 +4194,7 @@ func newTeleportCacheStaleEvents(m metric.Meter, iopts []instrument.Option, opt 
 // Inst returns the underlying OTel instrument.
 func (m TeleportCacheStaleEvents) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, teleport_cache_stale_events.
+// Name returns the exposed name, teleport_cache_stale_events: the instrument name, for a View.
 func (TeleportCacheStaleEvents) Name() string { return "teleport_cache_stale_events" }
 
 // Unit returns the UCUM unit, {event}.
@@ -4437,6 +4212,12 @@ func (TeleportCacheStaleEvents) Description() string {
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m TeleportCacheStaleEvents) Add(ctx context.Context, incr int64, cacheComponent string) {
 	m.series.Add(ctx, incr, [1]string{cacheComponent})
+}
+
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m TeleportCacheStaleEvents) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
 }
 
 // TeleportCacheStaleEventsBound is TeleportCacheStaleEvents with its labels fixed by Bind; its Add
@@ -4463,36 +4244,25 @@ type TrustedClusters struct {
 	series *instrument.Recorder[int64, [2]string]
 }
 
-var newTrustedClustersOpts = []metric.Int64GaugeOption{
-	metric.WithDescription("Number of tunnels per state."),
-	metric.WithUnit("{tunnel}"),
-}
-
-// NewTrustedClusters creates the instrument trusted_clusters from m. A nil m gives a no-op
-// instrument. The description, unit of ../../instruments.yaml are applied after opt, so they win.
-func NewTrustedClusters(m metric.Meter, opt ...metric.Int64GaugeOption) (TrustedClusters, error) {
-	return newTrustedClusters(m, nil, opt...)
-}
-
-func newTrustedClusters(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64GaugeOption) (TrustedClusters, error) {
+// newTrustedClusters creates trusted_clusters from m, its callbacks tracked by g; a nil m gives a
+// no-op.
+func newTrustedClusters(m metric.Meter, g *instrument.Group) (TrustedClusters, error) {
 	if m == nil {
 		return TrustedClusters{inst: noop.Int64Gauge{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newTrustedClustersOpts
-	} else {
-		opt = append(opt, newTrustedClustersOpts...)
-	}
-	i, err := m.Int64Gauge("trusted_clusters", opt...)
+	i, err := m.Int64Gauge("trusted_clusters",
+		metric.WithDescription("Number of tunnels per state."),
+		metric.WithUnit("{tunnel}"),
+	)
 	if err != nil {
 		return TrustedClusters{inst: noop.Int64Gauge{}}, fmt.Errorf("teleport: create instrument %s: %w", "trusted_clusters", err)
 	}
-	s, err := instrument.NewRecorder("trusted_clusters", i, func(k [2]string) attribute.Set {
+	s, err := instrument.NewRecorder(g, "trusted_clusters", i, func(k [2]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("cluster", k[0]),
 			attribute.String("state", k[1]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return TrustedClusters{inst: noop.Int64Gauge{}}, fmt.Errorf("teleport: create instrument %s: %w", "trusted_clusters", err)
 	}
@@ -4502,7 +4272,7 @@ func newTrustedClusters(m metric.Meter, iopts []instrument.Option, opt ...metric
 // Inst returns the underlying OTel instrument.
 func (m TrustedClusters) Inst() metric.Int64Gauge { return m.inst }
 
-// Name returns the exposed name, trusted_clusters.
+// Name returns the exposed name, trusted_clusters: the instrument name, for a View.
 func (TrustedClusters) Name() string { return "trusted_clusters" }
 
 // Unit returns the UCUM unit, {tunnel}.
@@ -4518,6 +4288,12 @@ func (TrustedClusters) Description() string { return "Number of tunnels per stat
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m TrustedClusters) Record(ctx context.Context, val int64, cluster string, clusterState string) {
 	m.series.Record(ctx, val, [2]string{cluster, clusterState})
+}
+
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m TrustedClusters) RecordSet(ctx context.Context, val int64, set attribute.Set) {
+	m.series.RecordSet(ctx, val, set)
 }
 
 // TrustedClustersBound is TrustedClusters with its labels fixed by Bind; its Record allocates
@@ -4540,46 +4316,37 @@ func (b TrustedClustersBound) Record(ctx context.Context, val int64) {
 //
 // Unit: By.
 type Tx struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newTxOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Number of bytes transmitted during an SSH connection."),
-	metric.WithUnit("By"),
-}
-
-// NewTx creates the instrument tx from m. A nil m gives a no-op instrument. The description, unit
-// of ../../instruments.yaml are applied after opt, so they win.
-func NewTx(m metric.Meter, opt ...metric.Int64CounterOption) (Tx, error) {
-	return newTx(m, nil, opt...)
-}
-
-func newTx(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (Tx, error) {
+// newTx creates tx from m, its callbacks tracked by g; a nil m gives a no-op.
+func newTx(m metric.Meter, g *instrument.Group) (Tx, error) {
 	if m == nil {
 		return Tx{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newTxOpts
-	} else {
-		opt = append(opt, newTxOpts...)
-	}
-	i, err := m.Int64Counter("tx", opt...)
+	i, err := m.Int64Counter("tx",
+		metric.WithDescription("Number of bytes transmitted during an SSH connection."),
+		metric.WithUnit("By"),
+	)
 	if err != nil {
 		return Tx{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "tx", err)
 	}
-	s, err := instrument.NewCounter(m, "tx", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "tx", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return Tx{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "tx", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return Tx{inst: i, bound: s.Bind(struct{}{})}, nil
+	return Tx{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m Tx) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, tx.
+// Name returns the exposed name, tx: the instrument name, for a View.
 func (Tx) Name() string { return "tx" }
 
 // Unit returns the UCUM unit, By.
@@ -4593,46 +4360,40 @@ func (m Tx) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m Tx) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // ProcessState is the observable gauge process_state: State of the teleport process: 0 - ok, 1 -
 // recovering, 2 - degraded, 3 - starting
 //
 // Unit: 1.
 type ProcessState struct {
 	inst  metric.Int64ObservableGauge
-	meter metric.Meter
+	group *instrument.Group
 }
 
-var newProcessStateOpts = []metric.Int64ObservableGaugeOption{
-	metric.WithDescription("State of the teleport process: 0 - ok, 1 - recovering, 2 - degraded, 3 - starting"),
-	metric.WithUnit("1"),
-}
-
-// NewProcessState creates the instrument process_state from m. A nil m gives a no-op instrument.
-// The description, unit of ../../instruments.yaml are applied after opt, so they win.
-func NewProcessState(m metric.Meter, opt ...metric.Int64ObservableGaugeOption) (ProcessState, error) {
-	return newProcessState(m, nil, opt...)
-}
-
-func newProcessState(m metric.Meter, _ []instrument.Option, opt ...metric.Int64ObservableGaugeOption) (ProcessState, error) {
+// newProcessState creates process_state from m, its callbacks tracked by g; a nil m gives a no-op.
+func newProcessState(m metric.Meter, g *instrument.Group) (ProcessState, error) {
 	if m == nil {
 		return ProcessState{inst: noop.Int64ObservableGauge{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newProcessStateOpts
-	} else {
-		opt = append(opt, newProcessStateOpts...)
-	}
-	i, err := m.Int64ObservableGauge("process_state", opt...)
+	i, err := m.Int64ObservableGauge("process_state",
+		metric.WithDescription("State of the teleport process: 0 - ok, 1 - recovering, 2 - degraded, 3 - starting"),
+		metric.WithUnit("1"),
+	)
 	if err != nil {
 		return ProcessState{inst: noop.Int64ObservableGauge{}}, fmt.Errorf("teleport: create instrument %s: %w", "process_state", err)
 	}
-	return ProcessState{inst: i, meter: m}, nil
+	return ProcessState{inst: i, group: g}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m ProcessState) Inst() metric.Int64ObservableGauge { return m.inst }
 
-// Name returns the exposed name, process_state.
+// Name returns the exposed name, process_state: the instrument name, for a View.
 func (ProcessState) Name() string { return "process_state" }
 
 // Unit returns the UCUM unit, 1.
@@ -4655,14 +4416,19 @@ func (o ProcessStateObserver) Observe(val int64) {
 	o.o.ObserveInt64(o.inst, val)
 }
 
+// ObserveSet records val for set, for a caller that already holds an attribute.Set.
+func (o ProcessStateObserver) ObserveSet(val int64, set attribute.Set) {
+	o.o.ObserveInt64(o.inst, val, metric.WithAttributeSet(set))
+}
+
 // Register makes fn run on every collection of process_state; fn reports values through the
-// observer. Unregister the returned Registration to stop. On a no-op instrument it registers
-// nothing.
+// observer. Unregister the returned Registration to stop, or Release the Instruments. On a no-op
+// instrument it registers nothing.
 func (m ProcessState) Register(fn func(context.Context, ProcessStateObserver) error) (metric.Registration, error) {
-	if m.meter == nil {
+	if m.group == nil {
 		return noop.Registration{}, nil
 	}
-	r, err := m.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+	r, err := m.group.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
 		return fn(ctx, ProcessStateObserver{o: o, inst: m.inst})
 	}, m.inst)
 	if err != nil {
@@ -4677,41 +4443,29 @@ func (m ProcessState) Register(fn func(context.Context, ProcessStateObserver) er
 // Unit: 1. Labels: component.
 type TeleportComponentState struct {
 	inst  metric.Int64ObservableGauge
-	meter metric.Meter
+	group *instrument.Group
 }
 
-var newTeleportComponentStateOpts = []metric.Int64ObservableGaugeOption{
-	metric.WithDescription("State of one component of the teleport process: 0 - ok, 1 - recovering, 2 - degraded, 3 - starting"),
-	metric.WithUnit("1"),
-}
-
-// NewTeleportComponentState creates the instrument teleport_component_state from m. A nil m gives a
-// no-op instrument. The description, unit of ../../instruments.yaml are applied after opt, so they
-// win.
-func NewTeleportComponentState(m metric.Meter, opt ...metric.Int64ObservableGaugeOption) (TeleportComponentState, error) {
-	return newTeleportComponentState(m, nil, opt...)
-}
-
-func newTeleportComponentState(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64ObservableGaugeOption) (TeleportComponentState, error) {
+// newTeleportComponentState creates teleport_component_state from m, its callbacks tracked by g; a
+// nil m gives a no-op.
+func newTeleportComponentState(m metric.Meter, g *instrument.Group) (TeleportComponentState, error) {
 	if m == nil {
 		return TeleportComponentState{inst: noop.Int64ObservableGauge{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newTeleportComponentStateOpts
-	} else {
-		opt = append(opt, newTeleportComponentStateOpts...)
-	}
-	i, err := m.Int64ObservableGauge("teleport_component_state", opt...)
+	i, err := m.Int64ObservableGauge("teleport_component_state",
+		metric.WithDescription("State of one component of the teleport process: 0 - ok, 1 - recovering, 2 - degraded, 3 - starting"),
+		metric.WithUnit("1"),
+	)
 	if err != nil {
 		return TeleportComponentState{inst: noop.Int64ObservableGauge{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_component_state", err)
 	}
-	return TeleportComponentState{inst: i, meter: m}, nil
+	return TeleportComponentState{inst: i, group: g}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m TeleportComponentState) Inst() metric.Int64ObservableGauge { return m.inst }
 
-// Name returns the exposed name, teleport_component_state.
+// Name returns the exposed name, teleport_component_state: the instrument name, for a View.
 func (TeleportComponentState) Name() string { return "teleport_component_state" }
 
 // Unit returns the UCUM unit, 1.
@@ -4730,20 +4484,27 @@ type TeleportComponentStateObserver struct {
 }
 
 // Observe records val for the given labels.
+// processComponent is the label component: The component of the process whose heartbeats drive
+// readiness (for example auth, proxy or node), as named to the readiness monitor.
 func (o TeleportComponentStateObserver) Observe(val int64, processComponent string) {
 	o.o.ObserveInt64(o.inst, val, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("component", processComponent),
 	)))
 }
 
+// ObserveSet records val for set, for a caller that already holds an attribute.Set.
+func (o TeleportComponentStateObserver) ObserveSet(val int64, set attribute.Set) {
+	o.o.ObserveInt64(o.inst, val, metric.WithAttributeSet(set))
+}
+
 // Register makes fn run on every collection of teleport_component_state; fn reports values through
-// the observer. Unregister the returned Registration to stop. On a no-op instrument it registers
-// nothing.
+// the observer. Unregister the returned Registration to stop, or Release the Instruments. On a
+// no-op instrument it registers nothing.
 func (m TeleportComponentState) Register(fn func(context.Context, TeleportComponentStateObserver) error) (metric.Registration, error) {
-	if m.meter == nil {
+	if m.group == nil {
 		return noop.Registration{}, nil
 	}
-	r, err := m.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+	r, err := m.group.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
 		return fn(ctx, TeleportComponentStateObserver{o: o, inst: m.inst})
 	}, m.inst)
 	if err != nil {
@@ -4758,41 +4519,29 @@ func (m TeleportComponentState) Register(fn func(context.Context, TeleportCompon
 // Unit: 1.
 type GoMemstatsGCCPUFraction struct {
 	inst  metric.Float64ObservableGauge
-	meter metric.Meter
+	group *instrument.Group
 }
 
-var newGoMemstatsGCCPUFractionOpts = []metric.Float64ObservableGaugeOption{
-	metric.WithDescription("The fraction of this program's available CPU time used by the GC since the program started."),
-	metric.WithUnit("1"),
-}
-
-// NewGoMemstatsGCCPUFraction creates the instrument go_memstats_gc_cpu_fraction from m. A nil m
-// gives a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt,
-// so they win.
-func NewGoMemstatsGCCPUFraction(m metric.Meter, opt ...metric.Float64ObservableGaugeOption) (GoMemstatsGCCPUFraction, error) {
-	return newGoMemstatsGCCPUFraction(m, nil, opt...)
-}
-
-func newGoMemstatsGCCPUFraction(m metric.Meter, _ []instrument.Option, opt ...metric.Float64ObservableGaugeOption) (GoMemstatsGCCPUFraction, error) {
+// newGoMemstatsGCCPUFraction creates go_memstats_gc_cpu_fraction from m, its callbacks tracked by
+// g; a nil m gives a no-op.
+func newGoMemstatsGCCPUFraction(m metric.Meter, g *instrument.Group) (GoMemstatsGCCPUFraction, error) {
 	if m == nil {
 		return GoMemstatsGCCPUFraction{inst: noop.Float64ObservableGauge{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newGoMemstatsGCCPUFractionOpts
-	} else {
-		opt = append(opt, newGoMemstatsGCCPUFractionOpts...)
-	}
-	i, err := m.Float64ObservableGauge("go_memstats_gc_cpu_fraction", opt...)
+	i, err := m.Float64ObservableGauge("go_memstats_gc_cpu_fraction",
+		metric.WithDescription("The fraction of this program's available CPU time used by the GC since the program started."),
+		metric.WithUnit("1"),
+	)
 	if err != nil {
 		return GoMemstatsGCCPUFraction{inst: noop.Float64ObservableGauge{}}, fmt.Errorf("teleport: create instrument %s: %w", "go_memstats_gc_cpu_fraction", err)
 	}
-	return GoMemstatsGCCPUFraction{inst: i, meter: m}, nil
+	return GoMemstatsGCCPUFraction{inst: i, group: g}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m GoMemstatsGCCPUFraction) Inst() metric.Float64ObservableGauge { return m.inst }
 
-// Name returns the exposed name, go_memstats_gc_cpu_fraction.
+// Name returns the exposed name, go_memstats_gc_cpu_fraction: the instrument name, for a View.
 func (GoMemstatsGCCPUFraction) Name() string { return "go_memstats_gc_cpu_fraction" }
 
 // Unit returns the UCUM unit, 1.
@@ -4815,14 +4564,19 @@ func (o GoMemstatsGCCPUFractionObserver) Observe(val float64) {
 	o.o.ObserveFloat64(o.inst, val)
 }
 
+// ObserveSet records val for set, for a caller that already holds an attribute.Set.
+func (o GoMemstatsGCCPUFractionObserver) ObserveSet(val float64, set attribute.Set) {
+	o.o.ObserveFloat64(o.inst, val, metric.WithAttributeSet(set))
+}
+
 // Register makes fn run on every collection of go_memstats_gc_cpu_fraction; fn reports values
-// through the observer. Unregister the returned Registration to stop. On a no-op instrument it
-// registers nothing.
+// through the observer. Unregister the returned Registration to stop, or Release the Instruments.
+// On a no-op instrument it registers nothing.
 func (m GoMemstatsGCCPUFraction) Register(fn func(context.Context, GoMemstatsGCCPUFractionObserver) error) (metric.Registration, error) {
-	if m.meter == nil {
+	if m.group == nil {
 		return noop.Registration{}, nil
 	}
-	r, err := m.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+	r, err := m.group.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
 		return fn(ctx, GoMemstatsGCCPUFractionObserver{o: o, inst: m.inst})
 	}, m.inst)
 	if err != nil {
@@ -4837,41 +4591,29 @@ func (m GoMemstatsGCCPUFraction) Register(fn func(context.Context, GoMemstatsGCC
 // Unit: {lookup}.
 type GoMemstatsLookupsTotal struct {
 	inst  metric.Int64ObservableCounter
-	meter metric.Meter
+	group *instrument.Group
 }
 
-var newGoMemstatsLookupsTotalOpts = []metric.Int64ObservableCounterOption{
-	metric.WithDescription("Total number of pointer lookups."),
-	metric.WithUnit("{lookup}"),
-}
-
-// NewGoMemstatsLookupsTotal creates the instrument go_memstats_lookups_total from m. A nil m gives
-// a no-op instrument. The description, unit of ../../instruments.yaml are applied after opt, so
-// they win.
-func NewGoMemstatsLookupsTotal(m metric.Meter, opt ...metric.Int64ObservableCounterOption) (GoMemstatsLookupsTotal, error) {
-	return newGoMemstatsLookupsTotal(m, nil, opt...)
-}
-
-func newGoMemstatsLookupsTotal(m metric.Meter, _ []instrument.Option, opt ...metric.Int64ObservableCounterOption) (GoMemstatsLookupsTotal, error) {
+// newGoMemstatsLookupsTotal creates go_memstats_lookups_total from m, its callbacks tracked by g; a
+// nil m gives a no-op.
+func newGoMemstatsLookupsTotal(m metric.Meter, g *instrument.Group) (GoMemstatsLookupsTotal, error) {
 	if m == nil {
 		return GoMemstatsLookupsTotal{inst: noop.Int64ObservableCounter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newGoMemstatsLookupsTotalOpts
-	} else {
-		opt = append(opt, newGoMemstatsLookupsTotalOpts...)
-	}
-	i, err := m.Int64ObservableCounter("go_memstats_lookups_total", opt...)
+	i, err := m.Int64ObservableCounter("go_memstats_lookups_total",
+		metric.WithDescription("Total number of pointer lookups."),
+		metric.WithUnit("{lookup}"),
+	)
 	if err != nil {
 		return GoMemstatsLookupsTotal{inst: noop.Int64ObservableCounter{}}, fmt.Errorf("teleport: create instrument %s: %w", "go_memstats_lookups_total", err)
 	}
-	return GoMemstatsLookupsTotal{inst: i, meter: m}, nil
+	return GoMemstatsLookupsTotal{inst: i, group: g}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m GoMemstatsLookupsTotal) Inst() metric.Int64ObservableCounter { return m.inst }
 
-// Name returns the exposed name, go_memstats_lookups_total.
+// Name returns the exposed name, go_memstats_lookups_total: the instrument name, for a View.
 func (GoMemstatsLookupsTotal) Name() string { return "go_memstats_lookups_total" }
 
 // Unit returns the UCUM unit, {lookup}.
@@ -4892,14 +4634,19 @@ func (o GoMemstatsLookupsTotalObserver) Observe(val int64) {
 	o.o.ObserveInt64(o.inst, val)
 }
 
+// ObserveSet records val for set, for a caller that already holds an attribute.Set.
+func (o GoMemstatsLookupsTotalObserver) ObserveSet(val int64, set attribute.Set) {
+	o.o.ObserveInt64(o.inst, val, metric.WithAttributeSet(set))
+}
+
 // Register makes fn run on every collection of go_memstats_lookups_total; fn reports values through
-// the observer. Unregister the returned Registration to stop. On a no-op instrument it registers
-// nothing.
+// the observer. Unregister the returned Registration to stop, or Release the Instruments. On a
+// no-op instrument it registers nothing.
 func (m GoMemstatsLookupsTotal) Register(fn func(context.Context, GoMemstatsLookupsTotalObserver) error) (metric.Registration, error) {
-	if m.meter == nil {
+	if m.group == nil {
 		return noop.Registration{}, nil
 	}
-	r, err := m.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+	r, err := m.group.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
 		return fn(ctx, GoMemstatsLookupsTotalObserver{o: o, inst: m.inst})
 	}, m.inst)
 	if err != nil {

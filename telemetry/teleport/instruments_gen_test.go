@@ -12,101 +12,43 @@ import (
 	"github.com/telediag/telediag/telemetry/instrument/instrumenttest"
 )
 
-// recordEveryInstrument records one sample into every synchronous generated instrument through
-// its typed API, with the first enum value or "example" for each label.
-func recordEveryInstrument(ctx context.Context, i *Instruments) {
-	i.AuditFailedDiskMonitoring.Add(ctx, 1)
-	i.AuditFailedEmitEvents.Add(ctx, 1)
-	i.AuditPercentageDiskSpaceUsed.Record(ctx, 0.25)
-	i.AuditServerOpenFiles.Record(ctx, 1)
-	i.AuthGenerateRequestsThrottledTotal.Add(ctx, 1)
-	i.AuthGenerateRequestsTotal.Add(ctx, 1)
-	i.AuthGenerateRequests.Add(ctx, 1)
-	i.AuthGenerateSeconds.Record(ctx, 0.256)
-	i.BackendBatchReadRequestsTotal.Add(ctx, 1, "example")
-	i.BackendBatchReadRequestsFailedTotal.Add(ctx, 1, "example")
-	i.BackendBatchReadSeconds.Record(ctx, 0.256, "example")
-	i.BackendBatchWriteRequestsTotal.Add(ctx, 1, "example")
-	i.BackendBatchWriteRequestsFailedTotal.Add(ctx, 1, "example")
-	i.BackendBatchWriteSeconds.Record(ctx, 0.256, "example")
-	i.BackendReadRequestsTotal.Add(ctx, 1, "example")
-	i.BackendReadRequestsFailedTotal.Add(ctx, 1, "example")
-	i.BackendReadSeconds.Record(ctx, 0.256, "example")
-	i.BackendWriteRequestsTotal.Add(ctx, 1, "example")
-	i.BackendWriteRequestsFailedTotal.Add(ctx, 1, "example")
-	i.TeleportBackendWriteRequestsFailedPreconditionTotal.Add(ctx, 1, "example")
-	i.BackendWriteSeconds.Record(ctx, 0.256, "example")
-	i.ClusterNameNotFoundTotal.Add(ctx, 1)
-	i.EtcdBackendBatchReadRequests.Add(ctx, 1)
-	i.EtcdBackendBatchReadSeconds.Record(ctx, 0.256)
-	i.EtcdBackendReadRequests.Add(ctx, 1)
-	i.EtcdBackendReadSeconds.Record(ctx, 0.256)
-	i.EtcdBackendTxRequests.Add(ctx, 1)
-	i.EtcdBackendTxSeconds.Record(ctx, 0.256)
-	i.EtcdBackendWriteRequests.Add(ctx, 1)
-	i.EtcdBackendWriteSeconds.Record(ctx, 0.256)
-	i.FirestoreEventsBackendBatchReadRequests.Add(ctx, 1)
-	i.FirestoreEventsBackendBatchReadSeconds.Record(ctx, 0.256)
-	i.FirestoreEventsBackendBatchWriteRequests.Add(ctx, 1)
-	i.FirestoreEventsBackendBatchWriteSeconds.Record(ctx, 0.256)
-	i.GCSEventStorageDownloadsSeconds.Record(ctx, 0.256)
-	i.GCSEventStorageDownloads.Add(ctx, 1)
-	i.GCSEventStorageUploadsSeconds.Record(ctx, 0.256)
-	i.GCSEventStorageUploads.Add(ctx, 1)
-	i.HeartbeatConnectionsMissedTotal.Add(ctx, 1)
-	i.HeartbeatConnectionsReceivedTotal.Add(ctx, 1)
-	i.TeleportAuditEmitEvents.Add(ctx, 1)
-	i.TeleportConnectedResources.Add(ctx, 1, ResourceTypeNode)
-	i.TeleportRegisteredServers.Record(ctx, 1, "example", "example")
-	i.UserLoginTotal.Add(ctx, 1)
-	i.WatcherEventSizes.Record(ctx, 1000)
-	i.WatcherEvents.Record(ctx, 400, "example")
-	i.FailedConnectToNodeAttemptsTotal.Add(ctx, 1)
-	i.FailedLoginAttemptsTotal.Add(ctx, 1)
-	i.ProxyConnectionLimitExceededTotal.Add(ctx, 1)
-	i.ProxyMissingSSHTunnels.Record(ctx, 1)
-	i.TeleportConnectToNodeAttemptsTotal.Add(ctx, 1)
-	i.TeleportReverseTunnelsConnected.Record(ctx, 1, "example")
-	i.UserMaxConcurrentSessionsHitTotal.Add(ctx, 1)
-	i.CertificateMismatchTotal.Add(ctx, 1)
-	i.ReversetunnelConnectedProxies.Record(ctx, 1)
-	i.Rx.Add(ctx, 1)
-	i.ServerInteractiveSessionsTotal.Add(ctx, 1)
-	i.TeleportCacheEvents.Add(ctx, 1, "example")
-	i.TeleportCacheStaleEvents.Add(ctx, 1, "example")
-	i.TrustedClusters.Record(ctx, 1, "example", "example")
-	i.Tx.Add(ctx, 1)
-}
-
-// The instruments are created once from a Meter named ScopeName (with telediag,
-// tel.Meter(ScopeName) and tel.InstrumentOptions()), then recorded through their typed methods.
+// The instruments are created once from a MeterProvider (with telediag, tel.MeterProvider() and
+// tel.InstrumentOptions()), recorded through their typed methods, and released if they are
+// dropped while the provider lives on.
 func ExampleNewInstruments() {
 	ctx := context.Background()
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 	defer func() { _ = provider.Shutdown(ctx) }()
-	i, err := NewInstruments(provider.Meter(ScopeName))
+	i, err := NewInstruments(provider)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
+	defer func() { _ = i.Release() }()
 	i.AuditFailedDiskMonitoring.Add(ctx, 1)
 	fmt.Println(i.AuditFailedDiskMonitoring.Name(), i.AuditFailedDiskMonitoring.Unit())
 	// Output: audit_failed_disk_monitoring {failure}
 }
 
 // TestGeneratedInstruments creates every instrument on an SDK MeterProvider, records into each
-// synchronous one, and checks what a reader collects against ../../instruments.yaml: the name, the kind of
-// data, and the label keys.
+// (a callback observes each observable one), and checks what a reader collects against
+// ../../instruments.yaml: the name, the kind of data, and the label keys. Then Release must leave no
+// callback registered.
 func TestGeneratedInstruments(t *testing.T) {
 	ctx := context.Background()
 	reader := sdkmetric.NewManualReader()
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer func() { _ = provider.Shutdown(ctx) }()
-	i, err := NewInstruments(provider.Meter(ScopeName))
+	counted := instrumenttest.CountCallbacks(provider)
+	i, err := NewInstruments(counted)
 	if err != nil {
 		t.Fatal(err)
 	}
-	recordEveryInstrument(ctx, i)
+	label := func(int) string { return "example" }
+	if err := instrumenttest.ObserveAll(i, 1, label); err != nil {
+		t.Fatal(err)
+	}
+	instrumenttest.RecordAll(ctx, i, 1, label)
 	want := map[string]string{ // name → "data kind: label keys"
 		"audit_failed_disk_monitoring":                              "counter: ",
 		"audit_failed_emit_events":                                  "counter: ",
@@ -165,10 +107,15 @@ func TestGeneratedInstruments(t *testing.T) {
 		"reversetunnel_connected_proxies":                           "gauge: ",
 		"rx":                                                        "counter: ",
 		"server_interactive_sessions_total":                         "updowncounter: ",
+		"teleport_build_info":                                       "gauge: gitref,goversion,version",
 		"teleport_cache_events":                                     "counter: cache_component",
 		"teleport_cache_stale_events":                               "counter: cache_component",
 		"trusted_clusters":                                          "gauge: cluster,state",
 		"tx":                                                        "counter: ",
+		"process_state":                                             "gauge: ",
+		"teleport_component_state":                                  "gauge: component",
+		"go_memstats_gc_cpu_fraction":                               "gauge: ",
+		"go_memstats_lookups_total":                                 "counter: ",
 	}
 	got := instrumenttest.Collect(t, reader, ScopeName)
 	for name, w := range want {
@@ -178,5 +125,31 @@ func TestGeneratedInstruments(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		t.Errorf("collected %d metrics, want %d", len(got), len(want))
+	}
+	if err := i.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if n := counted.Live(); n != 0 {
+		t.Errorf("%d callbacks still registered after Release", n)
+	}
+	if err := i.Release(); err != nil {
+		t.Errorf("second Release: %v", err)
+	}
+}
+
+// TestNoopInstruments: without a MeterProvider every instrument is a no-op that accepts every
+// call, and Release has nothing to do.
+func TestNoopInstruments(t *testing.T) {
+	i, err := NewInstruments(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	label := func(int) string { return "example" }
+	if err := instrumenttest.ObserveAll(i, 1, label); err != nil {
+		t.Fatal(err)
+	}
+	instrumenttest.RecordAll(context.Background(), i, 1, label)
+	if err := i.Release(); err != nil {
+		t.Fatal(err)
 	}
 }

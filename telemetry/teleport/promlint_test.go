@@ -8,6 +8,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	dto "github.com/prometheus/client_model/go"
+
+	"github.com/telediag/telediag/telemetry/instrument/instrumenttest"
 )
 
 // knownLintFindings are the promlint findings the documented names cannot avoid: Teleport
@@ -39,7 +41,7 @@ var knownLintFindings = []string{
 
 func TestPromlintFindingsArePinned(t *testing.T) {
 	tel, m := newTestTelemetry(t, nil)
-	recordEveryInstrument(context.Background(), m.Instruments)
+	instrumenttest.RecordAll(context.Background(), m.Instruments, 1, exampleLabel)
 	families, _ := scrape(t, tel.Handler())
 	list := make([]*dto.MetricFamily, 0, len(families))
 	for _, mf := range families {

@@ -50,29 +50,29 @@ func WithInstrumentOptions(opts ...instrument.Option) Option {
 	return func(c *config) { c.instrument = append(c.instrument, opts...) }
 }
 
-// Metrics is Teleport's catalogue created from one Meter, with the callbacks of
-// teleport_build_info, process_state and teleport_component_state registered.
+// Metrics is Teleport's catalogue created from one MeterProvider, with the callbacks of
+// teleport_build_info, process_state and teleport_component_state registered. Close (or the
+// Instruments' Release, which is the same) unregisters every callback it registered.
 type Metrics struct {
 	*Instruments
-	regs []metric.Registration
 }
 
-// New creates every instrument of the catalogue from m, a Meter named ScopeName, and registers
+// New creates every instrument of the catalogue from mp's Meter named ScopeName, and registers
 // the callbacks that report teleport_build_info (always 1, labelled with the build),
 // process_state (state's State: 0 ok, 1 recovering, 2 degraded, 3 starting, as Teleport),
 // teleport_component_state (the same values, one series per component of state's Components,
 // labelled component) and the two go_memstats families that client_golang's Go collector no
 // longer serves, go_memstats_lookups_total and go_memstats_gc_cpu_fraction. A component has a
-// series from its first heartbeat or Expect on; the Monitor never forgets a component, so
-// neither does the gauge.
+// series from its first heartbeat on (or from the start, when the Monitor expects it); the
+// Monitor never forgets a component, so neither does the gauge.
 //
 // The memstats families cost one runtime.ReadMemStats, a stop-the-world pause of the order of
 // tens of microseconds, per collection (each scrape and each push): they are in Teleport's
 // catalogue because its dashboards query them, and a service on its own catalogue does not pay
 // for them.
-func New(m metric.Meter, state StateSource, opts ...Option) (*Metrics, error) {
-	if m == nil {
-		return nil, errors.New("teleport: New needs a Meter")
+func New(mp metric.MeterProvider, state StateSource, opts ...Option) (*Metrics, error) {
+	if mp == nil {
+		return nil, errors.New("teleport: New needs a MeterProvider")
 	}
 	if state == nil {
 		return nil, errors.New("teleport: New needs a StateSource for process_state (a *probes.Monitor)")
@@ -82,66 +82,58 @@ func New(m metric.Meter, state StateSource, opts ...Option) (*Metrics, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	inst, err := NewInstruments(m, cfg.instrument...)
+	inst, err := NewInstruments(mp, cfg.instrument...)
+	// A failed registration, or an instrument that could not be created, releases what was
+	// registered before it.
+	fail := func(err error) (*Metrics, error) { return nil, errors.Join(err, inst.Release()) }
 	if err != nil {
-		return nil, err
+		return fail(err)
 	}
-	t := &Metrics{Instruments: inst}
 	goVersion := runtime.Version()
 	build := cfg.build
-	r, err := inst.TeleportBuildInfo.Register(func(_ context.Context, o TeleportBuildInfoObserver) error {
+	if _, err := inst.TeleportBuildInfo.Register(func(_ context.Context, o TeleportBuildInfoObserver) error {
 		o.Observe(1, build.Version, build.GitRef, goVersion)
 		return nil
-	})
-	if err != nil {
-		return nil, err
+	}); err != nil {
+		return fail(err)
 	}
-	t.regs = append(t.regs, r)
-	r, err = inst.ProcessState.Register(func(_ context.Context, o ProcessStateObserver) error {
+	if _, err := inst.ProcessState.Register(func(_ context.Context, o ProcessStateObserver) error {
 		o.Observe(int64(state.State()))
 		return nil
-	})
-	if err != nil {
-		return nil, errors.Join(err, t.Close())
+	}); err != nil {
+		return fail(err)
 	}
-	t.regs = append(t.regs, r)
-	r, err = inst.TeleportComponentState.Register(func(_ context.Context, o TeleportComponentStateObserver) error {
+	if _, err := inst.TeleportComponentState.Register(func(_ context.Context, o TeleportComponentStateObserver) error {
 		for _, c := range state.Components() {
 			o.Observe(int64(c.State), c.Name)
 		}
 		return nil
-	})
-	if err != nil {
-		return nil, errors.Join(err, t.Close())
+	}); err != nil {
+		return fail(err)
 	}
-	t.regs = append(t.regs, r)
 	// One callback for both memstats families, so that a collection reads the memory
 	// statistics, a stop-the-world pause, once.
-	r, err = m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+	lookups, gcCPU := inst.GoMemstatsLookupsTotal.Inst(), inst.GoMemstatsGCCPUFraction.Inst()
+	if _, err := inst.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		o.ObserveInt64(inst.GoMemstatsLookupsTotal.Inst(), int64(ms.Lookups))
-		o.ObserveFloat64(inst.GoMemstatsGCCPUFraction.Inst(), ms.GCCPUFraction)
+		o.ObserveInt64(lookups, int64(ms.Lookups))
+		o.ObserveFloat64(gcCPU, ms.GCCPUFraction)
 		return nil
-	}, inst.GoMemstatsLookupsTotal.Inst(), inst.GoMemstatsGCCPUFraction.Inst())
-	if err != nil {
-		return nil, errors.Join(fmt.Errorf("teleport: register callback for the go_memstats families: %w", err), t.Close())
+	}, lookups, gcCPU); err != nil {
+		return fail(fmt.Errorf("teleport: the go_memstats families: %w", err))
 	}
-	t.regs = append(t.regs, r)
-	return t, nil
+	return &Metrics{Instruments: inst}, nil
 }
 
-// Close unregisters the callbacks: teleport_build_info, process_state and
-// teleport_component_state stop being reported.
-// Shutting the MeterProvider down does as much; Close is for a catalogue dropped while the
-// provider lives on.
+// Close releases the catalogue: it unregisters the counters' drain and the callbacks of
+// teleport_build_info, process_state and teleport_component_state, which stop being reported.
+// Close is for a catalogue dropped while the provider lives on (tests, reloads); at exit, leave
+// it to the provider's Shutdown, whose final collection would otherwise miss the counters'
+// additions since the previous one. It is idempotent.
 func (t *Metrics) Close() error {
-	var errs []error
-	for _, r := range t.regs {
-		if err := r.Unregister(); err != nil {
-			errs = append(errs, fmt.Errorf("teleport: unregister callback: %w", err))
-		}
+	if err := t.Release(); err != nil {
+		return fmt.Errorf("teleport: close: %w", err)
 	}
-	t.regs = nil
-	return errors.Join(errs...)
+	return nil
 }

@@ -18,10 +18,10 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/telediag/telediag/internal/catalog"
-	"github.com/telediag/telediag/internal/testutil"
 	"github.com/telediag/telediag/probes"
 	"github.com/telediag/telediag/telemetry"
 	"github.com/telediag/telediag/telemetry/instrument"
+	"github.com/telediag/telediag/telemetry/instrument/instrumenttest"
 	"github.com/telediag/telediag/telemetry/teleport"
 )
 
@@ -56,7 +56,7 @@ func benchTelemetry(b *testing.B, opts ...telemetry.Option) *pipeline {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := teleport.New(tel.Meter(teleport.ScopeName), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+	m, err := teleport.New(tel.MeterProvider(), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func benchTelemetry(b *testing.B, opts ...telemetry.Option) *pipeline {
 
 // recordEveryInstrument records once into every synchronous instrument of the catalogue.
 func recordEveryInstrument(ctx context.Context, m *teleport.Metrics) {
-	testutil.RecordAll(ctx, m.Instruments, 1, func(int) string { return "example" })
+	instrumenttest.RecordAll(ctx, m.Instruments, 1, func(int) string { return "example" })
 }
 
 // labelValues are the label values of series i of a benchmark with n labels.
@@ -120,7 +120,7 @@ func newCounterPair(b *testing.B, labels int) counterPair {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := instrument.NewCounter(meter, "requests_total", inst, attrs3)
+	c, err := instrument.NewCounter(instrument.NewGroup(meter), "requests_total", inst, attrs3)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -309,9 +309,9 @@ func otelFixture(b *testing.B, extra int, opts ...telemetry.Option) *pipeline {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := instrument.NewCounter(meter, "extra_requests_total", inst, func(k [1]string) attribute.Set {
+	c, err := instrument.NewCounter(instrument.NewGroup(meter, instrument.WithCardinalityLimit(0)), "extra_requests_total", inst, func(k [1]string) attribute.Set {
 		return attribute.NewSet(attribute.String("component", k[0]))
-	}, instrument.WithCardinalityLimit(0))
+	})
 	if err != nil {
 		b.Fatal(err)
 	}

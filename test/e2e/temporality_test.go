@@ -47,7 +47,7 @@ func TestTemporalityAtCollector(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			metrics, err := teleport.New(tel.Meter(teleport.ScopeName), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+			metrics, err := teleport.New(tel.MeterProvider(), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
 			if err != nil {
 				t.Fatal(err)
 			}

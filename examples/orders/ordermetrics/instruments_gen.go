@@ -25,11 +25,12 @@ const (
 	PaymentMethodVoucher PaymentMethodAttr = "voucher"
 )
 
-// ScopeName is the instrumentation scope to create the Meter of these instruments with.
+// ScopeName is the instrumentation scope of these instruments: NewInstruments creates them from
+// the Meter of that name.
 const ScopeName = "github.com/telediag/telediag/examples/orders/ordermetrics"
 
 // Instruments holds one instrument for every generated metric of instruments.yaml.
-// Build it with NewInstruments.
+// Build it with NewInstruments; Release it when it is dropped before its MeterProvider.
 type Instruments struct {
 	// OrdersPlacedTotal is orders_placed_total.
 	OrdersPlacedTotal OrdersPlacedTotal
@@ -41,34 +42,71 @@ type Instruments struct {
 	OrdersInFlight OrdersInFlight
 	// OrderProcessingSeconds is order_processing_seconds.
 	OrderProcessingSeconds OrderProcessingSeconds
+
+	group *instrument.Group
 }
 
-// NewInstruments creates every instrument of instruments.yaml from m, a Meter named ScopeName.
-// A nil m gives no-op instruments. opts tune the record path: pass the pipeline's
-// (telemetry.Telemetry.InstrumentOptions) so that it knows the cardinality limit. Creation
-// errors are joined; the instruments that failed are no-ops, the others work.
-func NewInstruments(m metric.Meter, opts ...instrument.Option) (*Instruments, error) {
+// NewInstruments creates every instrument of instruments.yaml from mp's Meter named ScopeName.
+// opts tune the record path: pass the pipeline's (telemetry.Telemetry.InstrumentOptions) so that
+// it knows the cardinality limit. A nil mp gives no-op instruments. Creation errors are joined;
+// the instruments that failed are no-ops, the others work (and need Release as usual).
+func NewInstruments(mp metric.MeterProvider, opts ...instrument.Option) (*Instruments, error) {
+	i := &Instruments{}
+	var m metric.Meter
+	if mp != nil {
+		m = mp.Meter(ScopeName)
+		i.group = instrument.NewGroup(m, opts...)
+	}
 	var (
-		i    Instruments
 		err  error
 		errs []error
 	)
-	if i.OrdersPlacedTotal, err = newOrdersPlacedTotal(m, opts); err != nil {
+	if i.OrdersPlacedTotal, err = newOrdersPlacedTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.OrdersRejectedTotal, err = newOrdersRejectedTotal(m, opts); err != nil {
+	if i.OrdersRejectedTotal, err = newOrdersRejectedTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.InventoryUnreachableTotal, err = newInventoryUnreachableTotal(m, opts); err != nil {
+	if i.InventoryUnreachableTotal, err = newInventoryUnreachableTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.OrdersInFlight, err = newOrdersInFlight(m, opts); err != nil {
+	if i.OrdersInFlight, err = newOrdersInFlight(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.OrderProcessingSeconds, err = newOrderProcessingSeconds(m, opts); err != nil {
+	if i.OrderProcessingSeconds, err = newOrderProcessingSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	return &i, errors.Join(errs...)
+	return i, errors.Join(errs...)
+}
+
+// Release unregisters every callback the instruments registered with their MeterProvider: the
+// one that drains the counters, and every callback registered through an observable
+// instrument's Register that was not unregistered already. A service that re-creates its
+// catalogue on a long-lived MeterProvider (tests, reloads) leaks nothing. Afterwards counter
+// additions reach no reader (those since the last collection are lost too) and observable
+// instruments stop reporting; histograms and gauges, which record straight into the SDK, go on
+// as before. Every call is still accepted. Release is idempotent, and safe on nil and no-op
+// instruments.
+func (i *Instruments) Release() error {
+	if i == nil {
+		return nil
+	}
+	return i.group.Release()
+}
+
+// RegisterCallback registers f for several observable instruments at once (their Inst), for
+// values that come from one source read once per collection; an instrument's own Register is
+// simpler for one. Release unregisters it with the rest. Without a MeterProvider it registers
+// nothing.
+func (i *Instruments) RegisterCallback(f metric.Callback, instruments ...metric.Observable) (metric.Registration, error) {
+	if i == nil || i.group == nil {
+		return noop.Registration{}, nil
+	}
+	r, err := i.group.RegisterCallback(f, instruments...)
+	if err != nil {
+		return noop.Registration{}, fmt.Errorf("ordermetrics: register callback: %w", err)
+	}
+	return r, nil
 }
 
 // OrdersPlacedTotal is the counter orders_placed_total: Orders accepted, by payment method.
@@ -79,35 +117,24 @@ type OrdersPlacedTotal struct {
 	series *instrument.Counter[int64, [1]string]
 }
 
-var newOrdersPlacedTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Orders accepted, by payment method."),
-	metric.WithUnit("{order}"),
-}
-
-// NewOrdersPlacedTotal creates the instrument orders_placed_total from m. A nil m gives a no-op
-// instrument. The description, unit of instruments.yaml are applied after opt, so they win.
-func NewOrdersPlacedTotal(m metric.Meter, opt ...metric.Int64CounterOption) (OrdersPlacedTotal, error) {
-	return newOrdersPlacedTotal(m, nil, opt...)
-}
-
-func newOrdersPlacedTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (OrdersPlacedTotal, error) {
+// newOrdersPlacedTotal creates orders_placed_total from m, its callbacks tracked by g; a nil m
+// gives a no-op.
+func newOrdersPlacedTotal(m metric.Meter, g *instrument.Group) (OrdersPlacedTotal, error) {
 	if m == nil {
 		return OrdersPlacedTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newOrdersPlacedTotalOpts
-	} else {
-		opt = append(opt, newOrdersPlacedTotalOpts...)
-	}
-	i, err := m.Int64Counter("orders_placed_total", opt...)
+	i, err := m.Int64Counter("orders_placed_total",
+		metric.WithDescription("Orders accepted, by payment method."),
+		metric.WithUnit("{order}"),
+	)
 	if err != nil {
 		return OrdersPlacedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("ordermetrics: create instrument %s: %w", "orders_placed_total", err)
 	}
-	s, err := instrument.NewCounter(m, "orders_placed_total", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(g, "orders_placed_total", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("payment_method", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return OrdersPlacedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("ordermetrics: create instrument %s: %w", "orders_placed_total", err)
 	}
@@ -117,7 +144,7 @@ func newOrdersPlacedTotal(m metric.Meter, iopts []instrument.Option, opt ...metr
 // Inst returns the underlying OTel instrument.
 func (m OrdersPlacedTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, orders_placed_total.
+// Name returns the exposed name, orders_placed_total: the instrument name, for a View.
 func (OrdersPlacedTotal) Name() string { return "orders_placed_total" }
 
 // Unit returns the UCUM unit, {order}.
@@ -132,6 +159,12 @@ func (OrdersPlacedTotal) Description() string { return "Orders accepted, by paym
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m OrdersPlacedTotal) Add(ctx context.Context, incr int64, paymentMethod PaymentMethodAttr) {
 	m.series.Add(ctx, incr, [1]string{string(paymentMethod)})
+}
+
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m OrdersPlacedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
 }
 
 // OrdersPlacedTotalBound is OrdersPlacedTotal with its labels fixed by Bind; its Add allocates
@@ -158,35 +191,24 @@ type OrdersRejectedTotal struct {
 	series *instrument.Counter[int64, [1]string]
 }
 
-var newOrdersRejectedTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Orders refused, by reason."),
-	metric.WithUnit("{order}"),
-}
-
-// NewOrdersRejectedTotal creates the instrument orders_rejected_total from m. A nil m gives a no-op
-// instrument. The description, unit of instruments.yaml are applied after opt, so they win.
-func NewOrdersRejectedTotal(m metric.Meter, opt ...metric.Int64CounterOption) (OrdersRejectedTotal, error) {
-	return newOrdersRejectedTotal(m, nil, opt...)
-}
-
-func newOrdersRejectedTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (OrdersRejectedTotal, error) {
+// newOrdersRejectedTotal creates orders_rejected_total from m, its callbacks tracked by g; a nil m
+// gives a no-op.
+func newOrdersRejectedTotal(m metric.Meter, g *instrument.Group) (OrdersRejectedTotal, error) {
 	if m == nil {
 		return OrdersRejectedTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newOrdersRejectedTotalOpts
-	} else {
-		opt = append(opt, newOrdersRejectedTotalOpts...)
-	}
-	i, err := m.Int64Counter("orders_rejected_total", opt...)
+	i, err := m.Int64Counter("orders_rejected_total",
+		metric.WithDescription("Orders refused, by reason."),
+		metric.WithUnit("{order}"),
+	)
 	if err != nil {
 		return OrdersRejectedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("ordermetrics: create instrument %s: %w", "orders_rejected_total", err)
 	}
-	s, err := instrument.NewCounter(m, "orders_rejected_total", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(g, "orders_rejected_total", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("reason", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return OrdersRejectedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("ordermetrics: create instrument %s: %w", "orders_rejected_total", err)
 	}
@@ -196,7 +218,7 @@ func newOrdersRejectedTotal(m metric.Meter, iopts []instrument.Option, opt ...me
 // Inst returns the underlying OTel instrument.
 func (m OrdersRejectedTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, orders_rejected_total.
+// Name returns the exposed name, orders_rejected_total: the instrument name, for a View.
 func (OrdersRejectedTotal) Name() string { return "orders_rejected_total" }
 
 // Unit returns the UCUM unit, {order}.
@@ -211,6 +233,12 @@ func (OrdersRejectedTotal) Description() string { return "Orders refused, by rea
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m OrdersRejectedTotal) Add(ctx context.Context, incr int64, reason string) {
 	m.series.Add(ctx, incr, [1]string{reason})
+}
+
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m OrdersRejectedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
 }
 
 // OrdersRejectedTotalBound is OrdersRejectedTotal with its labels fixed by Bind; its Add allocates
@@ -234,47 +262,38 @@ func (b OrdersRejectedTotalBound) Add(ctx context.Context, incr int64) {
 //
 // Unit: {check}.
 type InventoryUnreachableTotal struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newInventoryUnreachableTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Inventory checks that could not reach the inventory service."),
-	metric.WithUnit("{check}"),
-}
-
-// NewInventoryUnreachableTotal creates the instrument inventory_unreachable_total from m. A nil m
-// gives a no-op instrument. The description, unit of instruments.yaml are applied after opt, so
-// they win.
-func NewInventoryUnreachableTotal(m metric.Meter, opt ...metric.Int64CounterOption) (InventoryUnreachableTotal, error) {
-	return newInventoryUnreachableTotal(m, nil, opt...)
-}
-
-func newInventoryUnreachableTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (InventoryUnreachableTotal, error) {
+// newInventoryUnreachableTotal creates inventory_unreachable_total from m, its callbacks tracked by
+// g; a nil m gives a no-op.
+func newInventoryUnreachableTotal(m metric.Meter, g *instrument.Group) (InventoryUnreachableTotal, error) {
 	if m == nil {
 		return InventoryUnreachableTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newInventoryUnreachableTotalOpts
-	} else {
-		opt = append(opt, newInventoryUnreachableTotalOpts...)
-	}
-	i, err := m.Int64Counter("inventory_unreachable_total", opt...)
+	i, err := m.Int64Counter("inventory_unreachable_total",
+		metric.WithDescription("Inventory checks that could not reach the inventory service."),
+		metric.WithUnit("{check}"),
+	)
 	if err != nil {
 		return InventoryUnreachableTotal{inst: noop.Int64Counter{}}, fmt.Errorf("ordermetrics: create instrument %s: %w", "inventory_unreachable_total", err)
 	}
-	s, err := instrument.NewCounter(m, "inventory_unreachable_total", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "inventory_unreachable_total", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return InventoryUnreachableTotal{inst: noop.Int64Counter{}}, fmt.Errorf("ordermetrics: create instrument %s: %w", "inventory_unreachable_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return InventoryUnreachableTotal{inst: i, bound: s.Bind(struct{}{})}, nil
+	return InventoryUnreachableTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m InventoryUnreachableTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, inventory_unreachable_total.
+// Name returns the exposed name, inventory_unreachable_total: the instrument name, for a View.
 func (InventoryUnreachableTotal) Name() string { return "inventory_unreachable_total" }
 
 // Unit returns the UCUM unit, {check}.
@@ -290,51 +309,49 @@ func (m InventoryUnreachableTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m InventoryUnreachableTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // OrdersInFlight is the up-down counter (exposed as a gauge) orders_in_flight: Orders being
 // processed right now.
 //
 // Unit: {order}.
 type OrdersInFlight struct {
-	inst  metric.Int64UpDownCounter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64UpDownCounter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newOrdersInFlightOpts = []metric.Int64UpDownCounterOption{
-	metric.WithDescription("Orders being processed right now."),
-	metric.WithUnit("{order}"),
-}
-
-// NewOrdersInFlight creates the instrument orders_in_flight from m. A nil m gives a no-op
-// instrument. The description, unit of instruments.yaml are applied after opt, so they win.
-func NewOrdersInFlight(m metric.Meter, opt ...metric.Int64UpDownCounterOption) (OrdersInFlight, error) {
-	return newOrdersInFlight(m, nil, opt...)
-}
-
-func newOrdersInFlight(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64UpDownCounterOption) (OrdersInFlight, error) {
+// newOrdersInFlight creates orders_in_flight from m, its callbacks tracked by g; a nil m gives a
+// no-op.
+func newOrdersInFlight(m metric.Meter, g *instrument.Group) (OrdersInFlight, error) {
 	if m == nil {
 		return OrdersInFlight{inst: noop.Int64UpDownCounter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newOrdersInFlightOpts
-	} else {
-		opt = append(opt, newOrdersInFlightOpts...)
-	}
-	i, err := m.Int64UpDownCounter("orders_in_flight", opt...)
+	i, err := m.Int64UpDownCounter("orders_in_flight",
+		metric.WithDescription("Orders being processed right now."),
+		metric.WithUnit("{order}"),
+	)
 	if err != nil {
 		return OrdersInFlight{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("ordermetrics: create instrument %s: %w", "orders_in_flight", err)
 	}
-	s, err := instrument.NewCounter(m, "orders_in_flight", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "orders_in_flight", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return OrdersInFlight{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("ordermetrics: create instrument %s: %w", "orders_in_flight", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return OrdersInFlight{inst: i, bound: s.Bind(struct{}{})}, nil
+	return OrdersInFlight{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m OrdersInFlight) Inst() metric.Int64UpDownCounter { return m.inst }
 
-// Name returns the exposed name, orders_in_flight.
+// Name returns the exposed name, orders_in_flight: the instrument name, for a View.
 func (OrdersInFlight) Name() string { return "orders_in_flight" }
 
 // Unit returns the UCUM unit, {order}.
@@ -348,6 +365,12 @@ func (m OrdersInFlight) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m OrdersInFlight) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // OrderProcessingSeconds is the histogram order_processing_seconds: Time to accept or refuse an
 // order.
 //
@@ -356,29 +379,17 @@ type OrderProcessingSeconds struct {
 	inst metric.Float64Histogram
 }
 
-var newOrderProcessingSecondsOpts = []metric.Float64HistogramOption{
-	metric.WithDescription("Time to accept or refuse an order."),
-	metric.WithUnit("s"),
-	metric.WithExplicitBucketBoundaries(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
-}
-
-// NewOrderProcessingSeconds creates the instrument order_processing_seconds from m. A nil m gives a
-// no-op instrument. The description, unit and buckets of instruments.yaml are applied after opt, so
-// they win.
-func NewOrderProcessingSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (OrderProcessingSeconds, error) {
-	return newOrderProcessingSeconds(m, nil, opt...)
-}
-
-func newOrderProcessingSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64HistogramOption) (OrderProcessingSeconds, error) {
+// newOrderProcessingSeconds creates order_processing_seconds from m, its callbacks tracked by g; a
+// nil m gives a no-op.
+func newOrderProcessingSeconds(m metric.Meter, g *instrument.Group) (OrderProcessingSeconds, error) {
 	if m == nil {
 		return OrderProcessingSeconds{inst: noop.Float64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newOrderProcessingSecondsOpts
-	} else {
-		opt = append(opt, newOrderProcessingSecondsOpts...)
-	}
-	i, err := m.Float64Histogram("order_processing_seconds", opt...)
+	i, err := m.Float64Histogram("order_processing_seconds",
+		metric.WithDescription("Time to accept or refuse an order."),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+	)
 	if err != nil {
 		return OrderProcessingSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("ordermetrics: create instrument %s: %w", "order_processing_seconds", err)
 	}
@@ -388,7 +399,7 @@ func newOrderProcessingSeconds(m metric.Meter, _ []instrument.Option, opt ...met
 // Inst returns the underlying OTel instrument.
 func (m OrderProcessingSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, order_processing_seconds.
+// Name returns the exposed name, order_processing_seconds: the instrument name, for a View.
 func (OrderProcessingSeconds) Name() string { return "order_processing_seconds" }
 
 // Unit returns the UCUM unit, s.
@@ -401,5 +412,13 @@ func (OrderProcessingSeconds) Description() string { return "Time to accept or r
 func (m OrderProcessingSeconds) Record(ctx context.Context, val float64) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val)
+	}
+}
+
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m OrderProcessingSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	if m.inst != nil {
+		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
 	}
 }

@@ -12,45 +12,43 @@ import (
 	"github.com/telediag/telediag/telemetry/instrument/instrumenttest"
 )
 
-// recordEveryInstrument records one sample into every synchronous generated instrument through
-// its typed API, with the first enum value or "example" for each label.
-func recordEveryInstrument(ctx context.Context, i *Instruments) {
-	i.OrdersPlacedTotal.Add(ctx, 1, PaymentMethodCard)
-	i.OrdersRejectedTotal.Add(ctx, 1, "example")
-	i.InventoryUnreachableTotal.Add(ctx, 1)
-	i.OrdersInFlight.Add(ctx, 1)
-	i.OrderProcessingSeconds.Record(ctx, 0.1)
-}
-
-// The instruments are created once from a Meter named ScopeName (with telediag,
-// tel.Meter(ScopeName) and tel.InstrumentOptions()), then recorded through their typed methods.
+// The instruments are created once from a MeterProvider (with telediag, tel.MeterProvider() and
+// tel.InstrumentOptions()), recorded through their typed methods, and released if they are
+// dropped while the provider lives on.
 func ExampleNewInstruments() {
 	ctx := context.Background()
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 	defer func() { _ = provider.Shutdown(ctx) }()
-	i, err := NewInstruments(provider.Meter(ScopeName))
+	i, err := NewInstruments(provider)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
+	defer func() { _ = i.Release() }()
 	i.OrdersPlacedTotal.Add(ctx, 1, PaymentMethodCard)
 	fmt.Println(i.OrdersPlacedTotal.Name(), i.OrdersPlacedTotal.Unit())
 	// Output: orders_placed_total {order}
 }
 
 // TestGeneratedInstruments creates every instrument on an SDK MeterProvider, records into each
-// synchronous one, and checks what a reader collects against instruments.yaml: the name, the kind of
-// data, and the label keys.
+// (a callback observes each observable one), and checks what a reader collects against
+// instruments.yaml: the name, the kind of data, and the label keys. Then Release must leave no
+// callback registered.
 func TestGeneratedInstruments(t *testing.T) {
 	ctx := context.Background()
 	reader := sdkmetric.NewManualReader()
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer func() { _ = provider.Shutdown(ctx) }()
-	i, err := NewInstruments(provider.Meter(ScopeName))
+	counted := instrumenttest.CountCallbacks(provider)
+	i, err := NewInstruments(counted)
 	if err != nil {
 		t.Fatal(err)
 	}
-	recordEveryInstrument(ctx, i)
+	label := func(int) string { return "example" }
+	if err := instrumenttest.ObserveAll(i, 1, label); err != nil {
+		t.Fatal(err)
+	}
+	instrumenttest.RecordAll(ctx, i, 1, label)
 	want := map[string]string{ // name → "data kind: label keys"
 		"orders_placed_total":         "counter: payment_method",
 		"orders_rejected_total":       "counter: reason",
@@ -66,5 +64,31 @@ func TestGeneratedInstruments(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		t.Errorf("collected %d metrics, want %d", len(got), len(want))
+	}
+	if err := i.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if n := counted.Live(); n != 0 {
+		t.Errorf("%d callbacks still registered after Release", n)
+	}
+	if err := i.Release(); err != nil {
+		t.Errorf("second Release: %v", err)
+	}
+}
+
+// TestNoopInstruments: without a MeterProvider every instrument is a no-op that accepts every
+// call, and Release has nothing to do.
+func TestNoopInstruments(t *testing.T) {
+	i, err := NewInstruments(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	label := func(int) string { return "example" }
+	if err := instrumenttest.ObserveAll(i, 1, label); err != nil {
+		t.Fatal(err)
+	}
+	instrumenttest.RecordAll(context.Background(), i, 1, label)
+	if err := i.Release(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,5 +1,8 @@
-// Package instrumenttest helps the tests instrumentgen generates: it describes what an SDK
-// reader collected, so that a generated test compares it with its catalogue.
+// Package instrumenttest drives a generated catalogue in tests, whatever its fields: RecordAll
+// and Record record into its synchronous instruments through their typed methods, ObserveAll
+// registers a callback on each observable one, Collect describes what an SDK reader collected,
+// and CountCallbacks counts what a catalogue left registered. The tests instrumentgen
+// generates use it, and so do the tests of the generic pipeline.
 package instrumenttest
 
 import (

@@ -38,3 +38,39 @@ func TestCollectDescribesEachKind(t *testing.T) {
 		}
 	}
 }
+
+// TestCountCallbacks: registrations count up, each Unregister counts down once, however often
+// it is called, and the wrapped provider's readers see the instruments.
+func TestCountCallbacks(t *testing.T) {
+	ctx := context.Background()
+	reader := sdkmetric.NewManualReader()
+	sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer sdk.Shutdown(ctx)
+	mp := CountCallbacks(sdk)
+	m := mp.Meter("scope")
+	g, _ := m.Int64ObservableGauge("g")
+	cb := func(_ context.Context, o metric.Observer) error { o.ObserveInt64(g, 1); return nil }
+	r1, err := m.RegisterCallback(cb, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, _ := m.RegisterCallback(cb, g)
+	if mp.Live() != 2 {
+		t.Fatalf("Live = %d after two registrations", mp.Live())
+	}
+	if got := Collect(t, reader, "scope"); got["g"] != "gauge: " {
+		t.Fatalf("collected %v", got)
+	}
+	for range 2 {
+		if err := r1.Unregister(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if mp.Live() != 1 {
+		t.Fatalf("Live = %d after unregistering one twice", mp.Live())
+	}
+	_ = r2.Unregister()
+	if mp.Live() != 0 {
+		t.Fatalf("Live = %d after unregistering both", mp.Live())
+	}
+}

@@ -23,11 +23,12 @@ const (
 	OpPut OpAttr = "put"
 )
 
-// ScopeName is the instrumentation scope to create the Meter of these instruments with.
+// ScopeName is the instrumentation scope of these instruments: NewInstruments creates them from
+// the Meter of that name.
 const ScopeName = "github.com/telediag/telediag/telemetry/internal/testcatalog"
 
 // Instruments holds one instrument for every generated metric of instruments.yaml.
-// Build it with NewInstruments.
+// Build it with NewInstruments; Release it when it is dropped before its MeterProvider.
 type Instruments struct {
 	// RequestsTotal is requests_total.
 	RequestsTotal RequestsTotal
@@ -51,52 +52,89 @@ type Instruments struct {
 	BuildInfo BuildInfo
 	// UptimeSeconds is uptime_seconds.
 	UptimeSeconds UptimeSeconds
+
+	group *instrument.Group
 }
 
-// NewInstruments creates every instrument of instruments.yaml from m, a Meter named ScopeName.
-// A nil m gives no-op instruments. opts tune the record path: pass the pipeline's
-// (telemetry.Telemetry.InstrumentOptions) so that it knows the cardinality limit. Creation
-// errors are joined; the instruments that failed are no-ops, the others work.
-func NewInstruments(m metric.Meter, opts ...instrument.Option) (*Instruments, error) {
+// NewInstruments creates every instrument of instruments.yaml from mp's Meter named ScopeName.
+// opts tune the record path: pass the pipeline's (telemetry.Telemetry.InstrumentOptions) so that
+// it knows the cardinality limit. A nil mp gives no-op instruments. Creation errors are joined;
+// the instruments that failed are no-ops, the others work (and need Release as usual).
+func NewInstruments(mp metric.MeterProvider, opts ...instrument.Option) (*Instruments, error) {
+	i := &Instruments{}
+	var m metric.Meter
+	if mp != nil {
+		m = mp.Meter(ScopeName)
+		i.group = instrument.NewGroup(m, opts...)
+	}
 	var (
-		i    Instruments
 		err  error
 		errs []error
 	)
-	if i.RequestsTotal, err = newRequestsTotal(m, opts); err != nil {
+	if i.RequestsTotal, err = newRequestsTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.WritesTotal, err = newWritesTotal(m, opts); err != nil {
+	if i.WritesTotal, err = newWritesTotal(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.Failures, err = newFailures(m, opts); err != nil {
+	if i.Failures, err = newFailures(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.Rx, err = newRx(m, opts); err != nil {
+	if i.Rx, err = newRx(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.InFlight, err = newInFlight(m, opts); err != nil {
+	if i.InFlight, err = newInFlight(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.RequestSeconds, err = newRequestSeconds(m, opts); err != nil {
+	if i.RequestSeconds, err = newRequestSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.WriteSeconds, err = newWriteSeconds(m, opts); err != nil {
+	if i.WriteSeconds, err = newWriteSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.DiskUsedPercent, err = newDiskUsedPercent(m, opts); err != nil {
+	if i.DiskUsedPercent, err = newDiskUsedPercent(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.ConnectedPeers, err = newConnectedPeers(m, opts); err != nil {
+	if i.ConnectedPeers, err = newConnectedPeers(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.BuildInfo, err = newBuildInfo(m, opts); err != nil {
+	if i.BuildInfo, err = newBuildInfo(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	if i.UptimeSeconds, err = newUptimeSeconds(m, opts); err != nil {
+	if i.UptimeSeconds, err = newUptimeSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
-	return &i, errors.Join(errs...)
+	return i, errors.Join(errs...)
+}
+
+// Release unregisters every callback the instruments registered with their MeterProvider: the
+// one that drains the counters, and every callback registered through an observable
+// instrument's Register that was not unregistered already. A service that re-creates its
+// catalogue on a long-lived MeterProvider (tests, reloads) leaks nothing. Afterwards counter
+// additions reach no reader (those since the last collection are lost too) and observable
+// instruments stop reporting; histograms and gauges, which record straight into the SDK, go on
+// as before. Every call is still accepted. Release is idempotent, and safe on nil and no-op
+// instruments.
+func (i *Instruments) Release() error {
+	if i == nil {
+		return nil
+	}
+	return i.group.Release()
+}
+
+// RegisterCallback registers f for several observable instruments at once (their Inst), for
+// values that come from one source read once per collection; an instrument's own Register is
+// simpler for one. Release unregisters it with the rest. Without a MeterProvider it registers
+// nothing.
+func (i *Instruments) RegisterCallback(f metric.Callback, instruments ...metric.Observable) (metric.Registration, error) {
+	if i == nil || i.group == nil {
+		return noop.Registration{}, nil
+	}
+	r, err := i.group.RegisterCallback(f, instruments...)
+	if err != nil {
+		return noop.Registration{}, fmt.Errorf("testcatalog: register callback: %w", err)
+	}
+	return r, nil
 }
 
 // RequestsTotal is the counter requests_total: Requests served, by component.
@@ -107,35 +145,24 @@ type RequestsTotal struct {
 	series *instrument.Counter[int64, [1]string]
 }
 
-var newRequestsTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Requests served, by component."),
-	metric.WithUnit("{request}"),
-}
-
-// NewRequestsTotal creates the instrument requests_total from m. A nil m gives a no-op instrument.
-// The description, unit of instruments.yaml are applied after opt, so they win.
-func NewRequestsTotal(m metric.Meter, opt ...metric.Int64CounterOption) (RequestsTotal, error) {
-	return newRequestsTotal(m, nil, opt...)
-}
-
-func newRequestsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (RequestsTotal, error) {
+// newRequestsTotal creates requests_total from m, its callbacks tracked by g; a nil m gives a
+// no-op.
+func newRequestsTotal(m metric.Meter, g *instrument.Group) (RequestsTotal, error) {
 	if m == nil {
 		return RequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newRequestsTotalOpts
-	} else {
-		opt = append(opt, newRequestsTotalOpts...)
-	}
-	i, err := m.Int64Counter("requests_total", opt...)
+	i, err := m.Int64Counter("requests_total",
+		metric.WithDescription("Requests served, by component."),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return RequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "requests_total", err)
 	}
-	s, err := instrument.NewCounter(m, "requests_total", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(g, "requests_total", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return RequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "requests_total", err)
 	}
@@ -145,7 +172,7 @@ func newRequestsTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.I
 // Inst returns the underlying OTel instrument.
 func (m RequestsTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, requests_total.
+// Name returns the exposed name, requests_total: the instrument name, for a View.
 func (RequestsTotal) Name() string { return "requests_total" }
 
 // Unit returns the UCUM unit, {request}.
@@ -160,6 +187,12 @@ func (RequestsTotal) Description() string { return "Requests served, by componen
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m RequestsTotal) Add(ctx context.Context, incr int64, component string) {
 	m.series.Add(ctx, incr, [1]string{component})
+}
+
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m RequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
 }
 
 // RequestsTotalBound is RequestsTotal with its labels fixed by Bind; its Add allocates nothing. The
@@ -186,35 +219,23 @@ type WritesTotal struct {
 	series *instrument.Counter[int64, [1]string]
 }
 
-var newWritesTotalOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Writes served, by component."),
-	metric.WithUnit("{request}"),
-}
-
-// NewWritesTotal creates the instrument writes_total from m. A nil m gives a no-op instrument. The
-// description, unit of instruments.yaml are applied after opt, so they win.
-func NewWritesTotal(m metric.Meter, opt ...metric.Int64CounterOption) (WritesTotal, error) {
-	return newWritesTotal(m, nil, opt...)
-}
-
-func newWritesTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (WritesTotal, error) {
+// newWritesTotal creates writes_total from m, its callbacks tracked by g; a nil m gives a no-op.
+func newWritesTotal(m metric.Meter, g *instrument.Group) (WritesTotal, error) {
 	if m == nil {
 		return WritesTotal{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newWritesTotalOpts
-	} else {
-		opt = append(opt, newWritesTotalOpts...)
-	}
-	i, err := m.Int64Counter("writes_total", opt...)
+	i, err := m.Int64Counter("writes_total",
+		metric.WithDescription("Writes served, by component."),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return WritesTotal{inst: noop.Int64Counter{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "writes_total", err)
 	}
-	s, err := instrument.NewCounter(m, "writes_total", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(g, "writes_total", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return WritesTotal{inst: noop.Int64Counter{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "writes_total", err)
 	}
@@ -224,7 +245,7 @@ func newWritesTotal(m metric.Meter, iopts []instrument.Option, opt ...metric.Int
 // Inst returns the underlying OTel instrument.
 func (m WritesTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, writes_total.
+// Name returns the exposed name, writes_total: the instrument name, for a View.
 func (WritesTotal) Name() string { return "writes_total" }
 
 // Unit returns the UCUM unit, {request}.
@@ -239,6 +260,12 @@ func (WritesTotal) Description() string { return "Writes served, by component." 
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m WritesTotal) Add(ctx context.Context, incr int64, component string) {
 	m.series.Add(ctx, incr, [1]string{component})
+}
+
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m WritesTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
 }
 
 // WritesTotalBound is WritesTotal with its labels fixed by Bind; its Add allocates nothing. The
@@ -262,46 +289,37 @@ func (b WritesTotalBound) Add(ctx context.Context, incr int64) {
 //
 // Unit: {failure}.
 type Failures struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newFailuresOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Failed requests: a label-less counter without the _total suffix."),
-	metric.WithUnit("{failure}"),
-}
-
-// NewFailures creates the instrument failures from m. A nil m gives a no-op instrument. The
-// description, unit of instruments.yaml are applied after opt, so they win.
-func NewFailures(m metric.Meter, opt ...metric.Int64CounterOption) (Failures, error) {
-	return newFailures(m, nil, opt...)
-}
-
-func newFailures(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (Failures, error) {
+// newFailures creates failures from m, its callbacks tracked by g; a nil m gives a no-op.
+func newFailures(m metric.Meter, g *instrument.Group) (Failures, error) {
 	if m == nil {
 		return Failures{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newFailuresOpts
-	} else {
-		opt = append(opt, newFailuresOpts...)
-	}
-	i, err := m.Int64Counter("failures", opt...)
+	i, err := m.Int64Counter("failures",
+		metric.WithDescription("Failed requests: a label-less counter without the _total suffix."),
+		metric.WithUnit("{failure}"),
+	)
 	if err != nil {
 		return Failures{inst: noop.Int64Counter{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "failures", err)
 	}
-	s, err := instrument.NewCounter(m, "failures", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "failures", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return Failures{inst: noop.Int64Counter{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "failures", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return Failures{inst: i, bound: s.Bind(struct{}{})}, nil
+	return Failures{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m Failures) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, failures.
+// Name returns the exposed name, failures: the instrument name, for a View.
 func (Failures) Name() string { return "failures" }
 
 // Unit returns the UCUM unit, {failure}.
@@ -317,50 +335,47 @@ func (m Failures) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m Failures) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // Rx is the counter rx: Bytes received: a label-less counter without the _total suffix.
 //
 // Unit: By.
 type Rx struct {
-	inst  metric.Int64Counter
-	bound instrument.CounterBound[int64]
+	inst   metric.Int64Counter
+	series *instrument.Counter[int64, struct{}]
+	bound  instrument.CounterBound[int64]
 }
 
-var newRxOpts = []metric.Int64CounterOption{
-	metric.WithDescription("Bytes received: a label-less counter without the _total suffix."),
-	metric.WithUnit("By"),
-}
-
-// NewRx creates the instrument rx from m. A nil m gives a no-op instrument. The description, unit
-// of instruments.yaml are applied after opt, so they win.
-func NewRx(m metric.Meter, opt ...metric.Int64CounterOption) (Rx, error) {
-	return newRx(m, nil, opt...)
-}
-
-func newRx(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64CounterOption) (Rx, error) {
+// newRx creates rx from m, its callbacks tracked by g; a nil m gives a no-op.
+func newRx(m metric.Meter, g *instrument.Group) (Rx, error) {
 	if m == nil {
 		return Rx{inst: noop.Int64Counter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newRxOpts
-	} else {
-		opt = append(opt, newRxOpts...)
-	}
-	i, err := m.Int64Counter("rx", opt...)
+	i, err := m.Int64Counter("rx",
+		metric.WithDescription("Bytes received: a label-less counter without the _total suffix."),
+		metric.WithUnit("By"),
+	)
 	if err != nil {
 		return Rx{inst: noop.Int64Counter{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "rx", err)
 	}
-	s, err := instrument.NewCounter(m, "rx", i, func(struct{}) attribute.Set { return *attribute.EmptySet() }, iopts...)
+	s, err := instrument.NewCounter(g, "rx", i, func(k struct{}) attribute.Set {
+		return *attribute.EmptySet()
+	})
 	if err != nil {
 		return Rx{inst: noop.Int64Counter{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "rx", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return Rx{inst: i, bound: s.Bind(struct{}{})}, nil
+	return Rx{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m Rx) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, rx.
+// Name returns the exposed name, rx: the instrument name, for a View.
 func (Rx) Name() string { return "rx" }
 
 // Unit returns the UCUM unit, By.
@@ -376,6 +391,12 @@ func (m Rx) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m Rx) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
+}
+
 // InFlight is the up-down counter (exposed as a gauge) in_flight: Requests in flight, by operation.
 //
 // Unit: {request}. Labels: op.
@@ -384,35 +405,23 @@ type InFlight struct {
 	series *instrument.Counter[int64, [1]string]
 }
 
-var newInFlightOpts = []metric.Int64UpDownCounterOption{
-	metric.WithDescription("Requests in flight, by operation."),
-	metric.WithUnit("{request}"),
-}
-
-// NewInFlight creates the instrument in_flight from m. A nil m gives a no-op instrument. The
-// description, unit of instruments.yaml are applied after opt, so they win.
-func NewInFlight(m metric.Meter, opt ...metric.Int64UpDownCounterOption) (InFlight, error) {
-	return newInFlight(m, nil, opt...)
-}
-
-func newInFlight(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64UpDownCounterOption) (InFlight, error) {
+// newInFlight creates in_flight from m, its callbacks tracked by g; a nil m gives a no-op.
+func newInFlight(m metric.Meter, g *instrument.Group) (InFlight, error) {
 	if m == nil {
 		return InFlight{inst: noop.Int64UpDownCounter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newInFlightOpts
-	} else {
-		opt = append(opt, newInFlightOpts...)
-	}
-	i, err := m.Int64UpDownCounter("in_flight", opt...)
+	i, err := m.Int64UpDownCounter("in_flight",
+		metric.WithDescription("Requests in flight, by operation."),
+		metric.WithUnit("{request}"),
+	)
 	if err != nil {
 		return InFlight{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "in_flight", err)
 	}
-	s, err := instrument.NewCounter(m, "in_flight", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewCounter(g, "in_flight", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("op", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return InFlight{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "in_flight", err)
 	}
@@ -422,7 +431,7 @@ func newInFlight(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64U
 // Inst returns the underlying OTel instrument.
 func (m InFlight) Inst() metric.Int64UpDownCounter { return m.inst }
 
-// Name returns the exposed name, in_flight.
+// Name returns the exposed name, in_flight: the instrument name, for a View.
 func (InFlight) Name() string { return "in_flight" }
 
 // Unit returns the UCUM unit, {request}.
@@ -437,6 +446,12 @@ func (InFlight) Description() string { return "Requests in flight, by operation.
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m InFlight) Add(ctx context.Context, incr int64, op OpAttr) {
 	m.series.Add(ctx, incr, [1]string{string(op)})
+}
+
+// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
+// own path, slower than Add.
+func (m InFlight) AddSet(ctx context.Context, incr int64, set attribute.Set) {
+	m.series.AddSet(ctx, incr, set)
 }
 
 // InFlightBound is InFlight with its labels fixed by Bind; its Add allocates nothing. The zero
@@ -463,37 +478,25 @@ type RequestSeconds struct {
 	series *instrument.Recorder[float64, [1]string]
 }
 
-var newRequestSecondsOpts = []metric.Float64HistogramOption{
-	metric.WithDescription("Request latency, by component."),
-	metric.WithUnit("s"),
-	metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
-}
-
-// NewRequestSeconds creates the instrument request_seconds from m. A nil m gives a no-op
-// instrument. The description, unit and buckets of instruments.yaml are applied after opt, so they
-// win.
-func NewRequestSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (RequestSeconds, error) {
-	return newRequestSeconds(m, nil, opt...)
-}
-
-func newRequestSeconds(m metric.Meter, iopts []instrument.Option, opt ...metric.Float64HistogramOption) (RequestSeconds, error) {
+// newRequestSeconds creates request_seconds from m, its callbacks tracked by g; a nil m gives a
+// no-op.
+func newRequestSeconds(m metric.Meter, g *instrument.Group) (RequestSeconds, error) {
 	if m == nil {
 		return RequestSeconds{inst: noop.Float64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newRequestSecondsOpts
-	} else {
-		opt = append(opt, newRequestSecondsOpts...)
-	}
-	i, err := m.Float64Histogram("request_seconds", opt...)
+	i, err := m.Float64Histogram("request_seconds",
+		metric.WithDescription("Request latency, by component."),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
+	)
 	if err != nil {
 		return RequestSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "request_seconds", err)
 	}
-	s, err := instrument.NewRecorder("request_seconds", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewRecorder(g, "request_seconds", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return RequestSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "request_seconds", err)
 	}
@@ -503,7 +506,7 @@ func newRequestSeconds(m metric.Meter, iopts []instrument.Option, opt ...metric.
 // Inst returns the underlying OTel instrument.
 func (m RequestSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, request_seconds.
+// Name returns the exposed name, request_seconds: the instrument name, for a View.
 func (RequestSeconds) Name() string { return "request_seconds" }
 
 // Unit returns the UCUM unit, s.
@@ -518,6 +521,12 @@ func (RequestSeconds) Description() string { return "Request latency, by compone
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m RequestSeconds) Record(ctx context.Context, val float64, component string) {
 	m.series.Record(ctx, val, [1]string{component})
+}
+
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m RequestSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	m.series.RecordSet(ctx, val, set)
 }
 
 // RequestSecondsBound is RequestSeconds with its labels fixed by Bind; its Record allocates
@@ -544,36 +553,24 @@ type WriteSeconds struct {
 	series *instrument.Recorder[float64, [1]string]
 }
 
-var newWriteSecondsOpts = []metric.Float64HistogramOption{
-	metric.WithDescription("Write latency, by component."),
-	metric.WithUnit("s"),
-	metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
-}
-
-// NewWriteSeconds creates the instrument write_seconds from m. A nil m gives a no-op instrument.
-// The description, unit and buckets of instruments.yaml are applied after opt, so they win.
-func NewWriteSeconds(m metric.Meter, opt ...metric.Float64HistogramOption) (WriteSeconds, error) {
-	return newWriteSeconds(m, nil, opt...)
-}
-
-func newWriteSeconds(m metric.Meter, iopts []instrument.Option, opt ...metric.Float64HistogramOption) (WriteSeconds, error) {
+// newWriteSeconds creates write_seconds from m, its callbacks tracked by g; a nil m gives a no-op.
+func newWriteSeconds(m metric.Meter, g *instrument.Group) (WriteSeconds, error) {
 	if m == nil {
 		return WriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newWriteSecondsOpts
-	} else {
-		opt = append(opt, newWriteSecondsOpts...)
-	}
-	i, err := m.Float64Histogram("write_seconds", opt...)
+	i, err := m.Float64Histogram("write_seconds",
+		metric.WithDescription("Write latency, by component."),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256, 0.512, 1.024, 2.048, 4.096, 8.192, 16.384, 32.768),
+	)
 	if err != nil {
 		return WriteSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "write_seconds", err)
 	}
-	s, err := instrument.NewRecorder("write_seconds", i, func(k [1]string) attribute.Set {
+	s, err := instrument.NewRecorder(g, "write_seconds", i, func(k [1]string) attribute.Set {
 		return attribute.NewSet(
 			attribute.String("component", k[0]),
 		)
-	}, iopts...)
+	})
 	if err != nil {
 		return WriteSeconds{inst: noop.Float64Histogram{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "write_seconds", err)
 	}
@@ -583,7 +580,7 @@ func newWriteSeconds(m metric.Meter, iopts []instrument.Option, opt ...metric.Fl
 // Inst returns the underlying OTel instrument.
 func (m WriteSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, write_seconds.
+// Name returns the exposed name, write_seconds: the instrument name, for a View.
 func (WriteSeconds) Name() string { return "write_seconds" }
 
 // Unit returns the UCUM unit, s.
@@ -598,6 +595,12 @@ func (WriteSeconds) Description() string { return "Write latency, by component."
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m WriteSeconds) Record(ctx context.Context, val float64, component string) {
 	m.series.Record(ctx, val, [1]string{component})
+}
+
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m WriteSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	m.series.RecordSet(ctx, val, set)
 }
 
 // WriteSecondsBound is WriteSeconds with its labels fixed by Bind; its Record allocates nothing.
@@ -623,27 +626,16 @@ type DiskUsedPercent struct {
 	inst metric.Float64Gauge
 }
 
-var newDiskUsedPercentOpts = []metric.Float64GaugeOption{
-	metric.WithDescription("Percentage of disk space used."),
-	metric.WithUnit("%"),
-}
-
-// NewDiskUsedPercent creates the instrument disk_used_percent from m. A nil m gives a no-op
-// instrument. The description, unit of instruments.yaml are applied after opt, so they win.
-func NewDiskUsedPercent(m metric.Meter, opt ...metric.Float64GaugeOption) (DiskUsedPercent, error) {
-	return newDiskUsedPercent(m, nil, opt...)
-}
-
-func newDiskUsedPercent(m metric.Meter, _ []instrument.Option, opt ...metric.Float64GaugeOption) (DiskUsedPercent, error) {
+// newDiskUsedPercent creates disk_used_percent from m, its callbacks tracked by g; a nil m gives a
+// no-op.
+func newDiskUsedPercent(m metric.Meter, g *instrument.Group) (DiskUsedPercent, error) {
 	if m == nil {
 		return DiskUsedPercent{inst: noop.Float64Gauge{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newDiskUsedPercentOpts
-	} else {
-		opt = append(opt, newDiskUsedPercentOpts...)
-	}
-	i, err := m.Float64Gauge("disk_used_percent", opt...)
+	i, err := m.Float64Gauge("disk_used_percent",
+		metric.WithDescription("Percentage of disk space used."),
+		metric.WithUnit("%"),
+	)
 	if err != nil {
 		return DiskUsedPercent{inst: noop.Float64Gauge{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "disk_used_percent", err)
 	}
@@ -653,7 +645,7 @@ func newDiskUsedPercent(m metric.Meter, _ []instrument.Option, opt ...metric.Flo
 // Inst returns the underlying OTel instrument.
 func (m DiskUsedPercent) Inst() metric.Float64Gauge { return m.inst }
 
-// Name returns the exposed name, disk_used_percent.
+// Name returns the exposed name, disk_used_percent: the instrument name, for a View.
 func (DiskUsedPercent) Name() string { return "disk_used_percent" }
 
 // Unit returns the UCUM unit, %.
@@ -669,6 +661,14 @@ func (m DiskUsedPercent) Record(ctx context.Context, val float64) {
 	}
 }
 
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m DiskUsedPercent) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	if m.inst != nil {
+		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
+	}
+}
+
 // ConnectedPeers is the gauge connected_peers: Peers connected.
 //
 // Unit: {peer}.
@@ -676,27 +676,16 @@ type ConnectedPeers struct {
 	inst metric.Int64Gauge
 }
 
-var newConnectedPeersOpts = []metric.Int64GaugeOption{
-	metric.WithDescription("Peers connected."),
-	metric.WithUnit("{peer}"),
-}
-
-// NewConnectedPeers creates the instrument connected_peers from m. A nil m gives a no-op
-// instrument. The description, unit of instruments.yaml are applied after opt, so they win.
-func NewConnectedPeers(m metric.Meter, opt ...metric.Int64GaugeOption) (ConnectedPeers, error) {
-	return newConnectedPeers(m, nil, opt...)
-}
-
-func newConnectedPeers(m metric.Meter, _ []instrument.Option, opt ...metric.Int64GaugeOption) (ConnectedPeers, error) {
+// newConnectedPeers creates connected_peers from m, its callbacks tracked by g; a nil m gives a
+// no-op.
+func newConnectedPeers(m metric.Meter, g *instrument.Group) (ConnectedPeers, error) {
 	if m == nil {
 		return ConnectedPeers{inst: noop.Int64Gauge{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newConnectedPeersOpts
-	} else {
-		opt = append(opt, newConnectedPeersOpts...)
-	}
-	i, err := m.Int64Gauge("connected_peers", opt...)
+	i, err := m.Int64Gauge("connected_peers",
+		metric.WithDescription("Peers connected."),
+		metric.WithUnit("{peer}"),
+	)
 	if err != nil {
 		return ConnectedPeers{inst: noop.Int64Gauge{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "connected_peers", err)
 	}
@@ -706,7 +695,7 @@ func newConnectedPeers(m metric.Meter, _ []instrument.Option, opt ...metric.Int6
 // Inst returns the underlying OTel instrument.
 func (m ConnectedPeers) Inst() metric.Int64Gauge { return m.inst }
 
-// Name returns the exposed name, connected_peers.
+// Name returns the exposed name, connected_peers: the instrument name, for a View.
 func (ConnectedPeers) Name() string { return "connected_peers" }
 
 // Unit returns the UCUM unit, {peer}.
@@ -722,45 +711,41 @@ func (m ConnectedPeers) Record(ctx context.Context, val int64) {
 	}
 }
 
+// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
+// SDK's own path, slower than Record.
+func (m ConnectedPeers) RecordSet(ctx context.Context, val int64, set attribute.Set) {
+	if m.inst != nil {
+		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
+	}
+}
+
 // BuildInfo is the observable gauge build_info: Always 1, labelled with the build's version.
 //
 // Unit: 1. Labels: version.
 type BuildInfo struct {
 	inst  metric.Int64ObservableGauge
-	meter metric.Meter
+	group *instrument.Group
 }
 
-var newBuildInfoOpts = []metric.Int64ObservableGaugeOption{
-	metric.WithDescription("Always 1, labelled with the build's version."),
-	metric.WithUnit("1"),
-}
-
-// NewBuildInfo creates the instrument build_info from m. A nil m gives a no-op instrument. The
-// description, unit of instruments.yaml are applied after opt, so they win.
-func NewBuildInfo(m metric.Meter, opt ...metric.Int64ObservableGaugeOption) (BuildInfo, error) {
-	return newBuildInfo(m, nil, opt...)
-}
-
-func newBuildInfo(m metric.Meter, iopts []instrument.Option, opt ...metric.Int64ObservableGaugeOption) (BuildInfo, error) {
+// newBuildInfo creates build_info from m, its callbacks tracked by g; a nil m gives a no-op.
+func newBuildInfo(m metric.Meter, g *instrument.Group) (BuildInfo, error) {
 	if m == nil {
 		return BuildInfo{inst: noop.Int64ObservableGauge{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newBuildInfoOpts
-	} else {
-		opt = append(opt, newBuildInfoOpts...)
-	}
-	i, err := m.Int64ObservableGauge("build_info", opt...)
+	i, err := m.Int64ObservableGauge("build_info",
+		metric.WithDescription("Always 1, labelled with the build's version."),
+		metric.WithUnit("1"),
+	)
 	if err != nil {
 		return BuildInfo{inst: noop.Int64ObservableGauge{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "build_info", err)
 	}
-	return BuildInfo{inst: i, meter: m}, nil
+	return BuildInfo{inst: i, group: g}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m BuildInfo) Inst() metric.Int64ObservableGauge { return m.inst }
 
-// Name returns the exposed name, build_info.
+// Name returns the exposed name, build_info: the instrument name, for a View.
 func (BuildInfo) Name() string { return "build_info" }
 
 // Unit returns the UCUM unit, 1.
@@ -777,19 +762,26 @@ type BuildInfoObserver struct {
 }
 
 // Observe records val for the given labels.
+// version is the label version: The build's version.
 func (o BuildInfoObserver) Observe(val int64, version string) {
 	o.o.ObserveInt64(o.inst, val, metric.WithAttributeSet(attribute.NewSet(
 		attribute.String("version", version),
 	)))
 }
 
+// ObserveSet records val for set, for a caller that already holds an attribute.Set.
+func (o BuildInfoObserver) ObserveSet(val int64, set attribute.Set) {
+	o.o.ObserveInt64(o.inst, val, metric.WithAttributeSet(set))
+}
+
 // Register makes fn run on every collection of build_info; fn reports values through the observer.
-// Unregister the returned Registration to stop. On a no-op instrument it registers nothing.
+// Unregister the returned Registration to stop, or Release the Instruments. On a no-op instrument
+// it registers nothing.
 func (m BuildInfo) Register(fn func(context.Context, BuildInfoObserver) error) (metric.Registration, error) {
-	if m.meter == nil {
+	if m.group == nil {
 		return noop.Registration{}, nil
 	}
-	r, err := m.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+	r, err := m.group.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
 		return fn(ctx, BuildInfoObserver{o: o, inst: m.inst})
 	}, m.inst)
 	if err != nil {
@@ -803,40 +795,29 @@ func (m BuildInfo) Register(fn func(context.Context, BuildInfoObserver) error) (
 // Unit: s.
 type UptimeSeconds struct {
 	inst  metric.Float64ObservableCounter
-	meter metric.Meter
+	group *instrument.Group
 }
 
-var newUptimeSecondsOpts = []metric.Float64ObservableCounterOption{
-	metric.WithDescription("Seconds since the process started."),
-	metric.WithUnit("s"),
-}
-
-// NewUptimeSeconds creates the instrument uptime_seconds from m. A nil m gives a no-op instrument.
-// The description, unit of instruments.yaml are applied after opt, so they win.
-func NewUptimeSeconds(m metric.Meter, opt ...metric.Float64ObservableCounterOption) (UptimeSeconds, error) {
-	return newUptimeSeconds(m, nil, opt...)
-}
-
-func newUptimeSeconds(m metric.Meter, _ []instrument.Option, opt ...metric.Float64ObservableCounterOption) (UptimeSeconds, error) {
+// newUptimeSeconds creates uptime_seconds from m, its callbacks tracked by g; a nil m gives a
+// no-op.
+func newUptimeSeconds(m metric.Meter, g *instrument.Group) (UptimeSeconds, error) {
 	if m == nil {
 		return UptimeSeconds{inst: noop.Float64ObservableCounter{}}, nil
 	}
-	if len(opt) == 0 {
-		opt = newUptimeSecondsOpts
-	} else {
-		opt = append(opt, newUptimeSecondsOpts...)
-	}
-	i, err := m.Float64ObservableCounter("uptime_seconds", opt...)
+	i, err := m.Float64ObservableCounter("uptime_seconds",
+		metric.WithDescription("Seconds since the process started."),
+		metric.WithUnit("s"),
+	)
 	if err != nil {
 		return UptimeSeconds{inst: noop.Float64ObservableCounter{}}, fmt.Errorf("testcatalog: create instrument %s: %w", "uptime_seconds", err)
 	}
-	return UptimeSeconds{inst: i, meter: m}, nil
+	return UptimeSeconds{inst: i, group: g}, nil
 }
 
 // Inst returns the underlying OTel instrument.
 func (m UptimeSeconds) Inst() metric.Float64ObservableCounter { return m.inst }
 
-// Name returns the exposed name, uptime_seconds.
+// Name returns the exposed name, uptime_seconds: the instrument name, for a View.
 func (UptimeSeconds) Name() string { return "uptime_seconds" }
 
 // Unit returns the UCUM unit, s.
@@ -857,14 +838,19 @@ func (o UptimeSecondsObserver) Observe(val float64) {
 	o.o.ObserveFloat64(o.inst, val)
 }
 
+// ObserveSet records val for set, for a caller that already holds an attribute.Set.
+func (o UptimeSecondsObserver) ObserveSet(val float64, set attribute.Set) {
+	o.o.ObserveFloat64(o.inst, val, metric.WithAttributeSet(set))
+}
+
 // Register makes fn run on every collection of uptime_seconds; fn reports values through the
-// observer. Unregister the returned Registration to stop. On a no-op instrument it registers
-// nothing.
+// observer. Unregister the returned Registration to stop, or Release the Instruments. On a no-op
+// instrument it registers nothing.
 func (m UptimeSeconds) Register(fn func(context.Context, UptimeSecondsObserver) error) (metric.Registration, error) {
-	if m.meter == nil {
+	if m.group == nil {
 		return noop.Registration{}, nil
 	}
-	r, err := m.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+	r, err := m.group.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
 		return fn(ctx, UptimeSecondsObserver{o: o, inst: m.inst})
 	}, m.inst)
 	if err != nil {

@@ -12,49 +12,43 @@ import (
 	"github.com/telediag/telediag/telemetry/instrument/instrumenttest"
 )
 
-// recordEveryInstrument records one sample into every synchronous generated instrument through
-// its typed API, with the first enum value or "example" for each label.
-func recordEveryInstrument(ctx context.Context, i *Instruments) {
-	i.RequestsTotal.Add(ctx, 1, "example")
-	i.WritesTotal.Add(ctx, 1, "example")
-	i.Failures.Add(ctx, 1)
-	i.Rx.Add(ctx, 1)
-	i.InFlight.Add(ctx, 1, OpGet)
-	i.RequestSeconds.Record(ctx, 0.256, "example")
-	i.WriteSeconds.Record(ctx, 0.256, "example")
-	i.DiskUsedPercent.Record(ctx, 0.25)
-	i.ConnectedPeers.Record(ctx, 1)
-}
-
-// The instruments are created once from a Meter named ScopeName (with telediag,
-// tel.Meter(ScopeName) and tel.InstrumentOptions()), then recorded through their typed methods.
+// The instruments are created once from a MeterProvider (with telediag, tel.MeterProvider() and
+// tel.InstrumentOptions()), recorded through their typed methods, and released if they are
+// dropped while the provider lives on.
 func ExampleNewInstruments() {
 	ctx := context.Background()
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 	defer func() { _ = provider.Shutdown(ctx) }()
-	i, err := NewInstruments(provider.Meter(ScopeName))
+	i, err := NewInstruments(provider)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
+	defer func() { _ = i.Release() }()
 	i.RequestsTotal.Add(ctx, 1, "example")
 	fmt.Println(i.RequestsTotal.Name(), i.RequestsTotal.Unit())
 	// Output: requests_total {request}
 }
 
 // TestGeneratedInstruments creates every instrument on an SDK MeterProvider, records into each
-// synchronous one, and checks what a reader collects against instruments.yaml: the name, the kind of
-// data, and the label keys.
+// (a callback observes each observable one), and checks what a reader collects against
+// instruments.yaml: the name, the kind of data, and the label keys. Then Release must leave no
+// callback registered.
 func TestGeneratedInstruments(t *testing.T) {
 	ctx := context.Background()
 	reader := sdkmetric.NewManualReader()
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer func() { _ = provider.Shutdown(ctx) }()
-	i, err := NewInstruments(provider.Meter(ScopeName))
+	counted := instrumenttest.CountCallbacks(provider)
+	i, err := NewInstruments(counted)
 	if err != nil {
 		t.Fatal(err)
 	}
-	recordEveryInstrument(ctx, i)
+	label := func(int) string { return "example" }
+	if err := instrumenttest.ObserveAll(i, 1, label); err != nil {
+		t.Fatal(err)
+	}
+	instrumenttest.RecordAll(ctx, i, 1, label)
 	want := map[string]string{ // name → "data kind: label keys"
 		"requests_total":    "counter: component",
 		"writes_total":      "counter: component",
@@ -65,6 +59,8 @@ func TestGeneratedInstruments(t *testing.T) {
 		"write_seconds":     "histogram: component",
 		"disk_used_percent": "gauge: ",
 		"connected_peers":   "gauge: ",
+		"build_info":        "gauge: version",
+		"uptime_seconds":    "counter: ",
 	}
 	got := instrumenttest.Collect(t, reader, ScopeName)
 	for name, w := range want {
@@ -74,5 +70,31 @@ func TestGeneratedInstruments(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		t.Errorf("collected %d metrics, want %d", len(got), len(want))
+	}
+	if err := i.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if n := counted.Live(); n != 0 {
+		t.Errorf("%d callbacks still registered after Release", n)
+	}
+	if err := i.Release(); err != nil {
+		t.Errorf("second Release: %v", err)
+	}
+}
+
+// TestNoopInstruments: without a MeterProvider every instrument is a no-op that accepts every
+// call, and Release has nothing to do.
+func TestNoopInstruments(t *testing.T) {
+	i, err := NewInstruments(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	label := func(int) string { return "example" }
+	if err := instrumenttest.ObserveAll(i, 1, label); err != nil {
+		t.Fatal(err)
+	}
+	instrumenttest.RecordAll(context.Background(), i, 1, label)
+	if err := i.Release(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,0 +1,168 @@
+package instrument
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
+)
+
+// drainInstrumentName names the observable instrument whose callback drains a Group's counters.
+// It never observes anything, so no reader ever exports it; the SDK only needs one observable
+// to attach a callback to, and it returns the same instrument to every Group of a Meter.
+const drainInstrumentName = "telediag.instrument.drain"
+
+// errReleased is returned when something is added to a Group after its Release.
+var errReleased = errors.New("instrument: the group was released")
+
+// Group is the instruments of one generated catalogue, created from one Meter. It carries their
+// options (cardinality limit, logger), drains all their Counters with a single callback (one
+// per catalogue, not one per counter, so a collection runs one callback however many counters
+// there are), and tracks every callback registered through it. Release unregisters all of
+// it, so a service that re-creates its catalogue on a long-lived MeterProvider (tests,
+// reloads) leaves nothing behind.
+//
+// A nil *Group registers nothing and releases nothing.
+type Group struct {
+	meter metric.Meter
+	cfg   config
+
+	// counters are drained by drainReg's callback. The SDK runs callbacks under its own lock,
+	// the one RegisterCallback and Unregister take, so the callback must not wait for mu: it
+	// loads the slice, which addCounter replaces (under mu) and never changes in place.
+	counters atomic.Pointer[[]drainer]
+
+	mu       sync.Mutex
+	released bool
+	drainReg metric.Registration
+	// regs are the callbacks registered through RegisterCallback and not yet unregistered.
+	regs map[*registration]struct{}
+}
+
+// drainer is a Counter, whatever its type parameters.
+type drainer interface{ drain(ctx context.Context) }
+
+// NewGroup starts a group of instruments created from m; opts apply to every Counter and
+// Recorder of the group. Without WithCardinalityLimit the limit is DefaultCardinalityLimit.
+func NewGroup(m metric.Meter, opts ...Option) *Group {
+	return &Group{meter: m, cfg: newConfig(opts), regs: map[*registration]struct{}{}}
+}
+
+// RegisterCallback registers f with the group's Meter for instruments, as
+// metric.Meter.RegisterCallback does, and tracks the registration: Release unregisters it
+// unless it was unregistered before. On a nil group it registers nothing.
+func (g *Group) RegisterCallback(f metric.Callback, instruments ...metric.Observable) (metric.Registration, error) {
+	if g == nil {
+		return noop.Registration{}, nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.released {
+		return nil, errReleased
+	}
+	sdk, err := g.meter.RegisterCallback(f, instruments...)
+	if err != nil {
+		return nil, err
+	}
+	r := &registration{Registration: sdk, group: g}
+	g.regs[r] = struct{}{}
+	return r, nil
+}
+
+// Release unregisters every callback of the group: the one that drains its counters and those
+// registered through RegisterCallback. The group's Counters then reach no reader (additions
+// since the last collection are lost too) and observable instruments stop reporting; Recorders,
+// which record straight into the SDK, are not affected. Every call is still accepted. Release
+// is idempotent and safe on a nil group.
+func (g *Group) Release() error {
+	if g == nil {
+		return nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.released {
+		return nil
+	}
+	g.released = true
+	var errs []error
+	if g.drainReg != nil {
+		if err := g.drainReg.Unregister(); err != nil {
+			errs = append(errs, fmt.Errorf("instrument: unregister the counters' drain: %w", err))
+		}
+		g.drainReg = nil
+	}
+	for r := range g.regs {
+		if err := r.Registration.Unregister(); err != nil {
+			errs = append(errs, fmt.Errorf("instrument: unregister callback: %w", err))
+		}
+	}
+	clear(g.regs)
+	g.counters.Store(nil)
+	return errors.Join(errs...)
+}
+
+// addCounter makes the group's drain callback drain c, registering that callback with the
+// first counter.
+func (g *Group) addCounter(c drainer) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.released {
+		return errReleased
+	}
+	if g.drainReg == nil {
+		drain, err := g.meter.Int64ObservableGauge(drainInstrumentName,
+			metric.WithDescription("Never observed: drains telediag's batched counters into the SDK at each collection."))
+		if err != nil {
+			return fmt.Errorf("instrument: drain instrument: %w", err)
+		}
+		g.drainReg, err = g.meter.RegisterCallback(func(ctx context.Context, _ metric.Observer) error {
+			g.drain(ctx)
+			return nil
+		}, drain)
+		if err != nil {
+			return fmt.Errorf("instrument: register drain callback: %w", err)
+		}
+	}
+	var counters []drainer
+	if old := g.counters.Load(); old != nil {
+		counters = append(counters, *old...)
+	}
+	counters = append(counters, c)
+	g.counters.Store(&counters)
+	return nil
+}
+
+// drain moves every counter's pending additions into the SDK. The SDK runs it before each
+// reader reads its aggregations.
+func (g *Group) drain(ctx context.Context) {
+	counters := g.counters.Load()
+	if counters == nil {
+		return
+	}
+	for _, c := range *counters {
+		c.drain(ctx)
+	}
+}
+
+// registration is a callback registered through a Group; unregistering it also forgets it.
+type registration struct {
+	metric.Registration
+	group *Group
+}
+
+// Unregister unregisters the callback; it does nothing once the callback was unregistered,
+// directly or by the group's Release.
+func (r *registration) Unregister() error {
+	g := r.group
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, ok := g.regs[r]; !ok {
+		return nil
+	}
+	delete(g.regs, r)
+	return r.Registration.Unregister()
+}
