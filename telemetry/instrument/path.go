@@ -470,6 +470,20 @@ func recordAttributes(options []metric.RecordOption) attribute.Set {
 	return attribute.NewSet(append(set.ToSlice(), raw...)...)
 }
 
+// OnFastPath reports whether inst, an instrument created from a HistogramPath's MeterProvider
+// or a generated catalogue's instrument (its Inst()), records on the fast path.
+func OnFastPath(inst any) bool {
+	switch i := inst.(type) {
+	case *fastHistogram[float64], *fastHistogram[int64]:
+		return true
+	case interface{ Inst() metric.Float64Histogram }:
+		return OnFastPath(i.Inst())
+	case interface{ Inst() metric.Int64Histogram }:
+		return OnFastPath(i.Inst())
+	}
+	return false
+}
+
 // fastOf returns the fast histogram behind inst, or nil when inst records through the SDK.
 func fastOf[N Number](inst any) *histogram[N] {
 	if f, ok := inst.(*fastHistogram[N]); ok {
