@@ -476,7 +476,9 @@ func OnFastPath(inst any) bool {
 	switch i := inst.(type) {
 	case *fastHistogram[float64], *fastHistogram[int64]:
 		return true
-	case interface{ Inst() metric.Float64Histogram }:
+	case interface {
+		Inst() metric.Float64Histogram
+	}:
 		return OnFastPath(i.Inst())
 	case interface{ Inst() metric.Int64Histogram }:
 		return OnFastPath(i.Inst())
