@@ -40,6 +40,7 @@ type setup struct {
 	temporalities []metricdata.Temporality // one reader each
 	views         []sdkmetric.View
 	limit         int
+	perSeries     bool // OTEL_GO_X_PER_SERIES_START_TIMESTAMPS=true
 }
 
 func temporalitySelector(t metricdata.Temporality) sdkmetric.TemporalitySelector {
@@ -105,6 +106,7 @@ type histograms struct {
 	f      *Recorder[float64, [2]string]
 	i      *Recorder[int64, [2]string]
 	fInst  metric.Float64Histogram
+	idle   metric.Float64Histogram // no labels: recorded without options, as generated code does
 	fBound map[[2]string]RecorderBound[float64]
 	iBound map[[2]string]RecorderBound[int64]
 }
@@ -125,7 +127,11 @@ func newHistograms(t *testing.T, mp metric.MeterProvider, keys [][2]string) *his
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &histograms{fInst: fi, fBound: map[[2]string]RecorderBound[float64]{}, iBound: map[[2]string]RecorderBound[int64]{}}
+	idle, err := m.Float64Histogram("idle", metric.WithExplicitBucketBoundaries(bounds...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &histograms{fInst: fi, idle: idle, fBound: map[[2]string]RecorderBound[float64]{}, iBound: map[[2]string]RecorderBound[int64]{}}
 	if h.f, err = NewRecorder(g, "latency", metric.Float64Histogram(fi), attrs2); err != nil {
 		t.Fatal(err)
 	}
@@ -183,6 +189,7 @@ func (h *histograms) run(ctx context.Context, o op) {
 	default:
 		h.fInst.Record(ctx, o.f, metric.WithAttributes(attribute.String("op", o.key[1]), attribute.String("component", o.key[0])))
 		h.i.RecordSet(ctx, o.i, attrs2(o.key))
+		h.idle.Record(ctx, o.f)
 	}
 }
 
@@ -198,6 +205,9 @@ func keysN(n int) [][2]string {
 func differential(t *testing.T, s setup, keys [][2]string, ops []op) {
 	t.Helper()
 	ctx := context.Background()
+	if s.perSeries {
+		t.Setenv(envPerSeriesStart, "true")
+	}
 	created0 := time.Now()
 	ref, fast := s.build(t, false), s.build(t, true)
 	hr, hf := newHistograms(t, ref.mp, keys), newHistograms(t, fast.mp, keys)
@@ -208,6 +218,11 @@ func differential(t *testing.T, s setup, keys [][2]string, ops []op) {
 	// Per reader and side: the previous collection's window and each metric's Time in it.
 	prev := make([]window, len(s.temporalities))
 	prevFast := make([]window, len(s.temporalities))
+	// Per reader and side: the StartTime of each cumulative series, which must not move.
+	starts, startsFast := make([]map[string]time.Time, len(s.temporalities)), make([]map[string]time.Time, len(s.temporalities))
+	for j := range starts {
+		starts[j], startsFast[j] = map[string]time.Time{}, map[string]time.Time{}
+	}
 	for j := range prev {
 		prev[j] = window{from: created0, to: created1}
 		prevFast[j] = prev[j]
@@ -220,8 +235,12 @@ func differential(t *testing.T, s setup, keys [][2]string, ops []op) {
 		if !metricdatatest.AssertEqual(t, want, got, metricdatatest.IgnoreTimestamp()) {
 			t.FailNow()
 		}
-		checkTimes(t, want, s.temporalities[r], window{created0, created1, nil}, &prev[r], window{c0, c1, nil})
-		checkTimes(t, got, s.temporalities[r], window{created0, created1, nil}, &prevFast[r], window{c0, c1, nil})
+		created := window{created0, created1, nil}
+		if s.perSeries {
+			created.to = c1 // a series starts at its first measurement
+		}
+		checkTimes(t, want, s.temporalities[r], created, &prev[r], window{c0, c1, nil}, starts[r])
+		checkTimes(t, got, s.temporalities[r], created, &prevFast[r], window{c0, c1, nil}, startsFast[r])
 	}
 	for _, o := range ops {
 		if o.collect >= 0 {
@@ -246,23 +265,38 @@ type window struct {
 // StartTime within the instruments' creation for cumulative data; for delta data, within the
 // previous collection of the reader (or the creation), and equal to the metric's Time then if
 // it was reported.
-func checkTimes(t *testing.T, rm metricdata.ResourceMetrics, temporality metricdata.Temporality, created window, prev *window, c window) {
+func checkTimes(t *testing.T, rm metricdata.ResourceMetrics, temporality metricdata.Temporality, created window, prev *window, c window, seriesStarts map[string]time.Time) {
 	t.Helper()
 	c.times = map[string]time.Time{}
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
 			var starts, times []time.Time
+			var series []string
 			switch d := m.Data.(type) {
 			case metricdata.Histogram[float64]:
 				for _, p := range d.DataPoints {
 					starts, times = append(starts, p.StartTime), append(times, p.Time)
+					series = append(series, m.Name+" "+setString(p.Attributes))
 				}
 			case metricdata.Histogram[int64]:
 				for _, p := range d.DataPoints {
 					starts, times = append(starts, p.StartTime), append(times, p.Time)
+					series = append(series, m.Name+" "+setString(p.Attributes))
 				}
 			}
 			for i := range starts {
+				if temporality == metricdata.CumulativeTemporality {
+					st, ok := seriesStarts[series[i]]
+					if ok && !st.Equal(starts[i]) {
+						t.Fatalf("%s: cumulative StartTime moved from %v to %v", series[i], st, starts[i])
+					}
+					// With per-series start times, a series first reported now was first
+					// recorded after the previous collection began.
+					if !ok && created.to.Equal(c.to) && starts[i].Before(prev.from) {
+						t.Fatalf("%s: per-series StartTime %v before the previous collection %v", series[i], starts[i], prev.from)
+					}
+					seriesStarts[series[i]] = starts[i]
+				}
 				if times[i].Before(c.from) || times[i].After(c.to) || times[i] != times[0] {
 					t.Fatalf("%s: Time %v not the collection's [%v, %v]", m.Name, times[i], c.from, c.to)
 				}
@@ -312,6 +346,8 @@ func TestHistogramMatchesSDK(t *testing.T) {
 		{"limit/cumulative+delta", setup{temporalities: []metricdata.Temporality{cum, delta}, limit: 6}, 14, true},
 		{"limit/views", setup{temporalities: []metricdata.Temporality{cum, delta}, limit: 4, views: []sdkmetric.View{renameFilter}}, 30, true},
 		{"limit 1", setup{temporalities: []metricdata.Temporality{cum, delta}, limit: 1}, 5, true},
+		{"per-series start", setup{temporalities: []metricdata.Temporality{cum}, limit: 6, perSeries: true}, 14, false},
+		{"per-series start/delta", setup{temporalities: []metricdata.Temporality{cum, delta}, limit: 6, perSeries: true}, 14, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for seed := range uint64(8) {
@@ -333,6 +369,26 @@ func TestHistogramSpecialValues(t *testing.T) {
 	}
 	ops = append(ops, op{collect: 0})
 	differential(t, setup{temporalities: []metricdata.Temporality{metricdata.CumulativeTemporality, metricdata.DeltaTemporality}}, keys, ops)
+}
+
+// TestHistogramRecordAllocs: on the fast path a known series records without allocating,
+// bound, by label values, and without labels through the OTel instrument.
+func TestHistogramRecordAllocs(t *testing.T) {
+	p := setup{temporalities: []metricdata.Temporality{metricdata.CumulativeTemporality}}.build(t, true)
+	k := [2]string{"a", "b"}
+	h := newHistograms(t, p.mp, [][2]string{k})
+	ctx := context.Background()
+	h.f.Record(ctx, 1, k)
+	h.idle.Record(ctx, 1)
+	for name, f := range map[string]func(){
+		"bound":     func() { h.fBound[k].Record(ctx, 0.7) },
+		"per call":  func() { h.f.Record(ctx, 0.7, k) },
+		"no labels": func() { h.idle.Record(ctx, 0.7) },
+	} {
+		if n := testing.AllocsPerRun(100, f); n != 0 {
+			t.Errorf("%s: %v allocations per Record", name, n)
+		}
+	}
 }
 
 // TestHistogramPathChoice: what takes the SDK's path, decided at creation.
