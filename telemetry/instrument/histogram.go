@@ -236,25 +236,29 @@ const (
 // collection reads it), swapped by a collection, which then waits for the recordings that
 // started in the now-cold phase to end. This is the SDK's hotColdHistogramPoint and
 // client_golang's histogram, without the SDK's per-call attribute handling and per-instrument
-// map: a bound Record is five atomic operations on the series' own cache lines.
+// map: a bound Record is four atomic additions on the series' own cache lines (five with a sum
+// that is not a whole number, added by compare-and-swap), as client_golang's Observe.
 //
 // The cell is 256 bytes, so that the allocator's size class keeps it on cache-line
-// boundaries; its buckets are a separate array, sized to a multiple of 64 bytes for the same
-// reason: goroutines recording into neighbouring series share no line.
+// boundaries, and its buckets are a separate array sized to a multiple of 64 bytes for the
+// same reason: goroutines recording into neighbouring series share no line. Within the cell,
+// what a recording only reads has a line of its own, apart from the word every recording
+// increments, so that goroutines recording into one series do not also pass that line back and
+// forth.
 type hcell[N Number] struct {
-	started atomic.Uint64 // hotBit | retiredBit | recordings started in the hot phase
-	h       *histogram[N]
-	buckets []atomic.Uint64 // phase p's bucket i is buckets[p*h.nb+i]
-	_       [64 - 8 - 8 - 24]byte
-
-	phases [2]phase[N]
-
-	// Read only by collections and resolve.
+	// Read-only once the cell exists.
+	h         *histogram[N]
+	buckets   []atomic.Uint64 // phase p's bucket i is buckets[p*h.nb+i]
 	attrs     attribute.Set
-	created   time.Time
 	index     int32 // in h.persistent, or -1
 	transient bool
-	_         [64 - 24 - 24 - 8]byte
+	_         [64 - 8 - 24 - 24 - 8]byte
+
+	started atomic.Uint64 // hotBit | retiredBit | recordings started in the hot phase
+	created time.Time     // read by collections only
+	_       [64 - 8 - 24]byte
+
+	phases [2]phase[N]
 }
 
 // phase is what one phase of a cell accumulates. Sums are kept as the SDK keeps them: whole
