@@ -62,6 +62,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "dashboard" {
 		return runDashboard(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "import" {
+		return runImport(args[1:], os.Stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "live-check" {
+		return runLiveCheck(args[1:], os.Stdin, stdout, stderr)
+	}
 	fs := flag.NewFlagSet("instrumentgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	check := fs.Bool("check", false, "validate FILE as generation would; write nothing")
