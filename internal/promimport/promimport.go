@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	dto "github.com/prometheus/client_model/go"
 
@@ -120,6 +121,11 @@ func Import(fams []*dto.MetricFamily, opts Options) (*Result, error) {
 			}
 			kept = append(kept, f)
 		}
+		if len(kept) == len(todo) {
+			// The validator named families that are not there (a name the YAML round trip
+			// changed): leaving nothing out would loop for ever.
+			return nil, fmt.Errorf("import: the imported catalogue is invalid and the problems name no imported family (a bug in instrumentgen): %v", refused)
+		}
 		todo = kept
 	}
 }
@@ -148,7 +154,7 @@ func sortSkipped(s []Skipped) {
 // convert reads one family, or says why it is not imported.
 func convert(mf *dto.MetricFamily, opts Options, units unitTable) (*family, string) {
 	name := mf.GetName()
-	f := &family{name: name, help: strings.ToValidUTF8(mf.GetHelp(), "\uFFFD"), values: map[string][]string{}}
+	f := &family{name: name, help: cleanHelp(mf.GetHelp()), values: map[string][]string{}}
 	if name == scrape.TargetInfo {
 		return nil, "the OTel Resource, not a metric: telemetry serves it from OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (telemetry.WithTargetInfo)"
 	}
@@ -232,6 +238,18 @@ func convert(mf *dto.MetricFamily, opts Options, units unitTable) (*family, stri
 		f.unit = "1"
 	}
 	return f, ""
+}
+
+// cleanHelp makes HELP a description: valid UTF-8, and control characters other than line
+// breaks and tabs (a NUL, an escape sequence) replaced, as the generator writes descriptions
+// into Go comments, where they cannot be.
+func cleanHelp(help string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return '\uFFFD'
+		}
+		return r
+	}, strings.ToValidUTF8(help, "\uFFFD"))
 }
 
 // unionBuckets merges the finite bounds of every series. Series of one client_golang family

@@ -106,7 +106,7 @@ func ParseURL(raw string) (*url.URL, error) {
 
 // read decodes a file or stdin, whose format no header tells: OpenMetrics ends with "# EOF".
 func read(r io.Reader, name string) (*Exposition, error) {
-	body, err := readAll(r)
+	body, err := readAll(r, MaxBodyBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
@@ -168,7 +168,7 @@ func Fetch(ctx context.Context, client *http.Client, u *url.URL) (*Exposition, e
 	default:
 		return nil, fmt.Errorf("%s: Content-Encoding %q: only gzip was asked for", target, enc)
 	}
-	data, err := readAll(body)
+	data, err := readAll(body, MaxBodyBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%s: read body: %w", target, err)
 	}
@@ -248,14 +248,14 @@ func Decode(body []byte, format expfmt.Format) (fams []*dto.MetricFamily, err er
 	return fams, nil
 }
 
-// readAll reads r up to MaxBodyBytes; more is an error.
-func readAll(r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxBodyBytes+1))
+// readAll reads r up to limit bytes (MaxBodyBytes); more is an error.
+func readAll(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > MaxBodyBytes {
-		return nil, fmt.Errorf("more than %d MiB: not a /metrics page", MaxBodyBytes>>20)
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("more than %d MiB: not a /metrics page", limit>>20)
 	}
 	return data, nil
 }
