@@ -260,20 +260,31 @@ func readAll(r io.Reader, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-// IsRuntime reports whether family name is one a telediag process serves by itself, through
-// client_golang's Go and process collectors and promhttp (go_*, process_*, promhttp_*): a
-// service moving to telediag does not declare them.
+// IsRuntime reports whether family name is one a telediag process serves by itself: the Go
+// runtime's (go_*, from client_golang's Go collector and OTel's runtime instrumentation), the
+// process collector's and promhttp's (promhttp_*). A service moving to telediag does not
+// declare them.
 func IsRuntime(name string) bool { return RuntimeProvider(name) != "" }
 
 // RuntimeProvider is the catalogue's provided_by for a runtime family, or "" for another.
+//
+// Process families are matched by name, not by their process_ prefix: Teleport's own
+// process_state is not the process collector's.
 func RuntimeProvider(name string) string {
 	switch {
 	case strings.HasPrefix(name, "go_"):
 		return catalog.ProvidedByGoCollector
-	case strings.HasPrefix(name, "process_"):
-		return catalog.ProvidedByProcessCollector
 	case strings.HasPrefix(name, "promhttp_"):
 		return catalog.ProvidedByPromHTTP
+	}
+	switch name {
+	// client_golang's process collector (prometheus/process_collector.go), which telemetry
+	// registers; TestProcessCollectorNames holds the list to it.
+	case "process_cpu_seconds_total", "process_open_fds", "process_max_fds",
+		"process_virtual_memory_bytes", "process_virtual_memory_max_bytes",
+		"process_resident_memory_bytes", "process_start_time_seconds",
+		"process_network_receive_bytes_total", "process_network_transmit_bytes_total":
+		return catalog.ProvidedByProcessCollector
 	}
 	return ""
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -261,9 +262,29 @@ func TestRuntime(t *testing.T) {
 	for name, provider := range map[string]string{
 		"go_goroutines": catalog.ProvidedByGoCollector, "process_open_fds": catalog.ProvidedByProcessCollector,
 		"promhttp_metric_handler_requests_total": catalog.ProvidedByPromHTTP, "golang_things": "", "target_info": "",
+		"process_state": "", // Teleport's, not the process collector's
 	} {
 		if got := RuntimeProvider(name); got != provider || IsRuntime(name) != (provider != "") {
 			t.Errorf("%s: provider %q, IsRuntime %v", name, got, IsRuntime(name))
+		}
+	}
+}
+
+// TestProcessCollectorNames: every family client_golang's process collector serves here is
+// known as a runtime family.
+func TestProcessCollectorNames(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Logf("the process collector reports: %v", err) // some /proc files may be unreadable
+	}
+	if len(fams) < 5 {
+		t.Fatalf("the process collector served %d families on this machine", len(fams))
+	}
+	for _, f := range fams {
+		if RuntimeProvider(f.GetName()) != catalog.ProvidedByProcessCollector {
+			t.Errorf("%s, served by the process collector, is not known as one of its families", f.GetName())
 		}
 	}
 }
