@@ -5,6 +5,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -383,4 +384,24 @@ func FuzzImport(f *testing.F) {
 			t.Fatalf("%d metrics and %d labels, the result says %d and %d", len(cat.Metrics), len(cat.Labels), res.Metrics, res.Labels)
 		}
 	})
+}
+
+// TestBucketsReadBack: bounds of every magnitude are written so that the loader reads back the
+// same float64s.
+func TestBucketsReadBack(t *testing.T) {
+	want := []float64{-5, 0, 1e-07, 0.1 + 0.2, 1, 3.5, 1e+06, 1.7976931348623157e+308}
+	var b strings.Builder
+	b.WriteString("# HELP h_seconds H.\n# TYPE h_seconds histogram\n")
+	for _, v := range want {
+		b.WriteString(`h_seconds_bucket{le="` + strconv.FormatFloat(v, 'g', -1, 64) + `"} 0` + "\n")
+	}
+	b.WriteString("h_seconds_bucket{le=\"+Inf\"} 0\nh_seconds_sum 0\nh_seconds_count 0\n")
+	fams, err := scrape.Decode([]byte(b.String()), expfmt.FmtText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cat := importOK(t, fams, Options{})
+	if got := cat.Metric("h_seconds").Buckets; !slices.Equal(got, want) {
+		t.Errorf("buckets read back as %v, want %v", got, want)
+	}
 }

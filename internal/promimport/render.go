@@ -124,7 +124,8 @@ func metricNode(f *family, idOf map[string]string) *yaml.Node {
 	if f.kind == catalog.KindHistogram && f.provider == "" {
 		b := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
 		for _, v := range f.buckets {
-			b.Content = append(b.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: strconv.FormatFloat(v, 'g', -1, 64)})
+			// No tag: YAML reads 1 as an int and 0.5 or 1e-05 as a float, both numbers to the loader.
+			b.Content = append(b.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.FormatFloat(v, 'g', -1, 64)})
 		}
 		if f.mixed {
 			b.LineComment = "the series had different buckets: this is their union"
