@@ -158,7 +158,7 @@ Flags:`)
 		}
 		dest = *out
 	}
-	fmt.Fprintf(stderr, "instrumentgen import: %d metrics and %d labels from %s to %s; write the TODO descriptions, then run instrumentgen -check on it\n",
+	fmt.Fprintf(stderr, "instrumentgen import: %d metric(s) and %d label(s) from %s to %s; write the TODO descriptions, then run instrumentgen -check on it\n",
 		res.Metrics, res.Labels, exp.Source, dest)
 	return 0
 }

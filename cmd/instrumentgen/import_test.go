@@ -72,7 +72,7 @@ func TestImportCommand(t *testing.T) {
 	for _, want := range []string{
 		"instrumentgen import: left out shop_response_size_bytes: summary: OTel has no summary instrument",
 		"runtime families (go_*, process_*, promhttp_*): telemetry serves them itself; -include-runtime lists them",
-		"3 metrics and 2 labels from " + srv.URL + "/metrics to stdout",
+		"3 metric(s) and 2 label(s) from " + srv.URL + "/metrics to stdout",
 	} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
