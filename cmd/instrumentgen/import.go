@@ -81,6 +81,23 @@ func (s *sourceFlags) open(source string, stdin io.Reader) (*scrape.Exposition, 
 	return exp, err
 }
 
+// parseArgs parses a subcommand's flags and wants n arguments after them, described by want. It
+// returns false, with the exit status, when the command is to stop: 0 after -h, 2 on a usage
+// error (the flag package or the one line written here names it).
+func parseArgs(fs *flag.FlagSet, args []string, n int, want string, stderr io.Writer) (int, bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	if fs.NArg() != n {
+		fmt.Fprintf(stderr, "%s: want %s, got %d argument(s) %q; see %s -h\n", fs.Name(), want, fs.NArg(), fs.Args(), fs.Name())
+		return 2, false
+	}
+	return 0, true
+}
+
 func isURL(source string) bool {
 	return strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://")
 }
@@ -106,15 +123,8 @@ Families that cannot be imported are named on stderr with the reason.
 Flags:`)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintf(stderr, "instrumentgen import: want one SOURCE (flags go before it), got %d argument(s) %q; see instrumentgen import -h\n", fs.NArg(), fs.Args())
-		return 2
+	if code, ok := parseArgs(fs, args, 1, "one SOURCE (flags go before it)", stderr); !ok {
+		return code
 	}
 	source := fs.Arg(0)
 	if err := src.check(source); err != nil {

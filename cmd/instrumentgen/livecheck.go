@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -43,15 +42,8 @@ other than the description is a warning. Exit 2: it could not check.
 Flags:`)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
-	}
-	if fs.NArg() != 2 {
-		fmt.Fprintf(stderr, "instrumentgen live-check: want instruments.yaml and a URL (flags go before them), got %d argument(s) %q; see instrumentgen live-check -h\n", fs.NArg(), fs.Args())
-		return 2
+	if code, ok := parseArgs(fs, args, 2, "instruments.yaml and a URL (flags go before them)", stderr); !ok {
+		return code
 	}
 	file, source := fs.Arg(0), fs.Arg(1)
 	if err := src.check(source); err != nil {
@@ -60,15 +52,8 @@ Flags:`)
 	}
 	cat, err := catalog.Load(file)
 	if err != nil {
-		var problems catalog.Problems
-		if errors.As(err, &problems) {
-			for _, p := range problems {
-				fmt.Fprintln(stderr, p)
-			}
-			fmt.Fprintf(stderr, "instrumentgen live-check: %s: %d problem(s); nothing checked\n", file, len(problems))
-			return 2
-		}
-		fmt.Fprintf(stderr, "instrumentgen live-check: %v\n", err)
+		report(stderr, file, err) // as -check reports it
+		fmt.Fprintf(stderr, "instrumentgen live-check: nothing checked\n")
 		return 2
 	}
 	exp, err := src.open(source, stdin)

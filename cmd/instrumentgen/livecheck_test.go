@@ -123,8 +123,8 @@ func TestLiveCheckCouldNotCheck(t *testing.T) {
 		{"one argument", []string{liveCatalog}, "got 1 argument(s)"},
 		{"unknown flag", []string{"-strict", liveCatalog, good}, "-strict"},
 		{"ca with http", []string{"-ca", liveCatalog, liveCatalog, good}, "flag -ca applies to https URLs only"},
-		{"missing catalogue", []string{"missing.yaml", good}, "missing.yaml: no such file"},
-		{"invalid catalogue", []string{"../../internal/catalog/testdata/bad/unknown_key.yaml", good}, "problem(s); nothing checked"},
+		{"missing catalogue", []string{"missing.yaml", good}, "missing.yaml: no such file or directory\ninstrumentgen live-check: nothing checked"},
+		{"invalid catalogue", []string{"../../internal/catalog/testdata/bad/unknown_key.yaml", good}, "problem(s)\ninstrumentgen live-check: nothing checked"},
 		{"unreachable", []string{liveCatalog, "http://" + closed + "/metrics"}, "could not check: GET http://" + closed + "/metrics: dial tcp"},
 		{"not an exposition", []string{liveCatalog, html.URL}, `Content-Type "text/html" is not an exposition format`},
 	} {

@@ -7,6 +7,7 @@ package livecheck
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -198,11 +199,11 @@ func compare(m *catalog.Metric, f *dto.MetricFamily) []Finding {
 	if len(extra)+len(absent) > 0 {
 		slices.Sort(extra)
 		slices.Sort(absent)
-		add(Labels, Error, "label names differ: declared [%s], served [%s]%s", strings.Join(m.LabelKeys(), ", "), strings.Join(sortedSet(seenKeys), ", "), diffText(extra, absent))
+		add(Labels, Error, "label names differ: declared [%s], served [%s]%s", strings.Join(m.LabelKeys(), ", "), strings.Join(slices.Sorted(maps.Keys(seenKeys)), ", "), diffText(extra, absent))
 	}
 	for _, l := range m.Labels {
 		if vs := outside[l.Key]; len(vs) > 0 {
-			add(Enum, Error, "label %s has values outside its enum [%s]: %s", l.Key, strings.Join(l.Enum, ", "), listQuoted(sortedSet(vs)))
+			add(Enum, Error, "label %s has values outside its enum [%s]: %s", l.Key, strings.Join(l.Enum, ", "), listQuoted(slices.Sorted(maps.Keys(vs))))
 		}
 	}
 	if bucketsDiffer {
@@ -270,15 +271,6 @@ func listQuoted(vs []string) string {
 		s += fmt.Sprintf(" and %d more", more)
 	}
 	return s
-}
-
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // Failed reports whether any finding is an error.

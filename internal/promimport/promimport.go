@@ -14,6 +14,7 @@ package promimport
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -216,7 +217,7 @@ func convert(mf *dto.MetricFamily, opts Options, units unitTable) (*family, stri
 	f.noSeries = len(mf.GetMetric()) == 0
 	for k, vs := range seen {
 		f.keys = append(f.keys, k)
-		f.values[k] = sortedKeys(vs)
+		f.values[k] = slices.Sorted(maps.Keys(vs))
 	}
 	slices.Sort(f.keys)
 	if f.kind == catalog.KindHistogram && f.provider == "" {
@@ -265,15 +266,6 @@ func unionBuckets(sets [][]float64) ([]float64, bool) {
 	}
 	slices.Sort(all)
 	return slices.Compact(all), mixed
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
 
 // validate loads data as `instrumentgen -check` does and returns the families to leave out,
@@ -341,7 +333,7 @@ func labelsOf(fams []*family) []*label {
 			}
 		}
 	}
-	keys := sortedKeys(toSet(values))
+	keys := slices.Sorted(maps.Keys(values))
 	ids := map[string]bool{}
 	out := make([]*label, 0, len(keys))
 	// Names that are IDs already claim theirs first, so that "Code" never takes "code" from
@@ -356,18 +348,10 @@ func labelsOf(fams []*family) []*label {
 				id = labelID(k) + "_" + strconv.Itoa(n)
 			}
 			ids[id] = true
-			out = append(out, &label{id: id, key: k, values: sortedKeys(values[k])})
+			out = append(out, &label{id: id, key: k, values: slices.Sorted(maps.Keys(values[k]))})
 		}
 	}
 	slices.SortFunc(out, func(a, b *label) int { return strings.Compare(a.id, b.id) })
-	return out
-}
-
-func toSet[V any](m map[string]V) map[string]bool {
-	out := make(map[string]bool, len(m))
-	for k := range m {
-		out[k] = true
-	}
 	return out
 }
 
