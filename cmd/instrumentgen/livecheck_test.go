@@ -114,6 +114,11 @@ func TestLiveCheckCouldNotCheck(t *testing.T) {
 	}))
 	defer html.Close()
 	good := serveFile(t, liveGood)
+	hung, err := net.Listen("tcp", "127.0.0.1:0") // accepts (the kernel does) and never answers
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hung.Close()
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -127,6 +132,7 @@ func TestLiveCheckCouldNotCheck(t *testing.T) {
 		{"invalid catalogue", []string{"../../internal/catalog/testdata/bad/unknown_key.yaml", good}, "problem(s)\ninstrumentgen live-check: nothing checked"},
 		{"unreachable", []string{liveCatalog, "http://" + closed + "/metrics"}, "could not check: GET http://" + closed + "/metrics: dial tcp"},
 		{"not an exposition", []string{liveCatalog, html.URL}, `Content-Type "text/html" is not an exposition format`},
+		{"no answer", []string{"-timeout", "200ms", liveCatalog, "http://" + hung.Addr().String() + "/metrics"}, "context deadline exceeded (no answer within -timeout 200ms)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runLiveCheckCmd(tc.args...)

@@ -67,8 +67,8 @@ type Exposition struct {
 	Families []*dto.MetricFamily
 }
 
-// Open reads source: an http:// or https:// URL (fetched with client), "-" for stdin, or a
-// file. Errors name the source.
+// Open reads source: an http:// or https:// URL (fetched with client; nil is
+// http.DefaultClient), "-" for stdin, or a file. Errors name the source.
 func Open(ctx context.Context, source string, stdin io.Reader, client *http.Client) (*Exposition, error) {
 	switch {
 	case source == "-":
@@ -129,10 +129,14 @@ func isOpenMetrics(body []byte) bool {
 	return string(body[i+1:]) == "# EOF"
 }
 
-// Fetch GETs u with Prometheus's Accept and Accept-Encoding headers and decodes the answer by
-// its Content-Type. A status other than 200, an unknown Content-Type or Content-Encoding, and a
-// body that does not parse are errors naming the URL (never its password) and the header.
+// Fetch GETs u with client (nil: http.DefaultClient), Prometheus's Accept and Accept-Encoding
+// headers, and decodes the answer by its Content-Type. A status other than 200, an unknown
+// Content-Type or Content-Encoding, and a body that does not parse are errors naming the URL
+// (never its password) and the header.
 func Fetch(ctx context.Context, client *http.Client, u *url.URL) (*Exposition, error) {
+	if client == nil {
+		client = http.DefaultClient
+	}
 	target := "GET " + u.Redacted()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
