@@ -8,6 +8,8 @@
 //	instrumentgen [flags] FILE
 //	instrumentgen diff [-json] [-queries DIR] OLD NEW     (diff.go)
 //	instrumentgen dashboard [-o FILE] FILE                (dashboard.go)
+//	instrumentgen import [flags] SOURCE                   (import.go)
+//	instrumentgen live-check [flags] FILE URL             (livecheck.go)
 //
 //	//go:generate go run github.com/telediag/telediag/cmd/instrumentgen instruments.yaml
 //

@@ -97,9 +97,12 @@ func Import(fams []*dto.MetricFamily, opts Options) (*Result, error) {
 	// accepts. Every problem of the catalogue is reported in one pass, and the generator's
 	// after it, so this ends in at most a few rounds; each round removes at least one family.
 	for {
-		if len(todo) == 0 {
+		if !slices.ContainsFunc(todo, func(f *family) bool { return f.provider == "" }) {
+			// Runtime families alone (-include-runtime) would make a package with nothing to
+			// generate, which the generator refuses.
 			sortSkipped(res.Skipped)
-			return res, errNothing(res)
+			res.Runtime += len(todo)
+			return res, errNothing(res, opts)
 		}
 		data, labels, err := render(todo, opts)
 		if err != nil {
@@ -133,19 +136,23 @@ func Import(fams []*dto.MetricFamily, opts Options) (*Result, error) {
 
 const runtimeReason = "runtime"
 
-func errNothing(res *Result) error {
-	msg := "nothing to import"
+// errNothing says why no catalogue can be made: nothing of the service's own is left.
+func errNothing(res *Result, opts Options) error {
+	runtime := fmt.Sprintf("%d runtime families, which telemetry serves itself", res.Runtime)
+	if opts.IncludeRuntime {
+		runtime += " (a catalogue needs a metric of the service's own besides them)"
+	} else {
+		runtime += " (-include-runtime lists them)"
+	}
 	switch {
 	case len(res.Skipped) > 0 && res.Runtime > 0:
-		msg += fmt.Sprintf(": %d families left out (see above) and %d runtime families (--include-runtime imports those)", len(res.Skipped), res.Runtime)
+		return fmt.Errorf("nothing to import: %d families left out (see above) and %s", len(res.Skipped), runtime)
 	case len(res.Skipped) > 0:
-		msg += fmt.Sprintf(": all %d families left out (see above)", len(res.Skipped))
+		return fmt.Errorf("nothing to import: all %d families left out (see above)", len(res.Skipped))
 	case res.Runtime > 0:
-		msg += fmt.Sprintf(": only %d runtime families, which telemetry serves itself (--include-runtime imports them)", res.Runtime)
-	default:
-		msg += ": the exposition has no metric family"
+		return fmt.Errorf("nothing to import: only %s", runtime)
 	}
-	return errors.New(msg)
+	return errors.New("nothing to import: the exposition has no metric family")
 }
 
 func sortSkipped(s []Skipped) {

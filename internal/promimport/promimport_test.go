@@ -287,6 +287,15 @@ func TestNothingToImport(t *testing.T) {
 			t.Errorf("%s: %v, want an error containing %q", name, err, tc.want)
 		}
 	}
+	// With -include-runtime, runtime families alone still make no catalogue: the generator
+	// wants a metric of the service's own.
+	fams, err := scrape.Decode([]byte("# TYPE go_goroutines gauge\ngo_goroutines 1\n"), expfmt.FmtText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Import(fams, Options{IncludeRuntime: true}); err == nil || !strings.Contains(err.Error(), "only 1 runtime families") {
+		t.Errorf("runtime families alone, IncludeRuntime: %v", err)
+	}
 }
 
 // TestSeenValuesAreSafeComments: label values cannot break out of their comment, and a
