@@ -72,6 +72,22 @@ func instrumentgen(t *testing.T) string {
 	return goBuild(t, repoRoot(t), "./cmd/instrumentgen", "instrumentgen")
 }
 
+// outsideModule creates a Go module called path in a temporary directory outside the
+// repository, requiring telediag from this checkout (a replace directive and the checkout's
+// go.sum), as a service that imports telediag is; it returns the module's directory.
+func outsideModule(t *testing.T, path string) string {
+	t.Helper()
+	root := repoRoot(t)
+	mod := t.TempDir()
+	writeFile(t, filepath.Join(mod, "go.mod"), "module "+path+"\n\ngo 1.26\n\nrequire github.com/telediag/telediag v0.0.0\n\nreplace github.com/telediag/telediag => "+root+"\n")
+	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(mod, "go.sum"), string(sum))
+	return mod
+}
+
 // startPrometheusAlone runs Prometheus with nothing to scrape and returns the URL of its own
 // /metrics, a real client_golang service.
 func startPrometheusAlone(t *testing.T) (string, *proc) {
@@ -195,18 +211,11 @@ func TestImportPrometheusOwnMetrics(t *testing.T) {
 	prom.stop(t, 5*time.Second)
 
 	// A module of its own, outside the repository, requiring telediag from this checkout.
-	root := repoRoot(t)
-	mod := t.TempDir()
+	mod := outsideModule(t, "example.com/promcopy")
 	pkg := filepath.Join(mod, "prommetrics")
 	if err := os.MkdirAll(pkg, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, filepath.Join(mod, "go.mod"), "module example.com/promcopy\n\ngo 1.26\n\nrequire github.com/telediag/telediag v0.0.0\n\nreplace github.com/telediag/telediag => "+root+"\n")
-	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeFile(t, filepath.Join(mod, "go.sum"), string(sum))
 	writeFile(t, filepath.Join(pkg, "instruments.yaml"), r.stdout)
 	writeFile(t, filepath.Join(pkg, "doc.go"), "// Package prommetrics is Prometheus's own metrics, imported.\npackage prommetrics\n")
 	for _, step := range [][]string{
