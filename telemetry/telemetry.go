@@ -201,7 +201,9 @@ func (t *Telemetry) MeterProvider() metric.MeterProvider { return t.meterProvide
 
 // Resource returns the Resource every metric carries: WithServiceName, WithServiceVersion and
 // WithResourceAttributes, overridden by OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME as the
-// specification orders them. Read it instead of parsing the environment again.
+// specification orders them. Give it to the service's TracerProvider or LoggerProvider, so
+// that traces and logs carry the same service as the metrics, instead of parsing the
+// environment again.
 func (t *Telemetry) Resource() *resource.Resource { return t.resource }
 
 // ServiceName returns the Resource's service.name: what a collector and a dashboard call this

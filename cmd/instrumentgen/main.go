@@ -8,6 +8,8 @@
 //	instrumentgen [flags] FILE
 //	instrumentgen diff [-json] [-queries DIR] OLD NEW     (diff.go)
 //	instrumentgen dashboard [-o FILE] FILE                (dashboard.go)
+//	instrumentgen import [flags] SOURCE                   (import.go)
+//	instrumentgen live-check [flags] FILE URL             (livecheck.go)
 //
 //	//go:generate go run github.com/telediag/telediag/cmd/instrumentgen instruments.yaml
 //
@@ -61,6 +63,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(args) > 0 && args[0] == "dashboard" {
 		return runDashboard(args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "import" {
+		return runImport(args[1:], os.Stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "live-check" {
+		return runLiveCheck(args[1:], os.Stdin, stdout, stderr)
 	}
 	fs := flag.NewFlagSet("instrumentgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -2,17 +2,16 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/telediag/telediag/internal/tlsflags"
 )
 
 // defaultProbeTimeout bounds `telediag probe` unless --timeout says otherwise: Kubernetes'
@@ -22,11 +21,9 @@ const defaultProbeTimeout = time.Second
 
 // probeConfig is the parsed command line of `telediag probe`.
 type probeConfig struct {
-	url        *url.URL
-	timeout    time.Duration
-	ca         string
-	cert, key  string
-	serverName string
+	url     *url.URL
+	timeout time.Duration
+	tls     tlsflags.Client
 }
 
 // parseProbeFlags reads `telediag probe [flags] URL`; flags may also follow the URL.
@@ -35,10 +32,7 @@ func parseProbeFlags(args []string, stderr io.Writer) (*probeConfig, error) {
 	fs := flag.NewFlagSet("telediag probe", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.DurationVar(&cfg.timeout, "timeout", defaultProbeTimeout, "give up after this long (connection, TLS, request and answer)")
-	fs.StringVar(&cfg.ca, "ca", "", "`FILE` of PEM CA certificates that verify an https server (default: the system's)")
-	fs.StringVar(&cfg.cert, "cert", "", "`FILE` of a PEM client certificate, for a server that wants mutual TLS (with --key)")
-	fs.StringVar(&cfg.key, "key", "", "`FILE` of the PEM key of --cert")
-	fs.StringVar(&cfg.serverName, "server-name", "", "`NAME` the server's certificate must be valid for, when the URL's host is not (e.g. probing 127.0.0.1)")
+	cfg.tls.Register(fs)
 	var rest []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -76,42 +70,8 @@ func parseProbeFlags(args []string, stderr io.Writer) (*probeConfig, error) {
 	if cfg.timeout <= 0 {
 		return nil, fmt.Errorf("invalid value %v for flag -timeout: must be positive", cfg.timeout)
 	}
-	if (cfg.cert == "") != (cfg.key == "") {
-		return nil, errors.New("flags -cert and -key go together: give both or neither")
-	}
-	if u.Scheme == "http" {
-		for _, f := range []struct{ name, value string }{{"-ca", cfg.ca}, {"-cert", cfg.cert}, {"-server-name", cfg.serverName}} {
-			if f.value != "" {
-				return nil, fmt.Errorf("flag %s applies to https URLs only, and %s is http", f.name, u.Redacted())
-			}
-		}
-	}
-	return cfg, nil
-}
-
-// tlsConfig builds the client TLS settings from the flags; errors name the flag and file.
-func (c *probeConfig) tlsConfig() (*tls.Config, error) {
-	if c.url.Scheme != "https" {
-		return nil, nil
-	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: c.serverName}
-	if c.ca != "" {
-		pem, err := os.ReadFile(c.ca)
-		if err != nil {
-			return nil, fmt.Errorf("flag -ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("flag -ca %s: no PEM certificate found", c.ca)
-		}
-		cfg.RootCAs = pool
-	}
-	if c.cert != "" {
-		pair, err := tls.LoadX509KeyPair(c.cert, c.key)
-		if err != nil {
-			return nil, fmt.Errorf("flags -cert %s and -key %s: %w", c.cert, c.key, err)
-		}
-		cfg.Certificates = []tls.Certificate{pair}
+	if err := cfg.tls.Validate(u); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }
@@ -125,13 +85,13 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 0
 	}
 	if err == nil {
-		_, err = cfg.tlsConfig() // check the files before sending anything
+		_, err = cfg.tls.Config(cfg.url) // check the files before sending anything
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "telediag probe: %v (see telediag probe -h)\n", err)
 		return 2
 	}
-	tlsCfg, _ := cfg.tlsConfig()
+	tlsCfg, _ := cfg.tls.Config(cfg.url)
 	transport := &http.Transport{
 		Proxy:             nil, // a probe measures the target, not a proxy on the way
 		TLSClientConfig:   tlsCfg,

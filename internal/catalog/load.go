@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -461,7 +463,7 @@ func (p *parser) description(f map[string]*yaml.Node, line int, subject string) 
 		return ""
 	}
 	text := p.str(d, subject, "description")
-	if strings.TrimSpace(text) == "" {
+	if strings.TrimSpace(d.Value) == "" {
 		p.addf(d.Line, subject, "description is empty")
 	}
 	return text
@@ -470,6 +472,14 @@ func (p *parser) description(f map[string]*yaml.Node, line int, subject string) 
 func (p *parser) str(n *yaml.Node, subject, key string) string {
 	if n.Kind != yaml.ScalarNode || (n.Tag != "!!str" && n.Tag != "!!int" && n.Tag != "!!float" && n.Tag != "!!bool") {
 		p.addf(n.Line, subject, "%s must be a string, not a %s", key, kindName(n))
+		return ""
+	}
+	// Every string reaches generated Go (comments and literals), the markdown reference and a
+	// HELP line: a control character (a NUL, an escape sequence) is illegal in Go source and
+	// unreadable everywhere else. Line breaks and tabs are white space and stay.
+	if i := strings.IndexFunc(n.Value, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' }); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(n.Value[i:])
+		p.addf(n.Line, subject, "%s has the control character %U at byte %d; remove it", key, r, i)
 		return ""
 	}
 	return n.Value

@@ -56,6 +56,7 @@ func TestLoadBad(t *testing.T) {
 			"bad/missing_fields.yaml:2: metric rx: missing required key unit",
 			"bad/missing_fields.yaml:2: metric rx: missing required key value_type (int or double)",
 		}},
+		{"control_character", []string{"bad/control_character.yaml:6: metric rx: description has the control character U+0000 at byte 5; remove it"}},
 		{"invalid_unit", []string{`bad/invalid_unit.yaml:5: metric backend_read_seconds: invalid unit "seconds": "seconds" is not a known UCUM unit`}},
 		{"duplicate_name", []string{"bad/duplicate_name.yaml:7: metric rx: duplicate name (first declared at line 2)"}},
 		{"name_altered", []string{`bad/name_altered.yaml:2: metric backend.read.seconds: name "backend.read.seconds" is not kept verbatim`}},

@@ -55,6 +55,14 @@ func TestBareBinaryServesCatalogue(t *testing.T) {
 	if n < 10 {
 		t.Fatalf("only %d label-less counters checked", n)
 	}
+	// Teleport's catalogue asks for the two memstats families client_golang dropped; the
+	// reference binary serves them (a service on its own catalogue does not, see
+	// TestOwnCatalogueOutsideTheRepository).
+	for _, name := range []string{"go_memstats_lookups_total", "go_memstats_gc_cpu_fraction"} {
+		if fams[name] == nil || len(fams[name].GetMetric()) != 1 {
+			t.Errorf("the binary does not serve %s", name)
+		}
+	}
 	// Nothing to wait for: the bare binary is ready, and process_state says so.
 	if ps := fams["process_state"]; ps == nil || ps.GetMetric()[0].GetGauge().GetValue() != 0 {
 		t.Errorf("process_state on a bare binary with no checks: %v, want 0 (ok)", ps)

@@ -1,0 +1,386 @@
+// Package promimport turns what a client_golang service serves on /metrics into a first
+// instruments.yaml: every counter, gauge and histogram family under the name PromQL queries,
+// with its HELP, label names, buckets and a unit read from OpenMetrics' UNIT or the name's
+// suffix. What one scrape cannot tell (what a label means, whether its values are a closed set)
+// is left as a TODO placeholder or a comment for a person to write.
+//
+// The output is checked before it is returned: it loads with internal/catalog and renders with
+// internal/codegen, exactly as `instrumentgen -check` does. A family the catalogue cannot hold
+// (a name the exporter would rewrite, a reserved label, two families whose Go identifiers
+// collide) is left out and reported, with the validator's own words, instead of producing a
+// file that fails.
+package promimport
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/telediag/telediag/internal/catalog"
+	"github.com/telediag/telediag/internal/codegen"
+	"github.com/telediag/telediag/internal/scrape"
+)
+
+// Options change what is imported.
+type Options struct {
+	// Source names the exposition in the file's header comment, such as its URL.
+	Source string
+	// IncludeRuntime imports the families telemetry serves itself (go_*, process_*,
+	// promhttp_*), as provided_by entries: listed, not generated, since telediag's own
+	// collectors serve them.
+	IncludeRuntime bool
+}
+
+// Skipped is a family that was not imported, and why.
+type Skipped struct {
+	Family string
+	Reason string
+}
+
+// String is "FAMILY: reason".
+func (s Skipped) String() string { return s.Family + ": " + s.Reason }
+
+// Result is an import.
+type Result struct {
+	// YAML is the catalogue, accepted by `instrumentgen -check` as it is.
+	YAML []byte
+	// Metrics and Labels count what it declares.
+	Metrics, Labels int
+	// Skipped are the families left out, in name order. Runtime families left out for want
+	// of Options.IncludeRuntime are counted in Runtime instead.
+	Skipped []Skipped
+	// Runtime is the number of go_*, process_* and promhttp_* families left out.
+	Runtime int
+}
+
+// family is one family to import.
+type family struct {
+	name, help string
+	kind       catalog.Kind
+	provider   string // provided_by, for runtime families
+	unit       string
+	unitFound  bool
+	keys       []string            // label names, sorted
+	values     map[string][]string // label name → values seen, sorted, deduplicated
+	buckets    []float64
+	mixed      bool // series with different buckets: the union is declared
+	noSeries   bool
+}
+
+// Import builds the catalogue of fams (a decoded exposition, as internal/scrape returns it).
+// It fails only when nothing at all can be imported; every family left out is in
+// Result.Skipped with its reason.
+func Import(fams []*dto.MetricFamily, opts Options) (*Result, error) {
+	units := newUnitTable()
+	res := &Result{}
+	var todo []*family
+	for _, mf := range fams {
+		f, reason := convert(mf, opts, units)
+		switch {
+		case reason == runtimeReason:
+			res.Runtime++
+		case reason != "":
+			res.Skipped = append(res.Skipped, Skipped{mf.GetName(), reason})
+		default:
+			todo = append(todo, f)
+		}
+	}
+	slices.SortFunc(todo, func(a, b *family) int { return strings.Compare(a.name, b.name) })
+	// Render, validate as -check does, and leave out what the validator refuses, until it
+	// accepts. Every problem of the catalogue is reported in one pass, and the generator's
+	// after it, so this ends in at most a few rounds; each round removes at least one family.
+	for {
+		if !slices.ContainsFunc(todo, func(f *family) bool { return f.provider == "" }) {
+			// Runtime families alone (-include-runtime) would make a package with nothing to
+			// generate, which the generator refuses.
+			sortSkipped(res.Skipped)
+			res.Runtime += len(todo)
+			return res, errNothing(res, opts)
+		}
+		data, labels, err := render(todo, opts)
+		if err != nil {
+			return nil, err
+		}
+		refused, err := validate(data, todo, labels)
+		if err != nil {
+			return nil, err
+		}
+		if len(refused) == 0 {
+			res.YAML, res.Metrics, res.Labels = data, len(todo), len(labels)
+			sortSkipped(res.Skipped)
+			return res, nil
+		}
+		kept := todo[:0]
+		for _, f := range todo {
+			if reason, ok := refused[f.name]; ok {
+				res.Skipped = append(res.Skipped, Skipped{f.name, reason})
+				continue
+			}
+			kept = append(kept, f)
+		}
+		if len(kept) == len(todo) {
+			// The validator named families that are not there (a name the YAML round trip
+			// changed): leaving nothing out would loop for ever.
+			return nil, fmt.Errorf("import: the imported catalogue is invalid and the problems name no imported family (a bug in instrumentgen): %v", refused)
+		}
+		todo = kept
+	}
+}
+
+const runtimeReason = "runtime"
+
+// errNothing says why no catalogue can be made: nothing of the service's own is left.
+func errNothing(res *Result, opts Options) error {
+	runtime := fmt.Sprintf("%d runtime families, which telemetry serves itself", res.Runtime)
+	if opts.IncludeRuntime {
+		runtime += " (a catalogue needs a metric of the service's own besides them)"
+	} else {
+		runtime += " (-include-runtime lists them)"
+	}
+	switch {
+	case len(res.Skipped) > 0 && res.Runtime > 0:
+		return fmt.Errorf("nothing to import: %d families left out (see above) and %s", len(res.Skipped), runtime)
+	case len(res.Skipped) > 0:
+		return fmt.Errorf("nothing to import: all %d families left out (see above)", len(res.Skipped))
+	case res.Runtime > 0:
+		return fmt.Errorf("nothing to import: only %s", runtime)
+	}
+	return errors.New("nothing to import: the exposition has no metric family")
+}
+
+func sortSkipped(s []Skipped) {
+	slices.SortStableFunc(s, func(a, b Skipped) int { return strings.Compare(a.Family, b.Family) })
+}
+
+// convert reads one family, or says why it is not imported.
+func convert(mf *dto.MetricFamily, opts Options, units unitTable) (*family, string) {
+	name := mf.GetName()
+	f := &family{name: name, help: cleanHelp(mf.GetHelp()), values: map[string][]string{}}
+	if name == scrape.TargetInfo {
+		return nil, "the OTel Resource, not a metric: telemetry serves it from OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (telemetry.WithTargetInfo)"
+	}
+	if provider := scrape.RuntimeProvider(name); provider != "" {
+		if !opts.IncludeRuntime {
+			return nil, runtimeReason
+		}
+		f.provider = provider
+	}
+	switch mf.GetType() {
+	case dto.MetricType_COUNTER:
+		f.kind = catalog.KindCounter
+	case dto.MetricType_GAUGE:
+		f.kind = catalog.KindGauge
+	case dto.MetricType_HISTOGRAM:
+		f.kind = catalog.KindHistogram
+	case dto.MetricType_SUMMARY:
+		if f.provider == "" {
+			return nil, "summary: OTel has no summary instrument; declare a histogram instead, with buckets around the quantiles you query"
+		}
+		f.kind = catalog.KindSummary // a runtime family: listed, never generated
+	case dto.MetricType_UNTYPED:
+		return nil, "untyped: the exposition does not say whether it is a counter or a gauge; declare it by hand"
+	default:
+		return nil, fmt.Sprintf("type %s has no OTel instrument", strings.ToLower(mf.GetType().String()))
+	}
+	reserved := map[catalog.Kind]string{catalog.KindHistogram: "le", catalog.KindSummary: "quantile"}[f.kind]
+	seen := map[string]map[string]bool{}
+	var bucketSets [][]float64
+	native := false
+	for _, m := range mf.GetMetric() {
+		if m == nil {
+			continue
+		}
+		for _, lp := range m.GetLabel() {
+			k := lp.GetName()
+			if k == reserved {
+				continue
+			}
+			if seen[k] == nil {
+				seen[k] = map[string]bool{}
+			}
+			seen[k][lp.GetValue()] = true
+		}
+		if f.kind == catalog.KindHistogram {
+			h := m.GetHistogram()
+			var bounds []float64
+			for _, b := range h.GetBucket() {
+				if ub := b.GetUpperBound(); !math.IsInf(ub, 0) && !math.IsNaN(ub) {
+					bounds = append(bounds, ub)
+				}
+			}
+			if len(h.GetBucket()) == 0 && (h.GetSchema() != 0 || len(h.GetPositiveSpan())+len(h.GetNegativeSpan()) > 0 || h.GetZeroThreshold() != 0) {
+				native = true
+			}
+			bucketSets = append(bucketSets, bounds)
+		}
+	}
+	f.noSeries = len(mf.GetMetric()) == 0
+	for k, vs := range seen {
+		f.keys = append(f.keys, k)
+		f.values[k] = slices.Sorted(maps.Keys(vs))
+	}
+	slices.Sort(f.keys)
+	if f.kind == catalog.KindHistogram && f.provider == "" {
+		f.buckets, f.mixed = unionBuckets(bucketSets)
+		switch {
+		case f.noSeries:
+			return nil, "histogram without series: its buckets are unknown; declare it by hand"
+		case native && len(f.buckets) == 0:
+			return nil, "native histogram without classic buckets: the catalogue declares explicit buckets; declare them by hand"
+		case len(f.buckets) == 0:
+			return nil, "histogram with no finite bucket (only +Inf); declare its buckets by hand"
+		}
+	}
+	f.unit, f.unitFound = units.fromUnit(mf.GetUnit())
+	if !f.unitFound {
+		f.unit, f.unitFound = units.fromName(name, f.kind == catalog.KindCounter)
+	}
+	if !f.unitFound {
+		f.unit = "1"
+	}
+	return f, ""
+}
+
+// cleanHelp makes HELP a description: valid UTF-8, and control characters other than line
+// breaks and tabs (a NUL, an escape sequence) replaced, as the generator writes descriptions
+// into Go comments, where they cannot be.
+func cleanHelp(help string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && r != '\n' && r != '\t' {
+			return '\uFFFD'
+		}
+		return r
+	}, strings.ToValidUTF8(help, "\uFFFD"))
+}
+
+// unionBuckets merges the finite bounds of every series. Series of one client_golang family
+// share their buckets; when they do not, the union is declared and flagged.
+func unionBuckets(sets [][]float64) ([]float64, bool) {
+	var all []float64
+	mixed := false
+	for i, s := range sets {
+		if i > 0 && !slices.Equal(s, sets[0]) {
+			mixed = true
+		}
+		all = append(all, s...)
+	}
+	slices.Sort(all)
+	return slices.Compact(all), mixed
+}
+
+// validate loads data as `instrumentgen -check` does and returns the families to leave out,
+// with the validator's reason. A problem that names no family is a bug of the importer.
+func validate(data []byte, fams []*family, labels []*label) (map[string]string, error) {
+	cat, err := catalog.Parse("imported.yaml", data)
+	if err == nil {
+		_, err = codegen.Generate(cat, codegen.Options{Source: "imported.yaml", Package: "check", Scope: "check"})
+	}
+	if err == nil {
+		return nil, nil
+	}
+	var problems catalog.Problems
+	if !errors.As(err, &problems) {
+		return nil, fmt.Errorf("import: the imported catalogue does not generate (a bug in instrumentgen): %w", err)
+	}
+	refused := map[string]string{}
+	byID := map[string]*label{}
+	for _, l := range labels {
+		byID[l.id] = l
+	}
+	for _, p := range problems {
+		if name, ok := strings.CutPrefix(p.Subject, "metric "); ok {
+			if _, seen := refused[name]; !seen {
+				refused[name] = p.Msg
+			}
+			continue
+		}
+		if id, ok := strings.CutPrefix(p.Subject, "label "); ok && byID[id] != nil {
+			l := byID[id]
+			for _, f := range fams {
+				if slices.Contains(f.keys, l.key) {
+					if _, seen := refused[f.name]; !seen {
+						refused[f.name] = fmt.Sprintf("label %q: %s", l.key, p.Msg)
+					}
+				}
+			}
+			continue
+		}
+		return nil, fmt.Errorf("import: the imported catalogue is invalid (a bug in instrumentgen): %s", p)
+	}
+	if len(refused) == 0 {
+		return nil, fmt.Errorf("import: the imported catalogue is invalid (a bug in instrumentgen): %w", err)
+	}
+	return refused, nil
+}
+
+// label is one declared label: each label name once, whatever families use it.
+type label struct {
+	id, key string
+	values  []string // seen on any family, sorted
+}
+
+// labelsOf declares every label name fams use, with an ID the catalogue accepts (lower
+// snake_case): the name itself when it is one, else a lowered form and key: the name.
+func labelsOf(fams []*family) []*label {
+	values := map[string]map[string]bool{}
+	for _, f := range fams {
+		for _, k := range f.keys {
+			if values[k] == nil {
+				values[k] = map[string]bool{}
+			}
+			for _, v := range f.values[k] {
+				values[k][v] = true
+			}
+		}
+	}
+	keys := slices.Sorted(maps.Keys(values))
+	ids := map[string]bool{}
+	out := make([]*label, 0, len(keys))
+	// Names that are IDs already claim theirs first, so that "Code" never takes "code" from
+	// "code".
+	for pass := 0; pass < 2; pass++ {
+		for _, k := range keys {
+			id := labelID(k)
+			if (id == k) != (pass == 0) {
+				continue
+			}
+			for n := 2; ids[id]; n++ {
+				id = labelID(k) + "_" + strconv.Itoa(n)
+			}
+			ids[id] = true
+			out = append(out, &label{id: id, key: k, values: slices.Sorted(maps.Keys(values[k]))})
+		}
+	}
+	slices.SortFunc(out, func(a, b *label) int { return strings.Compare(a.id, b.id) })
+	return out
+}
+
+// labelID lowers a label name to [a-z][a-z0-9]*(_[a-z0-9]+)*.
+func labelID(key string) string {
+	var b strings.Builder
+	underscore := false
+	for _, r := range strings.ToLower(key) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			if underscore && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			underscore = false
+			b.WriteRune(r)
+		default:
+			underscore = true
+		}
+	}
+	id := b.String()
+	if id == "" || id[0] < 'a' || id[0] > 'z' {
+		id = "label_" + id
+	}
+	return strings.TrimSuffix(id, "_")
+}

@@ -1,0 +1,297 @@
+// Package scrape reads a Prometheus exposition the way Prometheus's scraper does: over HTTP
+// with the Accept header Prometheus sends by default (OpenMetrics first, then the text format),
+// gzip included, decoded by the Content-Type the server answers with; or from a file or stdin,
+// where the format is told apart by OpenMetrics' "# EOF" line. Decoding is prometheus/common's
+// expfmt: this package writes no parser.
+//
+// It serves `instrumentgen import` and `instrumentgen live-check`, which both start from what a
+// running client_golang or telediag service serves on /metrics.
+package scrape
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/telediag/telediag/internal/catalog"
+)
+
+// MaxBodyBytes bounds what is read from a source, so that a wrong URL serving an endless
+// stream fails with an error instead of exhausting memory. A 10,000-series /metrics is about
+// 1 MB.
+const MaxBodyBytes = 256 << 20
+
+// AcceptHeader is the Accept header a fetch sends, built as Prometheus's scrape.acceptHeader
+// builds it: each format with a falling q weight, then */* last.
+func AcceptHeader() string {
+	// The formats Prometheus (v3) proposes by default, in its order of preference
+	// (config.DefaultScrapeProtocols). Prometheus adds ";escaping=" to the versions that know
+	// it; allow-utf-8 asks for names as they are, so that a name the catalogue cannot keep
+	// verbatim is seen as such instead of silently escaped.
+	acceptFormats := [...]string{
+		"application/openmetrics-text;version=1.0.0;escaping=allow-utf-8",
+		"application/openmetrics-text;version=0.0.1",
+		"text/plain;version=1.0.0;escaping=allow-utf-8",
+		"text/plain;version=0.0.4",
+	}
+	vals := make([]string, 0, len(acceptFormats)+1)
+	weight := len(acceptFormats) + 2
+	for _, f := range acceptFormats {
+		vals = append(vals, fmt.Sprintf("%s;q=0.%d", f, weight))
+		weight--
+	}
+	vals = append(vals, fmt.Sprintf("*/*;q=0.%d", weight))
+	return strings.Join(vals, ",")
+}
+
+// Exposition is one decoded scrape.
+type Exposition struct {
+	// Source names where it came from: the URL without its password, the file, or "stdin".
+	Source string
+	// Format is the format it was decoded as.
+	Format expfmt.Format
+	// Families are the metric families, sorted by name.
+	Families []*dto.MetricFamily
+}
+
+// Open reads source: an http:// or https:// URL (fetched with client; nil is
+// http.DefaultClient), "-" for stdin, or a file. Errors name the source.
+func Open(ctx context.Context, source string, stdin io.Reader, client *http.Client) (*Exposition, error) {
+	switch {
+	case source == "-":
+		return read(stdin, "stdin")
+	case strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://"):
+		u, err := ParseURL(source)
+		if err != nil {
+			return nil, err
+		}
+		return Fetch(ctx, client, u)
+	default:
+		f, err := os.Open(source)
+		if err != nil {
+			return nil, err // *PathError names the file
+		}
+		defer f.Close()
+		return read(f, source)
+	}
+}
+
+// ParseURL checks that raw is an http or https URL with a host.
+func ParseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("URL %q: want http:// or https://", u.Redacted())
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("URL %q has no host", u.Redacted())
+	}
+	return u, nil
+}
+
+// read decodes a file or stdin, whose format no header tells: OpenMetrics ends with "# EOF".
+func read(r io.Reader, name string) (*Exposition, error) {
+	body, err := readAll(r, MaxBodyBytes)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	format := expfmt.FmtText
+	if isOpenMetrics(body) {
+		format = expfmt.FmtOpenMetrics_1_0_0
+	}
+	fams, err := Decode(body, format)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &Exposition{Source: name, Format: format, Families: fams}, nil
+}
+
+// isOpenMetrics reports whether body's last line is OpenMetrics' mandatory "# EOF"; the text
+// format has no such line (a comment saying so would be unusual).
+func isOpenMetrics(body []byte) bool {
+	body = bytes.TrimRight(body, "\n")
+	i := bytes.LastIndexByte(body, '\n')
+	return string(body[i+1:]) == "# EOF"
+}
+
+// Fetch GETs u with client (nil: http.DefaultClient), Prometheus's Accept and Accept-Encoding
+// headers, and decodes the answer by its Content-Type. A status other than 200, an unknown
+// Content-Type or Content-Encoding, and a body that does not parse are errors naming the URL
+// (never its password) and the header.
+func Fetch(ctx context.Context, client *http.Client, u *url.URL) (*Exposition, error) {
+	if client == nil {
+		client = http.DefaultClient
+	}
+	target := "GET " + u.Redacted()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", target, err)
+	}
+	req.Header.Set("Accept", AcceptHeader())
+	// Set explicitly, as Prometheus does, so the transport leaves the body compressed and the
+	// decompression below is ours (and tested).
+	req.Header.Set("Accept-Encoding", "gzip")
+	req.Header.Set("User-Agent", "telediag-instrumentgen")
+	resp, err := client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // without the URL, which may carry a password
+		}
+		return nil, fmt.Errorf("%s: %w", target, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: HTTP %s", target, resp.Status)
+	}
+	var body io.Reader = resp.Body
+	switch enc := resp.Header.Get("Content-Encoding"); enc {
+	case "gzip":
+		gz, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			return nil, fmt.Errorf("%s: Content-Encoding gzip: %w", target, err)
+		}
+		defer gz.Close()
+		body = gz
+	case "", "identity":
+	default:
+		return nil, fmt.Errorf("%s: Content-Encoding %q: only gzip was asked for", target, enc)
+	}
+	data, err := readAll(body, MaxBodyBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: read body: %w", target, err)
+	}
+	ct := resp.Header.Get("Content-Type")
+	format, err := ResponseFormat(ct, data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", target, err)
+	}
+	fams, err := Decode(data, format)
+	if err != nil {
+		return nil, fmt.Errorf("%s: Content-Type %q: %w", target, ct, err)
+	}
+	return &Exposition{Source: u.Redacted(), Format: format, Families: fams}, nil
+}
+
+// ResponseFormat is the format of a response body with Content-Type ct. Without a Content-Type
+// the body decides, as for a file. A type Prometheus would not scrape (an HTML login page, an
+// OpenMetrics version expfmt cannot decode) is an error naming it.
+func ResponseFormat(ct string, body []byte) (expfmt.Format, error) {
+	if strings.TrimSpace(ct) == "" {
+		if isOpenMetrics(body) {
+			return expfmt.FmtOpenMetrics_1_0_0, nil
+		}
+		return expfmt.FmtText, nil
+	}
+	media, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return expfmt.FmtUnknown, fmt.Errorf("Content-Type %q: %w", ct, err)
+	}
+	switch media {
+	case "text/plain":
+		// 1.0.0 is the text format with quoted UTF-8 names, which the text parser reads.
+		if v := params["version"]; v == "" || v == expfmt.TextVersion || v == "1.0.0" {
+			return expfmt.FmtText, nil
+		}
+	case expfmt.OpenMetricsType:
+		switch params["version"] {
+		case "", expfmt.OpenMetricsVersion_0_0_1, expfmt.OpenMetricsVersion_1_0_0:
+			return expfmt.FmtOpenMetrics_1_0_0, nil
+		}
+	case expfmt.ProtoType:
+		if f := expfmt.ResponseFormat(http.Header{"Content-Type": {ct}}); f.FormatType() == expfmt.TypeProtoDelim {
+			return f, nil
+		}
+	}
+	return expfmt.FmtUnknown, fmt.Errorf("Content-Type %q is not an exposition format Prometheus scrapes (text/plain, application/openmetrics-text 0.0.1 or 1.0.0, delimited protobuf)", ct)
+}
+
+// Decode parses body as format with expfmt and returns its families sorted by name. Names are
+// read as they are (UTF-8 allowed): judging them is the caller's business.
+func Decode(body []byte, format expfmt.Format) (fams []*dto.MetricFamily, err error) {
+	defer func() {
+		// expfmt is fuzzed upstream, but a panic on some input would end the command with a
+		// stack trace; an error names the input instead.
+		if r := recover(); r != nil {
+			fams, err = nil, fmt.Errorf("the expfmt decoder failed on this input: %v", r)
+		}
+	}()
+	dec := expfmt.NewDecoder(bytes.NewReader(body), format.WithEscapingScheme(model.NoEscaping))
+	seen := map[string]bool{}
+	for {
+		mf := &dto.MetricFamily{}
+		err := dec.Decode(mf)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("parse: %w", err)
+		}
+		if seen[mf.GetName()] {
+			return nil, fmt.Errorf("parse: metric family %q appears twice", mf.GetName())
+		}
+		seen[mf.GetName()] = true
+		fams = append(fams, mf)
+	}
+	slices.SortFunc(fams, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+	return fams, nil
+}
+
+// readAll reads r up to limit bytes (MaxBodyBytes); more is an error.
+func readAll(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("more than %d MiB: not a /metrics page", limit>>20)
+	}
+	return data, nil
+}
+
+// IsRuntime reports whether family name is one a telediag process serves by itself: the Go
+// runtime's (go_*, from client_golang's Go collector and OTel's runtime instrumentation), the
+// process collector's and promhttp's (promhttp_*). A service moving to telediag does not
+// declare them.
+func IsRuntime(name string) bool { return RuntimeProvider(name) != "" }
+
+// RuntimeProvider is the catalogue's provided_by for a runtime family, or "" for another.
+//
+// Process families are matched by name, not by their process_ prefix: Teleport's own
+// process_state is not the process collector's.
+func RuntimeProvider(name string) string {
+	switch {
+	case strings.HasPrefix(name, "go_"):
+		return catalog.ProvidedByGoCollector
+	case strings.HasPrefix(name, "promhttp_"):
+		return catalog.ProvidedByPromHTTP
+	}
+	switch name {
+	// client_golang's process collector (prometheus/process_collector.go), which telemetry
+	// registers; TestProcessCollectorNames holds the list to it.
+	case "process_cpu_seconds_total", "process_open_fds", "process_max_fds",
+		"process_virtual_memory_bytes", "process_virtual_memory_max_bytes",
+		"process_resident_memory_bytes", "process_start_time_seconds",
+		"process_network_receive_bytes_total", "process_network_transmit_bytes_total":
+		return catalog.ProvidedByProcessCollector
+	}
+	return ""
+}
+
+// TargetInfo is the family the OTel Prometheus exporter serves the Resource as: not a metric.
+const TargetInfo = "target_info"

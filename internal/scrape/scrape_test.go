@@ -1,0 +1,316 @@
+package scrape
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/telediag/telediag/internal/catalog"
+)
+
+func TestAcceptHeader(t *testing.T) {
+	const want = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6," +
+		"application/openmetrics-text;version=0.0.1;q=0.5," +
+		"text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4," +
+		"text/plain;version=0.0.4;q=0.3,*/*;q=0.2"
+	if got := AcceptHeader(); got != want {
+		t.Errorf("Accept:\n got %s\nwant %s", got, want)
+	}
+	h := http.Header{"Accept": {AcceptHeader()}}
+	// What a client_golang server answers: OpenMetrics when it offers it, with names as they
+	// are; else the text format.
+	if f := expfmt.NegotiateAccept(h, expfmt.DefaultOpenMetricsAcceptedFormats()...); f.FormatType() != expfmt.TypeOpenMetrics || f.Version() != expfmt.OpenMetricsVersion_1_0_0 || !strings.Contains(string(f), "escaping=allow-utf-8") {
+		t.Errorf("a server offering OpenMetrics answers %s", f)
+	}
+	if f := expfmt.NegotiateAccept(h, expfmt.DefaultAcceptedFormats()...); f.FormatType() != expfmt.TypeTextPlain {
+		t.Errorf("a server without OpenMetrics answers %s", f)
+	}
+}
+
+// clientGolang serves a client_golang registry through promhttp, as a service does, and
+// records the headers of each request.
+type clientGolang struct {
+	srv     *httptest.Server
+	mu      sync.Mutex
+	headers []http.Header
+}
+
+func newClientGolang(t *testing.T, openMetrics bool) *clientGolang {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reqs := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "http_requests_total", Help: "Requests by code."}, []string{"code"})
+	reqs.WithLabelValues("200").Add(3)
+	lat := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "http_request_duration_seconds", Help: "Latency.", Buckets: []float64{0.1, 1}})
+	lat.Observe(0.5)
+	up := prometheus.NewGauge(prometheus.GaugeOpts{Name: "up_since_seconds", Help: "Start."})
+	reg.MustRegister(reqs, lat, up)
+	c := &clientGolang{}
+	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: openMetrics})
+	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		c.headers = append(c.headers, r.Header.Clone())
+		c.mu.Unlock()
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(c.srv.Close)
+	return c
+}
+
+func get(t *testing.T, raw string) (*Exposition, error) {
+	t.Helper()
+	u, err := ParseURL(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return Fetch(ctx, &http.Client{Transport: &http.Transport{}}, u)
+}
+
+func byName(fams []*dto.MetricFamily) map[string]*dto.MetricFamily {
+	out := map[string]*dto.MetricFamily{}
+	for _, f := range fams {
+		out[f.GetName()] = f
+	}
+	return out
+}
+
+// TestFetchFromClientGolang scrapes a real client_golang handler in both formats: it asks for
+// gzip and decompresses, and an OpenMetrics counter comes back under its _total name.
+func TestFetchFromClientGolang(t *testing.T) {
+	for _, om := range []bool{false, true} {
+		c := newClientGolang(t, om)
+		exp, err := get(t, c.srv.URL+"/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantType := expfmt.TypeTextPlain
+		if om {
+			wantType = expfmt.TypeOpenMetrics
+		}
+		if exp.Format.FormatType() != wantType {
+			t.Errorf("openMetrics=%v: decoded as %s", om, exp.Format)
+		}
+		fams := byName(exp.Families)
+		for name, typ := range map[string]dto.MetricType{"http_requests_total": dto.MetricType_COUNTER, "http_request_duration_seconds": dto.MetricType_HISTOGRAM, "up_since_seconds": dto.MetricType_GAUGE} {
+			if f := fams[name]; f == nil || f.GetType() != typ {
+				t.Errorf("openMetrics=%v: %s is %v, want a %s; got %v", om, name, f, typ, exp.Families)
+			}
+		}
+		if got := fams["http_requests_total"].GetMetric()[0].GetCounter().GetValue(); got != 3 {
+			t.Errorf("openMetrics=%v: counter value %v", om, got)
+		}
+		for i := 1; i < len(exp.Families); i++ {
+			if exp.Families[i-1].GetName() >= exp.Families[i].GetName() {
+				t.Errorf("families not sorted: %s before %s", exp.Families[i-1].GetName(), exp.Families[i].GetName())
+			}
+		}
+		c.mu.Lock()
+		h := c.headers[0]
+		c.mu.Unlock()
+		if h.Get("Accept") != AcceptHeader() || h.Get("Accept-Encoding") != "gzip" {
+			t.Errorf("request headers %v", h)
+		}
+	}
+}
+
+// TestFetchGzip: a gzipped body is decompressed whatever the transport would have done.
+func TestFetchGzip(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		w.Header().Set("Content-Encoding", "gzip")
+		gz := gzip.NewWriter(w)
+		gz.Write([]byte("# TYPE a_total counter\na_total 1\n"))
+		gz.Close()
+	}))
+	defer srv.Close()
+	exp, err := get(t, srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(exp.Families) != 1 || exp.Families[0].GetName() != "a_total" {
+		t.Errorf("families %v", exp.Families)
+	}
+}
+
+// TestFetchErrors: every way a fetch fails is an error naming the URL (without its password)
+// and what was wrong.
+func TestFetchErrors(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/404":
+			http.NotFound(w, r)
+		case "/html":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write([]byte("<html>login</html>"))
+		case "/br":
+			w.Header().Set("Content-Type", "text/plain")
+			w.Header().Set("Content-Encoding", "br")
+			w.Write([]byte("x"))
+		case "/badgzip":
+			w.Header().Set("Content-Type", "text/plain")
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Write([]byte("not gzip"))
+		case "/garbage":
+			w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+			w.Write([]byte("# TYPE a counter\na{ 1\n"))
+		case "/om2":
+			w.Header().Set("Content-Type", "application/openmetrics-text; version=2.0.0; charset=utf-8")
+			w.Write([]byte("# EOF\n"))
+		case "/om-without-eof":
+			w.Header().Set("Content-Type", "application/openmetrics-text; version=1.0.0; charset=utf-8")
+			w.Write([]byte("# TYPE a gauge\na 1\n"))
+		}
+	}))
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := ln.Addr().String()
+	ln.Close()
+	secret := strings.Replace(srv.URL, "http://", "http://user:s3cret@", 1)
+	for path, want := range map[string]string{
+		secret + "/404":             "HTTP 404 Not Found",
+		srv.URL + "/html":           `Content-Type "text/html; charset=utf-8" is not an exposition format`,
+		srv.URL + "/br":             `Content-Encoding "br"`,
+		srv.URL + "/badgzip":        "Content-Encoding gzip",
+		srv.URL + "/garbage":        "parse:",
+		srv.URL + "/om2":            `Content-Type "application/openmetrics-text; version=2.0.0; charset=utf-8"`,
+		srv.URL + "/om-without-eof": "does not end with # EOF",
+		"http://" + closed + "/":    "connection refused",
+	} {
+		_, err := get(t, path)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error containing %q", path, err, want)
+			continue
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("the password leaks: %v", err)
+		}
+		if !strings.Contains(err.Error(), "GET http://") {
+			t.Errorf("%s: the error does not name the URL: %v", path, err)
+		}
+	}
+}
+
+// TestOpenFileAndStdin: a file or stdin is OpenMetrics when it ends with # EOF, else the text
+// format.
+func TestOpenFileAndStdin(t *testing.T) {
+	dir := t.TempDir()
+	om := filepath.Join(dir, "m.om")
+	if err := os.WriteFile(om, []byte("# TYPE jobs counter\njobs_total 1\n# EOF\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	exp, err := Open(context.Background(), om, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exp.Format.FormatType() != expfmt.TypeOpenMetrics || exp.Source != om || exp.Families[0].GetName() != "jobs_total" {
+		t.Errorf("%s: %s %s %v", om, exp.Source, exp.Format, exp.Families)
+	}
+	exp, err = Open(context.Background(), "-", strings.NewReader("# TYPE a gauge\na 1\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exp.Format.FormatType() != expfmt.TypeTextPlain || exp.Source != "stdin" || len(exp.Families) != 1 {
+		t.Errorf("stdin: %s %s %v", exp.Source, exp.Format, exp.Families)
+	}
+	for source, want := range map[string]string{
+		filepath.Join(dir, "missing"): "no such file",
+		"ftp://x":                     "ftp://x", // not a URL we fetch: a file named so
+	} {
+		if _, err := Open(context.Background(), source, nil, nil); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want an error containing %q", source, err, want)
+		}
+	}
+	if _, err := Open(context.Background(), "-", strings.NewReader("a{ 1\n"), nil); err == nil || !strings.HasPrefix(err.Error(), "stdin: parse:") {
+		t.Errorf("unparsable stdin: %v", err)
+	}
+}
+
+func TestParseURL(t *testing.T) {
+	for raw, want := range map[string]string{
+		"http:///metrics":   "has no host",
+		"ftp://host/":       "want http:// or https://",
+		"http://[::1/x":     "missing ']'",
+		"https://h:9/x?y=1": "",
+	} {
+		_, err := ParseURL(raw)
+		if (err == nil) != (want == "") || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: %v, want %q", raw, err, want)
+		}
+	}
+}
+
+func TestRuntime(t *testing.T) {
+	for name, provider := range map[string]string{
+		"go_goroutines": catalog.ProvidedByGoCollector, "process_open_fds": catalog.ProvidedByProcessCollector,
+		"promhttp_metric_handler_requests_total": catalog.ProvidedByPromHTTP, "golang_things": "", "target_info": "",
+		"process_state": "", // Teleport's, not the process collector's
+	} {
+		if got := RuntimeProvider(name); got != provider || IsRuntime(name) != (provider != "") {
+			t.Errorf("%s: provider %q, IsRuntime %v", name, got, IsRuntime(name))
+		}
+	}
+}
+
+// TestProcessCollectorNames: every family client_golang's process collector serves here is
+// known as a runtime family.
+func TestProcessCollectorNames(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Logf("the process collector reports: %v", err) // some /proc files may be unreadable
+	}
+	if len(fams) < 5 {
+		t.Fatalf("the process collector served %d families on this machine", len(fams))
+	}
+	for _, f := range fams {
+		if RuntimeProvider(f.GetName()) != catalog.ProvidedByProcessCollector {
+			t.Errorf("%s, served by the process collector, is not known as one of its families", f.GetName())
+		}
+	}
+}
+
+// TestBodyLimit: a source larger than MaxBodyBytes is refused, not read into memory whole.
+func TestBodyLimit(t *testing.T) {
+	_, err := readAll(&endless{}, 4<<20)
+	if err == nil || err.Error() != "more than 4 MiB: not a /metrics page" {
+		t.Errorf("endless stream: %v", err)
+	}
+	if b, err := readAll(strings.NewReader("abc"), 3); err != nil || string(b) != "abc" {
+		t.Errorf("3 bytes with a 3-byte limit: %q, %v", b, err)
+	}
+}
+
+// endless reads as an unending stream of comment lines.
+type endless struct{}
+
+func (*endless) Read(p []byte) (int, error) {
+	line := []byte("# more\n")
+	n := 0
+	for n+len(line) <= len(p) {
+		n += copy(p[n:], line)
+	}
+	if n == 0 {
+		n = copy(p, bytes.Repeat([]byte{'#'}, len(p)))
+	}
+	return n, nil
+}
