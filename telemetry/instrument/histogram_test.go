@@ -433,6 +433,30 @@ func TestHistogramPathChoice(t *testing.T) {
 			t.Fatal("a plain MeterProvider's histogram took the fast path")
 		}
 	})
+	t.Run("scope with a map attribute", func(t *testing.T) {
+		p := setup{temporalities: []metricdata.Temporality{cum}}.build(t, true)
+		m := p.mp.Meter("s", metric.WithInstrumentationAttributes(attribute.Map("m", attribute.String("k", "v"))))
+		inst, err := m.Float64Histogram("latency")
+		if err != nil || OnFastPath(inst) {
+			t.Fatalf("fast path %v, err %v; want the SDK's path", OnFastPath(inst), err)
+		}
+	})
+	t.Run("stream claimed by the SDK's path", func(t *testing.T) {
+		// "a" takes the SDK's path (two streams); "b" is renamed into one of them, so it records
+		// where "a" does, as the SDK's aggregator cache would have it.
+		views := []sdkmetric.View{
+			sdkmetric.NewView(sdkmetric.Instrument{Name: "a"}, sdkmetric.Stream{Name: "x"}),
+			sdkmetric.NewView(sdkmetric.Instrument{Name: "a"}, sdkmetric.Stream{Name: "y"}),
+			sdkmetric.NewView(sdkmetric.Instrument{Name: "b"}, sdkmetric.Stream{Name: "x"}),
+		}
+		p := setup{temporalities: []metricdata.Temporality{cum}, views: views}.build(t, true)
+		m := p.mp.Meter("s")
+		a, _ := m.Float64Histogram("a")
+		b, _ := m.Float64Histogram("b")
+		if OnFastPath(a) || OnFastPath(b) {
+			t.Fatalf("fast path a %v, b %v; want the SDK's path for both", OnFastPath(a), OnFastPath(b))
+		}
+	})
 	t.Run("producer after the provider", func(t *testing.T) {
 		path := NewHistogramPath(HistogramPathConfig{})
 		path.MeterProvider(sdkmetric.NewMeterProvider())
@@ -443,7 +467,8 @@ func TestHistogramPathChoice(t *testing.T) {
 }
 
 // TestHistogramRecreated: creating the same histogram again (a catalogue created twice on one
-// provider) gives the same stream, as the SDK's instrument cache does.
+// provider) gives the same stream, as the SDK's instrument cache does; one with the same name
+// and another description is a stream of its own, as in the SDK (which warns about it).
 func TestHistogramRecreated(t *testing.T) {
 	s := setup{temporalities: []metricdata.Temporality{metricdata.CumulativeTemporality}}
 	ref, fast := s.build(t, false), s.build(t, true)
@@ -452,9 +477,21 @@ func TestHistogramRecreated(t *testing.T) {
 		for _, p := range []*provider{ref, fast} {
 			h := newHistograms(t, p.mp, nil)
 			h.f.Record(ctx, 1.5, [2]string{"a", "b"})
+			other, err := p.mp.Meter("example.com/scope", metric.WithInstrumentationVersion("v1.2.3"),
+				metric.WithSchemaURL("https://opentelemetry.io/schemas/1.26.0"),
+				metric.WithInstrumentationAttributes(attribute.String("team", "diag"))).
+				Float64Histogram("latency", metric.WithDescription("Another description."), metric.WithUnit("s"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			other.Record(ctx, 2.5)
 		}
 	}
-	metricdatatest.AssertEqual(t, ref.collect(t, 0), fast.collect(t, 0), metricdatatest.IgnoreTimestamp())
+	want, got := ref.collect(t, 0), fast.collect(t, 0)
+	metricdatatest.AssertEqual(t, want, got, metricdatatest.IgnoreTimestamp())
+	if ms := got.ScopeMetrics[0].Metrics; len(ms) != 2 || ms[0].Name != "latency" || ms[1].Name != "latency" {
+		t.Fatalf("metrics %v, want latency twice", ms)
+	}
 }
 
 // TestHistogramConcurrent: recordings from several goroutines, bound and per call, while every
