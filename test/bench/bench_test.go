@@ -212,7 +212,10 @@ func histogramOps(b *testing.B, impl, form string, labels int) func(series int) 
 		vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "requests_seconds", Help: "h", Buckets: histogramBuckets},
 			[]string{"component", "op", "tier"}[:labels])
 		if form == "bound" {
-			return func(s int) func() { o := vec.WithLabelValues(labelValues(labels, s)...); return func() { o.Observe(0.003) } }
+			return func(s int) func() {
+				o := vec.WithLabelValues(labelValues(labels, s)...)
+				return func() { o.Observe(0.003) }
+			}
 		}
 		return func(s int) func() {
 			vs := labelValues(labels, s)
@@ -267,7 +270,10 @@ func histogramOps(b *testing.B, impl, form string, labels int) func(series int) 
 		b.Fatal(err)
 	}
 	if form == "bound" {
-		return func(s int) func() { bnd := h.Bind([3]string(labelValues(3, s))); return func() { bnd.Record(ctx, 0.003) } }
+		return func(s int) func() {
+			bnd := h.Bind([3]string(labelValues(3, s)))
+			return func() { bnd.Record(ctx, 0.003) }
+		}
 	}
 	return func(s int) func() {
 		vs := labelValues(3, s)
