@@ -51,7 +51,6 @@ type histogram[N Number] struct {
 
 	bounds   []float64 // sorted, as the SDK sorts them
 	nb       int       // len(bounds)+1 buckets
-	linear   bool      // few bounds: a linear search beats a binary one
 	noMinMax bool
 	isFloat  bool
 	filter   attribute.Filter
@@ -100,7 +99,7 @@ func newHistogram[N Number](s resolvedStream, readers []histReader, limit int, l
 	slices.Sort(bounds)
 	h := &histogram[N]{
 		name: s.name, description: s.description, unit: s.unit,
-		bounds: bounds, nb: len(bounds) + 1, linear: len(bounds) < 35,
+		bounds: bounds, nb: len(bounds) + 1,
 		noMinMax: s.noMinMax, isFloat: isFloat, filter: s.filter,
 		limit: limit, readers: readers, deltaIdx: -1, start: time.Now(), logger: logger,
 		cells: map[attribute.Distinct]*hcell[N]{},
@@ -118,20 +117,6 @@ func newHistogram[N Number](s resolvedStream, readers []histReader, limit int, l
 		}
 	}
 	return h
-}
-
-// bucket returns the index of the bucket v falls in, as the SDK's sort.SearchFloat64s does:
-// the first bound at or above v, len(bounds) for +Inf and NaN.
-func (h *histogram[N]) bucket(v float64) int {
-	if h.linear {
-		for i, b := range h.bounds {
-			if v <= b {
-				return i
-			}
-		}
-		return len(h.bounds)
-	}
-	return sort.SearchFloat64s(h.bounds, v)
 }
 
 // resolve returns the cell that a measurement with label set set records into, creating it as
@@ -236,8 +221,8 @@ const (
 // collection reads it), swapped by a collection, which then waits for the recordings that
 // started in the now-cold phase to end. This is the SDK's hotColdHistogramPoint and
 // client_golang's histogram, without the SDK's per-call attribute handling and per-instrument
-// map: a bound Record is four atomic additions on the series' own cache lines (five with a sum
-// that is not a whole number, added by compare-and-swap), as client_golang's Observe.
+// map: a bound Record is three atomic operations on the series' own cache lines (the recording
+// started, the sum, the bucket), where client_golang's Observe has four and the SDK five.
 //
 // The cell is 256 bytes, so that the allocator's size class keeps it on cache-line
 // boundaries, and its buckets are a separate array sized to a multiple of 64 bytes for the
@@ -255,8 +240,11 @@ type hcell[N Number] struct {
 	_         [64 - 8 - 24 - 24 - 8]byte
 
 	started atomic.Uint64 // hotBit | retiredBit | recordings started in the hot phase
-	created time.Time     // read by collections only
-	_       [64 - 8 - 24]byte
+	// Read and written by collections only: when the cell was created, and what a cumulative
+	// collection merged into each phase while it was hot.
+	created time.Time
+	carried [2]uint64
+	_       [64 - 8 - 24 - 16]byte
 
 	phases [2]phase[N]
 }
@@ -264,36 +252,48 @@ type hcell[N Number] struct {
 // phase is what one phase of a cell accumulates. Sums are kept as the SDK keeps them: whole
 // numbers in an integer, the rest in a float, so that the data match the SDK's bit for bit.
 type phase[N Number] struct {
-	ended    atomic.Uint64 // recordings ended in this phase
 	sumInt   atomic.Int64
 	sumFloat atomic.Uint64
 	min, max atomic.Uint64 // bits of N
 	seq      atomic.Uint64 // delta mode: when the phase was first recorded into
+	aborted  atomic.Uint64 // recordings that found the cell retired
 	set      atomic.Bool   // min and max hold a value
 	mu       sync.Mutex    // only for the first value of min and max, as in the SDK
 	_        [4]byte
 }
 
 // record records v; false means the cell was retired and v is not recorded: resolve again.
+// The bucket is incremented last: a collection counts a recording as ended when it sees it
+// there, as client_golang's histogram counts its observations, which saves the SDK's separate
+// counter of ended recordings.
 func (c *hcell[N]) record(v N) bool {
 	h := c.h
-	i := h.bucket(float64(v))
+	// The bucket: the first bound at or above v, len(bounds) for +Inf and NaN, as the SDK's
+	// sort.SearchFloat64s finds it; a linear search beats a binary one for a few bounds.
+	f, i := float64(v), 0
+	if len(h.bounds) < 35 {
+		for i < len(h.bounds) && !(f <= h.bounds[i]) {
+			i++
+		}
+	} else {
+		i = sort.SearchFloat64s(h.bounds, f)
+	}
 	n := c.started.Add(1)
 	hot := n >> 63
 	p := &c.phases[hot]
 	if n&retiredBit != 0 {
-		p.ended.Add(1)
+		p.aborted.Add(1)
 		return false
 	}
 	if n&countMask == 1 && h.deltaIdx >= 0 {
 		p.seq.Store(h.seq.Add(1))
 	}
-	c.buckets[int(hot)*h.nb+i].Add(1)
-	if !h.noMinMax {
+	// Most values widen neither extreme: two loads, no call.
+	if !h.noMinMax && (!p.set.Load() || v < fromBits[N](p.min.Load(), h.isFloat) || fromBits[N](p.max.Load(), h.isFloat) < v) {
 		p.update(v, h.isFloat)
 	}
 	p.addSum(v)
-	p.ended.Add(1)
+	c.buckets[int(hot)*h.nb+i].Add(1)
 	return true
 }
 
@@ -303,14 +303,24 @@ func (c *hcell[N]) swap() int {
 	n := c.started.Load()
 	next := (^n) >> 63
 	n = c.started.Swap(next<<63 | n&retiredBit)
-	cold := n >> 63
-	started := n & countMask
+	cold := int(n >> 63)
 	p := &c.phases[cold]
-	for started != p.ended.Load() {
+	// Every recording started in the phase ends with one bucket increment or one abort; the
+	// buckets also hold what a cumulative collection carried into the phase.
+	want := n&countMask + c.carried[cold]
+	for {
+		got := p.aborted.Load()
+		for i := range c.h.nb {
+			got += c.buckets[cold*c.h.nb+i].Load()
+		}
+		if got == want {
+			break
+		}
 		runtime.Gosched() // let the recordings end
 	}
-	p.ended.Store(0)
-	return int(cold)
+	p.aborted.Store(0)
+	c.carried[cold] = 0
+	return cold
 }
 
 // snap is what a collection read from a phase.
@@ -355,6 +365,7 @@ func (c *hcell[N]) drainCumulative(s *snap[N]) {
 		c.buckets[(cold^1)*h.nb+i].Add(b.Load())
 		b.Store(0)
 	}
+	c.carried[cold^1] = s.count
 	if s.set {
 		// Min and max of the cold phase stay: cumulative extrema only ever widen.
 		hot.update(s.min, h.isFloat)

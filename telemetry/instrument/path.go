@@ -445,6 +445,9 @@ type fastHistogram[N Number] struct {
 // Record records val with the attributes of options.
 func (f *fastHistogram[N]) Record(_ context.Context, val N, options ...metric.RecordOption) {
 	if len(options) == 0 {
+		if c := f.h.empty.Load(); c != nil && c.record(val) {
+			return
+		}
 		f.h.recordEmpty(val)
 		return
 	}

@@ -120,16 +120,16 @@ func (r *Recorder[N, K]) Bind(k K) RecorderBound[N] {
 		return RecorderBound[N]{}
 	}
 	if r.fast != nil {
-		b := &binding[N]{resolve: func() (*hcell[N], bool) { return r.resolve(k) }}
+		b := &boundSeries[N]{resolve: func() (*hcell[N], bool) { return r.resolve(k) }}
 		if c := r.cells.lookup(k); c != nil {
 			b.cell.Store(c)
 		}
-		return RecorderBound[N]{bnd: b}
+		return RecorderBound[N]{s: b}
 	}
 	if o := r.series.get(k); o != nil {
-		return RecorderBound[N]{inst: r.inst, opts: *o}
+		return RecorderBound[N]{s: &boundSeries[N]{inst: r.inst, opts: *o}}
 	}
-	return RecorderBound[N]{inst: r.inst, opts: recordOptions(r.attrs(k))}
+	return RecorderBound[N]{s: &boundSeries[N]{inst: r.inst, opts: recordOptions(r.attrs(k))}}
 }
 
 func recordOptions(set attribute.Set) []metric.RecordOption {
@@ -137,38 +137,41 @@ func recordOptions(set attribute.Set) []metric.RecordOption {
 }
 
 // RecorderBound is one series of a Recorder. Its Record allocates nothing; the zero value
-// records nothing.
-type RecorderBound[N Number] struct {
-	inst RecorderInstrument[N]
-	opts []metric.RecordOption
-	bnd  *binding[N] // the fast path
-}
+// records nothing. It is one pointer, so that a generated bound type passes it in a register.
+type RecorderBound[N Number] struct{ s *boundSeries[N] }
 
 // Record records val for the series.
 func (b RecorderBound[N]) Record(ctx context.Context, val N) {
-	if b.bnd != nil {
-		b.bnd.record(val)
+	s := b.s
+	if s == nil {
 		return
 	}
-	if b.inst != nil {
-		b.inst.Record(ctx, val, b.opts...)
+	if c := s.cell.Load(); c != nil && c.record(val) {
+		return
 	}
+	s.record(ctx, val)
 }
 
-// binding is a bound series on the fast path: its cell once the series has one for good.
-type binding[N Number] struct {
+// boundSeries is what a RecorderBound records into: on the fast path, its cell once the series
+// has one for good (resolved at the first Record); on the SDK's path, the instrument and the
+// series' attribute option.
+type boundSeries[N Number] struct {
 	cell    atomic.Pointer[hcell[N]]
 	resolve func() (*hcell[N], bool)
+
+	inst RecorderInstrument[N]
+	opts []metric.RecordOption
 }
 
-func (b *binding[N]) record(val N) {
-	if c := b.cell.Load(); c != nil && c.record(val) {
+func (s *boundSeries[N]) record(ctx context.Context, val N) {
+	if s.resolve == nil {
+		s.inst.Record(ctx, val, s.opts...)
 		return
 	}
 	for {
-		c, keep := b.resolve()
+		c, keep := s.resolve()
 		if keep {
-			b.cell.Store(c)
+			s.cell.Store(c)
 		}
 		if c.record(val) {
 			return
