@@ -35,8 +35,8 @@ import (
 // counts that series too). Change it with WithCardinalityLimit; 0 means no limit.
 //
 // It is chosen from measured memory (docs/benchmarks.md, BenchmarkHeapPerSeries): a series
-// keeps about 0.50 KB of heap for a counter and 0.83 KB for a histogram with Teleport's 16
-// buckets, so one instrument at the limit holds at most about 5.0 MB (counter) or 8.3 MB
+// keeps about 0.50 KB of heap for a counter and 0.73 KB for a histogram with Teleport's 16
+// buckets, so one instrument at the limit holds at most about 5.0 MB (counter) or 7.3 MB
 // (histogram), and its /metrics text at most about 1 MB or 11 MB. That bounds what a label bug
 // (a user or request ID in a label) can cost, where 100,000 allowed 85 MB of heap and a 113 MB
 // scrape per histogram. 10,000 is still five times the SDK's own default of 2,000 and far

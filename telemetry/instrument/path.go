@@ -168,7 +168,10 @@ func (pr *producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) 
 	p.mu.Unlock()
 	var out []metricdata.ScopeMetrics
 	for _, s := range scopes {
-		var metrics []metricdata.Metrics
+		if len(s.order) == 0 {
+			continue
+		}
+		metrics := make([]metricdata.Metrics, 0, len(s.order))
 		for _, c := range s.order {
 			var m metricdata.Metrics
 			if c.collect(pr.reader, &m) {
