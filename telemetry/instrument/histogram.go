@@ -506,15 +506,7 @@ func (p *hpoint[N]) merge(s *snap[N]) {
 
 // mergePoint adds another point (a series folded into the overflow series).
 func (p *hpoint[N]) mergePoint(o *hpoint[N]) {
-	for i, c := range o.counts {
-		p.counts[i] += c
-	}
-	if o.set {
-		p.update(o.min)
-		p.update(o.max)
-	}
-	p.sumInt += o.sumInt
-	p.sumFloat += o.sumFloat
+	p.merge(&snap[N]{counts: o.counts, sumInt: o.sumInt, sumFloat: o.sumFloat, min: o.min, max: o.max, set: o.set})
 }
 
 func (h *histogram[N]) newPoint() *hpoint[N] { return &hpoint[N]{counts: make([]uint64, h.nb)} }
