@@ -31,12 +31,8 @@ func runDashboard(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: instrumentgen dashboard [-o FILE] [-title TITLE] [-uid UID] instruments.yaml")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return 2
+	if code, ok := parseArgs(fs, args, 1, "instruments.yaml (flags go before it)", stderr); !ok {
+		return code
 	}
 	file := fs.Arg(0)
 	if *uid != "" {
@@ -45,12 +41,7 @@ func runDashboard(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		fmt.Fprintln(stderr, "instrumentgen dashboard:", err)
-		return 1
-	}
-	cat, err := validate(file, data)
+	cat, err := loadChecked(file, nil)
 	if err != nil {
 		return report(stderr, file, err)
 	}

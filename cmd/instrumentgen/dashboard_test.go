@@ -102,8 +102,8 @@ func TestDashboardErrors(t *testing.T) {
 		{[]string{filepath.Join(t.TempDir(), "missing.yaml")}, 1, "missing.yaml"},
 		{[]string{"-uid", "has spaces", ordersCatalogue}, 2, "-uid"},
 		{[]string{"-uid", strings.Repeat("x", 41), ordersCatalogue}, 2, "-uid"},
-		{nil, 2, "usage"},
-		{[]string{ordersCatalogue, ordersCatalogue}, 2, "usage"},
+		{nil, 2, "want instruments.yaml"},
+		{[]string{ordersCatalogue, ordersCatalogue}, 2, "got 2 argument(s)"},
 	} {
 		var out, errb bytes.Buffer
 		code := runDashboard(tc.args, &out, &errb)

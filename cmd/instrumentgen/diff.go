@@ -11,7 +11,6 @@ import (
 
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/catalogdiff"
-	"github.com/telediag/telediag/internal/codegen"
 )
 
 // The exit statuses of `instrumentgen diff`, for CI: a breaking change fails the job, and a
@@ -21,9 +20,6 @@ const (
 	diffBreaking   = 1
 	diffInvalid    = 2
 )
-
-// stdinName names the catalogue read from stdin ("-") in FILE:LINE locations.
-const stdinName = "stdin"
 
 // diffReport is what `instrumentgen diff -json` prints.
 type diffReport struct {
@@ -48,12 +44,8 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: instrumentgen diff [-json] [-queries DIR] OLD NEW   (- reads one side from stdin)")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return diffInvalid
-	}
-	if fs.NArg() != 2 {
-		fs.Usage()
-		return diffInvalid
+	if code, ok := parseArgs(fs, args, 2, "OLD and NEW catalogues (flags go before them)", stderr); !ok {
+		return code
 	}
 	oldPath, newPath := fs.Arg(0), fs.Arg(1)
 	if oldPath == "-" && newPath == "-" {
@@ -123,21 +115,12 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // loadSide reads and validates one side of a diff ("-" is stdin), as -check does. Problems go
 // to stderr one per line as FILE:LINE: SUBJECT: problem.
 func loadSide(path string, stdin io.Reader, stderr io.Writer) (*catalog.Catalog, bool) {
-	name := path
-	var data []byte
-	var err error
-	if path == "-" {
-		name = stdinName
-		data, err = io.ReadAll(stdin)
-	} else {
-		data, err = os.ReadFile(path)
-	}
+	cat, err := loadChecked(path, stdin)
 	if err != nil {
-		fmt.Fprintf(stderr, "instrumentgen diff: read %s: %v\n", name, unwrapPath(err))
-		return nil, false
-	}
-	cat, err := validate(name, data)
-	if err != nil {
+		name := path
+		if path == "-" {
+			name = stdinName
+		}
 		report(stderr, name, err)
 		return nil, false
 	}
@@ -151,17 +134,4 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
-}
-
-// validate parses a catalogue and renders it in memory with placeholder names, exactly as -check
-// does, so that diff and dashboard accept what generation accepts.
-func validate(name string, data []byte) (*catalog.Catalog, error) {
-	cat, err := catalog.Parse(name, data)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := codegen.Generate(cat, codegen.Options{Source: name, DocsSource: name, Package: "check", Scope: "check"}); err != nil {
-		return nil, err
-	}
-	return cat, nil
 }

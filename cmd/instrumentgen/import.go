@@ -38,6 +38,9 @@ func (s *sourceFlags) check(source string) error {
 		return fmt.Errorf("invalid value %v for flag -timeout: must be positive", s.timeout)
 	}
 	if !isURL(source) {
+		if scheme, _, ok := strings.Cut(source, "://"); ok && !strings.ContainsAny(scheme, "/\\") {
+			return fmt.Errorf("%q: unsupported scheme %q; SOURCE is an http or https URL, a file, or - for stdin", source, scheme)
+		}
 		if s.tls != (tlsflags.Client{}) {
 			return fmt.Errorf("flags -ca, -cert, -key and -server-name apply to https URLs only, and %q is not a URL", source)
 		}

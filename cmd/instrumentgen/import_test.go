@@ -177,6 +177,7 @@ func TestImportBadUsage(t *testing.T) {
 		{"zero timeout", []string{"-timeout", "0", "http://127.0.0.1/"}, 2, "-timeout"},
 		{"ca with http", []string{"-ca", garbage, "http://127.0.0.1/"}, 2, "flag -ca applies to https URLs only"},
 		{"ca with a file", []string{"-ca", garbage, "x.prom"}, 2, `"x.prom" is not a URL`},
+		{"unsupported scheme", []string{"ftp://example.com/metrics"}, 2, `unsupported scheme "ftp"`},
 		{"ca not PEM", []string{"-ca", garbage, "https://127.0.0.1/"}, 2, "no PEM certificate found"},
 		{"cert without key", []string{"-cert", garbage, "https://127.0.0.1/"}, 2, "-cert and -key go together"},
 		{"URL without host", []string{"http:///metrics"}, 2, "has no host"},

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/livecheck"
 )
 
@@ -50,7 +49,7 @@ Flags:`)
 		fmt.Fprintf(stderr, "instrumentgen live-check: %v\n", err)
 		return 2
 	}
-	cat, err := catalog.Load(file)
+	cat, err := loadChecked(file, nil)
 	if err != nil {
 		report(stderr, file, err) // as -check reports it
 		fmt.Fprintf(stderr, "instrumentgen live-check: nothing checked\n")

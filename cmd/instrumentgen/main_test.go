@@ -35,17 +35,26 @@ func TestCheck(t *testing.T) {
 var problemLine = regexp.MustCompile(`^\S+\.yaml:\d+: `)
 
 // TestIdentifierProblemsReportedWithTheOthers: two metrics that give one Go identifier are
-// reported in the same run as the catalogue's own problems, in line order, by -check and by
-// generation alike.
+// reported in the same run as the catalogue's own problems, in line order, by -check, by
+// generation and by every subcommand that reads a catalogue: each accepts what -check accepts.
 func TestIdentifierProblemsReportedWithTheOthers(t *testing.T) {
 	file := "../../internal/codegen/testdata/collision_and_problems.yaml"
 	want := file + ":2: metric requests_total: missing required key description\n" +
 		file + ":7: metric requests__total: Go identifier RequestsTotal is also generated for " + file + ":2: metric requests_total; rename one of them\n" +
 		file + ": 2 problem(s)\n"
-	for _, args := range [][]string{{"-check", file}, {"-o", t.TempDir(), "-package", "p", "-scope", "s", file}} {
+	for _, tc := range []struct {
+		args []string
+		code int // the command's exit status for an invalid catalogue
+	}{
+		{[]string{"-check", file}, 1},
+		{[]string{"-o", t.TempDir(), "-package", "p", "-scope", "s", file}, 1},
+		{[]string{"dashboard", file}, 1},
+		{[]string{"diff", "../../instruments.yaml", file}, 2},
+		{[]string{"live-check", file, filepath.Join(t.TempDir(), "never-read.txt")}, 2},
+	} {
 		var out, errb bytes.Buffer
-		if code := run(args, &out, &errb); code != 1 || errb.String() != want {
-			t.Errorf("%v: exit %d, stderr:\n%s\nwant:\n%s", args, code, errb.String(), want)
+		if code := run(tc.args, &out, &errb); code != tc.code || !strings.HasPrefix(errb.String(), want) {
+			t.Errorf("%v: exit %d (want %d), stderr:\n%s\nwant it to start with:\n%s", tc.args, code, tc.code, errb.String(), want)
 		}
 	}
 }

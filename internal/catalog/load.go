@@ -17,11 +17,11 @@ import (
 
 // Load reads and validates the catalogue at path.
 func Load(path string) (*Catalog, error) {
-	c, err := LoadPartial(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("catalog: %w", err)
 	}
-	return c, nil
+	return Parse(path, data)
 }
 
 // Parse validates data, naming it file in problems. On any problem it returns a nil Catalog and
@@ -34,16 +34,12 @@ func Parse(file string, data []byte) (*Catalog, error) {
 	return c, nil
 }
 
-// LoadPartial is Load for a report: when the catalogue has problems, it also returns what could
-// be read of it (the declared labels and every metric with a name, as far as they validate),
-// so that a caller can check more, such as Go identifiers, and report everything in one run.
-// Never generate from a partial catalogue. The Catalog is nil when the file could not be read.
-func LoadPartial(path string) (*Catalog, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("catalog: %w", err)
-	}
-	c, problems := parse(path, data)
+// ParsePartial is Parse for a report: when the catalogue has problems, it also returns what
+// could be read of it (the declared labels and every metric with a name, as far as they
+// validate), so that a caller can check more, such as Go identifiers, and report everything in
+// one run. Never generate from a partial catalogue.
+func ParsePartial(file string, data []byte) (*Catalog, error) {
+	c, problems := parse(file, data)
 	if len(problems) > 0 {
 		return c, problems
 	}

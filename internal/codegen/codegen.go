@@ -93,7 +93,7 @@ func Generate(c *catalog.Catalog, opts Options) (*Output, error) {
 
 // Check returns the problems Generate would report for c's Go identifiers: names that are not
 // Go identifiers, that collide with each other or with what every generated package declares.
-// c may be a partial catalogue (catalog.LoadPartial), so that these problems are reported in
+// c may be a partial catalogue (catalog.ParsePartial), so that these problems are reported in
 // the same run as the catalogue's own. The problems are in line order; nil means none.
 func Check(c *catalog.Catalog) (catalog.Problems, error) {
 	_, reserved, err := templates()

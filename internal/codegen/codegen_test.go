@@ -112,13 +112,17 @@ func TestRejectedCatalogues(t *testing.T) {
 	}
 }
 
-// TestCheckOfAPartialCatalogue: Check works on what LoadPartial could read of an invalid
+// TestCheckOfAPartialCatalogue: Check works on what ParsePartial could read of an invalid
 // catalogue, so that identifier collisions are reported with the catalogue's own problems.
 func TestCheckOfAPartialCatalogue(t *testing.T) {
-	c, err := catalog.LoadPartial("testdata/collision_and_problems.yaml")
+	data, err := os.ReadFile("testdata/collision_and_problems.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := catalog.ParsePartial("testdata/collision_and_problems.yaml", data)
 	var problems catalog.Problems
 	if c == nil || !errors.As(err, &problems) {
-		t.Fatalf("LoadPartial: %v, %v", c, err)
+		t.Fatalf("ParsePartial: %v, %v", c, err)
 	}
 	checked, err := Check(c)
 	if err != nil {

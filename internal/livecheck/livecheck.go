@@ -86,7 +86,7 @@ func Run(cat *catalog.Catalog, fams []*dto.MetricFamily) []Finding {
 		if !ok {
 			if alwaysServed(m) {
 				out = append(out, Finding{Family: m.Name, Check: Missing, Severity: Error, Line: m.Line,
-					Message: fmt.Sprintf("not served: a %s without labels is on /metrics from the moment it is created", kindText(m))})
+					Message: fmt.Sprintf("not served: %s without labels is on /metrics from the moment it is created", withArticle(kindText(m)))})
 			}
 			continue
 		}
@@ -98,7 +98,7 @@ func Run(cat *catalog.Catalog, fams []*dto.MetricFamily) []Finding {
 			continue
 		}
 		out = append(out, Finding{Family: name, Check: Undeclared, Severity: Error,
-			Message: fmt.Sprintf("served as a %s but not declared in %s", strings.ToLower(f.GetType().String()), cat.File)})
+			Message: fmt.Sprintf("served as %s but not declared in %s", withArticle(strings.ToLower(f.GetType().String())), cat.File)})
 	}
 	slices.SortStableFunc(out, func(a, b Finding) int {
 		if c := strings.Compare(a.Family, b.Family); c != 0 {
@@ -276,4 +276,12 @@ func listQuoted(vs []string) string {
 // Failed reports whether any finding is an error.
 func Failed(fs []Finding) bool {
 	return slices.ContainsFunc(fs, func(f Finding) bool { return f.Severity == Error })
+}
+
+// withArticle puts "a" or "an" before a kind: "an untyped", "an observable gauge", "a counter".
+func withArticle(kind string) string {
+	if kind != "" && strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
 }

@@ -141,3 +141,13 @@ func TestMissingOnlyWhatAlwaysExists(t *testing.T) {
 		t.Errorf("missing on an empty /metrics: %v, want %v", missing, want)
 	}
 }
+
+func TestWithArticle(t *testing.T) {
+	for kind, want := range map[string]string{
+		"counter": "a counter", "untyped": "an untyped", "observable gauge": "an observable gauge", "up-down counter": "an up-down counter",
+	} {
+		if got := withArticle(kind); got != want {
+			t.Errorf("withArticle(%q) = %q, want %q", kind, got, want)
+		}
+	}
+}

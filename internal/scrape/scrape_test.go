@@ -19,6 +19,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+	runtimemetrics "go.opentelemetry.io/contrib/instrumentation/runtime"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/telediag/telediag/internal/catalog"
 )
@@ -270,22 +273,68 @@ func TestRuntime(t *testing.T) {
 	}
 }
 
-// TestProcessCollectorNames: every family client_golang's process collector serves here is
-// known as a runtime family.
-func TestProcessCollectorNames(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	fams, err := reg.Gather()
-	if err != nil {
-		t.Logf("the process collector reports: %v", err) // some /proc files may be unreadable
-	}
-	if len(fams) < 5 {
-		t.Fatalf("the process collector served %d families on this machine", len(fams))
-	}
-	for _, f := range fams {
-		if RuntimeProvider(f.GetName()) != catalog.ProvidedByProcessCollector {
-			t.Errorf("%s, served by the process collector, is not known as one of its families", f.GetName())
+// TestRuntimeFamilyNames holds RuntimeProvider's lists to the collectors telemetry registers:
+// every family client_golang's Go collector (with its defaults) and process collector serve
+// here is known as theirs, every Go collector name in the list is one it serves, and every
+// family of OTel's runtime instrumentation, named as the Prometheus exporter names it, is
+// known as otel_runtime.
+func TestRuntimeFamilyNames(t *testing.T) {
+	for provider, c := range map[string]prometheus.Collector{
+		catalog.ProvidedByGoCollector:      collectors.NewGoCollector(),
+		catalog.ProvidedByProcessCollector: collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	} {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(c)
+		fams, err := reg.Gather()
+		if err != nil {
+			t.Logf("the %s reports: %v", provider, err) // some /proc files may be unreadable
 		}
+		if len(fams) < 5 {
+			t.Fatalf("the %s served %d families on this machine", provider, len(fams))
+		}
+		served := map[string]bool{}
+		for _, f := range fams {
+			served[f.GetName()] = true
+			if got := RuntimeProvider(f.GetName()); got != provider {
+				t.Errorf("%s, served by the %s, is known as %q", f.GetName(), provider, got)
+			}
+		}
+		if provider == catalog.ProvidedByGoCollector {
+			for _, name := range []string{"go_goroutines", "go_memstats_heap_objects", "go_sched_gomaxprocs_threads"} {
+				if !served[name] {
+					t.Errorf("the Go collector no longer serves %s", name)
+				}
+			}
+		}
+	}
+	for _, name := range []string{"go_memstats_lookups_total", "go_memstats_gc_cpu_fraction", "go_sched_latencies_seconds", "process_state"} {
+		if p := RuntimeProvider(name); p != "" {
+			t.Errorf("%s, which telemetry does not serve by itself, is known as %q", name, p)
+		}
+	}
+
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer func() { _ = mp.Shutdown(context.Background()) }()
+	if err := runtimemetrics.Start(runtimemetrics.WithMeterProvider(mp)); err != nil {
+		t.Fatal(err)
+	}
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			n++
+			name := strings.ReplaceAll(m.Name, ".", "_")
+			if got := RuntimeProvider(name); got != catalog.ProvidedByOTelRuntime {
+				t.Errorf("%s (OTel's %s) is known as %q", name, m.Name, got)
+			}
+		}
+	}
+	if n < 5 {
+		t.Fatalf("OTel's runtime instrumentation reported %d metrics", n)
 	}
 }
 

@@ -15,13 +15,13 @@ import (
 	"github.com/telediag/telediag/telemetry/instrument/instrumenttest"
 )
 
-// TestCreateAndCloseThousandTimes: a service that re-creates Teleport's catalogue on one
+// TestCreateAndReleaseThousandTimes: a service that re-creates Teleport's catalogue on one
 // long-lived MeterProvider (tests, reloads) leaks nothing. Each of 1,000 cycles creates the
-// catalogue, records into every instrument, collects and closes it. Afterwards no callback is
+// catalogue, records into every instrument, collects and releases it. Afterwards no callback is
 // registered, a collection takes no longer than after the first cycles, and the heap has not
 // grown: each cycle that leaked its callbacks would leave a drain over some 60 counters and
 // three observables behind, run at every later collection.
-func TestCreateAndCloseThousandTimes(t *testing.T) {
+func TestCreateAndReleaseThousandTimes(t *testing.T) {
 	ctx := context.Background()
 	reader := sdkmetric.NewManualReader()
 	sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
@@ -51,11 +51,11 @@ func TestCreateAndCloseThousandTimes(t *testing.T) {
 		if n := mp.Live(); n != perCatalogue || n < 4 {
 			t.Fatalf("%d callbacks registered by one catalogue, want %d, and at least 4: the counters' drain and 3 observables", n, perCatalogue)
 		}
-		if err := m.Close(); err != nil {
+		if err := m.Release(); err != nil {
 			t.Fatal(err)
 		}
 		if n := mp.Live(); n != 0 {
-			t.Fatalf("%d callbacks left after Close", n)
+			t.Fatalf("%d callbacks left after Release", n)
 		}
 	}
 	// fastestCollect is the fastest of several collections: the least disturbed by a busy machine.

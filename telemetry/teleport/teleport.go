@@ -51,8 +51,11 @@ func WithInstrumentOptions(opts ...instrument.Option) Option {
 }
 
 // Metrics is Teleport's catalogue created from one MeterProvider, with the callbacks of
-// teleport_build_info, process_state and teleport_component_state registered. Close (or the
-// Instruments' Release, which is the same) unregisters every callback it registered.
+// teleport_build_info, process_state, teleport_component_state and the go_memstats families
+// registered. Release, as for any generated catalogue, unregisters every callback it
+// registered (the counters' drain included): it is for a catalogue dropped while the provider
+// lives on (tests, reloads); at exit, leave it to the provider's Shutdown, whose final
+// collection would otherwise miss the counters' additions since the previous one.
 type Metrics struct {
 	*Instruments
 }
@@ -124,16 +127,4 @@ func New(mp metric.MeterProvider, state StateSource, opts ...Option) (*Metrics, 
 		return fail(fmt.Errorf("teleport: the go_memstats families: %w", err))
 	}
 	return &Metrics{Instruments: inst}, nil
-}
-
-// Close releases the catalogue: it unregisters the counters' drain and the callbacks of
-// teleport_build_info, process_state and teleport_component_state, which stop being reported.
-// Close is for a catalogue dropped while the provider lives on (tests, reloads); at exit, leave
-// it to the provider's Shutdown, whose final collection would otherwise miss the counters'
-// additions since the previous one. It is idempotent.
-func (t *Metrics) Close() error {
-	if err := t.Release(); err != nil {
-		return fmt.Errorf("teleport: close: %w", err)
-	}
-	return nil
 }
