@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -106,13 +107,25 @@ func choosePush(ctx context.Context, cfg *config) (*push, error) {
 // The exporter sends res, the resource New built, rather than the provider's: sdkmetric merges
 // OTEL_RESOURCE_ATTRIBUTES into its resource by itself and keeps the valid pairs of a malformed
 // value, where the specification (and New) discard the whole value.
-func (t *Telemetry) newPushReader(p *push, cfg *config, res *resource.Resource) sdkmetric.Reader {
+//
+// With the histograms' fast path, the reader also gets its producer, with the exporter's
+// temporality and aggregation, and the exporter merges the producer's scopes into the SDK's.
+func (t *Telemetry) newPushReader(p *push, cfg *config, res *resource.Resource) (sdkmetric.Reader, error) {
 	exp := &quietExporter{Exporter: p.exporter, log: cfg.logger, kind: p.kind, endpoint: p.endpoint, every: cfg.exportErrorEvery, res: res}
 	t.pushExporter = exp
-	opts := append([]sdkmetric.PeriodicReaderOption{
+	opts := []sdkmetric.PeriodicReaderOption{
 		sdkmetric.WithProducer(promb.NewMetricProducer(promb.WithGatherer(t.runtimeReg))),
-	}, cfg.periodicOpts...)
-	return sdkmetric.NewPeriodicReader(exp, opts...)
+	}
+	if t.histograms != nil {
+		prod, err := t.histograms.Producer(p.exporter.Temporality, p.exporter.Aggregation)
+		if err != nil {
+			return nil, fmt.Errorf("telemetry: histograms: %w", err)
+		}
+		opts = append(opts, sdkmetric.WithProducer(prod))
+		exp.mergeScopes = true
+	}
+	opts = append(opts, cfg.periodicOpts...)
+	return sdkmetric.NewPeriodicReader(exp, opts...), nil
 }
 
 // quietExporter keeps a collector outage from flooding the log or the OTel global error
@@ -126,6 +139,9 @@ type quietExporter struct {
 	endpoint string
 	every    time.Duration
 	res      *resource.Resource // replaces the provider's resource on every export
+	// mergeScopes merges the ScopeMetrics of one scope into one, as the SDK alone would send
+	// them: the histograms' producer adds its own after the SDK's.
+	mergeScopes bool
 
 	mu       sync.Mutex
 	failing  bool
@@ -188,6 +204,9 @@ func (q *quietExporter) Export(ctx context.Context, rm *metricdata.ResourceMetri
 	if q.res != nil {
 		rm.Resource = q.res
 	}
+	if q.mergeScopes {
+		rm.ScopeMetrics = mergeScopes(rm.ScopeMetrics)
+	}
 	err := q.Exporter.Export(ctx, rm)
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -216,4 +235,32 @@ func (q *quietExporter) Export(ctx context.Context, rm *metricdata.ResourceMetri
 		}
 	}
 	return nil
+}
+
+// mergeScopes returns sms with the metrics of equal scopes in the first of them, in order. It
+// returns sms itself when no scope repeats, and a new slice otherwise, so that the reader's
+// slices, which it reuses at its next collection, are not written to.
+func mergeScopes(sms []metricdata.ScopeMetrics) []metricdata.ScopeMetrics {
+	repeated := false
+	for i := 1; i < len(sms) && !repeated; i++ {
+		for j := range i {
+			if sms[j].Scope == sms[i].Scope {
+				repeated = true
+				break
+			}
+		}
+	}
+	if !repeated {
+		return sms
+	}
+	out := make([]metricdata.ScopeMetrics, 0, len(sms))
+	for _, sm := range sms {
+		i := slices.IndexFunc(out, func(o metricdata.ScopeMetrics) bool { return o.Scope == sm.Scope })
+		if i < 0 {
+			out = append(out, metricdata.ScopeMetrics{Scope: sm.Scope, Metrics: sm.Metrics[:len(sm.Metrics):len(sm.Metrics)]})
+			continue
+		}
+		out[i].Metrics = append(out[i].Metrics, sm.Metrics...)
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -21,6 +22,7 @@ import (
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/resource"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
 
@@ -33,8 +35,8 @@ import (
 // counts that series too). Change it with WithCardinalityLimit; 0 means no limit.
 //
 // It is chosen from measured memory (docs/benchmarks.md, BenchmarkHeapPerSeries): a series
-// keeps about 0.50 KB of heap for a counter and 0.83 KB for a histogram with Teleport's 16
-// buckets, so one instrument at the limit holds at most about 5.0 MB (counter) or 8.3 MB
+// keeps about 0.50 KB of heap for a counter and 0.73 KB for a histogram with Teleport's 16
+// buckets, so one instrument at the limit holds at most about 5.0 MB (counter) or 7.3 MB
 // (histogram), and its /metrics text at most about 1 MB or 11 MB. That bounds what a label bug
 // (a user or request ID in a label) can cost, where 100,000 allowed 85 MB of heap and a 113 MB
 // scrape per histogram. 10,000 is still five times the SDK's own default of 2,000 and far
@@ -45,7 +47,12 @@ const DefaultCardinalityLimit = instrument.DefaultCardinalityLimit
 // Telemetry is a running metrics pipeline. Build it with New and stop it with Shutdown.
 type Telemetry struct {
 	provider *sdkmetric.MeterProvider
-	resource *resource.Resource
+	// meterProvider is what MeterProvider hands out: provider, wrapped by the histograms' fast
+	// path when it applies (see fastHistograms).
+	meterProvider metric.MeterProvider
+	// histograms is the histograms' fast path, nil when every histogram takes the SDK's.
+	histograms *instrument.HistogramPath
+	resource   *resource.Resource
 	// servedReg is what /metrics serves: the OTel Prometheus exporter and client_golang's Go,
 	// process and promhttp collectors. Serving one registry instead of merging two
 	// with prometheus.Gatherers saves a quarter of a large scrape's time: Gatherers checks
@@ -99,6 +106,17 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	if cfg.resourceLabels != nil {
 		promOpts = append(promOpts, otelprom.WithResourceAsConstantLabels(cfg.resourceLabels))
 	}
+	if fastHistograms(cfg, filter) {
+		t.histograms = instrument.NewHistogramPath(instrument.HistogramPathConfig{
+			Views: cfg.views, CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger,
+		})
+		// The exporter's reader: cumulative, the SDK's default aggregation.
+		prod, err := t.histograms.Producer(sdkmetric.DefaultTemporalitySelector, sdkmetric.DefaultAggregationSelector)
+		if err != nil {
+			return nil, fmt.Errorf("telemetry: histograms: %w", err)
+		}
+		promOpts = append(promOpts, otelprom.WithProducer(prod))
+	}
 	exporter, err := otelprom.New(promOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("telemetry: prometheus exporter: %w", err)
@@ -127,10 +145,18 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		return nil, err
 	}
 	if p != nil {
-		mpOpts = append(mpOpts, sdkmetric.WithReader(t.newPushReader(p, cfg, res)))
+		r, err := t.newPushReader(p, cfg, res)
+		if err != nil {
+			return nil, err
+		}
+		mpOpts = append(mpOpts, sdkmetric.WithReader(r))
 		cfg.logger.Info("pushing metrics", "exporter", p.kind, "endpoint", p.endpoint)
 	}
 	t.provider = sdkmetric.NewMeterProvider(mpOpts...)
+	t.meterProvider = t.provider
+	if t.histograms != nil {
+		t.meterProvider = t.histograms.MeterProvider(t.provider)
+	}
 	if cfg.runtimeMetrics {
 		if err := runtimemetrics.Start(runtimemetrics.WithMeterProvider(t.provider)); err != nil {
 			return nil, errors.Join(fmt.Errorf("telemetry: runtime metrics: %w", err), t.provider.Shutdown(ctx))
@@ -155,7 +181,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	t.metrics, t.handler = h, promhttp.InstrumentMetricHandler(both, h)
 
 	if cfg.global {
-		otel.SetMeterProvider(t.provider)
+		otel.SetMeterProvider(t.meterProvider)
 	}
 	return t, nil
 }
@@ -167,7 +193,11 @@ func (t *Telemetry) Handler() http.Handler { return t.handler }
 // MeterProvider returns the provider behind the instruments, for libraries that take one
 // (otelhttp, otelgrpc, …). Their instruments appear on /metrics too; keep their names distinct
 // from the catalogue's, or the scrape reports a collision.
-func (t *Telemetry) MeterProvider() metric.MeterProvider { return t.provider }
+//
+// It is the SDK's provider, through which histograms record on a lock-free path at
+// client_golang's cost when the pipeline allows it (see fastHistograms and
+// instrument.HistogramPath); what every reader receives is what the SDK's own histograms give.
+func (t *Telemetry) MeterProvider() metric.MeterProvider { return t.meterProvider }
 
 // Resource returns the Resource every metric carries: WithServiceName, WithServiceVersion and
 // WithResourceAttributes, overridden by OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME as the
@@ -232,6 +262,14 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 		}
 	})
 	return t.shutdownErr
+}
+
+// fastHistograms reports whether histograms may take the fast path (instrument.HistogramPath),
+// which needs a producer on every reader and records no exemplars: not with a reader the
+// pipeline did not build (WithReader), nor with an exemplar filter other than always_off. Then
+// every histogram takes the SDK's own path, as it would on any MeterProvider.
+func fastHistograms(cfg *config, filter exemplar.Filter) bool {
+	return len(cfg.readers) == 0 && reflect.ValueOf(filter).Pointer() == reflect.ValueOf(exemplar.AlwaysOffFilter).Pointer()
 }
 
 func newResource(ctx context.Context, cfg *config) (*resource.Resource, error) {

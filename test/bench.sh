@@ -3,7 +3,7 @@
 # test/bench/bench_test.go and telemetry/export_bench_test.go, each telediag path beside its client_golang
 # equivalent in the same run, -count 6, then benchstat. Each group runs in a process of its own,
 # so that process-wide state (sync.Pool contents, the GC's pacing) does not carry from one group
-# into the next. Run it on a quiet machine: about 20 minutes on 2 cores.
+# into the next. Run it on a quiet machine: about 30 minutes on 2 cores.
 #
 #   bash test/bench.sh [OUTDIR [GROUP...]]   raw output and benchstat tables land in OUTDIR
 #                                            (default bench-out/); GROUPs: record scrape export heap

@@ -97,6 +97,24 @@ func (c *seriesCache[K, V]) add(k K) *V {
 	return v
 }
 
+// lookup returns the entry of k, nil when there is none; it never creates one.
+func (c *seriesCache[K, V]) lookup(k K) *V {
+	c.mu.RLock()
+	v := c.m[k]
+	c.mu.RUnlock()
+	return v
+}
+
+// store caches v for k unless k has an entry or the cache is full.
+func (c *seriesCache[K, V]) store(k K, v *V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[k]; ok || (!c.unbounded && len(c.m) >= c.max) {
+		return
+	}
+	c.m[k] = v
+}
+
 // each calls f for every cached entry under the read lock; f must not call back into c.
 func (c *seriesCache[K, V]) each(f func(*V)) {
 	c.mu.RLock()

@@ -3,6 +3,7 @@ package instrument
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -14,15 +15,26 @@ type RecorderInstrument[N Number] interface {
 	Record(ctx context.Context, val N, options ...metric.RecordOption)
 }
 
-// Recorder is a histogram or gauge whose label values are looked up in a cache of prebuilt
-// attribute options, so recording with labels given per call allocates nothing once a series
-// is known. Each value still goes through the SDK, which aggregates it.
+// Recorder is a histogram or gauge whose series are looked up by their label values, without
+// allocating once a series is known.
+//
+// A histogram created from a HistogramPath's MeterProvider (telemetry.New's) records on the
+// fast path when the path applies to it (see HistogramPath): the Recorder keeps, per series,
+// the lock-free cell of counts that the readers' producers collect, and Record costs what
+// client_golang's Observe does. Otherwise (a gauge, a histogram on any other MeterProvider or
+// one a View sends to the SDK) it caches the attribute option of each series, and each value
+// goes through the SDK, which aggregates it.
 //
 // A nil *Recorder records nothing.
 type Recorder[N Number, K comparable] struct {
-	inst   RecorderInstrument[N]
-	attrs  func(K) attribute.Set
+	inst  RecorderInstrument[N]
+	attrs func(K) attribute.Set
+
+	// The SDK's path: the attribute option of each series.
 	series *seriesCache[K, []metric.RecordOption]
+	// The fast path: the cell of each series whose label values map to one for good.
+	fast  *histogram[N]
+	cells *seriesCache[K, hcell[N]]
 }
 
 // NewRecorder wraps inst, the instrument called name created from g's Meter; g's options bound
@@ -32,19 +44,31 @@ func NewRecorder[N Number, K comparable](g *Group, name string, inst RecorderIns
 	if g == nil || inst == nil || attrs == nil {
 		return nil, errors.New("instrument: NewRecorder needs a group, an instrument and an attribute function")
 	}
-	return &Recorder[N, K]{
-		inst:  inst,
-		attrs: attrs,
-		series: newSeriesCache(name, g.cfg, func(k K) *[]metric.RecordOption {
-			o := recordOptions(attrs(k))
-			return &o
-		}),
-	}, nil
+	r := &Recorder[N, K]{inst: inst, attrs: attrs}
+	if h := fastOf[N](inst); h != nil {
+		// Only cells that are the label values' for good are cached (see histogram.resolve),
+		// at most as many as the stream keeps series; the histogram logs the overflow.
+		r.fast = h
+		r.cells = newSeriesCache[K, hcell[N]](name, config{limit: h.limit}, nil)
+		return r, nil
+	}
+	r.series = newSeriesCache(name, g.cfg, func(k K) *[]metric.RecordOption {
+		o := recordOptions(attrs(k))
+		return &o
+	})
+	return r, nil
 }
 
 // Record records val for the series with label values k.
 func (r *Recorder[N, K]) Record(ctx context.Context, val N, k K) {
 	if r == nil {
+		return
+	}
+	if r.fast != nil {
+		if c := r.cells.lookup(k); c != nil && c.record(val) {
+			return
+		}
+		r.recordSlow(val, k)
 		return
 	}
 	if o := r.series.get(k); o != nil {
@@ -54,24 +78,58 @@ func (r *Recorder[N, K]) Record(ctx context.Context, val N, k K) {
 	r.inst.Record(ctx, val, metric.WithAttributeSet(r.attrs(k)))
 }
 
+// recordSlow records val for a series whose cell is not cached: new, or past the cardinality
+// limit.
+func (r *Recorder[N, K]) recordSlow(val N, k K) {
+	for {
+		if c, _ := r.resolve(k); c.record(val) {
+			return
+		}
+	}
+}
+
+// resolve finds (or creates, as a first measurement does) the cell of label values k, and
+// caches it when it is theirs for good.
+func (r *Recorder[N, K]) resolve(k K) (*hcell[N], bool) {
+	c, keep := r.fast.resolve(r.attrs(k))
+	if keep {
+		r.cells.store(k, c)
+	}
+	return c, keep
+}
+
 // RecordSet records val for the series with attribute set set, for a caller that already holds
-// one. It allocates the option that carries set; Record with label values does not.
+// one. It allocates the option that carries set; Record with label values does not. On the
+// fast path, attribute values of type MAP or SLICE are taken as given, where the SDK would
+// remove duplicate keys inside them.
 func (r *Recorder[N, K]) RecordSet(ctx context.Context, val N, set attribute.Set) {
 	if r == nil {
+		return
+	}
+	if r.fast != nil {
+		r.fast.record(val, set)
 		return
 	}
 	r.inst.Record(ctx, val, metric.WithAttributeSet(set))
 }
 
-// Bind returns the series with label values k, for a hot path.
+// Bind returns the series with label values k, for a hot path. Binding does not create the
+// series: as with the SDK, it exists from its first Record.
 func (r *Recorder[N, K]) Bind(k K) RecorderBound[N] {
 	if r == nil {
 		return RecorderBound[N]{}
 	}
-	if o := r.series.get(k); o != nil {
-		return RecorderBound[N]{inst: r.inst, opts: *o}
+	if r.fast != nil {
+		b := &boundSeries[N]{resolve: func() (*hcell[N], bool) { return r.resolve(k) }}
+		if c := r.cells.lookup(k); c != nil {
+			b.cell.Store(c)
+		}
+		return RecorderBound[N]{s: b}
 	}
-	return RecorderBound[N]{inst: r.inst, opts: recordOptions(r.attrs(k))}
+	if o := r.series.get(k); o != nil {
+		return RecorderBound[N]{s: &boundSeries[N]{inst: r.inst, opts: *o}}
+	}
+	return RecorderBound[N]{s: &boundSeries[N]{inst: r.inst, opts: recordOptions(r.attrs(k))}}
 }
 
 func recordOptions(set attribute.Set) []metric.RecordOption {
@@ -79,15 +137,44 @@ func recordOptions(set attribute.Set) []metric.RecordOption {
 }
 
 // RecorderBound is one series of a Recorder. Its Record allocates nothing; the zero value
-// records nothing.
-type RecorderBound[N Number] struct {
+// records nothing. It is one pointer, so that a generated bound type passes it in a register.
+type RecorderBound[N Number] struct{ s *boundSeries[N] }
+
+// Record records val for the series.
+func (b RecorderBound[N]) Record(ctx context.Context, val N) {
+	s := b.s
+	if s == nil {
+		return
+	}
+	if c := s.cell.Load(); c != nil && c.record(val) {
+		return
+	}
+	s.record(ctx, val)
+}
+
+// boundSeries is what a RecorderBound records into: on the fast path, its cell once the series
+// has one for good (resolved at the first Record); on the SDK's path, the instrument and the
+// series' attribute option.
+type boundSeries[N Number] struct {
+	cell    atomic.Pointer[hcell[N]]
+	resolve func() (*hcell[N], bool)
+
 	inst RecorderInstrument[N]
 	opts []metric.RecordOption
 }
 
-// Record records val for the series.
-func (b RecorderBound[N]) Record(ctx context.Context, val N) {
-	if b.inst != nil {
-		b.inst.Record(ctx, val, b.opts...)
+func (s *boundSeries[N]) record(ctx context.Context, val N) {
+	if s.resolve == nil {
+		s.inst.Record(ctx, val, s.opts...)
+		return
+	}
+	for {
+		c, keep := s.resolve()
+		if keep {
+			s.cell.Store(c)
+		}
+		if c.record(val) {
+			return
+		}
 	}
 }

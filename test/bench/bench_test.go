@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -16,6 +17,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/probes"
@@ -134,16 +137,22 @@ func newCounterPair(b *testing.B, labels int) counterPair {
 }
 
 // runModes runs op serially, in parallel on one shared series, and in parallel with each
-// goroutine on a series of its own. mk(series) returns the operation on that series.
-func runModes(b *testing.B, mk func(series int) func()) {
-	b.Run("serial", func(b *testing.B) {
+// goroutine on a series of its own, or only the modes named. mk(series) returns the operation
+// on that series.
+func runModes(b *testing.B, mk func(series int) func(), only ...string) {
+	run := func(mode string, f func(b *testing.B)) {
+		if len(only) == 0 || slices.Contains(only, mode) {
+			b.Run(mode, f)
+		}
+	}
+	run("serial", func(b *testing.B) {
 		op := mk(0)
 		b.ReportAllocs()
 		for b.Loop() {
 			op()
 		}
 	})
-	b.Run("parallel-shared", func(b *testing.B) {
+	run("parallel-shared", func(b *testing.B) {
 		op := mk(0)
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
@@ -152,7 +161,7 @@ func runModes(b *testing.B, mk func(series int) func()) {
 			}
 		})
 	})
-	b.Run("parallel-own", func(b *testing.B) {
+	run("parallel-own", func(b *testing.B) {
 		var next atomic.Int64
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
@@ -185,43 +194,120 @@ func BenchmarkCounterAdd(b *testing.B) {
 	}
 }
 
-// BenchmarkHistogramRecord: backend_read_seconds (Teleport's 16 exponential buckets), bound and
-// with its label given per call, against a client_golang HistogramVec with the same buckets.
-func BenchmarkHistogramRecord(b *testing.B) {
+// histogramBuckets are Teleport's 16 exponential buckets, the layout of every catalogue latency.
+var histogramBuckets = prometheus.ExponentialBuckets(0.001, 2, 16)
+
+// histogramOps returns, for one implementation, the operation on series s of a histogram with
+// the given number of labels, bound or with the labels given per call. impl is otel (telediag's
+// pipeline: the fast path), otel-sdk (the same generated instruments on a plain SDK
+// MeterProvider with one reader: the SDK's own path, as telediag recorded histograms before
+// issue 17) or client_golang.
+func histogramOps(b *testing.B, impl, form string, labels int) func(series int) func() {
 	ctx := context.Background()
-	for _, form := range []string{"bound", "unbound"} {
-		b.Run("form="+form, func(b *testing.B) {
-			b.Run("impl=otel", func(b *testing.B) {
-				h := benchTelemetry(b).Instruments.BackendReadSeconds
-				bnd := h.Bind("backend")
-				b.ReportAllocs()
-				if form == "bound" {
-					for b.Loop() {
-						bnd.Record(ctx, 0.003)
-					}
-					return
-				}
-				for b.Loop() {
-					h.Record(ctx, 0.003, "backend")
+	if impl == "client_golang" {
+		if labels == 0 {
+			h := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "etcd_backend_read_seconds", Help: "h", Buckets: histogramBuckets})
+			return func(int) func() { return func() { h.Observe(0.003) } }
+		}
+		vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "requests_seconds", Help: "h", Buckets: histogramBuckets},
+			[]string{"component", "op", "tier"}[:labels])
+		if form == "bound" {
+			return func(s int) func() {
+				o := vec.WithLabelValues(labelValues(labels, s)...)
+				return func() { o.Observe(0.003) }
+			}
+		}
+		return func(s int) func() {
+			vs := labelValues(labels, s)
+			if labels == 1 {
+				v := vs[0]
+				return func() { vec.WithLabelValues(v).Observe(0.003) }
+			}
+			v0, v1, v2 := vs[0], vs[1], vs[2]
+			return func() { vec.WithLabelValues(v0, v1, v2).Observe(0.003) }
+		}
+	}
+	var mp metric.MeterProvider
+	var m *teleport.Metrics
+	if impl == "otel" {
+		tel := benchTelemetry(b)
+		if !instrument.OnFastPath(tel.Instruments.BackendReadSeconds) {
+			b.Fatal("telediag's histogram is not on the fast path")
+		}
+		mp, m = tel.MeterProvider(), tel.Instruments
+	} else {
+		sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()),
+			sdkmetric.WithExemplarFilter(exemplar.AlwaysOffFilter), sdkmetric.WithCardinalityLimit(telemetry.DefaultCardinalityLimit))
+		b.Cleanup(func() { _ = sdk.Shutdown(context.Background()) })
+		monitor, err := probes.New(probes.WithExpected("auth"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if m, err = teleport.New(sdk, monitor); err != nil {
+			b.Fatal(err)
+		}
+		mp = sdk
+	}
+	switch labels {
+	case 0:
+		h := m.EtcdBackendReadSeconds // the generated label-less histogram
+		return func(int) func() { return func() { h.Record(ctx, 0.003) } }
+	case 1:
+		h := m.BackendReadSeconds // the generated instrument, as a service uses it
+		if form == "bound" {
+			return func(s int) func() { bnd := h.Bind(labelValues(1, s)[0]); return func() { bnd.Record(ctx, 0.003) } }
+		}
+		return func(s int) func() { v := labelValues(1, s)[0]; return func() { h.Record(ctx, 0.003, v) } }
+	}
+	// No catalogue histogram has three labels: build one the way generated code does.
+	meter := mp.Meter("bench")
+	inst, err := meter.Float64Histogram("requests_seconds", metric.WithExplicitBucketBoundaries(histogramBuckets...))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := instrument.NewRecorder(instrument.NewGroup(meter), "requests_seconds", metric.Float64Histogram(inst), attrs3)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if form == "bound" {
+		return func(s int) func() {
+			bnd := h.Bind([3]string(labelValues(3, s)))
+			return func() { bnd.Record(ctx, 0.003) }
+		}
+	}
+	return func(s int) func() {
+		vs := labelValues(3, s)
+		v0, v1, v2 := vs[0], vs[1], vs[2]
+		return func() { h.Record(ctx, 0.003, [3]string{v0, v1, v2}) }
+	}
+}
+
+// BenchmarkHistogramRecord: a histogram with Teleport's 16 buckets and 0, 1 or 3 labels, bound
+// and with the labels given per call (one form without labels), serial, in parallel on one
+// series and in parallel on a series per goroutine (not without labels), in three
+// implementations (see histogramOps). The fast path has no drain and no background
+// aggregator: a Record does all its work on the caller's goroutine, in the timed region, and
+// a collection reads the cells as client_golang's Write does (Scrape and Export measure it).
+func BenchmarkHistogramRecord(b *testing.B) {
+	for _, labels := range []int{0, 1, 3} {
+		forms := []string{"bound", "unbound"}
+		if labels == 0 {
+			forms = forms[:1]
+		}
+		for _, form := range forms {
+			b.Run("labels="+strconv.Itoa(labels)+"/form="+form, func(b *testing.B) {
+				for _, impl := range []string{"otel", "otel-sdk", "client_golang"} {
+					b.Run("impl="+impl, func(b *testing.B) {
+						mk := histogramOps(b, impl, form, labels)
+						if labels == 0 {
+							runModes(b, mk, "serial", "parallel-shared")
+							return
+						}
+						runModes(b, mk)
+					})
 				}
 			})
-			b.Run("impl=client_golang", func(b *testing.B) {
-				vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-					Name: "backend_read_seconds", Help: "h", Buckets: prometheus.ExponentialBuckets(0.001, 2, 16),
-				}, []string{"component"})
-				bnd := vec.WithLabelValues("backend")
-				b.ReportAllocs()
-				if form == "bound" {
-					for b.Loop() {
-						bnd.Observe(0.003)
-					}
-					return
-				}
-				for b.Loop() {
-					vec.WithLabelValues("backend").Observe(0.003)
-				}
-			})
-		})
+		}
 	}
 }
 

@@ -20,9 +20,11 @@ import (
 )
 
 // TestTemporalityAtCollector pushes batched counters (bound, unbound, label-less) and an
-// up-down counter from the library to a real collector, with cumulative and with delta
-// temporality, while goroutines add across several export intervals. The collector's
-// Prometheus exporter (which accumulates deltas) must end up with exactly the number of adds.
+// up-down counter, and histograms on the fast path (bound, unbound, label-less), from the
+// library to a real collector, with cumulative and with delta temporality, while goroutines
+// record across several export intervals. The collector's Prometheus exporter (which
+// accumulates deltas, histograms only when each delta starts where the previous one ended) must
+// end up with exactly the number of adds and recordings, and their sums.
 func TestTemporalityAtCollector(t *testing.T) {
 	otelcol := binary(t, envOtelcol)
 	for _, temporality := range []string{"cumulative", "delta"} {
@@ -56,11 +58,15 @@ func TestTemporalityAtCollector(t *testing.T) {
 			for g := range goroutines {
 				wg.Go(func() {
 					bound := metrics.BackendReadRequestsTotal.Bind("e2e-bound")
+					boundSeconds := metrics.BackendReadSeconds.Bind("e2e-bound")
 					for range rounds {
 						for range perRound {
 							bound.Add(ctx, 1)
 							metrics.BackendReadRequestsTotal.Add(ctx, 2, fmt.Sprint("e2e-", g%2))
 							metrics.AuditFailedEmitEvents.Add(ctx, 1)
+							boundSeconds.Record(ctx, 0.5)
+							metrics.BackendReadSeconds.Record(ctx, 0.25, fmt.Sprint("e2e-", g%2))
+							metrics.EtcdBackendReadSeconds.Record(ctx, 0.125)
 						}
 						time.Sleep(60 * time.Millisecond) // spread the adds over several pushes
 					}
@@ -87,10 +93,37 @@ func TestTemporalityAtCollector(t *testing.T) {
 						return fmt.Errorf("%s = %v (present %v), want %v", series, got, ok, v)
 					}
 				}
+				for series, v := range map[string][2]float64{ // count, sum
+					`backend_read_seconds{component="e2e-bound"}`: {total, total * 0.5},
+					`backend_read_seconds{component="e2e-0"}`:     {total / 2, total / 2 * 0.25},
+					`backend_read_seconds{component="e2e-1"}`:     {total / 2, total / 2 * 0.25},
+					`etcd_backend_read_seconds{}`:                 {total, total * 0.125},
+				} {
+					if count, sum, ok := histogramValue(fams, series); !ok || count != v[0] || sum != v[1] {
+						return fmt.Errorf("%s: count %v, sum %v (present %v), want %v", series, count, sum, ok, v)
+					}
+				}
 				return nil
 			}, col)
 		})
 	}
+}
+
+// histogramValue finds the histogram `name{label="value"}` (at most one label) or `name{}` among
+// fams and returns its count and sum, ignoring the labels the collector adds.
+func histogramValue(fams map[string]*dto.MetricFamily, series string) (count, sum float64, ok bool) {
+	name, inner, _ := strings.Cut(strings.TrimSuffix(series, "}"), "{")
+	key, value, _ := strings.Cut(inner, "=")
+	value = strings.Trim(value, `"`)
+	for _, m := range fams[name].GetMetric() {
+		if m.Histogram == nil || key != "" && !slices.ContainsFunc(m.GetLabel(), func(lp *dto.LabelPair) bool {
+			return lp.GetName() == key && lp.GetValue() == value
+		}) {
+			continue
+		}
+		return float64(m.GetHistogram().GetSampleCount()), m.GetHistogram().GetSampleSum(), true
+	}
+	return 0, 0, false
 }
 
 // seriesValue finds `name{label="value"}` (at most one label) or `name{}` among fams,

@@ -1,0 +1,753 @@
+package instrument
+
+import (
+	"log/slog"
+	"math"
+	"os"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// overflowSet is the SDK's label set for measurements past the cardinality limit.
+var overflowSet = attribute.NewSet(attribute.Bool("otel.metric.overflow", true))
+
+// envPerSeriesStart is the SDK's experimental switch for per-series start times of cumulative
+// data points; the SDK reads it at every collection, and so does the fast path.
+const envPerSeriesStart = "OTEL_GO_X_PER_SERIES_START_TIMESTAMPS"
+
+func perSeriesStart() bool { return strings.EqualFold(os.Getenv(envPerSeriesStart), "true") }
+
+// histogram is one histogram stream recorded on the fast path: what the SDK would hold for it
+// in every reader's pipeline, held once, in per-series cells that record without a lock and
+// are read by the producers of the readers telediag built (see HistogramPath).
+//
+// Two modes, fixed at creation:
+//
+//   - Cumulative (every reader that gets the stream is cumulative): a cell is what the SDK's
+//     cumulative aggregation keeps per series, hot and cold counts that a collection swaps,
+//     reads and merges back. Every reader reads the same cells. The cardinality limit is
+//     applied when a label set is first recorded: the first limit-1 sets get a cell, every
+//     later one records into the overflow cell, for the life of the instrument, as the SDK's
+//     cumulative map does.
+//   - Delta (one reader is delta, as an OTLP exporter with delta temporality asks): cells hold
+//     what was recorded since the last collection of any reader, and each collection drains
+//     them into per-reader states (a cumulative reader's totals, the delta reader's points since
+//     its last collection). The SDK's delta aggregation forgets its series at every collection,
+//     so past the limit a label set may be a series of its own in one interval and folded into
+//     the overflow series in the next: sets past the cumulative limit get transient cells (at
+//     most limit-1 per interval, retired at the delta reader's collection), and every cell
+//     remembers when it was first recorded in a collection cycle, so that the delta reader can
+//     keep the first limit-1 sets of its interval, in the order they arrived, as the SDK does.
+type histogram[N Number] struct {
+	name, description, unit string
+
+	bounds   []float64 // sorted, as the SDK sorts them
+	nb       int       // len(bounds)+1 buckets
+	noMinMax bool
+	isFloat  bool
+	filter   attribute.Filter
+	limit    int
+	readers  []histReader // by reader index of the HistogramPath
+	deltaIdx int          // the delta reader's index; -1 in cumulative mode
+	start    time.Time
+	logger   *slog.Logger
+
+	seq atomic.Uint64 // orders the first recording of each cell in each cycle (delta mode)
+
+	mu         sync.RWMutex
+	cells      map[attribute.Distinct]*hcell[N]
+	persistent []*hcell[N] // append-only: the first limit-1 label sets, in arrival order
+	transient  []*hcell[N] // delta mode: sets past the limit in the current delta interval
+	overflow   *hcell[N]
+	// overflowSince is when the first label set past the limit arrived: the start of a
+	// cumulative reader's overflow series when series carry their own start times.
+	overflowSince time.Time
+	empty         atomic.Pointer[hcell[N]] // the cell of the empty label set, once resolved
+
+	collectMu sync.Mutex
+	states    []readerState[N] // delta mode: per reader
+}
+
+// histReader is what the stream is for one reader of the path.
+type histReader struct {
+	enabled bool // the reader gets this stream (a View or the reader may drop it)
+	delta   bool
+}
+
+// readerState is one reader's view of the stream in delta mode.
+type readerState[N Number] struct {
+	// A cumulative reader: the totals of each persistent cell (by its index), and of the rest.
+	points   []*hpoint[N]
+	overflow *hpoint[N]
+	// The delta reader: what each cell recorded since the last collection, and when that was.
+	pending map[*hcell[N]]*hpoint[N]
+	last    time.Time
+}
+
+func newHistogram[N Number](s resolvedStream, readers []histReader, limit int, logger *slog.Logger) *histogram[N] {
+	var zero N
+	_, isFloat := any(zero).(float64)
+	bounds := slices.Clone(s.bounds)
+	slices.Sort(bounds)
+	h := &histogram[N]{
+		name: s.name, description: s.description, unit: s.unit,
+		bounds: bounds, nb: len(bounds) + 1,
+		noMinMax: s.noMinMax, isFloat: isFloat, filter: s.filter,
+		limit: limit, readers: readers, deltaIdx: -1, start: time.Now(), logger: logger,
+		cells: map[attribute.Distinct]*hcell[N]{},
+	}
+	for i, r := range readers {
+		if r.enabled && r.delta {
+			h.deltaIdx = i
+		}
+	}
+	if h.deltaIdx >= 0 {
+		h.states = make([]readerState[N], len(readers))
+		for i := range h.states {
+			h.states[i].pending = map[*hcell[N]]*hpoint[N]{}
+			h.states[i].last = h.start
+		}
+	}
+	return h
+}
+
+// resolve returns the cell that a measurement with label set set records into, creating it as
+// the SDK creates a series at its first measurement (after the stream's attribute filter,
+// under the cardinality limit). keep reports whether the set records into that cell for the
+// life of the instrument, so that the caller may keep it; otherwise resolve again for every
+// measurement (past the limit in delta mode).
+func (h *histogram[N]) resolve(set attribute.Set) (c *hcell[N], keep bool) {
+	if h.filter != nil {
+		set, _ = set.Filter(h.filter)
+	}
+	d := set.Equivalent()
+	h.mu.RLock()
+	c = h.cells[d]
+	h.mu.RUnlock()
+	if c != nil {
+		return c, !c.transient
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if c = h.cells[d]; c != nil {
+		return c, !c.transient
+	}
+	now := time.Now()
+	switch {
+	case h.limit <= 0 || len(h.persistent) < h.limit-1:
+		c = h.newCell(set, now)
+		c.index = int32(len(h.persistent))
+		h.persistent = append(h.persistent, c)
+		h.cells[d] = c
+		return c, true
+	case h.deltaIdx >= 0 && len(h.transient) < h.limit-1:
+		h.noteOverflow(now)
+		c = h.newCell(set, now)
+		c.transient = true
+		h.transient = append(h.transient, c)
+		h.cells[d] = c
+		return c, false
+	default:
+		h.noteOverflow(now)
+		if h.overflow == nil {
+			h.overflow = h.newCell(overflowSet, now)
+		}
+		// In delta mode the set may be a series of its own in a later interval.
+		return h.overflow, h.deltaIdx < 0
+	}
+}
+
+// noteOverflow records the first label set past the limit, logging it once, as the SDK path
+// does for every generated instrument. h.mu is held.
+func (h *histogram[N]) noteOverflow(now time.Time) {
+	if !h.overflowSince.IsZero() {
+		return
+	}
+	h.overflowSince = now
+	if h.logger != nil {
+		h.logger.Warn("metrics: instrument reached its cardinality limit; new label sets are folded into the otel_metric_overflow series",
+			"instrument", h.name, "limit", h.limit)
+	}
+}
+
+func (h *histogram[N]) newCell(set attribute.Set, now time.Time) *hcell[N] {
+	// Buckets of both phases in one array whose size is a multiple of a cache line (see hcell).
+	n := (2*h.nb + 7) &^ 7
+	return &hcell[N]{h: h, buckets: make([]atomic.Uint64, n), attrs: set, created: now, index: -1}
+}
+
+// record records v for set: the path of RecordSet and of an OTel Record with options.
+func (h *histogram[N]) record(v N, set attribute.Set) {
+	for {
+		if c, _ := h.resolve(set); c.record(v) {
+			return
+		}
+	}
+}
+
+// recordEmpty records v for the empty label set: an OTel Record without options.
+func (h *histogram[N]) recordEmpty(v N) {
+	if c := h.empty.Load(); c != nil && c.record(v) {
+		return
+	}
+	for {
+		c, keep := h.resolve(*attribute.EmptySet())
+		if keep {
+			h.empty.Store(c)
+		}
+		if c.record(v) {
+			return
+		}
+	}
+}
+
+// The word a recording increments first: the hot phase in the top bit, a cell retired by the
+// delta reader's collection in the next, and the number of recordings started in the hot phase.
+const (
+	hotBit     = uint64(1) << 63
+	retiredBit = uint64(1) << 62
+	countMask  = retiredBit - 1
+)
+
+// hcell is one series: two phases of counts, one hot (recordings go there) and one cold (a
+// collection reads it), swapped by a collection, which then waits for the recordings that
+// started in the now-cold phase to end. This is the SDK's hotColdHistogramPoint and
+// client_golang's histogram, without the SDK's per-call attribute handling and per-instrument
+// map: a bound Record is three atomic operations on the series' own cache lines (the recording
+// started, the sum, the bucket), where client_golang's Observe has four and the SDK five.
+//
+// The cell is 256 bytes, so that the allocator's size class keeps it on cache-line
+// boundaries, and its buckets are a separate array sized to a multiple of 64 bytes for the
+// same reason: goroutines recording into neighbouring series share no line. Within the cell,
+// what a recording only reads has a line of its own, apart from the word every recording
+// increments, so that goroutines recording into one series do not also pass that line back and
+// forth.
+type hcell[N Number] struct {
+	// Read-only once the cell exists.
+	h         *histogram[N]
+	buckets   []atomic.Uint64 // phase p's bucket i is buckets[p*h.nb+i]
+	attrs     attribute.Set
+	index     int32 // in h.persistent, or -1
+	transient bool
+	_         [64 - 8 - 24 - 24 - 8]byte
+
+	started atomic.Uint64 // hotBit | retiredBit | recordings started in the hot phase
+	// Read and written by collections only: when the cell was created, and what a cumulative
+	// collection merged into each phase while it was hot.
+	created time.Time
+	carried [2]uint64
+	_       [64 - 8 - 24 - 16]byte
+
+	phases [2]phase[N]
+}
+
+// phase is what one phase of a cell accumulates. Sums are kept as the SDK keeps them: whole
+// numbers in an integer, the rest in a float, so that the data match the SDK's bit for bit.
+type phase[N Number] struct {
+	sumInt   atomic.Int64
+	sumFloat atomic.Uint64
+	min, max atomic.Uint64 // bits of N
+	seq      atomic.Uint64 // delta mode: when the phase was first recorded into
+	aborted  atomic.Uint64 // recordings that found the cell retired
+	set      atomic.Bool   // min and max hold a value
+	mu       sync.Mutex    // only for the first value of min and max, as in the SDK
+	_        [4]byte
+}
+
+// record records v; false means the cell was retired and v is not recorded: resolve again.
+// The bucket is incremented last: a collection counts a recording as ended when it sees it
+// there, as client_golang's histogram counts its observations, which saves the SDK's separate
+// counter of ended recordings.
+func (c *hcell[N]) record(v N) bool {
+	h := c.h
+	// The bucket: the first bound at or above v, len(bounds) for +Inf and NaN, as the SDK's
+	// sort.SearchFloat64s finds it; a linear search beats a binary one for a few bounds.
+	f, i := float64(v), 0
+	if len(h.bounds) < 35 {
+		for i < len(h.bounds) && !(f <= h.bounds[i]) {
+			i++
+		}
+	} else {
+		i = sort.SearchFloat64s(h.bounds, f)
+	}
+	n := c.started.Add(1)
+	hot := n >> 63
+	p := &c.phases[hot]
+	if n&retiredBit != 0 {
+		p.aborted.Add(1)
+		return false
+	}
+	if n&countMask == 1 && h.deltaIdx >= 0 {
+		p.seq.Store(h.seq.Add(1))
+	}
+	// Most values widen neither extreme: two loads, no call.
+	if !h.noMinMax && (!p.set.Load() || v < fromBits[N](p.min.Load(), h.isFloat) || fromBits[N](p.max.Load(), h.isFloat) < v) {
+		p.update(v, h.isFloat)
+	}
+	p.addSum(v)
+	c.buckets[int(hot)*h.nb+i].Add(1)
+	return true
+}
+
+// swap makes the cold phase hot and waits for the recordings started in the previous hot phase
+// to end; it returns that phase, now cold. Only one collection at a time may call it.
+func (c *hcell[N]) swap() int {
+	n := c.started.Load()
+	next := (^n) >> 63
+	n = c.started.Swap(next<<63 | n&retiredBit)
+	cold := int(n >> 63)
+	p := &c.phases[cold]
+	// Every recording started in the phase ends with one bucket increment or one abort; the
+	// buckets also hold what a cumulative collection carried into the phase.
+	want := n&countMask + c.carried[cold]
+	for {
+		got := p.aborted.Load()
+		for i := range c.h.nb {
+			got += c.buckets[cold*c.h.nb+i].Load()
+		}
+		if got == want {
+			break
+		}
+		runtime.Gosched() // let the recordings end
+	}
+	p.aborted.Store(0)
+	c.carried[cold] = 0
+	return cold
+}
+
+// snap is what a collection read from a phase.
+type snap[N Number] struct {
+	counts   []uint64
+	count    uint64
+	sumInt   int64
+	sumFloat float64
+	min, max N
+	set      bool
+	seq      uint64
+}
+
+func (c *hcell[N]) read(p int, s *snap[N]) {
+	h := c.h
+	ph := &c.phases[p]
+	s.count = 0
+	for i := range h.nb {
+		v := c.buckets[p*h.nb+i].Load()
+		s.counts[i] = v
+		s.count += v
+	}
+	s.sumInt = ph.sumInt.Load()
+	s.sumFloat = math.Float64frombits(ph.sumFloat.Load())
+	s.set = !h.noMinMax && ph.set.Load()
+	if s.set {
+		s.min = fromBits[N](ph.min.Load(), h.isFloat)
+		s.max = fromBits[N](ph.max.Load(), h.isFloat)
+	}
+	s.seq = ph.seq.Load()
+}
+
+// drainCumulative reads the series' totals into s, then merges the cold phase into the hot
+// one, as the SDK's cumulative histogram does at each collection.
+func (c *hcell[N]) drainCumulative(s *snap[N]) {
+	cold := c.swap()
+	c.read(cold, s)
+	h := c.h
+	hot := &c.phases[cold^1]
+	for i := range h.nb {
+		b := &c.buckets[cold*h.nb+i]
+		c.buckets[(cold^1)*h.nb+i].Add(b.Load())
+		b.Store(0)
+	}
+	c.carried[cold^1] = s.count
+	if s.set {
+		// Min and max of the cold phase stay: cumulative extrema only ever widen.
+		hot.update(s.min, h.isFloat)
+		hot.update(s.max, h.isFloat)
+	}
+	hot.addSum(loadSum[N](s.sumInt, s.sumFloat, h.isFloat))
+	ph := &c.phases[cold]
+	ph.sumInt.Store(0)
+	ph.sumFloat.Store(0)
+}
+
+// drainDelta reads what was recorded since the last drain into s and resets it.
+func (c *hcell[N]) drainDelta(s *snap[N]) {
+	cold := c.swap()
+	c.read(cold, s)
+	h := c.h
+	for i := range h.nb {
+		c.buckets[cold*h.nb+i].Store(0)
+	}
+	ph := &c.phases[cold]
+	ph.sumInt.Store(0)
+	ph.sumFloat.Store(0)
+	ph.set.Store(false)
+	ph.seq.Store(0)
+}
+
+func (p *phase[N]) addSum(v N) {
+	ival := int64(v)
+	if float64(ival) == float64(v) {
+		p.sumInt.Add(ival)
+		return
+	}
+	for {
+		old := p.sumFloat.Load()
+		if p.sumFloat.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+float64(v))) {
+			return
+		}
+	}
+}
+
+// update widens min and max to v, as the SDK's atomicMinMax does (its NaN behaviour included:
+// the first value sets both, later comparisons with NaN are false).
+func (p *phase[N]) update(v N, isFloat bool) {
+	if !p.set.Load() && p.initMinMax(v, isFloat) {
+		return
+	}
+	old := p.min.Load()
+	for v < fromBits[N](old, isFloat) {
+		if p.min.CompareAndSwap(old, toBits(v, isFloat)) {
+			return
+		}
+		old = p.min.Load()
+	}
+	old = p.max.Load()
+	for fromBits[N](old, isFloat) < v {
+		if p.max.CompareAndSwap(old, toBits(v, isFloat)) {
+			return
+		}
+		old = p.max.Load()
+	}
+}
+
+func (p *phase[N]) initMinMax(v N, isFloat bool) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.set.Load() {
+		return false
+	}
+	p.min.Store(toBits(v, isFloat))
+	p.max.Store(toBits(v, isFloat))
+	p.set.Store(true)
+	return true
+}
+
+func toBits[N Number](v N, isFloat bool) uint64 {
+	if isFloat {
+		return math.Float64bits(float64(v))
+	}
+	return uint64(int64(v))
+}
+
+func fromBits[N Number](b uint64, isFloat bool) N {
+	if isFloat {
+		return N(math.Float64frombits(b))
+	}
+	return N(int64(b))
+}
+
+// loadSum is the SDK's atomicCounter.load: the float part plus the integer part.
+func loadSum[N Number](i int64, f float64, isFloat bool) N {
+	if isFloat {
+		return N(f + float64(i))
+	}
+	return N(i)
+}
+
+// hpoint is a reader's state of one series in delta mode.
+type hpoint[N Number] struct {
+	counts   []uint64
+	sumInt   int64
+	sumFloat float64
+	min, max N
+	set      bool
+	seq      uint64
+}
+
+func (p *hpoint[N]) count() uint64 {
+	var n uint64
+	for _, c := range p.counts {
+		n += c
+	}
+	return n
+}
+
+func (p *hpoint[N]) update(v N) {
+	switch {
+	case !p.set:
+		p.min, p.max, p.set = v, v, true
+	case v < p.min:
+		p.min = v
+	case p.max < v:
+		p.max = v
+	}
+}
+
+// merge adds what a drain read.
+func (p *hpoint[N]) merge(s *snap[N]) {
+	for i, c := range s.counts {
+		p.counts[i] += c
+	}
+	if s.set {
+		p.update(s.min)
+		p.update(s.max)
+	}
+	p.sumInt += s.sumInt
+	p.sumFloat += s.sumFloat
+}
+
+// mergePoint adds another point (a series folded into the overflow series).
+func (p *hpoint[N]) mergePoint(o *hpoint[N]) {
+	p.merge(&snap[N]{counts: o.counts, sumInt: o.sumInt, sumFloat: o.sumFloat, min: o.min, max: o.max, set: o.set})
+}
+
+func (h *histogram[N]) newPoint() *hpoint[N] { return &hpoint[N]{counts: make([]uint64, h.nb)} }
+
+// collect appends the stream's data for reader r to m, and reports whether there was any: a
+// stream without data points is left out, as the SDK leaves it out.
+func (h *histogram[N]) collect(r int, m *metricdata.Metrics) bool {
+	if r >= len(h.readers) || !h.readers[r].enabled {
+		return false
+	}
+	h.collectMu.Lock()
+	defer h.collectMu.Unlock()
+	t := time.Now()
+	var dps []metricdata.HistogramDataPoint[N]
+	temporality := metricdata.CumulativeTemporality
+	switch {
+	case h.deltaIdx < 0:
+		dps = h.collectCumulative(t)
+	case r == h.deltaIdx:
+		temporality = metricdata.DeltaTemporality
+		dps = h.collectDelta(r, t)
+	default:
+		dps = h.collectCumulativeState(r, t)
+	}
+	if len(dps) == 0 {
+		return false
+	}
+	m.Name, m.Description, m.Unit = h.name, h.description, h.unit
+	m.Data = metricdata.Histogram[N]{DataPoints: dps, Temporality: temporality}
+	return true
+}
+
+// points allocates n data points whose bucket counts share one array.
+func (h *histogram[N]) points(n int) ([]metricdata.HistogramDataPoint[N], []uint64) {
+	return make([]metricdata.HistogramDataPoint[N], 0, n), make([]uint64, n*h.nb)
+}
+
+func (h *histogram[N]) point(attrs attribute.Set, start, t time.Time, counts []uint64, count uint64, bounds []float64, sum N, set bool, lo, hi N) metricdata.HistogramDataPoint[N] {
+	dp := metricdata.HistogramDataPoint[N]{
+		Attributes: attrs, StartTime: start, Time: t, Count: count,
+		Bounds: bounds, BucketCounts: counts, Sum: sum,
+	}
+	if set && !h.noMinMax {
+		dp.Min, dp.Max = metricdata.NewExtrema(lo), metricdata.NewExtrema(hi)
+	}
+	return dp
+}
+
+// collectCumulative reads every cell in cumulative mode.
+func (h *histogram[N]) collectCumulative(t time.Time) []metricdata.HistogramDataPoint[N] {
+	h.mu.RLock()
+	cells, overflow := h.persistent, h.overflow
+	h.mu.RUnlock()
+	if overflow != nil {
+		cells = append(cells[:len(cells):len(cells)], overflow)
+	}
+	perSeries := perSeriesStart()
+	bounds := slices.Clone(h.bounds)
+	dps, counts := h.points(len(cells))
+	var s snap[N]
+	for _, c := range cells {
+		i := len(dps)
+		s.counts = counts[i*h.nb : (i+1)*h.nb : (i+1)*h.nb]
+		c.drainCumulative(&s)
+		if s.count == 0 {
+			continue // created by a recording that has not ended yet
+		}
+		start := h.start
+		if perSeries {
+			start = c.created
+		}
+		dps = append(dps, h.point(c.attrs, start, t, s.counts, s.count, bounds, loadSum[N](s.sumInt, s.sumFloat, h.isFloat), s.set, s.min, s.max))
+	}
+	return dps
+}
+
+// drainAll drains every cell in delta mode into every reader's state. retire is set for the
+// delta reader's collection, which ends the interval of the transient cells.
+func (h *histogram[N]) drainAll(retire bool) (overflow *hcell[N]) {
+	h.mu.Lock()
+	overflow = h.overflow
+	cells := make([]*hcell[N], 0, len(h.persistent)+len(h.transient)+1)
+	cells = append(cells, h.persistent...)
+	cells = append(cells, h.transient...)
+	if h.overflow != nil {
+		cells = append(cells, h.overflow)
+	}
+	if retire {
+		for _, c := range h.transient {
+			c.started.Or(retiredBit) // recordings from now on resolve again
+			delete(h.cells, c.attrs.Equivalent())
+		}
+		h.transient = nil
+	}
+	h.mu.Unlock()
+
+	s := snap[N]{counts: make([]uint64, h.nb)}
+	for _, c := range cells {
+		c.drainDelta(&s)
+		if s.count == 0 {
+			continue
+		}
+		if s.seq == 0 {
+			// The phase's first recording found the cell retired; the others count from now.
+			s.seq = h.seq.Add(1)
+		}
+		for ri := range h.states {
+			if !h.readers[ri].enabled {
+				continue
+			}
+			st := &h.states[ri]
+			if ri == h.deltaIdx {
+				p := st.pending[c]
+				if p == nil {
+					p = h.newPoint()
+					p.seq = s.seq
+					st.pending[c] = p
+				}
+				p.merge(&s)
+				continue
+			}
+			var p *hpoint[N]
+			if c.index >= 0 {
+				for len(st.points) <= int(c.index) {
+					st.points = append(st.points, nil)
+				}
+				if p = st.points[c.index]; p == nil {
+					p = h.newPoint()
+					st.points[c.index] = p
+				}
+			} else {
+				if st.overflow == nil {
+					st.overflow = h.newPoint()
+				}
+				p = st.overflow
+			}
+			p.merge(&s)
+		}
+	}
+	return overflow
+}
+
+// collectCumulativeState reads a cumulative reader's totals in delta mode.
+func (h *histogram[N]) collectCumulativeState(r int, t time.Time) []metricdata.HistogramDataPoint[N] {
+	h.drainAll(false)
+	st := &h.states[r]
+	h.mu.RLock()
+	persistent, overflowSince := h.persistent, h.overflowSince
+	h.mu.RUnlock()
+	perSeries := perSeriesStart()
+	bounds := slices.Clone(h.bounds)
+	dps, counts := h.points(len(st.points) + 1)
+	emit := func(p *hpoint[N], attrs attribute.Set, created time.Time) {
+		n := p.count()
+		if n == 0 {
+			return
+		}
+		i := len(dps)
+		cs := counts[i*h.nb : (i+1)*h.nb : (i+1)*h.nb]
+		copy(cs, p.counts)
+		start := h.start
+		if perSeries {
+			start = created
+		}
+		dps = append(dps, h.point(attrs, start, t, cs, n, bounds, loadSum[N](p.sumInt, p.sumFloat, h.isFloat), p.set, p.min, p.max))
+		// As the SDK merges the collected phase back into the hot one, whole.
+		sum := loadSum[N](p.sumInt, p.sumFloat, h.isFloat)
+		p.sumInt, p.sumFloat = 0, 0
+		if ival := int64(sum); float64(ival) == float64(sum) {
+			p.sumInt = ival
+		} else {
+			p.sumFloat = float64(sum)
+		}
+	}
+	for i, p := range st.points {
+		if p != nil {
+			emit(p, persistent[i].attrs, persistent[i].created)
+		}
+	}
+	if st.overflow != nil {
+		emit(st.overflow, overflowSet, overflowSince)
+	}
+	return dps
+}
+
+// collectDelta reads the delta reader's points since its last collection: the first limit-1
+// label sets of the interval in the order they arrived, the others folded into the overflow
+// series, as the SDK's delta aggregation keeps them.
+func (h *histogram[N]) collectDelta(r int, t time.Time) []metricdata.HistogramDataPoint[N] {
+	overflowCell := h.drainAll(true)
+	st := &h.states[r]
+	start := st.last
+	st.last = t
+	if len(st.pending) == 0 {
+		return nil
+	}
+	type entry struct {
+		c *hcell[N]
+		p *hpoint[N]
+	}
+	entries := make([]entry, 0, len(st.pending))
+	var overflow *hpoint[N]
+	for c, p := range st.pending {
+		if c == overflowCell {
+			overflow = p
+			continue
+		}
+		entries = append(entries, entry{c, p})
+	}
+	clear(st.pending)
+	slices.SortFunc(entries, func(a, b entry) int {
+		switch {
+		case a.p.seq < b.p.seq:
+			return -1
+		case a.p.seq > b.p.seq:
+			return 1
+		}
+		return 0
+	})
+	if h.limit > 0 && len(entries) > h.limit-1 {
+		if overflow == nil {
+			overflow = h.newPoint()
+		}
+		for _, e := range entries[h.limit-1:] {
+			overflow.mergePoint(e.p)
+		}
+		entries = entries[:h.limit-1]
+	}
+	bounds := slices.Clone(h.bounds)
+	dps, counts := h.points(len(entries) + 1)
+	emit := func(p *hpoint[N], attrs attribute.Set) {
+		i := len(dps)
+		cs := counts[i*h.nb : (i+1)*h.nb : (i+1)*h.nb]
+		copy(cs, p.counts)
+		dps = append(dps, h.point(attrs, start, t, cs, p.count(), bounds, loadSum[N](p.sumInt, p.sumFloat, h.isFloat), p.set, p.min, p.max))
+	}
+	for _, e := range entries {
+		emit(e.p, e.c.attrs)
+	}
+	if overflow != nil {
+		emit(overflow, overflowSet)
+	}
+	return dps
+}

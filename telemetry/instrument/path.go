@@ -1,0 +1,501 @@
+package instrument
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/embedded"
+	"go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/sdk/instrumentation"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// HistogramPathConfig is what a HistogramPath must know of the MeterProvider it serves: the
+// same Views and cardinality limit the provider was given.
+type HistogramPathConfig struct {
+	// Views are the provider's Views, in the order given to it.
+	Views []sdkmetric.View
+	// CardinalityLimit is the provider's limit (sdkmetric.WithCardinalityLimit); 0 or less
+	// means none.
+	CardinalityLimit int
+	// Logger receives one warning per histogram that reaches the limit; nil logs nothing.
+	Logger *slog.Logger
+}
+
+// HistogramPath records histograms at client_golang's cost while every reader still gets what
+// a plain SDK histogram would give it. It is the seam telemetry.New uses, built from the SDK's
+// public extension points only:
+//
+//   - every reader the pipeline builds gets a Producer (sdkmetric.WithProducer,
+//     otelprom.WithProducer) that emits the fast histograms with that reader's temporality;
+//   - MeterProvider wraps the SDK provider so that a histogram created from it is created in
+//     the SDK as usual (name conflicts are detected and warned about by the SDK, the
+//     instrument is registered with every reader) and, when the path applies, records into
+//     lock-free per-series cells instead of the SDK's aggregation, which then stays empty.
+//
+// Whether a histogram takes the fast path is decided once, when it is created, by evaluating
+// the provider's Views for it exactly as the SDK's pipeline does, for each reader:
+//
+//   - no View matches: the default stream, with the instrument's bucket boundaries;
+//   - a View renames it, changes its description or unit, filters its attributes, drops it for
+//     every reader, or asks for other explicit bucket boundaries or no min and max: applied;
+//   - the SDK path, for the whole instrument, when a reader would aggregate it into anything
+//     but one explicit-bucket histogram (an exponential histogram, a sum, several streams from
+//     several Views), when readers disagree on its boundaries, when more than one reader is
+//     delta, when the meter's scope carries attributes of type MAP or SLICE (whose keys the SDK
+//     normalises), or when the SDK reports an error creating it. A provider with a reader the
+//     pipeline did not build, or with exemplars on, does not use a HistogramPath at all.
+//
+// Data points match the SDK's: counts, sums, min and max, bucket counts, the otel.metric.overflow
+// series past the cardinality limit (per interval for a delta reader), start times (the
+// instrument's creation for cumulative data, or each series' first measurement with
+// OTEL_GO_X_PER_SERIES_START_TIMESTAMPS=true; the previous collection for delta data), the
+// scope of the meter, and no data point for a delta series that saw nothing since the last
+// collection. Two differences remain. The stream appears in its own metricdata.ScopeMetrics
+// after the SDK's (same scope; telemetry merges them before an OTLP export). And a float sum of
+// values that are not whole numbers may differ from the SDK's in its last bits when more than
+// one reader collects, because partial sums are added in another order (the SDK's own sum
+// depends on the order of concurrent measurements in the same way).
+type HistogramPath struct {
+	views  []sdkmetric.View
+	limit  int
+	logger *slog.Logger
+
+	mu      sync.Mutex
+	frozen  bool // a MeterProvider was wrapped: no more readers
+	readers []readerSpec
+	scopes  []*scopeEntry // in the order their first histogram was created
+	byScope map[instrumentation.Scope]*scopeEntry
+}
+
+type readerSpec struct {
+	temporality sdkmetric.TemporalitySelector
+	aggregation sdkmetric.AggregationSelector
+}
+
+// scopeEntry is one meter's streams. Like the SDK's per-meter cache of aggregators, it gives
+// every instrument that resolves to one stream the same histogram.
+type scopeEntry struct {
+	scope   instrumentation.Scope
+	streams map[streamKey]*streamEntry
+	order   []collector
+}
+
+// streamKey identifies a stream within a scope as the SDK's normalised instID does.
+type streamKey struct {
+	name, description, unit string
+	float                   bool
+}
+
+// streamEntry is a stream some histogram resolved to: fast is its *histogram[N], or nil when
+// it went to the SDK.
+type streamEntry struct{ fast any }
+
+// collector is a *histogram[N] of either number type.
+type collector interface {
+	collect(reader int, m *metricdata.Metrics) bool
+}
+
+// NewHistogramPath returns a path for a MeterProvider configured as cfg says. Register every
+// reader of the provider with Producer, then wrap the provider with MeterProvider.
+func NewHistogramPath(cfg HistogramPathConfig) *HistogramPath {
+	return &HistogramPath{
+		views:   slices.Clone(cfg.Views),
+		limit:   cfg.CardinalityLimit,
+		logger:  cfg.Logger,
+		byScope: map[instrumentation.Scope]*scopeEntry{},
+	}
+}
+
+// errFrozen is returned by Producer once histograms may exist that the new reader would miss.
+var errFrozen = errors.New("instrument: HistogramPath.Producer called after MeterProvider: register every reader first")
+
+// Producer registers one reader of the provider, with the temporality and the default
+// aggregation it asks for (nil selectors are the SDK's defaults: cumulative, and an
+// explicit-bucket histogram), and returns the Producer to give that reader. Call it for every
+// reader before MeterProvider.
+func (p *HistogramPath) Producer(temporality sdkmetric.TemporalitySelector, aggregation sdkmetric.AggregationSelector) (sdkmetric.Producer, error) {
+	if temporality == nil {
+		temporality = sdkmetric.DefaultTemporalitySelector
+	}
+	if aggregation == nil {
+		aggregation = sdkmetric.DefaultAggregationSelector
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.frozen {
+		return nil, errFrozen
+	}
+	p.readers = append(p.readers, readerSpec{temporality: temporality, aggregation: aggregation})
+	return &producer{path: p, reader: len(p.readers) - 1}, nil
+}
+
+// MeterProvider wraps mp, the provider whose readers were registered with Producer: use what it
+// returns wherever the provider is handed out. Its meters are mp's; their histograms take the
+// fast path when it applies.
+func (p *HistogramPath) MeterProvider(mp *sdkmetric.MeterProvider) metric.MeterProvider {
+	p.mu.Lock()
+	p.frozen = true
+	p.mu.Unlock()
+	return &pathProvider{sdk: mp, path: p}
+}
+
+// producer emits the fast histograms for one reader.
+type producer struct {
+	path   *HistogramPath
+	reader int
+	// mu serialises the collections of one reader, as the SDK's pipeline lock does.
+	mu sync.Mutex
+}
+
+// Produce implements sdkmetric.Producer.
+func (pr *producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) {
+	pr.mu.Lock()
+	defer pr.mu.Unlock()
+	p := pr.path
+	p.mu.Lock()
+	scopes := make([]scopeEntry, len(p.scopes))
+	for i, s := range p.scopes {
+		scopes[i] = scopeEntry{scope: s.scope, order: s.order} // order is append-only
+	}
+	p.mu.Unlock()
+	var out []metricdata.ScopeMetrics
+	for _, s := range scopes {
+		if len(s.order) == 0 {
+			continue
+		}
+		metrics := make([]metricdata.Metrics, 0, len(s.order))
+		for _, c := range s.order {
+			var m metricdata.Metrics
+			if c.collect(pr.reader, &m) {
+				metrics = append(metrics, m)
+			}
+		}
+		if len(metrics) > 0 {
+			out = append(out, metricdata.ScopeMetrics{Scope: s.scope, Metrics: metrics})
+		}
+	}
+	return out, nil
+}
+
+// resolvedStream is the one stream a histogram resolves to on the fast path.
+type resolvedStream struct {
+	name, description, unit string
+	bounds                  []float64
+	noMinMax                bool
+	filter                  attribute.Filter
+}
+
+// histogramFor returns the fast histogram for the instrument name created from a meter of
+// scope, or nil when it takes the SDK's path.
+func histogramFor[N Number](p *HistogramPath, scope instrumentation.Scope, name, description, unit string, advised []float64, allowedKeys []attribute.Key) *histogram[N] {
+	var zero N
+	_, isFloat := any(zero).(float64)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	stream, readers, keys, ok := p.resolve(scope, name, description, unit, advised, allowedKeys, isFloat)
+	entry := p.byScope[scope]
+	if entry == nil {
+		entry = &scopeEntry{scope: scope, streams: map[streamKey]*streamEntry{}}
+		p.byScope[scope] = entry
+		p.scopes = append(p.scopes, entry)
+	}
+	if !ok {
+		// The SDK path. Its streams are claimed for the SDK, so that a later histogram
+		// resolving to one of them records where this one does.
+		for _, k := range keys {
+			switch e := entry.streams[k]; {
+			case e == nil:
+				entry.streams[k] = &streamEntry{}
+			case e.fast != nil && p.logger != nil:
+				p.logger.Warn("metrics: a histogram on the SDK's path shares a stream with one on the fast path; the stream is exported twice",
+					"instrument", name, "stream", k.name)
+			}
+		}
+		return nil
+	}
+	k := keys[0]
+	if e := entry.streams[k]; e != nil {
+		h, _ := e.fast.(*histogram[N])
+		return h // nil: the stream is on the SDK's path already
+	}
+	h := newHistogram[N](stream, readers, p.limit, p.logger)
+	entry.streams[k] = &streamEntry{fast: h}
+	entry.order = append(entry.order, h)
+	return h
+}
+
+// resolve evaluates the Views for a histogram as every reader's pipeline in the SDK does. ok
+// is false when the fast path does not apply; keys are the streams the histogram resolves to
+// in any reader.
+func (p *HistogramPath) resolve(scope instrumentation.Scope, name, description, unit string, advised []float64, allowedKeys []attribute.Key, isFloat bool) (stream resolvedStream, readers []histReader, keys []streamKey, ok bool) {
+	const kind = sdkmetric.InstrumentKindHistogram
+	inst := sdkmetric.Instrument{Name: name, Description: description, Unit: unit, Kind: kind, Scope: scope}
+	var matched []sdkmetric.Stream
+	for _, v := range p.views {
+		if s, match := v(inst); match {
+			matched = append(matched, s)
+		}
+	}
+	if len(matched) == 0 {
+		matched = []sdkmetric.Stream{{Name: name, Description: description, Unit: unit}}
+	}
+	ok = true
+	readers = make([]histReader, len(p.readers))
+	var chosen *resolvedStream
+	deltas := 0
+	for ri, r := range p.readers {
+		readerAgg := readerAggregation(r.aggregation, kind)
+		if eb, isEB := readerAgg.(sdkmetric.AggregationExplicitBucketHistogram); isEB && len(advised) > 0 {
+			eb.Boundaries = advised
+			readerAgg = eb
+		}
+		var streams []resolvedStream
+		seen := map[streamKey]bool{}
+		for _, s := range matched {
+			agg := s.Aggregation
+			switch agg.(type) {
+			case nil:
+				agg = readerAgg
+			case sdkmetric.AggregationDefault:
+				agg = sdkmetric.DefaultAggregationSelector(kind)
+			}
+			filter := s.AttributeFilter
+			if filter == nil && allowedKeys != nil {
+				filter = attribute.NewAllowKeysFilter(allowedKeys...)
+			}
+			// The SDK caches one aggregator per normalised stream identity: the first View
+			// giving a stream decides it, later ones giving the same identity add nothing.
+			k := streamKey{name: strings.ToLower(s.Name), description: s.Description, unit: s.Unit, float: isFloat}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			switch a := agg.(type) {
+			case sdkmetric.AggregationDrop:
+				continue
+			case sdkmetric.AggregationExplicitBucketHistogram:
+				if !slices.Contains(keys, k) {
+					keys = append(keys, k)
+				}
+				streams = append(streams, resolvedStream{name: s.Name, description: s.Description, unit: s.Unit,
+					bounds: a.Boundaries, noMinMax: a.NoMinMax, filter: filter})
+			default:
+				if !slices.Contains(keys, k) {
+					keys = append(keys, k)
+				}
+				ok = false // exponential, sum, or an aggregation the SDK rejects
+			}
+		}
+		switch {
+		case len(streams) > 1:
+			ok = false
+		case len(streams) == 1:
+			s := streams[0]
+			if chosen == nil {
+				chosen = &s
+			} else if !sameStream(*chosen, s) {
+				ok = false
+			}
+			readers[ri] = histReader{enabled: true, delta: r.temporality(kind) == metricdata.DeltaTemporality}
+			if readers[ri].delta {
+				deltas++
+			}
+		}
+	}
+	if chosen == nil || deltas > 1 || hasNestedValues(scope.Attributes) {
+		ok = false
+	}
+	if !ok {
+		return resolvedStream{}, nil, keys, false
+	}
+	return *chosen, readers, keys, true
+}
+
+// sameStream reports whether two readers' streams can share cells. Their filters come from the
+// same View (the SDK asks each View once per reader; telediag once for all), so only what a
+// reader's own aggregation adds can differ.
+func sameStream(a, b resolvedStream) bool {
+	return a.name == b.name && a.description == b.description && a.unit == b.unit &&
+		a.noMinMax == b.noMinMax && slices.Equal(a.bounds, b.bounds)
+}
+
+// readerAggregation is the SDK's readerDefaultAggregation: the reader's choice, or the default
+// when it has none or an invalid one.
+func readerAggregation(sel sdkmetric.AggregationSelector, kind sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+	agg := sel(kind)
+	switch a := agg.(type) {
+	case nil, sdkmetric.AggregationDefault:
+		return sdkmetric.DefaultAggregationSelector(kind)
+	case sdkmetric.AggregationExplicitBucketHistogram:
+		for i := 1; i < len(a.Boundaries); i++ {
+			if a.Boundaries[i-1] >= a.Boundaries[i] {
+				return sdkmetric.DefaultAggregationSelector(kind)
+			}
+		}
+		a.Boundaries = slices.Clone(a.Boundaries)
+		return a
+	case sdkmetric.AggregationBase2ExponentialHistogram:
+		if a.MaxScale > 20 || a.MaxSize <= 0 {
+			return sdkmetric.DefaultAggregationSelector(kind)
+		}
+	}
+	return agg
+}
+
+// hasNestedValues reports attributes of type MAP or SLICE, which the SDK normalises (removing
+// duplicate keys inside them) with code that is not public.
+func hasNestedValues(set attribute.Set) bool {
+	for _, kv := range set.ToSlice() {
+		if t := kv.Value.Type(); t == attribute.MAP || t == attribute.SLICE {
+			return true
+		}
+	}
+	return false
+}
+
+// pathProvider is the MeterProvider a HistogramPath hands out.
+type pathProvider struct {
+	embedded.MeterProvider
+	sdk  *sdkmetric.MeterProvider
+	path *HistogramPath
+}
+
+// Meter returns the SDK's meter, wrapped so that its histograms can take the fast path.
+func (pp *pathProvider) Meter(name string, opts ...metric.MeterOption) metric.Meter {
+	m := pp.sdk.Meter(name, opts...)
+	if _, stopped := m.(noop.Meter); stopped {
+		return m
+	}
+	c := metric.NewMeterConfig(opts...)
+	return &pathMeter{Meter: m, path: pp.path, scope: instrumentation.Scope{
+		Name: name, Version: c.InstrumentationVersion(), SchemaURL: c.SchemaURL(), Attributes: c.InstrumentationAttributes(),
+	}}
+}
+
+// pathMeter is an SDK meter whose histograms can take the fast path; everything else is the
+// SDK's.
+type pathMeter struct {
+	metric.Meter
+	path  *HistogramPath
+	scope instrumentation.Scope
+}
+
+// Float64Histogram creates the histogram in the SDK and, when the fast path applies, returns
+// an instrument recording on it.
+func (m *pathMeter) Float64Histogram(name string, opts ...metric.Float64HistogramOption) (metric.Float64Histogram, error) {
+	inst, err := m.Meter.Float64Histogram(name, opts...)
+	if err != nil {
+		return inst, err
+	}
+	cfg := metric.NewFloat64HistogramConfig(opts...)
+	h := histogramFor[float64](m.path, m.scope, name, cfg.Description(), cfg.Unit(), cfg.ExplicitBucketBoundaries(), allowedKeys(opts))
+	if h == nil {
+		return inst, nil
+	}
+	return &fastHistogram[float64]{h: h}, nil
+}
+
+// Int64Histogram creates the histogram in the SDK and, when the fast path applies, returns an
+// instrument recording on it.
+func (m *pathMeter) Int64Histogram(name string, opts ...metric.Int64HistogramOption) (metric.Int64Histogram, error) {
+	inst, err := m.Meter.Int64Histogram(name, opts...)
+	if err != nil {
+		return inst, err
+	}
+	cfg := metric.NewInt64HistogramConfig(opts...)
+	h := histogramFor[int64](m.path, m.scope, name, cfg.Description(), cfg.Unit(), cfg.ExplicitBucketBoundaries(), allowedKeys(opts))
+	if h == nil {
+		return inst, nil
+	}
+	return &fastHistogram[int64]{h: h}, nil
+}
+
+// allowedKeys is the SDK's defaultAttributes: the keys advised by instrument options that carry
+// them, nil when none does.
+func allowedKeys[T any](opts []T) []attribute.Key {
+	var keys []attribute.Key
+	found := false
+	for _, o := range opts {
+		if a, ok := any(o).(interface{ AllowedKeys() []attribute.Key }); ok {
+			found = true
+			keys = append(keys, a.AllowedKeys()...)
+		}
+	}
+	if found && keys == nil {
+		return []attribute.Key{}
+	}
+	return keys
+}
+
+// fastHistogram is the OTel instrument of a histogram on the fast path: what the meter returns,
+// and what a generated catalogue's Inst() gives out. Its Record resolves the attributes of its
+// options as the SDK does and records into the stream's cells; instrument.Recorder bypasses it
+// with its own cache of cells by label values.
+type fastHistogram[N Number] struct {
+	embedded.Float64Histogram
+	embedded.Int64Histogram
+	h *histogram[N]
+}
+
+// Record records val with the attributes of options.
+func (f *fastHistogram[N]) Record(_ context.Context, val N, options ...metric.RecordOption) {
+	if len(options) == 0 {
+		if c := f.h.empty.Load(); c != nil && c.record(val) {
+			return
+		}
+		f.h.recordEmpty(val)
+		return
+	}
+	f.h.record(val, recordAttributes(options))
+}
+
+// Enabled reports true: some reader gets the stream, or it would take the SDK's path.
+func (*fastHistogram[N]) Enabled(context.Context) bool { return true }
+
+// recordAttributes resolves the attributes of Record's options as the SDK does: the option's
+// set, then any raw attributes an option carries, later keys winning.
+func recordAttributes(options []metric.RecordOption) attribute.Set {
+	set := metric.NewRecordConfig(options).Attributes()
+	var raw []attribute.KeyValue
+	for _, o := range options {
+		if r, ok := any(o).(interface{ RawAttributes() []attribute.KeyValue }); ok {
+			raw = append(raw, r.RawAttributes()...)
+		}
+	}
+	if len(raw) == 0 {
+		return set
+	}
+	return attribute.NewSet(append(set.ToSlice(), raw...)...)
+}
+
+// OnFastPath reports whether inst, an instrument created from a HistogramPath's MeterProvider
+// or a generated catalogue's instrument (its Inst()), records on the fast path.
+func OnFastPath(inst any) bool {
+	switch i := inst.(type) {
+	case *fastHistogram[float64], *fastHistogram[int64]:
+		return true
+	case interface {
+		Inst() metric.Float64Histogram
+	}:
+		return OnFastPath(i.Inst())
+	case interface{ Inst() metric.Int64Histogram }:
+		return OnFastPath(i.Inst())
+	}
+	return false
+}
+
+// fastOf returns the fast histogram behind inst, or nil when inst records through the SDK.
+func fastOf[N Number](inst any) *histogram[N] {
+	if f, ok := inst.(*fastHistogram[N]); ok {
+		return f.h
+	}
+	return nil
+}
