@@ -393,8 +393,8 @@ func NewInstruments(mp metric.MeterProvider, opts ...instrument.Option) (*Instru
 // instrument's Register that was not unregistered already. A service that re-creates its
 // catalogue on a long-lived MeterProvider (tests, reloads) leaks nothing. Afterwards counter
 // additions reach no reader (those since the last collection are lost too) and observable
-// instruments stop reporting; histograms and gauges, which record straight into the SDK, go on
-// as before. Every call is still accepted. Release is idempotent, and safe on nil and no-op
+// instruments stop reporting; histograms and gauges, which hang on no callback (each Record
+// reaches the SDK, or telediag's histogram path, at once), go on as before. Every call is still accepted. Release is idempotent, and safe on nil and no-op
 // instruments.
 func (i *Instruments) Release() error {
 	if i == nil {
@@ -470,8 +470,8 @@ func (m AuditFailedDiskMonitoring) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m AuditFailedDiskMonitoring) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -528,8 +528,8 @@ func (m AuditFailedEmitEvents) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m AuditFailedEmitEvents) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -577,8 +577,8 @@ func (m AuditPercentageDiskSpaceUsed) Record(ctx context.Context, val float64) {
 	}
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m AuditPercentageDiskSpaceUsed) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -627,8 +627,8 @@ func (m AuditServerOpenFiles) Record(ctx context.Context, val int64) {
 	}
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m AuditServerOpenFiles) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -689,8 +689,8 @@ func (m AuthGenerateRequestsThrottledTotal) Add(ctx context.Context, incr int64)
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m AuthGenerateRequestsThrottledTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -747,8 +747,8 @@ func (m AuthGenerateRequestsTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m AuthGenerateRequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -803,8 +803,8 @@ func (m AuthGenerateRequests) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m AuthGenerateRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -852,8 +852,8 @@ func (m AuthGenerateSeconds) Record(ctx context.Context, val float64) {
 	}
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m AuthGenerateSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -916,8 +916,8 @@ func (m BackendBatchReadRequestsTotal) Add(ctx context.Context, incr int64, comp
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m BackendBatchReadRequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -996,8 +996,8 @@ func (m BackendBatchReadRequestsFailedTotal) Add(ctx context.Context, incr int64
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m BackendBatchReadRequestsFailedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -1073,8 +1073,8 @@ func (m BackendBatchReadSeconds) Record(ctx context.Context, val float64, compon
 	m.series.Record(ctx, val, [1]string{component})
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m BackendBatchReadSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -1151,8 +1151,8 @@ func (m BackendBatchWriteRequestsTotal) Add(ctx context.Context, incr int64, com
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m BackendBatchWriteRequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -1231,8 +1231,8 @@ func (m BackendBatchWriteRequestsFailedTotal) Add(ctx context.Context, incr int6
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m BackendBatchWriteRequestsFailedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -1310,8 +1310,8 @@ func (m BackendBatchWriteSeconds) Record(ctx context.Context, val float64, compo
 	m.series.Record(ctx, val, [1]string{component})
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m BackendBatchWriteSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -1388,8 +1388,8 @@ func (m BackendReadRequestsTotal) Add(ctx context.Context, incr int64, component
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m BackendReadRequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -1466,8 +1466,8 @@ func (m BackendReadRequestsFailedTotal) Add(ctx context.Context, incr int64, com
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m BackendReadRequestsFailedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -1542,8 +1542,8 @@ func (m BackendReadSeconds) Record(ctx context.Context, val float64, component s
 	m.series.Record(ctx, val, [1]string{component})
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m BackendReadSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -1620,8 +1620,8 @@ func (m BackendWriteRequestsTotal) Add(ctx context.Context, incr int64, componen
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m BackendWriteRequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -1698,8 +1698,8 @@ func (m BackendWriteRequestsFailedTotal) Add(ctx context.Context, incr int64, co
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m BackendWriteRequestsFailedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -1782,8 +1782,8 @@ func (m TeleportBackendWriteRequestsFailedPreconditionTotal) Add(ctx context.Con
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m TeleportBackendWriteRequestsFailedPreconditionTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -1859,8 +1859,8 @@ func (m BackendWriteSeconds) Record(ctx context.Context, val float64, component 
 	m.series.Record(ctx, val, [1]string{component})
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m BackendWriteSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -1933,8 +1933,8 @@ func (m ClusterNameNotFoundTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m ClusterNameNotFoundTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -1991,8 +1991,8 @@ func (m EtcdBackendBatchReadRequests) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m EtcdBackendBatchReadRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -2041,8 +2041,8 @@ func (m EtcdBackendBatchReadSeconds) Record(ctx context.Context, val float64) {
 	}
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m EtcdBackendBatchReadSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -2101,8 +2101,8 @@ func (m EtcdBackendReadRequests) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m EtcdBackendReadRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -2151,8 +2151,8 @@ func (m EtcdBackendReadSeconds) Record(ctx context.Context, val float64) {
 	}
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m EtcdBackendReadSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -2211,8 +2211,8 @@ func (m EtcdBackendTxRequests) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m EtcdBackendTxRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -2261,8 +2261,8 @@ func (m EtcdBackendTxSeconds) Record(ctx context.Context, val float64) {
 	}
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m EtcdBackendTxSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -2321,8 +2321,8 @@ func (m EtcdBackendWriteRequests) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m EtcdBackendWriteRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -2371,8 +2371,8 @@ func (m EtcdBackendWriteSeconds) Record(ctx context.Context, val float64) {
 	}
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m EtcdBackendWriteSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -2434,8 +2434,8 @@ func (m FirestoreEventsBackendBatchReadRequests) Add(ctx context.Context, incr i
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m FirestoreEventsBackendBatchReadRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -2489,8 +2489,8 @@ func (m FirestoreEventsBackendBatchReadSeconds) Record(ctx context.Context, val 
 	}
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m FirestoreEventsBackendBatchReadSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -2552,8 +2552,8 @@ func (m FirestoreEventsBackendBatchWriteRequests) Add(ctx context.Context, incr 
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m FirestoreEventsBackendBatchWriteRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -2607,8 +2607,8 @@ func (m FirestoreEventsBackendBatchWriteSeconds) Record(ctx context.Context, val
 	}
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m FirestoreEventsBackendBatchWriteSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -2661,8 +2661,8 @@ func (m GCSEventStorageDownloadsSeconds) Record(ctx context.Context, val float64
 	}
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m GCSEventStorageDownloadsSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -2721,8 +2721,8 @@ func (m GCSEventStorageDownloads) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m GCSEventStorageDownloads) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -2773,8 +2773,8 @@ func (m GCSEventStorageUploadsSeconds) Record(ctx context.Context, val float64) 
 	}
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m GCSEventStorageUploadsSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -2831,8 +2831,8 @@ func (m GCSEventStorageUploads) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m GCSEventStorageUploads) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -2889,8 +2889,8 @@ func (m HeartbeatConnectionsMissedTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m HeartbeatConnectionsMissedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -2947,8 +2947,8 @@ func (m HeartbeatConnectionsReceivedTotal) Add(ctx context.Context, incr int64) 
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m HeartbeatConnectionsReceivedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -3003,8 +3003,8 @@ func (m TeleportAuditEmitEvents) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m TeleportAuditEmitEvents) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -3064,8 +3064,8 @@ func (m TeleportConnectedResources) Add(ctx context.Context, incr int64, resourc
 	m.series.Add(ctx, incr, [1]string{string(resourceType)})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m TeleportConnectedResources) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -3147,8 +3147,8 @@ func (m TeleportRegisteredServers) Record(ctx context.Context, val int64, versio
 	m.series.Record(ctx, val, [2]string{version, automaticUpdates})
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m TeleportRegisteredServers) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -3218,8 +3218,8 @@ func (m UserLoginTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m UserLoginTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -3267,8 +3267,8 @@ func (m WatcherEventSizes) Record(ctx context.Context, val int64) {
 	}
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m WatcherEventSizes) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -3328,8 +3328,8 @@ func (m WatcherEvents) Record(ctx context.Context, val int64, resource string) {
 	m.series.Record(ctx, val, [1]string{resource})
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m WatcherEvents) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -3402,8 +3402,8 @@ func (m FailedConnectToNodeAttemptsTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m FailedConnectToNodeAttemptsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -3460,8 +3460,8 @@ func (m FailedLoginAttemptsTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m FailedLoginAttemptsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -3520,8 +3520,8 @@ func (m ProxyConnectionLimitExceededTotal) Add(ctx context.Context, incr int64) 
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m ProxyConnectionLimitExceededTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -3571,8 +3571,8 @@ func (m ProxyMissingSSHTunnels) Record(ctx context.Context, val int64) {
 	}
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m ProxyMissingSSHTunnels) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -3634,8 +3634,8 @@ func (m TeleportConnectToNodeAttemptsTotal) Add(ctx context.Context, incr int64)
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m TeleportConnectToNodeAttemptsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -3695,8 +3695,8 @@ func (m TeleportReverseTunnelsConnected) Record(ctx context.Context, val int64, 
 	m.series.Record(ctx, val, [1]string{tunnelType})
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m TeleportReverseTunnelsConnected) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -3771,8 +3771,8 @@ func (m UserMaxConcurrentSessionsHitTotal) Add(ctx context.Context, incr int64) 
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m UserMaxConcurrentSessionsHitTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -3829,8 +3829,8 @@ func (m CertificateMismatchTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m CertificateMismatchTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -3880,8 +3880,8 @@ func (m ReversetunnelConnectedProxies) Record(ctx context.Context, val int64) {
 	}
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m ReversetunnelConnectedProxies) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -3936,8 +3936,8 @@ func (m Rx) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m Rx) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -3992,8 +3992,8 @@ func (m ServerInteractiveSessionsTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m ServerInteractiveSessionsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -4135,8 +4135,8 @@ func (m TeleportCacheEvents) Add(ctx context.Context, incr int64, cacheComponent
 	m.series.Add(ctx, incr, [1]string{cacheComponent})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m TeleportCacheEvents) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -4214,8 +4214,8 @@ func (m TeleportCacheStaleEvents) Add(ctx context.Context, incr int64, cacheComp
 	m.series.Add(ctx, incr, [1]string{cacheComponent})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m TeleportCacheStaleEvents) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -4290,8 +4290,8 @@ func (m TrustedClusters) Record(ctx context.Context, val int64, cluster string, 
 	m.series.Record(ctx, val, [2]string{cluster, clusterState})
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m TrustedClusters) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -4360,8 +4360,8 @@ func (m Tx) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m Tx) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }

@@ -112,8 +112,8 @@ func NewInstruments(mp metric.MeterProvider, opts ...instrument.Option) (*Instru
 // instrument's Register that was not unregistered already. A service that re-creates its
 // catalogue on a long-lived MeterProvider (tests, reloads) leaks nothing. Afterwards counter
 // additions reach no reader (those since the last collection are lost too) and observable
-// instruments stop reporting; histograms and gauges, which record straight into the SDK, go on
-// as before. Every call is still accepted. Release is idempotent, and safe on nil and no-op
+// instruments stop reporting; histograms and gauges, which hang on no callback (each Record
+// reaches the SDK, or telediag's histogram path, at once), go on as before. Every call is still accepted. Release is idempotent, and safe on nil and no-op
 // instruments.
 func (i *Instruments) Release() error {
 	if i == nil {
@@ -189,8 +189,8 @@ func (m RequestsTotal) Add(ctx context.Context, incr int64, component string) {
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m RequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -262,8 +262,8 @@ func (m WritesTotal) Add(ctx context.Context, incr int64, component string) {
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m WritesTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -335,8 +335,8 @@ func (m Failures) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m Failures) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -391,8 +391,8 @@ func (m Rx) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m Rx) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -448,8 +448,8 @@ func (m InFlight) Add(ctx context.Context, incr int64, op OpAttr) {
 	m.series.Add(ctx, incr, [1]string{string(op)})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set; it takes the SDK's
-// own path, slower than Add.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
+// own path, slower than Add's batched one.
 func (m InFlight) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -523,8 +523,8 @@ func (m RequestSeconds) Record(ctx context.Context, val float64, component strin
 	m.series.Record(ctx, val, [1]string{component})
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m RequestSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -597,8 +597,8 @@ func (m WriteSeconds) Record(ctx context.Context, val float64, component string)
 	m.series.Record(ctx, val, [1]string{component})
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m WriteSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -661,8 +661,8 @@ func (m DiskUsedPercent) Record(ctx context.Context, val float64) {
 	}
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m DiskUsedPercent) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -711,8 +711,8 @@ func (m ConnectedPeers) Record(ctx context.Context, val int64) {
 	}
 }
 
-// RecordSet records val for set, for a caller that already holds an attribute.Set; it takes the
-// SDK's own path, slower than Record.
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
 func (m ConnectedPeers) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
