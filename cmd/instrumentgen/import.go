@@ -23,12 +23,14 @@ const defaultFetchTimeout = 10 * time.Second
 // sourceFlags are the flags of the subcommands that read an exposition: -timeout and the TLS
 // flags `telediag probe` has.
 type sourceFlags struct {
-	timeout time.Duration
-	tls     tlsflags.Client
+	timeout  time.Duration
+	textOnly bool
+	tls      tlsflags.Client
 }
 
 func (s *sourceFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&s.timeout, "timeout", defaultFetchTimeout, "give up on a URL after this long (connection, TLS, request and body)")
+	fs.BoolVar(&s.textOnly, "text", false, "ask a URL for the Prometheus text format only, not OpenMetrics first as Prometheus does:\nexpfmt decodes OpenMetrics at about 1 ms a line, the text format ~400 times faster (units then come from the names)")
 	s.tls.Register(fs)
 }
 
@@ -77,7 +79,11 @@ func (s *sourceFlags) open(source string, stdin io.Reader) (*scrape.Exposition, 
 		defer transport.CloseIdleConnections()
 		client = &http.Client{Transport: transport}
 	}
-	exp, err := scrape.Open(ctx, source, stdin, client)
+	formats := scrape.PrometheusFormats
+	if s.textOnly {
+		formats = scrape.TextFormat
+	}
+	exp, err := scrape.Open(ctx, source, stdin, client, formats)
 	if errors.Is(err, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("%w (no answer within -timeout %v)", err, s.timeout)
 	}

@@ -20,7 +20,7 @@ func setup(t *testing.T, exposition string) (*catalog.Catalog, []*dto.MetricFami
 	if err != nil {
 		t.Fatal(err)
 	}
-	exp, err := scrape.Open(context.Background(), exposition, nil, nil)
+	exp, err := scrape.Open(context.Background(), exposition, nil, nil, scrape.PrometheusFormats)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,7 +65,7 @@ func BenchmarkImport10kSeries(b *testing.B) {
 	}
 	client := &http.Client{Transport: &http.Transport{}}
 	// Count the series once: every sample line of the text format is one.
-	exp, err := scrape.Fetch(context.Background(), client, u)
+	exp, err := scrape.Fetch(context.Background(), client, u, scrape.PrometheusFormats)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func BenchmarkImport10kSeries(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		exp, err := scrape.Fetch(context.Background(), client, u)
+		exp, err := scrape.Fetch(context.Background(), client, u, scrape.PrometheusFormats)
 		if err != nil {
 			b.Fatal(err)
 		}

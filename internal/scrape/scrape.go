@@ -34,18 +34,34 @@ import (
 // 1 MB.
 const MaxBodyBytes = 256 << 20
 
+// Formats is what a fetch asks a service for.
+type Formats int
+
+const (
+	// PrometheusFormats asks as Prometheus does: OpenMetrics first, then the text format.
+	PrometheusFormats Formats = iota
+	// TextFormat asks for the Prometheus text format only. expfmt decodes OpenMetrics with an
+	// ABNF grammar, at about a millisecond a line, and the text format some 400 times faster:
+	// for a large service that serves OpenMetrics (client_golang's EnableOpenMetrics), at the
+	// price of the UNIT lines, so that units come from the names' suffixes.
+	TextFormat
+)
+
 // AcceptHeader is the Accept header a fetch sends, built as Prometheus's scrape.acceptHeader
 // builds it: each format with a falling q weight, then */* last.
-func AcceptHeader() string {
+func AcceptHeader(f Formats) string {
 	// The formats Prometheus (v3) proposes by default, in its order of preference
 	// (config.DefaultScrapeProtocols). Prometheus adds ";escaping=" to the versions that know
 	// it; allow-utf-8 asks for names as they are, so that a name the catalogue cannot keep
 	// verbatim is seen as such instead of silently escaped.
-	acceptFormats := [...]string{
+	acceptFormats := []string{
 		"application/openmetrics-text;version=1.0.0;escaping=allow-utf-8",
 		"application/openmetrics-text;version=0.0.1",
 		"text/plain;version=1.0.0;escaping=allow-utf-8",
 		"text/plain;version=0.0.4",
+	}
+	if f == TextFormat {
+		acceptFormats = acceptFormats[2:]
 	}
 	vals := make([]string, 0, len(acceptFormats)+1)
 	weight := len(acceptFormats) + 2
@@ -67,9 +83,9 @@ type Exposition struct {
 	Families []*dto.MetricFamily
 }
 
-// Open reads source: an http:// or https:// URL (fetched with client; nil is
-// http.DefaultClient), "-" for stdin, or a file. Errors name the source.
-func Open(ctx context.Context, source string, stdin io.Reader, client *http.Client) (*Exposition, error) {
+// Open reads source: an http:// or https:// URL (fetched with client, nil being
+// http.DefaultClient, asking for formats), "-" for stdin, or a file. Errors name the source.
+func Open(ctx context.Context, source string, stdin io.Reader, client *http.Client, formats Formats) (*Exposition, error) {
 	switch {
 	case source == "-":
 		return read(stdin, "stdin")
@@ -78,7 +94,7 @@ func Open(ctx context.Context, source string, stdin io.Reader, client *http.Clie
 		if err != nil {
 			return nil, err
 		}
-		return Fetch(ctx, client, u)
+		return Fetch(ctx, client, u, formats)
 	default:
 		f, err := os.Open(source)
 		if err != nil {
@@ -129,11 +145,11 @@ func isOpenMetrics(body []byte) bool {
 	return string(body[i+1:]) == "# EOF"
 }
 
-// Fetch GETs u with client (nil: http.DefaultClient), Prometheus's Accept and Accept-Encoding
-// headers, and decodes the answer by its Content-Type. A status other than 200, an unknown
+// Fetch GETs u with client (nil: http.DefaultClient), Prometheus's Accept (for formats) and
+// Accept-Encoding headers, and decodes the answer by its Content-Type. A status other than 200, an unknown
 // Content-Type or Content-Encoding, and a body that does not parse are errors naming the URL
 // (never its password) and the header.
-func Fetch(ctx context.Context, client *http.Client, u *url.URL) (*Exposition, error) {
+func Fetch(ctx context.Context, client *http.Client, u *url.URL, formats Formats) (*Exposition, error) {
 	if client == nil {
 		client = http.DefaultClient
 	}
@@ -142,7 +158,7 @@ func Fetch(ctx context.Context, client *http.Client, u *url.URL) (*Exposition, e
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", target, err)
 	}
-	req.Header.Set("Accept", AcceptHeader())
+	req.Header.Set("Accept", AcceptHeader(formats))
 	// Set explicitly, as Prometheus does, so the transport leaves the body compressed and the
 	// decompression below is ours (and tested).
 	req.Header.Set("Accept-Encoding", "gzip")

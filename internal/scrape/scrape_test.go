@@ -31,10 +31,10 @@ func TestAcceptHeader(t *testing.T) {
 		"application/openmetrics-text;version=0.0.1;q=0.5," +
 		"text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4," +
 		"text/plain;version=0.0.4;q=0.3,*/*;q=0.2"
-	if got := AcceptHeader(); got != want {
+	if got := AcceptHeader(PrometheusFormats); got != want {
 		t.Errorf("Accept:\n got %s\nwant %s", got, want)
 	}
-	h := http.Header{"Accept": {AcceptHeader()}}
+	h := http.Header{"Accept": {AcceptHeader(PrometheusFormats)}}
 	// What a client_golang server answers: OpenMetrics when it offers it, with names as they
 	// are; else the text format.
 	if f := expfmt.NegotiateAccept(h, expfmt.DefaultOpenMetricsAcceptedFormats()...); f.FormatType() != expfmt.TypeOpenMetrics || f.Version() != expfmt.OpenMetricsVersion_1_0_0 || !strings.Contains(string(f), "escaping=allow-utf-8") {
@@ -42,6 +42,14 @@ func TestAcceptHeader(t *testing.T) {
 	}
 	if f := expfmt.NegotiateAccept(h, expfmt.DefaultAcceptedFormats()...); f.FormatType() != expfmt.TypeTextPlain {
 		t.Errorf("a server without OpenMetrics answers %s", f)
+	}
+	// Asking for the text format only: even a server that offers OpenMetrics answers in text.
+	text := http.Header{"Accept": {AcceptHeader(TextFormat)}}
+	if got := text.Get("Accept"); strings.Contains(got, "openmetrics") {
+		t.Errorf("text-only Accept asks for OpenMetrics: %s", got)
+	}
+	if f := expfmt.NegotiateAccept(text, expfmt.DefaultOpenMetricsAcceptedFormats()...); f.FormatType() != expfmt.TypeTextPlain {
+		t.Errorf("with the text-only Accept, a server offering OpenMetrics answers %s", f)
 	}
 }
 
@@ -82,7 +90,7 @@ func get(t *testing.T, raw string) (*Exposition, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return Fetch(ctx, &http.Client{Transport: &http.Transport{}}, u)
+	return Fetch(ctx, &http.Client{Transport: &http.Transport{}}, u, PrometheusFormats)
 }
 
 func byName(fams []*dto.MetricFamily) map[string]*dto.MetricFamily {
@@ -91,6 +99,26 @@ func byName(fams []*dto.MetricFamily) map[string]*dto.MetricFamily {
 		out[f.GetName()] = f
 	}
 	return out
+}
+
+// TestFetchTextOnly: asked for the text format only, a real client_golang handler with
+// OpenMetrics on answers in the text format, decoded with the same families.
+func TestFetchTextOnly(t *testing.T) {
+	c := newClientGolang(t, true)
+	u, err := ParseURL(c.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp, err := Fetch(context.Background(), &http.Client{Transport: &http.Transport{}}, u, TextFormat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if exp.Format.FormatType() != expfmt.TypeTextPlain {
+		t.Errorf("decoded as %s, want the text format", exp.Format)
+	}
+	if f := byName(exp.Families)["http_requests_total"]; f == nil || f.GetType() != dto.MetricType_COUNTER {
+		t.Errorf("http_requests_total: %v", f)
+	}
 }
 
 // TestFetchFromClientGolang scrapes a real client_golang handler in both formats: it asks for
@@ -126,7 +154,7 @@ func TestFetchFromClientGolang(t *testing.T) {
 		c.mu.Lock()
 		h := c.headers[0]
 		c.mu.Unlock()
-		if h.Get("Accept") != AcceptHeader() || h.Get("Accept-Encoding") != "gzip" {
+		if h.Get("Accept") != AcceptHeader(PrometheusFormats) || h.Get("Accept-Encoding") != "gzip" {
 			t.Errorf("request headers %v", h)
 		}
 	}
@@ -220,14 +248,14 @@ func TestOpenFileAndStdin(t *testing.T) {
 	if err := os.WriteFile(om, []byte("# TYPE jobs counter\njobs_total 1\n# EOF\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	exp, err := Open(context.Background(), om, nil, nil)
+	exp, err := Open(context.Background(), om, nil, nil, PrometheusFormats)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if exp.Format.FormatType() != expfmt.TypeOpenMetrics || exp.Source != om || exp.Families[0].GetName() != "jobs_total" {
 		t.Errorf("%s: %s %s %v", om, exp.Source, exp.Format, exp.Families)
 	}
-	exp, err = Open(context.Background(), "-", strings.NewReader("# TYPE a gauge\na 1\n"), nil)
+	exp, err = Open(context.Background(), "-", strings.NewReader("# TYPE a gauge\na 1\n"), nil, PrometheusFormats)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,11 +266,11 @@ func TestOpenFileAndStdin(t *testing.T) {
 		filepath.Join(dir, "missing"): "no such file",
 		"ftp://x":                     "ftp://x", // not a URL we fetch: a file named so
 	} {
-		if _, err := Open(context.Background(), source, nil, nil); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := Open(context.Background(), source, nil, nil, PrometheusFormats); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want an error containing %q", source, err, want)
 		}
 	}
-	if _, err := Open(context.Background(), "-", strings.NewReader("a{ 1\n"), nil); err == nil || !strings.HasPrefix(err.Error(), "stdin: parse:") {
+	if _, err := Open(context.Background(), "-", strings.NewReader("a{ 1\n"), nil, PrometheusFormats); err == nil || !strings.HasPrefix(err.Error(), "stdin: parse:") {
 		t.Errorf("unparsable stdin: %v", err)
 	}
 }
