@@ -180,6 +180,8 @@ func (p *parser) parseLabels(n *yaml.Node) {
 			p.addf(lineOf(f["key"], k), subject, "label key %q would be rewritten by the Prometheus exporter: want [A-Za-z][A-Za-z0-9]* words joined by single underscores", l.Key)
 		} else if reservedLabelKeys[l.Key] {
 			p.addf(lineOf(f["key"], k), subject, "label key %q is reserved by Prometheus for histograms and summaries", l.Key)
+		} else if l.Key == "job" || l.Key == "instance" {
+			p.addf(lineOf(f["key"], k), subject, "label key %q is the target label Prometheus attaches to every scraped series: a series that brings its own is stored with exported_%s instead, so queries on %q would not find it; choose another key", l.Key, l.Key, l.Key)
 		}
 		l.Description = p.description(f, k.Line, subject)
 		if e, ok := f["enum"]; ok {

@@ -56,6 +56,7 @@ func TestLoadBad(t *testing.T) {
 			"bad/missing_fields.yaml:2: metric rx: missing required key unit",
 			"bad/missing_fields.yaml:2: metric rx: missing required key value_type (int or double)",
 		}},
+		{"target_label", []string{`bad/target_label.yaml:2: label instance: label key "instance" is the target label Prometheus attaches to every scraped series: a series that brings its own is stored with exported_instance instead, so queries on "instance" would not find it; choose another key`}},
 		{"control_character", []string{"bad/control_character.yaml:6: metric rx: description has the control character U+0000 at byte 5; remove it"}},
 		{"invalid_unit", []string{`bad/invalid_unit.yaml:5: metric backend_read_seconds: invalid unit "seconds": "seconds" is not a known UCUM unit`}},
 		{"duplicate_name", []string{"bad/duplicate_name.yaml:7: metric rx: duplicate name (first declared at line 2)"}},
