@@ -46,4 +46,11 @@
 // drops every instrument by wildcard must leave it alone, or the SDK never runs the callback
 // and counters stop reaching the readers. AddSet, for callers that already hold an
 // attribute.Set, takes the SDK's own path; RecordSet records into the histogram's cells.
+//
+// One known difference remains for counters past the cardinality limit with a delta reader:
+// the SDK gives their own series to the first label sets of each interval in the order they
+// arrive, and a drain adds the interval's sums in the cache's (map) order, so which label sets
+// of an interval fold into the overflow series may differ from the SDK's. Totals are the same;
+// cumulative readers are not affected (each series is created in the SDK, at 0, when first
+// seen).
 package instrument
