@@ -40,7 +40,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -101,22 +100,31 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	file := fs.Arg(0)
-	cat, err := loadChecked(file, nil)
+	_, data, err := readSource(file, nil)
 	if err != nil {
 		return report(stderr, file, err)
+	}
+	// One rendering checks and generates; the catalogue's problems come before a problem of
+	// the package's names, so that a bad file is reported as -check reports it.
+	opts, optsErr := codegen.CheckOptions(file), error(nil)
+	if !*check {
+		if o, err := options(file, *outDir, *pkg, *scope, *docs); err != nil {
+			optsErr = err
+		} else {
+			opts = o
+		}
+	}
+	cat, out, err := codegen.Build(file, data, opts)
+	if err != nil {
+		return report(stderr, file, err)
+	}
+	if optsErr != nil {
+		fmt.Fprintln(stderr, "instrumentgen:", optsErr)
+		return 1
 	}
 	if *check {
 		fmt.Fprintf(stdout, "%s: ok, %d metrics\n", file, len(cat.Metrics))
 		return 0
-	}
-	opts, err := options(file, *outDir, *pkg, *scope, *docs)
-	if err != nil {
-		fmt.Fprintln(stderr, "instrumentgen:", err)
-		return 1
-	}
-	out, err := codegen.Generate(cat, opts)
-	if err != nil {
-		return report(stderr, file, err)
 	}
 	writes := []struct {
 		path, header string
@@ -165,23 +173,15 @@ func report(stderr io.Writer, file string, err error) int {
 const stdinName = "stdin"
 
 // loadChecked reads the catalogue at path ("-" reads stdin, named stdinName) and checks it as
-// generation does: the loader's problems and those of the Go identifiers it would generate
-// (two metrics that give one Go name, a reserved name) in one report, in line order, then an
-// in-memory rendering with placeholder names. Every subcommand loads its catalogue through it,
-// so that each accepts exactly what -check accepts and reports the same problems.
+// generation does (codegen.Validate). Every subcommand loads its catalogue through it, so that
+// each accepts exactly what -check accepts and reports the same problems.
 func loadChecked(path string, stdin io.Reader) (*catalog.Catalog, error) {
 	name, data, err := readSource(path, stdin)
 	if err != nil {
 		return nil, err
 	}
-	cat, err := catalog.ParsePartial(name, data)
-	if err != nil {
-		return nil, withIdentifierProblems(cat, err)
-	}
-	if _, err := codegen.Generate(cat, codegen.Options{Source: name, DocsSource: name, Package: "check", Scope: "check"}); err != nil {
-		return nil, err
-	}
-	return cat, nil
+	cat, _, err := codegen.Build(name, data, codegen.CheckOptions(name))
+	return cat, err
 }
 
 // readSource reads path, or stdin for "-", and returns the name problems give it.
@@ -201,23 +201,6 @@ func readSource(path string, stdin io.Reader) (name string, data []byte, err err
 		return path, nil, fmt.Errorf("instrumentgen: read %s: %w", path, unwrapPath(err))
 	}
 	return path, data, nil
-}
-
-// withIdentifierProblems adds to err, the problems of the partial catalogue cat, those
-// generation would report about its Go identifiers (two metrics that give one Go name, a name
-// the generated package reserves), so that one run reports both kinds.
-func withIdentifierProblems(cat *catalog.Catalog, err error) error {
-	var problems catalog.Problems
-	if cat == nil || !errors.As(err, &problems) {
-		return err
-	}
-	more, checkErr := codegen.Check(cat)
-	if checkErr != nil {
-		return errors.Join(err, checkErr)
-	}
-	all := append(append(catalog.Problems(nil), problems...), more...)
-	sort.SliceStable(all, func(i, j int) bool { return all[i].Line < all[j].Line })
-	return all
 }
 
 // options works out the names of the generated package from the flags and its directory.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"go/format"
 	"go/token"
+	"sort"
 	"strconv"
 	"strings"
 	"text/template"
@@ -89,6 +90,40 @@ func Generate(c *catalog.Catalog, opts Options) (*Output, error) {
 		}
 	}
 	return out, nil
+}
+
+// Build reads data, the catalogue called file, and generates it with opts, checking it exactly
+// as generation does: the loader's problems and those of the Go identifiers it would generate
+// (two metrics that give one Go name, a reserved name) in one report, in line order, then the
+// rendering. It is what `instrumentgen` and every command that reads a catalogue accept; a
+// caller that only checks passes CheckOptions and drops the Output. On any problem the Catalog
+// is nil and the error a catalog.Problems.
+func Build(file string, data []byte, opts Options) (*catalog.Catalog, *Output, error) {
+	cat, err := catalog.ParsePartial(file, data)
+	if err != nil {
+		var problems catalog.Problems
+		if cat == nil || !errors.As(err, &problems) {
+			return nil, nil, err
+		}
+		more, checkErr := Check(cat)
+		if checkErr != nil {
+			return nil, nil, errors.Join(err, checkErr)
+		}
+		all := append(append(catalog.Problems(nil), problems...), more...)
+		sort.SliceStable(all, func(i, j int) bool { return all[i].Line < all[j].Line })
+		return nil, nil, all
+	}
+	out, err := Generate(cat, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cat, out, nil
+}
+
+// CheckOptions are placeholder names for a Build that only checks file: identifiers,
+// collisions, the Go that comes out and the docs are checked as a real generation checks them.
+func CheckOptions(file string) Options {
+	return Options{Source: file, DocsSource: file, Package: "check", Scope: "check"}
 }
 
 // Check returns the problems Generate would report for c's Go identifiers: names that are not

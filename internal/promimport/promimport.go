@@ -278,10 +278,7 @@ func unionBuckets(sets [][]float64) ([]float64, bool) {
 // validate loads data as `instrumentgen -check` does and returns the families to leave out,
 // with the validator's reason. A problem that names no family is a bug of the importer.
 func validate(data []byte, fams []*family, labels []*label) (map[string]string, error) {
-	cat, err := catalog.Parse("imported.yaml", data)
-	if err == nil {
-		_, err = codegen.Generate(cat, codegen.Options{Source: "imported.yaml", Package: "check", Scope: "check"})
-	}
+	_, _, err := codegen.Build("imported.yaml", data, codegen.CheckOptions("imported.yaml"))
 	if err == nil {
 		return nil, nil
 	}
