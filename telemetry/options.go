@@ -87,7 +87,8 @@ func WithLogger(l *slog.Logger) Option {
 //
 // A reader built elsewhere cannot be given the producer that histograms' fast path needs
 // (see MeterProvider), so with one every histogram records through the SDK's own path, about
-// five times client_golang's cost instead of its cost. To push, prefer WithPushExporter, whose
+// 6 to 17 times client_golang's cost instead of about its cost (docs/benchmarks.md). To push,
+// prefer WithPushExporter, whose
 // reader the pipeline builds.
 func WithReader(r sdkmetric.Reader) Option {
 	return func(c *config) { c.readers = append(c.readers, r) }
