@@ -86,10 +86,9 @@ func WithLogger(l *slog.Logger) Option {
 // tests): every instrument feeds every reader.
 //
 // A reader built elsewhere cannot be given the producer that histograms' fast path needs
-// (see MeterProvider), so with one every histogram records through the SDK's own path, about
-// 6 to 17 times client_golang's cost instead of about its cost (docs/benchmarks.md). To push,
-// prefer WithPushExporter, whose
-// reader the pipeline builds.
+// (see MeterProvider), so with one every histogram records through the SDK's own path, 6 to 17
+// times client_golang's cost instead of about its cost (docs/benchmarks.md). To push, prefer
+// WithPushExporter, whose reader the pipeline builds.
 func WithReader(r sdkmetric.Reader) Option {
 	return func(c *config) { c.readers = append(c.readers, r) }
 }
