@@ -173,7 +173,7 @@ func report(stderr io.Writer, file string, err error) int {
 const stdinName = "stdin"
 
 // loadChecked reads the catalogue at path ("-" reads stdin, named stdinName) and checks it as
-// generation does (codegen.Validate). Every subcommand loads its catalogue through it, so that
+// generation does (codegen.Build). Every subcommand loads its catalogue through it, so that
 // each accepts exactly what -check accepts and reports the same problems.
 func loadChecked(path string, stdin io.Reader) (*catalog.Catalog, error) {
 	name, data, err := readSource(path, stdin)

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/telediag/telediag/internal/catalog"
@@ -143,23 +144,35 @@ func Check(c *catalog.Catalog) (catalog.Problems, error) {
 	return nil, err
 }
 
-// templates parses the templates and probes what they declare and use.
+// templates parses the templates and probes what they declare and use. Both depend only on
+// the embedded templates, so they are worked out once per process: a command checks several
+// catalogues (diff's two sides, the importer's rounds) and each check would otherwise parse
+// the templates and render the probe catalogue again.
 func templates() (*template.Template, *templateNames, error) {
-	tmpl, err := template.New("").Funcs(template.FuncMap{
+	t := parsedTemplates()
+	return t.tmpl, t.reserved, t.err
+}
+
+// parsedTemplates holds the one parse of the embedded templates. A parsed template is safe for
+// concurrent execution, and nothing changes it after the parse.
+var parsedTemplates = sync.OnceValue(func() (t struct {
+	tmpl     *template.Template
+	reserved *templateNames
+	err      error
+}) {
+	t.tmpl, t.err = template.New("").Funcs(template.FuncMap{
 		"quote":   strconv.Quote,
 		"comment": comment,
 		"join":    strings.Join,
 		"cell":    markdownCell,
 	}).ParseFS(templateFS, "templates/*.tmpl")
-	if err != nil {
-		return nil, nil, fmt.Errorf("codegen: parse templates: %w", err)
+	if t.err != nil {
+		t.err = fmt.Errorf("codegen: parse templates: %w", t.err)
+		return t
 	}
-	reserved, err := probeTemplates(tmpl)
-	if err != nil {
-		return nil, nil, err
-	}
-	return tmpl, reserved, nil
-}
+	t.reserved, t.err = probeTemplates(t.tmpl)
+	return t
+})
 
 // markdownCell makes s safe inside a markdown table cell: a | would end the cell and a line
 // break would end the row.
