@@ -176,10 +176,7 @@ func (m *Monitor) serveDetailed(w http.ResponseWriter, r *http.Request, verbose 
 			n++
 		}
 	}
-	s := combine(counts, n)
-	if len(comps) == 0 && m.readyIfEmpty {
-		s = StateOK
-	}
+	s := m.combine(counts, n, len(comps))
 	code, text := wd.status(s)
 	if m.shuttingDown() {
 		code, text = http.StatusServiceUnavailable, statusShutdown

@@ -418,17 +418,24 @@ func (m *Monitor) setStateLocked(c *component, to State, now time.Time) {
 // overallLocked combines the component states in Teleport's order of
 // importance: degraded, recovering, starting, ok (getStateLocked).
 func (m *Monitor) overallLocked() State {
-	if len(m.components) == 0 && m.readyIfEmpty {
-		return StateOK
-	}
-	return combine(m.counts, len(m.components))
+	return m.combine(m.counts, len(m.components), len(m.components))
 }
 
-// combine is Teleport's getStateLocked over n components, counts[s] of
+// combine is the process state of n counted components out of known ones: Teleport's rules
+// (combineStates), except that a Monitor made WithReadyWithoutComponents is ok while it knows
+// no component at all. Excluding every known component (?exclude) still counts as starting.
+func (m *Monitor) combine(counts [numStates]int, n, known int) State {
+	if known == 0 && m.readyIfEmpty {
+		return StateOK
+	}
+	return combineStates(counts, n)
+}
+
+// combineStates is Teleport's getStateLocked over n components, counts[s] of
 // which are in state s: any degraded makes degraded, then any recovering
 // makes recovering, all ok (and at least one) makes ok, and anything else,
 // no components included, is starting.
-func combine(counts [numStates]int, n int) State {
+func combineStates(counts [numStates]int, n int) State {
 	switch {
 	case counts[StateDegraded] > 0:
 		return StateDegraded
