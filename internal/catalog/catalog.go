@@ -114,6 +114,19 @@ func (m *Metric) PrometheusType() string {
 	}
 }
 
+// Series returns the names of the sample series m is exposed as, which queries select: a
+// histogram's _bucket, _sum and _count, a summary's own name, _sum and _count, else its name.
+func (m *Metric) Series() []string {
+	switch m.Kind {
+	case KindHistogram:
+		return []string{m.Name + "_bucket", m.Name + "_sum", m.Name + "_count"}
+	case KindSummary:
+		return []string{m.Name, m.Name + "_sum", m.Name + "_count"}
+	default:
+		return []string{m.Name}
+	}
+}
+
 // LabelKeys returns the exposed label names of m in declared order.
 func (m *Metric) LabelKeys() []string {
 	keys := make([]string, len(m.Labels))

@@ -432,24 +432,13 @@ func (p *parser) buckets(n *yaml.Node, subject string) ([]float64, string) {
 func (p *parser) checkSeriesCollisions() {
 	owner := map[string]*Metric{}
 	for _, m := range p.cat.Metrics {
-		for _, s := range seriesNames(m) {
+		for _, s := range m.Series() {
 			if o, ok := owner[s]; ok && o != m {
 				p.addf(m.Line, "metric "+m.Name, "exposes series %s, which metric %s (line %d) also exposes", s, o.Name, o.Line)
 				continue
 			}
 			owner[s] = m
 		}
-	}
-}
-
-func seriesNames(m *Metric) []string {
-	switch m.Kind {
-	case KindHistogram:
-		return []string{m.Name + "_bucket", m.Name + "_sum", m.Name + "_count"}
-	case KindSummary:
-		return []string{m.Name, m.Name + "_sum", m.Name + "_count"}
-	default:
-		return []string{m.Name}
 	}
 }
 

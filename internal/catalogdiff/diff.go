@@ -120,7 +120,7 @@ func Compare(oldCat, newCat *catalog.Catalog) []Change {
 			d.metric(o, n)
 			continue
 		}
-		d.add(Breaking, o, nil, "metric", o.Name, "", "removed: every query of %s finds nothing", strings.Join(series(o), ", "))
+		d.add(Breaking, o, nil, "metric", o.Name, "", "removed: every query of %s finds nothing", strings.Join(o.Series(), ", "))
 	}
 	for _, n := range added {
 		if !renamedFrom[n] {
@@ -147,7 +147,7 @@ func (d *differ) add(sev Severity, o, n *catalog.Metric, field, oldVal, newVal, 
 		c.File, c.Line = d.old.File, o.Line
 	}
 	if sev == Breaking {
-		c.Series = series(o)
+		c.Series = o.Series()
 	}
 	d.changes = append(d.changes, c)
 }
@@ -364,18 +364,6 @@ func renames(removed, added []*catalog.Metric) map[*catalog.Metric]*catalog.Metr
 		}
 	}
 	return out
-}
-
-// series are the names a family is exposed as on /metrics, which queries select.
-func series(m *catalog.Metric) []string {
-	switch m.PrometheusType() {
-	case "histogram":
-		return []string{m.Name + "_bucket", m.Name + "_sum", m.Name + "_count"}
-	case "summary":
-		return []string{m.Name, m.Name + "_sum", m.Name + "_count"}
-	default:
-		return []string{m.Name}
-	}
 }
 
 // typeConsequence says what a change of exposed type does to the queries of family name.
