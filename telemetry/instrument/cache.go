@@ -107,6 +107,15 @@ func (c *seriesCache[K, V]) lookup(k K) *V {
 
 // store caches v for k unless k has an entry or the cache is full.
 func (c *seriesCache[K, V]) store(k K, v *V) {
+	// Past the bound every call would refuse; find that out under the read lock, so that label
+	// sets past the cardinality limit do not take the write lock at each measurement.
+	c.mu.RLock()
+	_, ok := c.m[k]
+	full := !c.unbounded && len(c.m) >= c.max
+	c.mu.RUnlock()
+	if ok || full {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.m[k]; ok || (!c.unbounded && len(c.m) >= c.max) {

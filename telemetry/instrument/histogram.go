@@ -131,6 +131,14 @@ func (h *histogram[N]) resolve(set attribute.Set) (c *hcell[N], keep bool) {
 	d := set.Equivalent()
 	h.mu.RLock()
 	c = h.cells[d]
+	if c == nil && h.deltaIdx < 0 && h.overflow != nil {
+		// Past the limit with cumulative readers only: every new label set records into the
+		// overflow series for good. Found under the read lock, so that a label bug (a user ID
+		// in a label) does not queue every recording on the write lock.
+		c = h.overflow
+		h.mu.RUnlock()
+		return c, true
+	}
 	h.mu.RUnlock()
 	if c != nil {
 		return c, !c.transient
