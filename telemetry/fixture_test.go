@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
-	"go.opentelemetry.io/otel/metric"
 
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/testutil"
@@ -24,31 +23,16 @@ type fixture struct {
 	Instruments *testcatalog.Instruments
 }
 
-// withCatalogue creates the test catalogue on tel, with callbacks for its observables
-// (build_info and uptime_seconds) as a service registers them.
+// withCatalogue creates the test catalogue on tel, with a callback on each of its observables
+// (build_info and uptime_seconds), as a service registers them.
 func withCatalogue(tb testing.TB, tel *Telemetry) *fixture {
 	tb.Helper()
 	i, err := testcatalog.NewInstruments(tel.MeterProvider(), tel.InstrumentOptions()...)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	for _, register := range []func() (metric.Registration, error){
-		func() (metric.Registration, error) {
-			return i.BuildInfo.Register(func(_ context.Context, o testcatalog.BuildInfoObserver) error {
-				o.Observe(1, "v1.2.3")
-				return nil
-			})
-		},
-		func() (metric.Registration, error) {
-			return i.UptimeSeconds.Register(func(_ context.Context, o testcatalog.UptimeSecondsObserver) error {
-				o.Observe(42.5)
-				return nil
-			})
-		},
-	} {
-		if _, err := register(); err != nil {
-			tb.Fatal(err)
-		}
+	if err := instrumenttest.ObserveAll(i, 1, func(int) string { return "v1.2.3" }); err != nil {
+		tb.Fatal(err)
 	}
 	return &fixture{Telemetry: tel, Instruments: i}
 }
