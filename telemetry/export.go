@@ -122,7 +122,6 @@ func (t *Telemetry) newPushReader(p *push, cfg *config, res *resource.Resource) 
 			return nil, fmt.Errorf("telemetry: histograms: %w", err)
 		}
 		opts = append(opts, sdkmetric.WithProducer(prod))
-		exp.mergeScopes = true
 	}
 	opts = append(opts, cfg.periodicOpts...)
 	return sdkmetric.NewPeriodicReader(exp, opts...), nil
@@ -139,9 +138,6 @@ type quietExporter struct {
 	endpoint string
 	every    time.Duration
 	res      *resource.Resource // replaces the provider's resource on every export
-	// mergeScopes merges the ScopeMetrics of one scope into one, as the SDK alone would send
-	// them: the histograms' producer adds its own after the SDK's.
-	mergeScopes bool
 
 	mu       sync.Mutex
 	failing  bool
@@ -204,9 +200,9 @@ func (q *quietExporter) Export(ctx context.Context, rm *metricdata.ResourceMetri
 	if q.res != nil {
 		rm.Resource = q.res
 	}
-	if q.mergeScopes {
-		rm.ScopeMetrics = mergeScopes(rm.ScopeMetrics)
-	}
+	// One ScopeMetrics per scope, as the SDK alone sends them: the histograms' producer adds
+	// its own after the SDK's. Without it no scope repeats, and nothing is copied.
+	rm.ScopeMetrics = mergeScopes(rm.ScopeMetrics)
 	err := q.Exporter.Export(ctx, rm)
 	q.mu.Lock()
 	defer q.mu.Unlock()
