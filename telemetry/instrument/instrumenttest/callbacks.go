@@ -49,8 +49,12 @@ type countedRegistration struct {
 	once sync.Once
 }
 
+// Unregister counts the callback as gone only when the SDK unregistered it: a failed
+// Unregister leaves it live, and the count says so.
 func (r *countedRegistration) Unregister() error {
 	err := r.Registration.Unregister()
-	r.once.Do(func() { r.live.Add(-1) })
+	if err == nil {
+		r.once.Do(func() { r.live.Add(-1) })
+	}
 	return err
 }
