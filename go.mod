@@ -46,3 +46,5 @@ require (
 	google.golang.org/grpc v1.83.2 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
+
+tool github.com/telediag/telediag/cmd/instrumentgen

@@ -27,10 +27,8 @@ func TestDashboardOnStdoutAndInAFile(t *testing.T) {
 		t.Errorf("title %q, uid %q, description %q", d.Title, d.UID, d.Description)
 	}
 
-	file := filepath.Join(t.TempDir(), "dash", "orders.json")
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	// -o creates the directories it needs.
+	file := filepath.Join(t.TempDir(), "deploy", "grafana", "orders.json")
 	args := []string{"dashboard", "-o", file, "-title", "Orders service", "-uid", "orders-svc", ordersCatalogue}
 	if code := run(args, &out, &errb); code != 0 {
 		t.Fatalf("exit %d\n%s", code, errb.String())

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -183,8 +184,19 @@ Flags:`)
 }
 
 // writeNew writes data to path, which must not exist (O_EXCL, so that a file created since the
-// check above is not overwritten either); a failed write removes what it wrote.
-func writeNew(path string, data []byte) error {
+// check above is not overwritten either), creating the directories it needs: a catalogue is
+// usually imported into a package that does not exist yet. A failed write removes what it wrote,
+// the directories included.
+func writeNew(path string, data []byte) (err error) {
+	created, err := mkdirParents(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil && created != "" {
+			os.RemoveAll(created)
+		}
+	}()
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
@@ -199,4 +211,25 @@ func writeNew(path string, data []byte) error {
 		return err
 	}
 	return nil
+}
+
+// mkdirParents creates dir and its missing parents, and returns the outermost directory it
+// created ("" when dir existed), so that a failure after it can take them away again.
+func mkdirParents(dir string) (string, error) {
+	outermost := ""
+	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil {
+			break
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return "", err
+		}
+		outermost = d
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if outermost == "" {
+		return "", nil
+	}
+	return outermost, os.MkdirAll(dir, 0o755)
 }

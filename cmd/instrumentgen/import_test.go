@@ -81,7 +81,8 @@ func TestImportCommand(t *testing.T) {
 
 	// -o writes the file, which -check accepts as it is; a second import is the same file and
 	// never overwrites the first.
-	out := filepath.Join(t.TempDir(), "instruments.yaml")
+	// The package it is meant for does not exist yet: -o creates its directories.
+	out := filepath.Join(t.TempDir(), "internal", "shopmetrics", "instruments.yaml")
 	if r := runImportCmd("", "-o", out, srv.URL+"/metrics"); r.code != 0 || r.stdout != "" {
 		t.Fatalf("-o: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
 	}

@@ -11,7 +11,14 @@
 //	instrumentgen import [flags] SOURCE                   (import.go)
 //	instrumentgen live-check [flags] FILE URL             (livecheck.go)
 //
-//	//go:generate go run github.com/telediag/telediag/cmd/instrumentgen instruments.yaml
+// A service gets it as a tool dependency, which pins its version in go.mod and survives
+// go mod tidy while nothing imports telediag yet:
+//
+//	go get -tool github.com/telediag/telediag/cmd/instrumentgen
+//
+// and runs it as go tool instrumentgen:
+//
+//	//go:generate go tool instrumentgen instruments.yaml
 //
 // Flags:
 //

@@ -15,4 +15,4 @@
 // The generated reference of every metric is docs/metrics.md.
 package teleport
 
-//go:generate go run ../../cmd/instrumentgen -docs ../../docs/metrics.md ../../instruments.yaml
+//go:generate go tool instrumentgen -docs ../../docs/metrics.md ../../instruments.yaml

@@ -34,7 +34,6 @@ const (
 	envBin        = "TELEDIAG_BIN"        // the telediag binary under test
 	envOtelcol    = "TELEDIAG_OTELCOL"    // otelcol-telediag built by setup.sh
 	envPrometheus = "TELEDIAG_PROMETHEUS" // prometheus (Debian package)
-	envCatalog    = "TELEDIAG_CATALOG"    // optional: catalogue TSV to check against
 )
 
 const howToRun = "run `bash test/e2e/run.sh`, or set TELEDIAG_E2E=1 with TELEDIAG_BIN, TELEDIAG_OTELCOL and TELEDIAG_PROMETHEUS " +
@@ -369,31 +368,16 @@ func repoRoot(t *testing.T) string {
 	}
 }
 
-// catalogPath finds the metric catalogue: $TELEDIAG_CATALOG if set, else
-// internal/catalog/testdata/catalog.tsv or telemetry/testdata/catalog.tsv in
-// the repository, else ../shared/spec/catalog.tsv beside the repository.
+// catalogPath is the user's metric table, copied into the repository beside the catalogue
+// test that also reads it: the suite reads nothing outside the checkout, since a user's clone
+// has nothing beside it.
 func catalogPath(t *testing.T) string {
 	t.Helper()
-	var tried []string
-	if p := os.Getenv(envCatalog); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("%s=%s: %v", envCatalog, p, err)
-		}
-		return p
+	p := filepath.Join(repoRoot(t), "telemetry", "teleport", "testdata", "catalog.tsv")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("metric catalogue: %v", err)
 	}
-	root := repoRoot(t)
-	for _, p := range []string{
-		filepath.Join(root, "internal", "catalog", "testdata", "catalog.tsv"),
-		filepath.Join(root, "telemetry", "testdata", "catalog.tsv"),
-		filepath.Join(root, "..", "shared", "spec", "catalog.tsv"),
-	} {
-		if _, err := os.Stat(p); err == nil {
-			return filepath.Clean(p)
-		}
-		tried = append(tried, filepath.Clean(p))
-	}
-	t.Fatalf("metric catalogue not found; tried %s (or set %s)", strings.Join(tried, ", "), envCatalog)
-	return ""
+	return p
 }
 
 type catalogEntry struct {

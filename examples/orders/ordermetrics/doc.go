@@ -2,4 +2,4 @@
 // generated from instruments.yaml by telediag's instrumentgen.
 package ordermetrics
 
-//go:generate go run github.com/telediag/telediag/cmd/instrumentgen instruments.yaml
+//go:generate go tool instrumentgen instruments.yaml

@@ -3,4 +3,4 @@
 // on Teleport's catalogue.
 package testcatalog
 
-//go:generate go run ../../../cmd/instrumentgen instruments.yaml
+//go:generate go tool instrumentgen instruments.yaml
