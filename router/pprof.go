@@ -55,7 +55,7 @@ func noWriteDeadline(next http.Handler) http.Handler {
 // logProfile records who collects what, at debug level: profiling costs
 // CPU and exposes internals, so it is worth a trace when debugging, but a
 // scraper that polls /debug/pprof/heap every few seconds must not fill the
-// info log (the one info line about pprof is New's "serving /debug/pprof").
+// info log (the one info line about pprof is Install's "serving /debug/pprof").
 func logProfile(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log.Debug("router: collecting pprof profile",

@@ -36,11 +36,11 @@ type StatusInfo struct {
 	// "unknown".
 	GitRef string
 	// Started is when the process started; the page shows the uptime since
-	// then. Zero means the time New was called.
+	// then. Zero means the time Install was called.
 	Started time.Time
 	// Refresh is how often the page reloads itself (a meta refresh, no
 	// script). Zero means DefaultStatusRefresh. It is rounded up to whole
-	// seconds, as browsers read only those; below one second New fails,
+	// seconds, as browsers read only those; below one second Install fails,
 	// because a page that reloads faster than a person reads is a load, not
 	// a view.
 	Refresh time.Duration

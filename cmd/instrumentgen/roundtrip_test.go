@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/telediag/telediag/internal/catalog"
-	"github.com/telediag/telediag/internal/demo"
+	"github.com/telediag/telediag/cmd/internal/demo"
 	"github.com/telediag/telediag/internal/scrape"
 	"github.com/telediag/telediag/probes"
 	"github.com/telediag/telediag/telemetry"

@@ -38,7 +38,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/telediag/telediag/internal/buildinfo"
-	"github.com/telediag/telediag/internal/demo"
+	"github.com/telediag/telediag/cmd/internal/demo"
 	"github.com/telediag/telediag/probes"
 	"github.com/telediag/telediag/router"
 	"github.com/telediag/telediag/router/diagtls"
@@ -178,7 +178,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if cfg.demo {
 		for _, c := range cfg.checks {
-			for _, d := range demo.Components {
+			for _, d := range demo.Components() {
 				if c.Name == d {
 					return nil, fmt.Errorf("invalid value for flag -check: name %q is taken by --demo's simulated components", c.Name)
 				}
@@ -248,7 +248,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 		expected = append(expected, c.Name)
 	}
 	if cfg.demo {
-		expected = append(expected, demo.Components...)
+		expected = append(expected, demo.Components()...)
 	}
 	monitor, err := probes.New(
 		probes.WithRecoveryWindow(cfg.recoveryWindow),

@@ -60,7 +60,7 @@ func scrapeFamilies(t *testing.T, tel *telemetry.Telemetry) map[string]*dto.Metr
 // instruments.yaml but not to the demo fails here.
 func TestRecordCoversTheCatalogue(t *testing.T) {
 	ctx := context.Background()
-	cat, err := catalog.Load("../../instruments.yaml")
+	cat, err := catalog.Load("../../../instruments.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestRunHeartbeatsComponentsAndStops(t *testing.T) {
 	for _, c := range m.Components() {
 		heartbeated[c.Name] = true
 	}
-	for _, c := range Components {
+	for _, c := range Components() {
 		if !heartbeated[c] {
 			t.Errorf("component %s never heartbeated", c)
 		}

@@ -14,8 +14,9 @@ import (
 	"github.com/telediag/telediag/telemetry/teleport"
 )
 
-// Components are the simulated Teleport services that heartbeat in the demo.
-var Components = []string{"auth", "proxy", "node"}
+// Components returns the simulated Teleport services that heartbeat in the demo (a new slice
+// each call: the list is fixed).
+func Components() []string { return []string{"auth", "proxy", "node"} }
 
 // failureRate is the share of simulated backend requests that fail: low, as on a healthy
 // cluster, but not zero, so that availability ratios such as Teleport's
@@ -165,12 +166,12 @@ func (g *Generator) record(ctx context.Context) {
 	i.TrustedClusters.Record(ctx, 1, "leaf.example.com", "online")
 }
 
-// round is one round of the demo: record, then a successful heartbeat of each of Components
+// round is one round of the demo: record, then a successful heartbeat of each of Components()
 // into m (unless m is nil), which also gives each its teleport_component_state series.
 func (g *Generator) round(ctx context.Context, m *probes.Monitor) {
 	g.record(ctx)
 	if m != nil {
-		for _, c := range Components {
+		for _, c := range Components() {
 			m.Heartbeat(c, nil)
 		}
 	}
