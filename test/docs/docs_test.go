@@ -7,6 +7,8 @@
 //
 //	<!-- docs-test: skip (REASON) -->   not run; the reason is required
 //	<!-- docs-test: dir=PATH -->        run in PATH, relative to the repository's root
+//	<!-- docs-test: module -->          run in a fresh module outside the repository, offline
+//	                                    (GOPROXY=off), with /path/to/telediag naming this checkout
 //	<!-- docs-test: exit=N -->          the block ends with status N, not 0
 //	<!-- docs-test: output -->          on the fence right after a run block: each of its lines
 //	                                    must appear in that block's output
@@ -27,6 +29,10 @@ import (
 	"testing"
 	"time"
 )
+
+// checkoutPlaceholder is how the pages name a checkout of telediag; a module block runs with
+// this repository's root in its place.
+const checkoutPlaceholder = "/path/to/telediag"
 
 // blockTimeout bounds one block: the first `go run` of a command may compile it on a cold cache.
 const blockTimeout = 3 * time.Minute
@@ -185,14 +191,28 @@ func runBlock(t *testing.T, root string, b block, want []string) error {
 	commands, consoleOutput := script(b)
 	want = append(consoleOutput, want...)
 	f := filepath.Join(t.TempDir(), "block.sh")
-	if err := os.WriteFile(f, []byte(commands+"\n"), 0o644); err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), blockTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "--noprofile", "--norc", "-euo", "pipefail", f)
 	cmd.Dir = filepath.Join(root, filepath.FromSlash(b.marker.dir))
 	cmd.Env = append(os.Environ(), "PAGER=cat", "GIT_PAGER=cat")
+	if b.marker.module {
+		// A service's module, as a reader starts one: the checkout stands in for a release, and
+		// the module cache the repository's own build filled is all it may use.
+		abs, err := filepath.Abs(root)
+		if err != nil {
+			return err
+		}
+		commands = strings.ReplaceAll(commands, checkoutPlaceholder, abs)
+		cmd.Dir = t.TempDir()
+		if err := os.WriteFile(filepath.Join(cmd.Dir, "go.mod"), []byte("module example.com/docs\n\ngo 1.26\n"), 0o644); err != nil {
+			return err
+		}
+		cmd.Env = append(cmd.Env, "GOPROXY=off", "GOFLAGS=-mod=mod", "GOWORK=off")
+	}
+	if err := os.WriteFile(f, []byte(commands+"\n"), 0o644); err != nil {
+		return err
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	killGroup(cmd)

@@ -38,6 +38,7 @@ type marker struct {
 	dir    string // dir=PATH: run in PATH, relative to the repository's root
 	exit   int    // exit=N: the status the block ends with
 	output bool   // output: the block is the output of the run block before it
+	module bool   // module: run in a fresh module outside the repository
 }
 
 // problem is something wrong with a page, at FILE:LINE.
@@ -196,6 +197,8 @@ func parseMarker(s string, m *marker) []string {
 			}
 		case word == "output":
 			m.output = true
+		case word == "module":
+			m.module = true
 		case strings.HasPrefix(word, "dir="):
 			m.dir = strings.TrimPrefix(word, "dir=")
 			if m.dir == "" || filepath.IsAbs(m.dir) || strings.HasPrefix(filepath.Clean(m.dir), "..") {
@@ -208,11 +211,14 @@ func parseMarker(s string, m *marker) []string {
 			}
 			m.exit = n
 		default:
-			errs = append(errs, fmt.Sprintf("unknown docs-test directive %q (skip (REASON), dir=PATH, exit=N, output)", word))
+			errs = append(errs, fmt.Sprintf("unknown docs-test directive %q (skip (REASON), dir=PATH, module, exit=N, output)", word))
 		}
 	}
-	if m.skip && (m.output || m.dir != "" || m.exit != 0) {
-		errs = append(errs, "skip with dir=, exit= or output: a skipped block is not run")
+	if m.skip && (m.output || m.dir != "" || m.module || m.exit != 0) {
+		errs = append(errs, "skip with dir=, module, exit= or output: a skipped block is not run")
+	}
+	if m.module && m.dir != "" {
+		errs = append(errs, "module with dir=: a module block runs in a fresh module of its own")
 	}
 	return errs
 }

@@ -22,7 +22,7 @@ func TestScannerReportsMistakes(t *testing.T) {
 		"testdata/bad.md:11: skip without a reason: write skip (WHY THE BLOCK CANNOT RUN IN CI)",
 		"testdata/bad.md:18: skip without a reason: write skip (WHY THE BLOCK CANNOT RUN IN CI)",
 		"testdata/bad.md:25: docs-test marker is not on the line right above a fence",
-		"testdata/bad.md:33: unknown docs-test directive \"retry=3\" (skip (REASON), dir=PATH, exit=N, output)",
+		"testdata/bad.md:33: unknown docs-test directive \"retry=3\" (skip (REASON), dir=PATH, module, exit=N, output)",
 		"testdata/bad.md:38: docs-test marker on a \"yaml\" block, which is never run (shell blocks are sh, bash, shell, console)",
 		"testdata/bad.md:50: output is not right after a shell block that runs: nothing to compare it with",
 		"testdata/bad.md:5: this block cannot run here: telediag-not-installed is not installed; if it cannot run in CI, mark it <!-- docs-test: skip (REASON) -->",
@@ -66,8 +66,8 @@ func TestRunnerReportsFailingBlocks(t *testing.T) {
 			failed = append(failed, err.Error())
 		}
 	}
-	if ran != 6 {
-		t.Errorf("ran %d blocks, want 6", ran)
+	if ran != 7 {
+		t.Errorf("ran %d blocks, want 7", ran)
 	}
 	if len(failed) != 2 ||
 		!strings.HasPrefix(failed[0], "testdata/run.md:16: block exited with status 1, want 0") || !strings.Contains(failed[0], "about to fail") || strings.Contains(failed[0], "never printed") ||
