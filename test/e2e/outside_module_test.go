@@ -68,7 +68,7 @@ func main() {
 }
 `
 
-// TestOwnCatalogueOutsideTheRepository follows the README as a service that has never imported
+// TestOwnCatalogueOutsideTheRepository follows docs/instrumentgen.md as a service that has never imported
 // telediag: a new module outside the repository points at this checkout (the local-checkout
 // note: no module proxy serves telediag yet), gets instrumentgen with go get -tool, declares its
 // own catalogue with //go:generate go tool instrumentgen, and runs go mod tidy, go generate,
