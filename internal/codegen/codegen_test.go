@@ -108,7 +108,26 @@ func TestRejectedCatalogues(t *testing.T) {
 			if got := p.String(); !strings.HasPrefix(got, want[i]) || !problemLine.MatchString(got) {
 				t.Errorf("%s:\n got  %s\n want %s…", file, got, want[i])
 			}
+			kind := catalog.ProblemCollision
+			if file == "testdata/nothing_generated.yaml" {
+				kind = catalog.ProblemUnsupported
+			}
+			if p.Kind != kind {
+				t.Errorf("%s: %s is of kind %q, want %q", file, p, p.Kind, kind)
+			}
 		}
+	}
+	// The typed fields name what collides; the importer reads them, never the text.
+	c, err := catalog.Load("testdata/enum_collision.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems, err := Check(c)
+	if err != nil || len(problems) != 1 {
+		t.Fatalf("enum_collision: %v, %v", problems, err)
+	}
+	if p := problems[0]; p.Subject != catalog.SubjectEnumValue || p.Label != "stage" || p.Value != "st ack" || p.Metric != "" {
+		t.Errorf("enum_collision: %#v", p)
 	}
 }
 

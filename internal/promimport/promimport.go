@@ -292,14 +292,13 @@ func validate(data []byte, fams []*family, labels []*label) (map[string]string, 
 		byID[l.id] = l
 	}
 	for _, p := range problems {
-		if name, ok := strings.CutPrefix(p.Subject, "metric "); ok {
-			if _, seen := refused[name]; !seen {
-				refused[name] = p.Msg
+		if p.Subject == catalog.SubjectMetric && p.Metric != "" {
+			if _, seen := refused[p.Metric]; !seen {
+				refused[p.Metric] = p.Msg
 			}
 			continue
 		}
-		if id, ok := strings.CutPrefix(p.Subject, "label "); ok && byID[id] != nil {
-			l := byID[id]
+		if l := byID[p.Label]; p.Subject == catalog.SubjectLabel && l != nil {
 			for _, f := range fams {
 				if slices.Contains(f.keys, l.key) {
 					if _, seen := refused[f.name]; !seen {
