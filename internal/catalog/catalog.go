@@ -36,17 +36,6 @@ const (
 	ValueDouble ValueType = "double"
 )
 
-// Providers of the metric families that telediag's pipeline (package telemetry) serves for every
-// catalogue without generating them. A catalogue lists them with provided_by so that it names
-// everything its /metrics serves; a family only one catalogue needs is generated in that
-// catalogue instead (Teleport's go_memstats_lookups_total, for example).
-const (
-	ProvidedByGoCollector      = "go_collector"
-	ProvidedByProcessCollector = "process_collector"
-	ProvidedByPromHTTP         = "promhttp"
-	ProvidedByOTelRuntime      = "otel_runtime"
-)
-
 // Catalog is a validated instruments.yaml.
 type Catalog struct {
 	// File is the path the catalogue was read from, as given to Load or Parse.

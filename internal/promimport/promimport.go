@@ -25,7 +25,6 @@ import (
 
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/codegen"
-	"github.com/telediag/telediag/internal/scrape"
 )
 
 // Options change what is imported.
@@ -163,10 +162,10 @@ func sortSkipped(s []Skipped) {
 func convert(mf *dto.MetricFamily, opts Options, units unitTable) (*family, string) {
 	name := mf.GetName()
 	f := &family{name: name, help: cleanHelp(mf.GetHelp()), values: map[string][]string{}}
-	if name == scrape.TargetInfo {
+	if name == catalog.TargetInfo {
 		return nil, "the OTel Resource, not a metric: telemetry serves it from OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (telemetry.WithTargetInfo)"
 	}
-	if provider := scrape.RuntimeProvider(name); provider != "" {
+	if provider := catalog.RuntimeProvider(name); provider != "" {
 		if !opts.IncludeRuntime {
 			return nil, runtimeReason
 		}
