@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -26,6 +27,9 @@ type sourceFlags struct {
 	timeout  time.Duration
 	textOnly bool
 	tls      tlsflags.Client
+	// url and client are check's for a URL source: the URL parsed, and the TLS files read, once.
+	url    *url.URL
+	client *http.Client
 }
 
 func (s *sourceFlags) register(fs *flag.FlagSet) {
@@ -34,7 +38,9 @@ func (s *sourceFlags) register(fs *flag.FlagSet) {
 	s.tls.Register(fs)
 }
 
-// check validates the flags for source before anything is read: a usage error.
+// check validates the flags for source before anything is read: a usage error. For a URL it
+// also builds the client open fetches it with, reading the TLS files now, so that a bad one is
+// a usage error and not a failed scrape.
 func (s *sourceFlags) check(source string) error {
 	if s.timeout <= 0 {
 		return fmt.Errorf("invalid value %v for flag -timeout: must be positive", s.timeout)
@@ -48,42 +54,31 @@ func (s *sourceFlags) check(source string) error {
 		}
 		return nil
 	}
-	u, err := scrape.ParseURL(source)
+	u, err := tlsflags.ParseURL(source)
 	if err != nil {
 		return err
 	}
-	if err := s.tls.Validate(u); err != nil {
+	client, err := s.tls.HTTPClient(u)
+	if err != nil {
 		return err
 	}
-	_, err = s.tls.Config(u) // read the files now: a bad one is a usage error, not a failed scrape
-	return err
+	s.url, s.client = u, client
+	return nil
 }
 
-// open reads source: a URL scraped as Prometheus does, a file, or "-" for stdin.
+// open reads source, which check accepted: a URL scraped as Prometheus does, a file, or "-"
+// for stdin.
 func (s *sourceFlags) open(source string, stdin io.Reader) (*scrape.Exposition, error) {
+	if s.url == nil {
+		return scrape.Open(source, stdin)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 	defer cancel()
-	var client *http.Client
-	if isURL(source) {
-		u, err := scrape.ParseURL(source)
-		if err != nil {
-			return nil, err
-		}
-		tlsCfg, err := s.tls.Config(u)
-		if err != nil {
-			return nil, err
-		}
-		// No proxy from the environment, as Prometheus (proxy_url is explicit there too):
-		// the check is about the service, not a proxy on the way.
-		transport := &http.Transport{Proxy: nil, TLSClientConfig: tlsCfg}
-		defer transport.CloseIdleConnections()
-		client = &http.Client{Transport: transport}
-	}
 	formats := scrape.PrometheusFormats
 	if s.textOnly {
 		formats = scrape.TextFormat
 	}
-	exp, err := scrape.Open(ctx, source, stdin, client, formats)
+	exp, err := scrape.Fetch(ctx, s.client, s.url, formats)
 	if errors.Is(err, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("%w (no answer within -timeout %v)", err, s.timeout)
 	}

@@ -1,7 +1,6 @@
 package livecheck
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -20,7 +19,7 @@ func setup(t *testing.T, exposition string) (*catalog.Catalog, []*dto.MetricFami
 	if err != nil {
 		t.Fatal(err)
 	}
-	exp, err := scrape.Open(context.Background(), exposition, nil, nil, scrape.PrometheusFormats)
+	exp, err := scrape.Open(exposition, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

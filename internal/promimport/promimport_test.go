@@ -2,7 +2,6 @@ package promimport
 
 import (
 	"bytes"
-	"context"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -20,7 +19,7 @@ import (
 // load decodes a testdata exposition as `instrumentgen import FILE` does.
 func load(t testing.TB, path string) []*dto.MetricFamily {
 	t.Helper()
-	exp, err := scrape.Open(context.Background(), path, nil, nil, scrape.PrometheusFormats)
+	exp, err := scrape.Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +131,7 @@ func labelByKey(cat *catalog.Catalog, key string) *catalog.Label {
 // TestImportOpenMetrics: an OpenMetrics counter comes back under the name PromQL queries, with
 // its _total, and UNIT gives the unit, also one no suffix would tell.
 func TestImportOpenMetrics(t *testing.T) {
-	exp, err := scrape.Open(context.Background(), "testdata/service.om", nil, nil, scrape.PrometheusFormats)
+	exp, err := scrape.Open("testdata/service.om", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

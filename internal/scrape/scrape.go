@@ -1,7 +1,7 @@
 // Package scrape reads a Prometheus exposition the way Prometheus's scraper does: over HTTP
-// with the Accept header Prometheus sends by default (OpenMetrics first, then the text format),
-// gzip included, decoded by the Content-Type the server answers with; or from a file or stdin,
-// where the format is told apart by OpenMetrics' "# EOF" line. Decoding is prometheus/common's
+// (Fetch) with the Accept header Prometheus sends by default (OpenMetrics first, then the text
+// format), gzip included, decoded by the Content-Type the server answers with; or from a file
+// or stdin (Open), where the format is told apart by OpenMetrics' "# EOF" line. Decoding is prometheus/common's
 // expfmt: this package writes no parser.
 //
 // It serves `instrumentgen import` and `instrumentgen live-check`, which both start from what a
@@ -25,6 +25,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/telediag/telediag/internal/tlsflags"
 )
 
 // MaxBodyBytes bounds what is read from a source, so that a wrong URL serving an endless
@@ -81,41 +83,17 @@ type Exposition struct {
 	Families []*dto.MetricFamily
 }
 
-// Open reads source: an http:// or https:// URL (fetched with client, nil being
-// http.DefaultClient, asking for formats), "-" for stdin, or a file. Errors name the source.
-func Open(ctx context.Context, source string, stdin io.Reader, client *http.Client, formats Formats) (*Exposition, error) {
-	switch {
-	case source == "-":
+// Open reads a file, or stdin for "-"; a URL is Fetch's. Errors name the file.
+func Open(source string, stdin io.Reader) (*Exposition, error) {
+	if source == "-" {
 		return read(stdin, "stdin")
-	case strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://"):
-		u, err := ParseURL(source)
-		if err != nil {
-			return nil, err
-		}
-		return Fetch(ctx, client, u, formats)
-	default:
-		f, err := os.Open(source)
-		if err != nil {
-			return nil, err // *PathError names the file
-		}
-		defer f.Close()
-		return read(f, source)
 	}
-}
-
-// ParseURL checks that raw is an http or https URL with a host.
-func ParseURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
+	f, err := os.Open(source)
 	if err != nil {
-		return nil, fmt.Errorf("URL: %w", err)
+		return nil, err // *PathError names the file
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("URL %q: want http:// or https://", u.Redacted())
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("URL %q has no host", u.Redacted())
-	}
-	return u, nil
+	defer f.Close()
+	return read(f, source)
 }
 
 // read decodes a file or stdin, whose format no header tells: OpenMetrics ends with "# EOF".
@@ -143,10 +121,11 @@ func isOpenMetrics(body []byte) bool {
 	return string(body[i+1:]) == "# EOF"
 }
 
-// Fetch GETs u with client (nil: http.DefaultClient), Prometheus's Accept (for formats) and
-// Accept-Encoding headers, and decodes the answer by its Content-Type. A status other than 200, an unknown
-// Content-Type or Content-Encoding, and a body that does not parse are errors naming the URL
-// (never its password) and the header.
+// Fetch GETs u (from tlsflags.ParseURL) with client (tlsflags.Client.HTTPClient's; nil:
+// http.DefaultClient), Prometheus's Accept (for formats) and Accept-Encoding headers, and
+// decodes the answer by its Content-Type. A status other than 200, an unknown Content-Type or
+// Content-Encoding, and a body that does not parse are errors naming the URL (never its
+// password) and the header.
 func Fetch(ctx context.Context, client *http.Client, u *url.URL, formats Formats) (*Exposition, error) {
 	if client == nil {
 		client = http.DefaultClient
@@ -163,11 +142,7 @@ func Fetch(ctx context.Context, client *http.Client, u *url.URL, formats Formats
 	req.Header.Set("User-Agent", "telediag-instrumentgen")
 	resp, err := client.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // without the URL, which may carry a password
-		}
-		return nil, fmt.Errorf("%s: %w", target, err)
+		return nil, fmt.Errorf("%s: %w", target, tlsflags.WithoutURL(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

@@ -18,6 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+
+	"github.com/telediag/telediag/internal/tlsflags"
 )
 
 func TestAcceptHeader(t *testing.T) {
@@ -78,7 +80,7 @@ func newClientGolang(t *testing.T, openMetrics bool) *clientGolang {
 
 func get(t *testing.T, raw string) (*Exposition, error) {
 	t.Helper()
-	u, err := ParseURL(raw)
+	u, err := tlsflags.ParseURL(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +101,7 @@ func byName(fams []*dto.MetricFamily) map[string]*dto.MetricFamily {
 // OpenMetrics on answers in the text format, decoded with the same families.
 func TestFetchTextOnly(t *testing.T) {
 	c := newClientGolang(t, true)
-	u, err := ParseURL(c.srv.URL + "/metrics")
+	u, err := tlsflags.ParseURL(c.srv.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,14 +244,14 @@ func TestOpenFileAndStdin(t *testing.T) {
 	if err := os.WriteFile(om, []byte("# TYPE jobs counter\njobs_total 1\n# EOF\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	exp, err := Open(context.Background(), om, nil, nil, PrometheusFormats)
+	exp, err := Open(om, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if exp.Format.FormatType() != expfmt.TypeOpenMetrics || exp.Source != om || exp.Families[0].GetName() != "jobs_total" {
 		t.Errorf("%s: %s %s %v", om, exp.Source, exp.Format, exp.Families)
 	}
-	exp, err = Open(context.Background(), "-", strings.NewReader("# TYPE a gauge\na 1\n"), nil, PrometheusFormats)
+	exp, err = Open("-", strings.NewReader("# TYPE a gauge\na 1\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,26 +262,12 @@ func TestOpenFileAndStdin(t *testing.T) {
 		filepath.Join(dir, "missing"): "no such file",
 		"ftp://x":                     "ftp://x", // not a URL we fetch: a file named so
 	} {
-		if _, err := Open(context.Background(), source, nil, nil, PrometheusFormats); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := Open(source, nil); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want an error containing %q", source, err, want)
 		}
 	}
-	if _, err := Open(context.Background(), "-", strings.NewReader("a{ 1\n"), nil, PrometheusFormats); err == nil || !strings.HasPrefix(err.Error(), "stdin: parse:") {
+	if _, err := Open("-", strings.NewReader("a{ 1\n")); err == nil || !strings.HasPrefix(err.Error(), "stdin: parse:") {
 		t.Errorf("unparsable stdin: %v", err)
-	}
-}
-
-func TestParseURL(t *testing.T) {
-	for raw, want := range map[string]string{
-		"http:///metrics":   "has no host",
-		"ftp://host/":       "want http:// or https://",
-		"http://[::1/x":     "missing ']'",
-		"https://h:9/x?y=1": "",
-	} {
-		_, err := ParseURL(raw)
-		if (err == nil) != (want == "") || (err != nil && !strings.Contains(err.Error(), want)) {
-			t.Errorf("%s: %v, want %q", raw, err, want)
-		}
 	}
 }
 
