@@ -29,10 +29,10 @@ import (
 	"github.com/telediag/telediag/internal/tlsflags"
 )
 
-// MaxBodyBytes bounds what is read from a source, so that a wrong URL serving an endless
+// maxBodyBytes bounds what is read from a source, so that a wrong URL serving an endless
 // stream fails with an error instead of exhausting memory. A 10,000-series /metrics is about
 // 1 MB.
-const MaxBodyBytes = 256 << 20
+const maxBodyBytes = 256 << 20
 
 // Formats is what a fetch asks a service for.
 type Formats int
@@ -47,9 +47,9 @@ const (
 	TextFormat
 )
 
-// AcceptHeader is the Accept header a fetch sends, built as Prometheus's scrape.acceptHeader
+// acceptHeader is the Accept header a fetch sends, built as Prometheus's scrape.acceptHeader
 // builds it: each format with a falling q weight, then */* last.
-func AcceptHeader(f Formats) string {
+func acceptHeader(f Formats) string {
 	// The formats Prometheus (v3) proposes by default, in its order of preference
 	// (config.DefaultScrapeProtocols). Prometheus adds ";escaping=" to the versions that know
 	// it; allow-utf-8 asks for names as they are, so that a name the catalogue cannot keep
@@ -98,7 +98,7 @@ func Open(source string, stdin io.Reader) (*Exposition, error) {
 
 // read decodes a file or stdin, whose format no header tells: OpenMetrics ends with "# EOF".
 func read(r io.Reader, name string) (*Exposition, error) {
-	body, err := readAll(r, MaxBodyBytes)
+	body, err := readAll(r, maxBodyBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
@@ -106,7 +106,7 @@ func read(r io.Reader, name string) (*Exposition, error) {
 	if isOpenMetrics(body) {
 		format = expfmt.FmtOpenMetrics_1_0_0
 	}
-	fams, err := Decode(body, format)
+	fams, err := decode(body, format)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -135,7 +135,7 @@ func Fetch(ctx context.Context, client *http.Client, u *url.URL, formats Formats
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", target, err)
 	}
-	req.Header.Set("Accept", AcceptHeader(formats))
+	req.Header.Set("Accept", acceptHeader(formats))
 	// Set explicitly, as Prometheus does, so the transport leaves the body compressed and the
 	// decompression below is ours (and tested).
 	req.Header.Set("Accept-Encoding", "gzip")
@@ -161,26 +161,26 @@ func Fetch(ctx context.Context, client *http.Client, u *url.URL, formats Formats
 	default:
 		return nil, fmt.Errorf("%s: Content-Encoding %q: only gzip was asked for", target, enc)
 	}
-	data, err := readAll(body, MaxBodyBytes)
+	data, err := readAll(body, maxBodyBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%s: read body: %w", target, err)
 	}
 	ct := resp.Header.Get("Content-Type")
-	format, err := ResponseFormat(ct, data)
+	format, err := responseFormat(ct, data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", target, err)
 	}
-	fams, err := Decode(data, format)
+	fams, err := decode(data, format)
 	if err != nil {
 		return nil, fmt.Errorf("%s: Content-Type %q: %w", target, ct, err)
 	}
 	return &Exposition{Source: u.Redacted(), Format: format, Families: fams}, nil
 }
 
-// ResponseFormat is the format of a response body with Content-Type ct. Without a Content-Type
+// responseFormat is the format of a response body with Content-Type ct. Without a Content-Type
 // the body decides, as for a file. A type Prometheus would not scrape (an HTML login page, an
 // OpenMetrics version expfmt cannot decode) is an error naming it.
-func ResponseFormat(ct string, body []byte) (expfmt.Format, error) {
+func responseFormat(ct string, body []byte) (expfmt.Format, error) {
 	if strings.TrimSpace(ct) == "" {
 		if isOpenMetrics(body) {
 			return expfmt.FmtOpenMetrics_1_0_0, nil
@@ -210,9 +210,9 @@ func ResponseFormat(ct string, body []byte) (expfmt.Format, error) {
 	return expfmt.FmtUnknown, fmt.Errorf("Content-Type %q is not an exposition format Prometheus scrapes (text/plain, application/openmetrics-text 0.0.1 or 1.0.0, delimited protobuf)", ct)
 }
 
-// Decode parses body as format with expfmt and returns its families sorted by name. Names are
+// decode parses body as format with expfmt and returns its families sorted by name. Names are
 // read as they are (UTF-8 allowed): judging them is the caller's business.
-func Decode(body []byte, format expfmt.Format) (fams []*dto.MetricFamily, err error) {
+func decode(body []byte, format expfmt.Format) (fams []*dto.MetricFamily, err error) {
 	defer func() {
 		// expfmt is fuzzed upstream, but a panic on some input would end the command with a
 		// stack trace; an error names the input instead.
@@ -241,7 +241,7 @@ func Decode(body []byte, format expfmt.Format) (fams []*dto.MetricFamily, err er
 	return fams, nil
 }
 
-// readAll reads r up to limit bytes (MaxBodyBytes); more is an error.
+// readAll reads r up to limit bytes (maxBodyBytes); more is an error.
 func readAll(r io.Reader, limit int64) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {

@@ -27,10 +27,10 @@ func TestAcceptHeader(t *testing.T) {
 		"application/openmetrics-text;version=0.0.1;q=0.5," +
 		"text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4," +
 		"text/plain;version=0.0.4;q=0.3,*/*;q=0.2"
-	if got := AcceptHeader(PrometheusFormats); got != want {
+	if got := acceptHeader(PrometheusFormats); got != want {
 		t.Errorf("Accept:\n got %s\nwant %s", got, want)
 	}
-	h := http.Header{"Accept": {AcceptHeader(PrometheusFormats)}}
+	h := http.Header{"Accept": {acceptHeader(PrometheusFormats)}}
 	// What a client_golang server answers: OpenMetrics when it offers it, with names as they
 	// are; else the text format.
 	if f := expfmt.NegotiateAccept(h, expfmt.DefaultOpenMetricsAcceptedFormats()...); f.FormatType() != expfmt.TypeOpenMetrics || f.Version() != expfmt.OpenMetricsVersion_1_0_0 || !strings.Contains(string(f), "escaping=allow-utf-8") {
@@ -40,7 +40,7 @@ func TestAcceptHeader(t *testing.T) {
 		t.Errorf("a server without OpenMetrics answers %s", f)
 	}
 	// Asking for the text format only: even a server that offers OpenMetrics answers in text.
-	text := http.Header{"Accept": {AcceptHeader(TextFormat)}}
+	text := http.Header{"Accept": {acceptHeader(TextFormat)}}
 	if got := text.Get("Accept"); strings.Contains(got, "openmetrics") {
 		t.Errorf("text-only Accept asks for OpenMetrics: %s", got)
 	}
@@ -150,7 +150,7 @@ func TestFetchFromClientGolang(t *testing.T) {
 		c.mu.Lock()
 		h := c.headers[0]
 		c.mu.Unlock()
-		if h.Get("Accept") != AcceptHeader(PrometheusFormats) || h.Get("Accept-Encoding") != "gzip" {
+		if h.Get("Accept") != acceptHeader(PrometheusFormats) || h.Get("Accept-Encoding") != "gzip" {
 			t.Errorf("request headers %v", h)
 		}
 	}
@@ -271,7 +271,7 @@ func TestOpenFileAndStdin(t *testing.T) {
 	}
 }
 
-// TestBodyLimit: a source larger than MaxBodyBytes is refused, not read into memory whole.
+// TestBodyLimit: a source larger than maxBodyBytes is refused, not read into memory whole.
 func TestBodyLimit(t *testing.T) {
 	_, err := readAll(&endless{}, 4<<20)
 	if err == nil || err.Error() != "more than 4 MiB: not a /metrics page" {
