@@ -31,11 +31,11 @@ type probeConfig struct {
 // the TLS flags' files too, so that a bad flag or file is refused before anything is sent.
 func parseProbeFlags(args []string, stderr io.Writer) (*probeConfig, error) {
 	cfg := &probeConfig{}
-	var tls tlsflags.Client
+	var tlsFlags tlsflags.Client
 	fs := flag.NewFlagSet("telediag probe", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.DurationVar(&cfg.timeout, "timeout", defaultProbeTimeout, "give up after this long (connection, TLS, request and answer)")
-	tls.Register(fs)
+	tlsFlags.Register(fs)
 	var rest []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -67,7 +67,7 @@ func parseProbeFlags(args []string, stderr io.Writer) (*probeConfig, error) {
 	if cfg.timeout <= 0 {
 		return nil, fmt.Errorf("invalid value %v for flag -timeout: must be positive", cfg.timeout)
 	}
-	if cfg.client, err = tls.HTTPClient(u); err != nil {
+	if cfg.client, err = tlsFlags.HTTPClient(u); err != nil {
 		return nil, err
 	}
 	// A probe reports a redirect (a login page, a moved endpoint) instead of judging wherever

@@ -1,8 +1,8 @@
 // Package scrape reads a Prometheus exposition the way Prometheus's scraper does: over HTTP
 // (Fetch) with the Accept header Prometheus sends by default (OpenMetrics first, then the text
 // format), gzip included, decoded by the Content-Type the server answers with; or from a file
-// or stdin (Open), where the format is told apart by OpenMetrics' "# EOF" line. Decoding is prometheus/common's
-// expfmt: this package writes no parser.
+// or stdin (Open), where the format is told apart by OpenMetrics' "# EOF" line. Decoding is
+// prometheus/common's expfmt: this package writes no parser.
 //
 // It serves `instrumentgen import` and `instrumentgen live-check`, which both start from what a
 // running client_golang or telediag service serves on /metrics.
