@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -125,13 +124,4 @@ func loadSide(path string, stdin io.Reader, stderr io.Writer) (*catalog.Catalog,
 		return nil, false
 	}
 	return cat, true
-}
-
-// unwrapPath drops the *os.PathError wrapping, whose "open FILE:" repeats the name.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

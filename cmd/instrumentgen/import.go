@@ -1,116 +1,13 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
-	"path/filepath"
-	"strings"
-	"time"
 
 	"github.com/telediag/telediag/internal/promimport"
-	"github.com/telediag/telediag/internal/scrape"
-	"github.com/telediag/telediag/internal/tlsflags"
 )
-
-// defaultFetchTimeout bounds a scrape by import and live-check: Prometheus's default
-// scrape_timeout.
-const defaultFetchTimeout = 10 * time.Second
-
-// sourceFlags are the flags of the subcommands that read an exposition: -timeout and the TLS
-// flags `telediag probe` has.
-type sourceFlags struct {
-	timeout  time.Duration
-	textOnly bool
-	tls      tlsflags.Client
-}
-
-func (s *sourceFlags) register(fs *flag.FlagSet) {
-	fs.DurationVar(&s.timeout, "timeout", defaultFetchTimeout, "give up on a URL after this long (connection, TLS, request and body)")
-	fs.BoolVar(&s.textOnly, "text", false, "ask a URL for the Prometheus text format only, not OpenMetrics first as Prometheus does:\nexpfmt decodes OpenMetrics at about 1 ms a line, the text format ~400 times faster (units then come from the names)")
-	s.tls.Register(fs)
-}
-
-// check validates the flags for source before anything is read: a usage error.
-func (s *sourceFlags) check(source string) error {
-	if s.timeout <= 0 {
-		return fmt.Errorf("invalid value %v for flag -timeout: must be positive", s.timeout)
-	}
-	if !isURL(source) {
-		if scheme, _, ok := strings.Cut(source, "://"); ok && !strings.ContainsAny(scheme, "/\\") {
-			return fmt.Errorf("%q: unsupported scheme %q; SOURCE is an http or https URL, a file, or - for stdin", source, scheme)
-		}
-		if s.tls != (tlsflags.Client{}) {
-			return fmt.Errorf("flags -ca, -cert, -key and -server-name apply to https URLs only, and %q is not a URL", source)
-		}
-		return nil
-	}
-	u, err := scrape.ParseURL(source)
-	if err != nil {
-		return err
-	}
-	if err := s.tls.Validate(u); err != nil {
-		return err
-	}
-	_, err = s.tls.Config(u) // read the files now: a bad one is a usage error, not a failed scrape
-	return err
-}
-
-// open reads source: a URL scraped as Prometheus does, a file, or "-" for stdin.
-func (s *sourceFlags) open(source string, stdin io.Reader) (*scrape.Exposition, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
-	defer cancel()
-	var client *http.Client
-	if isURL(source) {
-		u, err := scrape.ParseURL(source)
-		if err != nil {
-			return nil, err
-		}
-		tlsCfg, err := s.tls.Config(u)
-		if err != nil {
-			return nil, err
-		}
-		// No proxy from the environment, as Prometheus (proxy_url is explicit there too):
-		// the check is about the service, not a proxy on the way.
-		transport := &http.Transport{Proxy: nil, TLSClientConfig: tlsCfg}
-		defer transport.CloseIdleConnections()
-		client = &http.Client{Transport: transport}
-	}
-	formats := scrape.PrometheusFormats
-	if s.textOnly {
-		formats = scrape.TextFormat
-	}
-	exp, err := scrape.Open(ctx, source, stdin, client, formats)
-	if errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("%w (no answer within -timeout %v)", err, s.timeout)
-	}
-	return exp, err
-}
-
-// parseArgs parses a subcommand's flags and wants n arguments after them, described by want. It
-// returns false, with the exit status, when the command is to stop: 0 after -h, 2 on a usage
-// error (the flag package or the one line written here names it).
-func parseArgs(fs *flag.FlagSet, args []string, n int, want string, stderr io.Writer) (int, bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0, false
-		}
-		return 2, false
-	}
-	if fs.NArg() != n {
-		fmt.Fprintf(stderr, "%s: want %s, got %d argument(s) %q; see %s -h\n", fs.Name(), want, fs.NArg(), fs.Args(), fs.Name())
-		return 2, false
-	}
-	return 0, true
-}
-
-func isURL(source string) bool {
-	return strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://")
-}
 
 // runImport is `instrumentgen import [flags] SOURCE`: it writes an instruments.yaml for what
 // SOURCE serves (a URL, a file, or - for stdin) to stdout or -o FILE, names every family it
@@ -181,55 +78,4 @@ Flags:`)
 	fmt.Fprintf(stderr, "instrumentgen import: %d metric(s) and %d label(s) from %s to %s; write the TODO descriptions, then run instrumentgen -check on it\n",
 		res.Metrics, res.Labels, exp.Source, dest)
 	return 0
-}
-
-// writeNew writes data to path, which must not exist (O_EXCL, so that a file created since the
-// check above is not overwritten either), creating the directories it needs: a catalogue is
-// usually imported into a package that does not exist yet. A failed write removes what it wrote,
-// the directories included.
-func writeNew(path string, data []byte) (err error) {
-	created, err := mkdirParents(filepath.Dir(path))
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil && created != "" {
-			os.RemoveAll(created)
-		}
-	}()
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(path)
-		return err
-	}
-	return nil
-}
-
-// mkdirParents creates dir and its missing parents, and returns the outermost directory it
-// created ("" when dir existed), so that a failure after it can take them away again.
-func mkdirParents(dir string) (string, error) {
-	outermost := ""
-	for d := filepath.Clean(dir); ; d = filepath.Dir(d) {
-		if _, err := os.Stat(d); err == nil {
-			break
-		} else if !errors.Is(err, os.ErrNotExist) {
-			return "", err
-		}
-		outermost = d
-		if filepath.Dir(d) == d {
-			break
-		}
-	}
-	if outermost == "" {
-		return "", nil
-	}
-	return outermost, os.MkdirAll(dir, 0o755)
 }

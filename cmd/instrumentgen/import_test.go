@@ -21,11 +21,6 @@ import (
 	"github.com/telediag/telediag/internal/testutil"
 )
 
-type result struct {
-	code           int
-	stdout, stderr string
-}
-
 func runImportCmd(stdin string, args ...string) result {
 	var out, errb bytes.Buffer
 	code := run(append([]string{"import"}, args...), &out, &errb)

@@ -50,7 +50,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/codegen"
 )
 
@@ -162,54 +161,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// report prints a load or generation error, one problem per line.
-func report(stderr io.Writer, file string, err error) int {
-	var problems catalog.Problems
-	if errors.As(err, &problems) {
-		for _, p := range problems {
-			fmt.Fprintln(stderr, p)
-		}
-		fmt.Fprintf(stderr, "%s: %d problem(s)\n", file, len(problems))
-		return 1
-	}
-	fmt.Fprintln(stderr, err)
-	return 1
-}
-
-// stdinName names the catalogue read from standard input ("-") in problems.
-const stdinName = "stdin"
-
-// loadChecked reads the catalogue at path ("-" reads stdin, named stdinName) and checks it as
-// generation does (codegen.Build). Every subcommand loads its catalogue through it, so that
-// each accepts exactly what -check accepts and reports the same problems.
-func loadChecked(path string, stdin io.Reader) (*catalog.Catalog, error) {
-	name, data, err := readSource(path, stdin)
-	if err != nil {
-		return nil, err
-	}
-	cat, _, err := codegen.Build(name, data, codegen.CheckOptions(name))
-	return cat, err
-}
-
-// readSource reads path, or stdin for "-", and returns the name problems give it.
-func readSource(path string, stdin io.Reader) (name string, data []byte, err error) {
-	if path == "-" {
-		if stdin == nil {
-			return stdinName, nil, errors.New("instrumentgen: - (stdin) is not accepted here")
-		}
-		data, err = io.ReadAll(stdin)
-		if err != nil {
-			return stdinName, nil, fmt.Errorf("instrumentgen: read stdin: %w", err)
-		}
-		return stdinName, data, nil
-	}
-	data, err = os.ReadFile(path)
-	if err != nil {
-		return path, nil, fmt.Errorf("instrumentgen: read %s: %w", path, unwrapPath(err))
-	}
-	return path, data, nil
-}
-
 // options works out the names of the generated package from the flags and its directory.
 func options(file, outDir, pkg, scope, docs string) (codegen.Options, error) {
 	dir, err := filepath.Abs(outDir)
@@ -244,20 +195,6 @@ func options(file, outDir, pkg, scope, docs string) (codegen.Options, error) {
 		opts.DocsSource = relSlash(docsDir, file)
 	}
 	return opts, nil
-}
-
-// relSlash is target relative to dir, with forward slashes, for headers and links that must not
-// depend on where instrumentgen runs.
-func relSlash(dir, target string) string {
-	abs, err := filepath.Abs(target)
-	if err != nil {
-		return filepath.ToSlash(target)
-	}
-	rel, err := filepath.Rel(dir, abs)
-	if err != nil {
-		return filepath.ToSlash(target)
-	}
-	return filepath.ToSlash(rel)
 }
 
 // packageInDir returns the package clause of a hand-written .go file in dir, if there is one.
@@ -338,16 +275,4 @@ func ours(path, header string) error {
 		return fmt.Errorf("%s exists and was not written by instrumentgen (its first line is not %q…); refusing to overwrite it: move it or choose another path", path, header)
 	}
 	return nil
-}
-
-// writeIfChanged leaves an up-to-date file untouched, so go generate does not disturb mtimes
-// and build caches.
-func writeIfChanged(path string, data []byte) error {
-	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, data, 0o644)
 }

@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/cmd/internal/demo"
-	"github.com/telediag/telediag/internal/scrape"
+	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/probes"
 	"github.com/telediag/telediag/telemetry"
 	"github.com/telediag/telediag/telemetry/teleport"
@@ -72,7 +71,7 @@ func TestRoundTrip(t *testing.T) {
 		}
 		for _, w := range want.Metrics {
 			g := got.Metric(w.Name)
-			leftOut := scrape.IsRuntime(w.Name) && !runtime
+			leftOut := catalog.RuntimeProvider(w.Name) != "" && !runtime
 			switch {
 			case g == nil && (leftOut || w.Name == "go_memory_limit"): // observed only under a memory limit
 				continue
@@ -86,7 +85,7 @@ func TestRoundTrip(t *testing.T) {
 			if g.PrometheusType() != w.PrometheusType() || !slices.Equal(gotKeys, wantKeys) || !slices.Equal(g.Buckets, w.Buckets) {
 				t.Errorf("%s: imported as %s %v %v, declared %s %v %v", w.Name, g.PrometheusType(), gotKeys, g.Buckets, w.PrometheusType(), wantKeys, w.Buckets)
 			}
-			if g.Generated() != !scrape.IsRuntime(w.Name) {
+			if g.Generated() != (catalog.RuntimeProvider(w.Name) == "") {
 				t.Errorf("%s: imported provided_by %q", w.Name, g.ProvidedBy)
 			}
 			if w.Generated() && g.Description != w.Description {
@@ -102,7 +101,7 @@ func TestRoundTrip(t *testing.T) {
 func notRuntime(c *catalog.Catalog) int {
 	n := 0
 	for _, m := range c.Metrics {
-		if !scrape.IsRuntime(m.Name) {
+		if catalog.RuntimeProvider(m.Name) == "" {
 			n++
 		}
 	}

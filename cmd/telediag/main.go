@@ -37,8 +37,8 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/sdk/resource"
 
-	"github.com/telediag/telediag/internal/buildinfo"
 	"github.com/telediag/telediag/cmd/internal/demo"
+	"github.com/telediag/telediag/internal/buildinfo"
 	"github.com/telediag/telediag/probes"
 	"github.com/telediag/telediag/router"
 	"github.com/telediag/telediag/router/diagtls"

@@ -23,16 +23,19 @@ const defaultProbeTimeout = time.Second
 type probeConfig struct {
 	url     *url.URL
 	timeout time.Duration
-	tls     tlsflags.Client
+	// client fetches url: the TLS flags' files are read into it.
+	client *http.Client
 }
 
-// parseProbeFlags reads `telediag probe [flags] URL`; flags may also follow the URL.
+// parseProbeFlags reads `telediag probe [flags] URL`; flags may also follow the URL. It reads
+// the TLS flags' files too, so that a bad flag or file is refused before anything is sent.
 func parseProbeFlags(args []string, stderr io.Writer) (*probeConfig, error) {
 	cfg := &probeConfig{}
+	var tlsFlags tlsflags.Client
 	fs := flag.NewFlagSet("telediag probe", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.DurationVar(&cfg.timeout, "timeout", defaultProbeTimeout, "give up after this long (connection, TLS, request and answer)")
-	cfg.tls.Register(fs)
+	tlsFlags.Register(fs)
 	var rest []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -56,23 +59,20 @@ func parseProbeFlags(args []string, stderr io.Writer) (*probeConfig, error) {
 	default:
 		return nil, fmt.Errorf("probe takes one URL, got %d: %q", len(rest), rest)
 	}
-	u, err := url.Parse(rest[0])
+	u, err := tlsflags.ParseURL(rest[0])
 	if err != nil {
-		return nil, fmt.Errorf("probe URL: %w", err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("probe URL %q: want http:// or https://", rest[0])
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("probe URL %q has no host", rest[0])
+		return nil, fmt.Errorf("probe %w", err)
 	}
 	cfg.url = u
 	if cfg.timeout <= 0 {
 		return nil, fmt.Errorf("invalid value %v for flag -timeout: must be positive", cfg.timeout)
 	}
-	if err := cfg.tls.Validate(u); err != nil {
+	if cfg.client, err = tlsFlags.HTTPClient(u); err != nil {
 		return nil, err
 	}
+	// A probe reports a redirect (a login page, a moved endpoint) instead of judging wherever
+	// it leads.
+	cfg.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return cfg, nil
 }
 
@@ -84,25 +84,11 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	if err == nil {
-		_, err = cfg.tls.Config(cfg.url) // check the files before sending anything
-	}
 	if err != nil {
 		fmt.Fprintf(stderr, "telediag probe: %v (see telediag probe -h)\n", err)
 		return 2
 	}
-	tlsCfg, _ := cfg.tls.Config(cfg.url)
-	transport := &http.Transport{
-		Proxy:             nil, // a probe measures the target, not a proxy on the way
-		TLSClientConfig:   tlsCfg,
-		DisableKeepAlives: true,
-	}
-	defer transport.CloseIdleConnections()
-	client := &http.Client{
-		Transport:     transport,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	line, ok := probe(ctx, client, cfg.url, cfg.timeout)
+	line, ok := probe(ctx, cfg.client, cfg.url, cfg.timeout)
 	if ok {
 		fmt.Fprintf(stdout, "telediag probe: %s\n", line)
 		return 0
@@ -123,10 +109,7 @@ func probe(ctx context.Context, client *http.Client, u *url.URL, timeout time.Du
 	req.Header.Set("User-Agent", "telediag-probe")
 	resp, err := client.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // without the URL, which may carry a password
-		}
+		err = tlsflags.WithoutURL(err)
 		if errors.Is(err, context.DeadlineExceeded) {
 			return fmt.Sprintf("%s: no answer within %v (-timeout)", target, timeout), false
 		}

@@ -10,6 +10,7 @@ package catalog
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -33,17 +34,6 @@ type ValueType string
 const (
 	ValueInt    ValueType = "int"
 	ValueDouble ValueType = "double"
-)
-
-// Providers of the metric families that telediag's pipeline (package telemetry) serves for every
-// catalogue without generating them. A catalogue lists them with provided_by so that it names
-// everything its /metrics serves; a family only one catalogue needs is generated in that
-// catalogue instead (Teleport's go_memstats_lookups_total, for example).
-const (
-	ProvidedByGoCollector      = "go_collector"
-	ProvidedByProcessCollector = "process_collector"
-	ProvidedByPromHTTP         = "promhttp"
-	ProvidedByOTelRuntime      = "otel_runtime"
 )
 
 // Catalog is a validated instruments.yaml.
@@ -146,22 +136,98 @@ func (c *Catalog) Metric(name string) *Metric {
 	return nil
 }
 
-// Problem is one validation finding, located in the file.
+// Problem is one validation finding, located in the file. Its typed fields say what it is
+// about and which rule it breaks, so that a program acts on it (the importer leaves out the
+// family a problem names) without reading Msg, which is for people.
 type Problem struct {
 	File string
 	Line int
-	// Subject is what the problem is about, such as `metric rx` or `label component`; empty
-	// for problems of the file as a whole.
-	Subject string
-	Msg     string
+	// Subject is what the problem is about: the file, one metric entry or one declared label.
+	Subject Subject
+	// Metric is the name of the metric entry a SubjectMetric problem is about; empty when the
+	// entry has no usable name.
+	Metric string
+	// Label is the ID of the label a SubjectLabel or SubjectEnumValue problem is about.
+	Label string
+	// Value is the enum value a SubjectEnumValue problem is about.
+	Value string
+	// Kind is the rule the problem breaks.
+	Kind ProblemKind
+	// Msg says what is wrong and how to fix it.
+	Msg string
+}
+
+// Subject is what a Problem is about.
+type Subject int
+
+// The subjects of problems.
+const (
+	// SubjectFile is the file as a whole, or its labels or metrics section.
+	SubjectFile Subject = iota
+	// SubjectMetric is one entry of metrics, named by Problem.Metric.
+	SubjectMetric
+	// SubjectLabel is one declared label, named by Problem.Label.
+	SubjectLabel
+	// SubjectEnumValue is one value of a label's enum (the Go constant generated for it),
+	// named by Problem.Label and Problem.Value.
+	SubjectEnumValue
+)
+
+// ProblemKind classifies problems by the rule they break.
+type ProblemKind string
+
+// The kinds of problems. Every problem has one; the loader's and the generator's share them.
+const (
+	// ProblemSyntax: the file is not YAML, or a value is not the mapping, list, string,
+	// number or boolean its place wants.
+	ProblemSyntax ProblemKind = "syntax"
+	// ProblemKey: a key is unknown, repeated, or missing where it is required.
+	ProblemKey ProblemKind = "key"
+	// ProblemValue: a value is not one its key allows: an unknown kind, an invalid unit, an
+	// empty description or enum, a control character, buckets that are not increasing.
+	ProblemValue ProblemKind = "value"
+	// ProblemName: a metric name, label ID or label key is not kept verbatim by the OTel SDK
+	// and the Prometheus exporter, Prometheus reserves it, or it gives no exported Go
+	// identifier.
+	ProblemName ProblemKind = "name"
+	// ProblemDuplicate: a metric, a label or an enum value is declared twice.
+	ProblemDuplicate ProblemKind = "duplicate"
+	// ProblemCollision: two declarations would be exposed or generated under one name: a
+	// series, a label key on one metric, a Go identifier.
+	ProblemCollision ProblemKind = "collision"
+	// ProblemReference: a metric uses a label that is not declared, or a declared label is
+	// used by no metric.
+	ProblemReference ProblemKind = "reference"
+	// ProblemUnsupported: the declaration is well formed but nothing can serve it: a
+	// generated summary, an observable histogram, buckets or value_type where they do
+	// nothing, a catalogue with nothing to generate.
+	ProblemUnsupported ProblemKind = "unsupported"
+)
+
+// About is the problem's subject as String prints it: "metric NAME", "label ID", `label ID
+// value "V"`, "metric" for an entry without a name, or "" for the file.
+func (p Problem) About() string {
+	switch p.Subject {
+	case SubjectMetric:
+		if p.Metric == "" {
+			return "metric"
+		}
+		return "metric " + p.Metric
+	case SubjectLabel:
+		return "label " + p.Label
+	case SubjectEnumValue:
+		return "label " + p.Label + " value " + strconv.Quote(p.Value)
+	default:
+		return ""
+	}
 }
 
 // String formats the problem as "FILE:LINE: SUBJECT: problem".
 func (p Problem) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s:%d: ", p.File, p.Line)
-	if p.Subject != "" {
-		b.WriteString(p.Subject)
+	if about := p.About(); about != "" {
+		b.WriteString(about)
 		b.WriteString(": ")
 	}
 	b.WriteString(p.Msg)

@@ -88,9 +88,19 @@ type parser struct {
 	used     map[string]bool
 }
 
-func (p *parser) addf(line int, subject, format string, args ...any) {
-	p.problems = append(p.problems, Problem{File: p.file, Line: line, Subject: subject, Msg: fmt.Sprintf(format, args...)})
+// addf records a problem at line of the kind given. about holds what it is about (Subject,
+// Metric, Label): Problem{} for the file, else metricProblem or labelProblem.
+func (p *parser) addf(line int, about Problem, kind ProblemKind, format string, args ...any) {
+	about.File, about.Line, about.Kind, about.Msg = p.file, line, kind, fmt.Sprintf(format, args...)
+	p.problems = append(p.problems, about)
 }
+
+// metricProblem is what a problem about the metric entry called name is about; name is empty
+// for an entry without one.
+func metricProblem(name string) Problem { return Problem{Subject: SubjectMetric, Metric: name} }
+
+// labelProblem is what a problem about the declared label id is about.
+func labelProblem(id string) Problem { return Problem{Subject: SubjectLabel, Label: id} }
 
 func (p *parser) parse(data []byte) {
 	var doc yaml.Node
@@ -101,19 +111,19 @@ func (p *parser) parse(data []byte) {
 		}
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		msg = yamlLineRE.ReplaceAllString(msg, "") // the line is already in FILE:LINE
-		p.addf(line, "", "invalid YAML: %s", strings.TrimSpace(msg))
+		p.addf(line, Problem{}, ProblemSyntax, "invalid YAML: %s", strings.TrimSpace(msg))
 		return
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
-		p.addf(1, "", "empty file: want a mapping with labels and metrics")
+		p.addf(1, Problem{}, ProblemSyntax, "empty file: want a mapping with labels and metrics")
 		return
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
-		p.addf(root.Line, "", "top level must be a mapping with labels and metrics, not a %s", kindName(root))
+		p.addf(root.Line, Problem{}, ProblemSyntax, "top level must be a mapping with labels and metrics, not a %s", kindName(root))
 		return
 	}
-	fields := p.fields(root, "", topKeys)
+	fields := p.fields(root, Problem{}, topKeys)
 	p.labels = map[string]*Label{}
 	p.used = map[string]bool{}
 	if n, ok := fields["labels"]; ok {
@@ -121,28 +131,28 @@ func (p *parser) parse(data []byte) {
 	}
 	n, ok := fields["metrics"]
 	if !ok {
-		p.addf(root.Line, "", "missing required key metrics")
+		p.addf(root.Line, Problem{}, ProblemKey, "missing required key metrics")
 		return
 	}
 	p.parseMetrics(n)
 	for _, l := range p.cat.Labels {
 		if !p.used[l.ID] {
-			p.addf(l.Line, "label "+l.ID, "declared but used by no metric")
+			p.addf(l.Line, labelProblem(l.ID), ProblemReference, "declared but used by no metric")
 		}
 	}
 }
 
 // fields checks a mapping's keys against allowed and returns the value nodes by key. Unknown
 // and repeated keys are problems.
-func (p *parser) fields(n *yaml.Node, subject string, allowed []string) map[string]*yaml.Node {
+func (p *parser) fields(n *yaml.Node, about Problem, allowed []string) map[string]*yaml.Node {
 	out := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		switch {
 		case !contains(allowed, k.Value):
-			p.addf(k.Line, subject, "unknown key %q (allowed: %s)", k.Value, strings.Join(allowed, ", "))
+			p.addf(k.Line, about, ProblemKey, "unknown key %q (allowed: %s)", k.Value, strings.Join(allowed, ", "))
 		case out[k.Value] != nil:
-			p.addf(k.Line, subject, "key %q repeated (first at line %d)", k.Value, out[k.Value].Line)
+			p.addf(k.Line, about, ProblemKey, "key %q repeated (first at line %d)", k.Value, out[k.Value].Line)
 		default:
 			out[k.Value] = v
 		}
@@ -152,50 +162,50 @@ func (p *parser) fields(n *yaml.Node, subject string, allowed []string) map[stri
 
 func (p *parser) parseLabels(n *yaml.Node) {
 	if n.Kind != yaml.MappingNode {
-		p.addf(n.Line, "", "labels must be a mapping of label IDs, not a %s", kindName(n))
+		p.addf(n.Line, Problem{}, ProblemSyntax, "labels must be a mapping of label IDs, not a %s", kindName(n))
 		return
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		subject := "label " + k.Value
+		about := labelProblem(k.Value)
 		if prev, dup := p.labels[k.Value]; dup {
-			p.addf(k.Line, subject, "declared twice (first at line %d)", prev.Line)
+			p.addf(k.Line, about, ProblemDuplicate, "declared twice (first at line %d)", prev.Line)
 			continue
 		}
 		l := &Label{ID: k.Value, Key: k.Value, Line: k.Line}
 		if !labelIDRE.MatchString(l.ID) {
-			p.addf(k.Line, subject, "label ID must be lower snake_case ([a-z][a-z0-9_]*, no repeated or trailing underscores)")
+			p.addf(k.Line, about, ProblemName, "label ID must be lower snake_case ([a-z][a-z0-9_]*, no repeated or trailing underscores)")
 		}
 		p.labels[l.ID] = l
 		p.cat.Labels = append(p.cat.Labels, l)
 		if v.Kind != yaml.MappingNode {
-			p.addf(v.Line, subject, "must be a mapping with key, description and enum, not a %s", kindName(v))
+			p.addf(v.Line, about, ProblemSyntax, "must be a mapping with key, description and enum, not a %s", kindName(v))
 			continue
 		}
-		f := p.fields(v, subject, labelKeys)
+		f := p.fields(v, about, labelKeys)
 		if kn, ok := f["key"]; ok {
-			l.Key = p.str(kn, subject, "key")
+			l.Key = p.str(kn, about, "key")
 		}
 		if !labelKeyRE.MatchString(l.Key) {
-			p.addf(lineOf(f["key"], k), subject, "label key %q would be rewritten by the Prometheus exporter: want [A-Za-z][A-Za-z0-9]* words joined by single underscores", l.Key)
+			p.addf(lineOf(f["key"], k), about, ProblemName, "label key %q would be rewritten by the Prometheus exporter: want [A-Za-z][A-Za-z0-9]* words joined by single underscores", l.Key)
 		} else if reservedLabelKeys[l.Key] {
-			p.addf(lineOf(f["key"], k), subject, "label key %q is reserved by Prometheus for histograms and summaries", l.Key)
+			p.addf(lineOf(f["key"], k), about, ProblemName, "label key %q is reserved by Prometheus for histograms and summaries", l.Key)
 		} else if l.Key == "job" || l.Key == "instance" {
-			p.addf(lineOf(f["key"], k), subject, "label key %q is the target label Prometheus attaches to every scraped series: a series that brings its own is stored with exported_%s instead, so queries on %q would not find it; choose another key", l.Key, l.Key, l.Key)
+			p.addf(lineOf(f["key"], k), about, ProblemName, "label key %q is the target label Prometheus attaches to every scraped series: a series that brings its own is stored with exported_%s instead, so queries on %q would not find it; choose another key", l.Key, l.Key, l.Key)
 		}
-		l.Description = p.description(f, k.Line, subject)
+		l.Description = p.description(f, k.Line, about)
 		if e, ok := f["enum"]; ok {
-			l.Enum = p.strList(e, subject, "enum")
+			l.Enum = p.strList(e, about, "enum")
 			if len(l.Enum) == 0 && e.Kind == yaml.SequenceNode {
-				p.addf(e.Line, subject, "enum is empty: leave it out if the values are open")
+				p.addf(e.Line, about, ProblemValue, "enum is empty: leave it out if the values are open")
 			}
 			seen := map[string]bool{}
 			for i, val := range l.Enum {
 				switch {
 				case val == "":
-					p.addf(e.Content[i].Line, subject, "enum value is empty")
+					p.addf(e.Content[i].Line, about, ProblemValue, "enum value is empty")
 				case seen[val]:
-					p.addf(e.Content[i].Line, subject, "enum value %q repeated", val)
+					p.addf(e.Content[i].Line, about, ProblemDuplicate, "enum value %q repeated", val)
 				}
 				seen[val] = true
 			}
@@ -205,16 +215,16 @@ func (p *parser) parseLabels(n *yaml.Node) {
 
 func (p *parser) parseMetrics(n *yaml.Node) {
 	if n.Kind != yaml.SequenceNode {
-		p.addf(n.Line, "", "metrics must be a list, not a %s", kindName(n))
+		p.addf(n.Line, Problem{}, ProblemSyntax, "metrics must be a list, not a %s", kindName(n))
 		return
 	}
 	if len(n.Content) == 0 {
-		p.addf(n.Line, "", "metrics is empty")
+		p.addf(n.Line, Problem{}, ProblemValue, "metrics is empty")
 	}
 	byName := map[string]*Metric{}
 	for _, mn := range n.Content {
 		if mn.Kind != yaml.MappingNode {
-			p.addf(mn.Line, "", "a metric must be a mapping, not a %s", kindName(mn))
+			p.addf(mn.Line, Problem{}, ProblemSyntax, "a metric must be a mapping, not a %s", kindName(mn))
 			continue
 		}
 		m := p.parseMetric(mn)
@@ -222,7 +232,7 @@ func (p *parser) parseMetrics(n *yaml.Node) {
 			continue
 		}
 		if prev, dup := byName[m.Name]; dup {
-			p.addf(m.Line, "metric "+m.Name, "duplicate name (first declared at line %d)", prev.Line)
+			p.addf(m.Line, metricProblem(m.Name), ProblemDuplicate, "duplicate name (first declared at line %d)", prev.Line)
 			continue
 		}
 		byName[m.Name] = m
@@ -236,75 +246,75 @@ func (p *parser) parseMetrics(n *yaml.Node) {
 // (duplicates, collisions, unused labels) see it.
 func (p *parser) parseMetric(n *yaml.Node) *Metric {
 	nameNode := valueOf(n, "name")
-	subject := "metric"
-	if nameNode != nil && nameNode.Value != "" {
-		subject = "metric " + nameNode.Value
+	about := metricProblem("")
+	if nameNode != nil {
+		about.Metric = nameNode.Value
 	}
-	f := p.fields(n, subject, metricKeys)
+	f := p.fields(n, about, metricKeys)
 	m := &Metric{Line: n.Line}
 	if nn, ok := f["name"]; ok {
-		m.Name = p.str(nn, subject, "name")
+		m.Name = p.str(nn, about, "name")
 		if !metricNameRE.MatchString(m.Name) {
-			p.addf(nn.Line, subject, "name %q is not kept verbatim: the OTel SDK and the Prometheus exporter need [A-Za-z][A-Za-z0-9_]*, at most 255 characters", m.Name)
+			p.addf(nn.Line, about, ProblemName, "name %q is not kept verbatim: the OTel SDK and the Prometheus exporter need [A-Za-z][A-Za-z0-9_]*, at most 255 characters", m.Name)
 		}
 	} else {
-		p.addf(n.Line, subject, "missing required key name")
+		p.addf(n.Line, about, ProblemKey, "missing required key name")
 	}
 	if s, ok := f["section"]; ok {
-		m.Section = p.str(s, subject, "section")
+		m.Section = p.str(s, about, "section")
 	}
-	m.Description = p.description(f, n.Line, subject)
+	m.Description = p.description(f, n.Line, about)
 	if u, ok := f["unit"]; ok {
-		m.Unit = p.str(u, subject, "unit")
+		m.Unit = p.str(u, about, "unit")
 		if err := ValidateUnit(m.Unit); err != nil {
-			p.addf(u.Line, subject, "%v", err)
+			p.addf(u.Line, about, ProblemValue, "%v", err)
 		}
 	} else {
-		p.addf(n.Line, subject, "missing required key unit")
+		p.addf(n.Line, about, ProblemKey, "missing required key unit")
 	}
 	if pb, ok := f["provided_by"]; ok {
-		m.ProvidedBy = p.oneOf(pb, subject, "provided_by", providers)
+		m.ProvidedBy = p.oneOf(pb, about, "provided_by", providers)
 		if m.ProvidedBy == "" {
 			m.ProvidedBy = "?" // keep it a provided metric for the checks below
 		}
 	}
 	if k, ok := f["kind"]; ok {
-		m.Kind = Kind(p.oneOf(k, subject, "kind", kinds))
+		m.Kind = Kind(p.oneOf(k, about, "kind", kinds))
 		if m.Kind == KindSummary && m.Generated() {
-			p.addf(k.Line, subject, "kind summary has no OTel instrument: only a provided_by metric can be a summary")
+			p.addf(k.Line, about, ProblemUnsupported, "kind summary has no OTel instrument: only a provided_by metric can be a summary")
 		}
 	} else {
-		p.addf(n.Line, subject, "missing required key kind")
+		p.addf(n.Line, about, ProblemKey, "missing required key kind")
 	}
 	vt, hasVT := f["value_type"]
 	switch {
 	case hasVT && !m.Generated():
-		p.addf(vt.Line, subject, "value_type has no effect on a provided_by metric")
+		p.addf(vt.Line, about, ProblemUnsupported, "value_type has no effect on a provided_by metric")
 	case hasVT:
-		m.ValueType = ValueType(p.oneOf(vt, subject, "value_type", valueTypes))
+		m.ValueType = ValueType(p.oneOf(vt, about, "value_type", valueTypes))
 	case m.Generated():
-		p.addf(n.Line, subject, "missing required key value_type (int or double)")
+		p.addf(n.Line, about, ProblemKey, "missing required key value_type (int or double)")
 	}
 	if o, ok := f["observable"]; ok {
-		m.Observable = p.boolean(o, subject, "observable")
+		m.Observable = p.boolean(o, about, "observable")
 		switch {
 		case m.Observable && !m.Generated():
-			p.addf(o.Line, subject, "observable has no effect on a provided_by metric")
+			p.addf(o.Line, about, ProblemUnsupported, "observable has no effect on a provided_by metric")
 		case m.Observable && m.Kind == KindHistogram:
-			p.addf(o.Line, subject, "a histogram cannot be observable: OTel has no asynchronous histogram")
+			p.addf(o.Line, about, ProblemUnsupported, "a histogram cannot be observable: OTel has no asynchronous histogram")
 		}
 	}
 	if l, ok := f["labels"]; ok {
-		p.metricLabels(m, l, subject)
+		p.metricLabels(m, l, about)
 	}
 	if b, ok := f["buckets"]; ok {
 		if m.Kind != KindHistogram || !m.Generated() {
-			p.addf(b.Line, subject, "buckets are only valid on a generated histogram, not on a %s", describeKind(m))
+			p.addf(b.Line, about, ProblemUnsupported, "buckets are only valid on a generated histogram, not on a %s", describeKind(m))
 		} else {
-			m.Buckets, m.BucketsSpec = p.buckets(b, subject)
+			m.Buckets, m.BucketsSpec = p.buckets(b, about)
 		}
 	} else if m.Kind == KindHistogram && m.Generated() {
-		p.addf(n.Line, subject, "missing required key buckets: OTel's default buckets (0, 5, 10, … 10000) suit no unit here")
+		p.addf(n.Line, about, ProblemKey, "missing required key buckets: OTel's default buckets (0, 5, 10, … 10000) suit no unit here")
 	}
 	if m.Name == "" {
 		return nil
@@ -312,19 +322,19 @@ func (p *parser) parseMetric(n *yaml.Node) *Metric {
 	return m
 }
 
-func (p *parser) metricLabels(m *Metric, n *yaml.Node, subject string) {
-	ids := p.strList(n, subject, "labels")
+func (p *parser) metricLabels(m *Metric, n *yaml.Node, about Problem) {
+	ids := p.strList(n, about, "labels")
 	seenKeys := map[string]string{}
 	for i, id := range ids {
 		line := n.Content[i].Line
 		l, ok := p.labels[id]
 		if !ok {
-			p.addf(line, subject, "label %q is not declared under labels", id)
+			p.addf(line, about, ProblemReference, "label %q is not declared under labels", id)
 			continue
 		}
 		p.used[id] = true
 		if other, dup := seenKeys[l.Key]; dup {
-			p.addf(line, subject, "labels %s and %s are both exposed as %q", other, id, l.Key)
+			p.addf(line, about, ProblemCollision, "labels %s and %s are both exposed as %q", other, id, l.Key)
 			continue
 		}
 		seenKeys[l.Key] = id
@@ -335,46 +345,46 @@ func (p *parser) metricLabels(m *Metric, n *yaml.Node, subject string) {
 // buckets accepts an explicit list or one of exponential{start,factor,count} and
 // linear{start,width,count}, the two generators Teleport uses (client_golang's
 // ExponentialBuckets and LinearBuckets).
-func (p *parser) buckets(n *yaml.Node, subject string) ([]float64, string) {
+func (p *parser) buckets(n *yaml.Node, about Problem) ([]float64, string) {
 	var bounds []float64
 	var spec string
 	switch n.Kind {
 	case yaml.SequenceNode:
 		for _, c := range n.Content {
-			v, ok := p.number(c, subject, "buckets")
+			v, ok := p.number(c, about, "buckets")
 			if !ok {
 				return nil, ""
 			}
 			bounds = append(bounds, v)
 		}
 		if len(bounds) == 0 {
-			p.addf(n.Line, subject, "buckets is empty")
+			p.addf(n.Line, about, ProblemValue, "buckets is empty")
 			return nil, ""
 		}
 		spec = "explicit"
 	case yaml.MappingNode:
-		f := p.fields(n, subject, []string{"exponential", "linear"})
+		f := p.fields(n, about, []string{"exponential", "linear"})
 		if len(f) != 1 {
 			if len(n.Content) == 0 || len(f) > 1 {
-				p.addf(n.Line, subject, "buckets must be a list or exactly one of exponential, linear")
+				p.addf(n.Line, about, ProblemValue, "buckets must be a list or exactly one of exponential, linear")
 			}
 			return nil, ""
 		}
 		for form, g := range f {
 			second := map[string]string{"exponential": "factor", "linear": "width"}[form]
 			if g.Kind != yaml.MappingNode {
-				p.addf(g.Line, subject, "buckets.%s must be a mapping with start, %s and count", form, second)
+				p.addf(g.Line, about, ProblemSyntax, "buckets.%s must be a mapping with start, %s and count", form, second)
 				return nil, ""
 			}
-			gf := p.fields(g, subject, []string{"start", second, "count"})
+			gf := p.fields(g, about, []string{"start", second, "count"})
 			vals := map[string]float64{}
 			for _, key := range []string{"start", second, "count"} {
 				vn, ok := gf[key]
 				if !ok {
-					p.addf(g.Line, subject, "buckets.%s: missing required key %s", form, key)
+					p.addf(g.Line, about, ProblemKey, "buckets.%s: missing required key %s", form, key)
 					return nil, ""
 				}
-				v, ok := p.number(vn, subject, "buckets."+form+"."+key)
+				v, ok := p.number(vn, about, "buckets."+form+"."+key)
 				if !ok {
 					return nil, ""
 				}
@@ -382,19 +392,19 @@ func (p *parser) buckets(n *yaml.Node, subject string) ([]float64, string) {
 			}
 			count := vals["count"]
 			if count < 1 || count > 1000 || count != math.Trunc(count) {
-				p.addf(gf["count"].Line, subject, "buckets.%s.count must be a whole number from 1 to 1000, not %v", form, count)
+				p.addf(gf["count"].Line, about, ProblemValue, "buckets.%s.count must be a whole number from 1 to 1000, not %v", form, count)
 				return nil, ""
 			}
 			start, step := vals["start"], vals[second]
 			switch {
 			case form == "exponential" && start <= 0:
-				p.addf(gf["start"].Line, subject, "buckets.exponential.start must be > 0, not %v", start)
+				p.addf(gf["start"].Line, about, ProblemValue, "buckets.exponential.start must be > 0, not %v", start)
 				return nil, ""
 			case form == "exponential" && step <= 1:
-				p.addf(gf["factor"].Line, subject, "buckets.exponential.factor must be > 1, not %v", step)
+				p.addf(gf["factor"].Line, about, ProblemValue, "buckets.exponential.factor must be > 1, not %v", step)
 				return nil, ""
 			case form == "linear" && step <= 0:
-				p.addf(gf["width"].Line, subject, "buckets.linear.width must be > 0, not %v", step)
+				p.addf(gf["width"].Line, about, ProblemValue, "buckets.linear.width must be > 0, not %v", step)
 				return nil, ""
 			}
 			// Computed exactly as client_golang does, so the boundaries match Teleport's bit for bit.
@@ -410,16 +420,16 @@ func (p *parser) buckets(n *yaml.Node, subject string) ([]float64, string) {
 			spec = fmt.Sprintf("%s(start %s, %s %s, count %d)", form, formatFloat(start), second, formatFloat(step), int(count))
 		}
 	default:
-		p.addf(n.Line, subject, "buckets must be a list or exactly one of exponential, linear, not a %s", kindName(n))
+		p.addf(n.Line, about, ProblemSyntax, "buckets must be a list or exactly one of exponential, linear, not a %s", kindName(n))
 		return nil, ""
 	}
 	for i, b := range bounds {
 		if math.IsInf(b, 0) || math.IsNaN(b) {
-			p.addf(n.Line, subject, "bucket boundary %v is not finite (+Inf is implicit)", b)
+			p.addf(n.Line, about, ProblemValue, "bucket boundary %v is not finite (+Inf is implicit)", b)
 			return nil, ""
 		}
 		if i > 0 && b <= bounds[i-1] {
-			p.addf(n.Line, subject, "buckets must be strictly increasing: %s follows %s", formatFloat(b), formatFloat(bounds[i-1]))
+			p.addf(n.Line, about, ProblemValue, "buckets must be strictly increasing: %s follows %s", formatFloat(b), formatFloat(bounds[i-1]))
 			return nil, ""
 		}
 	}
@@ -434,7 +444,7 @@ func (p *parser) checkSeriesCollisions() {
 	for _, m := range p.cat.Metrics {
 		for _, s := range m.Series() {
 			if o, ok := owner[s]; ok && o != m {
-				p.addf(m.Line, "metric "+m.Name, "exposes series %s, which metric %s (line %d) also exposes", s, o.Name, o.Line)
+				p.addf(m.Line, metricProblem(m.Name), ProblemCollision, "exposes series %s, which metric %s (line %d) also exposes", s, o.Name, o.Line)
 				continue
 			}
 			owner[s] = m
@@ -443,22 +453,22 @@ func (p *parser) checkSeriesCollisions() {
 }
 
 // description reads the required, non-blank description of a label or metric declared at line.
-func (p *parser) description(f map[string]*yaml.Node, line int, subject string) string {
+func (p *parser) description(f map[string]*yaml.Node, line int, about Problem) string {
 	d, ok := f["description"]
 	if !ok {
-		p.addf(line, subject, "missing required key description")
+		p.addf(line, about, ProblemKey, "missing required key description")
 		return ""
 	}
-	text := p.str(d, subject, "description")
+	text := p.str(d, about, "description")
 	if strings.TrimSpace(d.Value) == "" {
-		p.addf(d.Line, subject, "description is empty")
+		p.addf(d.Line, about, ProblemValue, "description is empty")
 	}
 	return text
 }
 
-func (p *parser) str(n *yaml.Node, subject, key string) string {
+func (p *parser) str(n *yaml.Node, about Problem, key string) string {
 	if n.Kind != yaml.ScalarNode || (n.Tag != "!!str" && n.Tag != "!!int" && n.Tag != "!!float" && n.Tag != "!!bool") {
-		p.addf(n.Line, subject, "%s must be a string, not a %s", key, kindName(n))
+		p.addf(n.Line, about, ProblemSyntax, "%s must be a string, not a %s", key, kindName(n))
 		return ""
 	}
 	// Every string reaches generated Go (comments and literals), the markdown reference and a
@@ -466,42 +476,42 @@ func (p *parser) str(n *yaml.Node, subject, key string) string {
 	// unreadable everywhere else. Line breaks and tabs are white space and stay.
 	if i := strings.IndexFunc(n.Value, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' }); i >= 0 {
 		r, _ := utf8.DecodeRuneInString(n.Value[i:])
-		p.addf(n.Line, subject, "%s has the control character %U at byte %d; remove it", key, r, i)
+		p.addf(n.Line, about, ProblemValue, "%s has the control character %U at byte %d; remove it", key, r, i)
 		return ""
 	}
 	return n.Value
 }
 
-func (p *parser) strList(n *yaml.Node, subject, key string) []string {
+func (p *parser) strList(n *yaml.Node, about Problem, key string) []string {
 	if n.Kind != yaml.SequenceNode {
-		p.addf(n.Line, subject, "%s must be a list, not a %s", key, kindName(n))
+		p.addf(n.Line, about, ProblemSyntax, "%s must be a list, not a %s", key, kindName(n))
 		return nil
 	}
 	out := make([]string, 0, len(n.Content))
 	for _, c := range n.Content {
-		out = append(out, p.str(c, subject, key+" entry"))
+		out = append(out, p.str(c, about, key+" entry"))
 	}
 	return out
 }
 
-func (p *parser) oneOf(n *yaml.Node, subject, key string, allowed []string) string {
-	v := p.str(n, subject, key)
+func (p *parser) oneOf(n *yaml.Node, about Problem, key string, allowed []string) string {
+	v := p.str(n, about, key)
 	if v != "" && !contains(allowed, v) {
-		p.addf(n.Line, subject, "invalid %s %q (allowed: %s)", key, v, strings.Join(allowed, ", "))
+		p.addf(n.Line, about, ProblemValue, "invalid %s %q (allowed: %s)", key, v, strings.Join(allowed, ", "))
 		return ""
 	}
 	return v
 }
 
-func (p *parser) boolean(n *yaml.Node, subject, key string) bool {
+func (p *parser) boolean(n *yaml.Node, about Problem, key string) bool {
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
-		p.addf(n.Line, subject, "%s must be true or false, not %q", key, n.Value)
+		p.addf(n.Line, about, ProblemSyntax, "%s must be true or false, not %q", key, n.Value)
 		return false
 	}
 	return n.Value == "true"
 }
 
-func (p *parser) number(n *yaml.Node, subject, key string) (float64, bool) {
+func (p *parser) number(n *yaml.Node, about Problem, key string) (float64, bool) {
 	if n.Kind == yaml.ScalarNode && (n.Tag == "!!int" || n.Tag == "!!float") {
 		v, err := strconv.ParseFloat(n.Value, 64)
 		if err == nil {
@@ -509,7 +519,7 @@ func (p *parser) number(n *yaml.Node, subject, key string) (float64, bool) {
 		}
 		var numErr *strconv.NumError
 		if errors.As(err, &numErr) && errors.Is(numErr.Err, strconv.ErrRange) {
-			p.addf(n.Line, subject, "%s: %q is out of range", key, n.Value)
+			p.addf(n.Line, about, ProblemValue, "%s: %q is out of range", key, n.Value)
 			return 0, false
 		}
 		// yaml accepts spellings strconv does not (.inf, 0x1F, 1_000): let yaml decode them.
@@ -518,7 +528,7 @@ func (p *parser) number(n *yaml.Node, subject, key string) (float64, bool) {
 			return f, true
 		}
 	}
-	p.addf(n.Line, subject, "%s must be a number, not %q", key, n.Value)
+	p.addf(n.Line, about, ProblemSyntax, "%s must be a number, not %q", key, n.Value)
 	return 0, false
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -46,37 +47,38 @@ func TestLoadRepositoryCatalogue(t *testing.T) {
 func TestLoadBad(t *testing.T) {
 	tests := []struct {
 		file string
-		want []string // every line must appear in the error, in order
+		kind ProblemKind // the kind of the problem of want[0]
+		want []string    // every line must appear in the error, in order
 	}{
-		{"yaml_syntax", []string{"bad/yaml_syntax.yaml:6: invalid YAML: found unexpected end of stream"}},
-		{"unknown_key", []string{`bad/unknown_key.yaml:7: metric rx: unknown key "help" (allowed: name, section, kind, value_type, observable, unit, description, labels, buckets, provided_by)`}},
-		{"unknown_top_key", []string{`bad/unknown_top_key.yaml:1: unknown key "metric" (allowed: labels, metrics)`, "bad/unknown_top_key.yaml:1: missing required key metrics"}},
-		{"missing_fields", []string{
+		{"yaml_syntax", ProblemSyntax, []string{"bad/yaml_syntax.yaml:6: invalid YAML: found unexpected end of stream"}},
+		{"unknown_key", ProblemKey, []string{`bad/unknown_key.yaml:7: metric rx: unknown key "help" (allowed: name, section, kind, value_type, observable, unit, description, labels, buckets, provided_by)`}},
+		{"unknown_top_key", ProblemKey, []string{`bad/unknown_top_key.yaml:1: unknown key "metric" (allowed: labels, metrics)`, "bad/unknown_top_key.yaml:1: missing required key metrics"}},
+		{"missing_fields", ProblemKey, []string{
 			"bad/missing_fields.yaml:2: metric rx: missing required key description",
 			"bad/missing_fields.yaml:2: metric rx: missing required key unit",
 			"bad/missing_fields.yaml:2: metric rx: missing required key value_type (int or double)",
 		}},
-		{"target_label", []string{`bad/target_label.yaml:2: label instance: label key "instance" is the target label Prometheus attaches to every scraped series: a series that brings its own is stored with exported_instance instead, so queries on "instance" would not find it; choose another key`}},
-		{"control_character", []string{"bad/control_character.yaml:6: metric rx: description has the control character U+0000 at byte 5; remove it"}},
-		{"invalid_unit", []string{`bad/invalid_unit.yaml:5: metric backend_read_seconds: invalid unit "seconds": "seconds" is not a known UCUM unit`}},
-		{"duplicate_name", []string{"bad/duplicate_name.yaml:7: metric rx: duplicate name (first declared at line 2)"}},
-		{"name_altered", []string{`bad/name_altered.yaml:2: metric backend.read.seconds: name "backend.read.seconds" is not kept verbatim`}},
-		{"name_rejected", []string{`bad/name_rejected.yaml:2: metric 2xx_responses: name "2xx_responses" is not kept verbatim`}},
-		{"buckets_not_increasing", []string{"bad/buckets_not_increasing.yaml:7: metric backend_read_seconds: buckets must be strictly increasing: 0.5 follows 0.5"}},
-		{"buckets_on_counter", []string{"bad/buckets_on_counter.yaml:7: metric rx: buckets are only valid on a generated histogram, not on a counter"}},
-		{"histogram_without_buckets", []string{"bad/histogram_without_buckets.yaml:2: metric backend_read_seconds: missing required key buckets"}},
-		{"undeclared_label", []string{`bad/undeclared_label.yaml:7: metric backend_read_requests_total: label "component" is not declared under labels`}},
-		{"unused_label", []string{"bad/unused_label.yaml:2: label component: declared but used by no metric"}},
-		{"invalid_kind", []string{`bad/invalid_kind.yaml:3: metric rx: invalid kind "meter" (allowed: counter, updowncounter, gauge, histogram, summary)`}},
-		{"summary_not_provided", []string{"bad/summary_not_provided.yaml:3: metric gc_seconds: kind summary has no OTel instrument"}},
-		{"series_collision", []string{"bad/series_collision.yaml:8: metric auth_generate_seconds_count: exposes series auth_generate_seconds_count, which metric auth_generate_seconds (line 2) also exposes"}},
-		{"repeated_key", []string{`bad/repeated_key.yaml:4: metric rx: key "kind" repeated (first at line 3)`}},
-		{"label_key_rewritten", []string{`bad/label_key_rewritten.yaml:3: label cache_component: label key "cache__component" would be rewritten by the Prometheus exporter`}},
-		{"enum_repeated", []string{`bad/enum_repeated.yaml:5: label resource_type: enum value "node" repeated`}},
-		{"observable_histogram", []string{"bad/observable_histogram.yaml:4: metric backend_read_seconds: a histogram cannot be observable"}},
-		{"value_type_on_provided", []string{"bad/value_type_on_provided.yaml:5: metric go_goroutines: value_type has no effect on a provided_by metric"}},
-		{"bad_exponential", []string{"bad/bad_exponential.yaml:7: metric backend_read_seconds: buckets.exponential.factor must be > 1, not 1"}},
-		{"label_keys_clash", []string{`bad/label_keys_clash.yaml:14: metric teleport_reverse_tunnels_connected: labels resource_type and tunnel_type are both exposed as "type"`}},
+		{"target_label", ProblemName, []string{`bad/target_label.yaml:2: label instance: label key "instance" is the target label Prometheus attaches to every scraped series: a series that brings its own is stored with exported_instance instead, so queries on "instance" would not find it; choose another key`}},
+		{"control_character", ProblemValue, []string{"bad/control_character.yaml:6: metric rx: description has the control character U+0000 at byte 5; remove it"}},
+		{"invalid_unit", ProblemValue, []string{`bad/invalid_unit.yaml:5: metric backend_read_seconds: invalid unit "seconds": "seconds" is not a known UCUM unit`}},
+		{"duplicate_name", ProblemDuplicate, []string{"bad/duplicate_name.yaml:7: metric rx: duplicate name (first declared at line 2)"}},
+		{"name_altered", ProblemName, []string{`bad/name_altered.yaml:2: metric backend.read.seconds: name "backend.read.seconds" is not kept verbatim`}},
+		{"name_rejected", ProblemName, []string{`bad/name_rejected.yaml:2: metric 2xx_responses: name "2xx_responses" is not kept verbatim`}},
+		{"buckets_not_increasing", ProblemValue, []string{"bad/buckets_not_increasing.yaml:7: metric backend_read_seconds: buckets must be strictly increasing: 0.5 follows 0.5"}},
+		{"buckets_on_counter", ProblemUnsupported, []string{"bad/buckets_on_counter.yaml:7: metric rx: buckets are only valid on a generated histogram, not on a counter"}},
+		{"histogram_without_buckets", ProblemKey, []string{"bad/histogram_without_buckets.yaml:2: metric backend_read_seconds: missing required key buckets"}},
+		{"undeclared_label", ProblemReference, []string{`bad/undeclared_label.yaml:7: metric backend_read_requests_total: label "component" is not declared under labels`}},
+		{"unused_label", ProblemReference, []string{"bad/unused_label.yaml:2: label component: declared but used by no metric"}},
+		{"invalid_kind", ProblemValue, []string{`bad/invalid_kind.yaml:3: metric rx: invalid kind "meter" (allowed: counter, updowncounter, gauge, histogram, summary)`}},
+		{"summary_not_provided", ProblemUnsupported, []string{"bad/summary_not_provided.yaml:3: metric gc_seconds: kind summary has no OTel instrument"}},
+		{"series_collision", ProblemCollision, []string{"bad/series_collision.yaml:8: metric auth_generate_seconds_count: exposes series auth_generate_seconds_count, which metric auth_generate_seconds (line 2) also exposes"}},
+		{"repeated_key", ProblemKey, []string{`bad/repeated_key.yaml:4: metric rx: key "kind" repeated (first at line 3)`}},
+		{"label_key_rewritten", ProblemName, []string{`bad/label_key_rewritten.yaml:3: label cache_component: label key "cache__component" would be rewritten by the Prometheus exporter`}},
+		{"enum_repeated", ProblemDuplicate, []string{`bad/enum_repeated.yaml:5: label resource_type: enum value "node" repeated`}},
+		{"observable_histogram", ProblemUnsupported, []string{"bad/observable_histogram.yaml:4: metric backend_read_seconds: a histogram cannot be observable"}},
+		{"value_type_on_provided", ProblemUnsupported, []string{"bad/value_type_on_provided.yaml:5: metric go_goroutines: value_type has no effect on a provided_by metric"}},
+		{"bad_exponential", ProblemValue, []string{"bad/bad_exponential.yaml:7: metric backend_read_seconds: buckets.exponential.factor must be > 1, not 1"}},
+		{"label_keys_clash", ProblemCollision, []string{`bad/label_keys_clash.yaml:14: metric teleport_reverse_tunnels_connected: labels resource_type and tunnel_type are both exposed as "type"`}},
 	}
 	seen := map[string]bool{}
 	for _, tt := range tests {
@@ -93,6 +95,10 @@ func TestLoadBad(t *testing.T) {
 			var ps Problems
 			if !errors.As(err, &ps) {
 				t.Fatalf("error %T is not Problems: %v", err, err)
+			}
+			first := slices.IndexFunc(ps, func(p Problem) bool { return strings.Contains(p.String(), tt.want[0]) })
+			if first < 0 || ps[first].Kind != tt.kind {
+				t.Errorf("the problem %q is not of kind %s: %+v", tt.want[0], tt.kind, ps)
 			}
 			msg := err.Error()
 			rest := msg
@@ -164,6 +170,49 @@ func TestValidateUnit(t *testing.T) {
 	for _, bad := range []string{"", "seconds", "sec", "b", "bytes", "{}", "{a b}", "{open", "Kis", "k%", "/s", "s/", "B"} {
 		if err := ValidateUnit(bad); err == nil {
 			t.Errorf("ValidateUnit(%q) accepted", bad)
+		}
+	}
+}
+
+// TestProblemSubjects: every problem says what it is about in its typed fields, which String
+// prints, so that a program (the importer) never reads the text.
+func TestProblemSubjects(t *testing.T) {
+	src := `labels:
+  unused:
+    description: never used
+metrics:
+  - name: rx
+    kind: meter
+    value_type: int
+    unit: By
+    description: x
+  - kind: counter
+    value_type: int
+    unit: By
+    description: y
+`
+	_, err := Parse("subjects.yaml", []byte(src))
+	var ps Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("err = %v", err)
+	}
+	want := []Problem{
+		{File: "subjects.yaml", Line: 2, Subject: SubjectLabel, Label: "unused", Kind: ProblemReference, Msg: "declared but used by no metric"},
+		{File: "subjects.yaml", Line: 6, Subject: SubjectMetric, Metric: "rx", Kind: ProblemValue, Msg: `invalid kind "meter" (allowed: counter, updowncounter, gauge, histogram, summary)`},
+		{File: "subjects.yaml", Line: 10, Subject: SubjectMetric, Kind: ProblemKey, Msg: "missing required key name"},
+	}
+	if !slices.Equal(ps, want) {
+		t.Fatalf("problems\n%#v\nwant\n%#v", ps, want)
+	}
+	for p, s := range map[Problem]string{
+		ps[0]: "subjects.yaml:2: label unused: declared but used by no metric",
+		ps[1]: `subjects.yaml:6: metric rx: invalid kind "meter"`,
+		ps[2]: "subjects.yaml:10: metric: missing required key name",
+		{File: "f", Line: 1, Kind: ProblemSyntax, Msg: "empty file"}:                                                 "f:1: empty file",
+		{File: "f", Line: 3, Subject: SubjectEnumValue, Label: "mood", Value: "🙂", Kind: ProblemCollision, Msg: "x"}: `f:3: label mood value "🙂": x`,
+	} {
+		if !strings.HasPrefix(p.String(), s) {
+			t.Errorf("%#v prints %q, want it to start with %q", p, p, s)
 		}
 	}
 }

@@ -41,17 +41,17 @@ type Options struct {
 	Scope string
 }
 
-// Output is what Generate renders.
+// Output is what Build renders.
 type Output struct {
 	Go, Test []byte
 	// Docs is the markdown reference; nil unless Options.DocsSource was set.
 	Docs []byte
 }
 
-// Generate renders c. Problems that would make the output invalid (Go identifiers that collide
+// generate renders c. Problems that would make the output invalid (Go identifiers that collide
 // or are not identifiers, a catalogue with nothing to generate) are returned as
 // catalog.Problems, each naming its FILE:LINE.
-func Generate(c *catalog.Catalog, opts Options) (*Output, error) {
+func generate(c *catalog.Catalog, opts Options) (*Output, error) {
 	if !token.IsIdentifier(opts.Package) {
 		return nil, fmt.Errorf("codegen: package name %q is not a Go identifier", opts.Package)
 	}
@@ -106,7 +106,7 @@ func Build(file string, data []byte, opts Options) (*catalog.Catalog, *Output, e
 		if cat == nil || !errors.As(err, &problems) {
 			return nil, nil, err
 		}
-		more, checkErr := Check(cat)
+		more, checkErr := check(cat)
 		if checkErr != nil {
 			return nil, nil, errors.Join(err, checkErr)
 		}
@@ -114,7 +114,7 @@ func Build(file string, data []byte, opts Options) (*catalog.Catalog, *Output, e
 		sort.SliceStable(all, func(i, j int) bool { return all[i].Line < all[j].Line })
 		return nil, nil, all
 	}
-	out, err := Generate(cat, opts)
+	out, err := generate(cat, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -127,11 +127,11 @@ func CheckOptions(file string) Options {
 	return Options{Source: file, DocsSource: file, Package: "check", Scope: "check"}
 }
 
-// Check returns the problems Generate would report for c's Go identifiers: names that are not
+// check returns the problems generate would report for c's Go identifiers: names that are not
 // Go identifiers, that collide with each other or with what every generated package declares.
 // c may be a partial catalogue (catalog.ParsePartial), so that these problems are reported in
 // the same run as the catalogue's own. The problems are in line order; nil means none.
-func Check(c *catalog.Catalog) (catalog.Problems, error) {
+func check(c *catalog.Catalog) (catalog.Problems, error) {
 	_, reserved, err := templates()
 	if err != nil {
 		return nil, err

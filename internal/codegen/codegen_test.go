@@ -24,7 +24,7 @@ func TestCheckedInOutputIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := Generate(c, teleportOptions)
+	out, err := generate(c, teleportOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,12 +48,12 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := Generate(c, teleportOptions)
+	first, err := generate(c, teleportOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 5 {
-		again, err := Generate(c, teleportOptions)
+		again, err := generate(c, teleportOptions)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +67,7 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	if !bytes.Contains(first.Go, []byte(`const ScopeName = "github.com/telediag/telediag/telemetry/teleport"`)) {
 		t.Error("generated Go lacks ScopeName")
 	}
-	if out, err := Generate(c, Options{Package: "p", Scope: "s", Source: "x"}); err != nil || out.Docs != nil {
+	if out, err := generate(c, Options{Package: "p", Scope: "s", Source: "x"}); err != nil || out.Docs != nil {
 		t.Errorf("docs rendered without DocsSource (err %v)", err)
 	}
 }
@@ -94,25 +94,44 @@ func TestRejectedCatalogues(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
-		_, err = Generate(c, Options{Package: "p", Scope: "s", Source: file, DocsSource: file})
+		_, err = generate(c, Options{Package: "p", Scope: "s", Source: file, DocsSource: file})
 		var problems catalog.Problems
 		if !errors.As(err, &problems) || len(problems) != len(want) {
 			t.Errorf("%s: err = %v, want %d catalog.Problems", file, err, len(want))
 			continue
 		}
-		checked, err := Check(c)
+		checked, err := check(c)
 		if err != nil || checked.Error() != problems.Error() {
-			t.Errorf("%s: Check reports\n%v (err %v)\nGenerate\n%v", file, checked, err, problems)
+			t.Errorf("%s: check reports\n%v (err %v)\ngenerate\n%v", file, checked, err, problems)
 		}
 		for i, p := range problems {
 			if got := p.String(); !strings.HasPrefix(got, want[i]) || !problemLine.MatchString(got) {
 				t.Errorf("%s:\n got  %s\n want %s…", file, got, want[i])
 			}
+			kind := catalog.ProblemCollision
+			if file == "testdata/nothing_generated.yaml" {
+				kind = catalog.ProblemUnsupported
+			}
+			if p.Kind != kind {
+				t.Errorf("%s: %s is of kind %q, want %q", file, p, p.Kind, kind)
+			}
 		}
+	}
+	// The typed fields name what collides; the importer reads them, never the text.
+	c, err := catalog.Load("testdata/enum_collision.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems, err := check(c)
+	if err != nil || len(problems) != 1 {
+		t.Fatalf("enum_collision: %v, %v", problems, err)
+	}
+	if p := problems[0]; p.Subject != catalog.SubjectEnumValue || p.Label != "stage" || p.Value != "st ack" || p.Metric != "" {
+		t.Errorf("enum_collision: %#v", p)
 	}
 }
 
-// TestCheckOfAPartialCatalogue: Check works on what ParsePartial could read of an invalid
+// TestCheckOfAPartialCatalogue: check works on what ParsePartial could read of an invalid
 // catalogue, so that identifier collisions are reported with the catalogue's own problems.
 func TestCheckOfAPartialCatalogue(t *testing.T) {
 	data, err := os.ReadFile("testdata/collision_and_problems.yaml")
@@ -124,13 +143,13 @@ func TestCheckOfAPartialCatalogue(t *testing.T) {
 	if c == nil || !errors.As(err, &problems) {
 		t.Fatalf("ParsePartial: %v, %v", c, err)
 	}
-	checked, err := Check(c)
+	checked, err := check(c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := "testdata/collision_and_problems.yaml:7: metric requests__total: Go identifier RequestsTotal is also generated for testdata/collision_and_problems.yaml:2: metric requests_total; rename one of them"
 	if checked.Error() != want {
-		t.Errorf("Check:\n%v\nwant\n%s", checked, want)
+		t.Errorf("check:\n%v\nwant\n%s", checked, want)
 	}
 }
 
@@ -141,7 +160,7 @@ func TestMarkdownEscaping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := Generate(c, Options{Package: "p", Scope: "s", Source: "x", DocsSource: "x"})
+	out, err := generate(c, Options{Package: "p", Scope: "s", Source: "x", DocsSource: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,10 +215,10 @@ func TestPackageNameValidated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Generate(c, Options{Package: "my-metrics", Scope: "s", Source: "x"}); err == nil {
+	if _, err := generate(c, Options{Package: "my-metrics", Scope: "s", Source: "x"}); err == nil {
 		t.Fatal("a package name that is not an identifier was accepted")
 	}
-	if _, err := Generate(c, Options{Package: "metrics", Scope: "s", Source: filepath.ToSlash("x")}); err != nil {
+	if _, err := generate(c, Options{Package: "metrics", Scope: "s", Source: filepath.ToSlash("x")}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // FuzzGenerate holds the generator to its promise: whatever catalogue the loader accepts
-// generates Go that parses and is formatted (Generate runs go/format on its output, so a
+// generates Go that parses and is formatted (generate runs go/format on its output, so a
 // template that writes an illegal character, an unbalanced comment or a bad literal fails
 // here), or is refused as catalogue problems at FILE:LINE — never an internal error. The
 // compile, vet and test of hostile but valid catalogues is TestHostileLabelsCompileVetAndPass.
@@ -30,7 +30,7 @@ func FuzzGenerate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_, err = Generate(c, Options{Source: "fuzz.yaml", DocsSource: "fuzz.yaml", Package: "fuzz", Scope: "example.com/fuzz"})
+		_, err = generate(c, Options{Source: "fuzz.yaml", DocsSource: "fuzz.yaml", Package: "fuzz", Scope: "example.com/fuzz"})
 		var problems catalog.Problems
 		if err != nil && !errors.As(err, &problems) {
 			t.Fatalf("a catalogue the loader accepts fails to generate: %v", err)

@@ -162,7 +162,7 @@ func generatePackage(t *testing.T, dir, pkg string, doc yamlCatalogue) {
 	if err != nil {
 		t.Fatalf("the catalogue is invalid:\n%v", err)
 	}
-	out, err := Generate(c, Options{Source: "instruments.yaml", Package: pkg, Scope: "example.com/" + pkg})
+	out, err := generate(c, Options{Source: "instruments.yaml", Package: pkg, Scope: "example.com/" + pkg})
 	if err != nil {
 		t.Fatalf("%s: %v", pkg, err)
 	}

@@ -89,20 +89,21 @@ func newModel(c *catalog.Catalog, opts Options, reserved *templateNames) (*model
 			idents[r] = "the generated package itself"
 		}
 	}
-	// claim records that line/subject generates ident, reporting an identifier that is not
-	// valid Go or that something else generates too.
-	claim := func(ident string, line int, subject string) bool {
+	// claim records that the declaration at line that about names generates ident, reporting
+	// an identifier that is not valid Go or that something else generates too.
+	claim := func(ident string, line int, about catalog.Problem) bool {
+		about.File, about.Line = c.File, line
 		if !token.IsIdentifier(ident) || !token.IsExported(ident) {
-			problems = append(problems, catalog.Problem{File: c.File, Line: line, Subject: subject,
-				Msg: fmt.Sprintf("gives %q, which is not an exported Go identifier; rename it", ident)})
+			about.Kind, about.Msg = catalog.ProblemName, fmt.Sprintf("gives %q, which is not an exported Go identifier; rename it", ident)
+			problems = append(problems, about)
 			return false
 		}
 		if prev, ok := idents[ident]; ok {
-			problems = append(problems, catalog.Problem{File: c.File, Line: line, Subject: subject,
-				Msg: fmt.Sprintf("Go identifier %s is also generated for %s; rename one of them", ident, prev)})
+			about.Kind, about.Msg = catalog.ProblemCollision, fmt.Sprintf("Go identifier %s is also generated for %s; rename one of them", ident, prev)
+			problems = append(problems, about)
 			return false
 		}
-		idents[ident] = fmt.Sprintf("%s:%d: %s", c.File, line, subject)
+		idents[ident] = fmt.Sprintf("%s:%d: %s", c.File, line, about.About())
 		return true
 	}
 	used := map[*catalog.Label]bool{} // labels of generated metrics: only they get enum types
@@ -118,11 +119,10 @@ func newModel(c *catalog.Catalog, opts Options, reserved *templateNames) (*model
 			continue
 		}
 		e := enum{Type: enumTypeName(l), Label: l}
-		subject := "label " + l.ID
-		claim(e.Type, l.Line, subject)
+		claim(e.Type, l.Line, catalog.Problem{Subject: catalog.SubjectLabel, Label: l.ID})
 		for _, v := range l.Enum {
 			ev := enumValue{Const: enumConstName(l, v), Value: v}
-			claim(ev.Const, l.Line, subject+" value "+strconv.Quote(v))
+			claim(ev.Const, l.Line, catalog.Problem{Subject: catalog.SubjectEnumValue, Label: l.ID, Value: v})
 			e.Values = append(e.Values, ev)
 		}
 		m.Enums = append(m.Enums, e)
@@ -149,13 +149,13 @@ func newModel(c *catalog.Catalog, opts Options, reserved *templateNames) (*model
 		generated = append(generated, cm)
 		typ := exportedName(cm.Name)
 		for _, ident := range []string{typ, typ + "Bound", typ + "Observer"} {
-			if !claim(ident, cm.Line, "metric "+cm.Name) {
+			if !claim(ident, cm.Line, catalog.Problem{Subject: catalog.SubjectMetric, Metric: cm.Name}) {
 				break
 			}
 		}
 	}
 	if m.Generated == 0 && len(c.Metrics) > 0 { // no metric at all is the catalogue's own problem
-		problems = append(problems, catalog.Problem{File: c.File, Line: c.Metrics[0].Line,
+		problems = append(problems, catalog.Problem{File: c.File, Line: c.Metrics[0].Line, Kind: catalog.ProblemUnsupported,
 			Msg: "no metric to generate: every metric is provided_by another collector, so the Go package would be empty"})
 	}
 	if len(problems) > 0 {

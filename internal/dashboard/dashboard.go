@@ -204,7 +204,7 @@ func Build(cat *catalog.Catalog, opts Options) (*Dashboard, error) {
 		return nil, fmt.Errorf("dashboard: a title is required")
 	}
 	if opts.UID == "" {
-		opts.UID = UIDFor(opts.Title)
+		opts.UID = uidFor(opts.Title)
 	}
 	if err := CheckUID(opts.UID); err != nil {
 		return nil, fmt.Errorf("dashboard: %w", err)
@@ -258,7 +258,7 @@ func Build(cat *catalog.Catalog, opts Options) (*Dashboard, error) {
 		// such as Teleport's go_memstats_lookups_total).
 		collapsed := false
 		for _, m := range bySection[s] {
-			p, err := FamilyPanel(m)
+			p, err := familyPanel(m)
 			if err != nil {
 				return nil, fmt.Errorf("%s:%d: metric %s: %w", cat.File, m.Line, m.Name, err)
 			}
@@ -291,9 +291,9 @@ func CheckUID(uid string) error {
 	return nil
 }
 
-// UIDFor makes a Grafana dashboard uid of a title: lower case, runs of other characters than
+// uidFor makes a Grafana dashboard uid of a title: lower case, runs of other characters than
 // a-z and 0-9 replaced by one '-', at most 40 characters.
-func UIDFor(title string) string {
+func uidFor(title string) string {
 	uid := strings.Trim(uidUnsafe.ReplaceAllString(strings.ToLower(title), "-"), "-")
 	if len(uid) > maxUIDLen {
 		uid = strings.TrimRight(uid[:maxUIDLen], "-")
@@ -371,8 +371,8 @@ func legend(m *catalog.Metric, prefix string) string {
 	return strings.Join(parts, " ")
 }
 
-// FamilyPanel is the panel of one family, read as its type must be.
-func FamilyPanel(m *catalog.Metric) (Panel, error) {
+// familyPanel is the panel of one family, read as its type must be.
+func familyPanel(m *catalog.Metric) (Panel, error) {
 	p := Panel{
 		Type:        "timeseries",
 		Title:       m.Name,

@@ -2,8 +2,7 @@ package livecheck_test
 
 import (
 	"fmt"
-
-	"github.com/prometheus/common/expfmt"
+	"strings"
 
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/livecheck"
@@ -27,7 +26,7 @@ metrics:
 		fmt.Println(err)
 		return
 	}
-	fams, err := scrape.Decode([]byte(`# HELP orders_placed_total Orders accepted, by payment method.
+	exp, err := scrape.Open("-", strings.NewReader(`# HELP orders_placed_total Orders accepted, by payment method.
 # TYPE orders_placed_total counter
 orders_placed_total{payment_method="card"} 3
 orders_placed_total{payment_method="crypto"} 1
@@ -37,12 +36,12 @@ orders_refunded_total 0
 # HELP go_goroutines Runtime families are telemetry's own.
 # TYPE go_goroutines gauge
 go_goroutines 8
-`), expfmt.FmtText)
+`))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	findings := livecheck.Run(cat, fams)
+	findings := livecheck.Run(cat, exp.Families)
 	for _, f := range findings {
 		fmt.Printf("%s: %s: %s\n", f.Family, f.Check, f.Message)
 	}

@@ -16,7 +16,6 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/telediag/telediag/internal/catalog"
-	"github.com/telediag/telediag/internal/scrape"
 )
 
 // Check names what a finding is about.
@@ -94,7 +93,7 @@ func Run(cat *catalog.Catalog, fams []*dto.MetricFamily) []Finding {
 	}
 	for _, f := range fams {
 		name := f.GetName()
-		if cat.Metric(name) != nil || scrape.IsRuntime(name) || name == scrape.TargetInfo {
+		if cat.Metric(name) != nil || catalog.RuntimeProvider(name) != "" || name == catalog.TargetInfo {
 			continue
 		}
 		out = append(out, Finding{Family: name, Check: Undeclared, Severity: Error,

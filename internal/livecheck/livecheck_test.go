@@ -1,14 +1,12 @@
 package livecheck
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
 
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/scrape"
@@ -20,7 +18,7 @@ func setup(t *testing.T, exposition string) (*catalog.Catalog, []*dto.MetricFami
 	if err != nil {
 		t.Fatal(err)
 	}
-	exp, err := scrape.Open(context.Background(), exposition, nil, nil, scrape.PrometheusFormats)
+	exp, err := scrape.Open(exposition, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +99,7 @@ func TestOverflowSeries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fams, err := scrape.Decode([]byte(`# HELP failures_total Requests that failed.
+	exp, err := scrape.Open("-", strings.NewReader(`# HELP failures_total Requests that failed.
 # TYPE failures_total counter
 failures_total 0
 # HELP in_flight Requests being answered.
@@ -114,11 +112,11 @@ requests_total{otel_metric_overflow="true"} 7
 # HELP uptime_seconds Time since start.
 # TYPE uptime_seconds gauge
 uptime_seconds 1
-`), expfmt.FmtText)
+`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := Run(cat, fams)
+	fs := Run(cat, exp.Families)
 	if got := summary(fs); !slices.Equal(got, []string{"requests_total overflow warning"}) {
 		t.Errorf("findings %v", got)
 	}

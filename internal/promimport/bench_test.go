@@ -15,6 +15,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/telediag/telediag/internal/scrape"
+	"github.com/telediag/telediag/internal/tlsflags"
 )
 
 // bigService is a client_golang service serving 10,000 and more series the way services do:
@@ -59,7 +60,7 @@ func bigService(b *testing.B) *httptest.Server {
 // catalogue loader and the generator. The bound is a second per import.
 func BenchmarkImport10kSeries(b *testing.B) {
 	srv := bigService(b)
-	u, err := scrape.ParseURL(srv.URL)
+	u, err := tlsflags.ParseURL(srv.URL)
 	if err != nil {
 		b.Fatal(err)
 	}

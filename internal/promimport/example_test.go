@@ -3,8 +3,7 @@ package promimport_test
 import (
 	"fmt"
 	"os"
-
-	"github.com/prometheus/common/expfmt"
+	"strings"
 
 	"github.com/telediag/telediag/internal/promimport"
 	"github.com/telediag/telediag/internal/scrape"
@@ -14,7 +13,7 @@ import (
 // _total, the unit comes from the name's suffix, the label is declared once with a TODO and the
 // values one scrape saw, and the summary is left out with its reason.
 func ExampleImport() {
-	fams, err := scrape.Decode([]byte(`# HELP shop_requests_total Requests answered.
+	exp, err := scrape.Open("-", strings.NewReader(`# HELP shop_requests_total Requests answered.
 # TYPE shop_requests_total counter
 shop_requests_total{code="200"} 7
 shop_requests_total{code="503"} 1
@@ -29,12 +28,12 @@ shop_request_duration_seconds_count 8
 # TYPE shop_payload_bytes summary
 shop_payload_bytes_sum 100
 shop_payload_bytes_count 2
-`), expfmt.FmtText)
+`))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	res, err := promimport.Import(fams, promimport.Options{Source: "http://shop:8080/metrics"})
+	res, err := promimport.Import(exp.Families, promimport.Options{Source: "http://shop:8080/metrics"})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -25,7 +25,6 @@ import (
 
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/codegen"
-	"github.com/telediag/telediag/internal/scrape"
 )
 
 // Options change what is imported.
@@ -163,10 +162,10 @@ func sortSkipped(s []Skipped) {
 func convert(mf *dto.MetricFamily, opts Options, units unitTable) (*family, string) {
 	name := mf.GetName()
 	f := &family{name: name, help: cleanHelp(mf.GetHelp()), values: map[string][]string{}}
-	if name == scrape.TargetInfo {
+	if name == catalog.TargetInfo {
 		return nil, "the OTel Resource, not a metric: telemetry serves it from OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (telemetry.WithTargetInfo)"
 	}
-	if provider := scrape.RuntimeProvider(name); provider != "" {
+	if provider := catalog.RuntimeProvider(name); provider != "" {
 		if !opts.IncludeRuntime {
 			return nil, runtimeReason
 		}
@@ -292,14 +291,13 @@ func validate(data []byte, fams []*family, labels []*label) (map[string]string, 
 		byID[l.id] = l
 	}
 	for _, p := range problems {
-		if name, ok := strings.CutPrefix(p.Subject, "metric "); ok {
-			if _, seen := refused[name]; !seen {
-				refused[name] = p.Msg
+		if p.Subject == catalog.SubjectMetric && p.Metric != "" {
+			if _, seen := refused[p.Metric]; !seen {
+				refused[p.Metric] = p.Msg
 			}
 			continue
 		}
-		if id, ok := strings.CutPrefix(p.Subject, "label "); ok && byID[id] != nil {
-			l := byID[id]
+		if l := byID[p.Label]; p.Subject == catalog.SubjectLabel && l != nil {
 			for _, f := range fams {
 				if slices.Contains(f.keys, l.key) {
 					if _, seen := refused[f.name]; !seen {

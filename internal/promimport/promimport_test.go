@@ -2,7 +2,6 @@ package promimport
 
 import (
 	"bytes"
-	"context"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -20,7 +19,17 @@ import (
 // load decodes a testdata exposition as `instrumentgen import FILE` does.
 func load(t testing.TB, path string) []*dto.MetricFamily {
 	t.Helper()
-	exp, err := scrape.Open(context.Background(), path, nil, nil, scrape.PrometheusFormats)
+	exp, err := scrape.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exp.Families
+}
+
+// decode reads an exposition as `instrumentgen import -` reads stdin.
+func decode(t testing.TB, text string) []*dto.MetricFamily {
+	t.Helper()
+	exp, err := scrape.Open("-", strings.NewReader(text))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,12 +43,9 @@ func importOK(t *testing.T, fams []*dto.MetricFamily, opts Options) (*Result, *c
 	if err != nil {
 		t.Fatal(err)
 	}
-	cat, err := catalog.Parse("imported.yaml", res.YAML)
+	cat, _, err := codegen.Build("imported.yaml", res.YAML, codegen.Options{Source: "imported.yaml", Package: "x", Scope: "x"})
 	if err != nil {
-		t.Fatalf("the imported catalogue does not load: %v\n%s", err, res.YAML)
-	}
-	if _, err := codegen.Generate(cat, codegen.Options{Source: "imported.yaml", Package: "x", Scope: "x"}); err != nil {
-		t.Fatalf("the imported catalogue does not generate: %v\n%s", err, res.YAML)
+		t.Fatalf("the imported catalogue does not load and generate: %v\n%s", err, res.YAML)
 	}
 	return res, cat
 }
@@ -132,7 +138,7 @@ func labelByKey(cat *catalog.Catalog, key string) *catalog.Label {
 // TestImportOpenMetrics: an OpenMetrics counter comes back under the name PromQL queries, with
 // its _total, and UNIT gives the unit, also one no suffix would tell.
 func TestImportOpenMetrics(t *testing.T) {
-	exp, err := scrape.Open(context.Background(), "testdata/service.om", nil, nil, scrape.PrometheusFormats)
+	exp, err := scrape.Open("testdata/service.om", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,10 +248,7 @@ mixed_seconds_bucket{x="2",le="+Inf"} 1
 mixed_seconds_sum{x="2"} 1
 mixed_seconds_count{x="2"} 1
 `
-	fams, err := scrape.Decode([]byte(text), "text/plain; version=0.0.4")
-	if err != nil {
-		t.Fatal(err)
-	}
+	fams := decode(t, text)
 	res, cat := importOK(t, fams, Options{})
 	for family, reason := range map[string]string{
 		"a_b":         "Go identifier AB is also generated for imported.yaml",
@@ -278,21 +281,14 @@ func TestNothingToImport(t *testing.T) {
 		"only runtime": {"# TYPE go_goroutines gauge\ngo_goroutines 1\n", "only 1 runtime families"},
 		"only summary": {"# TYPE s summary\ns_sum 1\ns_count 1\n", "all 1 families left out"},
 	} {
-		fams, err := scrape.Decode([]byte(tc.text), "text/plain; version=0.0.4")
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = Import(fams, Options{})
+		_, err := Import(decode(t, tc.text), Options{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error containing %q", name, err, tc.want)
 		}
 	}
 	// With -include-runtime, runtime families alone still make no catalogue: the generator
 	// wants a metric of the service's own.
-	fams, err := scrape.Decode([]byte("# TYPE go_goroutines gauge\ngo_goroutines 1\n"), expfmt.FmtText)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fams := decode(t, "# TYPE go_goroutines gauge\ngo_goroutines 1\n")
 	if _, err := Import(fams, Options{IncludeRuntime: true}); err == nil || !strings.Contains(err.Error(), "only 1 runtime families") {
 		t.Errorf("runtime families alone, IncludeRuntime: %v", err)
 	}
@@ -307,10 +303,7 @@ func TestSeenValuesAreSafeComments(t *testing.T) {
 	for i := range 30 {
 		b.WriteString(`x_total{v="` + strings.Repeat("v", i) + `"} 1` + "\n")
 	}
-	fams, err := scrape.Decode([]byte(b.String()), "text/plain; version=0.0.4")
-	if err != nil {
-		t.Fatal(err)
-	}
+	fams := decode(t, b.String())
 	res, _ := importOK(t, fams, Options{})
 	if !bytes.Contains(res.YAML, []byte(`"line\nbreak # not: yaml"`)) || !bytes.Contains(res.YAML, []byte(" and 19 more (one scrape")) {
 		t.Errorf("seen comment:\n%s", res.YAML)
@@ -361,24 +354,20 @@ func FuzzImport(f *testing.F) {
 	}
 	f.Add([]byte("# TYPE go_gc_duration_seconds summary\ngo_gc_duration_seconds_sum 1\ngo_gc_duration_seconds_count 1\n"), true)
 	f.Fuzz(func(t *testing.T, data []byte, runtime bool) {
-		format := expfmt.FmtText
-		if bytes.HasSuffix(bytes.TrimRight(data, "\n"), []byte("# EOF")) {
-			// expfmt's OpenMetrics decoder (an ABNF parse per line) takes time quadratic in a
-			// line's length, ~0.1 s for 400 bytes: long inputs would stall the fuzzer in it,
-			// not in the importer.
-			if len(data) > 1024 {
-				t.Skip("OpenMetrics input over 1 KiB")
-			}
-			format = expfmt.FmtOpenMetrics_1_0_0
+		// Read as OpenMetrics when it ends with # EOF. expfmt's OpenMetrics decoder (an ABNF
+		// parse per line) takes time quadratic in a line's length, ~0.1 s for 400 bytes: long
+		// inputs would stall the fuzzer in it, not in the importer.
+		if len(data) > 1024 && bytes.HasSuffix(bytes.TrimRight(data, "\n"), []byte("# EOF")) {
+			t.Skip("OpenMetrics input over 1 KiB")
 		}
-		fams, err := scrape.Decode(data, format)
+		exp, err := scrape.Open("-", bytes.NewReader(data))
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatal("an empty error")
 			}
 			return
 		}
-		res, err := Import(fams, Options{Source: "fuzz", IncludeRuntime: runtime})
+		res, err := Import(exp.Families, Options{Source: "fuzz", IncludeRuntime: runtime})
 		if err != nil {
 			if !strings.Contains(err.Error(), "nothing to import") {
 				t.Fatalf("unexpected error: %v", err)
@@ -405,10 +394,7 @@ func TestBucketsReadBack(t *testing.T) {
 		b.WriteString(`h_seconds_bucket{le="` + strconv.FormatFloat(v, 'g', -1, 64) + `"} 0` + "\n")
 	}
 	b.WriteString("h_seconds_bucket{le=\"+Inf\"} 0\nh_seconds_sum 0\nh_seconds_count 0\n")
-	fams, err := scrape.Decode([]byte(b.String()), expfmt.FmtText)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fams := decode(t, b.String())
 	_, cat := importOK(t, fams, Options{})
 	if got := cat.Metric("h_seconds").Buckets; !slices.Equal(got, want) {
 		t.Errorf("buckets read back as %v, want %v", got, want)

@@ -1,8 +1,8 @@
 // Package scrape reads a Prometheus exposition the way Prometheus's scraper does: over HTTP
-// with the Accept header Prometheus sends by default (OpenMetrics first, then the text format),
-// gzip included, decoded by the Content-Type the server answers with; or from a file or stdin,
-// where the format is told apart by OpenMetrics' "# EOF" line. Decoding is prometheus/common's
-// expfmt: this package writes no parser.
+// (Fetch) with the Accept header Prometheus sends by default (OpenMetrics first, then the text
+// format), gzip included, decoded by the Content-Type the server answers with; or from a file
+// or stdin (Open), where the format is told apart by OpenMetrics' "# EOF" line. Decoding is
+// prometheus/common's expfmt: this package writes no parser.
 //
 // It serves `instrumentgen import` and `instrumentgen live-check`, which both start from what a
 // running client_golang or telediag service serves on /metrics.
@@ -26,13 +26,13 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/telediag/telediag/internal/catalog"
+	"github.com/telediag/telediag/internal/tlsflags"
 )
 
-// MaxBodyBytes bounds what is read from a source, so that a wrong URL serving an endless
+// maxBodyBytes bounds what is read from a source, so that a wrong URL serving an endless
 // stream fails with an error instead of exhausting memory. A 10,000-series /metrics is about
 // 1 MB.
-const MaxBodyBytes = 256 << 20
+const maxBodyBytes = 256 << 20
 
 // Formats is what a fetch asks a service for.
 type Formats int
@@ -47,9 +47,9 @@ const (
 	TextFormat
 )
 
-// AcceptHeader is the Accept header a fetch sends, built as Prometheus's scrape.acceptHeader
+// acceptHeader is the Accept header a fetch sends, built as Prometheus's scrape.acceptHeader
 // builds it: each format with a falling q weight, then */* last.
-func AcceptHeader(f Formats) string {
+func acceptHeader(f Formats) string {
 	// The formats Prometheus (v3) proposes by default, in its order of preference
 	// (config.DefaultScrapeProtocols). Prometheus adds ";escaping=" to the versions that know
 	// it; allow-utf-8 asks for names as they are, so that a name the catalogue cannot keep
@@ -83,46 +83,22 @@ type Exposition struct {
 	Families []*dto.MetricFamily
 }
 
-// Open reads source: an http:// or https:// URL (fetched with client, nil being
-// http.DefaultClient, asking for formats), "-" for stdin, or a file. Errors name the source.
-func Open(ctx context.Context, source string, stdin io.Reader, client *http.Client, formats Formats) (*Exposition, error) {
-	switch {
-	case source == "-":
+// Open reads a file, or stdin for "-"; a URL is Fetch's. Errors name the file.
+func Open(source string, stdin io.Reader) (*Exposition, error) {
+	if source == "-" {
 		return read(stdin, "stdin")
-	case strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://"):
-		u, err := ParseURL(source)
-		if err != nil {
-			return nil, err
-		}
-		return Fetch(ctx, client, u, formats)
-	default:
-		f, err := os.Open(source)
-		if err != nil {
-			return nil, err // *PathError names the file
-		}
-		defer f.Close()
-		return read(f, source)
 	}
-}
-
-// ParseURL checks that raw is an http or https URL with a host.
-func ParseURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
+	f, err := os.Open(source)
 	if err != nil {
-		return nil, fmt.Errorf("URL: %w", err)
+		return nil, err // *PathError names the file
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("URL %q: want http:// or https://", u.Redacted())
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("URL %q has no host", u.Redacted())
-	}
-	return u, nil
+	defer f.Close()
+	return read(f, source)
 }
 
 // read decodes a file or stdin, whose format no header tells: OpenMetrics ends with "# EOF".
 func read(r io.Reader, name string) (*Exposition, error) {
-	body, err := readAll(r, MaxBodyBytes)
+	body, err := readAll(r, maxBodyBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
@@ -130,7 +106,7 @@ func read(r io.Reader, name string) (*Exposition, error) {
 	if isOpenMetrics(body) {
 		format = expfmt.FmtOpenMetrics_1_0_0
 	}
-	fams, err := Decode(body, format)
+	fams, err := decode(body, format)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
@@ -145,10 +121,11 @@ func isOpenMetrics(body []byte) bool {
 	return string(body[i+1:]) == "# EOF"
 }
 
-// Fetch GETs u with client (nil: http.DefaultClient), Prometheus's Accept (for formats) and
-// Accept-Encoding headers, and decodes the answer by its Content-Type. A status other than 200, an unknown
-// Content-Type or Content-Encoding, and a body that does not parse are errors naming the URL
-// (never its password) and the header.
+// Fetch GETs u (from tlsflags.ParseURL) with client (tlsflags.Client.HTTPClient's; nil:
+// http.DefaultClient), Prometheus's Accept (for formats) and Accept-Encoding headers, and
+// decodes the answer by its Content-Type. A status other than 200, an unknown Content-Type or
+// Content-Encoding, and a body that does not parse are errors naming the URL (never its
+// password) and the header.
 func Fetch(ctx context.Context, client *http.Client, u *url.URL, formats Formats) (*Exposition, error) {
 	if client == nil {
 		client = http.DefaultClient
@@ -158,18 +135,14 @@ func Fetch(ctx context.Context, client *http.Client, u *url.URL, formats Formats
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", target, err)
 	}
-	req.Header.Set("Accept", AcceptHeader(formats))
+	req.Header.Set("Accept", acceptHeader(formats))
 	// Set explicitly, as Prometheus does, so the transport leaves the body compressed and the
 	// decompression below is ours (and tested).
 	req.Header.Set("Accept-Encoding", "gzip")
 	req.Header.Set("User-Agent", "telediag-instrumentgen")
 	resp, err := client.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // without the URL, which may carry a password
-		}
-		return nil, fmt.Errorf("%s: %w", target, err)
+		return nil, fmt.Errorf("%s: %w", target, tlsflags.WithoutURL(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -188,26 +161,26 @@ func Fetch(ctx context.Context, client *http.Client, u *url.URL, formats Formats
 	default:
 		return nil, fmt.Errorf("%s: Content-Encoding %q: only gzip was asked for", target, enc)
 	}
-	data, err := readAll(body, MaxBodyBytes)
+	data, err := readAll(body, maxBodyBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%s: read body: %w", target, err)
 	}
 	ct := resp.Header.Get("Content-Type")
-	format, err := ResponseFormat(ct, data)
+	format, err := responseFormat(ct, data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", target, err)
 	}
-	fams, err := Decode(data, format)
+	fams, err := decode(data, format)
 	if err != nil {
 		return nil, fmt.Errorf("%s: Content-Type %q: %w", target, ct, err)
 	}
 	return &Exposition{Source: u.Redacted(), Format: format, Families: fams}, nil
 }
 
-// ResponseFormat is the format of a response body with Content-Type ct. Without a Content-Type
+// responseFormat is the format of a response body with Content-Type ct. Without a Content-Type
 // the body decides, as for a file. A type Prometheus would not scrape (an HTML login page, an
 // OpenMetrics version expfmt cannot decode) is an error naming it.
-func ResponseFormat(ct string, body []byte) (expfmt.Format, error) {
+func responseFormat(ct string, body []byte) (expfmt.Format, error) {
 	if strings.TrimSpace(ct) == "" {
 		if isOpenMetrics(body) {
 			return expfmt.FmtOpenMetrics_1_0_0, nil
@@ -237,9 +210,9 @@ func ResponseFormat(ct string, body []byte) (expfmt.Format, error) {
 	return expfmt.FmtUnknown, fmt.Errorf("Content-Type %q is not an exposition format Prometheus scrapes (text/plain, application/openmetrics-text 0.0.1 or 1.0.0, delimited protobuf)", ct)
 }
 
-// Decode parses body as format with expfmt and returns its families sorted by name. Names are
+// decode parses body as format with expfmt and returns its families sorted by name. Names are
 // read as they are (UTF-8 allowed): judging them is the caller's business.
-func Decode(body []byte, format expfmt.Format) (fams []*dto.MetricFamily, err error) {
+func decode(body []byte, format expfmt.Format) (fams []*dto.MetricFamily, err error) {
 	defer func() {
 		// expfmt is fuzzed upstream, but a panic on some input would end the command with a
 		// stack trace; an error names the input instead.
@@ -268,7 +241,7 @@ func Decode(body []byte, format expfmt.Format) (fams []*dto.MetricFamily, err er
 	return fams, nil
 }
 
-// readAll reads r up to limit bytes (MaxBodyBytes); more is an error.
+// readAll reads r up to limit bytes (maxBodyBytes); more is an error.
 func readAll(r io.Reader, limit int64) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
@@ -279,51 +252,3 @@ func readAll(r io.Reader, limit int64) ([]byte, error) {
 	}
 	return data, nil
 }
-
-// IsRuntime reports whether family name is one a telediag process serves by itself: client_golang's
-// Go collector's, OTel's runtime instrumentation's, the process collector's and promhttp's
-// (promhttp_*). A service moving to telediag does not declare them.
-func IsRuntime(name string) bool { return RuntimeProvider(name) != "" }
-
-// RuntimeProvider is the catalogue's provided_by for a runtime family, or "" for another.
-//
-// Go and process families are matched by name, not by their prefix: a client_golang service
-// with more of the runtime's metrics (collectors.WithGoCollectorRuntimeMetrics, say) serves
-// go_* families that telediag does not, and Teleport's process_state is not the process
-// collector's. Those are imported and checked like any other family, so that nothing a
-// dashboard queries is lost silently. The lists are the collectors' as telemetry registers
-// them; TestRuntimeFamilyNames holds them to the collectors.
-func RuntimeProvider(name string) string {
-	if strings.HasPrefix(name, "promhttp_") {
-		return catalog.ProvidedByPromHTTP
-	}
-	switch name {
-	// client_golang's Go collector, collectors.NewGoCollector() with its defaults.
-	case "go_gc_duration_seconds", "go_gc_gogc_percent", "go_gc_gomemlimit_bytes", "go_goroutines",
-		"go_info", "go_sched_gomaxprocs_threads", "go_threads",
-		"go_memstats_alloc_bytes", "go_memstats_alloc_bytes_total", "go_memstats_buck_hash_sys_bytes",
-		"go_memstats_frees_total", "go_memstats_gc_sys_bytes", "go_memstats_heap_alloc_bytes",
-		"go_memstats_heap_idle_bytes", "go_memstats_heap_inuse_bytes", "go_memstats_heap_objects",
-		"go_memstats_heap_released_bytes", "go_memstats_heap_sys_bytes", "go_memstats_last_gc_time_seconds",
-		"go_memstats_mallocs_total", "go_memstats_mcache_inuse_bytes", "go_memstats_mcache_sys_bytes",
-		"go_memstats_mspan_inuse_bytes", "go_memstats_mspan_sys_bytes", "go_memstats_next_gc_bytes",
-		"go_memstats_other_sys_bytes", "go_memstats_stack_inuse_bytes", "go_memstats_stack_sys_bytes",
-		"go_memstats_sys_bytes":
-		return catalog.ProvidedByGoCollector
-	// OTel's runtime instrumentation (contrib/instrumentation/runtime), as the Prometheus
-	// exporter names it on /metrics (go.memory.used → go_memory_used).
-	case "go_config_gogc", "go_goroutine_count", "go_memory_allocated", "go_memory_allocations",
-		"go_memory_gc_goal", "go_memory_limit", "go_memory_used", "go_processor_limit":
-		return catalog.ProvidedByOTelRuntime
-	// client_golang's process collector (prometheus/process_collector.go).
-	case "process_cpu_seconds_total", "process_open_fds", "process_max_fds",
-		"process_virtual_memory_bytes", "process_virtual_memory_max_bytes",
-		"process_resident_memory_bytes", "process_start_time_seconds",
-		"process_network_receive_bytes_total", "process_network_transmit_bytes_total":
-		return catalog.ProvidedByProcessCollector
-	}
-	return ""
-}
-
-// TargetInfo is the family the OTel Prometheus exporter serves the Resource as: not a metric.
-const TargetInfo = "target_info"

@@ -15,15 +15,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
-	runtimemetrics "go.opentelemetry.io/contrib/instrumentation/runtime"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
-	"github.com/telediag/telediag/internal/catalog"
+	"github.com/telediag/telediag/internal/tlsflags"
 )
 
 func TestAcceptHeader(t *testing.T) {
@@ -31,10 +27,10 @@ func TestAcceptHeader(t *testing.T) {
 		"application/openmetrics-text;version=0.0.1;q=0.5," +
 		"text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4," +
 		"text/plain;version=0.0.4;q=0.3,*/*;q=0.2"
-	if got := AcceptHeader(PrometheusFormats); got != want {
+	if got := acceptHeader(PrometheusFormats); got != want {
 		t.Errorf("Accept:\n got %s\nwant %s", got, want)
 	}
-	h := http.Header{"Accept": {AcceptHeader(PrometheusFormats)}}
+	h := http.Header{"Accept": {acceptHeader(PrometheusFormats)}}
 	// What a client_golang server answers: OpenMetrics when it offers it, with names as they
 	// are; else the text format.
 	if f := expfmt.NegotiateAccept(h, expfmt.DefaultOpenMetricsAcceptedFormats()...); f.FormatType() != expfmt.TypeOpenMetrics || f.Version() != expfmt.OpenMetricsVersion_1_0_0 || !strings.Contains(string(f), "escaping=allow-utf-8") {
@@ -44,7 +40,7 @@ func TestAcceptHeader(t *testing.T) {
 		t.Errorf("a server without OpenMetrics answers %s", f)
 	}
 	// Asking for the text format only: even a server that offers OpenMetrics answers in text.
-	text := http.Header{"Accept": {AcceptHeader(TextFormat)}}
+	text := http.Header{"Accept": {acceptHeader(TextFormat)}}
 	if got := text.Get("Accept"); strings.Contains(got, "openmetrics") {
 		t.Errorf("text-only Accept asks for OpenMetrics: %s", got)
 	}
@@ -84,7 +80,7 @@ func newClientGolang(t *testing.T, openMetrics bool) *clientGolang {
 
 func get(t *testing.T, raw string) (*Exposition, error) {
 	t.Helper()
-	u, err := ParseURL(raw)
+	u, err := tlsflags.ParseURL(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +101,7 @@ func byName(fams []*dto.MetricFamily) map[string]*dto.MetricFamily {
 // OpenMetrics on answers in the text format, decoded with the same families.
 func TestFetchTextOnly(t *testing.T) {
 	c := newClientGolang(t, true)
-	u, err := ParseURL(c.srv.URL + "/metrics")
+	u, err := tlsflags.ParseURL(c.srv.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +150,7 @@ func TestFetchFromClientGolang(t *testing.T) {
 		c.mu.Lock()
 		h := c.headers[0]
 		c.mu.Unlock()
-		if h.Get("Accept") != AcceptHeader(PrometheusFormats) || h.Get("Accept-Encoding") != "gzip" {
+		if h.Get("Accept") != acceptHeader(PrometheusFormats) || h.Get("Accept-Encoding") != "gzip" {
 			t.Errorf("request headers %v", h)
 		}
 	}
@@ -248,14 +244,14 @@ func TestOpenFileAndStdin(t *testing.T) {
 	if err := os.WriteFile(om, []byte("# TYPE jobs counter\njobs_total 1\n# EOF\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	exp, err := Open(context.Background(), om, nil, nil, PrometheusFormats)
+	exp, err := Open(om, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if exp.Format.FormatType() != expfmt.TypeOpenMetrics || exp.Source != om || exp.Families[0].GetName() != "jobs_total" {
 		t.Errorf("%s: %s %s %v", om, exp.Source, exp.Format, exp.Families)
 	}
-	exp, err = Open(context.Background(), "-", strings.NewReader("# TYPE a gauge\na 1\n"), nil, PrometheusFormats)
+	exp, err = Open("-", strings.NewReader("# TYPE a gauge\na 1\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,107 +262,16 @@ func TestOpenFileAndStdin(t *testing.T) {
 		filepath.Join(dir, "missing"): "no such file",
 		"ftp://x":                     "ftp://x", // not a URL we fetch: a file named so
 	} {
-		if _, err := Open(context.Background(), source, nil, nil, PrometheusFormats); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := Open(source, nil); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want an error containing %q", source, err, want)
 		}
 	}
-	if _, err := Open(context.Background(), "-", strings.NewReader("a{ 1\n"), nil, PrometheusFormats); err == nil || !strings.HasPrefix(err.Error(), "stdin: parse:") {
+	if _, err := Open("-", strings.NewReader("a{ 1\n")); err == nil || !strings.HasPrefix(err.Error(), "stdin: parse:") {
 		t.Errorf("unparsable stdin: %v", err)
 	}
 }
 
-func TestParseURL(t *testing.T) {
-	for raw, want := range map[string]string{
-		"http:///metrics":   "has no host",
-		"ftp://host/":       "want http:// or https://",
-		"http://[::1/x":     "missing ']'",
-		"https://h:9/x?y=1": "",
-	} {
-		_, err := ParseURL(raw)
-		if (err == nil) != (want == "") || (err != nil && !strings.Contains(err.Error(), want)) {
-			t.Errorf("%s: %v, want %q", raw, err, want)
-		}
-	}
-}
-
-func TestRuntime(t *testing.T) {
-	for name, provider := range map[string]string{
-		"go_goroutines": catalog.ProvidedByGoCollector, "process_open_fds": catalog.ProvidedByProcessCollector,
-		"promhttp_metric_handler_requests_total": catalog.ProvidedByPromHTTP, "golang_things": "", "target_info": "",
-		"process_state": "", // Teleport's, not the process collector's
-	} {
-		if got := RuntimeProvider(name); got != provider || IsRuntime(name) != (provider != "") {
-			t.Errorf("%s: provider %q, IsRuntime %v", name, got, IsRuntime(name))
-		}
-	}
-}
-
-// TestRuntimeFamilyNames holds RuntimeProvider's lists to the collectors telemetry registers:
-// every family client_golang's Go collector (with its defaults) and process collector serve
-// here is known as theirs, every Go collector name in the list is one it serves, and every
-// family of OTel's runtime instrumentation, named as the Prometheus exporter names it, is
-// known as otel_runtime.
-func TestRuntimeFamilyNames(t *testing.T) {
-	for provider, c := range map[string]prometheus.Collector{
-		catalog.ProvidedByGoCollector:      collectors.NewGoCollector(),
-		catalog.ProvidedByProcessCollector: collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	} {
-		reg := prometheus.NewRegistry()
-		reg.MustRegister(c)
-		fams, err := reg.Gather()
-		if err != nil {
-			t.Logf("the %s reports: %v", provider, err) // some /proc files may be unreadable
-		}
-		if len(fams) < 5 {
-			t.Fatalf("the %s served %d families on this machine", provider, len(fams))
-		}
-		served := map[string]bool{}
-		for _, f := range fams {
-			served[f.GetName()] = true
-			if got := RuntimeProvider(f.GetName()); got != provider {
-				t.Errorf("%s, served by the %s, is known as %q", f.GetName(), provider, got)
-			}
-		}
-		if provider == catalog.ProvidedByGoCollector {
-			for _, name := range []string{"go_goroutines", "go_memstats_heap_objects", "go_sched_gomaxprocs_threads"} {
-				if !served[name] {
-					t.Errorf("the Go collector no longer serves %s", name)
-				}
-			}
-		}
-	}
-	for _, name := range []string{"go_memstats_lookups_total", "go_memstats_gc_cpu_fraction", "go_sched_latencies_seconds", "process_state"} {
-		if p := RuntimeProvider(name); p != "" {
-			t.Errorf("%s, which telemetry does not serve by itself, is known as %q", name, p)
-		}
-	}
-
-	reader := sdkmetric.NewManualReader()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
-	defer func() { _ = mp.Shutdown(context.Background()) }()
-	if err := runtimemetrics.Start(runtimemetrics.WithMeterProvider(mp)); err != nil {
-		t.Fatal(err)
-	}
-	var rm metricdata.ResourceMetrics
-	if err := reader.Collect(context.Background(), &rm); err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for _, sm := range rm.ScopeMetrics {
-		for _, m := range sm.Metrics {
-			n++
-			name := strings.ReplaceAll(m.Name, ".", "_")
-			if got := RuntimeProvider(name); got != catalog.ProvidedByOTelRuntime {
-				t.Errorf("%s (OTel's %s) is known as %q", name, m.Name, got)
-			}
-		}
-	}
-	if n < 5 {
-		t.Fatalf("OTel's runtime instrumentation reported %d metrics", n)
-	}
-}
-
-// TestBodyLimit: a source larger than MaxBodyBytes is refused, not read into memory whole.
+// TestBodyLimit: a source larger than maxBodyBytes is refused, not read into memory whole.
 func TestBodyLimit(t *testing.T) {
 	_, err := readAll(&endless{}, 4<<20)
 	if err == nil || err.Error() != "more than 4 MiB: not a /metrics page" {

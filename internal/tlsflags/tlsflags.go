@@ -1,8 +1,9 @@
-// Package tlsflags holds the client TLS flags that every telediag command fetching from a
-// diagnostics port shares: -ca, -cert, -key and -server-name. `telediag probe` and
-// `instrumentgen import` / `instrumentgen live-check` register the same flags, check them the
-// same way and word their errors the same way, so a CI job can pass one set of files to all of
-// them.
+// Package tlsflags is the client side that every telediag command fetching from a diagnostics
+// port shares: the TLS flags -ca, -cert, -key and -server-name, the URL and the HTTP client.
+// `telediag probe` and `instrumentgen import` / `instrumentgen live-check` register the same
+// flags, parse the URL once with ParseURL, and fetch with the client HTTPClient builds (the TLS
+// files read once, no proxy), so they check and word their errors the same way and a CI job
+// can pass one set of files to all of them.
 package tlsflags
 
 import (
@@ -11,6 +12,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 )
@@ -36,10 +38,55 @@ func (c *Client) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.ServerName, "server-name", "", "`NAME` the server's certificate must be valid for, when the URL's host is not (e.g. 127.0.0.1)")
 }
 
-// Validate checks the flags against the URL they will be used for, without reading files:
+// ParseURL checks that raw is an http or https URL with a host: the URLs the commands fetch.
+// Errors quote the URL without its password.
+func ParseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("URL %q: want http:// or https://", u.Redacted())
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("URL %q has no host", u.Redacted())
+	}
+	return u, nil
+}
+
+// HTTPClient checks the flags against u, a URL from ParseURL, reads their files and returns
+// the client to fetch u with. Call it before anything is sent, so that a bad flag or file is a
+// usage error rather than a failed fetch; errors name the flag and the file.
+//
+// The client takes no proxy from the environment, as Prometheus does not (its proxy_url is
+// explicit): the commands judge the service, not a proxy on the way. It keeps no connection
+// alive, since every command sends one request. It follows redirects, as Prometheus does; a
+// caller that reports them instead sets CheckRedirect.
+func (c *Client) HTTPClient(u *url.URL) (*http.Client, error) {
+	if err := c.validate(u); err != nil {
+		return nil, err
+	}
+	tlsCfg, err := c.config(u)
+	if err != nil {
+		return nil, err
+	}
+	return &http.Client{Transport: &http.Transport{Proxy: nil, TLSClientConfig: tlsCfg, DisableKeepAlives: true}}, nil
+}
+
+// WithoutURL returns err, from a Do of a client, without the *url.Error around it: callers name
+// the request themselves, with the URL's password redacted, and the *url.Error would repeat it.
+func WithoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// validate checks the flags against the URL they will be used for, without reading files:
 // -cert and -key go together, and the flags that only TLS uses are refused for an http URL,
 // where they would silently do nothing.
-func (c *Client) Validate(u *url.URL) error {
+func (c *Client) validate(u *url.URL) error {
 	if (c.Cert == "") != (c.Key == "") {
 		return errors.New("flags -cert and -key go together: give both or neither")
 	}
@@ -53,8 +100,8 @@ func (c *Client) Validate(u *url.URL) error {
 	return nil
 }
 
-// Config builds the TLS settings for u: nil for an http URL. Errors name the flag and file.
-func (c *Client) Config(u *url.URL) (*tls.Config, error) {
+// config builds the TLS settings for u: nil for an http URL. Errors name the flag and file.
+func (c *Client) config(u *url.URL) (*tls.Config, error) {
 	if u.Scheme != "https" {
 		return nil, nil
 	}

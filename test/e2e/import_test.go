@@ -23,7 +23,6 @@ import (
 
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/promimport"
-	promscrape "github.com/telediag/telediag/internal/scrape"
 )
 
 // toolResult is one finished run of a command.
@@ -170,7 +169,7 @@ func TestImportPrometheusOwnMetrics(t *testing.T) {
 	}
 	counts := map[dto.MetricType]int{}
 	for name, f := range before {
-		if promscrape.IsRuntime(name) || name == promscrape.TargetInfo {
+		if catalog.RuntimeProvider(name) != "" || name == catalog.TargetInfo {
 			continue
 		}
 		counts[f.GetType()]++
@@ -259,7 +258,7 @@ func TestImportRoundTripDemo(t *testing.T) {
 	}
 	n := 0
 	for _, w := range want.Metrics {
-		if promscrape.IsRuntime(w.Name) {
+		if catalog.RuntimeProvider(w.Name) != "" {
 			continue // go_*, the process collector's and promhttp_*: left out without -include-runtime
 		}
 		n++
