@@ -48,7 +48,8 @@ const DefaultCardinalityLimit = instrument.DefaultCardinalityLimit
 type Telemetry struct {
 	provider *sdkmetric.MeterProvider
 	// meterProvider is what MeterProvider hands out: provider, wrapped by the histograms' fast
-	// path when it applies (see fastHistograms).
+	// path when it applies (see fastHistograms), by instrument.WithSettings otherwise, so that
+	// its Meters always carry the cardinality limit and the logger to a generated catalogue.
 	meterProvider metric.MeterProvider
 	// histograms is the histograms' fast path, nil when every histogram takes the SDK's.
 	histograms *instrument.HistogramPath
@@ -64,7 +65,6 @@ type Telemetry struct {
 	handler    http.Handler
 	metrics    *metricsHandler // inside handler, which counts its requests
 	logger     *slog.Logger
-	limit      int
 	// pushExporter is the wrapped push exporter, nil when nothing is pushed.
 	pushExporter *quietExporter
 
@@ -76,8 +76,8 @@ type Telemetry struct {
 // honoured), a MeterProvider with a Prometheus reader that keeps instrument names verbatim, the
 // client_golang collectors for the go_*, process_* and promhttp_* families (and any given with
 // WithCollectors), the OTel Go runtime metrics, and OTLP push when configured. It knows no
-// catalogue: create one from Meter, with InstrumentOptions. It touches no global state unless
-// WithGlobal is given.
+// catalogue: create one from MeterProvider, which carries the cardinality limit and the logger
+// to it. It touches no global state unless WithGlobal is given.
 func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	cfg := newConfig(opts)
 	if cfg.cardinalityLimit < 0 {
@@ -92,7 +92,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		return nil, err
 	}
 
-	t := &Telemetry{resource: res, servedReg: prometheus.NewRegistry(), runtimeReg: prometheus.NewRegistry(), logger: cfg.logger, limit: cfg.cardinalityLimit}
+	t := &Telemetry{resource: res, servedReg: prometheus.NewRegistry(), runtimeReg: prometheus.NewRegistry(), logger: cfg.logger}
 	both := teeRegisterer{t.servedReg, t.runtimeReg}
 	promOpts := []otelprom.Option{
 		otelprom.WithRegisterer(t.servedReg),
@@ -153,9 +153,12 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		cfg.logger.Info("pushing metrics", "exporter", p.kind, "endpoint", p.endpoint)
 	}
 	t.provider = sdkmetric.NewMeterProvider(mpOpts...)
-	t.meterProvider = t.provider
 	if t.histograms != nil {
-		t.meterProvider = t.histograms.MeterProvider(t.provider)
+		t.meterProvider = t.histograms.MeterProvider(t.provider) // carries the same limit and logger
+	} else {
+		t.meterProvider = instrument.WithSettings(t.provider, instrument.Settings{
+			CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger,
+		})
 	}
 	if cfg.runtimeMetrics {
 		if err := runtimemetrics.Start(runtimemetrics.WithMeterProvider(t.provider)); err != nil {
@@ -190,13 +193,18 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 // Prometheus text format, counted by the promhttp_metric_handler_* families.
 func (t *Telemetry) Handler() http.Handler { return t.handler }
 
-// MeterProvider returns the provider behind the instruments, for libraries that take one
-// (otelhttp, otelgrpc, …). Their instruments appear on /metrics too; keep their names distinct
-// from the catalogue's, or the scrape reports a collision.
+// MeterProvider returns the provider behind the instruments: create a generated catalogue from
+// it (NewInstruments(tel.MeterProvider())), and give it to libraries that take one (otelhttp,
+// otelgrpc, …). Their instruments appear on /metrics too; keep their names distinct from the
+// catalogue's, or the scrape reports a collision.
 //
 // It is the SDK's provider, through which histograms record on a lock-free path at
 // client_golang's cost when the pipeline allows it (see fastHistograms and
 // instrument.HistogramPath); what every reader receives is what the SDK's own histograms give.
+// Its Meters carry the pipeline's cardinality limit (WithCardinalityLimit) and logger
+// (WithLogger) as instrument.Settings, in every configuration, so that a catalogue's series
+// caches stop where the SDK starts folding label sets into the overflow series, and the first
+// label set past the limit logs a warning. Nothing of this is read per measurement.
 func (t *Telemetry) MeterProvider() metric.MeterProvider { return t.meterProvider }
 
 // Resource returns the Resource every metric carries: WithServiceName, WithServiceVersion and
@@ -213,12 +221,6 @@ func (t *Telemetry) ServiceName() string {
 		return v.AsString()
 	}
 	return defaultServiceName()
-}
-
-// InstrumentOptions are the options a generated catalogue's NewInstruments needs to match this
-// pipeline: its cardinality limit, and its logger for the warning when an instrument reaches it.
-func (t *Telemetry) InstrumentOptions() []instrument.Option {
-	return []instrument.Option{instrument.WithCardinalityLimit(t.limit), instrument.WithLogger(t.logger)}
 }
 
 // Shutdown flushes and stops every reader, within ctx. It returns

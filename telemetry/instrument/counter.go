@@ -46,7 +46,7 @@ func NewCounter[N Number, K comparable](g *Group, name string, inst Adder[N], at
 	var zero N
 	_, isFloat := any(zero).(float64)
 	c := &Counter[N, K]{inst: inst, attrs: attrs, isFloat: isFloat}
-	c.series = newSeriesCache(name, g.cfg, func(k K) *cell[N] {
+	c.series = newSeriesCache(name, g.settings, func(k K) *cell[N] {
 		return newCell(inst, metric.WithAttributeSet(attrs(k)))
 	})
 	if err := g.addCounter(c); err != nil {

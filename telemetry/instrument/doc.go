@@ -29,15 +29,22 @@
 //     building an attribute set.
 //
 // All of them look series up by their label values (a comparable key, [N]string in generated
-// code) in a cache bounded by WithCardinalityLimit; past the bound, calls resolve the series'
-// attribute set each time (allocating), so the overflow behaviour is the SDK's and memory stays
-// bounded.
+// code) in a cache bounded by the provider's cardinality limit; past the bound, calls resolve
+// the series' attribute set each time (allocating), so the overflow behaviour is the SDK's and
+// memory stays bounded.
 //
-// A Group is the lifecycle of one catalogue: it carries the options of its Counters and
-// Recorders, and tracks every callback registered for them (the counters' drain, the
-// observable instruments' callbacks), so that its Release unregisters all of them. A generated
+// A Group is the lifecycle of one catalogue: it carries the Settings of its Counters and
+// Recorders (the cardinality limit and the logger), read once from the Meter it is created
+// from, and tracks every callback registered for them (the counters' drain, the observable
+// instruments' callbacks), so that its Release unregisters all of them. A generated
 // Instruments' Release is its Group's. Histograms, like the SDK's, are not released: a
 // catalogue created again on the same provider records into the same streams.
+//
+// The Settings travel with the provider, so that a catalogue cannot be given a limit other
+// than its provider's: telemetry's MeterProvider carries its pipeline's, a HistogramPath's
+// MeterProvider carries the path's, and WithSettings attaches them to any other provider. A
+// Meter that carries none (a plain SDK or no-op provider's) gives DefaultCardinalityLimit and
+// no warning.
 //
 // What batching changes: a counter's measurements carry no context into the SDK, so counters
 // record no exemplars; histograms on the fast path record none either, which is why the fast

@@ -18,14 +18,17 @@ import (
 )
 
 // HistogramPathConfig is what a HistogramPath must know of the MeterProvider it serves: the
-// same Views and cardinality limit the provider was given.
+// same Views and cardinality limit the provider was given. The meters of the path's
+// MeterProvider also carry CardinalityLimit and Logger to every Group created from them, as
+// WithSettings' do.
 type HistogramPathConfig struct {
 	// Views are the provider's Views, in the order given to it.
 	Views []sdkmetric.View
 	// CardinalityLimit is the provider's limit (sdkmetric.WithCardinalityLimit); 0 or less
 	// means none.
 	CardinalityLimit int
-	// Logger receives one warning per histogram that reaches the limit; nil logs nothing.
+	// Logger receives one warning per instrument that reaches the limit, histograms and the
+	// Counters and Recorders of Groups alike; nil logs nothing.
 	Logger *slog.Logger
 }
 
@@ -139,7 +142,8 @@ func (p *HistogramPath) Producer(temporality sdkmetric.TemporalitySelector, aggr
 
 // MeterProvider wraps mp, the provider whose readers were registered with Producer: use what it
 // returns wherever the provider is handed out. Its meters are mp's; their histograms take the
-// fast path when it applies.
+// fast path when it applies, and they carry the path's cardinality limit and logger to every
+// Group created from them (see Settings).
 func (p *HistogramPath) MeterProvider(mp *sdkmetric.MeterProvider) metric.MeterProvider {
 	p.mu.Lock()
 	p.frozen = true
@@ -386,6 +390,12 @@ type pathMeter struct {
 	metric.Meter
 	path  *HistogramPath
 	scope instrumentation.Scope
+}
+
+// instrumentSettings gives a Group created from the meter the path's limit and logger, which
+// are the provider's.
+func (m *pathMeter) instrumentSettings() Settings {
+	return Settings{CardinalityLimit: m.path.limit, Logger: m.path.logger}
 }
 
 // Float64Histogram creates the histogram in the SDK and, when the fast path applies, returns
