@@ -34,14 +34,13 @@ import (
 // SDK folds further ones into a single series labelled otel_metric_overflow="true" (the limit
 // counts that series too). Change it with WithCardinalityLimit; 0 means no limit.
 //
-// It is chosen from measured memory (docs/benchmarks.md, BenchmarkHeapPerSeries): a series
-// keeps about 0.50 KB of heap for a counter and 0.73 KB for a histogram with Teleport's 16
-// buckets, so one instrument at the limit holds at most about 5.0 MB (counter) or 7.3 MB
-// (histogram), and its /metrics text at most about 1 MB or 11 MB. That bounds what a label bug
-// (a user or request ID in a label) can cost, where 100,000 allowed 85 MB of heap and a 113 MB
-// scrape per histogram. 10,000 is still five times the SDK's own default of 2,000 and far
-// above what Teleport's catalogue produces (label sets per backend component, resource kind,
-// version); the first label set past the limit logs one warning per generated instrument.
+// It is chosen from the measured heap and /metrics text per series (BenchmarkHeapPerSeries; see
+// docs/benchmarks.md, section "Heap kept per series, and the cardinality limit"): both grow
+// with the number of series, so the limit bounds what a label bug (a user or request ID in a
+// label) can cost one instrument in memory and in scrape size. It stays above the SDK's own
+// default of 2,000 and far above what Teleport's catalogue produces (label sets per backend
+// component, resource kind, version); the first label set past the limit logs one warning per
+// generated instrument.
 const DefaultCardinalityLimit = instrument.DefaultCardinalityLimit
 
 // Telemetry is a running metrics pipeline. Build it with New and stop it with Shutdown.
@@ -55,9 +54,9 @@ type Telemetry struct {
 	histograms *instrument.HistogramPath
 	resource   *resource.Resource
 	// servedReg is what /metrics serves: the OTel Prometheus exporter and client_golang's Go,
-	// process and promhttp collectors. Serving one registry instead of merging two
-	// with prometheus.Gatherers saves a quarter of a large scrape's time: Gatherers checks
-	// and sorts every series a second time.
+	// process and promhttp collectors. One registry instead of two merged with
+	// prometheus.Gatherers, because Gatherers checks and sorts every series a second time
+	// (docs/benchmarks.md, section Scraping, has what that cost).
 	servedReg *prometheus.Registry
 	// runtimeReg holds the same client_golang collectors without the exporter, for the OTLP
 	// bridge: handed servedReg it would push every OTel metric a second time.

@@ -20,11 +20,11 @@ const drainInstrumentName = "telediag.instrument.drain"
 var errReleased = errors.New("instrument: the group was released")
 
 // Group is the instruments of one generated catalogue, created from one Meter. It carries the
-// Settings of that Meter's provider (cardinality limit, logger), drains all their Counters with a single callback (one
-// per catalogue, not one per counter, so a collection runs one callback however many counters
-// there are), and tracks every callback registered through it. Release unregisters all of
-// it, so a service that re-creates its catalogue on a long-lived MeterProvider (tests,
-// reloads) leaves nothing behind.
+// Settings of that Meter's provider (cardinality limit, logger), drains all their Counters
+// with a single callback (one per catalogue, not one per counter, so a collection runs one
+// callback however many counters there are), and tracks every callback registered through it.
+// Release unregisters all of it, so a service that re-creates its catalogue on a long-lived
+// MeterProvider (tests, reloads) leaves nothing behind.
 //
 // A nil *Group registers nothing and releases nothing.
 type Group struct {
@@ -81,8 +81,8 @@ func (g *Group) RegisterCallback(f metric.Callback, instruments ...metric.Observ
 // registered through RegisterCallback. The group's Counters then reach no reader (additions
 // since the last collection are lost too) and observable instruments stop reporting; Recorders
 // are not affected: they record into the SDK, or into a histogram's cells that the readers'
-// producers keep collecting, as the SDK keeps its instruments. Every call is still accepted. Release
-// is idempotent and safe on a nil group.
+// producers keep collecting, as the SDK keeps its instruments. Every call is still accepted.
+// Release is idempotent and safe on a nil group.
 func (g *Group) Release() error {
 	if g == nil {
 		return nil

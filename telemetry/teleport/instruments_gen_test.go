@@ -30,10 +30,10 @@ func ExampleNewInstruments() {
 	// Output: audit_failed_disk_monitoring {failure}
 }
 
-// TestGeneratedInstruments creates every instrument on an SDK MeterProvider, records into each
-// (a callback observes each observable one), and checks what a reader collects against
-// ../../instruments.yaml: the name, the kind of data, and the label keys. Then Release must leave no
-// callback registered.
+// TestGeneratedInstruments creates every instrument on an SDK MeterProvider, records into each (a
+// callback observes each observable one), and checks what a reader collects against
+// ../../instruments.yaml: the name, the kind of data, and the label keys. Then Release must leave
+// no callback registered.
 func TestGeneratedInstruments(t *testing.T) {
 	ctx := context.Background()
 	reader := sdkmetric.NewManualReader()

@@ -63,10 +63,9 @@ type Metrics struct {
 // cardinality limit and the logger of the record path from mp: telemetry.Telemetry.MeterProvider
 // carries its pipeline's.
 //
-// The memstats families cost one runtime.ReadMemStats, a stop-the-world pause of the order of
-// tens of microseconds, per collection (each scrape and each push): they are in Teleport's
-// catalogue because its dashboards query them, and a service on its own catalogue does not pay
-// for them.
+// The memstats families cost one runtime.ReadMemStats, a short stop-the-world pause, per
+// collection (each scrape and each push): they are in Teleport's catalogue because its
+// dashboards query them, and a service on its own catalogue does not pay for them.
 func New(mp metric.MeterProvider, state StateSource, opts ...Option) (*Metrics, error) {
 	if mp == nil {
 		return nil, errors.New("teleport: New needs a MeterProvider")

@@ -30,8 +30,8 @@ func ExampleNewInstruments() {
 	// Output: requests_total {request}
 }
 
-// TestGeneratedInstruments creates every instrument on an SDK MeterProvider, records into each
-// (a callback observes each observable one), and checks what a reader collects against
+// TestGeneratedInstruments creates every instrument on an SDK MeterProvider, records into each (a
+// callback observes each observable one), and checks what a reader collects against
 // instruments.yaml: the name, the kind of data, and the label keys. Then Release must leave no
 // callback registered.
 func TestGeneratedInstruments(t *testing.T) {
