@@ -55,6 +55,10 @@
 // and counters stop reaching the readers. AddSet, for callers that already hold an
 // attribute.Set, takes the SDK's own path; RecordSet records into the histogram's cells.
 //
+// MirroredSDKVersion lists every rule of the SDK the histograms' fast path re-implements, with
+// the SDK function that implements it and the telediag one that mirrors it, and what to do
+// when otel-go is upgraded.
+//
 // One known difference remains for counters past the cardinality limit with a delta reader:
 // the SDK gives their own series to the first label sets of each interval in the order they
 // arrive, and a drain adds the interval's sums in the cache's (map) order, so which label sets

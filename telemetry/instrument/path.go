@@ -44,7 +44,8 @@ type HistogramPathConfig struct {
 //     lock-free per-series cells instead of the SDK's aggregation, which then stays empty.
 //
 // Whether a histogram takes the fast path is decided once, when it is created, by evaluating
-// the provider's Views for it exactly as the SDK's pipeline does, for each reader:
+// the provider's Views for it exactly as the SDK's pipeline does, for each reader (the SDK
+// functions mirrored are listed under MirroredSDKVersion):
 //
 //   - no View matches: the default stream, with the instrument's bucket boundaries;
 //   - a View renames it, changes its description or unit, filters its attributes, drops it for
@@ -470,13 +471,21 @@ func (f *fastHistogram[N]) Record(_ context.Context, val N, options ...metric.Re
 // Enabled reports true: some reader gets the stream, or it would take the SDK's path.
 func (*fastHistogram[N]) Enabled(context.Context) bool { return true }
 
+// rawAttributesOption is the SDK's interface of an option carrying raw attributes
+// (go.opentelemetry.io/otel/metric/x.WithUnsafeAttributes), method for method: an option that
+// lacks Experimental is not one to the SDK either.
+type rawAttributesOption interface {
+	RawAttributes() []attribute.KeyValue
+	Experimental()
+}
+
 // recordAttributes resolves the attributes of Record's options as the SDK does: the option's
 // set, then any raw attributes an option carries, later keys winning.
 func recordAttributes(options []metric.RecordOption) attribute.Set {
 	set := metric.NewRecordConfig(options).Attributes()
 	var raw []attribute.KeyValue
 	for _, o := range options {
-		if r, ok := any(o).(interface{ RawAttributes() []attribute.KeyValue }); ok {
+		if r, ok := any(o).(rawAttributesOption); ok {
 			raw = append(raw, r.RawAttributes()...)
 		}
 	}
