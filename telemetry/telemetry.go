@@ -54,7 +54,7 @@ type Telemetry struct {
 	histograms *instrument.HistogramPath
 	resource   *resource.Resource
 	// servedReg is what /metrics serves: the OTel Prometheus exporter and client_golang's Go,
-	// process and promhttp collectors. One registry instead of two merged with
+	// process and promhttp collectors. It is one registry, not two merged with
 	// prometheus.Gatherers, because Gatherers checks and sorts every series a second time
 	// (docs/benchmarks.md, section Scraping, has what that cost).
 	servedReg *prometheus.Registry

@@ -39,8 +39,8 @@ type Settings struct {
 func defaultSettings() Settings { return Settings{CardinalityLimit: DefaultCardinalityLimit} }
 
 // settingsCarrier is a Meter that knows its provider's Settings: the meters of WithSettings'
-// provider and of a HistogramPath's. The method is unexported so that only this package makes
-// carriers, and a catalogue cannot be handed settings that disagree with its provider's.
+// provider and of a HistogramPath's. The method is unexported so that Settings travel only
+// with the provider they describe, through WithSettings or a HistogramPath, never beside it.
 type settingsCarrier interface {
 	instrumentSettings() Settings
 }
@@ -58,8 +58,8 @@ func settingsOf(m metric.Meter) Settings {
 // through s.Logger. Give s the values mp was built with. telemetry.Telemetry.MeterProvider
 // already carries its pipeline's, so only a provider built elsewhere (a plain SDK provider
 // with sdkmetric.WithCardinalityLimit) needs this. The instruments mp's Meters create are mp's
-// own: nothing is added to their Add or Record. A provider that wraps the returned one hides s
-// again, unless its Meters are the ones this provider returns.
+// own: nothing is added to their Add or Record. A provider that wraps the returned one and
+// hands out Meters of its own (a decorator) hides s again: wrap that one instead.
 func WithSettings(mp metric.MeterProvider, s Settings) metric.MeterProvider {
 	return &settingsProvider{mp: mp, s: s}
 }
