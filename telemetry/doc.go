@@ -16,6 +16,12 @@
 //	m.OrdersPlacedTotal.Add(ctx, 1, "card")
 //	http.Handle("/metrics", tel.Handler())
 //
+// Teleport's catalogue sits under this folder only because the design card fixes the top level
+// (telemetry, probes, router, internal, cmd) and it must stay importable by Teleport-like
+// services: it is a consumer of this package like any other catalogue, and nothing in the
+// pipeline (this package, telemetry/instrument, telemetry/internal/...) imports it, which
+// test/layout holds.
+//
 // Nothing is registered on client_golang's global registry and the global OTel MeterProvider is
 // left alone unless WithGlobal is given.
 package telemetry
