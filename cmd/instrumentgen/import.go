@@ -49,13 +49,13 @@ Flags:`)
 		fmt.Fprintf(stderr, "instrumentgen import: %v\n", err)
 		return 1
 	}
+	for _, note := range exp.Notes() {
+		fmt.Fprintf(stderr, "instrumentgen import: %s\n", note)
+	}
 	res, err := promimport.Import(exp.Families, promimport.Options{Source: exp.Source, IncludeRuntime: *runtime})
 	if res != nil {
-		for _, s := range res.Skipped {
-			fmt.Fprintf(stderr, "instrumentgen import: left out %s\n", s)
-		}
-		if res.Runtime > 0 {
-			fmt.Fprintf(stderr, "instrumentgen import: left out %d runtime families (go_*, process_*, promhttp_*): telemetry serves them itself; -include-runtime lists them\n", res.Runtime)
+		for _, line := range res.Report() {
+			fmt.Fprintf(stderr, "instrumentgen import: %s\n", line)
 		}
 	}
 	if err != nil {
