@@ -19,7 +19,7 @@ func runImport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var src sourceFlags
 	src.register(fs)
 	out := fs.String("o", "", "write the catalogue to `FILE` instead of stdout (never over an existing file)")
-	runtime := fs.Bool("include-runtime", false, "also list the go_*, process_* and promhttp_* families, as provided_by entries (telemetry serves them itself)")
+	runtime := fs.Bool("include-runtime", false, "also list the families telemetry serves itself (client_golang's Go and process collectors', promhttp's, OTel's runtime ones), as provided_by entries")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `usage: instrumentgen import [flags] SOURCE
 

@@ -31,9 +31,9 @@ import (
 type Options struct {
 	// Source names the exposition in the file's header comment, such as its URL.
 	Source string
-	// IncludeRuntime imports the families telemetry serves itself (go_*, process_*,
-	// promhttp_*), as provided_by entries: listed, not generated, since telediag's own
-	// collectors serve them.
+	// IncludeRuntime imports the families telemetry serves itself (catalog.RuntimeFamilies),
+	// as provided_by entries: listed, not generated, since telediag's own collectors serve
+	// them.
 	IncludeRuntime bool
 }
 
