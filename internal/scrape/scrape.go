@@ -317,7 +317,10 @@ func decode(body []byte, format expfmt.Format) (fams []*dto.MetricFamily, escape
 			if first == name {
 				return nil, nil, fmt.Errorf("parse: metric family %q appears twice", name)
 			}
-			return nil, nil, fmt.Errorf("parse: metric families %q and %q are both %s in the underscore form a Prometheus 2 server stores", first, name, mf.GetName())
+			// expfmt's text decoder hands families out in map order: name them in a fixed one.
+			pair := []string{first, name}
+			slices.Sort(pair)
+			return nil, nil, fmt.Errorf("parse: metric families %q and %q are both %s in the underscore form a Prometheus 2 server stores", pair[0], pair[1], mf.GetName())
 		}
 		served[mf.GetName()] = name
 		if mf.GetName() != name {
