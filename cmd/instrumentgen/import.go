@@ -19,7 +19,7 @@ func runImport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var src sourceFlags
 	src.register(fs)
 	out := fs.String("o", "", "write the catalogue to `FILE` instead of stdout (never over an existing file)")
-	runtime := fs.Bool("include-runtime", false, "also list the go_*, process_* and promhttp_* families, as provided_by entries (telemetry serves them itself)")
+	runtime := fs.Bool("include-runtime", false, "also list the families telemetry serves itself (client_golang's Go and process collectors', promhttp's, OTel's runtime ones), as provided_by entries")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `usage: instrumentgen import [flags] SOURCE
 
@@ -49,13 +49,13 @@ Flags:`)
 		fmt.Fprintf(stderr, "instrumentgen import: %v\n", err)
 		return 1
 	}
+	for _, note := range exp.Notes() {
+		fmt.Fprintf(stderr, "instrumentgen import: %s\n", note)
+	}
 	res, err := promimport.Import(exp.Families, promimport.Options{Source: exp.Source, IncludeRuntime: *runtime})
 	if res != nil {
-		for _, s := range res.Skipped {
-			fmt.Fprintf(stderr, "instrumentgen import: left out %s\n", s)
-		}
-		if res.Runtime > 0 {
-			fmt.Fprintf(stderr, "instrumentgen import: left out %d runtime families (go_*, process_*, promhttp_*): telemetry serves them itself; -include-runtime lists them\n", res.Runtime)
+		for _, line := range res.Report() {
+			fmt.Fprintf(stderr, "instrumentgen import: %s\n", line)
 		}
 	}
 	if err != nil {

@@ -60,6 +60,9 @@ Flags:`)
 		fmt.Fprintf(stderr, "instrumentgen live-check: could not check: %v\n", err)
 		return 2
 	}
+	for _, note := range exp.Notes() {
+		fmt.Fprintf(stderr, "instrumentgen live-check: %s\n", note)
+	}
 	findings := livecheck.Run(cat, exp.Families)
 	rep := liveCheckReport{Catalog: file, Source: exp.Source, Families: len(exp.Families), Findings: findings}
 	for _, f := range findings {

@@ -149,3 +149,26 @@ func TestWithArticle(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyWhatTelemetryServesIsRuntime: a promhttp family telemetry's handler serves is not the
+// catalogue's business, but promhttp_metric_handler_errors_total, which promhttp serves only
+// when a service gives it HandlerOpts.Registry and telemetry does not, is the service's own:
+// undeclared, it is a finding.
+func TestOnlyWhatTelemetryServesIsRuntime(t *testing.T) {
+	cat, fams := setup(t, "testdata/good.prom")
+	extra, err := scrape.Open("-", strings.NewReader(`# HELP promhttp_metric_handler_errors_total Total number of internal errors encountered by the promhttp metric handler.
+# TYPE promhttp_metric_handler_errors_total counter
+promhttp_metric_handler_errors_total{cause="encoding"} 0
+promhttp_metric_handler_errors_total{cause="gathering"} 0
+# HELP promhttp_metric_handler_requests_in_flight Current number of scrapes being served.
+# TYPE promhttp_metric_handler_requests_in_flight gauge
+promhttp_metric_handler_requests_in_flight 1
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := Run(cat, append(fams, extra.Families...))
+	if got := summary(fs); !slices.Equal(got, []string{"promhttp_metric_handler_errors_total undeclared error"}) {
+		t.Errorf("findings %v, want promhttp_metric_handler_errors_total undeclared alone", got)
+	}
+}
