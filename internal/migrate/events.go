@@ -1,0 +1,641 @@
+package migrate
+
+import (
+	"fmt"
+	"go/ast"
+	"go/constant"
+	"go/format"
+	"go/token"
+	"go/types"
+	"slices"
+	"strings"
+)
+
+// events is what one walk of a package's files finds: the definitions, and every expression of
+// a client_golang metric type with what its context does with it. The plan evaluates them
+// until nothing changes; the analyzer renders them.
+type events struct {
+	u        *unit
+	defs     []*def
+	defCalls map[*ast.CallExpr]*def
+	groups   []*group
+	mains    []string
+	flows    []*flowEv
+	refusals []*refusalEv
+	methods  []*methodEv
+	binds    []*bindEv
+	regs     []*regEv
+	regCalls []*ast.CallExpr // MustRegister and Register calls, in order
+	handlers []*ast.CallExpr // promhttp.Handler and HandlerFor calls
+	mainDecl []*ast.FuncDecl
+	// registries are local variables made by prometheus.NewRegistry, with their declaring
+	// statement.
+	registries map[*types.Var]ast.Stmt
+	// stmtOf is the statement each expression event sits in, for removals.
+	stmtOf map[ast.Node]ast.Stmt
+}
+
+// group is a type expression that declares variables of a client_golang metric type.
+type group struct {
+	keys  []string
+	where string
+	typ   ast.Expr
+}
+
+// flowEv: src's metric goes into the variable dst.
+type flowEv struct {
+	dst, dstWhere string
+	src           ast.Expr
+	where         string
+}
+
+// refusalEv: the metric expr holds cannot be rewritten here.
+type refusalEv struct {
+	expr       ast.Expr
+	key, where string
+	reason     string
+	// needsChild and needsWhole restrict the refusal to a bound child or to the metric.
+	needsChild, needsWhole bool
+}
+
+// methodEv: a recording call (Inc, Add, Observe…) on recv.
+type methodEv struct {
+	recv       ast.Expr
+	call       *ast.CallExpr
+	method     string
+	key, where string
+}
+
+// bindEv: a child kept (WithLabelValues or With not called on at once).
+type bindEv struct {
+	call       *ast.CallExpr
+	pkgLevel   bool
+	key, where string
+}
+
+// regEv: arg registered with a client_golang registry.
+type regEv struct {
+	call       *ast.CallExpr
+	arg        ast.Expr
+	stmt       bool // the call is a statement of its own
+	key, where string
+}
+
+// recordingMethods are the calls on a metric or child that become Add or Record.
+var recordingMethods = []string{"Inc", "Dec", "Add", "Sub", "Set", "SetToCurrentTime", "Observe"}
+
+// refusedMethods are the calls with no counterpart yet, and why.
+var refusedMethods = map[string]string{
+	"Delete":                   "Delete removes a series, and the generated instruments cannot yet (their counterparts come with the series-lifecycle issue)",
+	"DeleteLabelValues":        "DeleteLabelValues removes a series, and the generated instruments cannot yet (their counterparts come with the series-lifecycle issue)",
+	"DeletePartialMatch":       "DeletePartialMatch removes series, and the generated instruments cannot yet (their counterparts come with the series-lifecycle issue)",
+	"Reset":                    "Reset removes every series, and the generated instruments cannot yet (their counterparts come with the series-lifecycle issue)",
+	"CurryWith":                "a curried vector has no counterpart: give every label at each call, or Bind",
+	"MustCurryWith":            "a curried vector has no counterpart: give every label at each call, or Bind",
+	"GetMetricWith":            "GetMetricWith returns an error, which Bind does not: call Bind",
+	"GetMetricWithLabelValues": "GetMetricWithLabelValues returns an error, which Bind does not: call Bind",
+	"AddWithExemplar":          "an exemplar is taken from the context's span in OTel (telemetry.WithExemplarFilter), not passed",
+	"ObserveWithExemplar":      "an exemplar is taken from the context's span in OTel (telemetry.WithExemplarFilter), not passed",
+	"Describe":                 "a Collector's method: the generated instruments are no Collector",
+	"Collect":                  "a Collector's method: the generated instruments are no Collector",
+	"Desc":                     "a Metric's method: the generated instruments are no Metric",
+	"Write":                    "a Metric's method: the generated instruments are no Metric",
+}
+
+// metricTypes are client_golang's types of metrics, vectors and children.
+var metricTypes = []string{"Counter", "Gauge", "Histogram", "Summary", "Observer",
+	"CounterVec", "GaugeVec", "HistogramVec", "SummaryVec", "ObserverVec"}
+
+// isMetricType reports whether t is one of metricTypes, or a pointer to one.
+func isMetricType(t types.Type) bool {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || n.Obj().Pkg() == nil || n.Obj().Pkg().Path() != promPkg {
+		return false
+	}
+	return slices.Contains(metricTypes, n.Obj().Name())
+}
+
+// childCall returns the vector of call when call is WithLabelValues or With on a client_golang
+// vector, else nil.
+func childCall(info *types.Info, e ast.Expr) ast.Expr {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
+		return nil
+	}
+	fn := calleeOf(info, call)
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || !isPkgFunc(fn, promPkg, "WithLabelValues", "With") || fn.Signature().Recv() == nil {
+		return nil
+	}
+	return sel.X
+}
+
+// collect walks u's files once.
+func collect(u *unit, target *Target) *events {
+	ev := &events{u: u, defCalls: map[*ast.CallExpr]*def{}, registries: map[*types.Var]ast.Stmt{}, stmtOf: map[ast.Node]ast.Stmt{}}
+	for _, f := range u.files {
+		var stack []ast.Node
+		ast.Inspect(f, func(n ast.Node) bool {
+			if n == nil {
+				stack = stack[:len(stack)-1]
+				return false
+			}
+			stack = append(stack, n)
+			ev.visit(n, stack, target)
+			return true
+		})
+	}
+	return ev
+}
+
+func (ev *events) key(pos token.Pos) string   { return posKey(ev.u.fset, pos) }
+func (ev *events) where(pos token.Pos) string { return where(ev.u.fset, pos) }
+
+func (ev *events) visit(n ast.Node, stack []ast.Node, target *Target) {
+	info := ev.u.info
+	switch n := n.(type) {
+	case *ast.FuncDecl:
+		if n.Recv == nil && n.Name.Name == "main" && ev.u.pkg.Name() == "main" && n.Body != nil {
+			ev.mains = append(ev.mains, ev.key(n.Pos()))
+			ev.mainDecl = append(ev.mainDecl, n)
+		}
+	case *ast.Field:
+		ev.group(n.Names, n.Type)
+	case *ast.ValueSpec:
+		if n.Type != nil {
+			ev.group(n.Names, n.Type)
+		}
+		for i, v := range n.Values {
+			if i < len(n.Names) && isNewRegistry(info, v) {
+				if obj, ok := info.Defs[n.Names[i]].(*types.Var); ok && len(n.Names) == 1 {
+					if st := enclosingStmt(stack); st != nil {
+						ev.registries[obj] = st
+					}
+				}
+			}
+		}
+	case *ast.AssignStmt:
+		if len(n.Lhs) == 1 && len(n.Rhs) == 1 && isNewRegistry(info, n.Rhs[0]) {
+			if id, ok := n.Lhs[0].(*ast.Ident); ok {
+				if obj, ok := info.ObjectOf(id).(*types.Var); ok && obj.Parent() != nil && obj.Parent() != obj.Pkg().Scope() {
+					ev.registries[obj] = n
+				}
+			}
+		}
+	case *ast.CallExpr:
+		if d := defOf(info, n, ev.key(n.Pos()), ev.where(n.Pos()), target.Catalog); d != nil {
+			d.pkg = ev.u.pkg.Path()
+			ev.defs = append(ev.defs, d)
+			ev.defCalls[n] = d
+		}
+		fn := calleeOf(info, n)
+		if isPkgFunc(fn, promPkg, "MustRegister", "Register") {
+			ev.regCalls = append(ev.regCalls, n)
+			ev.stmtOf[n] = enclosingStmt(stack)
+		}
+		if isPkgFunc(fn, promhttpPkg, "Handler", "HandlerFor") && fn.Signature().Recv() == nil {
+			ev.handlers = append(ev.handlers, n)
+		}
+	}
+	e, ok := n.(ast.Expr)
+	if !ok {
+		return
+	}
+	if _, paren := e.(*ast.ParenExpr); paren {
+		return
+	}
+	tv, ok := info.Types[e]
+	if !ok || !tv.IsValue() || !isMetricType(tv.Type) {
+		return
+	}
+	if id, ok := e.(*ast.Ident); ok && info.Defs[id] != nil {
+		return
+	}
+	ev.classify(e, stack)
+}
+
+// group records a type expression that declares variables of a metric type.
+func (ev *events) group(names []*ast.Ident, typ ast.Expr) {
+	info := ev.u.info
+	t := info.TypeOf(typ)
+	if t == nil || !isMetricType(t) {
+		return
+	}
+	g := &group{where: ev.where(typ.Pos()), typ: typ}
+	if len(names) == 0 {
+		// An unnamed parameter or result: go/types places its variable at its type.
+		g.keys = []string{ev.key(typ.Pos())}
+	}
+	for _, n := range names {
+		if v, ok := info.Defs[n].(*types.Var); ok {
+			g.keys = append(g.keys, varKey(ev.u.fset, v))
+		}
+	}
+	ev.groups = append(ev.groups, g)
+}
+
+// classify finds what the context of e, an expression of a metric type, does with it.
+func (ev *events) classify(e ast.Expr, stack []ast.Node) {
+	info := ev.u.info
+	i := len(stack) - 2
+	var child ast.Node = e
+	for i >= 0 {
+		if _, ok := stack[i].(*ast.ParenExpr); !ok {
+			break
+		}
+		child = stack[i]
+		i--
+	}
+	if i < 0 {
+		return
+	}
+	key, wh := ev.key(e.Pos()), ev.where(e.Pos())
+	refuse := func(format string, args ...any) {
+		ev.refusals = append(ev.refusals, &refusalEv{expr: e, key: key, where: wh, reason: fmt.Sprintf(format, args...)})
+	}
+	flow := func(dst *types.Var) {
+		if dst == nil {
+			refuse("it goes where the fixer cannot follow it")
+			return
+		}
+		ev.flows = append(ev.flows, &flowEv{dst: varKey(ev.u.fset, dst), dstWhere: where(ev.u.fset, dst.Pos()), src: e, where: wh})
+	}
+	inFunc := slices.ContainsFunc(stack[:i+1], func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.FuncDecl, *ast.FuncLit:
+			return true
+		}
+		return false
+	})
+	// A kept child is one whose WithLabelValues is not the receiver of a recording call.
+	if childCall(info, e) != nil && !ev.isRecordingReceiver(stack, i) {
+		ev.binds = append(ev.binds, &bindEv{call: e.(*ast.CallExpr), pkgLevel: !inFunc, key: key, where: wh})
+	}
+	switch p := stack[i].(type) {
+	case *ast.SelectorExpr:
+		if p.X != child {
+			return
+		}
+		call, ok := parentCall(stack, i)
+		if !ok {
+			refuse("its method %s is taken as a value", p.Sel.Name)
+			return
+		}
+		m := p.Sel.Name
+		switch {
+		case m == "WithLabelValues" || m == "With":
+			if call.Ellipsis.IsValid() {
+				ev.refusals = append(ev.refusals, &refusalEv{expr: e, key: key, where: wh, reason: "the label values are passed as a slice (...), so they cannot be moved to the catalogue's order", needsWhole: true})
+			}
+		case slices.Contains(recordingMethods, m):
+			ev.methods = append(ev.methods, &methodEv{recv: e, call: call, method: m, key: ev.key(call.Pos()), where: ev.where(call.Pos())})
+		case refusedMethods[m] != "":
+			ev.refusals = append(ev.refusals, &refusalEv{expr: e, key: ev.key(call.Pos()), where: ev.where(call.Pos()), reason: refusedMethods[m]})
+		default:
+			refuse("%s has no counterpart on the generated instruments", m)
+		}
+	case *ast.AssignStmt:
+		for j, r := range p.Rhs {
+			if r != child {
+				continue
+			}
+			if len(p.Lhs) != len(p.Rhs) {
+				refuse("it is assigned in a way the fixer cannot follow")
+				return
+			}
+			ev.flowTo(p.Lhs[j], flow, refuse)
+		}
+	case *ast.ValueSpec:
+		for j, v := range p.Values {
+			if v == child && j < len(p.Names) {
+				obj, _ := info.Defs[p.Names[j]].(*types.Var)
+				if p.Names[j].Name == "_" {
+					return
+				}
+				flow(obj)
+			}
+		}
+	case *ast.KeyValueExpr:
+		if p.Value != child || i == 0 {
+			refuse("it is a map key")
+			return
+		}
+		lit, ok := stack[i-1].(*ast.CompositeLit)
+		if !ok {
+			refuse("it goes where the fixer cannot follow it")
+			return
+		}
+		if _, isStruct := info.TypeOf(lit).Underlying().(*types.Struct); !isStruct {
+			refuse("it is kept in a map or slice, whose element type stays client_golang's")
+			return
+		}
+		if id, ok := p.Key.(*ast.Ident); ok {
+			if f, ok := info.Uses[id].(*types.Var); ok {
+				flow(f)
+				return
+			}
+		}
+		refuse("it goes where the fixer cannot follow it")
+	case *ast.CompositeLit:
+		st, isStruct := info.TypeOf(p).Underlying().(*types.Struct)
+		if !isStruct {
+			refuse("it is kept in a map or slice, whose element type stays client_golang's")
+			return
+		}
+		for j, elt := range p.Elts {
+			if elt == child && j < st.NumFields() {
+				flow(st.Field(j))
+			}
+		}
+	case *ast.CallExpr:
+		if p.Fun == child {
+			return
+		}
+		j := -1
+		for k, a := range p.Args {
+			if a == child {
+				j = k
+			}
+		}
+		fn := calleeOf(info, p)
+		switch {
+		case isPkgFunc(fn, promPkg, "MustRegister", "Register"):
+			_, isStmt := stack[i-1].(*ast.ExprStmt)
+			ev.regs = append(ev.regs, &regEv{call: p, arg: e, stmt: isStmt, key: key, where: wh})
+		case fn == nil:
+			refuse("it is passed to a function value, whose parameter type the fixer cannot change")
+		case fn.Pkg() != nil && (fn.Pkg().Path() == promPkg || fn.Pkg().Path() == promautoPkg || fn.Pkg().Path() == promhttpPkg):
+			refuse("it is passed to %s.%s, which takes client_golang's types: time with time.Now and Record the seconds", fn.Pkg().Name(), fn.Name())
+		case isInterfaceMethod(fn):
+			refuse("it is passed to the interface method %s, whose parameter type the fixer cannot change", fn.Name())
+		default:
+			sig := fn.Signature()
+			if sig.Variadic() && j >= sig.Params().Len()-1 {
+				refuse("it is passed to a variadic parameter of %s", fn.Name())
+				return
+			}
+			if j < 0 || j >= sig.Params().Len() {
+				refuse("it goes where the fixer cannot follow it")
+				return
+			}
+			flow(fn.Origin().Signature().Params().At(j))
+		}
+	case *ast.ReturnStmt:
+		sig := enclosingSig(info, stack[:i])
+		for j, r := range p.Results {
+			if r == child {
+				if sig == nil || sig.Results().Len() != len(p.Results) {
+					refuse("it is returned in a way the fixer cannot follow")
+					return
+				}
+				flow(sig.Results().At(j))
+			}
+		}
+	case *ast.ExprStmt:
+		if call, ok := e.(*ast.CallExpr); ok && ev.defCalls[call] != nil {
+			refuse("it is defined and never kept")
+		}
+	case *ast.BinaryExpr:
+		refuse("it is compared, and a generated instrument is not a client_golang interface")
+	default:
+		refuse("it is used as a %s, which the fixer cannot rewrite", nodeName(p))
+	}
+}
+
+// flowTo records e going into the assignment's destination lhs.
+func (ev *events) flowTo(lhs ast.Expr, flow func(*types.Var), refuse func(string, ...any)) {
+	info := ev.u.info
+	switch l := ast.Unparen(lhs).(type) {
+	case *ast.Ident:
+		if l.Name == "_" {
+			return
+		}
+		v, _ := info.ObjectOf(l).(*types.Var)
+		flow(v)
+	case *ast.SelectorExpr:
+		if sel := info.Selections[l]; sel != nil && sel.Kind() == types.FieldVal {
+			flow(sel.Obj().(*types.Var))
+			return
+		}
+		v, _ := info.Uses[l.Sel].(*types.Var)
+		flow(v)
+	default:
+		refuse("it is kept in a map or slice, whose element type stays client_golang's")
+	}
+}
+
+// isRecordingReceiver reports whether stack[:i+1]'s top is the receiver of a recording call,
+// or of a refused one: a WithLabelValues whose child is used at once, and not kept.
+func (ev *events) isRecordingReceiver(stack []ast.Node, i int) bool {
+	sel, ok := stack[i].(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	if _, ok := parentCall(stack, i); !ok {
+		return false
+	}
+	return slices.Contains(recordingMethods, sel.Sel.Name) || refusedMethods[sel.Sel.Name] != ""
+}
+
+// parentCall returns the call whose Fun is stack[i].
+func parentCall(stack []ast.Node, i int) (*ast.CallExpr, bool) {
+	fun := stack[i]
+	for j := i - 1; j >= 0; j-- {
+		switch p := stack[j].(type) {
+		case *ast.ParenExpr:
+			fun = p
+			continue
+		case *ast.CallExpr:
+			return p, p.Fun == fun
+		}
+		return nil, false
+	}
+	return nil, false
+}
+
+// enclosingSig is the signature of the innermost function in stack.
+func enclosingSig(info *types.Info, stack []ast.Node) *types.Signature {
+	for j := len(stack) - 1; j >= 0; j-- {
+		switch f := stack[j].(type) {
+		case *ast.FuncLit:
+			sig, _ := info.TypeOf(f).(*types.Signature)
+			return sig
+		case *ast.FuncDecl:
+			if fn, ok := info.Defs[f.Name].(*types.Func); ok {
+				return fn.Signature()
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// enclosingStmt is the innermost statement in stack.
+func enclosingStmt(stack []ast.Node) ast.Stmt {
+	for j := len(stack) - 1; j >= 0; j-- {
+		if s, ok := stack[j].(ast.Stmt); ok {
+			return s
+		}
+		if _, ok := stack[j].(*ast.GenDecl); ok {
+			return nil
+		}
+	}
+	return nil
+}
+
+func isInterfaceMethod(fn *types.Func) bool {
+	recv := fn.Signature().Recv()
+	return recv != nil && types.IsInterface(recv.Type())
+}
+
+// isNewRegistry reports whether e is a call to prometheus.NewRegistry or NewPedanticRegistry.
+func isNewRegistry(info *types.Info, e ast.Expr) bool {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	return ok && isPkgFunc(calleeOf(info, call), promPkg, "NewRegistry", "NewPedanticRegistry")
+}
+
+// nodeName names a syntax node for a message.
+func nodeName(n ast.Node) string {
+	switch n.(type) {
+	case *ast.UnaryExpr:
+		return "an operand (&, <-, …)"
+	case *ast.IndexExpr:
+		return "an index"
+	case *ast.SendStmt:
+		return "a value sent on a channel"
+	case *ast.TypeAssertExpr:
+		return "an interface value"
+	case *ast.StarExpr:
+		return "a dereferenced pointer"
+	}
+	return fmt.Sprintf("%T", n)
+}
+
+// labelArg is one label value of a WithLabelValues or With call, as written.
+type labelArg struct {
+	expr     ast.Expr
+	constant bool
+}
+
+// labelValues reads the label values of call (a WithLabelValues or With on d's vector) by label
+// name, or says why it cannot.
+func (p *Plan) labelValues(u *unit, call *ast.CallExpr, d *def) (map[string]labelArg, string) {
+	info := u.info
+	sel := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	out := map[string]labelArg{}
+	switch sel.Sel.Name {
+	case "WithLabelValues":
+		if call.Ellipsis.IsValid() {
+			return nil, "the label values are passed as a slice (...), so they cannot be moved to the catalogue's order"
+		}
+		if len(call.Args) != len(d.labels) {
+			return nil, fmt.Sprintf("%d label values for the %d labels %s declares (client_golang panics here)", len(call.Args), len(d.labels), d.name)
+		}
+		for i, a := range call.Args {
+			out[d.labels[i]] = labelArg{expr: a, constant: info.Types[a].Value != nil}
+		}
+	case "With":
+		if len(call.Args) != 1 {
+			return nil, "With takes one prometheus.Labels"
+		}
+		lit, ok := ast.Unparen(call.Args[0]).(*ast.CompositeLit)
+		if !ok {
+			return nil, "With's labels are not a prometheus.Labels literal, so the fixer cannot tell which value goes with which label"
+		}
+		for _, elt := range lit.Elts {
+			kv, ok := elt.(*ast.KeyValueExpr)
+			if !ok {
+				return nil, "With's labels are not a prometheus.Labels literal"
+			}
+			k, ok := constString(info, kv.Key)
+			if !ok {
+				return nil, "a label name given to With is not a constant"
+			}
+			out[k] = labelArg{expr: kv.Value, constant: info.Types[kv.Value].Value != nil}
+		}
+		var got []string
+		for k := range out {
+			got = append(got, k)
+		}
+		if !sameSet(got, d.labels) {
+			return nil, fmt.Sprintf("With gives the labels %v and %s declares %v (client_golang panics here)", sorted(got), d.name, sorted(d.labels))
+		}
+	}
+	for _, l := range d.metric.Labels {
+		a, ok := out[l.Key]
+		if !ok || !a.constant || len(l.Enum) == 0 {
+			continue
+		}
+		if v := info.Types[a.expr].Value; v.Kind() == constant.String && !slices.Contains(l.Enum, constant.StringVal(v)) {
+			return nil, fmt.Sprintf("the value %s is not in the enum of label %s %v in the catalogue", v.ExactString(), l.Key, l.Enum)
+		}
+	}
+	return out, ""
+}
+
+// valueText is the value a recording call takes, as the generated method takes it: for an int
+// metric an integer constant or the integer inside float64(…); negated for Dec and Sub. ok is
+// false when an int metric is given a float64 the fixer cannot convert.
+func valueText(u *unit, e ast.Expr, intValue, negate bool) (string, bool) {
+	info := u.info
+	e = ast.Unparen(e)
+	tv := info.Types[e]
+	if !intValue {
+		return sourceOf(u, e, negate), true
+	}
+	if v := tv.Value; v != nil {
+		iv := constant.ToInt(v)
+		if iv.Kind() != constant.Int {
+			return "", false
+		}
+		if b, ok := tv.Type.(*types.Basic); ok && b.Info()&types.IsUntyped != 0 {
+			return sourceOf(u, e, negate), true // an untyped constant converts by itself
+		}
+		if negate {
+			iv = constant.UnaryOp(token.SUB, iv, 0)
+		}
+		return iv.ExactString(), true
+	}
+	call, ok := e.(*ast.CallExpr)
+	if !ok || len(call.Args) != 1 || !info.Types[call.Fun].IsType() {
+		return "", false
+	}
+	inner := call.Args[0]
+	b, ok := info.TypeOf(inner).Underlying().(*types.Basic)
+	if !ok || b.Info()&types.IsInteger == 0 {
+		return "", false
+	}
+	text := exprText(u.fset, inner)
+	if b.Kind() != types.Int64 {
+		text = "int64(" + text + ")"
+	}
+	if negate {
+		return "-" + text, true
+	}
+	return text, true
+}
+
+// sourceOf is e's source text, negated when asked (in parentheses unless it is an operand).
+func sourceOf(u *unit, e ast.Expr, negate bool) string {
+	text := exprText(u.fset, e)
+	if !negate {
+		return text
+	}
+	switch ast.Unparen(e).(type) {
+	case *ast.Ident, *ast.SelectorExpr, *ast.CallExpr, *ast.BasicLit, *ast.IndexExpr:
+		return "-" + text
+	}
+	return "-(" + text + ")"
+}
+
+// exprText prints e as gofmt would.
+func exprText(fset *token.FileSet, e ast.Expr) string {
+	var b strings.Builder
+	if err := format.Node(&b, fset, e); err != nil {
+		return types.ExprString(e)
+	}
+	return b.String()
+}

@@ -1,0 +1,422 @@
+package migrate
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"golang.org/x/tools/go/packages"
+)
+
+// Plan is what the fixer decided over every package it was given: which client_golang
+// definition reaches which variable, field, parameter and result, and which metrics stay on
+// client_golang, and why. Build it with NewPlan; an Analyzer renders its decisions file by file.
+//
+// Everything is keyed by source position (FILE:LINE:COL), not by go/types objects, so that a
+// Plan built from one load of the packages serves an analysis driver that loaded them again.
+type Plan struct {
+	target *Target
+	files  map[string]bool  // the files walked: only their declarations can be rewritten
+	defs   map[string]*def  // definitions, by the call's position
+	slots  map[string]*slot // variables of client_golang metric types, by their declaration
+	notes  map[string][]string
+	// mains lists the positions of the main functions of the packages walked.
+	mains map[string]bool
+}
+
+// unit is one type-checked package, as a driver or go/packages gives it.
+type unit struct {
+	fset  *token.FileSet
+	files []*ast.File
+	info  *types.Info
+	pkg   *types.Package
+}
+
+// val is a metric a variable may hold: a definition, whole or as a bound child.
+type val struct {
+	d     *def
+	child bool
+}
+
+// slot is a variable (package-level, local, field, parameter or result) of a client_golang
+// metric type.
+type slot struct {
+	key, where string
+	vals       []val
+	// declared: the variable is declared in a file walked, so its type can be rewritten.
+	declared bool
+	// unknown is where a value the fixer did not see defined reached the variable.
+	unknown string
+	// nilAt is where nil was given to it, which a bound child, a value type, cannot take.
+	nilAt string
+	// group are the variables declared with it under one type expression (a, b T).
+	group []string
+}
+
+func (s *slot) add(v val) bool {
+	if slices.Contains(s.vals, v) {
+		return false
+	}
+	s.vals = append(s.vals, v)
+	return true
+}
+
+// clean returns the one metric s holds when its type is rewritten, or false.
+func (s *slot) clean() (val, bool) {
+	if len(s.vals) != 1 || !s.vals[0].d.ok() || !s.declared || s.unknown != "" || (s.nilAt != "" && s.vals[0].child) {
+		return val{}, false
+	}
+	return s.vals[0], true
+}
+
+// NewPlan walks pkgs (loaded with their syntax and types, as packages.LoadAllSyntax gives them)
+// and decides the rewrite for target. Packages that share files (a package and its test
+// variant) are walked once per file.
+func NewPlan(target *Target, pkgs []*packages.Package) (*Plan, error) {
+	if err := target.check(); err != nil {
+		return nil, err
+	}
+	var units []*unit
+	for _, p := range pkgs {
+		if p.TypesInfo == nil || p.Types == nil {
+			return nil, fmt.Errorf("migrate: package %s was loaded without types", p.PkgPath)
+		}
+		units = append(units, &unit{fset: p.Fset, files: p.Syntax, info: p.TypesInfo, pkg: p.Types})
+	}
+	return newPlan(target, units), nil
+}
+
+func newPlan(target *Target, units []*unit) *Plan {
+	p := &Plan{target: target, files: map[string]bool{}, defs: map[string]*def{}, slots: map[string]*slot{},
+		notes: map[string][]string{}, mains: map[string]bool{}}
+	for _, u := range units {
+		for _, f := range u.files {
+			p.files[u.fset.File(f.Pos()).Name()] = true
+		}
+	}
+	var all []*events
+	for _, u := range units {
+		ev := collect(u, target)
+		for _, d := range ev.defs {
+			if p.defs[d.key] == nil {
+				p.defs[d.key] = d
+			}
+		}
+		for _, g := range ev.groups {
+			for _, k := range g.keys {
+				p.slot(k, g.where).group = g.keys
+			}
+		}
+		for _, m := range ev.mains {
+			p.mains[m] = true
+		}
+		all = append(all, ev)
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, ev := range all {
+			if p.evaluate(ev) {
+				changed = true
+			}
+		}
+		if p.settle() {
+			changed = true
+		}
+	}
+	return p
+}
+
+// slot returns the slot at key, creating it.
+func (p *Plan) slot(key, where string) *slot {
+	s := p.slots[key]
+	if s == nil {
+		file, _, _, _ := splitKey(key)
+		s = &slot{key: key, where: where, declared: p.files[file]}
+		p.slots[key] = s
+	}
+	return s
+}
+
+// refuse keeps d on client_golang, for reason, said at where; it reports whether that is new.
+func (p *Plan) refuse(d *def, where, reason string) bool {
+	if !d.ok() {
+		return false
+	}
+	d.refused = reason + " (" + where + ")"
+	return true
+}
+
+// note records a diagnostic at key (a FILE:LINE:COL) once.
+func (p *Plan) note(key, msg string) {
+	if !slices.Contains(p.notes[key], msg) {
+		p.notes[key] = append(p.notes[key], msg)
+	}
+}
+
+// valuesOf returns the metrics e may evaluate to.
+func (p *Plan) valuesOf(u *unit, e ast.Expr) []val {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.CallExpr:
+		if d := p.defs[posKey(u.fset, e.Pos())]; d != nil {
+			return []val{{d: d}}
+		}
+		if recv := childCall(u.info, e); recv != nil {
+			var out []val
+			for _, v := range p.valuesOf(u, recv) {
+				if !v.child && v.d.vec {
+					out = append(out, val{d: v.d, child: true})
+				}
+			}
+			return out
+		}
+		if fn := calleeOf(u.info, e); fn != nil {
+			if sig := fn.Signature(); sig.Results().Len() == 1 {
+				return p.slotVals(u, sig.Results().At(0))
+			}
+		}
+	case *ast.Ident:
+		if v, ok := u.info.Uses[e].(*types.Var); ok {
+			return p.slotVals(u, v)
+		}
+	case *ast.SelectorExpr:
+		if sel := u.info.Selections[e]; sel != nil {
+			if sel.Kind() == types.FieldVal {
+				return p.slotVals(u, sel.Obj().(*types.Var))
+			}
+			return nil
+		}
+		if v, ok := u.info.Uses[e.Sel].(*types.Var); ok {
+			return p.slotVals(u, v)
+		}
+	}
+	return nil
+}
+
+func (p *Plan) slotVals(u *unit, v *types.Var) []val {
+	if s := p.slots[varKey(u.fset, v)]; s != nil {
+		return s.vals
+	}
+	return nil
+}
+
+// evaluate applies one package's events to the plan; it reports whether anything changed.
+func (p *Plan) evaluate(ev *events) bool {
+	u, changed := ev.u, false
+	for _, f := range ev.flows {
+		vals := p.valuesOf(u, f.src)
+		s := p.slot(f.dst, f.dstWhere)
+		if len(vals) == 0 {
+			switch {
+			case isNil(u.info, f.src):
+				if s.nilAt == "" {
+					s.nilAt, changed = f.where, true
+				}
+			case s.unknown == "":
+				s.unknown, changed = f.where, true
+			}
+		}
+		for _, v := range vals {
+			if s.add(v) {
+				changed = true
+			}
+		}
+	}
+	for _, r := range ev.refusals {
+		for _, v := range p.valuesOf(u, r.expr) {
+			msg := fmt.Sprintf("%s: %s; it stays on client_golang", v.d.name, r.reason)
+			if r.needsChild && !v.child || r.needsWhole && v.child {
+				continue
+			}
+			p.note(r.key, msg)
+			if p.refuse(v.d, r.where, r.reason) {
+				changed = true
+			}
+		}
+	}
+	for _, m := range ev.methods {
+		for _, v := range p.valuesOf(u, m.recv) {
+			if !v.d.ok() {
+				continue
+			}
+			if reason := p.checkMethod(u, m, v); reason != "" {
+				p.note(m.key, fmt.Sprintf("%s: %s; it stays on client_golang", v.d.name, reason))
+				if p.refuse(v.d, m.where, reason) {
+					changed = true
+				}
+			}
+		}
+	}
+	for _, b := range ev.binds {
+		for _, v := range p.valuesOf(u, b.call) {
+			if !v.d.ok() {
+				continue
+			}
+			reason := ""
+			if b.pkgLevel {
+				reason = "a child kept at package level is bound when the package initialises, before SetDefault creates the instruments: bind it (Bind) after startup"
+			} else if _, r := p.labelValues(u, b.call, v.d); r != "" {
+				reason = r
+			}
+			if reason != "" {
+				p.note(b.key, fmt.Sprintf("%s: %s; it stays on client_golang", v.d.name, reason))
+				if p.refuse(v.d, b.where, reason) {
+					changed = true
+				}
+			}
+		}
+	}
+	for _, r := range ev.regs {
+		for _, v := range p.valuesOf(u, r.arg) {
+			reason := ""
+			switch {
+			case v.child:
+				reason = "a bound child is registered"
+			case !r.stmt:
+				reason = "registered where the registration's result is used; the generated instruments are not registered"
+			}
+			if reason != "" && v.d.ok() {
+				p.note(r.key, fmt.Sprintf("%s: %s; it stays on client_golang", v.d.name, reason))
+				if p.refuse(v.d, r.where, reason) {
+					changed = true
+				}
+			}
+		}
+	}
+	return changed
+}
+
+// settle refuses every definition that reaches a variable whose type cannot be rewritten to
+// it; it reports whether anything changed.
+func (p *Plan) settle() bool {
+	changed := false
+	keys := make([]string, 0, len(p.slots))
+	for k := range p.slots {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		s := p.slots[k]
+		if len(s.vals) == 0 {
+			continue
+		}
+		reason := ""
+		v, ok := s.clean()
+		switch {
+		case ok:
+			// A variable declared with others under one type takes the type they all take.
+			for _, g := range s.group {
+				if g == k {
+					continue
+				}
+				if w, ok := p.slots[g].clean(); !ok || w != v {
+					reason = fmt.Sprintf("%s is declared under one type with %s, which does not hold the same metric: declare them apart", s.where, p.slots[g].where)
+					break
+				}
+			}
+		case !s.declared:
+			reason = fmt.Sprintf("it reaches %s, declared outside the packages migrated", s.where)
+		case s.unknown != "":
+			reason = fmt.Sprintf("it reaches %s, which is also given a metric the fixer did not see defined (%s)", s.where, s.unknown)
+		case s.nilAt != "" && slices.ContainsFunc(s.vals, func(v val) bool { return v.child }):
+			reason = fmt.Sprintf("it reaches %s as a bound child, which is given nil at %s: a bound instrument is a value", s.where, s.nilAt)
+		case len(s.vals) > 1:
+			var names []string
+			for _, v := range s.vals {
+				n := v.d.name
+				if v.child {
+					n += " (a child)"
+				}
+				names = append(names, n)
+			}
+			reason = fmt.Sprintf("%s holds %s: one variable takes one generated type", s.where, strings.Join(names, " and "))
+		default:
+			reason = fmt.Sprintf("it shares %s with a metric that stays on client_golang", s.where)
+		}
+		if reason == "" {
+			continue
+		}
+		for _, v := range s.vals {
+			if p.refuse(v.d, s.where, reason) {
+				changed = true
+			}
+		}
+	}
+	return changed
+}
+
+// checkMethod says why the method call m cannot be rewritten for v, or "".
+func (p *Plan) checkMethod(u *unit, m *methodEv, v val) string {
+	d := v.d
+	if direct := childCall(u.info, ast.Unparen(m.recv).(ast.Expr)); direct != nil && isCall(m.recv) {
+		if _, reason := p.labelValues(u, ast.Unparen(m.recv).(*ast.CallExpr), d); reason != "" {
+			return reason
+		}
+	}
+	kind := d.metric.Kind
+	switch m.method {
+	case "Inc", "Add":
+		if kind == "gauge" {
+			return fmt.Sprintf("%s is a gauge in the catalogue, which records values, and %s needs the value before it: declare it an updowncounter", d.name, m.method)
+		}
+	case "Dec", "Sub":
+		switch kind {
+		case "gauge":
+			return fmt.Sprintf("%s is a gauge in the catalogue, which records values, and %s needs the value before it: declare it an updowncounter", d.name, m.method)
+		case "counter":
+			return fmt.Sprintf("%s is a counter in the catalogue, which only goes up, and %s goes down: declare it an updowncounter", d.name, m.method)
+		}
+	case "Set", "SetToCurrentTime":
+		if kind != "gauge" {
+			return fmt.Sprintf("%s is a %s in the catalogue, which adds, and %s sets: declare it a gauge", d.name, kind, m.method)
+		}
+		if m.method == "SetToCurrentTime" && d.metric.ValueType != "double" {
+			return fmt.Sprintf("SetToCurrentTime records seconds with a fraction, and %s records int (value_type: int)", d.name)
+		}
+	case "Observe":
+	}
+	if len(m.call.Args) == 1 {
+		if _, ok := valueText(u, m.call.Args[0], d.metric.ValueType == "int", false); !ok {
+			return fmt.Sprintf("%s records a float64 into %s, which records int (value_type: int): declare it double, or convert the value to an integer type", m.method, d.name)
+		}
+	}
+	return ""
+}
+
+func isCall(e ast.Expr) bool {
+	_, ok := ast.Unparen(e).(*ast.CallExpr)
+	return ok
+}
+
+// isNil reports whether e is the predeclared nil.
+func isNil(info *types.Info, e ast.Expr) bool {
+	tv, ok := info.Types[ast.Unparen(e)]
+	return ok && tv.IsNil()
+}
+
+// posKey is pos as FILE:LINE:COL, the key of everything in a Plan.
+func posKey(fset *token.FileSet, pos token.Pos) string {
+	p := fset.Position(pos)
+	return fmt.Sprintf("%s:%d:%d", p.Filename, p.Line, p.Column)
+}
+
+// varKey is the key of v's slot: where it is declared (its generic origin's declaration).
+func varKey(fset *token.FileSet, v *types.Var) string { return posKey(fset, v.Origin().Pos()) }
+
+// where is pos as FILE:LINE for messages, FILE relative to the working directory when it is
+// below it.
+func where(fset *token.FileSet, pos token.Pos) string {
+	p := fset.Position(pos)
+	name := p.Filename
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, name); err == nil && !strings.HasPrefix(rel, "..") {
+			name = rel
+		}
+	}
+	return fmt.Sprintf("%s:%d", name, p.Line)
+}
