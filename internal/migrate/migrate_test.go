@@ -1,0 +1,64 @@
+package migrate
+
+import (
+	"flag"
+	"os"
+	"testing"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/analysistest"
+
+	"github.com/telediag/telediag/internal/catalog"
+)
+
+var update = flag.Bool("update", false, "write the .golden files from the fixes (then read them before committing)")
+
+// testTarget is the stub catalogue package of testdata/src/example.com/shop/shopmetrics,
+// generated (in shape) from testdata/shop.yaml.
+func testTarget(t *testing.T) *Target {
+	t.Helper()
+	cat, err := catalog.Load("testdata/shop.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Target{Catalog: cat, Path: "example.com/shop/shopmetrics", Name: "shopmetrics"}
+}
+
+// analyzer is the analyzer for testTarget with plan (nil: each package planned alone).
+func analyzer(t *testing.T, plan *Plan) *analysis.Analyzer {
+	t.Helper()
+	a, err := New(testTarget(t), plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// runFixes checks the // want comments of pkgs and their fixes against the .golden files,
+// or, with -update, writes the golden files from the fixes as ApplyFixes applies them.
+func runFixes(t *testing.T, a *analysis.Analyzer, pkgs ...string) {
+	t.Helper()
+	if !*update {
+		analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), a, pkgs...)
+		return
+	}
+	for _, res := range analysistest.Run(t, analysistest.TestData(), a, pkgs...) {
+		fixed, err := ApplyFixes(res.Pass.Fset, res.Diagnostics, os.ReadFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range fixed.Skipped {
+			t.Errorf("skipped: %s", s)
+		}
+		for file, data := range fixed.Files {
+			if err := os.WriteFile(file+".golden", data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// TestRewrites: every call the fixer rewrites, in one package, with its golden result.
+func TestRewrites(t *testing.T) {
+	runFixes(t, analyzer(t, nil), "rewrites")
+}
