@@ -62,3 +62,25 @@ func runFixes(t *testing.T, a *analysis.Analyzer, pkgs ...string) {
 func TestRewrites(t *testing.T) {
 	runFixes(t, analyzer(t, nil), "rewrites")
 }
+
+// testPlan plans pkgs together, loaded as analysistest loads them.
+func testPlan(t *testing.T, pkgs ...string) *Plan {
+	t.Helper()
+	dir := analysistest.TestData()
+	loaded, err := Load(dir, append(os.Environ(), "GOPATH="+dir, "GO111MODULE=off", "GOWORK=off"), pkgs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPlan(testTarget(t), loaded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestAcrossPackages: metrics defined in one package, kept in fields and passed as parameters
+// in another, wired in main: the types change with the values, decided over all three.
+func TestAcrossPackages(t *testing.T) {
+	pkgs := []string{"crosspkg/metrics", "crosspkg/server", "crosspkg/shop"}
+	runFixes(t, analyzer(t, testPlan(t, pkgs...)), pkgs...)
+}

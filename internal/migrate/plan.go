@@ -118,6 +118,19 @@ func newPlan(target *Target, units []*unit) *Plan {
 		}
 		all = append(all, ev)
 	}
+	// Which metrics reach which variables first: the values only grow, so this ends.
+	for changed := true; changed; {
+		changed = false
+		for _, ev := range all {
+			if p.flow(ev) {
+				changed = true
+			}
+		}
+	}
+	for _, ev := range all {
+		p.unknowns(ev)
+	}
+	// Then which stay on client_golang: refusals only grow, and change no value.
 	for changed := true; changed; {
 		changed = false
 		for _, ev := range all {
@@ -205,28 +218,43 @@ func (p *Plan) slotVals(u *unit, v *types.Var) []val {
 	return nil
 }
 
-// evaluate applies one package's events to the plan; it reports whether anything changed.
-func (p *Plan) evaluate(ev *events) bool {
-	u, changed := ev.u, false
+// flow moves the metrics of one package's flows into their variables; it reports whether
+// anything changed.
+func (p *Plan) flow(ev *events) bool {
+	changed := false
 	for _, f := range ev.flows {
-		vals := p.valuesOf(u, f.src)
 		s := p.slot(f.dst, f.dstWhere)
-		if len(vals) == 0 {
-			switch {
-			case isNil(u.info, f.src):
-				if s.nilAt == "" {
-					s.nilAt, changed = f.where, true
-				}
-			case s.unknown == "":
-				s.unknown, changed = f.where, true
-			}
-		}
-		for _, v := range vals {
+		for _, v := range p.valuesOf(ev.u, f.src) {
 			if s.add(v) {
 				changed = true
 			}
 		}
 	}
+	return changed
+}
+
+// unknowns marks the variables given a value that holds no metric the fixer saw defined, once
+// every metric has reached where it goes.
+func (p *Plan) unknowns(ev *events) {
+	for _, f := range ev.flows {
+		if len(p.valuesOf(ev.u, f.src)) > 0 {
+			continue
+		}
+		s := p.slot(f.dst, f.dstWhere)
+		switch {
+		case isNil(ev.u.info, f.src):
+			if s.nilAt == "" {
+				s.nilAt = f.where
+			}
+		case s.unknown == "":
+			s.unknown = f.where
+		}
+	}
+}
+
+// evaluate applies one package's uses to the plan; it reports whether a refusal was added.
+func (p *Plan) evaluate(ev *events) bool {
+	u, changed := ev.u, false
 	for _, r := range ev.refusals {
 		for _, v := range p.valuesOf(u, r.expr) {
 			msg := fmt.Sprintf("%s: %s; it stays on client_golang", v.d.name, r.reason)

@@ -192,6 +192,12 @@ func (r *renderer) deleteStmt(st ast.Stmt) (analysis.TextEdit, bool) {
 	for le < len(src) && (src[le] == ' ' || src[le] == '\t') {
 		le++
 	}
+	if le+1 < len(src) && src[le] == '/' && src[le+1] == '/' {
+		// A comment after the statement is about it, and goes with it.
+		for le < len(src) && src[le] != '\n' {
+			le++
+		}
+	}
 	if (ls == 0 || src[ls-1] == '\n') && le < len(src) && src[le] == '\n' {
 		start, end = ls, le+1
 	}
@@ -235,8 +241,14 @@ func (r *renderer) mains() {
 		%[5]s.Fatal(%[2]s)
 	}`, tel, errName, tm, ctx, logq, cat, setDefaultFunc)
 		r.setupIn[fd] = tel
+		// After the line of the brace, so that a comment on it stays there.
+		tf := r.u.fset.File(pos)
+		at := pos + 1
+		if line := tf.Line(pos); line < tf.LineCount() {
+			at = tf.LineStart(line+1) - 1
+		}
 		r.report(fd.Name.Pos(), fd.Name.End(), fmt.Sprintf("main creates the telemetry pipeline and fills %s.%s before anything records", r.target.Name, defaultVar),
-			analysis.TextEdit{Pos: pos + 1, End: pos + 1, NewText: []byte(text)})
+			analysis.TextEdit{Pos: at, End: at, NewText: []byte(text)})
 	}
 }
 
