@@ -84,3 +84,15 @@ func TestAcrossPackages(t *testing.T) {
 	pkgs := []string{"crosspkg/metrics", "crosspkg/server", "crosspkg/shop"}
 	runFixes(t, analyzer(t, testPlan(t, pkgs...)), pkgs...)
 }
+
+// TestRefusals: every call the fixer refuses is reported at its FILE:LINE with the reason, and
+// its metric stays whole on client_golang: no fix at all, so no golden file.
+func TestRefusals(t *testing.T) {
+	for _, res := range analysistest.Run(t, analysistest.TestData(), analyzer(t, nil), "refusals") {
+		for _, d := range res.Diagnostics {
+			if len(d.SuggestedFixes) > 0 {
+				t.Errorf("%s: a refusal with a fix: %s", res.Pass.Fset.Position(d.Pos), d.Message)
+			}
+		}
+	}
+}

@@ -1,0 +1,103 @@
+// Package refusals has every call the fixer refuses, each on a metric of its own: a refused
+// call keeps its whole metric on client_golang, so that the code still builds.
+package refusals
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+// The series lifecycle: no counterpart yet.
+var (
+	deleted    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_orders_total"}, []string{"outcome"})                // want `shop_orders_total: promauto.NewCounterVec stays on client_golang: DeleteLabelValues removes a series.*\(testdata/src/refusals/refusals.go:\d+\)`
+	deletedBy  = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_orders_total"}, []string{"outcome"})                // want `stays on client_golang: Delete removes a series`
+	partial    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_orders_total"}, []string{"outcome"})                // want `stays on client_golang: DeletePartialMatch removes series`
+	reset      = promauto.NewGaugeVec(prometheus.GaugeOpts{Name: "shop_queue_length"}, []string{"queue"})                      // want `stays on client_golang: Reset removes every series`
+	curried    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})       // want `stays on client_golang: a curried vector has no counterpart`
+	exemplar   = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})       // want `stays on client_golang: GetMetricWithLabelValues returns an error`
+	timed      = promauto.NewHistogram(prometheus.HistogramOpts{Name: "shop_temperature_celsius"})                             // want `promauto.NewHistogram defines shop_temperature_celsius, which the catalogue declares a gauge`
+	timedRight = promauto.NewHistogramVec(prometheus.HistogramOpts{Name: "shop_request_duration_seconds"}, []string{"method"}) // want `stays on client_golang: it is passed to prometheus.NewTimer`
+)
+
+func lifecycle() {
+	deleted.DeleteLabelValues("ok")                                                      // want `shop_orders_total: DeleteLabelValues removes a series, and the generated instruments cannot yet \(their counterparts come with the series-lifecycle issue\); it stays on client_golang`
+	deletedBy.Delete(prometheus.Labels{"outcome": "ok"})                                 // want `shop_orders_total: Delete removes a series`
+	partial.DeletePartialMatch(prometheus.Labels{})                                      // want `shop_orders_total: DeletePartialMatch removes series`
+	reset.Reset()                                                                        // want `shop_queue_length: Reset removes every series`
+	curried.MustCurryWith(prometheus.Labels{"code": "200"}).WithLabelValues("GET").Inc() // want `shop_requests_total: a curried vector has no counterpart`
+	c, _ := exemplar.GetMetricWithLabelValues("200", "GET")                              // want `shop_requests_total: GetMetricWithLabelValues returns an error`
+	c.Inc()
+	t := prometheus.NewTimer(timedRight.WithLabelValues("GET")) // want `shop_request_duration_seconds: it is passed to prometheus.NewTimer`
+	defer t.ObserveDuration()
+}
+
+// Definitions the catalogue does not take as they are.
+var (
+	unknown     = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_unknown_total"})                               // want `shop_unknown_total: promauto.NewCounter stays on client_golang: shop_unknown_total is not in testdata/shop.yaml`
+	labels      = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code"})         // want `promauto.NewCounterVec declares the labels \[code\] and the catalogue's shop_requests_total \[code method\]`
+	provided    = promauto.NewGauge(prometheus.GaugeOpts{Name: "go_goroutines"})                                        // want `go_goroutines is provided_by go_collector in the catalogue, not generated`
+	observed    = promauto.NewGauge(prometheus.GaugeOpts{Name: "shop_uptime_seconds"})                                  // want `shop_uptime_seconds is observable in the catalogue`
+	callback    = promauto.NewGaugeFunc(prometheus.GaugeOpts{Name: "shop_uptime_seconds"}, func() float64 { return 1 }) // want `promauto.NewGaugeFunc is read by a callback at collection: declare shop_uptime_seconds observable: true and Register the callback`
+	opts        = prometheus.CounterOpts{Name: "shop_errors_total"}
+	notLit      = promauto.NewCounter(opts) // want `a metric: promauto.NewCounter stays on client_golang: promauto.NewCounter: the options are not a composite literal`
+	name        = "shop_errors_total"
+	notConst    = promauto.NewCounter(prometheus.CounterOpts{Name: name})                                // want `Name is not a constant, so the exposed name cannot be read`
+	noLabels    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_errors_total"}, nil)         // want `promauto.NewCounterVec without label names: a vector of one series; make it a promauto.NewCounter`
+	labelVar    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_errors_total"}, orderLabels) // want `label names: not a \[\]string literal`
+	orderLabels = []string{"outcome"}
+)
+
+// Calls the catalogue's kind or value type has no counterpart for.
+var (
+	setUpDown  = promauto.NewGauge(prometheus.GaugeOpts{Name: "shop_in_flight"})                                         // want `shop_in_flight: promauto.NewGauge stays on client_golang: shop_in_flight is a updowncounter in the catalogue, which adds, and Set sets: declare it a gauge`
+	incGauge   = promauto.NewGauge(prometheus.GaugeOpts{Name: "shop_temperature_celsius"})                               // want `stays on client_golang: shop_temperature_celsius is a gauge in the catalogue, which records values, and Inc needs the value before it`
+	decCounter = promauto.NewGauge(prometheus.GaugeOpts{Name: "shop_errors_total"})                                      // want `shop_errors_total is a counter in the catalogue, which only goes up, and Dec goes down`
+	floatToInt = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_orders_total"}, []string{"outcome"})          // want `Add records a float64 into shop_orders_total, which records int`
+	notInEnum  = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_orders_total"}, []string{"outcome"})          // want `the value "maybe" is not in the enum of label outcome \[ok error\] in the catalogue`
+	withVar    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `With's labels are not a prometheus.Labels literal`
+	slice      = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `the label values are passed as a slice`
+	tooFew     = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `1 label values for the 2 labels shop_requests_total declares`
+	pkgChild   = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `a child kept at package level is bound when the package initialises`
+	okRequests = pkgChild.WithLabelValues("200", "GET")                                                                  // want `shop_requests_total: a child kept at package level is bound when the package initialises, before SetDefault creates the instruments`
+)
+
+func kinds(x float64, lvs []string, l prometheus.Labels) {
+	setUpDown.Set(3)                         // want `shop_in_flight: shop_in_flight is a updowncounter in the catalogue, which adds, and Set sets`
+	incGauge.Inc()                           // want `shop_temperature_celsius is a gauge in the catalogue`
+	decCounter.Dec()                         // want `shop_errors_total is a counter in the catalogue, which only goes up`
+	floatToInt.WithLabelValues("ok").Add(x)  // want `Add records a float64 into shop_orders_total`
+	notInEnum.WithLabelValues("maybe").Inc() // want `the value "maybe" is not in the enum`
+	withVar.With(l).Inc()                    // want `With's labels are not a prometheus.Labels literal`
+	slice.WithLabelValues(lvs...).Inc()      // want `the label values are passed as a slice`
+	tooFew.WithLabelValues("200").Inc()      // want `1 label values for the 2 labels`
+	okRequests.Inc()
+}
+
+// Where a metric goes that the fixer cannot follow.
+var (
+	either1    = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"})                                                 // want `refusals.go:\d+ holds shop_errors_total and shop_builds_total: one variable takes one generated type`
+	either2    = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_builds_total", ConstLabels: prometheus.Labels{"version": "1"}}) // want `holds shop_errors_total and shop_builds_total`
+	mapped     = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"})                                                 // want `it is kept in a map or slice`
+	compared   = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"})                                                 // want `it is compared`
+	registered = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"})                                                 // want `registered where the registration's result is used`
+)
+
+func flows(ctx context.Context, cond bool) error {
+	var c prometheus.Counter
+	if cond {
+		c = either1
+	} else {
+		c = either2
+	}
+	c.Inc()
+	m := map[string]prometheus.Counter{"errors": mapped} // want `shop_errors_total: it is kept in a map or slice`
+	m["errors"].Inc()
+	if compared != nil { // want `shop_errors_total: it is compared`
+		compared.Inc()
+	}
+	time.Sleep(0)
+	return prometheus.Register(registered) // want `shop_errors_total: registered where the registration's result is used`
+}
