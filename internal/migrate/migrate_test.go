@@ -96,3 +96,8 @@ func TestRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestWiring: registrations, registries and promhttp handlers become telemetry's, in main.
+func TestWiring(t *testing.T) {
+	runFixes(t, analyzer(t, nil), "wiring")
+}

@@ -1,0 +1,63 @@
+// Command wiring registers its metrics in every way client_golang offers and serves them.
+package main
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/telediag/telediag/telemetry"
+)
+
+var (
+	errs   = prometheus.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"})    // want `shop_errors_total: prometheus.NewCounter becomes &shopmetrics.Default.ShopErrorsTotal`
+	flight = prometheus.NewGauge(prometheus.GaugeOpts{Name: "shop_in_flight"})           // want `shop_in_flight: prometheus.NewGauge becomes`
+	temp   = prometheus.NewGauge(prometheus.GaugeOpts{Name: "shop_temperature_celsius"}) // want `shop_temperature_celsius: prometheus.NewGauge becomes`
+)
+
+func init() {
+	// The runtime's collectors: telemetry serves them itself.
+	prometheus.MustRegister(errs, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})) // want `the registration of shop_errors_total, the Go collector, the process collector goes`
+	prometheus.MustRegister(flight, collectors.NewBuildInfoCollector())                                                           // want `the registration of shop_in_flight goes` `collectors.NewBuildInfoCollector\(\) stays registered on client_golang's registry, which tel.Handler\(\) does not serve: pass it to telemetry.New with telemetry.WithCollectors`
+	prometheus.DefaultRegisterer.MustRegister(temp)                                                                               // want `the registration of shop_temperature_celsius goes`
+}
+
+func main() { // want `main creates the telemetry pipeline`
+	reg := prometheus.NewRegistry()
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "shop_request_duration_seconds"}, []string{"method"}) // want `shop_request_duration_seconds: prometheus.NewHistogramVec becomes`
+	reg.MustRegister(latency)                                                                                                  // want `the registration of shop_request_duration_seconds goes`
+	http.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))                                                  // want `promhttp.HandlerFor becomes tel.Handler\(\)`
+
+	other := prometheus.NewRegistry()
+	requests := promauto.With(other).NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `shop_requests_total: promauto.NewCounterVec becomes`
+	http.Handle("/other", promhttp.HandlerFor(other, promhttp.HandlerOpts{}))                                                       // want `promhttp.HandlerFor becomes tel.Handler\(\)`
+
+	http.Handle("/open", promhttp.HandlerFor(prometheus.DefaultGatherer, promhttp.HandlerOpts{EnableOpenMetrics: true})) // want `promhttp.HandlerFor stays: HandlerOpts\{EnableOpenMetrics\} has no counterpart in tel.Handler\(\)`
+	http.Handle("/default", promhttp.HandlerFor(prometheus.DefaultGatherer, promhttp.HandlerOpts{}))                     // want `promhttp.HandlerFor becomes tel.Handler\(\)`
+
+	kept := prometheus.NewRegistry()
+	kept.MustRegister(collectors.NewBuildInfoCollector())                   // want `collectors.NewBuildInfoCollector\(\) stays registered`
+	http.Handle("/kept", promhttp.HandlerFor(kept, promhttp.HandlerOpts{})) // want `promhttp.HandlerFor stays: the registry kept is also used at testdata/src/wiring/main.go:\d+`
+
+	latency.WithLabelValues("GET").Observe(0.5)  // want `Observe becomes latency.Record\(context.Background\(\), 0.5, "GET"\)`
+	requests.WithLabelValues("200", "GET").Inc() // want `Inc becomes requests.Add`
+	errs.Inc()                                   // want `Inc becomes errs.Add`
+	flight.Inc()                                 // want `Inc becomes flight.Add`
+	temp.Set(20)                                 // want `Set becomes temp.Record`
+	http.Handle("/debug", debugMux())
+	_ = http.ListenAndServe("127.0.0.1:8080", nil)
+}
+
+// debugMux serves /metrics where no pipeline is in scope.
+func debugMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.Handler()) // want `promhttp.Handler\(\) stays: no \*telemetry.Telemetry is in scope here, and this is not main`
+	return mux
+}
+
+// serve has the pipeline in scope, already migrated.
+func serve(tel *telemetry.Telemetry) {
+	http.Handle("/metrics", promhttp.Handler()) // want `promhttp.Handler becomes tel.Handler\(\)`
+}
