@@ -10,6 +10,7 @@
 //	instrumentgen dashboard [-o FILE] FILE                (dashboard.go)
 //	instrumentgen import [flags] SOURCE                   (import.go)
 //	instrumentgen live-check [flags] FILE URL             (livecheck.go)
+//	instrumentgen migrate [-fix] [-catalog FILE] PATTERN... (migrate.go)
 //
 // A service gets it as a tool dependency, which pins its version in go.mod and survives
 // go mod tidy while nothing imports telediag yet:
@@ -68,7 +69,9 @@ const subcommands = `
        instrumentgen live-check [flags] FILE URL    hold a running service to its catalogue
        instrumentgen diff [-json] [-queries DIR] OLD NEW
                                                     what a catalogue edit does to queries
-       instrumentgen dashboard [-o FILE] FILE       a Grafana dashboard for the catalogue`
+       instrumentgen dashboard [-o FILE] FILE       a Grafana dashboard for the catalogue
+       instrumentgen migrate [-fix] [-catalog FILE] PATTERN...
+                                                    move client_golang code to the generated instruments`
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
@@ -81,11 +84,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return runImport(args[1:], os.Stdin, stdout, stderr)
 		case "live-check":
 			return runLiveCheck(args[1:], os.Stdin, stdout, stderr)
+		case "migrate":
+			return runMigrate(args[1:], stdout, stderr)
 		}
 		// A bare word that names no file is a mistyped subcommand, not a catalogue.
 		if w := args[0]; !strings.HasPrefix(w, "-") && !strings.ContainsAny(w, "./\\") {
 			if _, err := os.Stat(w); err != nil {
-				fmt.Fprintf(stderr, "instrumentgen: unknown subcommand %q (import, live-check, diff, dashboard), and no file of that name; see instrumentgen -h\n", w)
+				fmt.Fprintf(stderr, "instrumentgen: unknown subcommand %q (import, live-check, diff, dashboard, migrate), and no file of that name; see instrumentgen -h\n", w)
 				return 2
 			}
 		}
