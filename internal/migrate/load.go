@@ -20,10 +20,10 @@ func Load(dir string, env []string, patterns ...string) ([]*packages.Package, er
 	cfg := &packages.Config{Mode: LoadMode, Dir: dir, Tests: true, Env: env}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
-		return nil, fmt.Errorf("migrate: load %v: %w", patterns, err)
+		return nil, fmt.Errorf("load %v: %w", patterns, err)
 	}
 	if len(pkgs) == 0 {
-		return nil, fmt.Errorf("migrate: no package matches %v", patterns)
+		return nil, fmt.Errorf("no package matches %v", patterns)
 	}
 	var errs []string
 	packages.Visit(pkgs, nil, func(p *packages.Package) {
@@ -35,7 +35,7 @@ func Load(dir string, env []string, patterns ...string) ([]*packages.Package, er
 		if len(errs) > 10 {
 			errs = append(errs[:10], fmt.Sprintf("and %d more", len(errs)-10))
 		}
-		return nil, fmt.Errorf("migrate: the packages do not build, so they cannot be rewritten:\n%s", join(errs))
+		return nil, fmt.Errorf("the packages do not build, so they cannot be rewritten:\n%s", join(errs))
 	}
 	return pkgs, nil
 }
