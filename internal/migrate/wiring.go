@@ -122,9 +122,12 @@ func (r *renderer) registrations() {
 			}
 			keep = append(keep, a)
 		}
+		onDefault := r.onDefaultRegistry(call)
 		if len(dropped) == 0 {
-			for _, a := range keep {
-				r.keptCollector(a)
+			if onDefault && r.programUsesRewritten() {
+				for _, a := range keep {
+					r.keptCollector(a)
+				}
 			}
 			continue
 		}
@@ -133,8 +136,10 @@ func (r *renderer) registrations() {
 		if !isStmt || ast.Unparen(es.X) != call {
 			continue
 		}
-		for _, a := range keep {
-			r.keptCollector(a)
+		if onDefault {
+			for _, a := range keep {
+				r.keptCollector(a)
+			}
 		}
 		what := strings.Join(dropped, ", ")
 		if len(keep) == 0 {
@@ -166,6 +171,18 @@ func runtimeName(info *types.Info, e ast.Expr) string {
 		return "Go collector"
 	}
 	return "process collector"
+}
+
+// onDefaultRegistry reports whether call registers on client_golang's default registry, which
+// promhttp.Handler() served and tel.Handler() does not. A registry of the code's own is served
+// by its own promhttp.HandlerFor, which stays while anything stays registered on it.
+func (r *renderer) onDefaultRegistry(call *ast.CallExpr) bool {
+	fn := calleeOf(r.u.info, call)
+	if fn.Signature().Recv() == nil {
+		return true
+	}
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	return ok && r.isDefaultGatherer(ast.Unparen(sel.X))
 }
 
 // keptCollector reports a collector that stays registered on a client_golang registry.
