@@ -70,6 +70,8 @@ type def struct {
 	constLabels map[string]string
 	// refused, when set, is why the metric stays on client_golang, with the place that decided it.
 	refused string
+	// intrinsic: refused for what the definition itself says, so its uses are not judged.
+	intrinsic bool
 }
 
 // ok reports whether the definition is rewritten.
@@ -118,7 +120,7 @@ func defOf(info *types.Info, call *ast.CallExpr, key, where string, cat *catalog
 	}
 	d := &def{key: key, where: where, call: pkgName + "." + fn.Name(), kind: c.kind, vec: c.vec}
 	refuse := func(format string, args ...any) *def {
-		d.refused = fmt.Sprintf(format, args...)
+		d.refused, d.intrinsic = fmt.Sprintf(format, args...), true
 		return d
 	}
 	if len(call.Args) == 0 {

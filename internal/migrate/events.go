@@ -256,23 +256,21 @@ func (ev *events) classify(e ast.Expr, stack []ast.Node) {
 	refuse := func(format string, args ...any) {
 		ev.refusals = append(ev.refusals, &refusalEv{expr: e, key: key, where: wh, reason: fmt.Sprintf(format, args...)})
 	}
-	flow := func(dst *types.Var) {
-		if dst == nil {
-			refuse("it goes where the fixer cannot follow it")
-			return
-		}
-		ev.flows = append(ev.flows, &flowEv{dst: varKey(ev.u.fset, dst), dstWhere: where(ev.u.fset, dst.Pos()), src: e, where: wh})
-	}
-	inFunc := slices.ContainsFunc(stack[:i+1], func(n ast.Node) bool {
-		switch n.(type) {
-		case *ast.FuncDecl, *ast.FuncLit:
-			return true
-		}
-		return false
-	})
+	var flow func(dst *types.Var)
+	atInit := atInitialisation(stack[:i+1])
 	// A kept child is one whose WithLabelValues is not the receiver of a recording call.
 	if childCall(info, e) != nil && !ev.isRecordingReceiver(stack, i) {
-		ev.binds = append(ev.binds, &bindEv{call: e.(*ast.CallExpr), pkgLevel: !inFunc, key: key, where: wh})
+		ev.binds = append(ev.binds, &bindEv{call: e.(*ast.CallExpr), pkgLevel: atInit, key: key, where: wh})
+	}
+	flow = func(dst *types.Var) {
+		switch {
+		case dst == nil:
+			refuse("it goes where the fixer cannot follow it")
+		case !isMetricType(dst.Type()):
+			refuse("it is kept as a %s, a type the fixer does not rewrite", types.TypeString(dst.Type(), func(p *types.Package) string { return p.Name() }))
+		default:
+			ev.flows = append(ev.flows, &flowEv{dst: varKey(ev.u.fset, dst), dstWhere: where(ev.u.fset, dst.Pos()), src: e, where: wh})
+		}
 	}
 	switch p := stack[i].(type) {
 	case *ast.SelectorExpr:
@@ -290,6 +288,9 @@ func (ev *events) classify(e ast.Expr, stack []ast.Node) {
 			if call.Ellipsis.IsValid() {
 				ev.refusals = append(ev.refusals, &refusalEv{expr: e, key: key, where: wh, reason: "the label values are passed as a slice (...), so they cannot be moved to the catalogue's order", needsWhole: true})
 			}
+		case slices.Contains(recordingMethods, m) && atInit:
+			ev.refusals = append(ev.refusals, &refusalEv{expr: e, key: ev.key(call.Pos()), where: ev.where(call.Pos()),
+				reason: "recorded while the package initialises, before SetDefault creates the instruments, so the value would be lost: record it in main, after SetDefault"})
 		case slices.Contains(recordingMethods, m):
 			ev.methods = append(ev.methods, &methodEv{recv: e, call: call, method: m, key: ev.key(call.Pos()), where: ev.where(call.Pos())})
 		case refusedMethods[m] != "":
@@ -454,6 +455,18 @@ func parentCall(stack []ast.Node, i int) (*ast.CallExpr, bool) {
 		return nil, false
 	}
 	return nil, false
+}
+
+// atInitialisation reports whether the innermost node of stack runs while its package
+// initialises: outside any function, or in an init function (a function literal there
+// included, as most run at once).
+func atInitialisation(stack []ast.Node) bool {
+	for _, n := range stack {
+		if fd, ok := n.(*ast.FuncDecl); ok {
+			return fd.Recv == nil && fd.Name.Name == "init"
+		}
+	}
+	return true
 }
 
 // enclosingSig is the signature of the innermost function in stack.

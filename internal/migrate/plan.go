@@ -258,7 +258,7 @@ func (p *Plan) evaluate(ev *events) bool {
 	for _, r := range ev.refusals {
 		for _, v := range p.valuesOf(u, r.expr) {
 			msg := fmt.Sprintf("%s: %s; it stays on client_golang", v.d.name, r.reason)
-			if r.needsChild && !v.child || r.needsWhole && v.child {
+			if v.d.intrinsic || r.needsChild && !v.child || r.needsWhole && v.child {
 				continue
 			}
 			p.note(r.key, msg)
@@ -267,9 +267,11 @@ func (p *Plan) evaluate(ev *events) bool {
 			}
 		}
 	}
+	// Every problem of a use is noted, also on a metric another use already keeps on
+	// client_golang, so that one run lists all there is to swap by hand.
 	for _, m := range ev.methods {
 		for _, v := range p.valuesOf(u, m.recv) {
-			if !v.d.ok() {
+			if v.d.intrinsic {
 				continue
 			}
 			if reason := p.checkMethod(u, m, v); reason != "" {
@@ -282,12 +284,12 @@ func (p *Plan) evaluate(ev *events) bool {
 	}
 	for _, b := range ev.binds {
 		for _, v := range p.valuesOf(u, b.call) {
-			if !v.d.ok() {
+			if v.d.intrinsic {
 				continue
 			}
 			reason := ""
 			if b.pkgLevel {
-				reason = "a child kept at package level is bound when the package initialises, before SetDefault creates the instruments: bind it (Bind) after startup"
+				reason = "a child kept while the package initialises is bound before SetDefault creates the instruments, and would record nothing: bind it (Bind) in main, after SetDefault"
 			} else if _, r := p.labelValues(u, b.call, v.d); r != "" {
 				reason = r
 			}
@@ -308,7 +310,7 @@ func (p *Plan) evaluate(ev *events) bool {
 			case !r.stmt:
 				reason = "registered where the registration's result is used; the generated instruments are not registered"
 			}
-			if reason != "" && v.d.ok() {
+			if reason != "" && !v.d.intrinsic {
 				p.note(r.key, fmt.Sprintf("%s: %s; it stays on client_golang", v.d.name, reason))
 				if p.refuse(v.d, r.where, reason) {
 					changed = true

@@ -60,8 +60,8 @@ var (
 	withVar    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `With's labels are not a prometheus.Labels literal`
 	slice      = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `the label values are passed as a slice`
 	tooFew     = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `1 label values for the 2 labels shop_requests_total declares`
-	pkgChild   = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `a child kept at package level is bound when the package initialises`
-	okRequests = pkgChild.WithLabelValues("200", "GET")                                                                  // want `shop_requests_total: a child kept at package level is bound when the package initialises, before SetDefault creates the instruments`
+	pkgChild   = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `a child kept while the package initialises is bound before SetDefault creates the instruments`
+	okRequests = pkgChild.WithLabelValues("200", "GET")                                                                  // want `shop_requests_total: a child kept while the package initialises is bound before SetDefault creates the instruments, and would record nothing: bind it \(Bind\) in main, after SetDefault`
 )
 
 func kinds(x float64, lvs []string, l prometheus.Labels) {
@@ -101,3 +101,23 @@ func flows(ctx context.Context, cond bool) error {
 	time.Sleep(0)
 	return prometheus.Register(registered) // want `shop_errors_total: registered where the registration's result is used`
 }
+
+// What runs while the package initialises runs before SetDefault.
+var (
+	setAtInit  = promauto.NewGaugeVec(prometheus.GaugeOpts{Name: "shop_queue_length"}, []string{"queue"})                // want `stays on client_golang: recorded while the package initialises`
+	bindAtInit = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `stays on client_golang: (a child kept|recorded) while the package initialises`
+	collected  = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"})                                  // want `stays on client_golang: it is kept as a prometheus.Collector`
+	asAny      = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"})                                  // want `it is kept as a any`
+	collectors []prometheus.Collector
+)
+
+func init() {
+	setAtInit.WithLabelValues("mail").Set(1)       // want `shop_queue_length: recorded while the package initialises, before SetDefault creates the instruments, so the value would be lost: record it in main, after SetDefault`
+	ok := bindAtInit.WithLabelValues("200", "GET") // want `shop_requests_total: a child kept while the package initialises`
+	ok.Inc()                                       // want `shop_requests_total: recorded while the package initialises`
+	var c prometheus.Collector = collected         // want `shop_errors_total: it is kept as a prometheus.Collector, a type the fixer does not rewrite`
+	collectors = append(collectors, c)
+	keep(asAny) // want `shop_errors_total: it is kept as a any`
+}
+
+func keep(any) {}
