@@ -368,8 +368,10 @@ func (ev *events) classify(e ast.Expr, stack []ast.Node) {
 			ev.regs = append(ev.regs, &regEv{call: p, arg: e, stmt: isStmt, key: key, where: wh})
 		case fn == nil:
 			refuse("it is passed to a function value, whose parameter type the fixer cannot change")
-		case fn.Pkg() != nil && (fn.Pkg().Path() == promPkg || fn.Pkg().Path() == promautoPkg || fn.Pkg().Path() == promhttpPkg):
-			refuse("it is passed to %s.%s, which takes client_golang's types: time with time.Now and Record the seconds", fn.Pkg().Name(), fn.Name())
+		case isPkgFunc(fn, promPkg, "NewTimer"):
+			refuse("it is passed to prometheus.NewTimer, which takes client_golang's Observer: time with time.Now and Record the seconds")
+		case fn.Pkg() != nil && strings.HasPrefix(fn.Pkg().Path()+"/", "github.com/prometheus/client_golang/"):
+			refuse("it is passed to %s.%s, which takes client_golang's types (a test reads a generated instrument through an OTel reader instead)", fn.Pkg().Name(), fn.Name())
 		case isInterfaceMethod(fn):
 			refuse("it is passed to the interface method %s, whose parameter type the fixer cannot change", fn.Name())
 		default:
@@ -493,6 +495,12 @@ func enclosingStmt(stack []ast.Node) ast.Stmt {
 			return s
 		}
 		if _, ok := stack[j].(*ast.GenDecl); ok {
+			// A var declaration in a function is a statement; one at package level is none.
+			if j > 0 {
+				if ds, ok := stack[j-1].(*ast.DeclStmt); ok {
+					return ds
+				}
+			}
 			return nil
 		}
 	}

@@ -189,7 +189,7 @@ func (p *Plan) valuesOf(u *unit, e ast.Expr) []val {
 			return out
 		}
 		if fn := calleeOf(u.info, e); fn != nil {
-			if sig := fn.Signature(); sig.Results().Len() == 1 {
+			if sig := fn.Origin().Signature(); sig.Results().Len() == 1 {
 				return p.slotVals(u, sig.Results().At(0))
 			}
 		}

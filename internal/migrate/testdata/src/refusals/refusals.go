@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // The series lifecycle: no counterpart yet.
@@ -121,3 +122,10 @@ func init() {
 }
 
 func keep(any) {}
+
+// A test that reads a metric through client_golang's testutil.
+var readInTest = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"}) // want `stays on client_golang: it is passed to testutil.ToFloat64`
+
+func testRead() float64 {
+	return testutil.ToFloat64(readInTest) // want `shop_errors_total: it is passed to testutil.ToFloat64, which takes client_golang's types \(a test reads a generated instrument through an OTel reader instead\)`
+}
