@@ -71,11 +71,14 @@ type renderer struct {
 	removedUses map[*ast.Ident]bool
 	// setupIn are the main functions that get the pipeline's setup, with the name of its variable.
 	setupIn map[*ast.FuncDecl]string
+	// telUsed are the pipelines whose handler a rewrite serves.
+	telUsed map[string]bool
 }
 
 func (r *renderer) run() {
 	r.removedUses = map[*ast.Ident]bool{}
 	r.setupIn = map[*ast.FuncDecl]string{}
+	r.telUsed = map[string]bool{}
 	r.methods()
 	r.binds()
 	r.defs()
@@ -83,6 +86,11 @@ func (r *renderer) run() {
 	r.registrations()
 	r.mains()
 	r.handlers()
+	for fd, tel := range r.setupIn {
+		if !r.telUsed[tel] {
+			r.report(fd.Name.Pos(), fd.Name.End(), fmt.Sprintf("main's pipeline serves its /metrics nowhere yet: mount %s.Handler() where client_golang's handler was served (router.Install, or http.Handle)", tel))
+		}
+	}
 	r.notes()
 	r.flush()
 }

@@ -101,3 +101,9 @@ func TestRefusals(t *testing.T) {
 func TestWiring(t *testing.T) {
 	runFixes(t, analyzer(t, nil), "wiring")
 }
+
+// TestMainWithoutHandler: a main that serves no /metrics still gets the pipeline, under names
+// that clash with none of its own (err is taken), and is told to mount its handler.
+func TestMainWithoutHandler(t *testing.T) {
+	runFixes(t, analyzer(t, nil), "nohandler")
+}

@@ -160,7 +160,13 @@ func (r *renderer) registrations() {
 			args[i] = exprText(r.u.fset, a)
 		}
 		start, end := call.Args[0].Pos(), call.Args[len(call.Args)-1].End()
-		r.report(call.Pos(), call.End(), fmt.Sprintf("the registration of %s goes: NewInstruments creates the instruments and telemetry serves them", what),
+		msg := fmt.Sprintf("the registration of %s goes: NewInstruments creates the instruments and telemetry serves them", what)
+		if !onDefault {
+			// The registry keeps collectors, so its promhttp.HandlerFor stays: the metrics
+			// dropped from it are served by tel.Handler() only.
+			msg += fmt.Sprintf("; %s stays on this registry, whose handler stays too: serve tel.Handler() beside it", strings.Join(args, ", "))
+		}
+		r.report(call.Pos(), call.End(), msg,
 			analysis.TextEdit{Pos: start, End: end, NewText: []byte(strings.Join(args, ", "))})
 	}
 }
@@ -392,6 +398,7 @@ func (r *renderer) handlers() {
 			}
 		}
 		tel := r.telAt(call.Pos())
+		r.telUsed[tel] = true
 		if tel == "" {
 			r.report(call.Pos(), call.End(), fmt.Sprintf("promhttp.%s() stays: no *telemetry.Telemetry is in scope here, and this is not main: create the pipeline in main (telemetry.New) and pass it here, then serve tel.Handler()", fn.Name()))
 			continue

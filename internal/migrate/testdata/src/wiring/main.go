@@ -41,6 +41,18 @@ func main() { // want `main creates the telemetry pipeline`
 	kept.MustRegister(collectors.NewBuildInfoCollector())
 	http.Handle("/kept", promhttp.HandlerFor(kept, promhttp.HandlerOpts{})) // want `promhttp.HandlerFor stays: the registry kept is also used at testdata/src/wiring/main.go:\d+`
 
+	var third = prometheus.NewRegistry()
+	builds := prometheus.NewCounter(prometheus.CounterOpts{Name: "shop_builds_total", ConstLabels: prometheus.Labels{"version": "2"}}) // want `shop_builds_total: prometheus.NewCounter becomes`
+	third.MustRegister(builds)                                                                                                         // want `the registration of shop_builds_total goes`
+	http.Handle("/third", promhttp.HandlerFor(third, promhttp.HandlerOpts{}))                                                          // want `promhttp.HandlerFor becomes tel.Handler\(\)`
+	builds.Inc()                                                                                                                       // want `Inc becomes builds.Add\(context.Background\(\), 1, "2"\)`
+
+	mixed := prometheus.NewRegistry()
+	queue := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "shop_queue_length"}, []string{"queue"}) // want `shop_queue_length: prometheus.NewGaugeVec becomes`
+	mixed.MustRegister(queue, collectors.NewBuildInfoCollector())                                       // want `the registration of shop_queue_length goes: NewInstruments creates the instruments and telemetry serves them; collectors.NewBuildInfoCollector\(\) stays on this registry, whose handler stays too: serve tel.Handler\(\) beside it`
+	http.Handle("/mixed", promhttp.HandlerFor(mixed, promhttp.HandlerOpts{}))                           // want `promhttp.HandlerFor stays: the registry mixed is also used`
+	queue.WithLabelValues("mail").Set(3)                                                                // want `Set becomes queue.Record\(context.Background\(\), 3, "mail"\)`
+
 	latency.WithLabelValues("GET").Observe(0.5)  // want `Observe becomes latency.Record\(context.Background\(\), 0.5, "GET"\)`
 	requests.WithLabelValues("200", "GET").Inc() // want `Inc becomes requests.Add`
 	errs.Inc()                                   // want `Inc becomes errs.Add`
