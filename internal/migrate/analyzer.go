@@ -124,6 +124,9 @@ func (r *renderer) replace(n ast.Node, what, text string) {
 // does not yet.
 func (r *renderer) qual(pos token.Pos, path, name string) string {
 	f := r.fileOf(pos)
+	if f == nil {
+		return name
+	}
 	for _, spec := range f.Imports {
 		if p, _ := strconv.Unquote(spec.Path.Value); p == path {
 			if spec.Name != nil {
@@ -246,8 +249,9 @@ func (r *renderer) methods() {
 		}
 		ctx := r.ctxAt(pos)
 		var text string
-		if vec := childCall(r.u.info, m.recv); vec != nil && isCall(m.recv) {
-			given, reason := r.plan.labelValues(r.u, ast.Unparen(m.recv).(*ast.CallExpr), d)
+		if call, isCall := ast.Unparen(m.recv).(*ast.CallExpr); isCall && childCall(r.u.info, call) != nil {
+			vec := childCall(r.u.info, call)
+			given, reason := r.plan.labelValues(r.u, call, d)
 			if reason != "" {
 				continue
 			}

@@ -55,7 +55,11 @@ func TestMigratedShapeRecords(t *testing.T) {
 			if m.Name != "backend_read_requests_total" {
 				continue
 			}
-			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+			sum, ok := m.Data.(metricdata.Sum[int64])
+			if !ok {
+				t.Fatalf("backend_read_requests_total collected as %T", m.Data)
+			}
+			for _, dp := range sum.DataPoints {
 				if v, _ := dp.Attributes.Value("component"); v.AsString() == "before" {
 					t.Errorf("a zero instrument recorded %d before SetDefault", dp.Value)
 				}

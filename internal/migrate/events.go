@@ -208,6 +208,11 @@ func (ev *events) visit(n ast.Node, stack []ast.Node, target *Target) {
 		return
 	}
 	tv, ok := info.Types[e]
+	if ok && tv.IsNil() {
+		// nil given to a variable of a metric type: a bound child, a value, cannot take it.
+		ev.classify(e, stack)
+		return
+	}
 	if !ok || !tv.IsValue() || !isMetricType(tv.Type) {
 		return
 	}
@@ -259,8 +264,8 @@ func (ev *events) classify(e ast.Expr, stack []ast.Node) {
 	var flow func(dst *types.Var)
 	atInit := atInitialisation(stack[:i+1])
 	// A kept child is one whose WithLabelValues is not the receiver of a recording call.
-	if childCall(info, e) != nil && !ev.isRecordingReceiver(stack, i) {
-		ev.binds = append(ev.binds, &bindEv{call: e.(*ast.CallExpr), pkgLevel: atInit, key: key, where: wh})
+	if call, ok := e.(*ast.CallExpr); ok && childCall(info, call) != nil && !ev.isRecordingReceiver(stack, i) {
+		ev.binds = append(ev.binds, &bindEv{call: call, pkgLevel: atInit, key: key, where: wh})
 	}
 	flow = func(dst *types.Var) {
 		switch {
@@ -420,7 +425,8 @@ func (ev *events) flowTo(lhs ast.Expr, flow func(*types.Var), refuse func(string
 		flow(v)
 	case *ast.SelectorExpr:
 		if sel := info.Selections[l]; sel != nil && sel.Kind() == types.FieldVal {
-			flow(sel.Obj().(*types.Var))
+			v, _ := sel.Obj().(*types.Var)
+			flow(v)
 			return
 		}
 		v, _ := info.Uses[l.Sel].(*types.Var)
@@ -545,7 +551,10 @@ type labelArg struct {
 // name, or says why it cannot.
 func (p *Plan) labelValues(u *unit, call *ast.CallExpr, d *def) (map[string]labelArg, string) {
 	info := u.info
-	sel := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return nil, "not a method call"
+	}
 	out := map[string]labelArg{}
 	switch sel.Sel.Name {
 	case "WithLabelValues":

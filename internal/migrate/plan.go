@@ -199,8 +199,8 @@ func (p *Plan) valuesOf(u *unit, e ast.Expr) []val {
 		}
 	case *ast.SelectorExpr:
 		if sel := u.info.Selections[e]; sel != nil {
-			if sel.Kind() == types.FieldVal {
-				return p.slotVals(u, sel.Obj().(*types.Var))
+			if v, ok := sel.Obj().(*types.Var); ok && sel.Kind() == types.FieldVal {
+				return p.slotVals(u, v)
 			}
 			return nil
 		}
@@ -383,8 +383,8 @@ func (p *Plan) settle() bool {
 // checkMethod says why the method call m cannot be rewritten for v, or "".
 func (p *Plan) checkMethod(u *unit, m *methodEv, v val) string {
 	d := v.d
-	if direct := childCall(u.info, ast.Unparen(m.recv).(ast.Expr)); direct != nil && isCall(m.recv) {
-		if _, reason := p.labelValues(u, ast.Unparen(m.recv).(*ast.CallExpr), d); reason != "" {
+	if call, ok := ast.Unparen(m.recv).(*ast.CallExpr); ok && childCall(u.info, call) != nil {
+		if _, reason := p.labelValues(u, call, d); reason != "" {
 			return reason
 		}
 	}
@@ -416,11 +416,6 @@ func (p *Plan) checkMethod(u *unit, m *methodEv, v val) string {
 		}
 	}
 	return ""
-}
-
-func isCall(e ast.Expr) bool {
-	_, ok := ast.Unparen(e).(*ast.CallExpr)
-	return ok
 }
 
 // isNil reports whether e is the predeclared nil.

@@ -172,9 +172,10 @@ func (r *renderer) registrations() {
 }
 
 func runtimeName(info *types.Info, e ast.Expr) string {
-	fn := calleeOf(info, ast.Unparen(e).(*ast.CallExpr))
-	if strings.Contains(fn.Name(), "Go") {
-		return "Go collector"
+	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok {
+		if fn := calleeOf(info, call); fn != nil && strings.Contains(fn.Name(), "Go") {
+			return "Go collector"
+		}
 	}
 	return "process collector"
 }

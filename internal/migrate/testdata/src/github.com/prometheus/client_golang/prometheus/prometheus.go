@@ -44,6 +44,7 @@ type Counter interface {
 	Collector
 	Inc()
 	Add(float64)
+	AddWithExemplar(float64, Labels)
 }
 
 type Gauge interface {
