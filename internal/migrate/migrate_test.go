@@ -107,3 +107,9 @@ func TestWiring(t *testing.T) {
 func TestMainWithoutHandler(t *testing.T) {
 	runFixes(t, analyzer(t, nil), "nohandler")
 }
+
+// TestMainWithPipeline: a main that creates the pipeline already keeps it, serves its handler,
+// and is told to call SetDefault; the recording call takes the ctx in scope.
+func TestMainWithPipeline(t *testing.T) {
+	runFixes(t, analyzer(t, nil), "halfway")
+}

@@ -1,0 +1,25 @@
+// Command halfway creates telediag's pipeline already, and still records with client_golang.
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/telediag/telediag/telemetry"
+)
+
+var errs = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"}) // want `shop_errors_total: promauto.NewCounter becomes`
+
+func main() { // want `main creates a telemetry pipeline already: call shopmetrics.SetDefault\(tel.MeterProvider\(\)\) right after telemetry.New, before anything records`
+	ctx := context.Background()
+	pipeline, err := telemetry.New(ctx)
+	if err != nil {
+		return
+	}
+	http.Handle("/metrics", promhttp.Handler()) // want `promhttp.Handler becomes pipeline.Handler\(\)`
+	errs.Inc()                                  // want `shop_errors_total: Inc becomes errs.Add\(ctx, 1\)`
+	_ = pipeline.Shutdown(ctx)
+}
