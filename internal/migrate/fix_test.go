@@ -31,7 +31,7 @@ func TestApplyFixes(t *testing.T) {
 	diags := []analysis.Diagnostic{
 		fix("prometheus.NewCounter(prometheus.CounterOpts{})", "1"),
 		fix("prometheus.NewCounter(prometheus.CounterOpts{})", "1"), // the test variant's
-		fix("prometheus.NewCounter", "x"),                          // overlaps the first
+		fix("prometheus.NewCounter", "x"),                           // overlaps the first
 		fix("2", "3"),
 		{Pos: tf.Pos(0), Message: "a refusal: no fix"},
 	}
