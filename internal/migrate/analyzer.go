@@ -35,7 +35,7 @@ func New(target *Target, plan *Plan) (*analysis.Analyzer, error) {
 		Doc:  Doc,
 		URL:  "https://github.com/telediag/telediag/blob/main/docs/migrating.md",
 		Run: func(pass *analysis.Pass) (any, error) {
-			u := &unit{fset: pass.Fset, files: pass.Files, info: pass.TypesInfo, pkg: pass.Pkg}
+			u := &unit{fset: pass.Fset, files: written(pass.Files), info: pass.TypesInfo, pkg: pass.Pkg}
 			p := plan
 			if p == nil {
 				p = newPlan(target, []*unit{u})
@@ -97,7 +97,7 @@ func (r *renderer) run() {
 
 // fileOf is the file of pos.
 func (r *renderer) fileOf(pos token.Pos) *ast.File {
-	for _, f := range r.pass.Files {
+	for _, f := range r.u.files {
 		if f.FileStart <= pos && pos <= f.FileEnd {
 			return f
 		}
@@ -168,11 +168,7 @@ func (r *renderer) cat(pos token.Pos) string { return r.qual(pos, r.target.Path,
 
 // oneVal returns the one rewritten metric e holds, or false.
 func (r *renderer) oneVal(e ast.Expr) (val, bool) {
-	vals := r.plan.valuesOf(r.u, e)
-	if len(vals) != 1 || !vals[0].d.ok() {
-		return val{}, false
-	}
-	return vals[0], true
+	return one(r.plan.valuesOf(r.u, e))
 }
 
 // render is e's text after the rewrite: a definition becomes its instrument.
@@ -342,7 +338,7 @@ func (r *renderer) types() {
 				break
 			}
 			w, ok := s.clean()
-			if !ok || (i > 0 && w != v) {
+			if !ok || (i > 0 && !w.same(v)) {
 				v = val{}
 				break
 			}

@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"fmt"
+	"strings"
 
 	"golang.org/x/tools/go/packages"
 )
@@ -31,6 +32,14 @@ func Load(dir string, env []string, patterns ...string) ([]*packages.Package, er
 			errs = append(errs, e.Error())
 		}
 	})
+	// The test binaries' generated main packages are the go command's, not the code's.
+	kept := pkgs[:0]
+	for _, p := range pkgs {
+		if !(p.Name == "main" && strings.HasSuffix(p.ID, ".test")) {
+			kept = append(kept, p)
+		}
+	}
+	pkgs = kept
 	if len(errs) > 0 {
 		if len(errs) > 10 {
 			errs = append(errs[:10], fmt.Sprintf("and %d more", len(errs)-10))

@@ -3,6 +3,7 @@ package migrate
 import (
 	"fmt"
 	"go/ast"
+	"maps"
 	"go/token"
 	"go/types"
 	"os"
@@ -67,12 +68,35 @@ func (s *slot) add(v val) bool {
 	return true
 }
 
-// clean returns the one metric s holds when its type is rewritten, or false.
-func (s *slot) clean() (val, bool) {
-	if len(s.vals) != 1 || !s.vals[0].d.ok() || !s.declared || s.unknown != "" || (s.nilAt != "" && s.vals[0].child) {
+// same reports whether v and w take one rewrite: the same catalogue metric, as a whole or as a
+// child, from definitions with the same labels in the same order (two definitions of one
+// metric, say the service's and a test's, reaching one field).
+func (v val) same(w val) bool {
+	return v.child == w.child && v.d.name == w.d.name && v.d.metric == w.d.metric &&
+		slices.Equal(v.d.labels, w.d.labels) && maps.Equal(v.d.constLabels, w.d.constLabels)
+}
+
+// one returns the metric vals hold when they all take one rewrite, and no definition of them
+// stays on client_golang.
+func one(vals []val) (val, bool) {
+	if len(vals) == 0 {
 		return val{}, false
 	}
-	return s.vals[0], true
+	for _, v := range vals {
+		if !v.d.ok() || !v.same(vals[0]) {
+			return val{}, false
+		}
+	}
+	return vals[0], true
+}
+
+// clean returns the one metric s holds when its type is rewritten, or false.
+func (s *slot) clean() (val, bool) {
+	v, ok := one(s.vals)
+	if !ok || !s.declared || s.unknown != "" || (s.nilAt != "" && v.child) {
+		return val{}, false
+	}
+	return v, true
 }
 
 // NewPlan walks pkgs (loaded with their syntax and types, as packages.LoadAllSyntax gives them)
@@ -87,7 +111,7 @@ func NewPlan(target *Target, pkgs []*packages.Package) (*Plan, error) {
 		if p.TypesInfo == nil || p.Types == nil {
 			return nil, fmt.Errorf("migrate: package %s was loaded without types", p.PkgPath)
 		}
-		units = append(units, &unit{fset: p.Fset, files: p.Syntax, info: p.TypesInfo, pkg: p.Types})
+		units = append(units, &unit{fset: p.Fset, files: written(p.Syntax), info: p.TypesInfo, pkg: p.Types})
 	}
 	return newPlan(target, units), nil
 }
@@ -344,7 +368,7 @@ func (p *Plan) settle() bool {
 				if g == k {
 					continue
 				}
-				if w, ok := p.slots[g].clean(); !ok || w != v {
+				if w, ok := p.slots[g].clean(); !ok || !w.same(v) {
 					reason = fmt.Sprintf("%s is declared under one type with %s, which does not hold the same metric: declare them apart", s.where, p.slots[g].where)
 					break
 				}
@@ -355,16 +379,20 @@ func (p *Plan) settle() bool {
 			reason = fmt.Sprintf("it reaches %s, which is also given a metric the fixer did not see defined (%s)", s.where, s.unknown)
 		case s.nilAt != "" && slices.ContainsFunc(s.vals, func(v val) bool { return v.child }):
 			reason = fmt.Sprintf("it reaches %s as a bound child, which is given nil at %s: a bound instrument is a value", s.where, s.nilAt)
-		case len(s.vals) > 1:
+		case len(s.vals) > 1 && !slices.ContainsFunc(s.vals, func(v val) bool { return !v.same(s.vals[0]) && v.d.name == s.vals[0].d.name && v.child == s.vals[0].child }):
 			var names []string
 			for _, v := range s.vals {
 				n := v.d.name
 				if v.child {
 					n += " (a child)"
 				}
-				names = append(names, n)
+				if !slices.Contains(names, n) {
+					names = append(names, n)
+				}
 			}
 			reason = fmt.Sprintf("%s holds %s: one variable takes one generated type", s.where, strings.Join(names, " and "))
+		case len(s.vals) > 1 && slices.ContainsFunc(s.vals, func(v val) bool { return !v.same(s.vals[0]) }):
+			reason = fmt.Sprintf("%s holds %s from definitions that declare its labels in different orders (%s): its calls cannot be rewritten for both", s.where, s.vals[0].d.name, labelOrders(s.vals))
 		default:
 			reason = fmt.Sprintf("it shares %s with a metric that stays on client_golang", s.where)
 		}
@@ -444,4 +472,28 @@ func where(fset *token.FileSet, pos token.Pos) string {
 		}
 	}
 	return fmt.Sprintf("%s:%d", name, p.Line)
+}
+
+// labelOrders lists the label orders of vals' definitions, for a message.
+func labelOrders(vals []val) string {
+	var out []string
+	for _, v := range vals {
+		o := "[" + strings.Join(v.d.labels, " ") + "] at " + v.d.where
+		if !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// written are the files of files that people write: generated code is regenerated, not
+// rewritten.
+func written(files []*ast.File) []*ast.File {
+	var out []*ast.File
+	for _, f := range files {
+		if !ast.IsGenerated(f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -480,7 +480,7 @@ func (r *renderer) telAt(pos token.Pos) string {
 
 // notes reports the plan's refusals that sit in this package's files.
 func (r *renderer) notes() {
-	for _, f := range r.pass.Files {
+	for _, f := range r.u.files {
 		tf := r.u.fset.File(f.Pos())
 		for key, msgs := range r.plan.notes {
 			file, line, col, ok := splitKey(key)
