@@ -3,9 +3,9 @@ package migrate
 import (
 	"fmt"
 	"go/ast"
-	"maps"
 	"go/token"
 	"go/types"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -379,7 +379,9 @@ func (p *Plan) settle() bool {
 			reason = fmt.Sprintf("it reaches %s, which is also given a metric the fixer did not see defined (%s)", s.where, s.unknown)
 		case s.nilAt != "" && slices.ContainsFunc(s.vals, func(v val) bool { return v.child }):
 			reason = fmt.Sprintf("it reaches %s as a bound child, which is given nil at %s: a bound instrument is a value", s.where, s.nilAt)
-		case len(s.vals) > 1 && !slices.ContainsFunc(s.vals, func(v val) bool { return !v.same(s.vals[0]) && v.d.name == s.vals[0].d.name && v.child == s.vals[0].child }):
+		case len(s.vals) > 1 && !slices.ContainsFunc(s.vals, func(v val) bool {
+			return !v.same(s.vals[0]) && v.d.name == s.vals[0].d.name && v.child == s.vals[0].child
+		}):
 			var names []string
 			for _, v := range s.vals {
 				n := v.d.name
