@@ -49,3 +49,17 @@ func more(ctx context.Context, other prometheus.Counter) {
 }
 
 func all(cs ...prometheus.Counter) {}
+
+// One metric, defined twice with its labels in different orders, through one variable.
+var (
+	orderA = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `holds shop_requests_total from definitions that declare its labels in different orders \(\[code method\] at .*more.go:\d+, \[method code\] at .*more.go:\d+\)`
+	orderB = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"method", "code"}) // want `declare its labels in different orders`
+)
+
+func orders(cond bool) {
+	v := orderA
+	if cond {
+		v = orderB
+	}
+	v.WithLabelValues("200", "GET").Inc()
+}
