@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -426,7 +427,7 @@ func (r *renderer) importEdit(f *ast.File) (analysis.TextEdit, bool) {
 		}
 	}
 	// One edit: the standard library's after the parenthesis, the others before the closing one,
-	// joined when the block is empty.
+	// in a group of their own when the block holds the standard library's only.
 	for _, p := range std {
 		b.WriteString("\n\t" + spec(p))
 	}
@@ -442,6 +443,12 @@ func (r *renderer) importEdit(f *ast.File) (analysis.TextEdit, bool) {
 	tf := r.u.fset.File(f.Pos())
 	inner := strings.TrimRight(string(src[tf.Offset(start):tf.Offset(end)]), " \t\n")
 	b.WriteString(inner)
+	if !slices.ContainsFunc(f.Imports, func(spec *ast.ImportSpec) bool {
+		p, _ := strconv.Unquote(spec.Path.Value)
+		return strings.Contains(strings.SplitN(p, "/", 2)[0], ".")
+	}) {
+		b.WriteString("\n")
+	}
 	for _, p := range other {
 		b.WriteString("\n\t" + spec(p))
 	}
