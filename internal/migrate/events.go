@@ -594,6 +594,9 @@ func (p *Plan) labelValues(u *unit, call *ast.CallExpr, d *def) (map[string]labe
 			return nil, fmt.Sprintf("With gives the labels %v and %s declares %v (client_golang panics here)", sorted(got), d.name, sorted(d.labels))
 		}
 	}
+	if reason := p.orderKept(u, call, d, out); reason != "" {
+		return nil, reason
+	}
 	for _, l := range d.metric.Labels {
 		a, ok := out[l.Key]
 		if !ok || !a.constant || len(l.Enum) == 0 {
@@ -668,4 +671,78 @@ func exprText(fset *token.FileSet, e ast.Expr) string {
 		return types.ExprString(e)
 	}
 	return b.String()
+}
+
+// orderKept says why moving the label values of call to the catalogue's order would change
+// the order in which their function calls run, or "". Go runs the calls of a call's arguments
+// left to right; moving f() after g() would record under each label the value the other call
+// returned (say, two calls to a sequence): THE thing the fixer must not do.
+func (p *Plan) orderKept(u *unit, call *ast.CallExpr, d *def, given map[string]labelArg) string {
+	var before []ast.Expr // the values with calls, in the order the code runs them
+	switch {
+	case len(call.Args) == 1 && childSelName(call) == "With":
+		if lit, ok := ast.Unparen(call.Args[0]).(*ast.CompositeLit); ok {
+			for _, elt := range lit.Elts {
+				if kv, ok := elt.(*ast.KeyValueExpr); ok && effects(u.info, kv.Value) {
+					before = append(before, kv.Value)
+				}
+			}
+		}
+	default:
+		for _, a := range call.Args {
+			if effects(u.info, a) {
+				before = append(before, a)
+			}
+		}
+	}
+	var after []ast.Expr
+	for _, l := range d.metric.Labels {
+		if a, ok := given[l.Key]; ok && effects(u.info, a.expr) {
+			after = append(after, a.expr)
+		}
+	}
+	for i := range after {
+		if after[i] != before[i] {
+			return fmt.Sprintf("the label values %s and %s call functions, which would run in another order in the catalogue's order of labels: assign them to variables first", exprText(u.fset, before[0]), exprText(u.fset, before[len(before)-1]))
+		}
+	}
+	return ""
+}
+
+// childSelName is the method name of a WithLabelValues or With call.
+func childSelName(call *ast.CallExpr) string {
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+		return sel.Sel.Name
+	}
+	return ""
+}
+
+// pureStd are standard packages whose functions and methods change nothing a label value or a
+// recorded value could read: calling them in another order changes no value.
+var pureStd = []string{"strconv", "strings", "bytes", "fmt", "time", "math", "path", "unicode", "net/http", "net/url", "context"}
+
+// effects reports whether evaluating e may change what another argument reads: a call (not a
+// conversion, a builtin, or a function of pureStd), or a receive.
+func effects(info *types.Info, e ast.Expr) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW {
+				found = true
+			}
+		case *ast.CallExpr:
+			if tv, ok := info.Types[n.Fun]; ok && (tv.IsType() || tv.IsBuiltin()) {
+				return true
+			}
+			fn := calleeOf(info, n)
+			if fn == nil || fn.Pkg() == nil || !slices.Contains(pureStd, fn.Pkg().Path()) {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }

@@ -417,6 +417,10 @@ func (p *Plan) checkMethod(u *unit, m *methodEv, v val) string {
 		if _, reason := p.labelValues(u, call, d); reason != "" {
 			return reason
 		}
+		// The labels ran before the value; in the generated call the value runs first.
+		if len(m.call.Args) == 1 && effects(u.info, m.call.Args[0]) && slices.ContainsFunc(call.Args, func(a ast.Expr) bool { return effects(u.info, a) }) {
+			return fmt.Sprintf("the value %s and a label value call functions, which would run in another order (the value first): assign them to variables first", exprText(u.fset, m.call.Args[0]))
+		}
 	}
 	kind := d.metric.Kind
 	switch m.method {

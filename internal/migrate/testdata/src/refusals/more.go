@@ -63,3 +63,19 @@ func orders(cond bool) {
 	}
 	v.WithLabelValues("200", "GET").Inc()
 }
+
+// Label values that call functions of the code's own: reordered, they would run in another
+// order, and each value could land under the other's label.
+var (
+	sequenced = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"method", "code"})       // want `stays on client_golang: the label values nextMethod\(\) and nextCode\(\) call functions`
+	valueLast = promauto.NewHistogramVec(prometheus.HistogramOpts{Name: "shop_request_duration_seconds"}, []string{"method"}) // want `stays on client_golang: the value measure\(\) and a label value call functions`
+)
+
+func nextMethod() string { return "GET" }
+func nextCode() string   { return "200" }
+func measure() float64   { return 1 }
+
+func sequence() {
+	sequenced.WithLabelValues(nextMethod(), nextCode()).Inc()  // want `shop_requests_total: the label values nextMethod\(\) and nextCode\(\) call functions, which would run in another order in the catalogue's order of labels: assign them to variables first`
+	valueLast.WithLabelValues(nextMethod()).Observe(measure()) // want `shop_request_duration_seconds: the value measure\(\) and a label value call functions, which would run in another order \(the value first\)`
+}

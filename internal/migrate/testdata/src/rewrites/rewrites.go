@@ -4,6 +4,8 @@ package rewrites
 import (
 	"context"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -31,10 +33,11 @@ var builds = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_builds_total
 
 func handle(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	requests.WithLabelValues(r.Method, "200").Inc()                         // want `shop_requests_total: Inc becomes requests.Add\(r.Context\(\), 1, "200", r.Method\)`
-	requests.With(prometheus.Labels{"method": "GET", "code": "404"}).Add(2) // want `shop_requests_total: Add becomes requests.Add\(r.Context\(\), 2, "404", "GET"\)`
-	latency.WithLabelValues(r.Method).Observe(time.Since(start).Seconds())  // want `shop_request_duration_seconds: Observe becomes`
-	orders.WithLabelValues("ok").Inc()                                      // want `shop_orders_total: Inc becomes orders.Add\(r.Context\(\), 1, "ok"\)`
+	requests.WithLabelValues(r.Method, "200").Inc()                              // want `shop_requests_total: Inc becomes requests.Add\(r.Context\(\), 1, "200", r.Method\)`
+	requests.With(prometheus.Labels{"method": "GET", "code": "404"}).Add(2)      // want `shop_requests_total: Add becomes requests.Add\(r.Context\(\), 2, "404", "GET"\)`
+	latency.WithLabelValues(r.Method).Observe(time.Since(start).Seconds())       // want `shop_request_duration_seconds: Observe becomes`
+	requests.WithLabelValues(strings.ToUpper(r.Method), strconv.Itoa(201)).Inc() // want `shop_requests_total: Inc becomes requests.Add\(r.Context\(\), 1, strconv.Itoa\(201\), strings.ToUpper\(r.Method\)\)`
+	orders.WithLabelValues("ok").Inc()                                           // want `shop_orders_total: Inc becomes orders.Add\(r.Context\(\), 1, "ok"\)`
 	outcome := r.URL.Query().Get("outcome")
 	orders.WithLabelValues(outcome).Add(float64(len(outcome))) // want `shop_orders_total: Add becomes orders.Add\(r.Context\(\), int64\(len\(outcome\)\), shopmetrics.OutcomeAttr\(outcome\)\)`
 }
