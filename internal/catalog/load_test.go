@@ -51,7 +51,7 @@ func TestLoadBad(t *testing.T) {
 		want []string    // every line must appear in the error, in order
 	}{
 		{"yaml_syntax", ProblemSyntax, []string{"bad/yaml_syntax.yaml:6: invalid YAML: found unexpected end of stream"}},
-		{"unknown_key", ProblemKey, []string{`bad/unknown_key.yaml:7: metric rx: unknown key "help" (allowed: name, section, kind, value_type, observable, unit, description, labels, buckets, provided_by)`}},
+		{"unknown_key", ProblemKey, []string{`bad/unknown_key.yaml:7: metric rx: unknown key "help" (allowed: name, section, kind, value_type, observable, unit, description, labels, buckets, objectives, max_age, age_buckets, provided_by)`}},
 		{"unknown_top_key", ProblemKey, []string{`bad/unknown_top_key.yaml:1: unknown key "metric" (allowed: labels, metrics)`, "bad/unknown_top_key.yaml:1: missing required key metrics"}},
 		{"missing_fields", ProblemKey, []string{
 			"bad/missing_fields.yaml:2: metric rx: missing required key description",
@@ -70,7 +70,10 @@ func TestLoadBad(t *testing.T) {
 		{"undeclared_label", ProblemReference, []string{`bad/undeclared_label.yaml:7: metric backend_read_requests_total: label "component" is not declared under labels`}},
 		{"unused_label", ProblemReference, []string{"bad/unused_label.yaml:2: label component: declared but used by no metric"}},
 		{"invalid_kind", ProblemValue, []string{`bad/invalid_kind.yaml:3: metric rx: invalid kind "meter" (allowed: counter, updowncounter, gauge, histogram, summary)`}},
-		{"summary_not_provided", ProblemUnsupported, []string{"bad/summary_not_provided.yaml:3: metric gc_seconds: kind summary has no OTel instrument"}},
+		{"summary_objectives", ProblemValue, []string{
+			"bad/summary_objectives.yaml:7: metric payload_bytes: objectives: quantile 1 must be between 0 and 1, both excluded",
+			"bad/summary_objectives.yaml:7: metric payload_bytes: objectives: the error allowed on quantile 0.99 must be above 0 and below 0.01",
+		}},
 		{"series_collision", ProblemCollision, []string{"bad/series_collision.yaml:8: metric auth_generate_seconds_count: exposes series auth_generate_seconds_count, which metric auth_generate_seconds (line 2) also exposes"}},
 		{"repeated_key", ProblemKey, []string{`bad/repeated_key.yaml:4: metric rx: key "kind" repeated (first at line 3)`}},
 		{"label_key_rewritten", ProblemName, []string{`bad/label_key_rewritten.yaml:3: label cache_component: label key "cache__component" would be rewritten by the Prometheus exporter`}},
