@@ -109,7 +109,8 @@ func choosePush(ctx context.Context, cfg *config) (*push, error) {
 // value, where the specification (and New) discard the whole value.
 //
 // With the histograms' fast path, the reader also gets its producer, with the exporter's
-// temporality and aggregation, and the exporter merges the producer's scopes into the SDK's.
+// temporality and aggregation, and it always gets the summaries' producer; the exporter merges
+// the producers' scopes into the SDK's.
 func (t *Telemetry) newPushReader(p *push, cfg *config, res *resource.Resource) (sdkmetric.Reader, error) {
 	exp := &quietExporter{Exporter: p.exporter, log: cfg.logger, kind: p.kind, endpoint: p.endpoint, every: cfg.exportErrorEvery, res: res}
 	t.pushExporter = exp
@@ -123,6 +124,9 @@ func (t *Telemetry) newPushReader(p *push, cfg *config, res *resource.Resource) 
 		}
 		opts = append(opts, sdkmetric.WithProducer(prod))
 	}
+	// The summaries, as OTel Summary points in their catalogue's scope; cumulative whatever
+	// the exporter's temporality, as an OTLP summary is by definition.
+	opts = append(opts, sdkmetric.WithProducer(t.summaries.Producer()))
 	opts = append(opts, cfg.periodicOpts...)
 	return sdkmetric.NewPeriodicReader(exp, opts...), nil
 }

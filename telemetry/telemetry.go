@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/otlptranslator"
 	runtimemetrics "go.opentelemetry.io/contrib/instrumentation/runtime"
 	"go.opentelemetry.io/otel"
@@ -52,6 +53,12 @@ type Telemetry struct {
 	meterProvider metric.MeterProvider
 	// histograms is the histograms' fast path, nil when every histogram takes the SDK's.
 	histograms *instrument.HistogramPath
+	// summaries serves the catalogues' summaries, in every configuration: on /metrics through
+	// its Collector in servedReg, to the push reader through its Producer.
+	summaries *instrument.SummaryPath
+	// summaryReg holds the summaries' Collector alone, for the direct path, which renders the
+	// exporter's reader and these gathered families side by side.
+	summaryReg *prometheus.Registry
 	resource   *resource.Resource
 	// servedReg is what /metrics serves: the OTel Prometheus exporter and client_golang's Go,
 	// process and promhttp collectors. It is one registry, not two merged with
@@ -93,6 +100,14 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 
 	t := &Telemetry{resource: res, servedReg: prometheus.NewRegistry(), runtimeReg: prometheus.NewRegistry(), logger: cfg.logger}
 	both := teeRegisterer{t.servedReg, t.runtimeReg}
+	// Summaries are served beside the exporter, not through it: it drops metricdata.Summary
+	// with an error. Not in runtimeReg either, whose bridge would push them a second time, in
+	// the bridge's scope instead of the catalogue's.
+	t.summaries = instrument.NewSummaryPath(instrument.Settings{CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger})
+	t.summaryReg = prometheus.NewRegistry()
+	if err := (teeRegisterer{t.servedReg, t.summaryReg}).Register(t.summaries.Collector()); err != nil {
+		return nil, fmt.Errorf("telemetry: summaries: %w", err)
+	}
 	promOpts := []otelprom.Option{
 		otelprom.WithRegisterer(t.servedReg),
 		// Names verbatim: no _total or unit suffix added, existing underscores kept.
@@ -159,6 +174,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 			CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger,
 		})
 	}
+	t.meterProvider = t.summaries.MeterProvider(t.meterProvider)
 	if cfg.runtimeMetrics {
 		if err := runtimemetrics.Start(runtimemetrics.WithMeterProvider(t.provider)); err != nil {
 			return nil, errors.Join(fmt.Errorf("telemetry: runtime metrics: %w", err), t.provider.Shutdown(ctx))
@@ -178,7 +194,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	// The direct path renders neither target_info nor resource labels: with either, every
 	// scrape goes through the exporter.
 	if cfg.directScrape && !cfg.targetInfo && cfg.resourceLabels == nil {
-		h.reader, h.runtime = exporter, t.runtimeReg
+		h.reader, h.runtime = exporter, gatherers{t.runtimeReg, t.summaryReg}
 	}
 	t.metrics, t.handler = h, promhttp.InstrumentMetricHandler(both, h)
 
@@ -320,6 +336,24 @@ func registerRuntimeCollectors(reg prometheus.Registerer) error {
 		}
 	}
 	return nil
+}
+
+// gatherers gathers each of its registries in turn and returns their families together, for
+// the direct path, which sorts them with the OTel families and refuses a name given twice.
+// Unlike prometheus.Gatherers it neither merges nor checks nor sorts them again: each
+// registry has done so.
+type gatherers []prometheus.Gatherer
+
+func (g gatherers) Gather() ([]*dto.MetricFamily, error) {
+	var out []*dto.MetricFamily
+	for _, r := range g {
+		mfs, err := r.Gather()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, mfs...)
+	}
+	return out, nil
 }
 
 // teeRegisterer registers every collector on each of its registries, so that one collector
