@@ -26,7 +26,7 @@ import (
 // with one warning; in every configuration of the pipeline (the histograms' fast path or not).
 func TestSummariesServedAndPushed(t *testing.T) {
 	configs := map[string][]Option{
-		"fast histograms": nil,
+		"fast histograms":   nil,
 		"reader of its own": {WithReader(sdkmetric.NewManualReader())},
 		"exemplars on":      {WithExemplarFilter(exemplar.AlwaysOnFilter)},
 	}
