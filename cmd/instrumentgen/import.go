@@ -57,6 +57,9 @@ Flags:`)
 		if res.Runtime > 0 {
 			fmt.Fprintf(stderr, "instrumentgen import: left out %d runtime families (go_*, process_*, promhttp_*): telemetry serves them itself; -include-runtime lists them\n", res.Runtime)
 		}
+		for _, n := range res.Notes {
+			fmt.Fprintf(stderr, "instrumentgen import: note: %s\n", n)
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "instrumentgen import: %s: %v\n", exp.Source, err)

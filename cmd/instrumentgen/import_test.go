@@ -42,7 +42,8 @@ func clientGolangService(t *testing.T) *httptest.Server {
 	reqs.WithLabelValues("503").Inc()
 	lat := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "shop_request_duration_seconds", Help: "Time to answer.", Buckets: []float64{0.01, 0.1, 1}}, []string{"handler"})
 	lat.WithLabelValues("/cart").Observe(0.05)
-	size := prometheus.NewSummary(prometheus.SummaryOpts{Name: "shop_response_size_bytes", Help: "Response sizes."})
+	size := prometheus.NewSummary(prometheus.SummaryOpts{Name: "shop_response_size_bytes", Help: "Response sizes.",
+		Objectives: map[float64]float64{0.5: 0.05, 0.9: 0.01}})
 	size.Observe(100)
 	carts := prometheus.NewGauge(prometheus.GaugeOpts{Name: "shop_open_carts", Help: "Carts not checked out."})
 	reg.MustRegister(reqs, lat, size, carts, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -61,13 +62,16 @@ func TestImportCommand(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the catalogue on stdout does not load: %v\n%s", err, r.stdout)
 	}
-	if got := names(cat); strings.Join(got, " ") != "shop_open_carts shop_request_duration_seconds shop_requests_total" {
+	if got := names(cat); strings.Join(got, " ") != "shop_open_carts shop_request_duration_seconds shop_requests_total shop_response_size_bytes" {
 		t.Errorf("imported %v", got)
 	}
+	if m := cat.Metric("shop_response_size_bytes"); m.Kind != catalog.KindSummary || len(m.Objectives) != 2 {
+		t.Errorf("the summary came over as %+v", m)
+	}
 	for _, want := range []string{
-		"instrumentgen import: left out shop_response_size_bytes: summary: OTel has no summary instrument",
+		"instrumentgen import: note: shop_response_size_bytes: summary with objectives {0.5: 0.05, 0.9: 0.01}: /metrics shows the quantiles, not the errors allowed on them nor max_age",
 		"runtime families (go_*, process_*, promhttp_*): telemetry serves them itself; -include-runtime lists them",
-		"3 metric(s) and 2 label(s) from " + srv.URL + "/metrics to stdout",
+		"4 metric(s) and 2 label(s) from " + srv.URL + "/metrics to stdout",
 	} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)

@@ -1,7 +1,7 @@
 // Package promimport turns what a client_golang service serves on /metrics into a first
-// instruments.yaml: every counter, gauge and histogram family under the name PromQL queries,
-// with its HELP, label names, buckets and a unit read from OpenMetrics' UNIT or the name's
-// suffix. What one scrape cannot tell (what a label means, whether its values are a closed set)
+// instruments.yaml: every counter, gauge, histogram and summary family under the name PromQL
+// queries, with its HELP, label names, buckets or quantiles and a unit read from OpenMetrics'
+// UNIT or the name's suffix. What one scrape cannot tell (what a label means, whether its values are a closed set)
 // is left as a TODO placeholder or a comment for a person to write.
 //
 // The output is checked before it is returned: it loads with internal/catalog and renders with
@@ -57,6 +57,9 @@ type Result struct {
 	Skipped []Skipped
 	// Runtime is the number of go_*, process_* and promhttp_* families left out.
 	Runtime int
+	// Notes say what the catalogue holds that the exposition did not show: the errors allowed
+	// on a summary's quantiles, and its max_age. One per family, in name order.
+	Notes []string
 }
 
 // family is one family to import.
@@ -71,6 +74,8 @@ type family struct {
 	buckets    []float64
 	mixed      bool // series with different buckets: the union is declared
 	noSeries   bool
+	// quantiles are a summary's, as served; refusedQuantiles those no objective can declare.
+	quantiles, refusedQuantiles []float64
 }
 
 // Import builds the catalogue of fams (a decoded exposition, as internal/scrape returns it).
@@ -114,6 +119,11 @@ func Import(fams []*dto.MetricFamily, opts Options) (*Result, error) {
 		if len(refused) == 0 {
 			res.YAML, res.Metrics, res.Labels = data, len(todo), len(labels)
 			sortSkipped(res.Skipped)
+			for _, f := range todo {
+				if len(f.quantiles) > 0 && f.provider == "" {
+					res.Notes = append(res.Notes, summaryNote(f))
+				}
+			}
 			return res, nil
 		}
 		kept := todo[:0]
@@ -179,10 +189,10 @@ func convert(mf *dto.MetricFamily, opts Options, units unitTable) (*family, stri
 	case dto.MetricType_HISTOGRAM:
 		f.kind = catalog.KindHistogram
 	case dto.MetricType_SUMMARY:
+		f.kind = catalog.KindSummary
 		if f.provider == "" {
-			return nil, "summary: OTel has no summary instrument; declare a histogram instead, with buckets around the quantiles you query"
+			f.quantiles, f.refusedQuantiles = summaryQuantiles(mf)
 		}
-		f.kind = catalog.KindSummary // a runtime family: listed, never generated
 	case dto.MetricType_UNTYPED:
 		return nil, "untyped: the exposition does not say whether it is a counter or a gauge; declare it by hand"
 	default:
