@@ -109,8 +109,8 @@ func Run(cat *catalog.Catalog, fams []*dto.MetricFamily) []Finding {
 }
 
 // alwaysServed reports whether m's series exist from the moment its instrument is created:
-// label-less counters and up-down counters, which telediag creates at 0 as client_golang
-// does, and label-less observables, whose callback runs at every collection. A synchronous
+// label-less counters, up-down counters and summaries, which telediag creates at 0 as
+// client_golang does, and label-less observables, whose callback runs at every collection. A synchronous
 // gauge or histogram has no series before its first Record, a labelled family none before its
 // first label set, and a provided family depends on its collector and the environment
 // (go_memory_limit needs GOMEMLIMIT), so their absence proves nothing.
@@ -118,7 +118,7 @@ func alwaysServed(m *catalog.Metric) bool {
 	if !m.Generated() || len(m.Labels) > 0 {
 		return false
 	}
-	return m.Observable || m.Kind == catalog.KindCounter || m.Kind == catalog.KindUpDownCounter
+	return m.Observable || m.Kind == catalog.KindCounter || m.Kind == catalog.KindUpDownCounter || m.Kind == catalog.KindSummary
 }
 
 func kindText(m *catalog.Metric) string {
@@ -207,6 +207,9 @@ func compare(m *catalog.Metric, f *dto.MetricFamily) []Finding {
 	}
 	if bucketsDiffer {
 		add(Buckets, Error, "buckets differ: declared %s, served %s", boundsText(m.Buckets), boundsText(bucketsSeen))
+	}
+	if q, ok := quantileFinding(m, f); ok {
+		out = append(out, q)
 	}
 	if overflow > 0 {
 		add(Overflow, Warning, "the cardinality limit was reached: label sets past it are folded into the %s=\"true\" series", overflowLabel)
