@@ -45,7 +45,8 @@ type Change struct {
 	// Label is the label ID a label-level change is about.
 	Label string `json:"label,omitempty"`
 	// Field is what changed: metric, name, kind, provided_by, value_type, observable, unit,
-	// description, section, buckets, labels, labels.ID, labels.ID.key or labels.ID.enum.
+	// description, section, buckets, objectives, max_age, labels, labels.ID, labels.ID.key or
+	// labels.ID.enum.
 	Field string `json:"field"`
 	// Old and New are the field's values before and after, as written in the catalogue.
 	Old string `json:"old,omitempty"`
@@ -156,6 +157,7 @@ func (d *differ) add(sev Severity, o, n *catalog.Metric, field, oldVal, newVal, 
 func (d *differ) metric(o, n *catalog.Metric) {
 	ot, nt := o.PrometheusType(), n.PrometheusType()
 	switch {
+	case d.summaryHistogram(o, n):
 	case ot != nt:
 		d.add(Breaking, o, n, "kind", string(o.Kind), string(n.Kind), "exposed type changed from %s to %s: %s", ot, nt, typeConsequence(o.Name, ot, nt))
 	case o.Kind != n.Kind:
@@ -198,6 +200,7 @@ func (d *differ) metric(o, n *catalog.Metric) {
 	if o.Kind == catalog.KindHistogram && n.Kind == catalog.KindHistogram {
 		d.buckets(o, n)
 	}
+	d.objectives(o, n)
 	if o.Description != n.Description {
 		d.add(Compatible, o, n, "description", o.Description, n.Description, "reworded: the HELP text changes; queries are unaffected")
 	}
