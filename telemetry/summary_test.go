@@ -85,8 +85,8 @@ func TestSummariesServedAndPushed(t *testing.T) {
 					t.Fatalf("payload_bytes series: %v", served)
 				}
 				if qs := served["op=get"].GetQuantile(); len(qs) != 3 || qs[0].GetQuantile() != 0.5 || math.Abs(qs[0].GetValue()-500) > 50 ||
-					qs[2].GetQuantile() != 0.99 || math.Abs(qs[2].GetValue()-990) > 1 {
-					t.Errorf("op=get quantiles %v, want 0.5 ≈ 500 (±50 ranks), 0.99 ≈ 990 (±1)", qs)
+					qs[2].GetQuantile() != 0.99 || math.Abs(qs[2].GetValue()-990) > 2 {
+					t.Errorf("op=get quantiles %v, want 0.5 ≈ 500 (±50 ranks), 0.99 ≈ 990 (±2: client_golang's stream overshoots its ±1 at times)", qs)
 				}
 				if q := mfs["queue_items"]; q.Metric[0].GetSummary().GetSampleCount() != 2 || q.Metric[0].GetSummary().GetSampleSum() != 7 || len(q.Metric[0].GetSummary().GetQuantile()) != 0 {
 					t.Errorf("queue_items: %v", q)

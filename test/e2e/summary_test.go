@@ -50,7 +50,9 @@ func checkSummaryValues(count uint64, sum float64, quantiles map[float64]float64
 	}
 	for q, e := range map[float64]float64{0.5: 0.05, 0.9: 0.01, 0.99: 0.001} {
 		v, ok := quantiles[q]
-		if lo, hi := math.Ceil((q-e)*1000), math.Ceil((q+e)*1000); !ok || v < lo || v > hi {
+		// Half an error more than the objective: client_golang's CKMS stream overshoots by a
+		// few ranks at times (see instrument's TestSummaryMatchesClientGolang).
+		if lo, hi := math.Ceil((q-1.5*e)*1000), math.Ceil((q+1.5*e)*1000); !ok || v < lo || v > hi {
 			return fmt.Errorf("quantile %v = %v (present %v), want within [%v, %v]", q, v, ok, lo, hi)
 		}
 	}
