@@ -97,8 +97,9 @@ func WithLogger(l *slog.Logger) Option {
 // A reader built elsewhere cannot be given the producer that histograms' fast path needs
 // (see MeterProvider), so with one every histogram records through the SDK's own path, at a
 // multiple of client_golang's cost instead of about its cost (see docs/benchmarks.md, section
-// "Histograms at client_golang's cost"). To push, prefer WithPushExporter, whose reader the
-// pipeline builds.
+// "Histograms at client_golang's cost"). Summaries, which reach a reader only through the
+// pipeline's producer, do not reach it at all. To push, prefer WithPushExporter, whose reader
+// the pipeline builds.
 func WithReader(r sdkmetric.Reader) Option {
 	return func(c *config) { c.readers = append(c.readers, r) }
 }

@@ -216,6 +216,10 @@ func (t *Telemetry) Handler() http.Handler { return t.handler }
 // It is the SDK's provider, through which histograms record on a lock-free path at
 // client_golang's cost when the pipeline allows it (see fastHistograms and
 // instrument.HistogramPath); what every reader receives is what the SDK's own histograms give.
+// It also serves summaries, which the OTel API has no instrument for, as client_golang serves
+// them (see instrument.SummaryPath): a generated catalogue's summaries are on /metrics and on
+// the push reader, and only there.
+//
 // Its Meters carry the pipeline's cardinality limit (WithCardinalityLimit) and logger
 // (WithLogger) as instrument.Settings, in every configuration, so that a catalogue's series
 // caches stop where the SDK starts folding label sets into the overflow series, and the first
