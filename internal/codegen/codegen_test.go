@@ -177,7 +177,8 @@ func TestMarkdownEscaping(t *testing.T) {
 			t.Errorf("row has %d unescaped pipes, want %d: %s", n, columns+1, line)
 		}
 	}
-	for _, want := range []string{`Counts \| things across lines, with a \\ backslash.`, `a\|b, c`, `A \| pipe and a newline.`} {
+	for _, want := range []string{`Counts \| things across lines, with a \\ backslash.`, `a\|b, c`, `A \| pipe and a newline.`,
+		"| `payload_bytes` | summary | `By` |  | 0.5 (±0.05), 0.99 (±0.001) over 2m0s in 4 age buckets | Payload sizes. | generated |"} {
 		if !strings.Contains(string(out.Docs), want) {
 			t.Errorf("docs lack %q:\n%s", want, out.Docs)
 		}
