@@ -44,7 +44,8 @@ type push struct {
 //   - WithPushExporter wins; WithoutEnvironmentExporter leaves push off.
 //   - OTEL_METRICS_EXPORTER=none turns push off; =console prints to stdout; =otlp pushes over
 //     OTLP; =prometheus means pull only, which telemetry always serves on its own handler.
-//   - Unset, push is on when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is set.
+//   - Unset, push is on when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT
+//     is set.
 //   - The protocol is OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL,
 //     else http/protobuf (the specification's default): grpc or http/protobuf.
 func choosePush(ctx context.Context, cfg *config) (*push, error) {
