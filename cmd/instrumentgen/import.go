@@ -20,12 +20,16 @@ func runImport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	src.register(fs)
 	out := fs.String("o", "", "write the catalogue to `FILE` instead of stdout (never over an existing file)")
 	runtime := fs.Bool("include-runtime", false, "also list the go_*, process_* and promhttp_* families, as provided_by entries (telemetry serves them itself)")
+	var filter promimport.Filter
+	fs.Var((*patternFlags)(&filter.Include), "include", "import only the families whose whole name matches this RE2 `REGEX` (repeatable: any of them)")
+	fs.Var((*patternFlags)(&filter.Exclude), "exclude", "leave out the families whose whole name matches this RE2 `REGEX` (repeatable), such as those the service makes at run time; wins over -include")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `usage: instrumentgen import [flags] SOURCE
 
 Write an instruments.yaml for the metric families SOURCE serves: an http(s) URL of a /metrics
 (Prometheus text format or OpenMetrics, negotiated as Prometheus does), a file, or - for stdin.
-Families that cannot be imported are named on stderr with the reason.
+Families that cannot be imported, and those -include and -exclude leave out, are named on
+stderr with the reason.
 
 Flags:`)
 		fs.PrintDefaults()
@@ -49,7 +53,7 @@ Flags:`)
 		fmt.Fprintf(stderr, "instrumentgen import: %v\n", err)
 		return 1
 	}
-	res, err := promimport.Import(exp.Families, promimport.Options{Source: exp.Source, IncludeRuntime: *runtime})
+	res, err := promimport.Import(exp.Families, promimport.Options{Source: exp.Source, IncludeRuntime: *runtime, Filter: filter})
 	if res != nil {
 		for _, s := range res.Skipped {
 			fmt.Fprintf(stderr, "instrumentgen import: left out %s\n", s)
