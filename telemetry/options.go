@@ -31,6 +31,7 @@ type config struct {
 	directScrape     bool
 	views            []sdkmetric.View
 	collectors       []prometheus.Collector
+	gatherers        []prometheus.Gatherer // WithGatherer (gatherer.go)
 	targetInfo       bool
 	resourceLabels   attribute.Filter
 }
