@@ -38,7 +38,7 @@ func TestConcurrentHeartbeatsAndProbes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tel.Shutdown(context.Background())
-	metrics, err := teleport.New(tel.MeterProvider(), m, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+	metrics, err := teleport.New(tel.MeterProvider(), m)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,7 +79,7 @@ func otelFixture(b *testing.B, extra int, opts ...Option) *fixture {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := instrument.NewCounter(instrument.NewGroup(meter, instrument.WithCardinalityLimit(0)), "extra_requests_total", inst, func(k [1]string) attribute.Set {
+	c, err := instrument.NewCounter(instrument.NewGroup(meter), "extra_requests_total", inst, func(k [1]string) attribute.Set {
 		return attribute.NewSet(attribute.String("component", k[0]))
 	})
 	if err != nil {

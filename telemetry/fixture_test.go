@@ -27,7 +27,7 @@ type fixture struct {
 // (build_info and uptime_seconds), as a service registers them.
 func withCatalogue(tb testing.TB, tel *Telemetry) *fixture {
 	tb.Helper()
-	i, err := testcatalog.NewInstruments(tel.MeterProvider(), tel.InstrumentOptions()...)
+	i, err := testcatalog.NewInstruments(tel.MeterProvider())
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -74,7 +74,16 @@ func WithCardinalityLimit(n int) Option { return func(c *config) { c.cardinality
 // otel.GetMeterProvider() report through this pipeline.
 func WithGlobal() Option { return func(c *config) { c.global = true } }
 
-// WithLogger sets where scrape errors are logged; the default is slog.Default().
+// WithLogger sets the pipeline's logger; the default is slog.Default(). It receives everything
+// the pipeline itself reports: a scrape whose gathering failed (error) or whose client went
+// away (warning), a WithDirectScrape render that fell back to the exporter, OTLP push starting
+// (info), failing (one warning, then a summary at most once a minute), recovering (info) and
+// its exporter's late shutdown (debug), a malformed OTEL_RESOURCE_ATTRIBUTES, and, through
+// MeterProvider, one warning per instrument when its first label set past the cardinality limit
+// arrives, and one when a histogram on the SDK's path shares a stream with one on the fast
+// path. The SDK's own diagnostics (a duplicate instrument, a failing callback) go to OTel's
+// global logger and error handler (otel.SetLogger, otel.SetErrorHandler), which the pipeline
+// leaves alone.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) {
 		if l != nil {
@@ -87,9 +96,10 @@ func WithLogger(l *slog.Logger) Option {
 // tests): every instrument feeds every reader.
 //
 // A reader built elsewhere cannot be given the producer that histograms' fast path needs
-// (see MeterProvider), so with one every histogram records through the SDK's own path, 6 to 17
-// times client_golang's cost instead of about its cost (docs/benchmarks.md). To push, prefer
-// WithPushExporter, whose reader the pipeline builds.
+// (see MeterProvider), so with one every histogram records through the SDK's own path, at a
+// multiple of client_golang's cost instead of about its cost (see docs/benchmarks.md, section
+// "Histograms at client_golang's cost"). To push, prefer WithPushExporter, whose reader the
+// pipeline builds.
 func WithReader(r sdkmetric.Reader) Option {
 	return func(c *config) { c.readers = append(c.readers, r) }
 }
@@ -121,22 +131,23 @@ func WithoutRuntimeMetrics() Option { return func(c *config) { c.runtimeMetrics 
 // WithExemplarFilter sets which measurements may become exemplars; OTEL_METRICS_EXEMPLAR_FILTER
 // (always_off, always_on, trace_based) overrides it. The default is exemplar.AlwaysOffFilter.
 //
-// Off, a scrape of 10,000 series allocates about a third of the bytes and takes a third less
-// time, and every histogram Record is about 11 % cheaper (docs/benchmarks.md): the SDK otherwise gives every data point
-// a slice for exemplars at each collection. What is lost is the link from a histogram bucket to
-// the trace that landed in it, which only OTLP push and the OpenMetrics format carry: the text
-// format /metrics serves has no exemplars at all. Turn them on (exemplar.TraceBasedFilter) when
-// traces are pushed over OTLP with the metrics and the backend shows exemplars. Counters record
-// none either way (see package telemetry/instrument). With exemplars on, histograms record
-// through the SDK's own path, which samples them, at about five times client_golang's cost
-// instead of its cost.
+// Off, a scrape allocates less and takes less time, because the SDK otherwise gives every data
+// point a slice for exemplars at each collection (see docs/benchmarks.md, section "Exemplars off
+// by default"). What is lost is the link from a histogram bucket to the trace that landed in
+// it, which only OTLP push and the OpenMetrics format carry: the text format /metrics serves
+// has no exemplars at all. Turn them on (exemplar.TraceBasedFilter) when traces are pushed over
+// OTLP with the metrics and the backend shows exemplars. Counters record none either way (see
+// package telemetry/instrument). With exemplars on, histograms record through the SDK's own
+// path, which samples them, at a multiple of client_golang's cost instead of about its cost
+// (see docs/benchmarks.md, section "Histograms at client_golang's cost").
 func WithExemplarFilter(f exemplar.Filter) Option { return func(c *config) { c.exemplarFilter = f } }
 
 // WithDirectScrape renders /metrics in the text format straight from the SDK's collected data,
 // instead of converting every data point into a client_golang metric in the OTel Prometheus
 // exporter and encoding that. The output is the same, family for family and sample for sample
-// (a differential test and a fuzz test hold the two paths to it); a scrape costs a fraction of
-// the time and its allocations do not grow with the number of series (docs/benchmarks.md).
+// (a differential test and a fuzz test hold the two paths to it); a scrape takes less time and
+// its allocations do not grow with the number of series (see docs/benchmarks.md, section
+// Scraping).
 //
 // The exporter still serves what the direct path does not render exactly: the protobuf format,
 // a name[] filter, an exponential histogram, and data the exporter would report as invalid

@@ -9,10 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/telediag/telediag/internal/testutil"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/telediag/telediag/internal/testutil"
+	"github.com/telediag/telediag/telemetry/instrument"
+	"github.com/telediag/telediag/telemetry/internal/testcatalog"
 )
 
 // deltaSumExporter is a push exporter asking for delta temporality; it sums what it receives per
@@ -155,6 +159,80 @@ func TestCardinalityLimitOnMetrics(t *testing.T) {
 			out := logs.String()
 			if strings.Count(out, "cardinality limit") != 2 || strings.Count(out, "\n") != 2 {
 				t.Fatalf("want one warning per instrument:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestCatalogueTakesLimitFromMeterProvider: a catalogue created from tel.MeterProvider() alone
+// knows the pipeline's cardinality limit and logger, whichever path its histograms take (the
+// fast path, the SDK's with exemplars on, the SDK's with a reader the pipeline did not build).
+// With a limit of 5, the fifth label set of a counter and of a histogram is the first served as
+// otel_metric_overflow="true", and it, not an earlier or a later one, logs the instrument's one
+// warning: the catalogue's caches stop where the SDK starts folding.
+func TestCatalogueTakesLimitFromMeterProvider(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []Option
+		fast bool // the histogram records on the fast path
+	}{
+		{"fast histograms", nil, true},
+		{"exemplars on", []Option{WithExemplarFilter(exemplar.AlwaysOnFilter)}, false},
+		{"a reader of its own", []Option{WithReader(sdkmetric.NewManualReader())}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs testutil.SyncBuffer
+			tel := newTestTelemetry(t, append([]Option{WithoutEnvironmentExporter(), WithoutRuntimeMetrics(),
+				WithCardinalityLimit(5), WithLogger(slog.New(slog.NewTextHandler(&logs, nil)))}, tc.opts...)...)
+			i, err := testcatalog.NewInstruments(tel.MeterProvider())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := instrument.OnFastPath(i.RequestSeconds); got != tc.fast {
+				t.Fatalf("histogram on the fast path: %v, want %v", got, tc.fast)
+			}
+			ctx := context.Background()
+			record := func(n int) {
+				component := fmt.Sprint("c", n)
+				i.RequestsTotal.Add(ctx, 1, component)
+				i.RequestSeconds.Record(ctx, 0.01, component)
+			}
+			for n := 1; n <= 4; n++ {
+				record(n)
+			}
+			if _, body := scrapeBody(t, tel.Handler(), nil); strings.Contains(body, "otel_metric_overflow") {
+				t.Fatalf("four label sets overflowed a limit of 5:\n%s", body)
+			}
+			if out := logs.String(); out != "" {
+				t.Fatalf("warned within the limit:\n%s", out)
+			}
+
+			record(5)
+			_, body := scrapeBody(t, tel.Handler(), nil)
+			for _, line := range []string{
+				`requests_total{otel_metric_overflow="true"} 1`,
+				`request_seconds_count{otel_metric_overflow="true"} 1`,
+				`requests_total{component="c4"} 1`,
+				`request_seconds_count{component="c4"} 1`,
+			} {
+				if !strings.Contains(body, "\n"+line+"\n") {
+					t.Errorf("/metrics lacks %s", line)
+				}
+			}
+			if strings.Contains(body, `component="c5"`) {
+				t.Errorf("the fifth label set has a series of its own:\n%s", body)
+			}
+			out := logs.String()
+			for _, name := range []string{"requests_total", "request_seconds"} {
+				if strings.Count(out, "instrument="+name+" limit=5") != 1 {
+					t.Errorf("want one warning for %s at limit 5:\n%s", name, out)
+				}
+			}
+			if strings.Count(out, "\n") != 2 {
+				t.Errorf("want two warnings:\n%s", out)
+			}
+			if err := i.Release(); err != nil {
+				t.Fatal(err)
 			}
 		})
 	}

@@ -34,29 +34,29 @@ import (
 // SDK folds further ones into a single series labelled otel_metric_overflow="true" (the limit
 // counts that series too). Change it with WithCardinalityLimit; 0 means no limit.
 //
-// It is chosen from measured memory (docs/benchmarks.md, BenchmarkHeapPerSeries): a series
-// keeps about 0.50 KB of heap for a counter and 0.73 KB for a histogram with Teleport's 16
-// buckets, so one instrument at the limit holds at most about 5.0 MB (counter) or 7.3 MB
-// (histogram), and its /metrics text at most about 1 MB or 11 MB. That bounds what a label bug
-// (a user or request ID in a label) can cost, where 100,000 allowed 85 MB of heap and a 113 MB
-// scrape per histogram. 10,000 is still five times the SDK's own default of 2,000 and far
-// above what Teleport's catalogue produces (label sets per backend component, resource kind,
-// version); the first label set past the limit logs one warning per generated instrument.
+// It is chosen from the measured heap and /metrics text per series (BenchmarkHeapPerSeries; see
+// docs/benchmarks.md, section "Heap kept per series, and the cardinality limit"): both grow
+// with the number of series, so the limit bounds what a label bug (a user or request ID in a
+// label) can cost one instrument in memory and in scrape size. It stays above the SDK's own
+// default of 2,000 and far above what Teleport's catalogue produces (label sets per backend
+// component, resource kind, version); the first label set past the limit logs one warning per
+// generated instrument.
 const DefaultCardinalityLimit = instrument.DefaultCardinalityLimit
 
 // Telemetry is a running metrics pipeline. Build it with New and stop it with Shutdown.
 type Telemetry struct {
 	provider *sdkmetric.MeterProvider
 	// meterProvider is what MeterProvider hands out: provider, wrapped by the histograms' fast
-	// path when it applies (see fastHistograms).
+	// path when it applies (see fastHistograms), by instrument.WithSettings otherwise, so that
+	// its Meters always carry the cardinality limit and the logger to a generated catalogue.
 	meterProvider metric.MeterProvider
 	// histograms is the histograms' fast path, nil when every histogram takes the SDK's.
 	histograms *instrument.HistogramPath
 	resource   *resource.Resource
 	// servedReg is what /metrics serves: the OTel Prometheus exporter and client_golang's Go,
-	// process and promhttp collectors. Serving one registry instead of merging two
-	// with prometheus.Gatherers saves a quarter of a large scrape's time: Gatherers checks
-	// and sorts every series a second time.
+	// process and promhttp collectors. It is one registry, not two merged with
+	// prometheus.Gatherers, because Gatherers checks and sorts every series a second time
+	// (docs/benchmarks.md, section Scraping, has what that cost).
 	servedReg *prometheus.Registry
 	// runtimeReg holds the same client_golang collectors without the exporter, for the OTLP
 	// bridge: handed servedReg it would push every OTel metric a second time.
@@ -64,7 +64,6 @@ type Telemetry struct {
 	handler    http.Handler
 	metrics    *metricsHandler // inside handler, which counts its requests
 	logger     *slog.Logger
-	limit      int
 	// pushExporter is the wrapped push exporter, nil when nothing is pushed.
 	pushExporter *quietExporter
 	// families are WithGatherer's, served beside the pipeline's; nil without it.
@@ -78,9 +77,9 @@ type Telemetry struct {
 // honoured), a MeterProvider with a Prometheus reader that keeps instrument names verbatim, the
 // client_golang collectors for the go_*, process_* and promhttp_* families (and any given with
 // WithCollectors, and the registries given with WithGatherer), the OTel Go runtime metrics, and
-// OTLP push when configured. It knows no
-// catalogue: create one from Meter, with InstrumentOptions. It touches no global state unless
-// WithGlobal is given.
+// OTLP push when configured. It knows no catalogue: create one from MeterProvider, which carries
+// the cardinality limit and the logger to it. It touches no global state unless WithGlobal is
+// given.
 func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	cfg := newConfig(opts)
 	if cfg.cardinalityLimit < 0 {
@@ -95,7 +94,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		return nil, err
 	}
 
-	t := &Telemetry{resource: res, servedReg: prometheus.NewRegistry(), runtimeReg: prometheus.NewRegistry(), logger: cfg.logger, limit: cfg.cardinalityLimit}
+	t := &Telemetry{resource: res, servedReg: prometheus.NewRegistry(), runtimeReg: prometheus.NewRegistry(), logger: cfg.logger}
 	both := teeRegisterer{t.servedReg, t.runtimeReg}
 	promOpts := []otelprom.Option{
 		otelprom.WithRegisterer(t.servedReg),
@@ -159,9 +158,12 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		cfg.logger.Info("pushing metrics", "exporter", p.kind, "endpoint", p.endpoint)
 	}
 	t.provider = sdkmetric.NewMeterProvider(mpOpts...)
-	t.meterProvider = t.provider
 	if t.histograms != nil {
-		t.meterProvider = t.histograms.MeterProvider(t.provider)
+		t.meterProvider = t.histograms.MeterProvider(t.provider) // carries the same limit and logger
+	} else {
+		t.meterProvider = instrument.WithSettings(t.provider, instrument.Settings{
+			CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger,
+		})
 	}
 	if cfg.runtimeMetrics {
 		if err := runtimemetrics.Start(runtimemetrics.WithMeterProvider(t.provider)); err != nil {
@@ -196,13 +198,18 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 // Prometheus text format, counted by the promhttp_metric_handler_* families.
 func (t *Telemetry) Handler() http.Handler { return t.handler }
 
-// MeterProvider returns the provider behind the instruments, for libraries that take one
-// (otelhttp, otelgrpc, …). Their instruments appear on /metrics too; keep their names distinct
-// from the catalogue's, or the scrape reports a collision.
+// MeterProvider returns the provider behind the instruments: create a generated catalogue from
+// it (NewInstruments(tel.MeterProvider())), and give it to libraries that take one (otelhttp,
+// otelgrpc, …). Their instruments appear on /metrics too; keep their names distinct from the
+// catalogue's, or the scrape reports a collision.
 //
 // It is the SDK's provider, through which histograms record on a lock-free path at
 // client_golang's cost when the pipeline allows it (see fastHistograms and
 // instrument.HistogramPath); what every reader receives is what the SDK's own histograms give.
+// Its Meters carry the pipeline's cardinality limit (WithCardinalityLimit) and logger
+// (WithLogger) as instrument.Settings, in every configuration, so that a catalogue's series
+// caches stop where the SDK starts folding label sets into the overflow series, and the first
+// label set past the limit logs a warning. Nothing of this is read per measurement.
 func (t *Telemetry) MeterProvider() metric.MeterProvider { return t.meterProvider }
 
 // Resource returns the Resource every metric carries: WithServiceName, WithServiceVersion and
@@ -219,12 +226,6 @@ func (t *Telemetry) ServiceName() string {
 		return v.AsString()
 	}
 	return defaultServiceName()
-}
-
-// InstrumentOptions are the options a generated catalogue's NewInstruments needs to match this
-// pipeline: its cardinality limit, and its logger for the warning when an instrument reaches it.
-func (t *Telemetry) InstrumentOptions() []instrument.Option {
-	return []instrument.Option{instrument.WithCardinalityLimit(t.limit), instrument.WithLogger(t.logger)}
 }
 
 // Shutdown flushes and stops every reader, within ctx. It returns

@@ -30,7 +30,7 @@ func demoMetrics(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	metrics, err := teleport.New(tel.MeterProvider(), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+	metrics, err := teleport.New(tel.MeterProvider(), monitor)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -285,7 +285,7 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	}
 	// Teleport's catalogue, process_state following the monitor: the reference process serves
 	// what a Teleport --diag-addr serves.
-	metrics, err := teleport.New(tel.MeterProvider(), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+	metrics, err := teleport.New(tel.MeterProvider(), monitor)
 	if err != nil {
 		return errors.Join(err, tel.Shutdown(context.Background()))
 	}

@@ -110,7 +110,7 @@ func newService(ctx context.Context, inventory string, interval time.Duration, l
 
 // wire is newService on a pipeline that exists.
 func wire(tel *telemetry.Telemetry, inventory string, interval time.Duration, log *slog.Logger) (*service, error) {
-	metrics, err := ordermetrics.NewInstruments(tel.MeterProvider(), tel.InstrumentOptions()...)
+	metrics, err := ordermetrics.NewInstruments(tel.MeterProvider())
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -16,6 +17,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/telediag/telediag/probes"
+	"github.com/telediag/telediag/telemetry"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -129,6 +131,66 @@ func TestServiceServesItsOwnMetrics(t *testing.T) {
 		if strings.HasPrefix(line, "teleport_") || strings.HasPrefix(line, "process_state") || strings.HasPrefix(line, "backend_") {
 			t.Errorf("/diag/metrics serves Teleport's %s", line)
 		}
+	}
+}
+
+// lockedBuffer collects log output written from any goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestRejectReasonsPastTheLimit: the catalogue, created from tel.MeterProvider() alone, knows the
+// pipeline's cardinality limit. With a limit of 5, the fifth rejection reason is the first that
+// /diag/metrics serves as otel_metric_overflow="true", and the pipeline's logger warns once, then.
+func TestRejectReasonsPastTheLimit(t *testing.T) {
+	t.Setenv("OTEL_METRICS_EXPORTER", "none")
+	ctx := context.Background()
+	var logs lockedBuffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	tel, err := telemetry.New(ctx, telemetry.WithServiceName("orders"), telemetry.WithLogger(log), telemetry.WithCardinalityLimit(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tel.Shutdown(ctx)
+	svc, err := wire(tel, inventoryUp(t), time.Hour, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(svc.handler)
+	defer srv.Close()
+
+	reject := func(n int) { svc.metrics.OrdersRejectedTotal.Add(ctx, 1, fmt.Sprint("reason_", n)) }
+	for n := 1; n <= 4; n++ {
+		reject(n)
+	}
+	if _, body := get(t, srv.URL+"/diag/metrics"); strings.Contains(body, "otel_metric_overflow") {
+		t.Fatalf("four reasons overflowed a limit of 5:\n%s", body)
+	}
+	if out := logs.String(); strings.Contains(out, "cardinality limit") {
+		t.Fatalf("warned within the limit:\n%s", out)
+	}
+	reject(5)
+	_, body := get(t, srv.URL+"/diag/metrics")
+	for _, want := range []string{`orders_rejected_total{reason="reason_4"} 1`, `orders_rejected_total{otel_metric_overflow="true"} 1`} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("/diag/metrics lacks %q", want)
+		}
+	}
+	if out := logs.String(); strings.Count(out, "cardinality limit") != 1 || !strings.Contains(out, "instrument=orders_rejected_total limit=5") {
+		t.Errorf("want one warning for orders_rejected_total at limit 5:\n%s", out)
 	}
 }
 

@@ -4,8 +4,11 @@
 // The loader is strict in the way OTel Collector's mdatagen is: unknown keys, missing fields,
 // invalid units, duplicate or colliding names, names the Prometheus exporter would rewrite,
 // bad buckets and undeclared or unused labels are all problems, and every problem of a file is
-// reported in one run as "FILE:LINE: metric NAME: problem". It is used by cmd/instrumentgen and
-// by tests; library users never import it.
+// reported in one run as "FILE:LINE: metric NAME: problem", and carries its metric, label and
+// kind as fields for programs. It is the catalogue knowledge every tool shares: the generator
+// (internal/codegen), import, live-check, diff and dashboard, deploy's checks of the rules and
+// the dashboard, and tests. It is internal: a library user imports generated catalogues, never
+// this package.
 package catalog
 
 import (

@@ -1,6 +1,12 @@
-// Package codegen renders a validated catalogue into a Go package of typed OTel instruments,
-// a test of that package, and, on request, a markdown reference. Output is deterministic: the
-// same catalogue and options give the same bytes.
+// Package codegen turns a catalogue (an instruments.yaml) into the files cmd/instrumentgen
+// writes: GoFile, the typed OTel instruments of the catalogue's Go package; TestFile, their
+// example and test; and, on request, the markdown reference (Teleport's is docs/metrics.md).
+//
+// Build is the one way in for a catalogue's bytes: it parses and checks them as generation
+// does, the loader's problems and those of the Go names the templates would produce (names
+// that collide, or that clash with what every generated package declares) in one report, then
+// renders. Generate renders a catalogue already loaded, and Check reports the Go-name problems
+// alone. Output is deterministic: the same catalogue and options give the same bytes.
 package codegen
 
 import (

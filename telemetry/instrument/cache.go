@@ -3,48 +3,92 @@ package instrument
 import (
 	"log/slog"
 	"sync"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/embedded"
 )
 
 // DefaultCardinalityLimit is telediag's one default cardinality limit: telemetry's
 // DefaultCardinalityLimit is this constant, and the reasons for its value are documented
-// there. It lives here because telemetry imports this package. A Group created without
-// WithCardinalityLimit bounds its series caches by it; telemetry's InstrumentOptions pass the
-// pipeline's actual limit.
+// there. It lives here because telemetry imports this package. It is also what a Group bounds
+// its series caches by when its Meter carries no Settings (a plain SDK or no-op provider).
 const DefaultCardinalityLimit = 10_000
 
-// Option configures the Counters and Recorders of a Group.
-type Option func(*config)
-
-type config struct {
-	limit  int
-	logger *slog.Logger
+// Settings are what the record path must know of the MeterProvider its instruments come from.
+// A Group reads them from its Meter when it is created (see WithSettings), never per call.
+type Settings struct {
+	// CardinalityLimit is the provider's limit, counted as the SDK counts it: n-1 label sets
+	// and the otel.metric.overflow series; 0 or less means no limit. A Counter or Recorder
+	// caches the first n-1 series it sees; the SDK folds any further one into its overflow
+	// series, so caching it would only cost memory. Calls for those series are still
+	// recorded, through the SDK's own (slower) path. A limit that differs from the provider's
+	// loses no data either way: above it the caches hold series the SDK folds anyway, below it
+	// series the SDK keeps take its slower path.
+	CardinalityLimit int
+	// Logger receives one warning per instrument, the first time a new label set arrives past
+	// the cardinality limit: from then on the SDK folds new label sets into the overflow
+	// series, which usually means an unbounded value (a user or request ID) in a label. Nil
+	// logs nothing.
+	Logger *slog.Logger
 }
 
-func newConfig(opts []Option) config {
-	c := config{limit: DefaultCardinalityLimit}
-	for _, o := range opts {
-		o(&c)
+// defaultSettings are a Group's when its Meter carries none: DefaultCardinalityLimit and no
+// logger. No logger, because the Group cannot know the provider's real limit (a plain SDK
+// provider's is 2,000 unless it was given another), so a warning at its own bound could name
+// the wrong moment.
+func defaultSettings() Settings { return Settings{CardinalityLimit: DefaultCardinalityLimit} }
+
+// settingsCarrier is a Meter that knows its provider's Settings: the meters of WithSettings'
+// provider and of a HistogramPath's. The method is unexported so that Settings travel only
+// with the provider they describe, through WithSettings or a HistogramPath, never beside it.
+type settingsCarrier interface {
+	instrumentSettings() Settings
+}
+
+// settingsOf returns the Settings m carries, or the defaults when it carries none.
+func settingsOf(m metric.Meter) Settings {
+	if c, ok := m.(settingsCarrier); ok {
+		return c.instrumentSettings()
 	}
-	return c
+	return defaultSettings()
 }
 
-// WithCardinalityLimit is the cardinality limit of the MeterProvider the instrument comes from,
-// counted as the SDK counts it: n-1 label sets and the otel.metric.overflow series; 0 or less
-// means no limit. The instrument caches the first n-1 series it sees; the SDK folds any
-// further one into its overflow series, so caching it would only cost memory. Calls for those
-// series are still recorded, through the SDK's own (slower) path.
-func WithCardinalityLimit(n int) Option { return func(c *config) { c.limit = n } }
+// WithSettings returns mp with s attached: its Meters are mp's, and a Group created from one
+// (a generated catalogue's NewInstruments) bounds its caches by s.CardinalityLimit and warns
+// through s.Logger. Give s the values mp was built with. telemetry.Telemetry.MeterProvider
+// already carries its pipeline's, so only a provider built elsewhere (a plain SDK provider
+// with sdkmetric.WithCardinalityLimit) needs this. The instruments mp's Meters create are mp's
+// own: nothing is added to their Add or Record. A provider that wraps the returned one and
+// hands out Meters of its own (a decorator) hides s again: wrap that one instead.
+func WithSettings(mp metric.MeterProvider, s Settings) metric.MeterProvider {
+	return &settingsProvider{mp: mp, s: s}
+}
 
-// WithLogger makes the instrument log one warning, the first time a new label set arrives past
-// the cardinality limit: from then on the SDK folds new label sets into the overflow series,
-// which usually means an unbounded value (a user or request ID) in a label.
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+// settingsProvider is the provider WithSettings returns.
+type settingsProvider struct {
+	embedded.MeterProvider
+	mp metric.MeterProvider
+	s  Settings
+}
 
-// newSeriesCache builds the cache of an instrument called name, as cfg bounds it.
-func newSeriesCache[K comparable, V any](name string, cfg config, create func(K) *V) *seriesCache[K, V] {
-	c := &seriesCache[K, V]{m: make(map[K]*V), max: cfg.limit - 1, unbounded: cfg.limit <= 0, create: create}
-	if l := cfg.logger; l != nil {
-		limit := cfg.limit
+// Meter returns mp's Meter, carrying the settings.
+func (p *settingsProvider) Meter(name string, opts ...metric.MeterOption) metric.Meter {
+	return &settingsMeter{Meter: p.mp.Meter(name, opts...), s: p.s}
+}
+
+// settingsMeter is a Meter that carries Settings; everything else is the wrapped Meter's.
+type settingsMeter struct {
+	metric.Meter
+	s Settings
+}
+
+func (m *settingsMeter) instrumentSettings() Settings { return m.s }
+
+// newSeriesCache builds the cache of an instrument called name, as s bounds it.
+func newSeriesCache[K comparable, V any](name string, s Settings, create func(K) *V) *seriesCache[K, V] {
+	c := &seriesCache[K, V]{m: make(map[K]*V), max: s.CardinalityLimit - 1, unbounded: s.CardinalityLimit <= 0, create: create}
+	if l := s.Logger; l != nil {
+		limit := s.CardinalityLimit
 		c.onFull = func() {
 			l.Warn("metrics: instrument reached its cardinality limit; new label sets are folded into the otel_metric_overflow series",
 				"instrument", name, "limit", limit)

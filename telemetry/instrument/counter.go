@@ -46,7 +46,7 @@ func NewCounter[N Number, K comparable](g *Group, name string, inst Adder[N], at
 	var zero N
 	_, isFloat := any(zero).(float64)
 	c := &Counter[N, K]{inst: inst, attrs: attrs, isFloat: isFloat}
-	c.series = newSeriesCache(name, g.cfg, func(k K) *cell[N] {
+	c.series = newSeriesCache(name, g.settings, func(k K) *cell[N] {
 		return newCell(inst, metric.WithAttributeSet(attrs(k)))
 	})
 	if err := g.addCounter(c); err != nil {
@@ -80,8 +80,8 @@ func (c *Counter[N, K]) Bind(k K) CounterBound[N] {
 }
 
 // AddSet adds incr to the series with attribute set set, for a caller that already holds one.
-// It takes the SDK's own path (about 100 ns and an allocation or two, where Add costs an
-// atomic add), which also accepts attributes the catalogue does not declare.
+// It takes the SDK's own path, which costs a map lookup and may allocate where Add costs an
+// atomic add, and which also accepts attributes the catalogue does not declare.
 func (c *Counter[N, K]) AddSet(ctx context.Context, incr N, set attribute.Set) {
 	if c == nil {
 		return
@@ -134,8 +134,8 @@ func (b CounterBound[N]) Add(ctx context.Context, incr N) {
 // bound handle, so that the hot path reads nothing but bits from the cell). bits has a cache
 // line to itself: goroutines adding to neighbouring series, or to this one, touch no line
 // that holds anything else. The cell is two full lines, 128 bytes, so that the allocator's
-// size class keeps every cell line-aligned (at 96 bytes, measured, a bound Add cost 7.7 or
-// 10.2 ns depending on where the cell landed).
+// size class keeps every cell line-aligned (at 96 bytes, measured, a bound Add's cost depended
+// on where the allocator placed the cell).
 type cell[N Number] struct {
 	bits atomic.Uint64
 	_    [64 - 8]byte

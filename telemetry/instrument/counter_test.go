@@ -179,10 +179,13 @@ func TestCounterOverflowMatchesSDK(t *testing.T) {
 	for _, cacheLimit := range []int{0, 2, 5, 100} {
 		t.Run(fmt.Sprint("cache=", cacheLimit), func(t *testing.T) {
 			r := sdkmetric.NewManualReader()
-			m := newProvider(t, sdkmetric.WithReader(r), sdkmetric.WithCardinalityLimit(5)).Meter("test")
+			// The cache is bounded by what the meter says of its provider, here on purpose
+			// not the provider's limit.
+			mp := newProvider(t, sdkmetric.WithReader(r), sdkmetric.WithCardinalityLimit(5))
+			m := WithSettings(mp, Settings{CardinalityLimit: cacheLimit}).Meter("test")
 			fastInst, _ := m.Int64Counter("fast")
 			plain, _ := m.Int64Counter("plain")
-			fast, err := NewCounter(NewGroup(m, WithCardinalityLimit(cacheLimit)), "fast", metric.Int64Counter(fastInst), attrs1)
+			fast, err := NewCounter(NewGroup(m), "fast", metric.Int64Counter(fastInst), attrs1)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -279,9 +282,10 @@ func TestOverflowWarning(t *testing.T) {
 	var logs strings.Builder
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	r := sdkmetric.NewManualReader()
-	m := newProvider(t, sdkmetric.WithReader(r), sdkmetric.WithCardinalityLimit(4)).Meter("test")
+	mp := newProvider(t, sdkmetric.WithReader(r), sdkmetric.WithCardinalityLimit(4))
+	m := WithSettings(mp, Settings{CardinalityLimit: 4, Logger: logger}).Meter("test")
 	inst, _ := m.Int64Counter("requests")
-	g := NewGroup(m, WithCardinalityLimit(4), WithLogger(logger))
+	g := NewGroup(m)
 	c, _ := NewCounter(g, "requests", metric.Int64Counter(inst), attrs1)
 	hinst, _ := m.Int64Histogram("latency")
 	h, _ := NewRecorder(g, "latency", metric.Int64Histogram(hinst), attrs1)

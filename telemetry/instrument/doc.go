@@ -2,10 +2,11 @@
 // instruments that record at client_golang's cost.
 //
 // The OTel SDK's synchronous Add or Record resolves the attribute set, looks it up in a
-// concurrent map and fans the measurement out to every reader on every call (about 100 ns
-// bound, 200 ns and three allocations with labels given per call). client_golang's child
-// counter is one atomic add, its histogram's Observe four. This package closes that gap
-// without leaving the OTel data model:
+// concurrent map and fans the measurement out to every reader on every call, and allocates
+// when labels are given per call. client_golang's child counter is one atomic add, its
+// histogram's Observe four. This package closes that gap without leaving the OTel data model
+// (docs/benchmarks.md, sections Recording and "Histograms at client_golang's cost", has the
+// measurements):
 //
 //   - A Counter keeps, per series, a padded cell that Add increments atomically. The cells are
 //     drained into the SDK's own synchronous instrument by a callback the SDK runs at the start
@@ -29,15 +30,22 @@
 //     building an attribute set.
 //
 // All of them look series up by their label values (a comparable key, [N]string in generated
-// code) in a cache bounded by WithCardinalityLimit; past the bound, calls resolve the series'
-// attribute set each time (allocating), so the overflow behaviour is the SDK's and memory stays
-// bounded.
+// code) in a cache bounded by the provider's cardinality limit; past the bound, calls resolve
+// the series' attribute set each time (allocating), so the overflow behaviour is the SDK's and
+// memory stays bounded.
 //
-// A Group is the lifecycle of one catalogue: it carries the options of its Counters and
-// Recorders, and tracks every callback registered for them (the counters' drain, the
-// observable instruments' callbacks), so that its Release unregisters all of them. A generated
+// A Group is the lifecycle of one catalogue: it carries the Settings of its Counters and
+// Recorders (the cardinality limit and the logger), read once from the Meter it is created
+// from, and tracks every callback registered for them (the counters' drain, the observable
+// instruments' callbacks), so that its Release unregisters all of them. A generated
 // Instruments' Release is its Group's. Histograms, like the SDK's, are not released: a
 // catalogue created again on the same provider records into the same streams.
+//
+// The Settings travel with the provider, so that a catalogue cannot be given a limit other
+// than its provider's: telemetry's MeterProvider carries its pipeline's, a HistogramPath's
+// MeterProvider carries the path's, and WithSettings attaches them to any other provider. A
+// Meter that carries none (a plain SDK or no-op provider's) gives DefaultCardinalityLimit and
+// no warning.
 //
 // What batching changes: a counter's measurements carry no context into the SDK, so counters
 // record no exemplars; histograms on the fast path record none either, which is why the fast
@@ -46,6 +54,10 @@
 // drops every instrument by wildcard must leave it alone, or the SDK never runs the callback
 // and counters stop reaching the readers. AddSet, for callers that already hold an
 // attribute.Set, takes the SDK's own path; RecordSet records into the histogram's cells.
+//
+// MirroredSDKVersion lists every rule of the SDK the histograms' fast path re-implements, with
+// the SDK function that implements it and the telediag one that mirrors it, and what to do
+// when otel-go is upgraded.
 //
 // One known difference remains for counters past the cardinality limit with a delta reader:
 // the SDK gives their own series to the first label sets of each interval in the order they

@@ -3,6 +3,8 @@ package instrument_test
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -63,4 +65,45 @@ func ExampleHistogramPath() {
 	// fast path: true
 	// backend_read_seconds{component=cache} count=2 sum=0.024 min=0.004 max=0.02 buckets=[0 1 1 0 0]
 	// backend_read_seconds{component=backend} count=1 sum=0.5 min=0.5 max=0.5 buckets=[0 0 0 1 0]
+}
+
+// ExampleWithSettings gives a plain SDK provider's limit to the catalogues created from it, as
+// telemetry's MeterProvider does for its pipeline: a generated NewInstruments reads it from the
+// Meter, and its series caches stop where the SDK starts folding label sets into the
+// otel.metric.overflow series.
+func ExampleWithSettings() {
+	ctx := context.Background()
+	reader := sdkmetric.NewManualReader()
+	sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader), sdkmetric.WithCardinalityLimit(3))
+	defer sdk.Shutdown(ctx)
+	mp := instrument.WithSettings(sdk, instrument.Settings{CardinalityLimit: 3})
+
+	meter := mp.Meter("example.com/store") // what a generated NewInstruments(mp) does
+	inst, err := meter.Int64Counter("backend_reads_total")
+	if err != nil {
+		panic(err)
+	}
+	reads, err := instrument.NewCounter(instrument.NewGroup(meter), "backend_reads_total", inst,
+		func(k [1]string) attribute.Set { return attribute.NewSet(attribute.String("component", k[0])) })
+	if err != nil {
+		panic(err)
+	}
+	for _, c := range []string{"cache", "backend", "etcd", "dynamo"} {
+		reads.Add(ctx, 1, [1]string{c})
+	}
+
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		panic(err)
+	}
+	var series []string
+	for _, p := range rm.ScopeMetrics[0].Metrics[0].Data.(metricdata.Sum[int64]).DataPoints {
+		series = append(series, fmt.Sprintf("{%s} %d", p.Attributes.Encoded(attribute.DefaultEncoder()), p.Value))
+	}
+	slices.Sort(series)
+	fmt.Println(strings.Join(series, "\n"))
+	// Output:
+	// {component=backend} 1
+	// {component=cache} 1
+	// {otel.metric.overflow=true} 2
 }

@@ -19,17 +19,17 @@ const drainInstrumentName = "telediag.instrument.drain"
 // errReleased is returned when something is added to a Group after its Release.
 var errReleased = errors.New("instrument: the group was released")
 
-// Group is the instruments of one generated catalogue, created from one Meter. It carries their
-// options (cardinality limit, logger), drains all their Counters with a single callback (one
-// per catalogue, not one per counter, so a collection runs one callback however many counters
-// there are), and tracks every callback registered through it. Release unregisters all of
-// it, so a service that re-creates its catalogue on a long-lived MeterProvider (tests,
-// reloads) leaves nothing behind.
+// Group is the instruments of one generated catalogue, created from one Meter. It carries the
+// Settings of that Meter's provider (cardinality limit, logger), drains all their Counters
+// with a single callback (one per catalogue, not one per counter, so a collection runs one
+// callback however many counters there are), and tracks every callback registered through it.
+// Release unregisters all of it, so a service that re-creates its catalogue on a long-lived
+// MeterProvider (tests, reloads) leaves nothing behind.
 //
 // A nil *Group registers nothing and releases nothing.
 type Group struct {
-	meter metric.Meter
-	cfg   config
+	meter    metric.Meter
+	settings Settings
 
 	// counters are drained by drainReg's callback. The SDK runs callbacks under its own lock,
 	// the one RegisterCallback and Unregister take, so the callback must not wait for mu: it
@@ -46,10 +46,14 @@ type Group struct {
 // drainer is a Counter, whatever its type parameters.
 type drainer interface{ drain(ctx context.Context) }
 
-// NewGroup starts a group of instruments created from m; opts apply to every Counter and
-// Recorder of the group. Without WithCardinalityLimit the limit is DefaultCardinalityLimit.
-func NewGroup(m metric.Meter, opts ...Option) *Group {
-	return &Group{meter: m, cfg: newConfig(opts), regs: map[*registration]struct{}{}}
+// NewGroup starts a group of instruments created from m. Every Counter and Recorder of the
+// group bounds its cache by the cardinality limit of m's provider and warns through its logger,
+// both read once, here, from the Settings m carries: telemetry.Telemetry.MeterProvider's Meters
+// carry their pipeline's, and so do those of a provider wrapped by WithSettings or a
+// HistogramPath. Any other Meter (a plain SDK or no-op provider's) gives DefaultCardinalityLimit
+// and no warning.
+func NewGroup(m metric.Meter) *Group {
+	return &Group{meter: m, settings: settingsOf(m), regs: map[*registration]struct{}{}}
 }
 
 // RegisterCallback registers f with the group's Meter for instruments, as
@@ -77,8 +81,8 @@ func (g *Group) RegisterCallback(f metric.Callback, instruments ...metric.Observ
 // registered through RegisterCallback. The group's Counters then reach no reader (additions
 // since the last collection are lost too) and observable instruments stop reporting; Recorders
 // are not affected: they record into the SDK, or into a histogram's cells that the readers'
-// producers keep collecting, as the SDK keeps its instruments. Every call is still accepted. Release
-// is idempotent and safe on a nil group.
+// producers keep collecting, as the SDK keeps its instruments. Every call is still accepted.
+// Release is idempotent and safe on a nil group.
 func (g *Group) Release() error {
 	if g == nil {
 		return nil

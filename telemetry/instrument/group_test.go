@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"reflect"
 	"sync"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
@@ -215,4 +218,49 @@ func TestAddSetAndRecordSet(t *testing.T) {
 		}
 	}
 	t.Error("h not collected")
+}
+
+// TestGroupSettingsFromMeter: a Group reads its cardinality limit and logger from the Meter it
+// is created from (WithSettings' or a HistogramPath's), the outermost carrier winning; any other
+// Meter gives DefaultCardinalityLimit and no logger. The instruments a carrying Meter creates are
+// the wrapped provider's own, so the record path is what it would be without the settings.
+func TestGroupSettingsFromMeter(t *testing.T) {
+	logger := slog.New(slog.DiscardHandler)
+	sdk := newProvider(t)
+	path := NewHistogramPath(HistogramPathConfig{CardinalityLimit: 7, Logger: logger})
+	prod, err := path.Producer(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pathMP := path.MeterProvider(newProvider(t, sdkmetric.WithReader(sdkmetric.NewManualReader(sdkmetric.WithProducer(prod)))))
+	for _, tc := range []struct {
+		name string
+		mp   metric.MeterProvider
+		want Settings
+	}{
+		{"plain SDK", sdk, Settings{CardinalityLimit: DefaultCardinalityLimit}},
+		{"no-op", noop.NewMeterProvider(), Settings{CardinalityLimit: DefaultCardinalityLimit}},
+		{"WithSettings", WithSettings(sdk, Settings{CardinalityLimit: 5, Logger: logger}), Settings{CardinalityLimit: 5, Logger: logger}},
+		{"WithSettings, no limit", WithSettings(sdk, Settings{}), Settings{}},
+		{"HistogramPath", pathMP, Settings{CardinalityLimit: 7, Logger: logger}},
+		{"WithSettings over HistogramPath", WithSettings(pathMP, Settings{CardinalityLimit: 3}), Settings{CardinalityLimit: 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := NewGroup(tc.mp.Meter("test")).settings; got != tc.want {
+				t.Fatalf("settings %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+
+	// The carrier only carries: a counter is the SDK's instrument, a histogram stays on the
+	// fast path.
+	plain, _ := sdk.Meter("test").Int64Counter("requests")
+	carried, _ := WithSettings(sdk, Settings{CardinalityLimit: 5}).Meter("test").Int64Counter("requests")
+	if reflect.TypeOf(carried) != reflect.TypeOf(plain) {
+		t.Fatalf("WithSettings' counter is a %T, the SDK's a %T", carried, plain)
+	}
+	h, _ := WithSettings(pathMP, Settings{}).Meter("test").Float64Histogram("latency")
+	if !OnFastPath(h) {
+		t.Fatal("a histogram from WithSettings over a HistogramPath left the fast path")
+	}
 }

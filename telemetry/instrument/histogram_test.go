@@ -615,3 +615,67 @@ func TestHistogramCellLayout(t *testing.T) {
 		t.Fatalf("phase is %d bytes, want 64", s)
 	}
 }
+
+// allowedKeysOption is go.opentelemetry.io/otel/metric/x.WithDefaultAttributes, method for
+// method, without the dependency: an instrument option advising the keys a stream keeps.
+type allowedKeysOption struct {
+	metric.InstrumentOption
+	keys []attribute.Key
+}
+
+func (allowedKeysOption) Experimental()                  {}
+func (o allowedKeysOption) AllowedKeys() []attribute.Key { return o.keys }
+
+// rawAttrsOption is go.opentelemetry.io/otel/metric/x.WithUnsafeAttributes, method for method:
+// a measurement option whose raw attributes override the option set's.
+type rawAttrsOption struct {
+	metric.MeasurementOption
+	kvs []attribute.KeyValue
+}
+
+func (*rawAttrsOption) Experimental()                         {}
+func (o *rawAttrsOption) RawAttributes() []attribute.KeyValue { return o.kvs }
+
+// TestHistogramSniffedOptionsMatchSDK: the experimental options the SDK recognises by their
+// methods (advised attribute keys at creation, raw attributes per measurement) give the same
+// data on the fast path as on the SDK's, alone, together and under a View's filter.
+func TestHistogramSniffedOptionsMatchSDK(t *testing.T) {
+	keepComponent := sdkmetric.NewView(sdkmetric.Instrument{Name: "filtered"},
+		sdkmetric.Stream{AttributeFilter: attribute.NewAllowKeysFilter("component")})
+	s := setup{temporalities: []metricdata.Temporality{metricdata.CumulativeTemporality, metricdata.DeltaTemporality},
+		views: []sdkmetric.View{keepComponent}}
+	ref, fast := s.build(t, false), s.build(t, true)
+	ctx := context.Background()
+	for _, p := range []*provider{ref, fast} {
+		m := p.mp.Meter("sniff")
+		for _, tc := range []struct {
+			name string
+			opts []metric.Float64HistogramOption
+		}{
+			{"plain", nil},
+			{"advised_op", []metric.Float64HistogramOption{allowedKeysOption{keys: []attribute.Key{"op"}}}},
+			{"advised_none", []metric.Float64HistogramOption{allowedKeysOption{keys: []attribute.Key{}}}},
+			{"filtered", []metric.Float64HistogramOption{allowedKeysOption{keys: []attribute.Key{"op"}}}},
+		} {
+			h, err := m.Float64Histogram(tc.name, append(tc.opts, metric.WithExplicitBucketBoundaries(bounds...))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p == fast && !OnFastPath(h) {
+				t.Fatalf("%s: not on the fast path", tc.name)
+			}
+			set := metric.WithAttributes(attribute.String("component", "a"), attribute.String("op", "get"))
+			h.Record(ctx, 1, set)
+			h.Record(ctx, 2, set, &rawAttrsOption{kvs: []attribute.KeyValue{attribute.String("op", "put")}})
+			h.Record(ctx, 3, &rawAttrsOption{kvs: []attribute.KeyValue{attribute.String("component", "b")}},
+				&rawAttrsOption{kvs: []attribute.KeyValue{attribute.String("op", "del")}})
+			h.Record(ctx, 4)
+		}
+	}
+	for r := range s.temporalities {
+		want, got := ref.collect(t, r), fast.collect(t, r)
+		if !metricdatatest.AssertEqual(t, want, got, metricdatatest.IgnoreTimestamp()) {
+			t.FailNow()
+		}
+	}
+}

@@ -18,14 +18,17 @@ import (
 )
 
 // HistogramPathConfig is what a HistogramPath must know of the MeterProvider it serves: the
-// same Views and cardinality limit the provider was given.
+// same Views and cardinality limit the provider was given. The meters of the path's
+// MeterProvider also carry CardinalityLimit and Logger to every Group created from them, as
+// WithSettings' do.
 type HistogramPathConfig struct {
 	// Views are the provider's Views, in the order given to it.
 	Views []sdkmetric.View
 	// CardinalityLimit is the provider's limit (sdkmetric.WithCardinalityLimit); 0 or less
 	// means none.
 	CardinalityLimit int
-	// Logger receives one warning per histogram that reaches the limit; nil logs nothing.
+	// Logger receives one warning per instrument that reaches the limit, histograms and the
+	// Counters and Recorders of Groups alike; nil logs nothing.
 	Logger *slog.Logger
 }
 
@@ -41,7 +44,8 @@ type HistogramPathConfig struct {
 //     lock-free per-series cells instead of the SDK's aggregation, which then stays empty.
 //
 // Whether a histogram takes the fast path is decided once, when it is created, by evaluating
-// the provider's Views for it exactly as the SDK's pipeline does, for each reader:
+// the provider's Views for it exactly as the SDK's pipeline does, for each reader (the SDK
+// functions mirrored are listed under MirroredSDKVersion):
 //
 //   - no View matches: the default stream, with the instrument's bucket boundaries;
 //   - a View renames it, changes its description or unit, filters its attributes, drops it for
@@ -139,7 +143,8 @@ func (p *HistogramPath) Producer(temporality sdkmetric.TemporalitySelector, aggr
 
 // MeterProvider wraps mp, the provider whose readers were registered with Producer: use what it
 // returns wherever the provider is handed out. Its meters are mp's; their histograms take the
-// fast path when it applies.
+// fast path when it applies, and they carry the path's cardinality limit and logger to every
+// Group created from them (see Settings).
 func (p *HistogramPath) MeterProvider(mp *sdkmetric.MeterProvider) metric.MeterProvider {
 	p.mu.Lock()
 	p.frozen = true
@@ -388,6 +393,12 @@ type pathMeter struct {
 	scope instrumentation.Scope
 }
 
+// instrumentSettings gives a Group created from the meter the path's limit and logger, which
+// are the provider's.
+func (m *pathMeter) instrumentSettings() Settings {
+	return Settings{CardinalityLimit: m.path.limit, Logger: m.path.logger}
+}
+
 // Float64Histogram creates the histogram in the SDK and, when the fast path applies, returns
 // an instrument recording on it.
 func (m *pathMeter) Float64Histogram(name string, opts ...metric.Float64HistogramOption) (metric.Float64Histogram, error) {
@@ -460,13 +471,21 @@ func (f *fastHistogram[N]) Record(_ context.Context, val N, options ...metric.Re
 // Enabled reports true: some reader gets the stream, or it would take the SDK's path.
 func (*fastHistogram[N]) Enabled(context.Context) bool { return true }
 
+// rawAttributesOption is the SDK's interface of an option carrying raw attributes
+// (go.opentelemetry.io/otel/metric/x.WithUnsafeAttributes), method for method: an option that
+// lacks Experimental is not one to the SDK either.
+type rawAttributesOption interface {
+	RawAttributes() []attribute.KeyValue
+	Experimental()
+}
+
 // recordAttributes resolves the attributes of Record's options as the SDK does: the option's
 // set, then any raw attributes an option carries, later keys winning.
 func recordAttributes(options []metric.RecordOption) attribute.Set {
 	set := metric.NewRecordConfig(options).Attributes()
 	var raw []attribute.KeyValue
 	for _, o := range options {
-		if r, ok := any(o).(interface{ RawAttributes() []attribute.KeyValue }); ok {
+		if r, ok := any(o).(rawAttributesOption); ok {
 			raw = append(raw, r.RawAttributes()...)
 		}
 	}

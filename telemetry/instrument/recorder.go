@@ -37,7 +37,7 @@ type Recorder[N Number, K comparable] struct {
 	cells *seriesCache[K, hcell[N]]
 }
 
-// NewRecorder wraps inst, the instrument called name created from g's Meter; g's options bound
+// NewRecorder wraps inst, the instrument called name created from g's Meter; g's Settings bound
 // its cache. attrs turns label values into the series' attribute set; it is called once per
 // cached series.
 func NewRecorder[N Number, K comparable](g *Group, name string, inst RecorderInstrument[N], attrs func(K) attribute.Set) (*Recorder[N, K], error) {
@@ -49,10 +49,10 @@ func NewRecorder[N Number, K comparable](g *Group, name string, inst RecorderIns
 		// Only cells that are the label values' for good are cached (see histogram.resolve),
 		// at most as many as the stream keeps series; the histogram logs the overflow.
 		r.fast = h
-		r.cells = newSeriesCache[K, hcell[N]](name, config{limit: h.limit}, nil)
+		r.cells = newSeriesCache[K, hcell[N]](name, Settings{CardinalityLimit: h.limit}, nil)
 		return r, nil
 	}
-	r.series = newSeriesCache(name, g.cfg, func(k K) *[]metric.RecordOption {
+	r.series = newSeriesCache(name, g.settings, func(k K) *[]metric.RecordOption {
 		o := recordOptions(attrs(k))
 		return &o
 	})

@@ -14,10 +14,10 @@ import (
 // and past the cache bound values still reach the SDK.
 func TestRecorderMatchesSDK(t *testing.T) {
 	r := sdkmetric.NewManualReader()
-	m := newProvider(t, sdkmetric.WithReader(r)).Meter("test")
+	m := WithSettings(newProvider(t, sdkmetric.WithReader(r)), Settings{CardinalityLimit: 2}).Meter("test")
 	fastInst, _ := m.Float64Histogram("fast", metric.WithExplicitBucketBoundaries(1, 2))
 	plain, _ := m.Float64Histogram("plain", metric.WithExplicitBucketBoundaries(1, 2))
-	fast, err := NewRecorder(NewGroup(m, WithCardinalityLimit(2)), "fast", metric.Float64Histogram(fastInst), attrs1)
+	fast, err := NewRecorder(NewGroup(m), "fast", metric.Float64Histogram(fastInst), attrs1)
 	if err != nil {
 		t.Fatal(err)
 	}

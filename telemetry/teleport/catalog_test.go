@@ -92,7 +92,7 @@ func newTestTelemetry(t testing.TB, state StateSource, opts ...Option) (*telemet
 		}
 		state = monitor
 	}
-	m, err := New(tel.MeterProvider(), state, append(opts, WithInstrumentOptions(tel.InstrumentOptions()...))...)
+	m, err := New(tel.MeterProvider(), state, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

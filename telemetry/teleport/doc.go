@@ -8,7 +8,7 @@
 //
 //	tel, err := telemetry.New(ctx, telemetry.WithServiceName("auth"))
 //	...
-//	metrics, err := teleport.New(tel.MeterProvider(), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+//	metrics, err := teleport.New(tel.MeterProvider(), monitor)
 //	...
 //	metrics.BackendReadRequestsTotal.Add(ctx, 1, "backend")
 //

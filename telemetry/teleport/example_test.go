@@ -34,7 +34,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer tel.Shutdown(ctx)
-	metrics, err := teleport.New(tel.MeterProvider(), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+	metrics, err := teleport.New(tel.MeterProvider(), monitor)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -172,16 +172,21 @@ type Instruments struct {
 	group *instrument.Group
 }
 
-// NewInstruments creates every instrument of ../../instruments.yaml from mp's Meter named ScopeName.
-// opts tune the record path: pass the pipeline's (telemetry.Telemetry.InstrumentOptions) so that
-// it knows the cardinality limit. A nil mp gives no-op instruments. Creation errors are joined;
-// the instruments that failed are no-ops, the others work (and need Release as usual).
-func NewInstruments(mp metric.MeterProvider, opts ...instrument.Option) (*Instruments, error) {
+// NewInstruments creates every instrument of ../../instruments.yaml from mp's Meter named
+// ScopeName. A nil mp gives no-op instruments. Creation errors are joined; the instruments that
+// failed are no-ops, the others work (and need Release as usual).
+//
+// The record path bounds its series caches by mp's cardinality limit and warns through mp's
+// logger when an instrument reaches it, both read from mp's Meter (instrument.NewGroup):
+// telemetry.Telemetry.MeterProvider carries its pipeline's, so mp is all there is to pass. A
+// provider that carries none, a plain SDK or no-op one, gives instrument.DefaultCardinalityLimit
+// and no warning; instrument.WithSettings gives such a provider the limit it was built with.
+func NewInstruments(mp metric.MeterProvider) (*Instruments, error) {
 	i := &Instruments{}
 	var m metric.Meter
 	if mp != nil {
 		m = mp.Meter(ScopeName)
-		i.group = instrument.NewGroup(m, opts...)
+		i.group = instrument.NewGroup(m)
 	}
 	var (
 		err  error
@@ -394,8 +399,8 @@ func NewInstruments(mp metric.MeterProvider, opts ...instrument.Option) (*Instru
 // catalogue on a long-lived MeterProvider (tests, reloads) leaks nothing. Afterwards counter
 // additions reach no reader (those since the last collection are lost too) and observable
 // instruments stop reporting; histograms and gauges, which hang on no callback (each Record
-// reaches the SDK, or telediag's histogram path, at once), go on as before. Every call is still accepted. Release is idempotent, and safe on nil and no-op
-// instruments.
+// reaches the SDK, or telediag's histogram path, at once), go on as before. Every call is
+// still accepted. Release is idempotent, and safe on nil and no-op instruments.
 func (i *Instruments) Release() error {
 	if i == nil {
 		return nil
@@ -671,7 +676,8 @@ func newAuthGenerateRequestsThrottledTotal(m metric.Meter, g *instrument.Group) 
 // Inst returns the underlying OTel instrument.
 func (m AuthGenerateRequestsThrottledTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, auth_generate_requests_throttled_total: the instrument name, for a View.
+// Name returns the exposed name, auth_generate_requests_throttled_total: the instrument name, for a
+// View.
 func (AuthGenerateRequestsThrottledTotal) Name() string {
 	return "auth_generate_requests_throttled_total"
 }
@@ -896,7 +902,8 @@ func newBackendBatchReadRequestsTotal(m metric.Meter, g *instrument.Group) (Back
 // Inst returns the underlying OTel instrument.
 func (m BackendBatchReadRequestsTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, backend_batch_read_requests_total: the instrument name, for a View.
+// Name returns the exposed name, backend_batch_read_requests_total: the instrument name, for a
+// View.
 func (BackendBatchReadRequestsTotal) Name() string { return "backend_batch_read_requests_total" }
 
 // Unit returns the UCUM unit, {request}.
@@ -974,7 +981,8 @@ func newBackendBatchReadRequestsFailedTotal(m metric.Meter, g *instrument.Group)
 // Inst returns the underlying OTel instrument.
 func (m BackendBatchReadRequestsFailedTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, backend_batch_read_requests_failed_total: the instrument name, for a View.
+// Name returns the exposed name, backend_batch_read_requests_failed_total: the instrument name, for
+// a View.
 func (BackendBatchReadRequestsFailedTotal) Name() string {
 	return "backend_batch_read_requests_failed_total"
 }
@@ -1131,7 +1139,8 @@ func newBackendBatchWriteRequestsTotal(m metric.Meter, g *instrument.Group) (Bac
 // Inst returns the underlying OTel instrument.
 func (m BackendBatchWriteRequestsTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, backend_batch_write_requests_total: the instrument name, for a View.
+// Name returns the exposed name, backend_batch_write_requests_total: the instrument name, for a
+// View.
 func (BackendBatchWriteRequestsTotal) Name() string { return "backend_batch_write_requests_total" }
 
 // Unit returns the UCUM unit, {request}.
@@ -1209,7 +1218,8 @@ func newBackendBatchWriteRequestsFailedTotal(m metric.Meter, g *instrument.Group
 // Inst returns the underlying OTel instrument.
 func (m BackendBatchWriteRequestsFailedTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, backend_batch_write_requests_failed_total: the instrument name, for a View.
+// Name returns the exposed name, backend_batch_write_requests_failed_total: the instrument name,
+// for a View.
 func (BackendBatchWriteRequestsFailedTotal) Name() string {
 	return "backend_batch_write_requests_failed_total"
 }
@@ -1446,7 +1456,8 @@ func newBackendReadRequestsFailedTotal(m metric.Meter, g *instrument.Group) (Bac
 // Inst returns the underlying OTel instrument.
 func (m BackendReadRequestsFailedTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, backend_read_requests_failed_total: the instrument name, for a View.
+// Name returns the exposed name, backend_read_requests_failed_total: the instrument name, for a
+// View.
 func (BackendReadRequestsFailedTotal) Name() string { return "backend_read_requests_failed_total" }
 
 // Unit returns the UCUM unit, {request}.
@@ -1678,7 +1689,8 @@ func newBackendWriteRequestsFailedTotal(m metric.Meter, g *instrument.Group) (Ba
 // Inst returns the underlying OTel instrument.
 func (m BackendWriteRequestsFailedTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, backend_write_requests_failed_total: the instrument name, for a View.
+// Name returns the exposed name, backend_write_requests_failed_total: the instrument name, for a
+// View.
 func (BackendWriteRequestsFailedTotal) Name() string { return "backend_write_requests_failed_total" }
 
 // Unit returns the UCUM unit, {request}.
@@ -1760,7 +1772,8 @@ func (m TeleportBackendWriteRequestsFailedPreconditionTotal) Inst() metric.Int64
 	return m.inst
 }
 
-// Name returns the exposed name, teleport_backend_write_requests_failed_precondition_total: the instrument name, for a View.
+// Name returns the exposed name, teleport_backend_write_requests_failed_precondition_total: the
+// instrument name, for a View.
 func (TeleportBackendWriteRequestsFailedPreconditionTotal) Name() string {
 	return "teleport_backend_write_requests_failed_precondition_total"
 }
@@ -2416,7 +2429,8 @@ func newFirestoreEventsBackendBatchReadRequests(m metric.Meter, g *instrument.Gr
 // Inst returns the underlying OTel instrument.
 func (m FirestoreEventsBackendBatchReadRequests) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, firestore_events_backend_batch_read_requests: the instrument name, for a View.
+// Name returns the exposed name, firestore_events_backend_batch_read_requests: the instrument name,
+// for a View.
 func (FirestoreEventsBackendBatchReadRequests) Name() string {
 	return "firestore_events_backend_batch_read_requests"
 }
@@ -2469,7 +2483,8 @@ func newFirestoreEventsBackendBatchReadSeconds(m metric.Meter, g *instrument.Gro
 // Inst returns the underlying OTel instrument.
 func (m FirestoreEventsBackendBatchReadSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, firestore_events_backend_batch_read_seconds: the instrument name, for a View.
+// Name returns the exposed name, firestore_events_backend_batch_read_seconds: the instrument name,
+// for a View.
 func (FirestoreEventsBackendBatchReadSeconds) Name() string {
 	return "firestore_events_backend_batch_read_seconds"
 }
@@ -2534,7 +2549,8 @@ func newFirestoreEventsBackendBatchWriteRequests(m metric.Meter, g *instrument.G
 // Inst returns the underlying OTel instrument.
 func (m FirestoreEventsBackendBatchWriteRequests) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, firestore_events_backend_batch_write_requests: the instrument name, for a View.
+// Name returns the exposed name, firestore_events_backend_batch_write_requests: the instrument
+// name, for a View.
 func (FirestoreEventsBackendBatchWriteRequests) Name() string {
 	return "firestore_events_backend_batch_write_requests"
 }
@@ -2587,7 +2603,8 @@ func newFirestoreEventsBackendBatchWriteSeconds(m metric.Meter, g *instrument.Gr
 // Inst returns the underlying OTel instrument.
 func (m FirestoreEventsBackendBatchWriteSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, firestore_events_backend_batch_write_seconds: the instrument name, for a View.
+// Name returns the exposed name, firestore_events_backend_batch_write_seconds: the instrument name,
+// for a View.
 func (FirestoreEventsBackendBatchWriteSeconds) Name() string {
 	return "firestore_events_backend_batch_write_seconds"
 }
@@ -2643,7 +2660,8 @@ func newGCSEventStorageDownloadsSeconds(m metric.Meter, g *instrument.Group) (GC
 // Inst returns the underlying OTel instrument.
 func (m GCSEventStorageDownloadsSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, gcs_event_storage_downloads_seconds: the instrument name, for a View.
+// Name returns the exposed name, gcs_event_storage_downloads_seconds: the instrument name, for a
+// View.
 func (GCSEventStorageDownloadsSeconds) Name() string { return "gcs_event_storage_downloads_seconds" }
 
 // Unit returns the UCUM unit, s.
@@ -2755,7 +2773,8 @@ func newGCSEventStorageUploadsSeconds(m metric.Meter, g *instrument.Group) (GCSE
 // Inst returns the underlying OTel instrument.
 func (m GCSEventStorageUploadsSeconds) Inst() metric.Float64Histogram { return m.inst }
 
-// Name returns the exposed name, gcs_event_storage_uploads_seconds: the instrument name, for a View.
+// Name returns the exposed name, gcs_event_storage_uploads_seconds: the instrument name, for a
+// View.
 func (GCSEventStorageUploadsSeconds) Name() string { return "gcs_event_storage_uploads_seconds" }
 
 // Unit returns the UCUM unit, s.
@@ -2873,7 +2892,8 @@ func newHeartbeatConnectionsMissedTotal(m metric.Meter, g *instrument.Group) (He
 // Inst returns the underlying OTel instrument.
 func (m HeartbeatConnectionsMissedTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, heartbeat_connections_missed_total: the instrument name, for a View.
+// Name returns the exposed name, heartbeat_connections_missed_total: the instrument name, for a
+// View.
 func (HeartbeatConnectionsMissedTotal) Name() string { return "heartbeat_connections_missed_total" }
 
 // Unit returns the UCUM unit, {heartbeat}.
@@ -2931,7 +2951,8 @@ func newHeartbeatConnectionsReceivedTotal(m metric.Meter, g *instrument.Group) (
 // Inst returns the underlying OTel instrument.
 func (m HeartbeatConnectionsReceivedTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, heartbeat_connections_received_total: the instrument name, for a View.
+// Name returns the exposed name, heartbeat_connections_received_total: the instrument name, for a
+// View.
 func (HeartbeatConnectionsReceivedTotal) Name() string { return "heartbeat_connections_received_total" }
 
 // Unit returns the UCUM unit, {connection}.
@@ -3386,7 +3407,8 @@ func newFailedConnectToNodeAttemptsTotal(m metric.Meter, g *instrument.Group) (F
 // Inst returns the underlying OTel instrument.
 func (m FailedConnectToNodeAttemptsTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, failed_connect_to_node_attempts_total: the instrument name, for a View.
+// Name returns the exposed name, failed_connect_to_node_attempts_total: the instrument name, for a
+// View.
 func (FailedConnectToNodeAttemptsTotal) Name() string { return "failed_connect_to_node_attempts_total" }
 
 // Unit returns the UCUM unit, {attempt}.
@@ -3502,7 +3524,8 @@ func newProxyConnectionLimitExceededTotal(m metric.Meter, g *instrument.Group) (
 // Inst returns the underlying OTel instrument.
 func (m ProxyConnectionLimitExceededTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, proxy_connection_limit_exceeded_total: the instrument name, for a View.
+// Name returns the exposed name, proxy_connection_limit_exceeded_total: the instrument name, for a
+// View.
 func (ProxyConnectionLimitExceededTotal) Name() string {
 	return "proxy_connection_limit_exceeded_total"
 }
@@ -3616,7 +3639,8 @@ func newTeleportConnectToNodeAttemptsTotal(m metric.Meter, g *instrument.Group) 
 // Inst returns the underlying OTel instrument.
 func (m TeleportConnectToNodeAttemptsTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, teleport_connect_to_node_attempts_total: the instrument name, for a View.
+// Name returns the exposed name, teleport_connect_to_node_attempts_total: the instrument name, for
+// a View.
 func (TeleportConnectToNodeAttemptsTotal) Name() string {
 	return "teleport_connect_to_node_attempts_total"
 }
@@ -3676,7 +3700,8 @@ func newTeleportReverseTunnelsConnected(m metric.Meter, g *instrument.Group) (Te
 // Inst returns the underlying OTel instrument.
 func (m TeleportReverseTunnelsConnected) Inst() metric.Int64Gauge { return m.inst }
 
-// Name returns the exposed name, teleport_reverse_tunnels_connected: the instrument name, for a View.
+// Name returns the exposed name, teleport_reverse_tunnels_connected: the instrument name, for a
+// View.
 func (TeleportReverseTunnelsConnected) Name() string { return "teleport_reverse_tunnels_connected" }
 
 // Unit returns the UCUM unit, {tunnel}.
@@ -3753,7 +3778,8 @@ func newUserMaxConcurrentSessionsHitTotal(m metric.Meter, g *instrument.Group) (
 // Inst returns the underlying OTel instrument.
 func (m UserMaxConcurrentSessionsHitTotal) Inst() metric.Int64Counter { return m.inst }
 
-// Name returns the exposed name, user_max_concurrent_sessions_hit_total: the instrument name, for a View.
+// Name returns the exposed name, user_max_concurrent_sessions_hit_total: the instrument name, for a
+// View.
 func (UserMaxConcurrentSessionsHitTotal) Name() string {
 	return "user_max_concurrent_sessions_hit_total"
 }
@@ -3978,7 +4004,8 @@ func newServerInteractiveSessionsTotal(m metric.Meter, g *instrument.Group) (Ser
 // Inst returns the underlying OTel instrument.
 func (m ServerInteractiveSessionsTotal) Inst() metric.Int64UpDownCounter { return m.inst }
 
-// Name returns the exposed name, server_interactive_sessions_total: the instrument name, for a View.
+// Name returns the exposed name, server_interactive_sessions_total: the instrument name, for a
+// View.
 func (ServerInteractiveSessionsTotal) Name() string { return "server_interactive_sessions_total" }
 
 // Unit returns the UCUM unit, {session}.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/telediag/telediag/internal/buildinfo"
 	"github.com/telediag/telediag/probes"
-	"github.com/telediag/telediag/telemetry/instrument"
 )
 
 // StateSource reports readiness, overall and per component; *probes.Monitor is one. Both are
@@ -36,19 +35,12 @@ type BuildInfo struct {
 type Option func(*config)
 
 type config struct {
-	build      BuildInfo
-	instrument []instrument.Option
+	build BuildInfo
 }
 
 // WithBuildInfo sets the version and git ref teleport_build_info reports. By default they are
 // read from the binary's embedded build information.
 func WithBuildInfo(b BuildInfo) Option { return func(c *config) { c.build = b } }
-
-// WithInstrumentOptions tunes the record path of the instruments; pass the pipeline's
-// (telemetry.Telemetry.InstrumentOptions) so that they know its cardinality limit.
-func WithInstrumentOptions(opts ...instrument.Option) Option {
-	return func(c *config) { c.instrument = append(c.instrument, opts...) }
-}
 
 // Metrics is Teleport's catalogue created from one MeterProvider, with the callbacks of
 // teleport_build_info, process_state, teleport_component_state and the go_memstats families
@@ -67,12 +59,13 @@ type Metrics struct {
 // labelled component) and the two go_memstats families that client_golang's Go collector no
 // longer serves, go_memstats_lookups_total and go_memstats_gc_cpu_fraction. A component has a
 // series from its first heartbeat on (or from the start, when the Monitor expects it); the
-// Monitor never forgets a component, so neither does the gauge.
+// Monitor never forgets a component, so neither does the gauge. As NewInstruments, it reads the
+// cardinality limit and the logger of the record path from mp: telemetry.Telemetry.MeterProvider
+// carries its pipeline's.
 //
-// The memstats families cost one runtime.ReadMemStats, a stop-the-world pause of the order of
-// tens of microseconds, per collection (each scrape and each push): they are in Teleport's
-// catalogue because its dashboards query them, and a service on its own catalogue does not pay
-// for them.
+// The memstats families cost one runtime.ReadMemStats, a short stop-the-world pause, per
+// collection (each scrape and each push): they are in Teleport's catalogue because its
+// dashboards query them, and a service on its own catalogue does not pay for them.
 func New(mp metric.MeterProvider, state StateSource, opts ...Option) (*Metrics, error) {
 	if mp == nil {
 		return nil, errors.New("teleport: New needs a MeterProvider")
@@ -85,7 +78,7 @@ func New(mp metric.MeterProvider, state StateSource, opts ...Option) (*Metrics, 
 	for _, o := range opts {
 		o(&cfg)
 	}
-	inst, err := NewInstruments(mp, cfg.instrument...)
+	inst, err := NewInstruments(mp)
 	// A failed registration, or an instrument that could not be created, releases what was
 	// registered before it.
 	fail := func(err error) (*Metrics, error) { return nil, errors.Join(err, inst.Release()) }

@@ -59,7 +59,7 @@ func benchTelemetry(b *testing.B, opts ...telemetry.Option) *pipeline {
 	if err != nil {
 		b.Fatal(err)
 	}
-	m, err := teleport.New(tel.MeterProvider(), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+	m, err := teleport.New(tel.MeterProvider(), monitor)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -395,7 +395,7 @@ func otelFixture(b *testing.B, extra int, opts ...telemetry.Option) *pipeline {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := instrument.NewCounter(instrument.NewGroup(meter, instrument.WithCardinalityLimit(0)), "extra_requests_total", inst, func(k [1]string) attribute.Set {
+	c, err := instrument.NewCounter(instrument.NewGroup(meter), "extra_requests_total", inst, func(k [1]string) attribute.Set {
 		return attribute.NewSet(attribute.String("component", k[0]))
 	})
 	if err != nil {

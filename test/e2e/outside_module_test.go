@@ -56,7 +56,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer tel.Shutdown(ctx)
-	metrics, err := shopmetrics.NewInstruments(tel.MeterProvider(), tel.InstrumentOptions()...)
+	metrics, err := shopmetrics.NewInstruments(tel.MeterProvider())
 	if err != nil {
 		log.Fatal(err)
 	}

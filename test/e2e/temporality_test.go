@@ -49,7 +49,7 @@ func TestTemporalityAtCollector(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			metrics, err := teleport.New(tel.MeterProvider(), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+			metrics, err := teleport.New(tel.MeterProvider(), monitor)
 			if err != nil {
 				t.Fatal(err)
 			}

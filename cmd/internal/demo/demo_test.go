@@ -35,7 +35,7 @@ func demoPipeline(t *testing.T) (*telemetry.Telemetry, *teleport.Metrics, *probe
 	if err != nil {
 		t.Fatal(err)
 	}
-	metrics, err := teleport.New(tel.MeterProvider(), monitor, teleport.WithInstrumentOptions(tel.InstrumentOptions()...))
+	metrics, err := teleport.New(tel.MeterProvider(), monitor)
 	if err != nil {
 		t.Fatal(err)
 	}

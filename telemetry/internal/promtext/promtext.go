@@ -3,9 +3,9 @@
 // without scope labels and target_info) followed by a client_golang registry and promhttp would.
 //
 // The exporter turns every data point into a client_golang metric (a descriptor, label slices,
-// a protobuf message), which the registry then checks, sorts and encodes: about five times the
-// allocations of client_golang itself. Rendering skips all of that and, with the scratch space
-// of a Renderer reused, allocates nothing per series.
+// a protobuf message), which the registry then checks, sorts and encodes: several times the
+// allocations of client_golang itself (docs/benchmarks.md, section Scraping). Rendering skips
+// all of that and, with the scratch space of a Renderer reused, allocates nothing per series.
 //
 // Only what it can render exactly is rendered. Anything else — an exponential histogram, two
 // instruments with one exposed name, a label name the exporter would reject, label values that

@@ -56,16 +56,21 @@ type Instruments struct {
 	group *instrument.Group
 }
 
-// NewInstruments creates every instrument of instruments.yaml from mp's Meter named ScopeName.
-// opts tune the record path: pass the pipeline's (telemetry.Telemetry.InstrumentOptions) so that
-// it knows the cardinality limit. A nil mp gives no-op instruments. Creation errors are joined;
-// the instruments that failed are no-ops, the others work (and need Release as usual).
-func NewInstruments(mp metric.MeterProvider, opts ...instrument.Option) (*Instruments, error) {
+// NewInstruments creates every instrument of instruments.yaml from mp's Meter named ScopeName. A
+// nil mp gives no-op instruments. Creation errors are joined; the instruments that failed are
+// no-ops, the others work (and need Release as usual).
+//
+// The record path bounds its series caches by mp's cardinality limit and warns through mp's
+// logger when an instrument reaches it, both read from mp's Meter (instrument.NewGroup):
+// telemetry.Telemetry.MeterProvider carries its pipeline's, so mp is all there is to pass. A
+// provider that carries none, a plain SDK or no-op one, gives instrument.DefaultCardinalityLimit
+// and no warning; instrument.WithSettings gives such a provider the limit it was built with.
+func NewInstruments(mp metric.MeterProvider) (*Instruments, error) {
 	i := &Instruments{}
 	var m metric.Meter
 	if mp != nil {
 		m = mp.Meter(ScopeName)
-		i.group = instrument.NewGroup(m, opts...)
+		i.group = instrument.NewGroup(m)
 	}
 	var (
 		err  error
@@ -113,8 +118,8 @@ func NewInstruments(mp metric.MeterProvider, opts ...instrument.Option) (*Instru
 // catalogue on a long-lived MeterProvider (tests, reloads) leaks nothing. Afterwards counter
 // additions reach no reader (those since the last collection are lost too) and observable
 // instruments stop reporting; histograms and gauges, which hang on no callback (each Record
-// reaches the SDK, or telediag's histogram path, at once), go on as before. Every call is still accepted. Release is idempotent, and safe on nil and no-op
-// instruments.
+// reaches the SDK, or telediag's histogram path, at once), go on as before. Every call is
+// still accepted. Release is idempotent, and safe on nil and no-op instruments.
 func (i *Instruments) Release() error {
 	if i == nil {
 		return nil

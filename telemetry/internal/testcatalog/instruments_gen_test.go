@@ -12,9 +12,9 @@ import (
 	"github.com/telediag/telediag/telemetry/instrument/instrumenttest"
 )
 
-// The instruments are created once from a MeterProvider (with telediag, tel.MeterProvider() and
-// tel.InstrumentOptions()), recorded through their typed methods, and released if they are
-// dropped while the provider lives on.
+// The instruments are created once from a MeterProvider (with telediag, tel.MeterProvider(),
+// which carries the pipeline's cardinality limit to them), recorded through their typed methods,
+// and released if they are dropped while the provider lives on.
 func ExampleNewInstruments() {
 	ctx := context.Background()
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
@@ -30,8 +30,8 @@ func ExampleNewInstruments() {
 	// Output: requests_total {request}
 }
 
-// TestGeneratedInstruments creates every instrument on an SDK MeterProvider, records into each
-// (a callback observes each observable one), and checks what a reader collects against
+// TestGeneratedInstruments creates every instrument on an SDK MeterProvider, records into each (a
+// callback observes each observable one), and checks what a reader collects against
 // instruments.yaml: the name, the kind of data, and the label keys. Then Release must leave no
 // callback registered.
 func TestGeneratedInstruments(t *testing.T) {

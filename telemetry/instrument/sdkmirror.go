@@ -1,0 +1,186 @@
+package instrument
+
+// MirroredSDKVersion is the release of the OpenTelemetry Go SDK (go.opentelemetry.io/otel/sdk
+// and go.opentelemetry.io/otel/sdk/metric, released together) whose rules the histograms' fast
+// path re-implements, each checked against that release's source. TestSDKMirrorVersion fails
+// when another release is linked in: check every rule below against it (see Upgrading
+// otel-go), then change the constant.
+//
+// A histogram on the fast path never reaches the SDK's aggregation, so whatever the SDK would
+// decide or compute for it is decided and computed here instead. Each entry below names the
+// rule, the v1.47.0 code that implements it (in package go.opentelemetry.io/otel/sdk/metric
+// unless another is named, with its file) and the telediag code that mirrors it.
+//
+// Creating a histogram, once per instrument (pathMeter.Float64Histogram, Int64Histogram):
+//
+//   - The meter's scope: name, version, schema URL and attributes, MAP and SLICE values among
+//     the attributes deduplicated. (*MeterProvider).Meter, provider.go, with
+//     internal/attrnorm.SetDedup. Mirrored by (*pathProvider).Meter; the deduplication is not
+//     public, so a scope with such values sends its histograms to the SDK's path
+//     (hasNestedValues). After Shutdown the SDK hands out a noop.Meter, passed on as is.
+//   - Advised attribute keys: the options with an AllowedKeys method
+//     (go.opentelemetry.io/otel/metric/x.WithDefaultAttributes); none is nil (every key), an
+//     empty list is no key. defaultAttributes, meter.go. Mirrored by allowedKeys.
+//   - Advised bucket boundaries replace the reader's explicit-bucket default, and only that;
+//     invalid ones are ignored with an error. resolver[N].HistogramAggregators, pipeline.go,
+//     and float64InstProvider.histogramAggs, int64InstProvider.histogramAggs, meter.go.
+//     Mirrored in (*HistogramPath).resolve; an instrument the SDK reports an error for takes
+//     the SDK's path (pathMeter).
+//   - The reader's default aggregation: nil or AggregationDefault is DefaultAggregationSelector's,
+//     and an invalid one (boundaries not increasing; an exponential histogram with MaxScale
+//     above 20 or MaxSize not positive) is replaced by it. (*inserter[N]).readerDefaultAggregation,
+//     pipeline.go, with AggregationExplicitBucketHistogram.err and
+//     AggregationBase2ExponentialHistogram.err, aggregation.go. Mirrored by readerAggregation.
+//   - View resolution, per reader: each matching View gives a stream; when none matches, the
+//     instrument's name, description and unit do; a dropped stream is skipped, and a stream
+//     whose aggregator the instrument already has adds nothing. (*inserter[N]).Instrument,
+//     pipeline.go. Mirrored in resolve (matched, seen).
+//   - A stream's aggregation and filter: none is the reader's (advised boundaries included),
+//     AggregationDefault is DefaultAggregationSelector's; without an AttributeFilter, advised
+//     keys give attribute.NewAllowKeysFilter. (*inserter[N]).cachedAggregator, pipeline.go.
+//     Mirrored in resolve.
+//   - What a histogram may aggregate into: isAggregatorCompatible and
+//     (*inserter[N]).aggregateFunc, pipeline.go. The fast path implements
+//     AggregationExplicitBucketHistogram and AggregationDrop only: any other aggregation (sum,
+//     exponential, one the SDK rejects), several streams for one reader, readers that disagree
+//     on the stream, or more than one delta reader send the whole instrument to the SDK's path
+//     (resolve, sameStream).
+//   - Stream identity: lowercased name, description, unit, kind and number type; the first
+//     instrument of a meter to ask for an identity decides its stream, and later ones record
+//     into it. (*inserter[N]).instID, pipeline.go, and instID.normalize, instrument.go, with the
+//     per-meter (*cache[K, V]).Lookup, cache.go. Mirrored by streamKey (whose kind is always a
+//     histogram), scopeEntry.streams and histogramFor, which keeps a stream claimed by the
+//     SDK's path there.
+//   - Temporality per reader: aggregate.Builder[N].Temporality, set from the reader's
+//     TemporalitySelector in cachedAggregator. Mirrored by the selector given to
+//     (*HistogramPath).Producer, and histReader.delta.
+//   - The cardinality limit per reader: the reader's CardinalityLimitSelector, else the
+//     provider's limit. (*inserter[N]).getCardinalityLimit, pipeline.go. Mirrored by
+//     HistogramPathConfig.CardinalityLimit alone: the path assumes every reader falls back to
+//     the provider's limit, as the readers telemetry builds do.
+//   - No exemplars: with exemplar.AlwaysOffFilter (compared by function pointer) every series
+//     gets aggregate.DropReservoir. reservoirFunc, exemplar.go. telemetry's fastHistograms
+//     compares the filter the same way and builds a HistogramPath only then.
+//
+// Recording:
+//
+//   - A measurement's attributes: the options' set, then the raw attributes of the options with
+//     RawAttributes and Experimental methods
+//     (go.opentelemetry.io/otel/metric/x.WithUnsafeAttributes), a raw key winning, MAP and
+//     SLICE values deduplicated. (*float64Inst).Record and
+//     (*int64Inst).Record, with rawAttributesOption, extractRawKVs and resolveAttributes,
+//     instrument.go. Mirrored by recordAttributes and rawAttributesOption, without the
+//     deduplication (Recorder.RecordSet says so).
+//   - The stream's attribute filter, before the series is looked up: aggregate.Builder[N].filter
+//     and newLazyFilteredAttributes, internal/aggregate/aggregate.go and lazy_attributes.go.
+//     Mirrored in (*histogram[N]).resolve.
+//   - Buckets: the bounds copied and sorted; a value's bucket is the first bound at or above it,
+//     the last bucket for larger values and NaN. newCumulativeHistogram, newDeltaHistogram and
+//     their measure methods (slices.Sort, sort.SearchFloat64s), internal/aggregate/histogram.go.
+//     Mirrored by newHistogram and (*hcell[N]).record.
+//   - The sum: whole numbers added to an integer, the rest to a float, read as their sum.
+//     atomicCounter[N].add and load, internal/aggregate/atomic.go. Mirrored by
+//     (*phase[N]).addSum and loadSum. A histogram always keeps its sum (aggregateFunc drops it
+//     only for instruments that can record negative values).
+//   - Min and max: the first value sets both under a mutex, later ones widen them by
+//     compare-and-swap, a NaN comparing false. atomicMinMax[N].Update and init, atomic.go.
+//     Mirrored by (*phase[N]).update and initMinMax. The stream's NoMinMax leaves them out
+//     (aggregate.Builder[N].ExplicitBucketHistogram); mirrored by histogram.noMinMax.
+//   - Hot and cold phases of cumulative data: a collection swaps them, waits for the recordings
+//     started in the old hot phase, reads it and merges it into the new hot one, extrema only
+//     widening. hotColdWaitGroup (start, done, swapHotAndWait), atomic.go, and
+//     histogramPointCounters[N].mergeIntoAndReset, histogram.go. Mirrored by (*hcell[N]).record,
+//     swap and drainCumulative, which count a recording as ended by its bucket increment
+//     instead of by a counter of their own.
+//
+// The cardinality limit:
+//
+//   - Cumulative data: the first limit-1 distinct (filtered) label sets get a series for the
+//     life of the instrument; every later one records into the series of overflowSet,
+//     otel.metric.overflow=true, created then, and once that series exists a new set finds it
+//     without the lock. (*limitedSyncMap[V]).LoadOrStoreAttr, internal/aggregate/atomic.go,
+//     and overflowSet, limit.go. Mirrored by (*histogram[N]).resolve (persistent cells, the
+//     overflow cell found under the read lock) and overflowSet; the caches of Counter and
+//     Recorder stop at limit-1 series for the same reason (newSeriesCache). limiter[V].Attributes,
+//     limit.go, serves only the exponential histogram and is not mirrored.
+//   - Delta data: one map per phase, cleared at each collection, so the limit counts the label
+//     sets of each interval in the order they arrive. hotColdMap[V], atomic.go, and
+//     (*deltaHistogram[N]).collect, histogram.go. Mirrored by the transient cells, each cell's
+//     per-cycle seq and collectDelta.
+//
+// Collecting:
+//
+//   - Cumulative start times: the instrument's creation or, with
+//     OTEL_GO_X_PER_SERIES_START_TIMESTAMPS=true (any case; read at every collection), the
+//     series' first measurement. (*cumulativeHistogram[N]).collect,
+//     internal/aggregate/histogram.go, and x.PerSeriesStartTimestamps in
+//     go.opentelemetry.io/otel/sdk/internal/x, features.go (module
+//     go.opentelemetry.io/otel/sdk). Mirrored by envPerSeriesStart, perSeriesStart,
+//     collectCumulative and collectCumulativeState (overflowSince for the overflow series).
+//     One difference: a series created by a recording still in progress is reported by the SDK
+//     with a count of 0, and by the fast path at the next collection.
+//   - Delta data: the previous collection (the instrument's creation at first) as start time,
+//     and no data point for a series that recorded nothing since. (*deltaHistogram[N]).collect,
+//     histogram.go. Mirrored by collectDelta (readerState.last, readerState.pending).
+//   - A metric without data points is left out, and a scope without metrics.
+//     (*pipeline).produce, pipeline.go. Mirrored by (*histogram[N]).collect and
+//     (*producer).Produce.
+//   - A Producer's ScopeMetrics come after the SDK's, unmerged: (*ManualReader).Collect,
+//     manual_reader.go, and (*PeriodicReader).collect, periodic_reader.go. Hence the fast
+//     stream's ScopeMetrics of its own, which telemetry's mergeScopes (export.go) merges into
+//     the SDK's before an OTLP export.
+//
+// What Counter and Group rely on without re-implementing it:
+//
+//   - (*pipeline).produce, pipeline.go, runs every callback under the pipeline's lock before it
+//     reads any aggregation, so the drain Group.addCounter registers lands the counters'
+//     additions in the collection that ran it. (*meter).RegisterCallback, meter.go, and the
+//     Unregister of (*pipeline).addMultiCallback take that lock, so Group.drain reads an
+//     atomic pointer, never Group.mu.
+//   - An observable instrument that observed nothing exports nothing (produce), so
+//     telediag.instrument.drain never appears; (*meter).Int64ObservableGauge returns one
+//     instrument per name and options ((*meter).int64ObservableInstrument's cache), so the
+//     Groups of one meter share it.
+//   - An Add of 0 creates its series ((*cumulativeSum[N]).measure,
+//     internal/aggregate/sum.go), which newCell relies on to export a counter's series from its
+//     first sight.
+//
+// The direct scrape (package telemetry/internal/promtext) mirrors the OTel Prometheus exporter,
+// not the SDK; TestDirectScrapeMatchesExporter and FuzzDirectScrape hold it to the exporter.
+//
+// Upgrading otel-go. First read what changed between the two releases in every file named
+// above, once both are in the module cache (go mod download go.opentelemetry.io/otel/sdk@vNEW
+// go.opentelemetry.io/otel/sdk/metric@vNEW):
+//
+//	m=$(go env GOMODCACHE)/go.opentelemetry.io/otel
+//	diff -ru $m/sdk/metric@v1.47.0 $m/sdk/metric@vNEW
+//	diff -ru $m/sdk@v1.47.0/internal/x $m/sdk@vNEW/internal/x
+//
+// In sdk/metric: pipeline.go, meter.go, instrument.go, provider.go, aggregation.go,
+// exemplar.go, cache.go, manual_reader.go, periodic_reader.go, internal/aggregate
+// (aggregate.go, histogram.go, atomic.go, limit.go, lazy_attributes.go, sum.go) and
+// internal/attrnorm/dedup.go; in sdk, internal/x/features.go; config.go of
+// go.opentelemetry.io/otel/metric (the Experimental convention), options.go of
+// go.opentelemetry.io/otel/metric/x, and the CHANGELOG. Look for a new Aggregation or Stream
+// field, a change to View resolution, to the cardinality limit or the overflow series, to start
+// times or to how attributes are resolved, a new experimental feature that changes histogram
+// data, and functions named here that moved.
+//
+// Then run the differential tests, which record the same program through the fast path and
+// through plain SDK instruments and compare what every reader collects: in this package
+// TestHistogramMatchesSDK (temporality mixes, Views, limits, per-series start times),
+// TestHistogramSpecialValues, TestHistogramConcurrent, TestHistogramRecreated,
+// TestHistogramSniffedOptionsMatchSDK, TestCounterMatchesSDK, TestCounterOverflowMatchesSDK
+// and TestRecorderMatchesSDK; in package telemetry TestHistogramsMatchSDKPath (two whole
+// pipelines, /metrics and OTLP, cumulative and delta). TestHistogramPathChoice and
+// TestHistogramPathChosenByPipeline check which instruments take which path;
+// TestCardinalityLimitOnMetrics and TestCatalogueTakesLimitFromMeterProvider the overflow
+// series on /metrics. This package's tests are mostly the differential ones:
+//
+//	go test -race -count=1 ./telemetry/instrument/
+//	go test -race -count=1 -run 'MatchSDK|PathChosen|CardinalityLimit|TakesLimit' ./telemetry/
+//
+// They catch a result that changed for what they record, not a new option they never use: the
+// reading above is for that. Last, update every entry that changed, the code that mirrors it,
+// and MirroredSDKVersion.
+const MirroredSDKVersion = "1.47.0"
