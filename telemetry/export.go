@@ -102,8 +102,9 @@ func choosePush(ctx context.Context, cfg *config) (*push, error) {
 
 // newPushReader wraps the chosen exporter in a periodic reader that also carries the
 // client_golang collectors (go_*, process_*, promhttp_*) through the Prometheus bridge, so a
-// collector receives the same documented names a scraper sees. The bridge gathers only the
-// collectors' registry: given the OTel exporter's too, it would send every instrument twice.
+// collector receives the same documented names a scraper sees, and WithGatherer's families
+// (see bridgeOptions). The bridge gathers only the collectors' registry: given the OTel
+// exporter's too, it would send every instrument twice.
 //
 // The exporter sends res, the resource New built, rather than the provider's: sdkmetric merges
 // OTEL_RESOURCE_ATTRIBUTES into its resource by itself and keeps the valid pairs of a malformed
@@ -112,10 +113,10 @@ func choosePush(ctx context.Context, cfg *config) (*push, error) {
 // With the histograms' fast path, the reader also gets its producer, with the exporter's
 // temporality and aggregation, and the exporter merges the producer's scopes into the SDK's.
 func (t *Telemetry) newPushReader(p *push, cfg *config, res *resource.Resource) (sdkmetric.Reader, error) {
-	exp := &quietExporter{Exporter: p.exporter, log: cfg.logger, kind: p.kind, endpoint: p.endpoint, every: cfg.exportErrorEvery, res: res}
+	exp := &quietExporter{Exporter: p.exporter, log: cfg.logger, kind: p.kind, endpoint: p.endpoint, every: cfg.exportErrorEvery, res: res, families: t.families}
 	t.pushExporter = exp
 	opts := []sdkmetric.PeriodicReaderOption{
-		sdkmetric.WithProducer(promb.NewMetricProducer(promb.WithGatherer(t.runtimeReg))),
+		sdkmetric.WithProducer(promb.NewMetricProducer(t.bridgeOptions()...)),
 	}
 	if t.histograms != nil {
 		prod, err := t.histograms.Producer(p.exporter.Temporality, p.exporter.Aggregation)
@@ -139,6 +140,7 @@ type quietExporter struct {
 	endpoint string
 	every    time.Duration
 	res      *resource.Resource // replaces the provider's resource on every export
+	families *runtimeFamilies   // WithGatherer's, whose collisions the export drops; nil without it
 
 	mu       sync.Mutex
 	failing  bool
@@ -203,7 +205,7 @@ func (q *quietExporter) Export(ctx context.Context, rm *metricdata.ResourceMetri
 	}
 	// One ScopeMetrics per scope, as the SDK alone sends them: the histograms' producer adds
 	// its own after the SDK's. Without it no scope repeats, and nothing is copied.
-	rm.ScopeMetrics = mergeScopes(rm.ScopeMetrics)
+	rm.ScopeMetrics = q.families.dropColliding(mergeScopes(rm.ScopeMetrics))
 	err := q.Exporter.Export(ctx, rm)
 	q.mu.Lock()
 	defer q.mu.Unlock()

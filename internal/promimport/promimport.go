@@ -35,6 +35,8 @@ type Options struct {
 	// as provided_by entries: listed, not generated, since telediag's own collectors serve
 	// them.
 	IncludeRuntime bool
+	// Filter chooses families by name (-include, -exclude); the zero Filter takes them all.
+	Filter Filter
 }
 
 // Skipped is a family that was not imported, and why.
@@ -141,6 +143,7 @@ type family struct {
 func Import(fams []*dto.MetricFamily, opts Options) (*Result, error) {
 	units := newUnitTable()
 	res := &Result{}
+	fams, res.Skipped = opts.Filter.apply(fams, opts.IncludeRuntime)
 	var todo []*family
 	for _, mf := range fams {
 		f, reason := convert(mf, opts, units)
