@@ -15,6 +15,7 @@ import (
 
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/scrape"
+	"github.com/telediag/telediag/internal/testutil"
 	"github.com/telediag/telediag/internal/tlsflags"
 )
 
@@ -47,22 +48,6 @@ func everyKindOfService(t *testing.T) string {
 	return srv.URL + "/metrics"
 }
 
-// namedOnStderr is every family a "left out" line of import's stderr names.
-func namedOnStderr(stderr string) map[string]bool {
-	named := map[string]bool{}
-	for _, line := range strings.Split(stderr, "\n") {
-		rest, ok := strings.CutPrefix(line, "instrumentgen import: left out ")
-		if !ok {
-			continue
-		}
-		list, _, _ := strings.Cut(rest, ": ")
-		for _, name := range strings.Split(list, ", ") {
-			named[name] = true
-		}
-	}
-	return named
-}
-
 // TestImportNamesEveryFamily: every family a client_golang service serves is in the imported
 // catalogue or named on stderr with its reason, the runtime families included;
 // promhttp_metric_handler_errors_total, which telemetry does not serve, is imported as the
@@ -87,7 +72,7 @@ func TestImportNamesEveryFamily(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	named := namedOnStderr(r.stderr)
+	named := testutil.LeftOutOnStderr(r.stderr)
 	for _, f := range served.Families {
 		name := f.GetName()
 		switch inCat := cat.Metric(name) != nil; {
