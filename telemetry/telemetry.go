@@ -73,6 +73,8 @@ type Telemetry struct {
 	logger     *slog.Logger
 	// pushExporter is the wrapped push exporter, nil when nothing is pushed.
 	pushExporter *quietExporter
+	// families are WithGatherer's, served beside the pipeline's; nil without it.
+	families *runtimeFamilies
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -81,9 +83,10 @@ type Telemetry struct {
 // New builds the pipeline: the Resource (OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
 // honoured), a MeterProvider with a Prometheus reader that keeps instrument names verbatim, the
 // client_golang collectors for the go_*, process_* and promhttp_* families (and any given with
-// WithCollectors), the OTel Go runtime metrics, and OTLP push when configured. It knows no
-// catalogue: create one from MeterProvider, which carries the cardinality limit and the logger
-// to it. It touches no global state unless WithGlobal is given.
+// WithCollectors, and the registries given with WithGatherer), the OTel Go runtime metrics, and
+// OTLP push when configured. It knows no catalogue: create one from MeterProvider, which carries
+// the cardinality limit and the logger to it. It touches no global state unless WithGlobal is
+// given.
 func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	cfg := newConfig(opts)
 	if cfg.cardinalityLimit < 0 {
@@ -143,6 +146,9 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 			return nil, fmt.Errorf("telemetry: WithCollectors: %w", err)
 		}
 	}
+	if t.families, err = newRuntimeFamilies(cfg); err != nil {
+		return nil, err
+	}
 
 	mpOpts := []sdkmetric.Option{
 		sdkmetric.WithResource(res),
@@ -182,7 +188,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	}
 
 	h := &metricsHandler{
-		exporter: promhttp.HandlerFor(t.servedReg, promhttp.HandlerOpts{
+		exporter: promhttp.HandlerFor(t.scrapeGatherer(), promhttp.HandlerOpts{
 			// As Teleport's diag server: a bad family is logged and skipped instead of failing
 			// the whole scrape. OpenMetrics stays off, because it would retype counters that
 			// lack _total (rx, teleport_audit_emit_events) as unknown.
@@ -194,7 +200,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	// The direct path renders neither target_info nor resource labels: with either, every
 	// scrape goes through the exporter.
 	if cfg.directScrape && !cfg.targetInfo && cfg.resourceLabels == nil {
-		h.reader, h.runtime = exporter, gatherers{t.runtimeReg, t.summaryReg}
+		h.reader, h.runtime, h.families = exporter, gatherers{t.runtimeReg, t.summaryReg}, t.families
 	}
 	t.metrics, t.handler = h, promhttp.InstrumentMetricHandler(both, h)
 

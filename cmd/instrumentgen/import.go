@@ -19,13 +19,17 @@ func runImport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var src sourceFlags
 	src.register(fs)
 	out := fs.String("o", "", "write the catalogue to `FILE` instead of stdout (never over an existing file)")
-	runtime := fs.Bool("include-runtime", false, "also list the go_*, process_* and promhttp_* families, as provided_by entries (telemetry serves them itself)")
+	runtime := fs.Bool("include-runtime", false, "also list the families telemetry serves itself (client_golang's Go and process collectors', promhttp's, OTel's runtime ones), as provided_by entries")
+	var filter promimport.Filter
+	fs.Var((*patternFlags)(&filter.Include), "include", "import only the families whose whole name matches this RE2 `REGEX` (repeatable: any of them)")
+	fs.Var((*patternFlags)(&filter.Exclude), "exclude", "leave out the families whose whole name matches this RE2 `REGEX` (repeatable), such as those the service makes at run time; wins over -include")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `usage: instrumentgen import [flags] SOURCE
 
 Write an instruments.yaml for the metric families SOURCE serves: an http(s) URL of a /metrics
 (Prometheus text format or OpenMetrics, negotiated as Prometheus does), a file, or - for stdin.
-Families that cannot be imported are named on stderr with the reason.
+Families that cannot be imported, and those -include and -exclude leave out, are named on
+stderr with the reason.
 
 Flags:`)
 		fs.PrintDefaults()
@@ -49,16 +53,13 @@ Flags:`)
 		fmt.Fprintf(stderr, "instrumentgen import: %v\n", err)
 		return 1
 	}
-	res, err := promimport.Import(exp.Families, promimport.Options{Source: exp.Source, IncludeRuntime: *runtime})
+	for _, note := range exp.Notes() {
+		fmt.Fprintf(stderr, "instrumentgen import: %s\n", note)
+	}
+	res, err := promimport.Import(exp.Families, promimport.Options{Source: exp.Source, IncludeRuntime: *runtime, Filter: filter})
 	if res != nil {
-		for _, s := range res.Skipped {
-			fmt.Fprintf(stderr, "instrumentgen import: left out %s\n", s)
-		}
-		if res.Runtime > 0 {
-			fmt.Fprintf(stderr, "instrumentgen import: left out %d runtime families (go_*, process_*, promhttp_*): telemetry serves them itself; -include-runtime lists them\n", res.Runtime)
-		}
-		for _, n := range res.Notes {
-			fmt.Fprintf(stderr, "instrumentgen import: note: %s\n", n)
+		for _, line := range res.Report() {
+			fmt.Fprintf(stderr, "instrumentgen import: %s\n", line)
 		}
 	}
 	if err != nil {

@@ -49,6 +49,9 @@ type Catalog struct {
 	Labels []*Label
 	// Metrics are the declared metric families, in file order.
 	Metrics []*Metric
+	// Undeclared are the patterns of families the service serves without declaring them
+	// (made at run time, named after what it sees), in file order.
+	Undeclared []*Undeclared
 }
 
 // Label is a declared label. Metrics refer to it by ID; it is exposed as Key.
@@ -211,6 +214,9 @@ const (
 	// SubjectEnumValue is one value of a label's enum (the Go constant generated for it),
 	// named by Problem.Label and Problem.Value.
 	SubjectEnumValue
+	// SubjectUndeclared is one entry of undeclared, named by its pattern in Problem.Value
+	// (empty when the entry has none).
+	SubjectUndeclared
 )
 
 // ProblemKind classifies problems by the rule they break.
@@ -245,7 +251,8 @@ const (
 )
 
 // About is the problem's subject as String prints it: "metric NAME", "label ID", `label ID
-// value "V"`, "metric" for an entry without a name, or "" for the file.
+// value "V"`, `undeclared "PATTERN"`, "metric" or "undeclared" for an entry without a name or
+// pattern, or "" for the file.
 func (p Problem) About() string {
 	switch p.Subject {
 	case SubjectMetric:
@@ -257,6 +264,11 @@ func (p Problem) About() string {
 		return "label " + p.Label
 	case SubjectEnumValue:
 		return "label " + p.Label + " value " + strconv.Quote(p.Value)
+	case SubjectUndeclared:
+		if p.Value == "" {
+			return "undeclared"
+		}
+		return "undeclared " + strconv.Quote(p.Value)
 	default:
 		return ""
 	}

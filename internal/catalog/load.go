@@ -71,7 +71,7 @@ var (
 )
 
 var (
-	topKeys    = []string{"labels", "metrics"}
+	topKeys    = []string{"labels", "metrics", "undeclared"}
 	labelKeys  = []string{"key", "description", "enum"}
 	metricKeys = []string{"name", "section", "kind", "value_type", "observable", "unit", "description", "labels", "buckets", "objectives", "max_age", "age_buckets", "provided_by"}
 	providers  = []string{ProvidedByGoCollector, ProvidedByProcessCollector, ProvidedByPromHTTP, ProvidedByOTelRuntime}
@@ -136,6 +136,10 @@ func (p *parser) parse(data []byte) {
 		return
 	}
 	p.parseMetrics(n)
+	if u, ok := fields["undeclared"]; ok {
+		p.parseUndeclared(u)
+		p.checkUndeclaredOverlap()
+	}
 	for _, l := range p.cat.Labels {
 		if !p.used[l.ID] {
 			p.addf(l.Line, labelProblem(l.ID), ProblemReference, "declared but used by no metric")

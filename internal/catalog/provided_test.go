@@ -17,9 +17,26 @@ func TestRuntime(t *testing.T) {
 		"go_goroutines": ProvidedByGoCollector, "process_open_fds": ProvidedByProcessCollector,
 		"promhttp_metric_handler_requests_total": ProvidedByPromHTTP, "golang_things": "", "target_info": "",
 		"process_state": "", // Teleport's, not the process collector's
+		// promhttp serves it only with HandlerOpts.Registry, which telemetry does not set: a
+		// service that serves it serves it as its own.
+		"promhttp_metric_handler_errors_total":       "",
+		"promhttp_metric_handler_requests_in_flight": ProvidedByPromHTTP,
 	} {
 		if got := RuntimeProvider(name); got != provider {
 			t.Errorf("%s: provider %q, want %q", name, got, provider)
+		}
+	}
+}
+
+// TestRuntimeFamilyPrefixes: RuntimeProvider looks a name up only when it starts like a runtime
+// family, so every family must.
+func TestRuntimeFamilyPrefixes(t *testing.T) {
+	for name, provider := range RuntimeFamilies() {
+		if !strings.HasPrefix(name, "go_") && !strings.HasPrefix(name, "process_") && !strings.HasPrefix(name, "promhttp_") {
+			t.Errorf("%s (%s) starts with none of go_, process_, promhttp_", name, provider)
+		}
+		if got := RuntimeProvider(name); got != provider {
+			t.Errorf("%s: RuntimeProvider says %q, RuntimeFamilies %q", name, got, provider)
 		}
 	}
 }

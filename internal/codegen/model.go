@@ -22,6 +22,7 @@ type model struct {
 	Metrics    []metricModel // generated instruments, in file order
 	Sections   []section     // every metric, for the docs
 	Labels     []*catalog.Label
+	Undeclared []*catalog.Undeclared // for the docs
 	Generated  int
 	Provided   int
 	HasSummary bool // a generated summary, which needs a MeterProvider that serves summaries
@@ -85,7 +86,7 @@ type docMetric struct {
 // themselves declare and use (see probeTemplates); nil while probing them. Identifiers that are
 // not valid Go or that collide are returned as catalog.Problems, all of them.
 func newModel(c *catalog.Catalog, opts Options, reserved *templateNames) (*model, error) {
-	m := &model{Source: opts.Source, DocsSource: opts.DocsSource, Package: opts.Package, Scope: opts.Scope, Labels: c.Labels}
+	m := &model{Source: opts.Source, DocsSource: opts.DocsSource, Package: opts.Package, Scope: opts.Scope, Labels: c.Labels, Undeclared: c.Undeclared}
 	var problems catalog.Problems
 	idents := map[string]string{} // package-level Go identifier → what declared it, to catch collisions
 	if reserved != nil {

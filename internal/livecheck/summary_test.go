@@ -40,7 +40,7 @@ func TestSummaryQuantiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return Run(cat, exp.Families)
+		return Run(cat, exp.Families).Findings
 	}
 	conforming := `# HELP rpc_seconds RPC latency.
 # TYPE rpc_seconds summary

@@ -63,6 +63,8 @@ shop_payload_bytes_count 2
 	// #     check them, and max_age, against the service's SummaryOpts;
 	// #   - a label's "seen" comment lists the values of one scrape: add an enum only if the set is
 	// #     closed;
+	// #   - kind gauge may be an updowncounter, which /metrics serves as a gauge too: a scrape cannot
+	// #     tell them apart, the code can (see the comment beside each gauge);
 	// #   - sections are the names' first words: regroup them as the documentation should read.
 	// #
 	// # Then: instrumentgen -check instruments.yaml, and instrumentgen live-check against the service.

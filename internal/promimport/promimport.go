@@ -31,20 +31,30 @@ import (
 type Options struct {
 	// Source names the exposition in the file's header comment, such as its URL.
 	Source string
-	// IncludeRuntime imports the families telemetry serves itself (go_*, process_*,
-	// promhttp_*), as provided_by entries: listed, not generated, since telediag's own
-	// collectors serve them.
+	// IncludeRuntime imports the families telemetry serves itself (catalog.RuntimeFamilies),
+	// as provided_by entries: listed, not generated, since telediag's own collectors serve
+	// them.
 	IncludeRuntime bool
+	// Filter chooses families by name (-include, -exclude); the zero Filter takes them all.
+	Filter Filter
 }
 
 // Skipped is a family that was not imported, and why.
 type Skipped struct {
 	Family string
+	// Reason says why, and how to keep the family (a flag, what to declare by hand).
 	Reason string
 }
 
 // String is "FAMILY: reason".
 func (s Skipped) String() string { return s.Family + ": " + s.Reason }
+
+// RuntimeFamily is a family left out because telemetry serves it itself.
+type RuntimeFamily struct {
+	Family string
+	// Provider is the provided_by that -include-runtime would list it with.
+	Provider string
+}
 
 // Result is an import.
 type Result struct {
@@ -53,13 +63,72 @@ type Result struct {
 	// Metrics and Labels count what it declares.
 	Metrics, Labels int
 	// Skipped are the families left out, in name order. Runtime families left out for want
-	// of Options.IncludeRuntime are counted in Runtime instead.
+	// of Options.IncludeRuntime are in Runtime instead.
 	Skipped []Skipped
-	// Runtime is the number of go_*, process_* and promhttp_* families left out.
-	Runtime int
+	// Runtime are the families left out because telemetry serves them itself
+	// (catalog.RuntimeFamilies), in name order: without Options.IncludeRuntime, or with it when
+	// the service has no family of its own to make a catalogue with.
+	Runtime []RuntimeFamily
+	// Gauges are the gauges imported with kind gauge, in name order: each may as well be an
+	// up-down counter, which /metrics serves as a gauge too.
+	Gauges []string
 	// Notes say what the catalogue holds that the exposition did not show: the errors allowed
-	// on a summary's quantiles, and its max_age. One per family, in name order.
+	// on a summary's quantiles, and its max_age. One per family, in name order; Report lists
+	// them too.
 	Notes []string
+}
+
+// Report is what to tell the person importing besides the catalogue, a line each: every
+// family left out with its reason and how to keep it, the runtime families by provider, the
+// gauges a scrape cannot tell from up-down counters, and the notes on what a summary's scrape
+// does not show. Every family of the exposition is
+// either in the catalogue or named here.
+func (r *Result) Report() []string {
+	var out []string
+	for _, s := range r.Skipped {
+		out = append(out, "left out "+s.String())
+	}
+	byProvider := map[string][]string{}
+	for _, f := range r.Runtime {
+		byProvider[f.Provider] = append(byProvider[f.Provider], f.Family)
+	}
+	for _, p := range slices.Sorted(maps.Keys(byProvider)) {
+		names := byProvider[p]
+		out = append(out, fmt.Sprintf("left out %s: %s, which telemetry serves itself; -include-runtime lists %s as provided_by: %s",
+			strings.Join(names, ", "), providerText(p, len(names)), pronoun(len(names)), p))
+	}
+	if len(r.Gauges) > 0 {
+		out = append(out, fmt.Sprintf("imported %s with kind gauge: a scrape cannot tell a gauge from an up-down counter, which /metrics serves as a gauge too; make a family kind updowncounter where its code adds and subtracts (Inc, Dec, Add, Sub) and never sets (Set)",
+			strings.Join(r.Gauges, ", ")))
+	}
+	for _, n := range r.Notes {
+		out = append(out, "note: "+n)
+	}
+	return out
+}
+
+// providerText names what serves n runtime families of provider p.
+func providerText(p string, n int) string {
+	what := map[string]string{
+		catalog.ProvidedByGoCollector:      "client_golang's Go collector",
+		catalog.ProvidedByProcessCollector: "client_golang's process collector",
+		catalog.ProvidedByPromHTTP:         "promhttp's instrumentation of the /metrics handler",
+		catalog.ProvidedByOTelRuntime:      "OTel's runtime instrumentation",
+	}[p]
+	if what == "" {
+		what = p
+	}
+	if n == 1 {
+		return "a family of " + what
+	}
+	return fmt.Sprintf("%d families of %s", n, what)
+}
+
+func pronoun(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
 }
 
 // family is one family to import.
@@ -84,12 +153,13 @@ type family struct {
 func Import(fams []*dto.MetricFamily, opts Options) (*Result, error) {
 	units := newUnitTable()
 	res := &Result{}
+	fams, res.Skipped = opts.Filter.apply(fams, opts.IncludeRuntime)
 	var todo []*family
 	for _, mf := range fams {
 		f, reason := convert(mf, opts, units)
 		switch {
 		case reason == runtimeReason:
-			res.Runtime++
+			res.Runtime = append(res.Runtime, RuntimeFamily{mf.GetName(), catalog.RuntimeProvider(mf.GetName())})
 		case reason != "":
 			res.Skipped = append(res.Skipped, Skipped{mf.GetName(), reason})
 		default:
@@ -104,8 +174,11 @@ func Import(fams []*dto.MetricFamily, opts Options) (*Result, error) {
 		if !slices.ContainsFunc(todo, func(f *family) bool { return f.provider == "" }) {
 			// Runtime families alone (-include-runtime) would make a package with nothing to
 			// generate, which the generator refuses.
+			for _, f := range todo {
+				res.Runtime = append(res.Runtime, RuntimeFamily{f.name, f.provider})
+			}
 			sortSkipped(res.Skipped)
-			res.Runtime += len(todo)
+			sortRuntime(res.Runtime)
 			return res, errNothing(res, opts)
 		}
 		data, labels, err := render(todo, opts)
@@ -118,7 +191,13 @@ func Import(fams []*dto.MetricFamily, opts Options) (*Result, error) {
 		}
 		if len(refused) == 0 {
 			res.YAML, res.Metrics, res.Labels = data, len(todo), len(labels)
+			for _, f := range todo {
+				if f.kind == catalog.KindGauge && f.provider == "" {
+					res.Gauges = append(res.Gauges, f.name)
+				}
+			}
 			sortSkipped(res.Skipped)
+			sortRuntime(res.Runtime)
 			for _, f := range todo {
 				if len(f.quantiles) > 0 && f.provider == "" {
 					res.Notes = append(res.Notes, summaryNote(f))
@@ -129,7 +208,7 @@ func Import(fams []*dto.MetricFamily, opts Options) (*Result, error) {
 		kept := todo[:0]
 		for _, f := range todo {
 			if reason, ok := refused[f.name]; ok {
-				res.Skipped = append(res.Skipped, Skipped{f.name, reason})
+				res.Skipped = append(res.Skipped, Skipped{f.name, reason + refusedHint})
 				continue
 			}
 			kept = append(kept, f)
@@ -145,20 +224,25 @@ func Import(fams []*dto.MetricFamily, opts Options) (*Result, error) {
 
 const runtimeReason = "runtime"
 
+// refusedHint follows the validator's reason for a family the catalogue cannot hold as it is
+// served: telediag cannot serve it under that name or those labels, so keeping it means
+// declaring it differently and moving its queries.
+const refusedHint = "; telediag cannot serve it as it is served now: declare it by hand as the catalogue allows (telediag's docs/catalogue.md, Problems the loader reports) and move the queries that use it"
+
 // errNothing says why no catalogue can be made: nothing of the service's own is left.
 func errNothing(res *Result, opts Options) error {
-	runtime := fmt.Sprintf("%d runtime families, which telemetry serves itself", res.Runtime)
+	runtime := fmt.Sprintf("%d runtime families, which telemetry serves itself", len(res.Runtime))
 	if opts.IncludeRuntime {
 		runtime += " (a catalogue needs a metric of the service's own besides them)"
 	} else {
 		runtime += " (-include-runtime lists them)"
 	}
 	switch {
-	case len(res.Skipped) > 0 && res.Runtime > 0:
+	case len(res.Skipped) > 0 && len(res.Runtime) > 0:
 		return fmt.Errorf("nothing to import: %d families left out (see above) and %s", len(res.Skipped), runtime)
 	case len(res.Skipped) > 0:
 		return fmt.Errorf("nothing to import: all %d families left out (see above)", len(res.Skipped))
-	case res.Runtime > 0:
+	case len(res.Runtime) > 0:
 		return fmt.Errorf("nothing to import: only %s", runtime)
 	}
 	return errors.New("nothing to import: the exposition has no metric family")
@@ -166,6 +250,10 @@ func errNothing(res *Result, opts Options) error {
 
 func sortSkipped(s []Skipped) {
 	slices.SortStableFunc(s, func(a, b Skipped) int { return strings.Compare(a.Family, b.Family) })
+}
+
+func sortRuntime(r []RuntimeFamily) {
+	slices.SortFunc(r, func(a, b RuntimeFamily) int { return strings.Compare(a.Family, b.Family) })
 }
 
 // convert reads one family, or says why it is not imported.
@@ -194,9 +282,9 @@ func convert(mf *dto.MetricFamily, opts Options, units unitTable) (*family, stri
 			f.quantiles, f.refusedQuantiles = summaryQuantiles(mf)
 		}
 	case dto.MetricType_UNTYPED:
-		return nil, "untyped: the exposition does not say whether it is a counter or a gauge; declare it by hand"
+		return nil, "untyped: the exposition does not say whether it is a counter or a gauge; declare it by hand as the one it is"
 	default:
-		return nil, fmt.Sprintf("type %s has no OTel instrument", strings.ToLower(mf.GetType().String()))
+		return nil, fmt.Sprintf("type %s has no OTel instrument; declare it by hand as the nearest kind (a gauge histogram as a histogram)", strings.ToLower(strings.ReplaceAll(mf.GetType().String(), "_", " ")))
 	}
 	reserved := map[catalog.Kind]string{catalog.KindHistogram: "le", catalog.KindSummary: "quantile"}[f.kind]
 	seen := map[string]map[string]bool{}

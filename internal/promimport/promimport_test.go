@@ -108,8 +108,8 @@ func TestImportTextFormat(t *testing.T) {
 			t.Errorf("%s: skipped for %q, want a reason containing %q", family, got, reason)
 		}
 	}
-	if len(res.Skipped) != 3 || res.Runtime != 2 {
-		t.Errorf("skipped %v and %d runtime families, want 3 and 2", res.Skipped, res.Runtime)
+	if len(res.Skipped) != 3 || len(res.Runtime) != 2 {
+		t.Errorf("skipped %v and runtime families %v, want 3 and 2", res.Skipped, res.Runtime)
 	}
 	// Each label once, with a placeholder that says it must be written, and its values as a
 	// comment, never as an enum.
@@ -191,8 +191,8 @@ func TestIncludeRuntime(t *testing.T) {
 	if m := cat.Metric("go_gc_duration_seconds"); m == nil || m.Kind != catalog.KindSummary || m.Unit != "s" {
 		t.Errorf("go_gc_duration_seconds: %+v", m)
 	}
-	if res.Runtime != 0 {
-		t.Errorf("%d runtime families left out with IncludeRuntime", res.Runtime)
+	if len(res.Runtime) != 0 {
+		t.Errorf("runtime families left out with IncludeRuntime: %v", res.Runtime)
 	}
 }
 
@@ -232,9 +232,6 @@ a_b 1
 # HELP a__b Two.
 # TYPE a__b counter
 a__b 1
-# HELP "dotted.name" A UTF-8 name the exporter would rewrite.
-# TYPE "dotted.name" gauge
-{"dotted.name"} 1
 # HELP bad_label A label the exporter would rewrite.
 # TYPE bad_label gauge
 bad_label{a__b="x"} 1
@@ -254,7 +251,10 @@ mixed_seconds_bucket{x="2",le="+Inf"} 1
 mixed_seconds_sum{x="2"} 1
 mixed_seconds_count{x="2"} 1
 `
-	fams := decode(t, text)
+	// internal/scrape escapes a UTF-8 name to underscores; handed to Import as it is, it is
+	// refused.
+	fams := append(decode(t, text), &dto.MetricFamily{Name: ptr("dotted.name"), Help: ptr("A UTF-8 name the exporter would rewrite."),
+		Type: dto.MetricType_GAUGE.Enum(), Metric: []*dto.Metric{{Gauge: &dto.Gauge{Value: ptr(1.0)}}}})
 	res, cat := importOK(t, fams, Options{})
 	for family, reason := range map[string]string{
 		"a_b":         "Go identifier AB is also generated for imported.yaml",

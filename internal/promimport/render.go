@@ -23,6 +23,10 @@ const (
 // the catalogue is used.
 const TODOPrefix = "TODO: "
 
+// gaugeComment stands beside each imported gauge: /metrics serves an up-down counter as a gauge
+// too, so only the code that records it can tell which it is.
+const gaugeComment = "or updowncounter, if the code adds and subtracts (Inc, Dec, Add, Sub) and never sets: a scrape cannot tell"
+
 // header is the comment the file starts with.
 func header(source string) string {
 	lines := []string{
@@ -39,6 +43,8 @@ func header(source string) string {
 		"    check them, and max_age, against the service's SummaryOpts;",
 		"  - a label's \"seen\" comment lists the values of one scrape: add an enum only if the set is",
 		"    closed;",
+		"  - kind gauge may be an updowncounter, which /metrics serves as a gauge too: a scrape cannot",
+		"    tell them apart, the code can (see the comment beside each gauge);",
 		"  - sections are the names' first words: regroup them as the documentation should read.",
 		"#",
 		"Then: instrumentgen -check instruments.yaml, and instrumentgen live-check against the service.",
@@ -99,7 +105,11 @@ func metricNode(f *family, idOf map[string]string) *yaml.Node {
 	if f.provider != "" {
 		add("provided_by", str(f.provider))
 	}
-	add("kind", str(string(f.kind)))
+	kind := str(string(f.kind))
+	if f.kind == catalog.KindGauge && f.provider == "" {
+		kind.LineComment = gaugeComment
+	}
+	add("kind", kind)
 	if f.provider == "" {
 		add("value_type", str(string(catalog.ValueDouble)))
 	}

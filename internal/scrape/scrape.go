@@ -4,6 +4,11 @@
 // or stdin (Open), where the format is told apart by OpenMetrics' "# EOF" line. Decoding is
 // prometheus/common's expfmt: this package writes no parser.
 //
+// Names come back as a Prometheus 2 server stores them, which is how the service's dashboards
+// and alerts query them: the Accept header asks for underscore escaping, and a name served
+// with other characters anyway (a dot) is escaped to underscores with model.EscapeName, the
+// label names too. Exposition.Escaped says which.
+//
 // It serves `instrumentgen import` and `instrumentgen live-check`, which both start from what a
 // running client_golang or telediag service serves on /metrics.
 package scrape
@@ -15,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -50,14 +56,17 @@ const (
 // acceptHeader is the Accept header a fetch sends, built as Prometheus's scrape.acceptHeader
 // builds it: each format with a falling q weight, then */* last.
 func acceptHeader(f Formats) string {
-	// The formats Prometheus (v3) proposes by default, in its order of preference
-	// (config.DefaultScrapeProtocols). Prometheus adds ";escaping=" to the versions that know
-	// it; allow-utf-8 asks for names as they are, so that a name the catalogue cannot keep
-	// verbatim is seen as such instead of silently escaped.
+	// The formats Prometheus proposes by default, in its order of preference
+	// (config.DefaultScrapeProtocols), with the escaping a Prometheus that keeps classic names
+	// asks for (Prometheus 3 with metric_name_validation_scheme: legacy; Prometheus 2 asks
+	// for no escaping and gets underscores as the default): the names the service's queries
+	// use. An OTel Prometheus exporter told allow-utf-8 answers with its semantic conventions'
+	// names as they are (http.server.request.duration), which no Prometheus 2 stores and no
+	// catalogue holds.
 	acceptFormats := []string{
-		"application/openmetrics-text;version=1.0.0;escaping=allow-utf-8",
+		"application/openmetrics-text;version=1.0.0;escaping=underscores",
 		"application/openmetrics-text;version=0.0.1",
-		"text/plain;version=1.0.0;escaping=allow-utf-8",
+		"text/plain;version=1.0.0;escaping=underscores",
 		"text/plain;version=0.0.4",
 	}
 	if f == TextFormat {
@@ -79,8 +88,29 @@ type Exposition struct {
 	Source string
 	// Format is the format it was decoded as.
 	Format expfmt.Format
-	// Families are the metric families, sorted by name.
+	// Families are the metric families, sorted by name, under the names a Prometheus 2
+	// server stores (see Escaped).
 	Families []*dto.MetricFamily
+	// Escaped maps each metric or label name the source served with characters a Prometheus 2
+	// server does not store (a dot, say) to the underscore form Families carry instead; empty
+	// when every name was served as Prometheus 2 stores it.
+	Escaped map[string]string
+	// Fallback says why a URL was scraped a second time for the text format: the reason expfmt
+	// refused its OpenMetrics answer. "" when it was not.
+	Fallback string
+}
+
+// Notes says, a line each, what a reader of the exposition should be told about how it was
+// read: a fallback to the text format, and each name escaped to underscores.
+func (e *Exposition) Notes() []string {
+	var out []string
+	if e.Fallback != "" {
+		out = append(out, fmt.Sprintf("%s: the OpenMetrics answer was refused by expfmt's decoder, which is stricter than Prometheus's scrape (%s): read the text format instead, which Prometheus would read alike (-text asks for it at once)", e.Source, e.Fallback))
+	}
+	for _, served := range slices.Sorted(maps.Keys(e.Escaped)) {
+		out = append(out, fmt.Sprintf("%s: served %q, read as %s: the underscore form a Prometheus 2 server stores and queries", e.Source, served, e.Escaped[served]))
+	}
+	return out
 }
 
 // Open reads a file, or stdin for "-"; a URL is Fetch's. Errors name the file.
@@ -106,11 +136,16 @@ func read(r io.Reader, name string) (*Exposition, error) {
 	if isOpenMetrics(body) {
 		format = expfmt.FmtOpenMetrics_1_0_0
 	}
-	fams, err := decode(body, format)
+	fams, escaped, err := decode(body, format)
 	if err != nil {
+		if format.FormatType() == expfmt.TypeOpenMetrics {
+			// Nothing to ask for again here, unlike a URL: say how to get what Prometheus
+			// would have read.
+			return nil, fmt.Errorf("%s: %w (read as OpenMetrics, as it ends with # EOF: expfmt's OpenMetrics decoder refuses some of what Prometheus's scrape accepts, such as a histogram's negative _sum; give the service's URL instead, which falls back to the text format, or save the text format, which -text asks for)", name, err)
+		}
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	return &Exposition{Source: name, Format: format, Families: fams}, nil
+	return &Exposition{Source: name, Format: format, Families: fams, Escaped: escaped}, nil
 }
 
 // isOpenMetrics reports whether body's last line is OpenMetrics' mandatory "# EOF"; the text
@@ -126,10 +161,37 @@ func isOpenMetrics(body []byte) bool {
 // decodes the answer by its Content-Type. A status other than 200, an unknown Content-Type or
 // Content-Encoding, and a body that does not parse are errors naming the URL (never its
 // password) and the header.
+//
+// An OpenMetrics answer that expfmt will not decode is asked for again in the text format,
+// and Exposition.Fallback says why: expfmt holds OpenMetrics to its specification where
+// Prometheus's scrape does not (client_golang serves a histogram with negative buckets with a
+// negative _sum, which the specification forbids and Prometheus stores), and the text format
+// carries the same families.
 func Fetch(ctx context.Context, client *http.Client, u *url.URL, formats Formats) (*Exposition, error) {
 	if client == nil {
 		client = http.DefaultClient
 	}
+	exp, err := fetch(ctx, client, u, formats)
+	var refused *openMetricsError
+	if formats == TextFormat || !errors.As(err, &refused) {
+		return exp, err
+	}
+	exp, textErr := fetch(ctx, client, u, TextFormat)
+	if textErr != nil {
+		return nil, fmt.Errorf("%w; asked again for the text format: %w", err, textErr)
+	}
+	exp.Fallback = refused.Error()
+	return exp, nil
+}
+
+// openMetricsError is an OpenMetrics answer that expfmt would not decode.
+type openMetricsError struct{ err error }
+
+func (e *openMetricsError) Error() string { return e.err.Error() }
+func (e *openMetricsError) Unwrap() error { return e.err }
+
+// fetch is one GET of Fetch's, decoded.
+func fetch(ctx context.Context, client *http.Client, u *url.URL, formats Formats) (*Exposition, error) {
 	target := "GET " + u.Redacted()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -170,11 +232,14 @@ func Fetch(ctx context.Context, client *http.Client, u *url.URL, formats Formats
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", target, err)
 	}
-	fams, err := decode(data, format)
+	fams, escaped, err := decode(data, format)
 	if err != nil {
+		if format.FormatType() == expfmt.TypeOpenMetrics {
+			err = &openMetricsError{err}
+		}
 		return nil, fmt.Errorf("%s: Content-Type %q: %w", target, ct, err)
 	}
-	return &Exposition{Source: u.Redacted(), Format: format, Families: fams}, nil
+	return &Exposition{Source: u.Redacted(), Format: format, Families: fams, Escaped: escaped}, nil
 }
 
 // responseFormat is the format of a response body with Content-Type ct. Without a Content-Type
@@ -210,18 +275,23 @@ func responseFormat(ct string, body []byte) (expfmt.Format, error) {
 	return expfmt.FmtUnknown, fmt.Errorf("Content-Type %q is not an exposition format Prometheus scrapes (text/plain, application/openmetrics-text 0.0.1 or 1.0.0, delimited protobuf)", ct)
 }
 
-// decode parses body as format with expfmt and returns its families sorted by name. Names are
-// read as they are (UTF-8 allowed): judging them is the caller's business.
-func decode(body []byte, format expfmt.Format) (fams []*dto.MetricFamily, err error) {
+// decode parses body as format with expfmt and returns its families sorted by name, under the
+// names a Prometheus 2 server stores: a metric or label name outside Prometheus's classic
+// character set is escaped to underscores, as the server would have escaped it had it honoured
+// the Accept header, and escaped maps it to its new name.
+func decode(body []byte, format expfmt.Format) (fams []*dto.MetricFamily, escaped map[string]string, err error) {
 	defer func() {
 		// expfmt is fuzzed upstream, but a panic on some input would end the command with a
 		// stack trace; an error names the input instead.
 		if r := recover(); r != nil {
-			fams, err = nil, fmt.Errorf("the expfmt decoder failed on this input: %v", r)
+			fams, escaped, err = nil, nil, fmt.Errorf("the expfmt decoder failed on this input: %v", r)
 		}
 	}()
+	// Decoded as they are (UTF-8 allowed), so that a name served unescaped is read, then
+	// escaped below, rather than refused.
 	dec := expfmt.NewDecoder(bytes.NewReader(body), format.WithEscapingScheme(model.NoEscaping))
-	seen := map[string]bool{}
+	served := map[string]string{} // escaped family name → the name served
+	escaped = map[string]string{}
 	for {
 		mf := &dto.MetricFamily{}
 		err := dec.Decode(mf)
@@ -229,16 +299,37 @@ func decode(body []byte, format expfmt.Format) (fams []*dto.MetricFamily, err er
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("parse: %w", err)
+			return nil, nil, fmt.Errorf("parse: %w", err)
 		}
-		if seen[mf.GetName()] {
-			return nil, fmt.Errorf("parse: metric family %q appears twice", mf.GetName())
+		name := mf.GetName()
+		// The names EscapeMetricFamily will change, read before it copies the series.
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if k := lp.GetName(); k != model.MetricNameLabel {
+					if e := model.EscapeName(k, model.UnderscoreEscaping); e != k {
+						escaped[k] = e
+					}
+				}
+			}
 		}
-		seen[mf.GetName()] = true
+		mf = model.EscapeMetricFamily(mf, model.UnderscoreEscaping)
+		if first, seen := served[mf.GetName()]; seen {
+			if first == name {
+				return nil, nil, fmt.Errorf("parse: metric family %q appears twice", name)
+			}
+			// expfmt's text decoder hands families out in map order: name them in a fixed one.
+			pair := []string{first, name}
+			slices.Sort(pair)
+			return nil, nil, fmt.Errorf("parse: metric families %q and %q are both %s in the underscore form a Prometheus 2 server stores", pair[0], pair[1], mf.GetName())
+		}
+		served[mf.GetName()] = name
+		if mf.GetName() != name {
+			escaped[name] = mf.GetName()
+		}
 		fams = append(fams, mf)
 	}
 	slices.SortFunc(fams, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
-	return fams, nil
+	return fams, escaped, nil
 }
 
 // readAll reads r up to limit bytes (maxBodyBytes); more is an error.

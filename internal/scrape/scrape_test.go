@@ -18,22 +18,23 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/telediag/telediag/internal/tlsflags"
 )
 
 func TestAcceptHeader(t *testing.T) {
-	const want = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6," +
+	const want = "application/openmetrics-text;version=1.0.0;escaping=underscores;q=0.6," +
 		"application/openmetrics-text;version=0.0.1;q=0.5," +
-		"text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4," +
+		"text/plain;version=1.0.0;escaping=underscores;q=0.4," +
 		"text/plain;version=0.0.4;q=0.3,*/*;q=0.2"
 	if got := acceptHeader(PrometheusFormats); got != want {
 		t.Errorf("Accept:\n got %s\nwant %s", got, want)
 	}
 	h := http.Header{"Accept": {acceptHeader(PrometheusFormats)}}
-	// What a client_golang server answers: OpenMetrics when it offers it, with names as they
-	// are; else the text format.
-	if f := expfmt.NegotiateAccept(h, expfmt.DefaultOpenMetricsAcceptedFormats()...); f.FormatType() != expfmt.TypeOpenMetrics || f.Version() != expfmt.OpenMetricsVersion_1_0_0 || !strings.Contains(string(f), "escaping=allow-utf-8") {
+	// What a client_golang server answers: OpenMetrics when it offers it, with names escaped
+	// to underscores as a Prometheus 2 server stores them; else the text format.
+	if f := expfmt.NegotiateAccept(h, expfmt.DefaultOpenMetricsAcceptedFormats()...); f.FormatType() != expfmt.TypeOpenMetrics || f.Version() != expfmt.OpenMetricsVersion_1_0_0 || f.ToEscapingScheme() != model.UnderscoreEscaping {
 		t.Errorf("a server offering OpenMetrics answers %s", f)
 	}
 	if f := expfmt.NegotiateAccept(h, expfmt.DefaultAcceptedFormats()...); f.FormatType() != expfmt.TypeTextPlain {
