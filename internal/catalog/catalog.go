@@ -94,6 +94,8 @@ type Metric struct {
 	ProvidedBy string
 	// Line is where the metric's entry begins.
 	Line int
+	// Lifecycle is what the entry declares about the family's life (lifecycle.go).
+	Lifecycle
 }
 
 // Generated reports whether the generator writes an instrument for m.
