@@ -64,6 +64,7 @@ type metricModel struct {
 	KindText   string // for doc comments
 	DataKind   string // what an SDK reader collects: counter, updowncounter, gauge or histogram
 	SortedKeys string // the exposed label keys, sorted and comma-separated
+	Life       lifecycleModel
 }
 
 type section struct {
@@ -76,6 +77,7 @@ type docMetric struct {
 	Labels  string
 	Buckets string
 	Source  string
+	Life    lifecycleModel
 }
 
 // newModel decides every name of the package generated from c. reserved is what the templates
@@ -178,6 +180,7 @@ func newModel(c *catalog.Catalog, opts Options, reserved *templateNames) (*model
 	for _, cm := range generated {
 		m.Metrics = append(m.Metrics, metricOf(cm, taken))
 	}
+	m.addLifecycle(c)
 	return m, nil
 }
 
