@@ -87,6 +87,7 @@ func TestRejectedCatalogues(t *testing.T) {
 			"testdata/reserved.yaml:7: metric release: Go identifier Release is also generated for the generated package itself",
 			"testdata/reserved.yaml:12: metric scope_name: Go identifier ScopeName is also generated for the generated package itself",
 			"testdata/reserved.yaml:17: metric test_generated_instruments: Go identifier TestGeneratedInstruments is also generated for the generated package itself",
+			"testdata/reserved.yaml:22: metric lifecycle: Go identifier Lifecycle is also generated for the generated package itself",
 		},
 		"testdata/nothing_generated.yaml": {"testdata/nothing_generated.yaml:2: no metric to generate"},
 	} {
