@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/livecheck"
 )
 
@@ -19,6 +20,8 @@ type liveCheckReport struct {
 	Findings []livecheck.Finding `json:"findings"`
 	// Ignored has one entry per undeclared pattern of the catalogue and per -ignore.
 	Ignored []livecheck.Ignored `json:"ignored"`
+	// Budgets has one entry per served family that declares max_series.
+	Budgets []livecheck.Budget `json:"budgets"`
 }
 
 // runLiveCheck is `instrumentgen live-check [flags] instruments.yaml URL`: it scrapes URL (or
@@ -34,6 +37,10 @@ func runLiveCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	asJSON := fs.Bool("json", false, "print the findings as one JSON object on stdout")
 	var ignore patternFlags
 	fs.Var(&ignore, "ignore", "do not report served families whose whole name matches this RE2 `REGEX` as undeclared (repeatable); declared families are checked regardless")
+	var switches catalog.Switches
+	fs.Var((*globFlags)(&switches.Enable), "enable", "the service runs with the enabled: false families whose name matches this `GLOB` enabled (repeatable): check them instead of expecting them absent")
+	fs.Var((*globFlags)(&switches.Disable), "disable", "the service runs with the families whose name matches this `GLOB` disabled (repeatable): expect them absent; wins over -enable")
+	fs.BoolVar(&switches.ShowHidden, "show-hidden", false, "the service runs with hidden metrics shown: check hidden families instead of expecting them absent")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `usage: instrumentgen live-check [flags] instruments.yaml URL
 
@@ -45,6 +52,12 @@ other than the description is a warning. Exit 2: it could not check.
 Families the service makes at run time are not undeclared when they match one of the
 catalogue's undeclared patterns or an -ignore; each pattern's line says which families it
 matched.
+
+A renamed family may be served under its name and its renamed_from names. A family disabled
+by default (enabled: false) or hidden is expected absent, and served is a problem, unless
+-enable or -show-hidden says the service runs with it; -disable expects a family absent. A
+family with max_series has its series counted: a warning from 80 % of the budget, a problem
+past it.
 
 Flags:`)
 		fs.PrintDefaults()
@@ -71,9 +84,9 @@ Flags:`)
 	for _, note := range exp.Notes() {
 		fmt.Fprintf(stderr, "instrumentgen live-check: %s\n", note)
 	}
-	res := livecheck.Run(cat, exp.Families, ignore...)
+	res := livecheck.RunWith(cat, exp.Families, livecheck.Options{Ignore: ignore, Switches: switches})
 	findings := res.Findings
-	rep := liveCheckReport{Catalog: file, Source: exp.Source, Families: len(exp.Families), Findings: findings, Ignored: res.Ignored}
+	rep := liveCheckReport{Catalog: file, Source: exp.Source, Families: len(exp.Families), Findings: findings, Ignored: res.Ignored, Budgets: res.Budgets}
 	for _, f := range findings {
 		if f.Severity == livecheck.Error {
 			rep.Errors++
@@ -86,6 +99,9 @@ Flags:`)
 	}
 	if rep.Ignored == nil {
 		rep.Ignored = []livecheck.Ignored{}
+	}
+	if rep.Budgets == nil {
+		rep.Budgets = []livecheck.Budget{}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -105,6 +121,9 @@ Flags:`)
 				prefix = "warning: "
 			}
 			fmt.Fprintf(stdout, "%s: %s%s: %s: %s\n", where, prefix, f.Family, f.Check, f.Message)
+		}
+		for _, b := range res.Budgets {
+			fmt.Fprintln(stdout, budgetLine(file, b))
 		}
 		ignored := 0
 		for _, ig := range res.Ignored {

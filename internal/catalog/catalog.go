@@ -107,6 +107,8 @@ type Metric struct {
 	ProvidedBy string
 	// Line is where the metric's entry begins.
 	Line int
+	// Lifecycle is what the entry declares about the family's life (lifecycle.go).
+	Lifecycle
 }
 
 // Objective is one quantile of a summary and the absolute error allowed on its rank: the value

@@ -73,7 +73,7 @@ var (
 var (
 	topKeys    = []string{"labels", "metrics", "undeclared"}
 	labelKeys  = []string{"key", "description", "enum"}
-	metricKeys = []string{"name", "section", "kind", "value_type", "observable", "unit", "description", "labels", "buckets", "objectives", "max_age", "age_buckets", "provided_by"}
+	metricKeys = append([]string{"name", "section", "kind", "value_type", "observable", "unit", "description", "labels", "buckets", "objectives", "max_age", "age_buckets", "provided_by"}, lifecycleKeys...)
 	providers  = []string{ProvidedByGoCollector, ProvidedByProcessCollector, ProvidedByPromHTTP, ProvidedByOTelRuntime}
 	kinds      = []string{string(KindCounter), string(KindUpDownCounter), string(KindGauge), string(KindHistogram), string(KindSummary)}
 	valueTypes = []string{string(ValueInt), string(ValueDouble)}
@@ -139,6 +139,7 @@ func (p *parser) parse(data []byte) {
 	if u, ok := fields["undeclared"]; ok {
 		p.parseUndeclared(u)
 		p.checkUndeclaredOverlap()
+		p.checkRenamedUndeclared()
 	}
 	for _, l := range p.cat.Labels {
 		if !p.used[l.ID] {
@@ -244,6 +245,7 @@ func (p *parser) parseMetrics(n *yaml.Node) {
 		p.cat.Metrics = append(p.cat.Metrics, m)
 	}
 	p.checkSeriesCollisions()
+	p.checkLifecycle()
 }
 
 // parseMetric validates one metric entry. It returns nil only when the entry has no usable
@@ -321,6 +323,7 @@ func (p *parser) parseMetric(n *yaml.Node) *Metric {
 	} else if m.Kind == KindHistogram && m.Generated() {
 		p.addf(n.Line, about, ProblemKey, "missing required key buckets: OTel's default buckets (0, 5, 10, … 10000) suit no unit here")
 	}
+	p.parseLifecycle(m, f, about)
 	if m.Name == "" {
 		return nil
 	}

@@ -8,9 +8,15 @@
 // Compatible, and each Change says in one sentence what it means. OTel Weaver's
 // `registry diff`, the nearest tool, reports only families added and removed.
 //
-// Families are matched by name. A family that disappears while exactly one new family appears
-// with the same type, label keys, buckets, unit and description is reported as renamed; any
-// other disappearance is a removal. Both are breaking.
+// Families are matched by name. A family whose name is gone but that a new family lists under
+// renamed_from is renamed compatibly: the new family keeps serving the old name. A family that
+// disappears while exactly one new family appears with the same type, label keys, buckets, unit
+// and description is reported as renamed, breaking; any other disappearance is a removal,
+// breaking too. Dropping an old name from renamed_from breaks the queries of that name.
+//
+// Each Change carries the family's Stability. A breaking change fails the diff (Fails) only
+// on a beta or stable family: a development or alpha one is reported and allowed
+// (lifecycle.go, with the changes of the lifecycle keys themselves).
 package catalogdiff
 
 import (
@@ -63,6 +69,10 @@ type Change struct {
 	// Series are the exposed series names, as the old catalogue exposes them, whose queries a
 	// breaking change affects; empty for compatible changes.
 	Series []string `json:"series,omitempty"`
+	// Stability is the family's level in the old catalogue (the promise its queries were
+	// written against; the new one's for an added family); empty for a change that is about no
+	// family. A breaking change fails the diff only on a beta or stable family (Fails).
+	Stability catalog.Stability `json:"stability,omitempty"`
 }
 
 // String formats c as one line: "FILE:LINE: SEVERITY: SUBJECT: FIELD: message", where
@@ -76,7 +86,7 @@ func (c Change) String() string {
 	default:
 		subject = "label " + c.Label
 	}
-	return fmt.Sprintf("%s:%d: %s: %s: %s: %s", c.File, c.Line, c.Severity, subject, c.Field, c.Message)
+	return fmt.Sprintf("%s:%d: %s: %s: %s: %s", c.File, c.Line, c.severityText(), subject, c.Field, c.Message)
 }
 
 // CountBreaking returns how many of changes are breaking.
@@ -103,14 +113,17 @@ func Compare(oldCat, newCat *catalog.Catalog) []Change {
 	for _, m := range newCat.Metrics {
 		newByName[m.Name] = m
 	}
+	// A family that lists the old name under renamed_from still serves it: a declared rename,
+	// taken before the guesses by shape.
+	declared := declaredRenames(oldCat, newCat)
 	var removed, added []*catalog.Metric
 	for _, m := range oldCat.Metrics {
-		if newByName[m.Name] == nil {
+		if newByName[m.Name] == nil && declared[m] == nil {
 			removed = append(removed, m)
 		}
 	}
 	for _, m := range newCat.Metrics {
-		if oldByName[m.Name] == nil {
+		if oldByName[m.Name] == nil && !isRenameTarget(declared, m) {
 			added = append(added, m)
 		}
 	}
@@ -121,11 +134,19 @@ func Compare(oldCat, newCat *catalog.Catalog) []Change {
 			d.metric(o, n)
 			continue
 		}
+		if n := declared[o]; n != nil {
+			renamedFrom[n] = true
+			d.add(Compatible, o, n, "name", o.Name, n.Name,
+				"renamed to %s, which keeps serving %s from the same series (renamed_from): queries of %s read what they read before; move them to %s before %s leaves renamed_from",
+				n.Name, o.Name, o.Name, n.Name, o.Name)
+			d.metric(o, n)
+			continue
+		}
 		if n := renamedTo[o]; n != nil {
 			renamedFrom[n] = true
 			d.add(Breaking, o, n, "name", o.Name, n.Name,
-				"renamed to %s: queries of %s find nothing (%s has the same type, labels, unit and description, so it is taken for a rename)",
-				n.Name, o.Name, n.Name)
+				"renamed to %s: queries of %s find nothing (%s has the same type, labels, unit and description, so it is taken for a rename; list %s under its renamed_from to keep serving the old name)",
+				n.Name, o.Name, n.Name, o.Name)
 			d.metric(o, n)
 			continue
 		}
@@ -194,8 +215,9 @@ func (d *differ) add(sev Severity, o, n *catalog.Metric, field, oldVal, newVal, 
 		c.File, c.Line = d.old.File, o.Line
 	}
 	if sev == Breaking {
-		c.Series = o.Series()
+		c.Series = servedSeries(o)
 	}
+	c.Stability = o.Stability.Level()
 	d.changes = append(d.changes, c)
 }
 
@@ -254,6 +276,7 @@ func (d *differ) metric(o, n *catalog.Metric) {
 		d.add(Compatible, o, n, "section", o.Section, n.Section,
 			"moved from section %q to %q: the reference and the generated dashboard show it in another row; queries are unaffected", o.Section, n.Section)
 	}
+	d.lifecycle(o, n)
 }
 
 // labels compares a family's labels. A label is matched by ID first, then, for an ID that is
@@ -368,8 +391,8 @@ func (d *differ) buckets(o, n *catalog.Metric) {
 	d.add(Breaking, o, n, "buckets", formatBounds(o.Buckets), formatBounds(n.Buckets),
 		"boundaries changed (%s): selectors on le find other buckets or none, and histogram_quantile() over a range that spans the change mixes two layouts",
 		strings.Join(what, ", "))
-	// Only the buckets change: _sum and _count read as before.
-	d.changes[len(d.changes)-1].Series = []string{o.Name + "_bucket"}
+	// Only the buckets change: _sum and _count read as before, under every name served.
+	d.changes[len(d.changes)-1].Series = bucketSeries(o)
 }
 
 // labelDeclarations reports a reworded label description once, at the label, rather than on

@@ -68,6 +68,7 @@ type metricModel struct {
 	Summary     bool   // a summary: no OTel instrument, instrument.Summary keeps its series
 	SummaryOpts string // the instrument.SummaryOptions literal of a summary
 	Quantiles   string // for doc comments: "0.5 (±0.05), 0.99 (±0.001) over 10m0s in 5 age buckets"
+	Life        lifecycleModel
 }
 
 type section struct {
@@ -80,6 +81,7 @@ type docMetric struct {
 	Labels  string
 	Buckets string // a histogram's buckets, or a generated summary's quantiles
 	Source  string
+	Life    lifecycleModel
 }
 
 // newModel decides every name of the package generated from c. reserved is what the templates
@@ -183,6 +185,7 @@ func newModel(c *catalog.Catalog, opts Options, reserved *templateNames) (*model
 		m.Metrics = append(m.Metrics, metricOf(cm, taken))
 		m.HasSummary = m.HasSummary || cm.Kind == catalog.KindSummary
 	}
+	m.addLifecycle(c)
 	return m, nil
 }
 

@@ -262,6 +262,7 @@ func Build(cat *catalog.Catalog, opts Options) (*Dashboard, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s:%d: metric %s: %w", cat.File, m.Line, m.Name, err)
 			}
+			annotateLifecycle(m, &p)
 			if opts.Panel != nil {
 				opts.Panel(m, &p)
 			}
@@ -376,7 +377,7 @@ func familyPanel(m *catalog.Metric) (Panel, error) {
 	p := Panel{
 		Type:        "timeseries",
 		Title:       m.Name,
-		Description: fmt.Sprintf("%s (%s, %s)", m.Description, m.PrometheusType(), m.Unit),
+		Description: fmt.Sprintf("%s (%s, %s; %s)", m.Description, m.PrometheusType(), m.Unit, m.Stability.Level()),
 		Datasource:  Prometheus(),
 	}
 	switch m.PrometheusType() {

@@ -80,6 +80,8 @@ type Result struct {
 	// Ignored has one entry per pattern, the catalogue's undeclared ones first, then the
 	// ignore patterns given to Run, in order; each with the undeclared families it left alone.
 	Ignored []Ignored
+	// Budgets has one entry per served family that declares max_series, in catalogue order.
+	Budgets []Budget
 }
 
 // Failed reports whether any finding is an error.
@@ -114,6 +116,16 @@ type Ignored struct {
 // instead. A declared family is checked whether or not a pattern matches it, so that ignore
 // patterns never hide a declared family that went missing or changed.
 func Run(cat *catalog.Catalog, fams []*dto.MetricFamily, ignore ...catalog.Pattern) *Result {
+	return RunWith(cat, fams, Options{Ignore: ignore})
+}
+
+// RunWith is Run with the operator's switches too: a family the switches leave out (disabled
+// by default and not enabled, disabled, hidden and not shown) is expected absent, and is a
+// finding when served. A renamed family is checked under each name it is served as, its old
+// names' HELP marked (catalog.RenamedHelp); a family with a series budget is counted against
+// it (Result.Budgets).
+func RunWith(cat *catalog.Catalog, fams []*dto.MetricFamily, opts Options) *Result {
+	ignore := opts.Ignore
 	res := &Result{}
 	for _, u := range cat.Undeclared {
 		res.Ignored = append(res.Ignored, Ignored{Pattern: u.Pattern.String(), From: FromCatalogue, Line: u.Line, Families: []string{}})
@@ -133,19 +145,40 @@ func Run(cat *catalog.Catalog, fams []*dto.MetricFamily, ignore ...catalog.Patte
 	}
 	var out []Finding
 	for _, m := range cat.Metrics {
-		f, ok := served[m.Name]
-		if !ok {
-			if alwaysServed(m) {
+		// The family under its own name, then under each old name it still serves.
+		var found []*dto.MetricFamily
+		for _, name := range append([]string{m.Name}, m.RenamedFrom...) {
+			if f, ok := served[name]; ok {
+				found = append(found, f)
+			}
+		}
+		expected := opts.Switches.Served(m)
+		if len(found) == 0 {
+			if alwaysServed(m) && expected {
 				out = append(out, Finding{Family: m.Name, Check: Missing, Severity: Error, Line: m.Line,
 					Message: fmt.Sprintf("not served: %s without labels is on /metrics from the moment it is created", withArticle(kindText(m)))})
 			}
 			continue
 		}
-		out = append(out, compare(m, f)...)
+		if !expected {
+			for _, f := range found {
+				out = append(out, unexpected(m, f.GetName(), opts.Switches))
+			}
+			continue
+		}
+		for _, f := range found {
+			out = append(out, compare(m, f)...)
+		}
+		if b, finding := budget(m, found[0]); b != nil {
+			res.Budgets = append(res.Budgets, *b)
+			if finding != nil {
+				out = append(out, *finding)
+			}
+		}
 	}
 	for _, f := range fams {
 		name := f.GetName()
-		if cat.Metric(name) != nil || catalog.RuntimeProvider(name) != "" || name == catalog.TargetInfo {
+		if cat.MetricServing(name) != nil || catalog.RuntimeProvider(name) != "" || name == catalog.TargetInfo {
 			continue
 		}
 		if i := slices.IndexFunc(patterns, func(p catalog.Pattern) bool { return p.Match(name) }); i >= 0 {
@@ -202,11 +235,12 @@ func kindText(m *catalog.Metric) string {
 	return k
 }
 
-// compare checks one declared family against what is served under its name.
+// compare checks one declared family against what is served under its name or one of its old
+// names (f's name).
 func compare(m *catalog.Metric, f *dto.MetricFamily) []Finding {
 	var out []Finding
 	add := func(c Check, sev Severity, format string, args ...any) {
-		out = append(out, Finding{Family: m.Name, Check: c, Severity: sev, Line: m.Line, Message: fmt.Sprintf(format, args...)})
+		out = append(out, Finding{Family: f.GetName(), Check: c, Severity: sev, Line: m.Line, Message: fmt.Sprintf(format, args...)})
 	}
 	served := strings.ToLower(f.GetType().String())
 	if want := m.PrometheusType(); served != want {
@@ -216,8 +250,8 @@ func compare(m *catalog.Metric, f *dto.MetricFamily) []Finding {
 	}
 	// A provided family's HELP is its collector's, which changes with client_golang's version
 	// and which the service cannot choose: only the service's own descriptions are held.
-	if h := f.GetHelp(); h != m.Description && m.Generated() {
-		add(Help, Warning, "HELP differs from the declared description: declared %q, served %q", m.Description, h)
+	if want, h := m.HelpFor(f.GetName()), f.GetHelp(); h != want && m.Generated() {
+		add(Help, Warning, "HELP differs from the declared description: declared %q, served %q", want, h)
 	}
 	reserved := map[string]bool{"le": m.Kind == catalog.KindHistogram, "quantile": m.Kind == catalog.KindSummary}
 	declared := map[string]*catalog.Label{}
@@ -281,7 +315,7 @@ func compare(m *catalog.Metric, f *dto.MetricFamily) []Finding {
 	if q, ok := quantileFinding(m, f); ok {
 		out = append(out, q)
 	}
-	if overflow > 0 {
+	if overflow > 0 && m.MaxSeries == 0 { // with a budget, budget() reports it, as an error
 		add(Overflow, Warning, "the cardinality limit was reached: label sets past it are folded into the %s=\"true\" series", overflowLabel)
 	}
 	return out

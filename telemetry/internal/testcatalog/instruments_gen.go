@@ -157,6 +157,27 @@ func (i *Instruments) RegisterCallback(f metric.Callback, instruments ...metric.
 	return r, nil
 }
 
+// Lifecycle returns the lifecycle of every generated metric of instruments.yaml, in file order, as
+// each type's Lifecycle method does: what the pipeline needs to serve old names, leave out hidden
+// and disabled metrics, and budget series (docs/catalogue.md, Lifecycle).
+func Lifecycle() []instrument.Lifecycle {
+	return []instrument.Lifecycle{
+		RequestsTotal{}.Lifecycle(),
+		WritesTotal{}.Lifecycle(),
+		Failures{}.Lifecycle(),
+		Rx{}.Lifecycle(),
+		InFlight{}.Lifecycle(),
+		RequestSeconds{}.Lifecycle(),
+		WriteSeconds{}.Lifecycle(),
+		PayloadBytes{}.Lifecycle(),
+		QueueItems{}.Lifecycle(),
+		DiskUsedPercent{}.Lifecycle(),
+		ConnectedPeers{}.Lifecycle(),
+		BuildInfo{}.Lifecycle(),
+		UptimeSeconds{}.Lifecycle(),
+	}
+}
+
 // RequestsTotal is the counter requests_total: Requests served, by component.
 //
 // Unit: {request}. Labels: component.
@@ -198,8 +219,25 @@ func (RequestsTotal) Name() string { return "requests_total" }
 // Unit returns the UCUM unit, {request}.
 func (RequestsTotal) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (RequestsTotal) Description() string { return "Requests served, by component." }
+
+// Lifecycle returns what instruments.yaml declares about the life of requests_total (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (RequestsTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "requests_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Add adds incr for the given labels.
 // component is the label component: The component that served the request.
@@ -271,8 +309,25 @@ func (WritesTotal) Name() string { return "writes_total" }
 // Unit returns the UCUM unit, {request}.
 func (WritesTotal) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (WritesTotal) Description() string { return "Writes served, by component." }
+
+// Lifecycle returns what instruments.yaml declares about the life of writes_total (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (WritesTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "writes_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Add adds incr for the given labels.
 // component is the label component: The component that served the request.
@@ -345,9 +400,26 @@ func (Failures) Name() string { return "failures" }
 // Unit returns the UCUM unit, {failure}.
 func (Failures) Unit() string { return "{failure}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (Failures) Description() string {
 	return "Failed requests: a label-less counter without the _total suffix."
+}
+
+// Lifecycle returns what instruments.yaml declares about the life of failures (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (Failures) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "failures",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -401,9 +473,26 @@ func (Rx) Name() string { return "rx" }
 // Unit returns the UCUM unit, By.
 func (Rx) Unit() string { return "By" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (Rx) Description() string {
 	return "Bytes received: a label-less counter without the _total suffix."
+}
+
+// Lifecycle returns what instruments.yaml declares about the life of rx (stability, deprecation,
+// hidden, default state, old names, series budget), for the pipeline to honour.
+func (Rx) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "rx",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -457,8 +546,25 @@ func (InFlight) Name() string { return "in_flight" }
 // Unit returns the UCUM unit, {request}.
 func (InFlight) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (InFlight) Description() string { return "Requests in flight, by operation." }
+
+// Lifecycle returns what instruments.yaml declares about the life of in_flight (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (InFlight) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "in_flight",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Add adds incr for the given labels.
 // op is the label op: The operation.
@@ -532,8 +638,25 @@ func (RequestSeconds) Name() string { return "request_seconds" }
 // Unit returns the UCUM unit, s.
 func (RequestSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (RequestSeconds) Description() string { return "Request latency, by component." }
+
+// Lifecycle returns what instruments.yaml declares about the life of request_seconds (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (RequestSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "request_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val for the given labels.
 // component is the label component: The component that served the request.
@@ -606,8 +729,25 @@ func (WriteSeconds) Name() string { return "write_seconds" }
 // Unit returns the UCUM unit, s.
 func (WriteSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (WriteSeconds) Description() string { return "Write latency, by component." }
+
+// Lifecycle returns what instruments.yaml declares about the life of write_seconds (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (WriteSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "write_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val for the given labels.
 // component is the label component: The component that served the request.
@@ -671,8 +811,25 @@ func (PayloadBytes) Name() string { return "payload_bytes" }
 // Unit returns the UCUM unit, By.
 func (PayloadBytes) Unit() string { return "By" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (PayloadBytes) Description() string { return "Request payload sizes, by operation." }
+
+// Lifecycle returns what instruments.yaml declares about the life of payload_bytes (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (PayloadBytes) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "payload_bytes",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val for the given labels.
 // op is the label op: The operation.
@@ -737,9 +894,26 @@ func (QueueItems) Name() string { return "queue_items" }
 // Unit returns the UCUM unit, {item}.
 func (QueueItems) Unit() string { return "{item}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (QueueItems) Description() string {
 	return "Items per dequeue: a label-less summary of count and sum only."
+}
+
+// Lifecycle returns what instruments.yaml declares about the life of queue_items (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (QueueItems) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "queue_items",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Record records val.
@@ -785,8 +959,25 @@ func (DiskUsedPercent) Name() string { return "disk_used_percent" }
 // Unit returns the UCUM unit, %.
 func (DiskUsedPercent) Unit() string { return "%" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (DiskUsedPercent) Description() string { return "Percentage of disk space used." }
+
+// Lifecycle returns what instruments.yaml declares about the life of disk_used_percent (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (DiskUsedPercent) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "disk_used_percent",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val.
 func (m DiskUsedPercent) Record(ctx context.Context, val float64) {
@@ -835,8 +1026,25 @@ func (ConnectedPeers) Name() string { return "connected_peers" }
 // Unit returns the UCUM unit, {peer}.
 func (ConnectedPeers) Unit() string { return "{peer}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (ConnectedPeers) Description() string { return "Peers connected." }
+
+// Lifecycle returns what instruments.yaml declares about the life of connected_peers (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (ConnectedPeers) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "connected_peers",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val.
 func (m ConnectedPeers) Record(ctx context.Context, val int64) {
@@ -885,8 +1093,25 @@ func (BuildInfo) Name() string { return "build_info" }
 // Unit returns the UCUM unit, 1.
 func (BuildInfo) Unit() string { return "1" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (BuildInfo) Description() string { return "Always 1, labelled with the build's version." }
+
+// Lifecycle returns what instruments.yaml declares about the life of build_info (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (BuildInfo) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "build_info",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // BuildInfoObserver records observations of build_info inside a callback registered with
 // BuildInfo.Register.
@@ -957,8 +1182,25 @@ func (UptimeSeconds) Name() string { return "uptime_seconds" }
 // Unit returns the UCUM unit, s.
 func (UptimeSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (UptimeSeconds) Description() string { return "Seconds since the process started." }
+
+// Lifecycle returns what instruments.yaml declares about the life of uptime_seconds (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (UptimeSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "uptime_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // UptimeSecondsObserver records observations of uptime_seconds inside a callback registered with
 // UptimeSeconds.Register.
