@@ -78,8 +78,9 @@ type importer struct {
 // label order and buckets; the scrape gives what the code computes at run time (help, label
 // names, buckets, a summary's quantiles) and the families only it has, which are imported as
 // promimport imports a scrape. The result is checked as `instrumentgen -check` checks a file:
-// a family the catalogue cannot hold is left out and named in Result.Notes. Import fails only
-// when nothing at all can be written.
+// a family the catalogue cannot hold is left out and named in Result.Notes, which also holds
+// code's own notes. Import fails only when nothing at all can be written, and then returns the
+// notes that say why with the error.
 func Import(code *Code, fams []*dto.MetricFamily, opts Options) (*Result, error) {
 	if code == nil {
 		return nil, errors.New("codeimport: no code to import")
@@ -176,7 +177,7 @@ func (im *importer) codeEntry(f *Family, mf *dto.MetricFamily) *entry {
 	}
 	if im.scrape != nil && mf == nil {
 		e.comments = append(e.comments, "Not in the scrape: nothing has served it yet.")
-		im.notef(f, "not in the scrape of "+im.opts.Source+": the code defines it, nothing has served it yet (a family with labels has no series before its first label set); written from the code")
+		im.notef(f, "not in the scrape: written from the code (nothing has served it yet: a family with labels has no series before its first label set)")
 	}
 
 	// Help.
@@ -497,7 +498,7 @@ func (im *importer) write(code *Code, entries []*entry) (*Result, error) {
 	// the loop ends; the bound is a second guard.
 	for round := 0; round <= 2*len(entries)+1; round++ {
 		if len(entries) == 0 {
-			return nil, im.nothing(code)
+			return im.result(code, nil, nil, nil), im.nothing(code)
 		}
 		data, labels, err := im.render(code, entries)
 		if err != nil {
@@ -511,7 +512,7 @@ func (im *importer) write(code *Code, entries []*entry) (*Result, error) {
 			if im.checkGenerators(cat, entries) {
 				continue
 			}
-			return im.result(data, entries, labels), nil
+			return im.result(code, data, entries, labels), nil
 		}
 		kept := entries[:0]
 		for _, e := range entries {
@@ -558,8 +559,10 @@ func (im *importer) nothing(code *Code) error {
 	return errors.New("nothing to import: every family is left out (see above)")
 }
 
-// result is the accepted catalogue, with the notes in the order they are told.
-func (im *importer) result(data []byte, entries []*entry, labels []*labelDecl) *Result {
+// result is the accepted catalogue (none when data is nil), with the notes in the order they
+// are told: the code's and the import's by position, then the scrape's report and the scrape
+// families left out.
+func (im *importer) result(code *Code, data []byte, entries []*entry, labels []*labelDecl) *Result {
 	res := &Result{YAML: data, Metrics: len(entries), Labels: len(labels)}
 	for _, e := range entries {
 		if e.code != nil {
@@ -568,8 +571,9 @@ func (im *importer) result(data []byte, entries []*entry, labels []*labelDecl) *
 			res.FromScrape++
 		}
 	}
-	sortNotes(im.notes)
-	for _, n := range im.notes {
+	notes := append(slices.Clone(code.Notes), im.notes...)
+	sortNotes(notes)
+	for _, n := range notes {
 		res.Notes = append(res.Notes, n.String())
 	}
 	res.Notes = append(res.Notes, im.lines...)
