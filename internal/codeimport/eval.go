@@ -368,6 +368,7 @@ func (a *analyzer) constBucketKeys(e ast.Expr, p *packages.Package) Buckets {
 	}
 	slices.Sort(values)
 	b.Known, b.Form, b.Values = true, BucketsConst, slices.Compact(values)
+	b.Expr = "the keys of the const histogram's bucket map"
 	return b
 }
 

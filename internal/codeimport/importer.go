@@ -302,18 +302,25 @@ func kindComment(f *Family, k catalog.Kind) string {
 	if f.Observable || (k != catalog.KindGauge && k != catalog.KindUpDownCounter) {
 		return ""
 	}
-	methods := map[string]bool{}
+	setters, movers := map[string]bool{}, map[string]bool{}
 	for _, u := range f.Uses {
-		methods[u.Method] = true
+		switch u.Method {
+		case "Set", "SetToCurrentTime":
+			setters[u.Method] = true
+		default:
+			movers[u.Method] = true
+		}
 	}
-	names := slices.Sorted(maps.Keys(methods))
-	if len(names) == 0 {
-		return ""
+	list := func(m map[string]bool) string { return strings.Join(slices.Sorted(maps.Keys(m)), ", ") }
+	switch {
+	case k == catalog.KindUpDownCounter && len(movers) > 0:
+		return "The code moves it (" + list(movers) + ") and never sets it: an updowncounter."
+	case len(setters) > 0 && len(movers) > 0:
+		return "The code sets it (" + list(setters) + ") and moves it (" + list(movers) + "): a gauge; see the note on stderr."
+	case len(setters) > 0:
+		return "The code sets it (" + list(setters) + "): a gauge."
 	}
-	if k == catalog.KindUpDownCounter {
-		return "The code moves it (" + strings.Join(names, ", ") + ") and never sets it: an updowncounter."
-	}
-	return "The code sets it (" + strings.Join(names, ", ") + "): a gauge."
+	return ""
 }
 
 // scrapeKind is the kind of a family whose code does not say, from its scrape.

@@ -181,7 +181,7 @@ func loadErrors(pkgs []*packages.Package, dir string) error {
 	if total > len(lines) {
 		lines = append(lines, fmt.Sprintf("and %d more", total-len(lines)))
 	}
-	return fmt.Errorf("codeimport: the packages do not compile, and the import reads kinds and labels from their types; fix these first:\n\t%s", strings.Join(lines, "\n\t"))
+	return fmt.Errorf("codeimport: the packages cannot be loaded and type-checked, and the import reads kinds and labels from their types; fix these first:\n\t%s", strings.Join(lines, "\n\t"))
 }
 
 // relPos makes a packages.Error position ("FILE:LINE:COL" or "") relative to dir, with the ": "
