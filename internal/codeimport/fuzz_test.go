@@ -101,7 +101,7 @@ func FuzzCodeImport(f *testing.F) {
 	// Small seeds, a feature each: the fuzzer minimizes every input that finds new coverage,
 	// and a long one takes it most of a short run. The testdata modules' files go through the
 	// same checks in TestFuzzPropertyOnTestdata.
-	for _, seed := range fuzzSeeds {
+	for _, seed := range fuzzSeeds() {
 		f.Add([]byte(seed))
 	}
 	fams := decodeText(f, fuzzScrape)
@@ -162,8 +162,9 @@ func TestFuzzPropertyOnTestdata(t *testing.T) {
 }
 
 // fuzzSeeds are FuzzCodeImport's seeds.
-var fuzzSeeds = []string{
-	`package main
+func fuzzSeeds() []string {
+	return []string{
+		`package main
 
 import "github.com/prometheus/client_golang/prometheus"
 
@@ -171,7 +172,7 @@ var c = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "fuzz", Name:
 
 func main() { c.WithLabelValues("GET", "200").Add(2) }
 `,
-	`package main
+		`package main
 
 import "github.com/prometheus/client_golang/prometheus/promauto"
 import "github.com/prometheus/client_golang/prometheus"
@@ -182,7 +183,7 @@ func move(x prometheus.Gauge) { x.Inc(); x.Dec() }
 
 func main() { move(g) }
 `,
-	`package main
+		`package main
 
 import "github.com/prometheus/client_golang/prometheus"
 
@@ -191,7 +192,7 @@ var l = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "fuzz_linear_seco
 
 func main() { h.Observe(1); l.Observe(2) }
 `,
-	`package main
+		`package main
 
 import ("fmt"; "github.com/prometheus/client_golang/prometheus")
 
@@ -207,6 +208,7 @@ var d = c{prometheus.NewDesc(prometheus.BuildFQName("fuzz", "c", "total"), "C.",
 
 func main() { s.WithLabelValues("1", "2").Observe(3) }
 `,
+	}
 }
 
 // TestAnalyzeSourceRefusesBrokenCode: the fuzz target's clear errors are the compiler's.

@@ -31,6 +31,3 @@ func SeenComment(values []string) string { return seenComment(values) }
 // CleanHelp makes a HELP text or a help string from the code a description the catalogue
 // accepts: valid UTF-8, control characters other than line breaks and tabs replaced.
 func CleanHelp(help string) string { return cleanHelp(help) }
-
-// Header is the comment Import starts a catalogue with, naming source.
-func Header(source string) string { return header(source) }
