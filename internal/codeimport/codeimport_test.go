@@ -420,18 +420,34 @@ func TestEdge(t *testing.T) {
 	}
 }
 
-// TestScrapeKindForAnUnknownDesc: where the code does not show a Desc's kind, the scrape's type
-// is written, and said.
-func TestScrapeKindForAnUnknownDesc(t *testing.T) {
+// TestScrapeFillsInTheEdge: where the code does not show a Desc's kind, the scrape's type is
+// written; where it computes a summary's objectives, the scrape's quantiles; and each is said.
+func TestScrapeFillsInTheEdge(t *testing.T) {
 	fams := decodeText(t, `# HELP edge_unused Described, never collected here.
 # TYPE edge_unused counter
 edge_unused 3
+# HELP edge_computed_summary_seconds Computed objectives.
+# TYPE edge_computed_summary_seconds summary
+edge_computed_summary_seconds{quantile="0.5"} 1
+edge_computed_summary_seconds{quantile="0.9"} 1
+edge_computed_summary_seconds_sum 1
+edge_computed_summary_seconds_count 1
 `)
 	res, cat, _ := importOK(t, loadCode(t, edge, "."), fams, Options{Source: "scrape"})
 	if m := metricOf(t, cat, "edge_unused"); m.Kind != catalog.KindCounter || !m.Observable {
 		t.Errorf("edge_unused: %s observable %v, want the scrape's counter, observable", m.Kind, m.Observable)
 	}
 	wantNote(t, res.Notes, edge, "main.go", `unused: prometheus.NewDesc`, "kind counter from the scrape")
+	wantNote(t, res.Notes, edge, "main.go", `var computedSummary =`, "metric edge_computed_summary_seconds: Objectives computed at run time (quantiles())", "the scrape's quantiles are written")
+	if catalogKnowsSummaries() {
+		metricOf(t, cat, "edge_computed_summary_seconds")
+		if entry := entryText(res.YAML, "edge_computed_summary_seconds"); !strings.Contains(entry, "objectives: {0.5: 0.05, 0.9: 0.01}") {
+			t.Errorf("edge_computed_summary_seconds: want the scrape's quantiles as objectives:\n%s", entry)
+		}
+	}
+	// Without a scrape, the summary whose objectives are computed is left out.
+	res, _, _ = importOK(t, loadCode(t, edge, "."), nil, Options{})
+	wantNote(t, res.Notes, edge, "main.go", `var computedSummary =`, "Objectives computed at run time", "left out, as its quantiles are unknown")
 }
 
 func decodeText(t testing.TB, text string) []*dto.MetricFamily {

@@ -279,14 +279,20 @@ func (im *importer) codeEntry(f *Family, mf *dto.MetricFamily) *entry {
 		e.summary = f.Summary
 		if !f.Summary.Known {
 			qs := scrapeQuantiles(mf)
-			if len(qs) == 0 {
+			switch {
+			case mf == nil:
 				im.computedNote(f, optObjectives, "left out, as its quantiles are unknown: give the service's URL too, or declare it by hand")
 				return nil
+			case len(qs) == 0:
+				im.computedNote(f, optObjectives, "the scrape serves no quantile, so a summary of count and sum only is written")
+			default:
+				// /metrics shows the quantiles, not the errors allowed on them:
+				// client_golang's own examples allow a tenth of the distance to 0 or 1.
+				for _, q := range qs {
+					e.summary.Objectives = append(e.summary.Objectives, Objective{Quantile: q, Error: math.Min(q, 1-q) / 10})
+				}
+				im.computedNote(f, optObjectives, "the scrape's quantiles are written, each with the error min(q, 1-q)/10, which /metrics does not show: set the code's")
 			}
-			for _, q := range qs {
-				e.summary.Objectives = append(e.summary.Objectives, Objective{Quantile: q, Error: math.Min(q, 1-q) / 10})
-			}
-			im.computedNote(f, optObjectives, "the scrape's quantiles are written, each with the error min(q, 1-q)/10, which /metrics does not show: set the code's")
 		}
 		im.computedNote(f, optMaxAge, "max_age is left to client_golang's default (10m)")
 		im.computedNote(f, optAgeBuckets, "age_buckets is left to client_golang's default (5)")

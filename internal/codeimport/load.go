@@ -123,7 +123,11 @@ func groupByModule(dir string, patterns []string) ([]loadGroup, error) {
 		if err != nil {
 			return nil, fmt.Errorf("codeimport: package pattern %q: %w", p, err)
 		}
-		add(root, "./"+filepath.ToSlash(rel)+suffix)
+		if rel == "." {
+			add(root, "."+suffix)
+		} else {
+			add(root, "./"+filepath.ToSlash(rel)+suffix)
+		}
 	}
 	return groups, nil
 }

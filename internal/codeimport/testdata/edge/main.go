@@ -59,6 +59,12 @@ var sizes = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "edge_empty_b
 // plain is a summary of count and sum only.
 var plain = prometheus.NewSummary(prometheus.SummaryOpts{Name: "edge_plain_seconds", Help: "No objectives."})
 
+// quantiles are computed by a function: the importer does not run it.
+func quantiles() map[float64]float64 { return map[float64]float64{0.5: 0.05, 0.9: 0.01} }
+
+// computedSummary's objectives are computed.
+var computedSummary = prometheus.NewSummary(prometheus.SummaryOpts{Name: "edge_computed_summary_seconds", Help: "Computed objectives.", Objectives: quantiles()})
+
 // coll is a custom collector.
 type coll struct {
 	batch, unused, dyn *prometheus.Desc
@@ -85,7 +91,7 @@ func init() { mutable[0] = "c" }
 
 func main() {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(poolSize, v2, curried, lastDuration, queue, untyped, bytesTotal, secondsTotal, mixed, idle, mutated, sizes, plain, newColl())
+	reg.MustRegister(poolSize, v2, curried, lastDuration, queue, untyped, bytesTotal, secondsTotal, mixed, idle, mutated, sizes, plain, computedSummary, newColl())
 	if g, err := poolSize.GetMetricWithLabelValues("main"); err == nil {
 		g.Set(4)
 	}
@@ -103,4 +109,5 @@ func main() {
 	mutated.WithLabelValues("1", "2").Inc()
 	sizes.Observe(1)
 	plain.Observe(1)
+	computedSummary.Observe(1)
 }
