@@ -567,7 +567,11 @@ func (im *importer) checkGenerators(cat *catalog.Catalog, entries []*entry) bool
 // nothing says why no catalogue can be written.
 func (im *importer) nothing(code *Code) error {
 	if len(code.Families) == 0 && im.scrape == nil {
-		return fmt.Errorf("nothing to import: the packages %s define no client_golang metric the importer can read (see above)", strings.Join(code.Patterns, " "))
+		err := fmt.Errorf("nothing to import: the packages %s define no client_golang metric", strings.Join(code.Patterns, " "))
+		if len(code.Notes) > 0 {
+			err = fmt.Errorf("%w the importer can read (see above)", err)
+		}
+		return err
 	}
 	return errors.New("nothing to import: every family is left out (see above)")
 }
