@@ -21,12 +21,16 @@ func runImport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	src.register(fs)
 	out := fs.String("o", "", "write the catalogue to `FILE` instead of stdout (never over an existing file)")
 	runtime := fs.Bool("include-runtime", false, "also list the families telemetry serves itself (client_golang's Go and process collectors', promhttp's, OTel's runtime ones), as provided_by entries")
+	var filter promimport.Filter
+	fs.Var((*patternFlags)(&filter.Include), "include", "import only the families whose whole name matches this RE2 `REGEX` (repeatable: any of them)")
+	fs.Var((*patternFlags)(&filter.Exclude), "exclude", "leave out the families whose whole name matches this RE2 `REGEX` (repeatable), such as those the service makes at run time; wins over -include")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, `usage: instrumentgen import [flags] SOURCE...
 
 Write an instruments.yaml for the metric families SOURCE serves: an http(s) URL of a /metrics
 (Prometheus text format or OpenMetrics, negotiated as Prometheus does), a file, or - for stdin.
-Families that cannot be imported are named on stderr with the reason.
+Families that cannot be imported, and those -include and -exclude leave out, are named on
+stderr with the reason.
 
 SOURCE may also be Go packages (./..., a directory, a .go file): the families the code defines
 with client_golang, with the kinds its use decides, its labels in the order it declares them
@@ -43,7 +47,7 @@ Flags:`)
 		return code
 	}
 	if len(srcs.patterns) > 0 {
-		return runCodeImport(srcs, &src, *out, promimport.Options{IncludeRuntime: *runtime}, stdin, stdout, stderr)
+		return runCodeImport(srcs, &src, *out, promimport.Options{IncludeRuntime: *runtime, Filter: filter}, stdin, stdout, stderr)
 	}
 	source := srcs.exposition
 	if err := src.check(source); err != nil {
@@ -64,7 +68,7 @@ Flags:`)
 	for _, note := range exp.Notes() {
 		fmt.Fprintf(stderr, "instrumentgen import: %s\n", note)
 	}
-	res, err := promimport.Import(exp.Families, promimport.Options{Source: exp.Source, IncludeRuntime: *runtime})
+	res, err := promimport.Import(exp.Families, promimport.Options{Source: exp.Source, IncludeRuntime: *runtime, Filter: filter})
 	if res != nil {
 		for _, line := range res.Report() {
 			fmt.Fprintf(stderr, "instrumentgen import: %s\n", line)

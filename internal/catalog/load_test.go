@@ -30,6 +30,58 @@ func TestLoadGood(t *testing.T) {
 	if !c.Metric("process_state").Observable {
 		t.Error("process_state not observable")
 	}
+	if len(c.Undeclared) != 1 || c.Undeclared[0].Pattern.String() != "exporter_.*" || c.Undeclared[0].Line != 35 || c.Undeclared[0].Description == "" {
+		t.Fatalf("undeclared = %+v", c.Undeclared)
+	}
+	for name, want := range map[string]bool{"exporter_up": true, "exporter_": true, "my_exporter_up": false, "rx": false} {
+		if got := c.UndeclaredFor(name) != nil; got != want {
+			t.Errorf("UndeclaredFor(%q) matched = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// TestCompilePattern: patterns are RE2 and match whole names, and a bad one's error quotes it
+// as written.
+func TestCompilePattern(t *testing.T) {
+	for _, tc := range []struct {
+		expr  string
+		match []string
+		miss  []string
+	}{
+		{"myexporter_.*", []string{"myexporter_up", "myexporter_"}, []string{"x_myexporter_up", "myexporter"}},
+		{"a|b", []string{"a", "b"}, []string{"ab", "xa"}},
+		{"go_(gc|memstats)_.+", []string{"go_gc_x", "go_memstats_y"}, []string{"go_gc_", "go_goroutines"}},
+	} {
+		p, err := CompilePattern(tc.expr)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.expr, err)
+		}
+		if p.String() != tc.expr {
+			t.Errorf("String() = %q, want %q", p, tc.expr)
+		}
+		for _, n := range tc.match {
+			if !p.Match(n) {
+				t.Errorf("%s does not match %s", tc.expr, n)
+			}
+		}
+		for _, n := range tc.miss {
+			if p.Match(n) {
+				t.Errorf("%s matches %s", tc.expr, n)
+			}
+		}
+	}
+	for expr, want := range map[string]string{
+		"":       "empty pattern",
+		"a(":     "missing closing ): `a(`",
+		`a(?!b)`: "invalid or unsupported Perl syntax",
+	} {
+		if _, err := CompilePattern(expr); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CompilePattern(%q) = %v, want an error with %q", expr, err, want)
+		}
+	}
+	if (Pattern{}).Match("") {
+		t.Error("the zero Pattern matches")
+	}
 }
 
 func TestLoadRepositoryCatalogue(t *testing.T) {
@@ -51,8 +103,8 @@ func TestLoadBad(t *testing.T) {
 		want []string    // every line must appear in the error, in order
 	}{
 		{"yaml_syntax", ProblemSyntax, []string{"bad/yaml_syntax.yaml:6: invalid YAML: found unexpected end of stream"}},
-		{"unknown_key", ProblemKey, []string{`bad/unknown_key.yaml:7: metric rx: unknown key "help" (allowed: name, section, kind, value_type, observable, unit, description, labels, buckets, provided_by)`}},
-		{"unknown_top_key", ProblemKey, []string{`bad/unknown_top_key.yaml:1: unknown key "metric" (allowed: labels, metrics)`, "bad/unknown_top_key.yaml:1: missing required key metrics"}},
+		{"unknown_key", ProblemKey, []string{`bad/unknown_key.yaml:7: metric rx: unknown key "help" (allowed: name, section, kind, value_type, observable, unit, description, labels, buckets, objectives, max_age, age_buckets, provided_by)`}},
+		{"unknown_top_key", ProblemKey, []string{`bad/unknown_top_key.yaml:1: unknown key "metric" (allowed: labels, metrics, undeclared)`, "bad/unknown_top_key.yaml:1: missing required key metrics"}},
 		{"missing_fields", ProblemKey, []string{
 			"bad/missing_fields.yaml:2: metric rx: missing required key description",
 			"bad/missing_fields.yaml:2: metric rx: missing required key unit",
@@ -70,7 +122,10 @@ func TestLoadBad(t *testing.T) {
 		{"undeclared_label", ProblemReference, []string{`bad/undeclared_label.yaml:7: metric backend_read_requests_total: label "component" is not declared under labels`}},
 		{"unused_label", ProblemReference, []string{"bad/unused_label.yaml:2: label component: declared but used by no metric"}},
 		{"invalid_kind", ProblemValue, []string{`bad/invalid_kind.yaml:3: metric rx: invalid kind "meter" (allowed: counter, updowncounter, gauge, histogram, summary)`}},
-		{"summary_not_provided", ProblemUnsupported, []string{"bad/summary_not_provided.yaml:3: metric gc_seconds: kind summary has no OTel instrument"}},
+		{"summary_objectives", ProblemValue, []string{
+			"bad/summary_objectives.yaml:7: metric payload_bytes: objectives: quantile 1 must be between 0 and 1, both excluded",
+			"bad/summary_objectives.yaml:7: metric payload_bytes: objectives: the error allowed on quantile 0.99 must be above 0 and below 0.01",
+		}},
 		{"series_collision", ProblemCollision, []string{"bad/series_collision.yaml:8: metric auth_generate_seconds_count: exposes series auth_generate_seconds_count, which metric auth_generate_seconds (line 2) also exposes"}},
 		{"repeated_key", ProblemKey, []string{`bad/repeated_key.yaml:4: metric rx: key "kind" repeated (first at line 3)`}},
 		{"label_key_rewritten", ProblemName, []string{`bad/label_key_rewritten.yaml:3: label cache_component: label key "cache__component" would be rewritten by the Prometheus exporter`}},
@@ -78,6 +133,16 @@ func TestLoadBad(t *testing.T) {
 		{"observable_histogram", ProblemUnsupported, []string{"bad/observable_histogram.yaml:4: metric backend_read_seconds: a histogram cannot be observable"}},
 		{"value_type_on_provided", ProblemUnsupported, []string{"bad/value_type_on_provided.yaml:5: metric go_goroutines: value_type has no effect on a provided_by metric"}},
 		{"bad_exponential", ProblemValue, []string{"bad/bad_exponential.yaml:7: metric backend_read_seconds: buckets.exponential.factor must be > 1, not 1"}},
+		{"undeclared_invalid_pattern", ProblemValue, []string{"bad/undeclared_invalid_pattern.yaml:8: undeclared \"exporter_(.*\": match: invalid regular expression (RE2): error parsing regexp: missing closing ): `exporter_(.*`"}},
+		{"undeclared_without_description", ProblemKey, []string{`bad/undeclared_without_description.yaml:8: undeclared "exporter_.*": missing required key description`}},
+		{"undeclared_matches_declared", ProblemCollision, []string{`bad/undeclared_matches_declared.yaml:7: metric exporter_scrapes_total: also matches the undeclared pattern "exporter_.*" (line 13): a family is declared or undeclared, not both; narrow the pattern so that it leaves exporter_scrapes_total out`}},
+		{"undeclared_repeated", ProblemDuplicate, []string{`bad/undeclared_repeated.yaml:10: undeclared "exporter_.*": pattern repeated (first at line 8)`}},
+		{"undeclared_empty_pattern", ProblemValue, []string{
+			`bad/undeclared_empty_pattern.yaml:8: undeclared: match: empty pattern: it would match no family name`,
+			"bad/undeclared_empty_pattern.yaml:10: undeclared: missing required key match (a regular expression for the families' whole names)",
+		}},
+		{"undeclared_not_a_list", ProblemSyntax, []string{"bad/undeclared_not_a_list.yaml:8: undeclared must be a list of {match, description} entries, not a mapping"}},
+		{"undeclared_unknown_key", ProblemKey, []string{`bad/undeclared_unknown_key.yaml:9: undeclared "exporter_.*": unknown key "regex" (allowed: match, description)`}},
 		{"label_keys_clash", ProblemCollision, []string{`bad/label_keys_clash.yaml:14: metric teleport_reverse_tunnels_connected: labels resource_type and tunnel_type are both exposed as "type"`}},
 	}
 	seen := map[string]bool{}
@@ -210,6 +275,8 @@ metrics:
 		ps[2]: "subjects.yaml:10: metric: missing required key name",
 		{File: "f", Line: 1, Kind: ProblemSyntax, Msg: "empty file"}:                                                 "f:1: empty file",
 		{File: "f", Line: 3, Subject: SubjectEnumValue, Label: "mood", Value: "🙂", Kind: ProblemCollision, Msg: "x"}: `f:3: label mood value "🙂": x`,
+		{File: "f", Line: 4, Subject: SubjectUndeclared, Value: "x_.*", Kind: ProblemValue, Msg: "x"}:                `f:4: undeclared "x_.*": x`,
+		{File: "f", Line: 5, Subject: SubjectUndeclared, Kind: ProblemKey, Msg: "x"}:                                 "f:5: undeclared: x",
 	} {
 		if !strings.HasPrefix(p.String(), s) {
 			t.Errorf("%#v prints %q, want it to start with %q", p, p, s)

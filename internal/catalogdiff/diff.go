@@ -44,8 +44,12 @@ type Change struct {
 	Metric string `json:"metric,omitempty"`
 	// Label is the label ID a label-level change is about.
 	Label string `json:"label,omitempty"`
+	// Undeclared is the pattern of an entry of the catalogue's undeclared list that a change
+	// is about.
+	Undeclared string `json:"undeclared,omitempty"`
 	// Field is what changed: metric, name, kind, provided_by, value_type, observable, unit,
-	// description, section, buckets, labels, labels.ID, labels.ID.key or labels.ID.enum.
+	// description, section, buckets, objectives, max_age, labels, labels.ID, labels.ID.key,
+	// labels.ID.enum, or undeclared.
 	Field string `json:"field"`
 	// Old and New are the field's values before and after, as written in the catalogue.
 	Old string `json:"old,omitempty"`
@@ -61,10 +65,15 @@ type Change struct {
 	Series []string `json:"series,omitempty"`
 }
 
-// String formats c as one line: "FILE:LINE: SEVERITY: metric NAME: FIELD: message".
+// String formats c as one line: "FILE:LINE: SEVERITY: SUBJECT: FIELD: message", where
+// SUBJECT is metric NAME, label ID or undeclared "PATTERN".
 func (c Change) String() string {
 	subject := "metric " + c.Metric
-	if c.Metric == "" {
+	switch {
+	case c.Metric != "":
+	case c.Undeclared != "":
+		subject = "undeclared " + strconv.Quote(c.Undeclared)
+	default:
 		subject = "label " + c.Label
 	}
 	return fmt.Sprintf("%s:%d: %s: %s: %s: %s", c.File, c.Line, c.Severity, subject, c.Field, c.Message)
@@ -128,7 +137,45 @@ func Compare(oldCat, newCat *catalog.Catalog) []Change {
 		}
 	}
 	d.labelDeclarations()
+	d.undeclared()
 	return d.changes
+}
+
+// undeclared reports the undeclared patterns added, removed or reworded. None of it changes
+// what /metrics serves or what a query reads: the list only tells live-check which served
+// families the catalogue knowingly leaves out, so every change to it is compatible. A family
+// removed from metrics is breaking whether or not a pattern now covers it.
+func (d *differ) undeclared() {
+	oldByPattern := map[string]*catalog.Undeclared{}
+	newByPattern := map[string]*catalog.Undeclared{}
+	for _, u := range d.old.Undeclared {
+		oldByPattern[u.Pattern.String()] = u
+	}
+	for _, u := range d.new.Undeclared {
+		newByPattern[u.Pattern.String()] = u
+	}
+	add := func(file string, u *catalog.Undeclared, field, oldVal, newVal, msg string) {
+		d.changes = append(d.changes, Change{
+			Severity: Compatible, Undeclared: u.Pattern.String(), Field: field, Old: oldVal, New: newVal,
+			Message: msg, File: file, Line: u.Line,
+		})
+	}
+	for _, o := range d.old.Undeclared {
+		if newByPattern[o.Pattern.String()] == nil {
+			add(d.old.File, o, "undeclared", o.Pattern.String(), "",
+				"pattern removed: live-check reports the served families it matched as undeclared again; /metrics and queries are unaffected")
+		}
+	}
+	for _, n := range d.new.Undeclared {
+		o := oldByPattern[n.Pattern.String()]
+		switch {
+		case o == nil:
+			add(d.new.File, n, "undeclared", "", n.Pattern.String(),
+				"pattern added: live-check no longer reports the served families it matches as undeclared; /metrics and queries are unaffected")
+		case o.Description != n.Description:
+			add(d.new.File, n, "description", o.Description, n.Description, "reworded: documentation only; live-check, /metrics and queries are unaffected")
+		}
+	}
 }
 
 // differ collects the changes of one comparison.
@@ -156,6 +203,7 @@ func (d *differ) add(sev Severity, o, n *catalog.Metric, field, oldVal, newVal, 
 func (d *differ) metric(o, n *catalog.Metric) {
 	ot, nt := o.PrometheusType(), n.PrometheusType()
 	switch {
+	case d.summaryHistogram(o, n):
 	case ot != nt:
 		d.add(Breaking, o, n, "kind", string(o.Kind), string(n.Kind), "exposed type changed from %s to %s: %s", ot, nt, typeConsequence(o.Name, ot, nt))
 	case o.Kind != n.Kind:
@@ -198,6 +246,7 @@ func (d *differ) metric(o, n *catalog.Metric) {
 	if o.Kind == catalog.KindHistogram && n.Kind == catalog.KindHistogram {
 		d.buckets(o, n)
 	}
+	d.objectives(o, n)
 	if o.Description != n.Description {
 		d.add(Compatible, o, n, "description", o.Description, n.Description, "reworded: the HELP text changes; queries are unaffected")
 	}

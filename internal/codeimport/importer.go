@@ -101,6 +101,10 @@ func Import(code *Code, fams []*dto.MetricFamily, opts Options) (*Result, error)
 		if mf != nil {
 			matched[mf.GetName()] = true
 		}
+		if reason := opts.Scrape.Filter.LeftOut(f.Name); reason != "" {
+			im.leave(f, reason)
+			continue
+		}
 		if e := im.codeEntry(f, mf); e != nil {
 			entries = append(entries, e)
 		}
@@ -286,10 +290,10 @@ func (im *importer) codeEntry(f *Family, mf *dto.MetricFamily) *entry {
 			case len(qs) == 0:
 				im.computedNote(f, optObjectives, "the scrape serves no quantile, so a summary of count and sum only is written")
 			default:
-				// /metrics shows the quantiles, not the errors allowed on them:
-				// client_golang's own examples allow a tenth of the distance to 0 or 1.
+				// /metrics shows the quantiles, not the errors allowed on them: the scrape
+				// import's own choice, so that both importers write one summary alike.
 				for _, q := range qs {
-					e.summary.Objectives = append(e.summary.Objectives, Objective{Quantile: q, Error: math.Min(q, 1-q) / 10})
+					e.summary.Objectives = append(e.summary.Objectives, Objective{Quantile: q, Error: promimport.DefaultError(q)})
 				}
 				im.computedNote(f, optObjectives, "the scrape's quantiles are written, each with the error min(q, 1-q)/10, which /metrics does not show: set the code's")
 			}

@@ -33,7 +33,8 @@ const (
 	Buckets Check = "buckets"
 	// Enum: a label value outside the label's enum.
 	Enum Check = "enum"
-	// Undeclared: a served family the catalogue does not declare (runtime families aside).
+	// Undeclared: a served family the catalogue does not declare (runtime families, and
+	// those an undeclared or ignore pattern matches, aside).
 	Undeclared Check = "undeclared"
 	// Help: a HELP other than the declared description; a warning.
 	Help Check = "help"
@@ -72,9 +73,60 @@ const overflowLabel = "otel_metric_overflow"
 // maxListed bounds the values a finding lists.
 const maxListed = 8
 
-// Run holds the served families to the catalogue and returns the findings sorted by family,
-// then check.
-func Run(cat *catalog.Catalog, fams []*dto.MetricFamily) []Finding {
+// Result is what Run finds.
+type Result struct {
+	// Findings are sorted by family, then check.
+	Findings []Finding
+	// Ignored has one entry per pattern, the catalogue's undeclared ones first, then the
+	// ignore patterns given to Run, in order; each with the undeclared families it left alone.
+	Ignored []Ignored
+}
+
+// Failed reports whether any finding is an error.
+func (r *Result) Failed() bool { return Failed(r.Findings) }
+
+// Where an Ignored pattern comes from.
+const (
+	// FromCatalogue: an entry of the catalogue's undeclared list.
+	FromCatalogue = "undeclared"
+	// FromIgnore: a pattern given to Run, such as live-check's -ignore.
+	FromIgnore = "ignore"
+)
+
+// Ignored is one pattern of families that Run does not report as undeclared, and the served
+// families it matched.
+type Ignored struct {
+	// Pattern is the regular expression as written.
+	Pattern string `json:"pattern"`
+	// From is FromCatalogue or FromIgnore.
+	From string `json:"from"`
+	// Line is where the catalogue lists the pattern; 0 for an ignore pattern.
+	Line int `json:"line,omitempty"`
+	// Families are the served families it matched that the catalogue does not declare,
+	// sorted; a family two patterns match is counted by the first. Empty (not nil) when it
+	// matched none, which may mean the pattern is stale.
+	Families []string `json:"families"`
+}
+
+// Run holds the served families to the catalogue. A served family the catalogue does not
+// declare is an Undeclared finding unless it is a runtime family, target_info, or matches one
+// of the catalogue's undeclared patterns or of ignore: those are counted in Result.Ignored
+// instead. A declared family is checked whether or not a pattern matches it, so that ignore
+// patterns never hide a declared family that went missing or changed.
+func Run(cat *catalog.Catalog, fams []*dto.MetricFamily, ignore ...catalog.Pattern) *Result {
+	res := &Result{}
+	for _, u := range cat.Undeclared {
+		res.Ignored = append(res.Ignored, Ignored{Pattern: u.Pattern.String(), From: FromCatalogue, Line: u.Line, Families: []string{}})
+	}
+	for _, p := range ignore {
+		res.Ignored = append(res.Ignored, Ignored{Pattern: p.String(), From: FromIgnore, Families: []string{}})
+	}
+	patterns := make([]catalog.Pattern, 0, len(res.Ignored))
+	for _, u := range cat.Undeclared {
+		patterns = append(patterns, u.Pattern)
+	}
+	patterns = append(patterns, ignore...)
+
 	served := make(map[string]*dto.MetricFamily, len(fams))
 	for _, f := range fams {
 		served[f.GetName()] = f
@@ -96,6 +148,10 @@ func Run(cat *catalog.Catalog, fams []*dto.MetricFamily) []Finding {
 		if cat.Metric(name) != nil || catalog.RuntimeProvider(name) != "" || name == catalog.TargetInfo {
 			continue
 		}
+		if i := slices.IndexFunc(patterns, func(p catalog.Pattern) bool { return p.Match(name) }); i >= 0 {
+			res.Ignored[i].Families = append(res.Ignored[i].Families, name)
+			continue
+		}
 		out = append(out, Finding{Family: name, Check: Undeclared, Severity: Error,
 			Message: fmt.Sprintf("served as %s but not declared in %s", withArticle(strings.ToLower(f.GetType().String())), cat.File)})
 	}
@@ -105,12 +161,26 @@ func Run(cat *catalog.Catalog, fams []*dto.MetricFamily) []Finding {
 		}
 		return strings.Compare(string(a.Check), string(b.Check))
 	})
-	return out
+	for i := range res.Ignored {
+		slices.Sort(res.Ignored[i].Families)
+	}
+	res.Findings = out
+	return res
+}
+
+// ListFamilies names the families ig matched, at most a few, for one line of text.
+func (ig Ignored) ListFamilies() string {
+	shown := ig.Families[:min(len(ig.Families), maxListed)]
+	s := strings.Join(shown, ", ")
+	if more := len(ig.Families) - len(shown); more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s
 }
 
 // alwaysServed reports whether m's series exist from the moment its instrument is created:
-// label-less counters and up-down counters, which telediag creates at 0 as client_golang
-// does, and label-less observables, whose callback runs at every collection. A synchronous
+// label-less counters, up-down counters and summaries, which telediag creates at 0 as
+// client_golang does, and label-less observables, whose callback runs at every collection. A synchronous
 // gauge or histogram has no series before its first Record, a labelled family none before its
 // first label set, and a provided family depends on its collector and the environment
 // (go_memory_limit needs GOMEMLIMIT), so their absence proves nothing.
@@ -118,7 +188,7 @@ func alwaysServed(m *catalog.Metric) bool {
 	if !m.Generated() || len(m.Labels) > 0 {
 		return false
 	}
-	return m.Observable || m.Kind == catalog.KindCounter || m.Kind == catalog.KindUpDownCounter
+	return m.Observable || m.Kind == catalog.KindCounter || m.Kind == catalog.KindUpDownCounter || m.Kind == catalog.KindSummary
 }
 
 func kindText(m *catalog.Metric) string {
@@ -207,6 +277,9 @@ func compare(m *catalog.Metric, f *dto.MetricFamily) []Finding {
 	}
 	if bucketsDiffer {
 		add(Buckets, Error, "buckets differ: declared %s, served %s", boundsText(m.Buckets), boundsText(bucketsSeen))
+	}
+	if q, ok := quantileFinding(m, f); ok {
+		out = append(out, q)
 	}
 	if overflow > 0 {
 		add(Overflow, Warning, "the cardinality limit was reached: label sets past it are folded into the %s=\"true\" series", overflowLabel)

@@ -31,3 +31,12 @@ func SeenComment(values []string) string { return seenComment(values) }
 // CleanHelp makes a HELP text or a help string from the code a description the catalogue
 // accepts: valid UTF-8, control characters other than line breaks and tabs replaced.
 func CleanHelp(help string) string { return cleanHelp(help) }
+
+// LeftOut says why f leaves the family called name out (the flag and the pattern), "" when f
+// keeps it: the code importer holds the families it reads from the code to the same -include
+// and -exclude.
+func (f Filter) LeftOut(name string) string { return f.leftOut(name) }
+
+// DefaultError is the error Import allows on a summary's quantile q, which /metrics does not
+// show: a tenth of its distance to 0 or 1, to three significant digits.
+func DefaultError(q float64) float64 { return defaultError(q) }

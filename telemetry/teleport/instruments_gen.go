@@ -398,9 +398,9 @@ func NewInstruments(mp metric.MeterProvider) (*Instruments, error) {
 // instrument's Register that was not unregistered already. A service that re-creates its
 // catalogue on a long-lived MeterProvider (tests, reloads) leaks nothing. Afterwards counter
 // additions reach no reader (those since the last collection are lost too) and observable
-// instruments stop reporting; histograms and gauges, which hang on no callback (each Record
-// reaches the SDK, or telediag's histogram path, at once), go on as before. Every call is
-// still accepted. Release is idempotent, and safe on nil and no-op instruments.
+// instruments stop reporting; histograms, gauges and summaries, which hang on no callback
+// (each Record reaches the SDK, or telediag's histogram or summary path, at once), go on as
+// before. Every call is still accepted. Release is idempotent, and safe on nil and no-op instruments.
 func (i *Instruments) Release() error {
 	if i == nil {
 		return nil

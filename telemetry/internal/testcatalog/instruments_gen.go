@@ -44,6 +44,10 @@ type Instruments struct {
 	RequestSeconds RequestSeconds
 	// WriteSeconds is write_seconds.
 	WriteSeconds WriteSeconds
+	// PayloadBytes is payload_bytes.
+	PayloadBytes PayloadBytes
+	// QueueItems is queue_items.
+	QueueItems QueueItems
 	// DiskUsedPercent is disk_used_percent.
 	DiskUsedPercent DiskUsedPercent
 	// ConnectedPeers is connected_peers.
@@ -65,6 +69,11 @@ type Instruments struct {
 // telemetry.Telemetry.MeterProvider carries its pipeline's, so mp is all there is to pass. A
 // provider that carries none, a plain SDK or no-op one, gives instrument.DefaultCardinalityLimit
 // and no warning; instrument.WithSettings gives such a provider the limit it was built with.
+//
+// A summary has no OTel instrument: mp must serve summaries, as telemetry's MeterProvider and
+// any provider wrapped by instrument.SummaryPath.MeterProvider do. On a no-op provider a summary
+// is a no-op; on any other, a plain SDK one among them, creating it fails with an error naming
+// it, and it is a no-op.
 func NewInstruments(mp metric.MeterProvider) (*Instruments, error) {
 	i := &Instruments{}
 	var m metric.Meter
@@ -97,6 +106,12 @@ func NewInstruments(mp metric.MeterProvider) (*Instruments, error) {
 	if i.WriteSeconds, err = newWriteSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
+	if i.PayloadBytes, err = newPayloadBytes(m, i.group); err != nil {
+		errs = append(errs, err)
+	}
+	if i.QueueItems, err = newQueueItems(m, i.group); err != nil {
+		errs = append(errs, err)
+	}
 	if i.DiskUsedPercent, err = newDiskUsedPercent(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
@@ -117,9 +132,9 @@ func NewInstruments(mp metric.MeterProvider) (*Instruments, error) {
 // instrument's Register that was not unregistered already. A service that re-creates its
 // catalogue on a long-lived MeterProvider (tests, reloads) leaks nothing. Afterwards counter
 // additions reach no reader (those since the last collection are lost too) and observable
-// instruments stop reporting; histograms and gauges, which hang on no callback (each Record
-// reaches the SDK, or telediag's histogram path, at once), go on as before. Every call is
-// still accepted. Release is idempotent, and safe on nil and no-op instruments.
+// instruments stop reporting; histograms, gauges and summaries, which hang on no callback
+// (each Record reaches the SDK, or telediag's histogram or summary path, at once), go on as
+// before. Every call is still accepted. Release is idempotent, and safe on nil and no-op instruments.
 func (i *Instruments) Release() error {
 	if i == nil {
 		return nil
@@ -622,6 +637,120 @@ func (m WriteSeconds) Bind(component string) WriteSecondsBound {
 // Record records val for the bound labels.
 func (b WriteSecondsBound) Record(ctx context.Context, val float64) {
 	b.b.Record(ctx, val)
+}
+
+// PayloadBytes is the summary payload_bytes: Request payload sizes, by operation.
+//
+// Unit: By. Labels: op. Quantiles: 0.5 (±0.05), 0.9 (±0.01), 0.99 (±0.001) over 5m0s in 5 age buckets.
+type PayloadBytes struct {
+	series *instrument.Summary[float64, [1]string]
+}
+
+// newPayloadBytes creates payload_bytes from m, its callbacks tracked by g; a nil m gives a no-op.
+func newPayloadBytes(m metric.Meter, g *instrument.Group) (PayloadBytes, error) {
+	if m == nil {
+		return PayloadBytes{}, nil
+	}
+	s, err := instrument.NewSummary[float64](g, "payload_bytes", "Request payload sizes, by operation.", "By",
+		instrument.SummaryOptions{Objectives: map[float64]float64{0.5: 0.05, 0.9: 0.01, 0.99: 0.001}, MaxAge: 300000000000 /* 5m0s */, AgeBuckets: 5},
+		func(k [1]string) attribute.Set {
+			return attribute.NewSet(
+				attribute.String("op", k[0]),
+			)
+		})
+	if err != nil {
+		return PayloadBytes{}, fmt.Errorf("testcatalog: create instrument %s: %w", "payload_bytes", err)
+	}
+	return PayloadBytes{series: s}, nil
+}
+
+// Name returns the exposed name, payload_bytes. No View applies to a summary, which has no OTel
+// instrument.
+func (PayloadBytes) Name() string { return "payload_bytes" }
+
+// Unit returns the UCUM unit, By.
+func (PayloadBytes) Unit() string { return "By" }
+
+// Description returns the documented help text.
+func (PayloadBytes) Description() string { return "Request payload sizes, by operation." }
+
+// Record records val for the given labels.
+// op is the label op: The operation.
+//
+// The series is looked up by its label values without allocating; Bind saves the lookup.
+func (m PayloadBytes) Record(ctx context.Context, val float64, op OpAttr) {
+	m.series.Record(ctx, val, [1]string{string(op)})
+}
+
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
+func (m PayloadBytes) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	m.series.RecordSet(ctx, val, set)
+}
+
+// PayloadBytesBound is PayloadBytes with its labels fixed by Bind; its Record allocates nothing.
+// The zero value records nothing.
+type PayloadBytesBound struct {
+	b instrument.SummaryBound[float64]
+}
+
+// Bind fixes the labels once, for a hot path.
+func (m PayloadBytes) Bind(op OpAttr) PayloadBytesBound {
+	return PayloadBytesBound{b: m.series.Bind([1]string{string(op)})}
+}
+
+// Record records val for the bound labels.
+func (b PayloadBytesBound) Record(ctx context.Context, val float64) {
+	b.b.Record(ctx, val)
+}
+
+// QueueItems is the summary queue_items: Items per dequeue: a label-less summary of count and sum
+// only.
+//
+// Unit: {item}. Quantiles: none: count and sum only.
+type QueueItems struct {
+	series *instrument.Summary[int64, struct{}]
+	bound  instrument.SummaryBound[int64]
+}
+
+// newQueueItems creates queue_items from m, its callbacks tracked by g; a nil m gives a no-op.
+func newQueueItems(m metric.Meter, g *instrument.Group) (QueueItems, error) {
+	if m == nil {
+		return QueueItems{}, nil
+	}
+	s, err := instrument.NewSummary[int64](g, "queue_items", "Items per dequeue: a label-less summary of count and sum only.", "{item}",
+		instrument.SummaryOptions{},
+		func(k struct{}) attribute.Set {
+			return *attribute.EmptySet()
+		})
+	if err != nil {
+		return QueueItems{}, fmt.Errorf("testcatalog: create instrument %s: %w", "queue_items", err)
+	}
+	// Served from creation, count 0 and quantiles NaN, as client_golang serves a label-less summary.
+	return QueueItems{series: s, bound: s.Series(struct{}{})}, nil
+}
+
+// Name returns the exposed name, queue_items. No View applies to a summary, which has no OTel
+// instrument.
+func (QueueItems) Name() string { return "queue_items" }
+
+// Unit returns the UCUM unit, {item}.
+func (QueueItems) Unit() string { return "{item}" }
+
+// Description returns the documented help text.
+func (QueueItems) Description() string {
+	return "Items per dequeue: a label-less summary of count and sum only."
+}
+
+// Record records val.
+func (m QueueItems) Record(ctx context.Context, val int64) {
+	m.bound.Record(ctx, val)
+}
+
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
+func (m QueueItems) RecordSet(ctx context.Context, val int64, set attribute.Set) {
+	m.series.RecordSet(ctx, val, set)
 }
 
 // DiskUsedPercent is the gauge disk_used_percent: Percentage of disk space used.
