@@ -19,6 +19,7 @@ import (
 
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/codegen"
+	"github.com/telediag/telediag/internal/promimport"
 	"github.com/telediag/telediag/internal/scrape"
 )
 
@@ -347,6 +348,24 @@ func entryText(yaml []byte, name string) string {
 	}
 	entry, _, _ := strings.Cut(rest, "- name: ")
 	return entry
+}
+
+// TestFilterHoldsTheCode: -include and -exclude choose the code's families as they choose a
+// scrape's, and each one left out is named with the flag.
+func TestFilterHoldsTheCode(t *testing.T) {
+	exclude, err := catalog.CompilePattern("shop_cache_.*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{Scrape: promimport.Options{Filter: promimport.Filter{Exclude: []catalog.Pattern{exclude}}}}
+	res, cat, _ := importOK(t, loadCode(t, shop, "./..."), nil, opts)
+	for _, name := range []string{"shop_cache_entries", "shop_cache_hits_total"} {
+		if cat.Metric(name) != nil {
+			t.Errorf("%s is imported, though -exclude matches it", name)
+		}
+	}
+	wantNote(t, res.Notes, shop, "metrics/collector.go", `size: prometheus.NewDesc`, "metric shop_cache_entries: left out: matches -exclude \"shop_cache_.*\"")
+	metricOf(t, cat, "shop_requests_total")
 }
 
 // wantLine requires a line that holds part.
