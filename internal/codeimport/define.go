@@ -343,8 +343,8 @@ func (a *analyzer) applyOpts(f *Family, o *opts) {
 	}
 }
 
-// childMethods return the metric of one label set (or a curried vector): what is called on
-// their result is called on the family.
+// isChildMethod reports whether a method returns the metric of one label set (or a curried
+// vector): what is called on its result is called on the family.
 func isChildMethod(name string) bool {
 	switch name {
 	case "WithLabelValues", "With", "GetMetricWithLabelValues", "GetMetricWith", "CurryWith", "MustCurryWith":

@@ -68,8 +68,8 @@ type importer struct {
 	opts     Options
 	scrape   map[string]*dto.MetricFamily // nil without a scrape
 	notes    []Note
-	lines    []string // promimport's report on the scrape-only families, and the summaries
-	leftOut  []string
+	lines    []string          // promimport's report on the scrape-only families, and the summaries
+	leftOut  []string          // the scrape-only families the checker refused, with why
 	scrapeID map[string]string // promimport's label IDs, by key
 }
 
