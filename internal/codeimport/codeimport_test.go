@@ -139,22 +139,6 @@ func methodParams(t *testing.T, src []byte, typeName, method string) []string {
 	return nil
 }
 
-// catalogKnowsSummaries reports whether the catalogue on this branch generates summaries with
-// objectives and max_age (the summary kind arrives with its own issue). The summary
-// expectations switch on it, so that they hold before and after it lands.
-func catalogKnowsSummaries() bool {
-	_, err := catalog.Parse("probe.yaml", []byte(`metrics:
-  - name: probe_seconds
-    kind: summary
-    value_type: double
-    unit: s
-    description: "A probe."
-    objectives: {0.5: 0.05}
-    max_age: 5m
-`))
-	return err == nil
-}
-
 const shop = "testdata/shop"
 
 // TestShopFromCode imports the shop service from its code alone: package-level metrics,
@@ -247,18 +231,12 @@ func TestShopFromCode(t *testing.T) {
 		t.Errorf("the catalogue does not say where shop_requests_total is defined:\n%s", res.YAML)
 	}
 
-	// Summaries: written with their objectives and window once the catalogue knows them;
-	// until then the checker leaves them out, and says so.
-	if catalogKnowsSummaries() {
-		m := metricOf(t, cat, "shop_payload_bytes")
-		if m.Kind != catalog.KindSummary || !strings.Contains(string(res.YAML), "objectives: {0.5: 0.05, 0.99: 0.001}") || !strings.Contains(string(res.YAML), "max_age: 5m") {
-			t.Errorf("shop_payload_bytes: kind %s, want a summary with the code's objectives and max_age:\n%s", m.Kind, res.YAML)
-		}
-	} else {
-		wantNote(t, res.Notes, shop, "metrics/metrics.go", "var Payload =", "metric shop_payload_bytes: left out", "summary")
-		if !strings.Contains(string(mustRender(t, code)), "objectives: {0.5: 0.05, 0.99: 0.001}") {
-			t.Error("the summary's objectives are not rendered")
-		}
+	// Summaries keep the code's objectives and window.
+	if m := metricOf(t, cat, "shop_payload_bytes"); m.Kind != catalog.KindSummary || len(m.Objectives) != 2 || m.MaxAge != 5*time.Minute {
+		t.Errorf("shop_payload_bytes: %s %v %v, want a summary with the code's objectives and max_age", m.Kind, m.Objectives, m.MaxAge)
+	}
+	if entry := entryText(res.YAML, "shop_payload_bytes"); !strings.Contains(entry, "objectives: {0.5: 0.05, 0.99: 0.001}") || !strings.Contains(entry, "max_age: 5m") {
+		t.Errorf("shop_payload_bytes:\n%s", entry)
 	}
 
 	// Importing again gives the same bytes.
@@ -266,24 +244,6 @@ func TestShopFromCode(t *testing.T) {
 	if err != nil || string(again.YAML) != string(res.YAML) {
 		t.Errorf("a second import differs (%v)", err)
 	}
-}
-
-// mustRender renders the code's families without the checker, to see what the importer writes
-// for a family the catalogue on this branch refuses.
-func mustRender(t *testing.T, code *Code) []byte {
-	t.Helper()
-	im := &importer{}
-	var entries []*entry
-	for _, f := range code.Families {
-		if e := im.codeEntry(f, nil); e != nil {
-			entries = append(entries, e)
-		}
-	}
-	data, _, err := im.render(code, entries)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }
 
 // TestShopWithScrape imports the shop from its code and a scrape: the code decides kinds and
@@ -335,9 +295,7 @@ func TestShopWithScrape(t *testing.T) {
 	if !strings.Contains(string(res.YAML), "Not in the scrape: nothing has served it yet.") {
 		t.Errorf("the never-served family has no comment:\n%s", res.YAML)
 	}
-	if catalogKnowsSummaries() {
-		metricOf(t, cat, "shop_payload_bytes")
-	}
+	metricOf(t, cat, "shop_payload_bytes")
 }
 
 // entryText is the text of a family's entry in a catalogue, from its name to the next entry.
@@ -432,10 +390,8 @@ func TestEdge(t *testing.T) {
 	wantNote(t, res.Notes, edge, main, `MustNewConstMetric(c.dyn, c.vt`, "metric edge_dynamic: the ValueType is computed at run time")
 	wantNote(t, res.Notes, edge, main, `MustNewConstHistogram(c.batch`, "metric edge_batch_seconds: a collector's const histogram")
 	wantNote(t, res.Notes, edge, main, `var mutated =`, "metric edge_mutated_total: labels computed at run time (mutable)", "left out")
-	if catalogKnowsSummaries() {
-		if m := metricOf(t, cat, "edge_plain_seconds"); m.Kind != catalog.KindSummary || strings.Contains(entryText(res.YAML, "edge_plain_seconds"), "objectives:") {
-			t.Errorf("edge_plain_seconds: want a summary of count and sum only:\n%s", res.YAML)
-		}
+	if m := metricOf(t, cat, "edge_plain_seconds"); m.Kind != catalog.KindSummary || len(m.Objectives) != 0 {
+		t.Errorf("edge_plain_seconds: want a summary of count and sum only:\n%s", res.YAML)
 	}
 }
 
@@ -458,11 +414,9 @@ edge_computed_summary_seconds_count 1
 	}
 	wantNote(t, res.Notes, edge, "main.go", `unused: prometheus.NewDesc`, "kind counter from the scrape")
 	wantNote(t, res.Notes, edge, "main.go", `var computedSummary =`, "metric edge_computed_summary_seconds: Objectives computed at run time (quantiles())", "the scrape's quantiles are written")
-	if catalogKnowsSummaries() {
-		metricOf(t, cat, "edge_computed_summary_seconds")
-		if entry := entryText(res.YAML, "edge_computed_summary_seconds"); !strings.Contains(entry, "objectives: {0.5: 0.05, 0.9: 0.01}") {
-			t.Errorf("edge_computed_summary_seconds: want the scrape's quantiles as objectives:\n%s", entry)
-		}
+	metricOf(t, cat, "edge_computed_summary_seconds")
+	if entry := entryText(res.YAML, "edge_computed_summary_seconds"); !strings.Contains(entry, "objectives: {0.5: 0.05, 0.9: 0.01}") {
+		t.Errorf("edge_computed_summary_seconds: want the scrape's quantiles as objectives:\n%s", entry)
 	}
 	// Without a scrape, the summary whose objectives are computed is left out.
 	res, _, _ = importOK(t, loadCode(t, edge, "."), nil, Options{})
