@@ -8,8 +8,9 @@
 //
 //   - Every component reports heartbeats through [Monitor.Heartbeat]. A
 //     failed heartbeat makes the component degraded at once. The first
-//     successful heartbeat after that makes it recovering, and it becomes ok again only on a successful
-//     heartbeat that arrives strictly later than the recovery window (by
+//     successful heartbeat after that makes it recovering, and it becomes ok
+//     again only on a successful heartbeat that arrives strictly later than
+//     the recovery window (by
 //     default 10s, twice Teleport's 5s heartbeat period) after recovery began.
 //     One good heartbeat after an outage is therefore not trusted on its own.
 //   - The process state combines the components in this order of importance:

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/telediag/telediag/internal/testutil"
@@ -97,8 +98,8 @@ func firstDifference(got, want string) string {
 	return "lengths " + strconv.Itoa(len(g)) + " and " + strconv.Itoa(len(w)) + " lines"
 }
 
-// TestDirectScrapeMatchesExporter: the whole catalogue recorded (histograms, gauges, counters
-// bound and unbound), label values that need escaping, special float values and many series:
+// TestDirectScrapeMatchesExporter: the whole catalogue recorded (histograms, summaries, gauges,
+// counters bound and unbound), label values that need escaping, special float values and many series:
 // the direct path serves it, identical to the exporter.
 func TestDirectScrapeMatchesExporter(t *testing.T) {
 	tel := newDirectTelemetry(t)
@@ -113,6 +114,11 @@ func TestDirectScrapeMatchesExporter(t *testing.T) {
 	tel.Instruments.ConnectedPeers.Record(ctx, -1)
 	tel.Instruments.WriteSeconds.Record(ctx, math.NaN(), "nan")
 	tel.Instruments.Rx.Add(ctx, 1<<53+1)
+	for i := range 300 {
+		tel.Instruments.PayloadBytes.RecordSet(ctx, float64(i)/7, attribute.NewSet(attribute.String("op", "o"+strconv.Itoa(i%40))))
+	}
+	tel.Instruments.PayloadBytes.Record(ctx, math.Inf(-1), "quote\" back\\slash new\nline")
+	tel.Instruments.QueueItems.Record(ctx, -3)
 	if !compareWithExporter(t, tel) {
 		t.Fatal("the direct path did not serve a scrape it supports")
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/telediag/telediag/telemetry"
@@ -42,4 +43,34 @@ func Example() {
 	// # HELP orders_placed_total Orders placed.
 	// # TYPE orders_placed_total counter
 	// orders_placed_total 2
+}
+
+// A registry the service fills while it runs (an exporter's, with a family per metric of what
+// it relays) is served beside the pipeline's instruments: families registered after New appear
+// at the next scrape.
+func ExampleWithGatherer() {
+	ctx := context.Background()
+	relayed := prometheus.NewRegistry()
+	tel, err := telemetry.New(ctx, telemetry.WithServiceName("relay"), telemetry.WithGatherer(relayed))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tel.Shutdown(ctx)
+
+	// Later, traffic makes a family.
+	orders := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "upstream_orders_placed_total", Help: "Orders the upstream placed."}, []string{"upstream"})
+	relayed.MustRegister(orders)
+	orders.WithLabelValues("shop").Add(3)
+
+	rec := httptest.NewRecorder()
+	tel.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, line := range strings.Split(rec.Body.String(), "\n") {
+		if strings.Contains(line, "upstream_") {
+			fmt.Println(line)
+		}
+	}
+	// Output:
+	// # HELP upstream_orders_placed_total Orders the upstream placed.
+	// # TYPE upstream_orders_placed_total counter
+	// upstream_orders_placed_total{upstream="shop"} 3
 }

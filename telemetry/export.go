@@ -44,7 +44,8 @@ type push struct {
 //   - WithPushExporter wins; WithoutEnvironmentExporter leaves push off.
 //   - OTEL_METRICS_EXPORTER=none turns push off; =console prints to stdout; =otlp pushes over
 //     OTLP; =prometheus means pull only, which telemetry always serves on its own handler.
-//   - Unset, push is on when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT is set.
+//   - Unset, push is on when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_METRICS_ENDPOINT
+//     is set.
 //   - The protocol is OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL,
 //     else http/protobuf (the specification's default): grpc or http/protobuf.
 func choosePush(ctx context.Context, cfg *config) (*push, error) {
@@ -101,20 +102,22 @@ func choosePush(ctx context.Context, cfg *config) (*push, error) {
 
 // newPushReader wraps the chosen exporter in a periodic reader that also carries the
 // client_golang collectors (go_*, process_*, promhttp_*) through the Prometheus bridge, so a
-// collector receives the same documented names a scraper sees. The bridge gathers only the
-// collectors' registry: given the OTel exporter's too, it would send every instrument twice.
+// collector receives the same documented names a scraper sees, and WithGatherer's families
+// (see bridgeOptions). The bridge gathers only the collectors' registry: given the OTel
+// exporter's too, it would send every instrument twice.
 //
 // The exporter sends res, the resource New built, rather than the provider's: sdkmetric merges
 // OTEL_RESOURCE_ATTRIBUTES into its resource by itself and keeps the valid pairs of a malformed
 // value, where the specification (and New) discard the whole value.
 //
 // With the histograms' fast path, the reader also gets its producer, with the exporter's
-// temporality and aggregation, and the exporter merges the producer's scopes into the SDK's.
+// temporality and aggregation, and it always gets the summaries' producer; the exporter merges
+// the producers' scopes into the SDK's.
 func (t *Telemetry) newPushReader(p *push, cfg *config, res *resource.Resource) (sdkmetric.Reader, error) {
-	exp := &quietExporter{Exporter: p.exporter, log: cfg.logger, kind: p.kind, endpoint: p.endpoint, every: cfg.exportErrorEvery, res: res}
+	exp := &quietExporter{Exporter: p.exporter, log: cfg.logger, kind: p.kind, endpoint: p.endpoint, every: cfg.exportErrorEvery, res: res, families: t.families}
 	t.pushExporter = exp
 	opts := []sdkmetric.PeriodicReaderOption{
-		sdkmetric.WithProducer(promb.NewMetricProducer(promb.WithGatherer(t.runtimeReg))),
+		sdkmetric.WithProducer(promb.NewMetricProducer(t.bridgeOptions()...)),
 	}
 	if t.histograms != nil {
 		prod, err := t.histograms.Producer(p.exporter.Temporality, p.exporter.Aggregation)
@@ -123,6 +126,9 @@ func (t *Telemetry) newPushReader(p *push, cfg *config, res *resource.Resource) 
 		}
 		opts = append(opts, sdkmetric.WithProducer(prod))
 	}
+	// The summaries, as OTel Summary points in their catalogue's scope; cumulative whatever
+	// the exporter's temporality, as an OTLP summary is by definition.
+	opts = append(opts, sdkmetric.WithProducer(t.summaries.Producer()))
 	opts = append(opts, cfg.periodicOpts...)
 	return sdkmetric.NewPeriodicReader(exp, opts...), nil
 }
@@ -138,6 +144,7 @@ type quietExporter struct {
 	endpoint string
 	every    time.Duration
 	res      *resource.Resource // replaces the provider's resource on every export
+	families *runtimeFamilies   // WithGatherer's, whose collisions the export drops; nil without it
 
 	mu       sync.Mutex
 	failing  bool
@@ -202,7 +209,7 @@ func (q *quietExporter) Export(ctx context.Context, rm *metricdata.ResourceMetri
 	}
 	// One ScopeMetrics per scope, as the SDK alone sends them: the histograms' producer adds
 	// its own after the SDK's. Without it no scope repeats, and nothing is copied.
-	rm.ScopeMetrics = mergeScopes(rm.ScopeMetrics)
+	rm.ScopeMetrics = q.families.dropColliding(mergeScopes(rm.ScopeMetrics))
 	err := q.Exporter.Export(ctx, rm)
 	q.mu.Lock()
 	defer q.mu.Unlock()

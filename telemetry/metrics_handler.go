@@ -30,6 +30,7 @@ type metricsHandler struct {
 	// The direct path; reader is nil when it is off.
 	reader    sdkmetric.Reader
 	runtime   prometheus.Gatherer // the client_golang collectors, rendered beside the OTel data
+	families  *runtimeFamilies    // WithGatherer's, rendered beside them; nil without it
 	renderers sync.Pool           // *promtext.Renderer
 	collected sync.Pool           // *metricdata.ResourceMetrics, reused so collection reuses its slices
 	gzips     sync.Pool           // *gzip.Writer
@@ -68,6 +69,11 @@ func (h *metricsHandler) serveDirect(w http.ResponseWriter, req *http.Request) b
 	gathered, err := h.runtime.Gather()
 	if err != nil {
 		return false
+	}
+	if h.families != nil {
+		if gathered, err = h.families.besideOTel(rm, gathered); err != nil {
+			return false
+		}
 	}
 	r, _ := h.renderers.Get().(*promtext.Renderer)
 	if r == nil {

@@ -31,6 +31,7 @@ type config struct {
 	directScrape     bool
 	views            []sdkmetric.View
 	collectors       []prometheus.Collector
+	gatherers        []prometheus.Gatherer // WithGatherer (gatherer.go)
 	targetInfo       bool
 	resourceLabels   attribute.Filter
 }
@@ -77,10 +78,11 @@ func WithGlobal() Option { return func(c *config) { c.global = true } }
 // the pipeline itself reports: a scrape whose gathering failed (error) or whose client went
 // away (warning), a WithDirectScrape render that fell back to the exporter, OTLP push starting
 // (info), failing (one warning, then a summary at most once a minute), recovering (info) and
-// its exporter's late shutdown (debug), a malformed OTEL_RESOURCE_ATTRIBUTES, and, through
-// MeterProvider, one warning per instrument when its first label set past the cardinality limit
-// arrives, and one when a histogram on the SDK's path shares a stream with one on the fast
-// path. The SDK's own diagnostics (a duplicate instrument, a failing callback) go to OTel's
+// its exporter's late shutdown (debug), a malformed OTEL_RESOURCE_ATTRIBUTES, a WithGatherer
+// family left out because its name collides with the pipeline's (error, once per family),
+// and, through MeterProvider, one warning per instrument when its first label set past the
+// cardinality limit arrives, and one when a histogram on the SDK's path shares a stream with
+// one on the fast path. The SDK's own diagnostics (a duplicate instrument, a failing callback) go to OTel's
 // global logger and error handler (otel.SetLogger, otel.SetErrorHandler), which the pipeline
 // leaves alone.
 func WithLogger(l *slog.Logger) Option {
@@ -97,8 +99,9 @@ func WithLogger(l *slog.Logger) Option {
 // A reader built elsewhere cannot be given the producer that histograms' fast path needs
 // (see MeterProvider), so with one every histogram records through the SDK's own path, at a
 // multiple of client_golang's cost instead of about its cost (see docs/benchmarks.md, section
-// "Histograms at client_golang's cost"). To push, prefer WithPushExporter, whose reader the
-// pipeline builds.
+// "Histograms at client_golang's cost"). Summaries, which reach a reader only through the
+// pipeline's producer, do not reach it at all. To push, prefer WithPushExporter, whose reader
+// the pipeline builds.
 func WithReader(r sdkmetric.Reader) Option {
 	return func(c *config) { c.readers = append(c.readers, r) }
 }

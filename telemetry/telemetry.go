@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/otlptranslator"
 	runtimemetrics "go.opentelemetry.io/contrib/instrumentation/runtime"
 	"go.opentelemetry.io/otel"
@@ -52,6 +53,12 @@ type Telemetry struct {
 	meterProvider metric.MeterProvider
 	// histograms is the histograms' fast path, nil when every histogram takes the SDK's.
 	histograms *instrument.HistogramPath
+	// summaries serves the catalogues' summaries, in every configuration: on /metrics through
+	// its Collector in servedReg, to the push reader through its Producer.
+	summaries *instrument.SummaryPath
+	// summaryReg holds the summaries' Collector alone, for the direct path, which renders the
+	// exporter's reader and these gathered families side by side.
+	summaryReg *prometheus.Registry
 	resource   *resource.Resource
 	// servedReg is what /metrics serves: the OTel Prometheus exporter and client_golang's Go,
 	// process and promhttp collectors. It is one registry, not two merged with
@@ -66,6 +73,8 @@ type Telemetry struct {
 	logger     *slog.Logger
 	// pushExporter is the wrapped push exporter, nil when nothing is pushed.
 	pushExporter *quietExporter
+	// families are WithGatherer's, served beside the pipeline's; nil without it.
+	families *runtimeFamilies
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -74,9 +83,10 @@ type Telemetry struct {
 // New builds the pipeline: the Resource (OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
 // honoured), a MeterProvider with a Prometheus reader that keeps instrument names verbatim, the
 // client_golang collectors for the go_*, process_* and promhttp_* families (and any given with
-// WithCollectors), the OTel Go runtime metrics, and OTLP push when configured. It knows no
-// catalogue: create one from MeterProvider, which carries the cardinality limit and the logger
-// to it. It touches no global state unless WithGlobal is given.
+// WithCollectors, and the registries given with WithGatherer), the OTel Go runtime metrics, and
+// OTLP push when configured. It knows no catalogue: create one from MeterProvider, which carries
+// the cardinality limit and the logger to it. It touches no global state unless WithGlobal is
+// given.
 func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	cfg := newConfig(opts)
 	if cfg.cardinalityLimit < 0 {
@@ -93,6 +103,14 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 
 	t := &Telemetry{resource: res, servedReg: prometheus.NewRegistry(), runtimeReg: prometheus.NewRegistry(), logger: cfg.logger}
 	both := teeRegisterer{t.servedReg, t.runtimeReg}
+	// Summaries are served beside the exporter, not through it: it drops metricdata.Summary
+	// with an error. Not in runtimeReg either, whose bridge would push them a second time, in
+	// the bridge's scope instead of the catalogue's.
+	t.summaries = instrument.NewSummaryPath(instrument.Settings{CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger})
+	t.summaryReg = prometheus.NewRegistry()
+	if err := (teeRegisterer{t.servedReg, t.summaryReg}).Register(t.summaries.Collector()); err != nil {
+		return nil, fmt.Errorf("telemetry: summaries: %w", err)
+	}
 	promOpts := []otelprom.Option{
 		otelprom.WithRegisterer(t.servedReg),
 		// Names verbatim: no _total or unit suffix added, existing underscores kept.
@@ -128,6 +146,9 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 			return nil, fmt.Errorf("telemetry: WithCollectors: %w", err)
 		}
 	}
+	if t.families, err = newRuntimeFamilies(cfg); err != nil {
+		return nil, err
+	}
 
 	mpOpts := []sdkmetric.Option{
 		sdkmetric.WithResource(res),
@@ -159,6 +180,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 			CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger,
 		})
 	}
+	t.meterProvider = t.summaries.MeterProvider(t.meterProvider)
 	if cfg.runtimeMetrics {
 		if err := runtimemetrics.Start(runtimemetrics.WithMeterProvider(t.provider)); err != nil {
 			return nil, errors.Join(fmt.Errorf("telemetry: runtime metrics: %w", err), t.provider.Shutdown(ctx))
@@ -166,7 +188,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	}
 
 	h := &metricsHandler{
-		exporter: promhttp.HandlerFor(t.servedReg, promhttp.HandlerOpts{
+		exporter: promhttp.HandlerFor(t.scrapeGatherer(), promhttp.HandlerOpts{
 			// As Teleport's diag server: a bad family is logged and skipped instead of failing
 			// the whole scrape. OpenMetrics stays off, because it would retype counters that
 			// lack _total (rx, teleport_audit_emit_events) as unknown.
@@ -178,7 +200,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	// The direct path renders neither target_info nor resource labels: with either, every
 	// scrape goes through the exporter.
 	if cfg.directScrape && !cfg.targetInfo && cfg.resourceLabels == nil {
-		h.reader, h.runtime = exporter, t.runtimeReg
+		h.reader, h.runtime, h.families = exporter, gatherers{t.runtimeReg, t.summaryReg}, t.families
 	}
 	t.metrics, t.handler = h, promhttp.InstrumentMetricHandler(both, h)
 
@@ -200,6 +222,10 @@ func (t *Telemetry) Handler() http.Handler { return t.handler }
 // It is the SDK's provider, through which histograms record on a lock-free path at
 // client_golang's cost when the pipeline allows it (see fastHistograms and
 // instrument.HistogramPath); what every reader receives is what the SDK's own histograms give.
+// It also serves summaries, which the OTel API has no instrument for, as client_golang serves
+// them (see instrument.SummaryPath): a generated catalogue's summaries are on /metrics and on
+// the push reader, and only there.
+//
 // Its Meters carry the pipeline's cardinality limit (WithCardinalityLimit) and logger
 // (WithLogger) as instrument.Settings, in every configuration, so that a catalogue's series
 // caches stop where the SDK starts folding label sets into the overflow series, and the first
@@ -320,6 +346,24 @@ func registerRuntimeCollectors(reg prometheus.Registerer) error {
 		}
 	}
 	return nil
+}
+
+// gatherers gathers each of its registries in turn and returns their families together, for
+// the direct path, which sorts them with the OTel families and refuses a name given twice.
+// Unlike prometheus.Gatherers it neither merges nor checks nor sorts them again: each
+// registry has done so.
+type gatherers []prometheus.Gatherer
+
+func (g gatherers) Gather() ([]*dto.MetricFamily, error) {
+	var out []*dto.MetricFamily
+	for _, r := range g {
+		mfs, err := r.Gather()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, mfs...)
+	}
+	return out, nil
 }
 
 // teeRegisterer registers every collector on each of its registries, so that one collector

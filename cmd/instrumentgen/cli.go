@@ -255,3 +255,31 @@ func writeIfChanged(path string, data []byte) error {
 	}
 	return os.WriteFile(path, data, 0o644)
 }
+
+// patternFlags is a repeatable flag of family-name patterns (live-check's -ignore, import's
+// -include and -exclude): each use adds a catalog.Pattern, an RE2 expression matched against
+// whole family names. It is compiled as the flag is parsed, so that a bad one is a usage error
+// that the flag package reports with the flag's name.
+type patternFlags []catalog.Pattern
+
+// String lists the patterns as given, for the flag package's defaults.
+func (p *patternFlags) String() string {
+	if p == nil {
+		return ""
+	}
+	parts := make([]string, len(*p))
+	for i, pat := range *p {
+		parts[i] = pat.String()
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Set adds one pattern.
+func (p *patternFlags) Set(expr string) error {
+	pat, err := catalog.CompilePattern(expr)
+	if err != nil {
+		return err
+	}
+	*p = append(*p, pat)
+	return nil
+}

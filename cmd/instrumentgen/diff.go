@@ -22,18 +22,21 @@ const (
 
 // diffReport is what `instrumentgen diff -json` prints.
 type diffReport struct {
-	Old        string                 `json:"old"`
-	New        string                 `json:"new"`
-	Breaking   int                    `json:"breaking"`
-	Compatible int                    `json:"compatible"`
-	Changes    []catalogdiff.Change   `json:"changes"`
-	Queries    []catalogdiff.QueryUse `json:"queries,omitempty"`
+	Old        string `json:"old"`
+	New        string `json:"new"`
+	Breaking   int    `json:"breaking"`
+	Compatible int    `json:"compatible"`
+	// Allowed counts the breaking changes that do not fail: those to development or alpha
+	// families.
+	Allowed int                    `json:"allowed"`
+	Changes []catalogdiff.Change   `json:"changes"`
+	Queries []catalogdiff.QueryUse `json:"queries,omitempty"`
 }
 
 // runDiff is `instrumentgen diff [-json] [-queries DIR] OLD NEW`: every change from OLD to NEW,
-// one per line, classified as a query sees it. It exits 0 when nothing breaks, 1 when something
-// does, and 2 when a side is not a valid catalogue (its problems as -check prints them) or the
-// arguments are wrong.
+// one per line, classified as a query sees it. It exits 0 when nothing breaks (or only
+// development and alpha families do), 1 when a beta or stable family breaks, and 2 when a side
+// is not a valid catalogue (its problems as -check prints them) or the arguments are wrong.
 func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("instrumentgen diff", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -66,6 +69,7 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	changes := catalogdiff.Compare(oldCat, newCat)
 	rep := diffReport{Old: oldCat.File, New: newCat.File, Changes: changes, Breaking: catalogdiff.CountBreaking(changes)}
 	rep.Compatible = len(changes) - rep.Breaking
+	rep.Allowed = rep.Breaking - catalogdiff.CountFailing(changes)
 	if *queries != "" {
 		var touched []string
 		for _, c := range changes {
@@ -103,9 +107,13 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		for _, u := range rep.Queries {
 			fmt.Fprintf(stdout, "%s, which a breaking change touches\n", u)
 		}
-		fmt.Fprintf(stdout, "%s → %s: %d breaking, %d compatible change(s)\n", rep.Old, rep.New, rep.Breaking, rep.Compatible)
+		allowed := ""
+		if rep.Allowed > 0 {
+			allowed = fmt.Sprintf(" (%d allowed: to development or alpha families)", rep.Allowed)
+		}
+		fmt.Fprintf(stdout, "%s → %s: %d breaking%s, %d compatible change(s)\n", rep.Old, rep.New, rep.Breaking, allowed, rep.Compatible)
 	}
-	if rep.Breaking > 0 {
+	if rep.Breaking > rep.Allowed {
 		return diffBreaking
 	}
 	return diffNoBreaking

@@ -260,3 +260,29 @@ func mustRead(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestDiffSummaryToHistogram: a summary declared as a histogram instead breaks the queries
+// that select quantile on it, and -queries names the rule that does, not the one on _count.
+func TestDiffSummaryToHistogram(t *testing.T) {
+	const dir = "testdata/summary/"
+	code, stdout, stderr := diff(t, "", "-queries", dir+"rules", dir+"old.yaml", dir+"new.yaml")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (breaking)\n%s%s", code, stdout, stderr)
+	}
+	for _, want := range []string{
+		dir + "new.yaml:7: breaking: metric shop_rpc_seconds: kind: exposed type changed from summary to histogram: the quantile series shop_rpc_seconds{quantile=…} disappear",
+		dir + "rules/shop.yaml:5: expr names shop_rpc_seconds",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "rules/shop.yaml:8") {
+		t.Errorf("the rule on shop_rpc_seconds_count, which reads as before, is listed:\n%s", stdout)
+	}
+	// And back: the histogram's buckets are what breaks.
+	code, stdout, _ = diff(t, "", dir+"new.yaml", dir+"old.yaml")
+	if code != 1 || !strings.Contains(stdout, "exposed type changed from histogram to summary: shop_rpc_seconds_bucket disappears") {
+		t.Errorf("histogram to summary: exit %d\n%s", code, stdout)
+	}
+}

@@ -42,7 +42,8 @@ func clientGolangService(t *testing.T) *httptest.Server {
 	reqs.WithLabelValues("503").Inc()
 	lat := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "shop_request_duration_seconds", Help: "Time to answer.", Buckets: []float64{0.01, 0.1, 1}}, []string{"handler"})
 	lat.WithLabelValues("/cart").Observe(0.05)
-	size := prometheus.NewSummary(prometheus.SummaryOpts{Name: "shop_response_size_bytes", Help: "Response sizes."})
+	size := prometheus.NewSummary(prometheus.SummaryOpts{Name: "shop_response_size_bytes", Help: "Response sizes.",
+		Objectives: map[float64]float64{0.5: 0.05, 0.9: 0.01}})
 	size.Observe(100)
 	carts := prometheus.NewGauge(prometheus.GaugeOpts{Name: "shop_open_carts", Help: "Carts not checked out."})
 	reg.MustRegister(reqs, lat, size, carts, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -61,13 +62,16 @@ func TestImportCommand(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the catalogue on stdout does not load: %v\n%s", err, r.stdout)
 	}
-	if got := names(cat); strings.Join(got, " ") != "shop_open_carts shop_request_duration_seconds shop_requests_total" {
+	if got := names(cat); strings.Join(got, " ") != "shop_open_carts shop_request_duration_seconds shop_requests_total shop_response_size_bytes" {
 		t.Errorf("imported %v", got)
 	}
+	if m := cat.Metric("shop_response_size_bytes"); m.Kind != catalog.KindSummary || len(m.Objectives) != 2 {
+		t.Errorf("the summary came over as %+v", m)
+	}
 	for _, want := range []string{
-		"instrumentgen import: left out shop_response_size_bytes: summary: OTel has no summary instrument",
+		"instrumentgen import: note: shop_response_size_bytes: summary with objectives {0.5: 0.05, 0.9: 0.01}: /metrics shows the quantiles, not the errors allowed on them nor max_age",
 		"go_threads: 29 families of client_golang's Go collector, which telemetry serves itself; -include-runtime lists them as provided_by: go_collector",
-		"3 metric(s) and 2 label(s) from " + srv.URL + "/metrics to stdout",
+		"4 metric(s) and 2 label(s) from " + srv.URL + "/metrics to stdout",
 	} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
@@ -170,6 +174,8 @@ func TestImportBadUsage(t *testing.T) {
 		{"no source", nil, 2, "want one SOURCE"},
 		{"flag after the source", []string{"x.prom", "-o", "y"}, 2, "flags go before it"},
 		{"unknown flag", []string{"-insecure", "http://127.0.0.1/"}, 2, "-insecure"},
+		{"bad include", []string{"-include", "shop_(", "x.prom"}, 2, "invalid value \"shop_(\" for flag -include: invalid regular expression (RE2): error parsing regexp: missing closing ): `shop_(`"},
+		{"empty exclude", []string{"-exclude", "", "x.prom"}, 2, `invalid value "" for flag -exclude: empty pattern`},
 		{"zero timeout", []string{"-timeout", "0", "http://127.0.0.1/"}, 2, "-timeout"},
 		{"ca with http", []string{"-ca", garbage, "http://127.0.0.1/"}, 2, "flag -ca applies to https URLs only"},
 		{"ca with a file", []string{"-ca", garbage, "x.prom"}, 2, `"x.prom" is not a URL`},
@@ -191,5 +197,63 @@ func TestImportBadUsage(t *testing.T) {
 	}
 	if r := runImportCmd("", "-h"); r.code != 0 || !strings.Contains(r.stderr, "usage: instrumentgen import [flags] SOURCE") {
 		t.Errorf("-h: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+// TestImportFilterFlags: a service that makes families at run time (an exporter's, one per
+// metric of its upstream, registered while it serves) imports only its own with -exclude or
+// -include, and every family left out is named on stderr with the flag that left it out.
+func TestImportFilterFlags(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	relayed := prometheus.NewCounter(prometheus.CounterOpts{Name: "relay_requests_total", Help: "Requests relayed."})
+	relayed.Add(2)
+	reg.MustRegister(relayed, collectors.NewGoCollector())
+	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	t.Cleanup(srv.Close)
+	// Traffic: the upstream's families appear once the service has relayed a scrape.
+	for _, name := range []string{"upstream_orders_placed_total", "upstream_carts_total"} {
+		c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: "Made at run time."}, []string{"upstream"})
+		reg.MustRegister(c)
+		c.WithLabelValues("shop").Inc()
+	}
+	url := srv.URL + "/metrics"
+	if r := runImportCmd("", url); r.code != 0 || !strings.Contains(r.stdout, "- name: upstream_carts_total\n") {
+		t.Fatalf("without a filter the run-time families are imported: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		left []string
+	}{
+		{"exclude", []string{"-exclude", "upstream_.*"}, []string{
+			`instrumentgen import: left out upstream_carts_total: matches -exclude "upstream_.*"`,
+			`instrumentgen import: left out upstream_orders_placed_total: matches -exclude "upstream_.*"`,
+		}},
+		{"include", []string{"-include", "relay_.*", "-include", "shop_.*"}, []string{
+			`instrumentgen import: left out upstream_carts_total: matches no -include ("relay_.*", "shop_.*")`,
+			`instrumentgen import: left out upstream_orders_placed_total: matches no -include ("relay_.*", "shop_.*")`,
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runImportCmd("", append(tc.args, url)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			cat, err := catalog.Parse("stdout", []byte(r.stdout))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := names(cat); strings.Join(got, " ") != "relay_requests_total" {
+				t.Errorf("imported %v, want relay_requests_total alone", got)
+			}
+			for _, w := range tc.left {
+				if !strings.Contains(r.stderr, w+"\n") {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+			if !strings.Contains(r.stderr, "families of client_golang's Go collector, which telemetry serves itself") || strings.Contains(r.stderr, "left out go_goroutines:") {
+				t.Errorf("the runtime families are named on their provider's line, not as filtered one by one:\n%s", r.stderr)
+			}
+		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,9 +16,11 @@ import (
 )
 
 const (
-	liveCatalog = "../../internal/livecheck/testdata/instruments.yaml"
-	liveGood    = "../../internal/livecheck/testdata/good.prom"
-	liveFaults  = "../../internal/livecheck/testdata/faults.prom"
+	liveCatalog    = "../../internal/livecheck/testdata/instruments.yaml"
+	liveUndeclared = "../../internal/livecheck/testdata/undeclared.yaml" // liveCatalog with undeclared: upstream_.*
+	liveGood       = "../../internal/livecheck/testdata/good.prom"
+	liveFaults     = "../../internal/livecheck/testdata/faults.prom"
+	liveRuntime    = "../../internal/livecheck/testdata/runtime.prom" // liveGood and families made at run time
 )
 
 func runLiveCheckCmd(args ...string) result {
@@ -127,6 +131,7 @@ func TestLiveCheckCouldNotCheck(t *testing.T) {
 		{"no arguments", nil, "want instruments.yaml and a URL"},
 		{"one argument", []string{liveCatalog}, "got 1 argument(s)"},
 		{"unknown flag", []string{"-strict", liveCatalog, good}, "-strict"},
+		{"bad ignore pattern", []string{"-ignore", "upstream_(", liveCatalog, good}, "invalid value \"upstream_(\" for flag -ignore: invalid regular expression (RE2): error parsing regexp: missing closing ): `upstream_(`"},
 		{"ca with http", []string{"-ca", liveCatalog, liveCatalog, good}, "flag -ca applies to https URLs only"},
 		{"missing catalogue", []string{"missing.yaml", good}, "missing.yaml: no such file or directory\ninstrumentgen live-check: nothing checked"},
 		{"invalid catalogue", []string{"../../internal/catalog/testdata/bad/unknown_key.yaml", good}, "problem(s)\ninstrumentgen live-check: nothing checked"},
@@ -140,5 +145,78 @@ func TestLiveCheckCouldNotCheck(t *testing.T) {
 				t.Errorf("exit %d, stdout %q, stderr %q; want 2 and %q", r.code, r.stdout, r.stderr, tc.want)
 			}
 		})
+	}
+}
+
+// TestLiveCheckIgnore: a service that makes families at run time fails the check until they
+// are ignored, by -ignore or by the catalogue's undeclared list; then it passes, each pattern
+// saying what it ignored, and it still fails when a declared family goes missing.
+func TestLiveCheckIgnore(t *testing.T) {
+	url := serveFile(t, liveRuntime)
+	r := runLiveCheckCmd(liveCatalog, url)
+	if r.code != 1 || !strings.Contains(r.stdout, url+": upstream_up: undeclared: ") || !strings.Contains(r.stdout, url+": relay_buffer_bytes: undeclared: ") {
+		t.Fatalf("without -ignore: exit %d, want 1 and the run-time families undeclared\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"flags", []string{"-ignore", "upstream_.*", "-ignore", "relay_.*", "-ignore", "stale_.*", liveCatalog, url}, []string{
+			`-ignore "upstream_.*": ignored 2 families: upstream_orders_placed_total, upstream_up`,
+			`-ignore "relay_.*": ignored 1 family: relay_buffer_bytes`,
+			`-ignore "stale_.*": matched no served family the catalogue leaves undeclared`,
+			"live-check " + liveCatalog + " against " + url + ": 11 families served, 0 problem(s), 0 warning(s), 3 ignored",
+		}},
+		{"catalogue key", []string{"-ignore", "relay_.*", liveUndeclared, url}, []string{
+			liveUndeclared + `:65: undeclared "upstream_.*": ignored 2 families: upstream_orders_placed_total, upstream_up`,
+			`-ignore "relay_.*": ignored 1 family: relay_buffer_bytes`,
+			"live-check " + liveUndeclared + " against " + url + ": 11 families served, 0 problem(s), 0 warning(s), 3 ignored",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := runLiveCheckCmd(tc.args...)
+			if got := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n"); r.code != 0 || r.stderr != "" || !slices.Equal(got, tc.want) {
+				t.Errorf("exit %d, want 0\nstdout:\n%s\nwant:\n%s\nstderr: %s", r.code, r.stdout, strings.Join(tc.want, "\n"), r.stderr)
+			}
+		})
+	}
+
+	// The same service without failures_total, a label-less counter it always serves.
+	body, err := os.ReadFile(liveRuntime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, line := range strings.Split(string(body), "\n") {
+		if !strings.Contains(line, "failures_total") {
+			kept = append(kept, line)
+		}
+	}
+	missing := filepath.Join(t.TempDir(), "missing.prom")
+	if err := os.WriteFile(missing, []byte(strings.Join(kept, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runLiveCheckCmd("-ignore", "relay_.*", "-ignore", ".*_total", liveUndeclared, serveFile(t, missing))
+	if r.code != 1 || !strings.Contains(r.stdout, liveUndeclared+":18: failures_total: missing: ") {
+		t.Errorf("a declared family missing, under -ignore: exit %d, want 1 and failures_total missing\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	r = runLiveCheckCmd("-json", "-ignore", "relay_.*", liveUndeclared, url)
+	var rep liveCheckReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || r.code != 0 {
+		t.Fatalf("-json: exit %d, %v\n%s", r.code, err, r.stdout)
+	}
+	want := []livecheck.Ignored{
+		{Pattern: "upstream_.*", From: livecheck.FromCatalogue, Line: 65, Families: []string{"upstream_orders_placed_total", "upstream_up"}},
+		{Pattern: "relay_.*", From: livecheck.FromIgnore, Families: []string{"relay_buffer_bytes"}},
+	}
+	if !slices.EqualFunc(rep.Ignored, want, func(a, b livecheck.Ignored) bool {
+		return a.Pattern == b.Pattern && a.From == b.From && a.Line == b.Line && slices.Equal(a.Families, b.Families)
+	}) {
+		t.Errorf("-json ignored %+v, want %+v", rep.Ignored, want)
+	}
+	if r := runLiveCheckCmd("-json", liveCatalog, serveFile(t, liveGood)); !strings.Contains(r.stdout, `"ignored": []`) {
+		t.Errorf("no pattern, -json: want \"ignored\": []\n%s", r.stdout)
 	}
 }

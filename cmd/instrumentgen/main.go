@@ -8,7 +8,7 @@
 //	instrumentgen [flags] FILE
 //	instrumentgen diff [-json] [-queries DIR] OLD NEW     (diff.go)
 //	instrumentgen dashboard [-o FILE] FILE                (dashboard.go)
-//	instrumentgen import [flags] SOURCE                   (import.go)
+//	instrumentgen import [flags] SOURCE...                (import.go, codeimport.go)
 //	instrumentgen live-check [flags] FILE URL             (livecheck.go)
 //	instrumentgen migrate [-fix] [-catalog FILE] PATTERN... (migrate.go)
 //
@@ -65,7 +65,7 @@ const (
 
 // subcommands are instrumentgen's commands besides generation, each with its own -h.
 const subcommands = `
-       instrumentgen import [flags] SOURCE          a catalogue from a running service's /metrics
+       instrumentgen import [flags] SOURCE...       a catalogue from a service's code and /metrics
        instrumentgen live-check [flags] FILE URL    hold a running service to its catalogue
        instrumentgen diff [-json] [-queries DIR] OLD NEW
                                                     what a catalogue edit does to queries

@@ -15,13 +15,15 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Kind is the instrument kind of a metric family.
 type Kind string
 
-// The kinds a metric may declare. Summary is only valid for families provided by client_golang
-// collectors: the OTel API has no summary instrument.
+// The kinds a metric may declare. A generated summary is served by telediag's pipeline as
+// client_golang serves one (the OTel API has no summary instrument; see telemetry/instrument's
+// Summary); a provided one by its collector.
 const (
 	KindCounter       Kind = "counter"
 	KindUpDownCounter Kind = "updowncounter"
@@ -47,6 +49,9 @@ type Catalog struct {
 	Labels []*Label
 	// Metrics are the declared metric families, in file order.
 	Metrics []*Metric
+	// Undeclared are the patterns of families the service serves without declaring them
+	// (made at run time, named after what it sees), in file order.
+	Undeclared []*Undeclared
 }
 
 // Label is a declared label. Metrics refer to it by ID; it is exposed as Key.
@@ -86,11 +91,48 @@ type Metric struct {
 	Buckets []float64
 	// BucketsSpec is the bucket declaration as written, for documentation.
 	BucketsSpec string
+	// Objectives are a generated summary's quantiles with the absolute error allowed on each
+	// rank (client_golang's SummaryOpts.Objectives), sorted by quantile; none means a summary
+	// of count and sum only, as in client_golang.
+	Objectives []Objective
+	// MaxAge is how long an observation counts towards a generated summary's quantiles, and
+	// AgeBuckets the number of buckets that window slides by (client_golang's MaxAge and
+	// AgeBuckets). Both are the effective values: client_golang's defaults, DefMaxAge and
+	// DefAgeBuckets, when the entry does not set them; zero on anything but a generated summary
+	// with objectives.
+	MaxAge     time.Duration
+	AgeBuckets uint32
 	// ProvidedBy names the client_golang collector that serves the family; empty for
 	// generated instruments.
 	ProvidedBy string
 	// Line is where the metric's entry begins.
 	Line int
+	// Lifecycle is what the entry declares about the family's life (lifecycle.go).
+	Lifecycle
+}
+
+// Objective is one quantile of a summary and the absolute error allowed on its rank: the value
+// reported for Quantile is the φ-quantile for some φ within Quantile ± Error.
+type Objective struct {
+	Quantile, Error float64
+}
+
+// The defaults a generated summary with objectives takes when its entry leaves max_age or
+// age_buckets out: client_golang's prometheus.DefMaxAge and prometheus.DefAgeBuckets, so that a
+// summary moved from client_golang keeps its window. (This package does not import
+// client_golang; TestSummaryDefaults holds the two equal.)
+const (
+	DefaultMaxAge     = 10 * time.Minute
+	DefaultAgeBuckets = 5
+)
+
+// Quantiles returns the quantiles of m's objectives, in increasing order.
+func (m *Metric) Quantiles() []float64 {
+	qs := make([]float64, len(m.Objectives))
+	for i, o := range m.Objectives {
+		qs[i] = o.Quantile
+	}
+	return qs
 }
 
 // Generated reports whether the generator writes an instrument for m.
@@ -174,6 +216,9 @@ const (
 	// SubjectEnumValue is one value of a label's enum (the Go constant generated for it),
 	// named by Problem.Label and Problem.Value.
 	SubjectEnumValue
+	// SubjectUndeclared is one entry of undeclared, named by its pattern in Problem.Value
+	// (empty when the entry has none).
+	SubjectUndeclared
 )
 
 // ProblemKind classifies problems by the rule they break.
@@ -201,14 +246,15 @@ const (
 	// ProblemReference: a metric uses a label that is not declared, or a declared label is
 	// used by no metric.
 	ProblemReference ProblemKind = "reference"
-	// ProblemUnsupported: the declaration is well formed but nothing can serve it: a
-	// generated summary, an observable histogram, buckets or value_type where they do
+	// ProblemUnsupported: the declaration is well formed but nothing can serve it: an
+	// observable histogram or summary, buckets, objectives or value_type where they do
 	// nothing, a catalogue with nothing to generate.
 	ProblemUnsupported ProblemKind = "unsupported"
 )
 
 // About is the problem's subject as String prints it: "metric NAME", "label ID", `label ID
-// value "V"`, "metric" for an entry without a name, or "" for the file.
+// value "V"`, `undeclared "PATTERN"`, "metric" or "undeclared" for an entry without a name or
+// pattern, or "" for the file.
 func (p Problem) About() string {
 	switch p.Subject {
 	case SubjectMetric:
@@ -220,6 +266,11 @@ func (p Problem) About() string {
 		return "label " + p.Label
 	case SubjectEnumValue:
 		return "label " + p.Label + " value " + strconv.Quote(p.Value)
+	case SubjectUndeclared:
+		if p.Value == "" {
+			return "undeclared"
+		}
+		return "undeclared " + strconv.Quote(p.Value)
 	default:
 		return ""
 	}

@@ -10,7 +10,7 @@ import (
 // must never panic, and must either return a catalogue or problems, never both or neither.
 func FuzzParse(f *testing.F) {
 	seeds, _ := filepath.Glob("testdata/bad/*.yaml")
-	seeds = append(seeds, "testdata/good.yaml", "../../instruments.yaml")
+	seeds = append(seeds, "testdata/good.yaml", "testdata/lifecycle.yaml", "../../instruments.yaml")
 	for _, s := range seeds {
 		data, err := os.ReadFile(s)
 		if err != nil {

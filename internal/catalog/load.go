@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -70,9 +71,9 @@ var (
 )
 
 var (
-	topKeys    = []string{"labels", "metrics"}
+	topKeys    = []string{"labels", "metrics", "undeclared"}
 	labelKeys  = []string{"key", "description", "enum"}
-	metricKeys = []string{"name", "section", "kind", "value_type", "observable", "unit", "description", "labels", "buckets", "provided_by"}
+	metricKeys = append([]string{"name", "section", "kind", "value_type", "observable", "unit", "description", "labels", "buckets", "objectives", "max_age", "age_buckets", "provided_by"}, lifecycleKeys...)
 	providers  = []string{ProvidedByGoCollector, ProvidedByProcessCollector, ProvidedByPromHTTP, ProvidedByOTelRuntime}
 	kinds      = []string{string(KindCounter), string(KindUpDownCounter), string(KindGauge), string(KindHistogram), string(KindSummary)}
 	valueTypes = []string{string(ValueInt), string(ValueDouble)}
@@ -135,6 +136,11 @@ func (p *parser) parse(data []byte) {
 		return
 	}
 	p.parseMetrics(n)
+	if u, ok := fields["undeclared"]; ok {
+		p.parseUndeclared(u)
+		p.checkUndeclaredOverlap()
+		p.checkRenamedUndeclared()
+	}
 	for _, l := range p.cat.Labels {
 		if !p.used[l.ID] {
 			p.addf(l.Line, labelProblem(l.ID), ProblemReference, "declared but used by no metric")
@@ -239,6 +245,7 @@ func (p *parser) parseMetrics(n *yaml.Node) {
 		p.cat.Metrics = append(p.cat.Metrics, m)
 	}
 	p.checkSeriesCollisions()
+	p.checkLifecycle()
 }
 
 // parseMetric validates one metric entry. It returns nil only when the entry has no usable
@@ -280,9 +287,6 @@ func (p *parser) parseMetric(n *yaml.Node) *Metric {
 	}
 	if k, ok := f["kind"]; ok {
 		m.Kind = Kind(p.oneOf(k, about, "kind", kinds))
-		if m.Kind == KindSummary && m.Generated() {
-			p.addf(k.Line, about, ProblemUnsupported, "kind summary has no OTel instrument: only a provided_by metric can be a summary")
-		}
 	} else {
 		p.addf(n.Line, about, ProblemKey, "missing required key kind")
 	}
@@ -302,8 +306,11 @@ func (p *parser) parseMetric(n *yaml.Node) *Metric {
 			p.addf(o.Line, about, ProblemUnsupported, "observable has no effect on a provided_by metric")
 		case m.Observable && m.Kind == KindHistogram:
 			p.addf(o.Line, about, ProblemUnsupported, "a histogram cannot be observable: OTel has no asynchronous histogram")
+		case m.Observable && m.Kind == KindSummary:
+			p.addf(o.Line, about, ProblemUnsupported, "a summary cannot be observable: its quantiles come from every value observed, not from one value read at collection")
 		}
 	}
+	p.summaryFields(m, f, n, about)
 	if l, ok := f["labels"]; ok {
 		p.metricLabels(m, l, about)
 	}
@@ -316,6 +323,7 @@ func (p *parser) parseMetric(n *yaml.Node) *Metric {
 	} else if m.Kind == KindHistogram && m.Generated() {
 		p.addf(n.Line, about, ProblemKey, "missing required key buckets: OTel's default buckets (0, 5, 10, … 10000) suit no unit here")
 	}
+	p.parseLifecycle(m, f, about)
 	if m.Name == "" {
 		return nil
 	}
@@ -434,6 +442,119 @@ func (p *parser) buckets(n *yaml.Node, about Problem) ([]float64, string) {
 		}
 	}
 	return bounds, spec
+}
+
+// The bounds of a summary's sliding window. An observation is inserted into every age bucket,
+// so their number multiplies the work of each observation; and a bucket shorter than a second
+// holds fewer observations than a scrape interval sees, so its quantiles would jump between
+// scrapes.
+const (
+	maxAgeBuckets     = 100
+	minAgeBucketWidth = time.Second
+)
+
+// summaryFields reads objectives, max_age and age_buckets, which only a generated summary has.
+// An absent field takes client_golang's default: no objectives means a summary of count and
+// sum only (client_golang's since v0.10), whose quantile window then has nothing to do.
+func (p *parser) summaryFields(m *Metric, f map[string]*yaml.Node, entry *yaml.Node, about Problem) {
+	obj, hasObj := f["objectives"]
+	age, hasAge := f["max_age"]
+	ab, hasAB := f["age_buckets"]
+	if m.Kind != KindSummary || !m.Generated() {
+		for _, key := range []string{"objectives", "max_age", "age_buckets"} {
+			if n, ok := f[key]; ok {
+				p.addf(n.Line, about, ProblemUnsupported, "%s is only valid on a generated summary, not on a %s", key, describeKind(m))
+			}
+		}
+		return
+	}
+	if !hasObj {
+		for _, key := range []string{"max_age", "age_buckets"} {
+			if n, ok := f[key]; ok {
+				p.addf(n.Line, about, ProblemUnsupported, "%s has no effect on a summary without objectives: it keeps no quantiles, and its count and sum never age", key)
+			}
+		}
+		return
+	}
+	m.Objectives = p.objectives(obj, about)
+	m.MaxAge, m.AgeBuckets = DefaultMaxAge, DefaultAgeBuckets
+	ageOK, abOK := true, true
+	if hasAge {
+		d, err := time.ParseDuration(age.Value)
+		switch {
+		case age.Kind != yaml.ScalarNode || age.Tag != "!!str" || err != nil:
+			p.addf(age.Line, about, ProblemValue, "max_age must be a duration such as 10m or 90s, not %q", age.Value)
+			ageOK = false
+		case d <= 0:
+			p.addf(age.Line, about, ProblemValue, "max_age must be positive, not %s", age.Value)
+			ageOK = false
+		default:
+			m.MaxAge = d
+		}
+	}
+	if hasAB {
+		v, ok := p.number(ab, about, "age_buckets")
+		switch {
+		case !ok:
+			abOK = false
+		case v < 1 || v > maxAgeBuckets || v != math.Trunc(v):
+			p.addf(ab.Line, about, ProblemValue, "age_buckets must be a whole number from 1 to %d, not %v: every observation is inserted into every age bucket", maxAgeBuckets, v)
+			abOK = false
+		default:
+			m.AgeBuckets = uint32(v)
+		}
+	}
+	if ageOK && abOK && m.MaxAge/time.Duration(m.AgeBuckets) < minAgeBucketWidth {
+		line := entry.Line
+		if hasAge {
+			line = age.Line
+		} else if hasAB {
+			line = ab.Line
+		}
+		p.addf(line, about, ProblemValue, "max_age %s over %d age buckets slides the window by less than %s: quantiles would be read from a handful of observations and jump between scrapes", m.MaxAge, m.AgeBuckets, minAgeBucketWidth)
+	}
+}
+
+// objectives reads a mapping from quantile to allowed error, client_golang's
+// SummaryOpts.Objectives, sorted by quantile.
+func (p *parser) objectives(n *yaml.Node, about Problem) []Objective {
+	if n.Kind != yaml.MappingNode {
+		p.addf(n.Line, about, ProblemSyntax, "objectives must be a mapping from quantile to allowed error, such as {0.5: 0.05, 0.99: 0.001}, not a %s", kindName(n))
+		return nil
+	}
+	if len(n.Content) == 0 {
+		p.addf(n.Line, about, ProblemValue, "objectives is empty: leave it out for a summary of count and sum only")
+		return nil
+	}
+	var out []Objective
+	first := map[float64]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		q, ok := p.number(k, about, "objectives quantile")
+		if !ok {
+			continue
+		}
+		e, ok := p.number(v, about, "objectives["+k.Value+"]")
+		if !ok {
+			continue
+		}
+		if line, dup := first[q]; dup {
+			p.addf(k.Line, about, ProblemDuplicate, "objectives: quantile %s repeated (first at line %d)", k.Value, line)
+			continue
+		}
+		first[q] = k.Line
+		switch {
+		case !(q > 0 && q < 1):
+			p.addf(k.Line, about, ProblemValue, "objectives: quantile %s must be between 0 and 1, both excluded", k.Value)
+			continue
+		case !(e > 0 && e < math.Min(q, 1-q)):
+			p.addf(v.Line, about, ProblemValue, "objectives: the error allowed on quantile %s must be above 0 and below %s (its distance to 0 or 1), not %s; client_golang's examples are 0.5: 0.05, 0.9: 0.01, 0.99: 0.001", k.Value, strconv.FormatFloat(math.Min(q, 1-q), 'g', 10, 64), v.Value)
+			continue
+		}
+		out = append(out, Objective{Quantile: q, Error: e})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Quantile < out[j].Quantile })
+	return out
 }
 
 // checkSeriesCollisions finds families whose exposed series names clash: a histogram foo owns

@@ -8,9 +8,15 @@
 // Compatible, and each Change says in one sentence what it means. OTel Weaver's
 // `registry diff`, the nearest tool, reports only families added and removed.
 //
-// Families are matched by name. A family that disappears while exactly one new family appears
-// with the same type, label keys, buckets, unit and description is reported as renamed; any
-// other disappearance is a removal. Both are breaking.
+// Families are matched by name. A family whose name is gone but that a new family lists under
+// renamed_from is renamed compatibly: the new family keeps serving the old name. A family that
+// disappears while exactly one new family appears with the same type, label keys, buckets, unit
+// and description is reported as renamed, breaking; any other disappearance is a removal,
+// breaking too. Dropping an old name from renamed_from breaks the queries of that name.
+//
+// Each Change carries the family's Stability. A breaking change fails the diff (Fails) only
+// on a beta or stable family: a development or alpha one is reported and allowed
+// (lifecycle.go, with the changes of the lifecycle keys themselves).
 package catalogdiff
 
 import (
@@ -44,8 +50,12 @@ type Change struct {
 	Metric string `json:"metric,omitempty"`
 	// Label is the label ID a label-level change is about.
 	Label string `json:"label,omitempty"`
+	// Undeclared is the pattern of an entry of the catalogue's undeclared list that a change
+	// is about.
+	Undeclared string `json:"undeclared,omitempty"`
 	// Field is what changed: metric, name, kind, provided_by, value_type, observable, unit,
-	// description, section, buckets, labels, labels.ID, labels.ID.key or labels.ID.enum.
+	// description, section, buckets, objectives, max_age, labels, labels.ID, labels.ID.key,
+	// labels.ID.enum, or undeclared.
 	Field string `json:"field"`
 	// Old and New are the field's values before and after, as written in the catalogue.
 	Old string `json:"old,omitempty"`
@@ -59,15 +69,24 @@ type Change struct {
 	// Series are the exposed series names, as the old catalogue exposes them, whose queries a
 	// breaking change affects; empty for compatible changes.
 	Series []string `json:"series,omitempty"`
+	// Stability is the family's level in the old catalogue (the promise its queries were
+	// written against; the new one's for an added family); empty for a change that is about no
+	// family. A breaking change fails the diff only on a beta or stable family (Fails).
+	Stability catalog.Stability `json:"stability,omitempty"`
 }
 
-// String formats c as one line: "FILE:LINE: SEVERITY: metric NAME: FIELD: message".
+// String formats c as one line: "FILE:LINE: SEVERITY: SUBJECT: FIELD: message", where
+// SUBJECT is metric NAME, label ID or undeclared "PATTERN".
 func (c Change) String() string {
 	subject := "metric " + c.Metric
-	if c.Metric == "" {
+	switch {
+	case c.Metric != "":
+	case c.Undeclared != "":
+		subject = "undeclared " + strconv.Quote(c.Undeclared)
+	default:
 		subject = "label " + c.Label
 	}
-	return fmt.Sprintf("%s:%d: %s: %s: %s: %s", c.File, c.Line, c.Severity, subject, c.Field, c.Message)
+	return fmt.Sprintf("%s:%d: %s: %s: %s: %s", c.File, c.Line, c.severityText(), subject, c.Field, c.Message)
 }
 
 // CountBreaking returns how many of changes are breaking.
@@ -94,14 +113,17 @@ func Compare(oldCat, newCat *catalog.Catalog) []Change {
 	for _, m := range newCat.Metrics {
 		newByName[m.Name] = m
 	}
+	// A family that lists the old name under renamed_from still serves it: a declared rename,
+	// taken before the guesses by shape.
+	declared := declaredRenames(oldCat, newCat)
 	var removed, added []*catalog.Metric
 	for _, m := range oldCat.Metrics {
-		if newByName[m.Name] == nil {
+		if newByName[m.Name] == nil && declared[m] == nil {
 			removed = append(removed, m)
 		}
 	}
 	for _, m := range newCat.Metrics {
-		if oldByName[m.Name] == nil {
+		if oldByName[m.Name] == nil && !isRenameTarget(declared, m) {
 			added = append(added, m)
 		}
 	}
@@ -112,11 +134,19 @@ func Compare(oldCat, newCat *catalog.Catalog) []Change {
 			d.metric(o, n)
 			continue
 		}
+		if n := declared[o]; n != nil {
+			renamedFrom[n] = true
+			d.add(Compatible, o, n, "name", o.Name, n.Name,
+				"renamed to %s, which keeps serving %s from the same series (renamed_from): queries of %s read what they read before; move them to %s before %s leaves renamed_from",
+				n.Name, o.Name, o.Name, n.Name, o.Name)
+			d.metric(o, n)
+			continue
+		}
 		if n := renamedTo[o]; n != nil {
 			renamedFrom[n] = true
 			d.add(Breaking, o, n, "name", o.Name, n.Name,
-				"renamed to %s: queries of %s find nothing (%s has the same type, labels, unit and description, so it is taken for a rename)",
-				n.Name, o.Name, n.Name)
+				"renamed to %s: queries of %s find nothing (%s has the same type, labels, unit and description, so it is taken for a rename; list %s under its renamed_from to keep serving the old name)",
+				n.Name, o.Name, n.Name, o.Name)
 			d.metric(o, n)
 			continue
 		}
@@ -128,7 +158,45 @@ func Compare(oldCat, newCat *catalog.Catalog) []Change {
 		}
 	}
 	d.labelDeclarations()
+	d.undeclared()
 	return d.changes
+}
+
+// undeclared reports the undeclared patterns added, removed or reworded. None of it changes
+// what /metrics serves or what a query reads: the list only tells live-check which served
+// families the catalogue knowingly leaves out, so every change to it is compatible. A family
+// removed from metrics is breaking whether or not a pattern now covers it.
+func (d *differ) undeclared() {
+	oldByPattern := map[string]*catalog.Undeclared{}
+	newByPattern := map[string]*catalog.Undeclared{}
+	for _, u := range d.old.Undeclared {
+		oldByPattern[u.Pattern.String()] = u
+	}
+	for _, u := range d.new.Undeclared {
+		newByPattern[u.Pattern.String()] = u
+	}
+	add := func(file string, u *catalog.Undeclared, field, oldVal, newVal, msg string) {
+		d.changes = append(d.changes, Change{
+			Severity: Compatible, Undeclared: u.Pattern.String(), Field: field, Old: oldVal, New: newVal,
+			Message: msg, File: file, Line: u.Line,
+		})
+	}
+	for _, o := range d.old.Undeclared {
+		if newByPattern[o.Pattern.String()] == nil {
+			add(d.old.File, o, "undeclared", o.Pattern.String(), "",
+				"pattern removed: live-check reports the served families it matched as undeclared again; /metrics and queries are unaffected")
+		}
+	}
+	for _, n := range d.new.Undeclared {
+		o := oldByPattern[n.Pattern.String()]
+		switch {
+		case o == nil:
+			add(d.new.File, n, "undeclared", "", n.Pattern.String(),
+				"pattern added: live-check no longer reports the served families it matches as undeclared; /metrics and queries are unaffected")
+		case o.Description != n.Description:
+			add(d.new.File, n, "description", o.Description, n.Description, "reworded: documentation only; live-check, /metrics and queries are unaffected")
+		}
+	}
 }
 
 // differ collects the changes of one comparison.
@@ -147,8 +215,9 @@ func (d *differ) add(sev Severity, o, n *catalog.Metric, field, oldVal, newVal, 
 		c.File, c.Line = d.old.File, o.Line
 	}
 	if sev == Breaking {
-		c.Series = o.Series()
+		c.Series = servedSeries(o)
 	}
+	c.Stability = o.Stability.Level()
 	d.changes = append(d.changes, c)
 }
 
@@ -156,6 +225,7 @@ func (d *differ) add(sev Severity, o, n *catalog.Metric, field, oldVal, newVal, 
 func (d *differ) metric(o, n *catalog.Metric) {
 	ot, nt := o.PrometheusType(), n.PrometheusType()
 	switch {
+	case d.summaryHistogram(o, n):
 	case ot != nt:
 		d.add(Breaking, o, n, "kind", string(o.Kind), string(n.Kind), "exposed type changed from %s to %s: %s", ot, nt, typeConsequence(o.Name, ot, nt))
 	case o.Kind != n.Kind:
@@ -198,6 +268,7 @@ func (d *differ) metric(o, n *catalog.Metric) {
 	if o.Kind == catalog.KindHistogram && n.Kind == catalog.KindHistogram {
 		d.buckets(o, n)
 	}
+	d.objectives(o, n)
 	if o.Description != n.Description {
 		d.add(Compatible, o, n, "description", o.Description, n.Description, "reworded: the HELP text changes; queries are unaffected")
 	}
@@ -205,6 +276,7 @@ func (d *differ) metric(o, n *catalog.Metric) {
 		d.add(Compatible, o, n, "section", o.Section, n.Section,
 			"moved from section %q to %q: the reference and the generated dashboard show it in another row; queries are unaffected", o.Section, n.Section)
 	}
+	d.lifecycle(o, n)
 }
 
 // labels compares a family's labels. A label is matched by ID first, then, for an ID that is
@@ -319,8 +391,8 @@ func (d *differ) buckets(o, n *catalog.Metric) {
 	d.add(Breaking, o, n, "buckets", formatBounds(o.Buckets), formatBounds(n.Buckets),
 		"boundaries changed (%s): selectors on le find other buckets or none, and histogram_quantile() over a range that spans the change mixes two layouts",
 		strings.Join(what, ", "))
-	// Only the buckets change: _sum and _count read as before.
-	d.changes[len(d.changes)-1].Series = []string{o.Name + "_bucket"}
+	// Only the buckets change: _sum and _count read as before, under every name served.
+	d.changes[len(d.changes)-1].Series = bucketSeries(o)
 }
 
 // labelDeclarations reports a reworded label description once, at the label, rather than on

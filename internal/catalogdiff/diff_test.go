@@ -222,3 +222,39 @@ func lineOf(t *testing.T, src, prefix string) string {
 	t.Fatalf("no line starts with %q", prefix)
 	return ""
 }
+
+// TestUndeclaredPatternsAreCompatible: adding, removing or rewording an undeclared pattern
+// changes no series, so it is reported as compatible, at the entry, with the pattern named.
+func TestUndeclaredPatternsAreCompatible(t *testing.T) {
+	oldSrc := base + `undeclared:
+  - match: "upstream_.*"
+    description: Made per upstream metric.
+  - match: "relay_conn_.*"
+    description: Made per connection.
+`
+	newSrc := base + `undeclared:
+  - match: "relay_conn_.*"
+    description: Made per relayed connection.
+  - match: "probe_.*"
+    description: Made per probe target.
+`
+	changes := Compare(parse(t, "old.yaml", oldSrc), parse(t, "new.yaml", newSrc))
+	var got []string
+	for _, c := range changes {
+		got = append(got, c.String())
+	}
+	want := []string{
+		`old.yaml:` + lineOf(t, oldSrc, `  - match: "upstream_.*"`) + `: compatible: undeclared "upstream_.*": undeclared: pattern removed: live-check reports the served families it matched as undeclared again; /metrics and queries are unaffected`,
+		`new.yaml:` + lineOf(t, newSrc, `  - match: "relay_conn_.*"`) + `: compatible: undeclared "relay_conn_.*": description: reworded: documentation only; live-check, /metrics and queries are unaffected`,
+		`new.yaml:` + lineOf(t, newSrc, `  - match: "probe_.*"`) + `: compatible: undeclared "probe_.*": undeclared: pattern added: live-check no longer reports the served families it matches as undeclared; /metrics and queries are unaffected`,
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if CountBreaking(changes) != 0 {
+		t.Error("a change of the undeclared list breaks")
+	}
+	if changes[0].Undeclared != "upstream_.*" || changes[0].Metric != "" || changes[0].Label != "" {
+		t.Errorf("subject of %+v", changes[0])
+	}
+}

@@ -171,6 +171,7 @@ var parsedTemplates = sync.OnceValue(func() (t struct {
 		"comment": comment,
 		"join":    strings.Join,
 		"cell":    markdownCell,
+		"code":    markdownCode,
 	}).ParseFS(templateFS, "templates/*.tmpl")
 	if t.err != nil {
 		t.err = fmt.Errorf("codegen: parse templates: %w", t.err)
@@ -185,6 +186,21 @@ var parsedTemplates = sync.OnceValue(func() (t struct {
 func markdownCell(s string) string {
 	s = strings.NewReplacer("\\", "\\\\", "|", "\\|", "\r\n", " ", "\n", " ", "\r", " ").Replace(s)
 	return s
+}
+
+// markdownCode makes s a code span inside a markdown table cell, such as a regular expression:
+// a | is escaped (GitHub's tables split cells before reading code spans), a backslash is not
+// (a code span shows it as it is), and a backtick in s gets a longer fence.
+func markdownCode(s string) string {
+	s = strings.NewReplacer("|", "\\|", "\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	return fence + s + fence
 }
 
 // comment wraps text into Go comment lines of at most 100 columns, each prefixed by indent+"// ".

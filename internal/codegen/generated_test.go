@@ -108,14 +108,15 @@ type yamlLabel struct {
 }
 
 type yamlMetric struct {
-	Name        string    `yaml:"name"`
-	Kind        string    `yaml:"kind"`
-	ValueType   string    `yaml:"value_type"`
-	Observable  bool      `yaml:"observable,omitempty"`
-	Unit        string    `yaml:"unit"`
-	Description string    `yaml:"description"`
-	Labels      []string  `yaml:"labels,omitempty"`
-	Buckets     []float64 `yaml:"buckets,omitempty"`
+	Name        string              `yaml:"name"`
+	Kind        string              `yaml:"kind"`
+	ValueType   string              `yaml:"value_type"`
+	Observable  bool                `yaml:"observable,omitempty"`
+	Unit        string              `yaml:"unit"`
+	Description string              `yaml:"description"`
+	Labels      []string            `yaml:"labels,omitempty"`
+	Buckets     []float64           `yaml:"buckets,omitempty"`
+	Objectives  map[float64]float64 `yaml:"objectives,omitempty"`
 }
 
 type yamlCatalogue struct {
@@ -131,7 +132,7 @@ type shape struct {
 
 var everyShape = []shape{
 	{catalog.KindCounter, false}, {catalog.KindUpDownCounter, false}, {catalog.KindGauge, false}, {catalog.KindHistogram, false},
-	{catalog.KindCounter, true}, {catalog.KindUpDownCounter, true}, {catalog.KindGauge, true},
+	{catalog.KindSummary, false}, {catalog.KindCounter, true}, {catalog.KindUpDownCounter, true}, {catalog.KindGauge, true},
 }
 
 func (s shape) metric(name, valueType string, labels []string) yamlMetric {
@@ -139,6 +140,9 @@ func (s shape) metric(name, valueType string, labels []string) yamlMetric {
 		Description: "A " + string(s.kind) + ".", Labels: labels}
 	if s.kind == catalog.KindHistogram {
 		m.Buckets = []float64{0.5, 1, 2}
+	}
+	if s.kind == catalog.KindSummary && valueType == "double" {
+		m.Objectives = map[float64]float64{0.5: 0.05, 0.99: 0.001}
 	}
 	return m
 }
@@ -209,6 +213,7 @@ func TestHostileLabelsCompileVetAndPass(t *testing.T) {
 	hostileDir := filepath.Join(root, "hostile")
 	generatePackage(t, hostileDir, "hostile", hostile)
 	dirs := []string{"./" + filepath.ToSlash(hostileDir)}
+	tested := []string{dirs[0]} // and the summary's own packages, whose example starts with a summary
 	for i, s := range everyShape {
 		for _, labels := range [][]string{nil, {"type"}} {
 			doc := yamlCatalogue{Metrics: []yamlMetric{s.metric("only_metric", "int", labels)}}
@@ -219,13 +224,16 @@ func TestHostileLabelsCompileVetAndPass(t *testing.T) {
 			dir := filepath.Join(root, pkg)
 			generatePackage(t, dir, pkg, doc)
 			dirs = append(dirs, "./"+filepath.ToSlash(dir))
+			if s.kind == catalog.KindSummary {
+				tested = append(tested, dirs[len(dirs)-1])
+			}
 		}
 	}
 	t.Logf("%d hostile label IDs on %d metrics: %s", len(ids), len(hostile.Metrics), strings.Join(ids, " "))
 	if out, err := exec.Command("go", append([]string{"vet"}, dirs...)...).CombinedOutput(); err != nil {
 		t.Fatalf("go vet: %v\n%s", err, out)
 	}
-	if out, err := exec.Command("go", "test", "-count=1", dirs[0]).CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", append([]string{"test", "-count=1"}, tested...)...).CombinedOutput(); err != nil {
 		t.Fatalf("go test: %v\n%s", err, out)
 	}
 }

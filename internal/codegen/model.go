@@ -22,8 +22,10 @@ type model struct {
 	Metrics    []metricModel // generated instruments, in file order
 	Sections   []section     // every metric, for the docs
 	Labels     []*catalog.Label
+	Undeclared []*catalog.Undeclared // for the docs
 	Generated  int
 	Provided   int
+	HasSummary bool // a generated summary, which needs a MeterProvider that serves summaries
 }
 
 type enum struct {
@@ -43,26 +45,30 @@ type param struct {
 
 type metricModel struct {
 	*catalog.Metric
-	Type       string // Go type name, e.g. BackendReadSeconds
-	New        string // its unexported constructor, e.g. newBackendReadSeconds
-	Inst       string // OTel API interface, e.g. Float64Histogram; its no-op twin in metric/noop has the same name
-	ValType    string // int64 or float64
-	Method     string // Add or Record
-	ArgName    string // incr or val
-	Observe    string // ObserveInt64 or ObserveFloat64
-	Params     []param
-	ParamList  string // "component string, op OpAttr"
-	SampleArgs string // "\"example\", OpGet"
-	Buckets    string // Go literal list, e.g. 0.001, 0.002
-	Batched    bool   // a synchronous counter or up-down counter: instrument.Counter batches its adds
-	Wrapper    string // the telemetry/instrument type behind a synchronous instrument with a series cache: Counter or Recorder
-	Series     string // Wrapper with its type arguments, e.g. Counter[int64, [2]string]; empty without one
-	KeyType    string // the series key, e.g. [2]string, or struct{} for a label-less counter
-	KeyArgs    string // the key's elements, e.g. component, string(op)
-	Sample     string // a plausible sample value
-	KindText   string // for doc comments
-	DataKind   string // what an SDK reader collects: counter, updowncounter, gauge or histogram
-	SortedKeys string // the exposed label keys, sorted and comma-separated
+	Type        string // Go type name, e.g. BackendReadSeconds
+	New         string // its unexported constructor, e.g. newBackendReadSeconds
+	Inst        string // OTel API interface, e.g. Float64Histogram; its no-op twin in metric/noop has the same name
+	ValType     string // int64 or float64
+	Method      string // Add or Record
+	ArgName     string // incr or val
+	Observe     string // ObserveInt64 or ObserveFloat64
+	Params      []param
+	ParamList   string // "component string, op OpAttr"
+	SampleArgs  string // "\"example\", OpGet"
+	Buckets     string // Go literal list, e.g. 0.001, 0.002
+	Batched     bool   // a synchronous counter or up-down counter: instrument.Counter batches its adds
+	Wrapper     string // the telemetry/instrument type behind a synchronous instrument with a series cache: Counter or Recorder
+	Series      string // Wrapper with its type arguments, e.g. Counter[int64, [2]string]; empty without one
+	KeyType     string // the series key, e.g. [2]string, or struct{} for a label-less counter
+	KeyArgs     string // the key's elements, e.g. component, string(op)
+	Sample      string // a plausible sample value
+	KindText    string // for doc comments
+	DataKind    string // what an SDK reader collects: counter, updowncounter, gauge, histogram or summary
+	SortedKeys  string // the exposed label keys, sorted and comma-separated
+	Summary     bool   // a summary: no OTel instrument, instrument.Summary keeps its series
+	SummaryOpts string // the instrument.SummaryOptions literal of a summary
+	Quantiles   string // for doc comments: "0.5 (±0.05), 0.99 (±0.001) over 10m0s in 5 age buckets"
+	Life        lifecycleModel
 }
 
 type section struct {
@@ -73,15 +79,16 @@ type section struct {
 type docMetric struct {
 	*catalog.Metric
 	Labels  string
-	Buckets string
+	Buckets string // a histogram's buckets, or a generated summary's quantiles
 	Source  string
+	Life    lifecycleModel
 }
 
 // newModel decides every name of the package generated from c. reserved is what the templates
 // themselves declare and use (see probeTemplates); nil while probing them. Identifiers that are
 // not valid Go or that collide are returned as catalog.Problems, all of them.
 func newModel(c *catalog.Catalog, opts Options, reserved *templateNames) (*model, error) {
-	m := &model{Source: opts.Source, DocsSource: opts.DocsSource, Package: opts.Package, Scope: opts.Scope, Labels: c.Labels}
+	m := &model{Source: opts.Source, DocsSource: opts.DocsSource, Package: opts.Package, Scope: opts.Scope, Labels: c.Labels, Undeclared: c.Undeclared}
 	var problems catalog.Problems
 	idents := map[string]string{} // package-level Go identifier → what declared it, to catch collisions
 	if reserved != nil {
@@ -176,7 +183,9 @@ func newModel(c *catalog.Catalog, opts Options, reserved *templateNames) (*model
 	}
 	for _, cm := range generated {
 		m.Metrics = append(m.Metrics, metricOf(cm, taken))
+		m.HasSummary = m.HasSummary || cm.Kind == catalog.KindSummary
 	}
+	m.addLifecycle(c)
 	return m, nil
 }
 
@@ -224,6 +233,9 @@ func metricOf(cm *catalog.Metric, taken func(string) bool) metricModel {
 		mm.Inst, mm.Method, mm.ArgName, mm.KindText = prefix+obs+"Gauge", "Record", "val", "gauge"
 	case catalog.KindHistogram:
 		mm.Inst, mm.Method, mm.ArgName, mm.KindText = prefix+"Histogram", "Record", "val", "histogram"
+	case catalog.KindSummary:
+		mm.Method, mm.ArgName, mm.KindText, mm.Summary = "Record", "val", "summary", true
+		mm.SummaryOpts, mm.Quantiles = summaryOptions(cm)
 	}
 	if cm.Observable {
 		mm.KindText = "observable " + mm.KindText
@@ -251,6 +263,11 @@ func metricOf(cm *catalog.Metric, taken func(string) bool) metricModel {
 	if !cm.Observable {
 		mm.Batched = cm.Kind == catalog.KindCounter || cm.Kind == catalog.KindUpDownCounter
 		switch {
+		case mm.Summary:
+			mm.Wrapper, mm.KeyType = "Summary", fmt.Sprintf("[%d]string", len(mm.Params))
+			if len(mm.Params) == 0 {
+				mm.KeyType = "struct{}"
+			}
 		case len(mm.Params) > 0 && mm.Batched:
 			mm.Wrapper, mm.KeyType = "Counter", fmt.Sprintf("[%d]string", len(mm.Params))
 		case len(mm.Params) > 0:
@@ -275,6 +292,25 @@ func metricOf(cm *catalog.Metric, taken func(string) bool) metricModel {
 	return mm
 }
 
+// summaryOptions returns a summary's instrument.SummaryOptions as a Go literal (MaxAge in
+// nanoseconds, so that the generated file needs no time import) and as text for comments.
+func summaryOptions(cm *catalog.Metric) (literal, text string) {
+	if len(cm.Objectives) == 0 {
+		return "instrument.SummaryOptions{}", "none: count and sum only"
+	}
+	objs := make([]string, len(cm.Objectives))
+	texts := make([]string, len(cm.Objectives))
+	for i, o := range cm.Objectives {
+		q, e := strconv.FormatFloat(o.Quantile, 'g', -1, 64), strconv.FormatFloat(o.Error, 'g', -1, 64)
+		objs[i] = q + ": " + e
+		texts[i] = q + " (±" + e + ")"
+	}
+	literal = fmt.Sprintf("instrument.SummaryOptions{Objectives: map[float64]float64{%s}, MaxAge: %d /* %s */, AgeBuckets: %d}",
+		strings.Join(objs, ", "), int64(cm.MaxAge), cm.MaxAge, cm.AgeBuckets)
+	text = fmt.Sprintf("%s over %s in %d age buckets", strings.Join(texts, ", "), cm.MaxAge, cm.AgeBuckets)
+	return literal, text
+}
+
 func docOf(cm *catalog.Metric) docMetric {
 	d := docMetric{Metric: cm, Source: "generated"}
 	if !cm.Generated() {
@@ -295,6 +331,9 @@ func docOf(cm *catalog.Metric) docMetric {
 		first := strconv.FormatFloat(cm.Buckets[0], 'g', -1, 64)
 		last := strconv.FormatFloat(cm.Buckets[len(cm.Buckets)-1], 'g', -1, 64)
 		d.Buckets = fmt.Sprintf("%s: %d buckets, %s … %s", cm.BucketsSpec, len(cm.Buckets), first, last)
+	}
+	if cm.Kind == catalog.KindSummary && cm.Generated() {
+		_, d.Buckets = summaryOptions(cm)
 	}
 	return d
 }

@@ -39,11 +39,11 @@ func probeCatalog() *catalog.Catalog {
 	enum := &catalog.Label{ID: probeMark + "_enum", Key: probeMark + "_enum", Description: "d", Enum: []string{probeMark}}
 	c := &catalog.Catalog{File: probeMark + ".yaml", Labels: []*catalog.Label{free, enum}}
 	labelSets := [][]*catalog.Label{nil, {free}, {enum}, {free, enum}}
-	kinds := []catalog.Kind{catalog.KindCounter, catalog.KindUpDownCounter, catalog.KindGauge, catalog.KindHistogram}
+	kinds := []catalog.Kind{catalog.KindCounter, catalog.KindUpDownCounter, catalog.KindGauge, catalog.KindHistogram, catalog.KindSummary}
 	for _, kind := range kinds {
 		for _, vt := range []catalog.ValueType{catalog.ValueInt, catalog.ValueDouble} {
 			for _, observable := range []bool{false, true} {
-				if observable && kind == catalog.KindHistogram {
+				if observable && (kind == catalog.KindHistogram || kind == catalog.KindSummary) {
 					continue
 				}
 				for j, labels := range labelSets {
@@ -54,6 +54,9 @@ func probeCatalog() *catalog.Catalog {
 					}
 					if kind == catalog.KindHistogram {
 						m.Buckets, m.BucketsSpec = []float64{1, 2}, "explicit"
+					}
+					if kind == catalog.KindSummary && j%2 == 0 {
+						m.Objectives, m.MaxAge, m.AgeBuckets = []catalog.Objective{{Quantile: 0.5, Error: 0.05}}, catalog.DefaultMaxAge, catalog.DefaultAgeBuckets
 					}
 					c.Metrics = append(c.Metrics, m)
 				}

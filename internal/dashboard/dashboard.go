@@ -2,7 +2,7 @@
 // row per catalogue section, in file order, with a panel for every family, each read as its
 // type must be: rate() on counters; histogram_quantile() over a histogram's buckets (p50 and
 // p99) with the rate of its observations on a second axis; gauges as they are; a summary's
-// quantiles. Every panel breaks its series down by the family's labels and the instance.
+// quantiles, or the mean of one of count and sum only. Every panel breaks its series down by the family's labels and the instance.
 //
 // The dashboard imports into any Grafana: its data source is a variable (no fixed data source
 // uid), and job and instance variables, filled from the series of the catalogue's own families,
@@ -262,6 +262,7 @@ func Build(cat *catalog.Catalog, opts Options) (*Dashboard, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s:%d: metric %s: %w", cat.File, m.Line, m.Name, err)
 			}
+			annotateLifecycle(m, &p)
 			if opts.Panel != nil {
 				opts.Panel(m, &p)
 			}
@@ -376,7 +377,7 @@ func familyPanel(m *catalog.Metric) (Panel, error) {
 	p := Panel{
 		Type:        "timeseries",
 		Title:       m.Name,
-		Description: fmt.Sprintf("%s (%s, %s)", m.Description, m.PrometheusType(), m.Unit),
+		Description: fmt.Sprintf("%s (%s, %s; %s)", m.Description, m.PrometheusType(), m.Unit, m.Stability.Level()),
 		Datasource:  Prometheus(),
 	}
 	switch m.PrometheusType() {
@@ -406,6 +407,13 @@ func familyPanel(m *catalog.Metric) (Panel, error) {
 		}}
 	case "summary":
 		p.Targets = []Target{{RefID: "A", LegendFormat: legend(m, "q{{quantile}}"), Datasource: Prometheus(), Expr: Selector(m.Name)}}
+		if m.Generated() && len(m.Objectives) == 0 {
+			// A summary of count and sum only has no quantile series: its mean is what it tells.
+			p.Targets = []Target{{RefID: "A", LegendFormat: legend(m, "mean"), Datasource: Prometheus(),
+				Expr: fmt.Sprintf("sum by (%s) (rate(%s[%s])) / sum by (%s) (rate(%s[%s]))",
+					by(m), Selector(m.Name+"_sum"), RateInterval, by(m), Selector(m.Name+"_count"), RateInterval)}}
+			p.Title += " (mean)"
+		}
 		p.FieldConfig = unit(gaugeUnit(m))
 	case "gauge":
 		p.Targets = []Target{{RefID: "A", LegendFormat: legend(m, ""), Datasource: Prometheus(), Expr: Selector(m.Name)}}

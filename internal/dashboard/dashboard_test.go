@@ -252,3 +252,33 @@ func TestDeterministicAndLaidOut(t *testing.T) {
 		}
 	}
 }
+
+// TestSummaryPanels: a summary with objectives shows its quantiles; a generated one of count
+// and sum only, which has no quantile series, its mean.
+func TestSummaryPanels(t *testing.T) {
+	cat, err := catalog.Parse("s.yaml", []byte(`metrics:
+  - name: rpc_seconds
+    kind: summary
+    value_type: double
+    unit: s
+    description: RPC latency.
+    objectives: {0.5: 0.05}
+  - name: batch_items
+    kind: summary
+    value_type: int
+    unit: "{item}"
+    description: Items per batch.
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := familyPanel(cat.Metric("rpc_seconds"))
+	if err != nil || q.Targets[0].Expr != Selector("rpc_seconds") {
+		t.Errorf("rpc_seconds: %+v, %v", q, err)
+	}
+	m, err := familyPanel(cat.Metric("batch_items"))
+	if err != nil || !strings.Contains(m.Title, "(mean)") || !strings.Contains(m.Targets[0].Expr, "rate("+Selector("batch_items_sum")) ||
+		!strings.Contains(m.Targets[0].Expr, "/ sum by (instance) (rate("+Selector("batch_items_count")) {
+		t.Errorf("batch_items: %+v, %v", m, err)
+	}
+}

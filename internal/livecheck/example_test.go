@@ -41,11 +41,11 @@ go_goroutines 8
 		fmt.Println(err)
 		return
 	}
-	findings := livecheck.Run(cat, exp.Families)
-	for _, f := range findings {
+	res := livecheck.Run(cat, exp.Families)
+	for _, f := range res.Findings {
 		fmt.Printf("%s: %s: %s\n", f.Family, f.Check, f.Message)
 	}
-	fmt.Println("failed:", livecheck.Failed(findings))
+	fmt.Println("failed:", res.Failed())
 	// Output:
 	// orders_placed_total: enum: label payment_method has values outside its enum [card, invoice]: "crypto"
 	// orders_refunded_total: undeclared: served as a counter but not declared in instruments.yaml

@@ -33,7 +33,8 @@ const (
 	Buckets Check = "buckets"
 	// Enum: a label value outside the label's enum.
 	Enum Check = "enum"
-	// Undeclared: a served family the catalogue does not declare (runtime families aside).
+	// Undeclared: a served family the catalogue does not declare (runtime families, and
+	// those an undeclared or ignore pattern matches, aside).
 	Undeclared Check = "undeclared"
 	// Help: a HELP other than the declared description; a warning.
 	Help Check = "help"
@@ -72,28 +73,116 @@ const overflowLabel = "otel_metric_overflow"
 // maxListed bounds the values a finding lists.
 const maxListed = 8
 
-// Run holds the served families to the catalogue and returns the findings sorted by family,
-// then check.
-func Run(cat *catalog.Catalog, fams []*dto.MetricFamily) []Finding {
+// Result is what Run finds.
+type Result struct {
+	// Findings are sorted by family, then check.
+	Findings []Finding
+	// Ignored has one entry per pattern, the catalogue's undeclared ones first, then the
+	// ignore patterns given to Run, in order; each with the undeclared families it left alone.
+	Ignored []Ignored
+	// Budgets has one entry per served family that declares max_series, in catalogue order.
+	Budgets []Budget
+}
+
+// Failed reports whether any finding is an error.
+func (r *Result) Failed() bool { return Failed(r.Findings) }
+
+// Where an Ignored pattern comes from.
+const (
+	// FromCatalogue: an entry of the catalogue's undeclared list.
+	FromCatalogue = "undeclared"
+	// FromIgnore: a pattern given to Run, such as live-check's -ignore.
+	FromIgnore = "ignore"
+)
+
+// Ignored is one pattern of families that Run does not report as undeclared, and the served
+// families it matched.
+type Ignored struct {
+	// Pattern is the regular expression as written.
+	Pattern string `json:"pattern"`
+	// From is FromCatalogue or FromIgnore.
+	From string `json:"from"`
+	// Line is where the catalogue lists the pattern; 0 for an ignore pattern.
+	Line int `json:"line,omitempty"`
+	// Families are the served families it matched that the catalogue does not declare,
+	// sorted; a family two patterns match is counted by the first. Empty (not nil) when it
+	// matched none, which may mean the pattern is stale.
+	Families []string `json:"families"`
+}
+
+// Run holds the served families to the catalogue. A served family the catalogue does not
+// declare is an Undeclared finding unless it is a runtime family, target_info, or matches one
+// of the catalogue's undeclared patterns or of ignore: those are counted in Result.Ignored
+// instead. A declared family is checked whether or not a pattern matches it, so that ignore
+// patterns never hide a declared family that went missing or changed.
+func Run(cat *catalog.Catalog, fams []*dto.MetricFamily, ignore ...catalog.Pattern) *Result {
+	return RunWith(cat, fams, Options{Ignore: ignore})
+}
+
+// RunWith is Run with the operator's switches too: a family the switches leave out (disabled
+// by default and not enabled, disabled, hidden and not shown) is expected absent, and is a
+// finding when served. A renamed family is checked under each name it is served as, its old
+// names' HELP marked (catalog.RenamedHelp); a family with a series budget is counted against
+// it (Result.Budgets).
+func RunWith(cat *catalog.Catalog, fams []*dto.MetricFamily, opts Options) *Result {
+	ignore := opts.Ignore
+	res := &Result{}
+	for _, u := range cat.Undeclared {
+		res.Ignored = append(res.Ignored, Ignored{Pattern: u.Pattern.String(), From: FromCatalogue, Line: u.Line, Families: []string{}})
+	}
+	for _, p := range ignore {
+		res.Ignored = append(res.Ignored, Ignored{Pattern: p.String(), From: FromIgnore, Families: []string{}})
+	}
+	patterns := make([]catalog.Pattern, 0, len(res.Ignored))
+	for _, u := range cat.Undeclared {
+		patterns = append(patterns, u.Pattern)
+	}
+	patterns = append(patterns, ignore...)
+
 	served := make(map[string]*dto.MetricFamily, len(fams))
 	for _, f := range fams {
 		served[f.GetName()] = f
 	}
 	var out []Finding
 	for _, m := range cat.Metrics {
-		f, ok := served[m.Name]
-		if !ok {
-			if alwaysServed(m) {
+		// The family under its own name, then under each old name it still serves.
+		var found []*dto.MetricFamily
+		for _, name := range append([]string{m.Name}, m.RenamedFrom...) {
+			if f, ok := served[name]; ok {
+				found = append(found, f)
+			}
+		}
+		expected := opts.Switches.Served(m)
+		if len(found) == 0 {
+			if alwaysServed(m) && expected {
 				out = append(out, Finding{Family: m.Name, Check: Missing, Severity: Error, Line: m.Line,
 					Message: fmt.Sprintf("not served: %s without labels is on /metrics from the moment it is created", withArticle(kindText(m)))})
 			}
 			continue
 		}
-		out = append(out, compare(m, f)...)
+		if !expected {
+			for _, f := range found {
+				out = append(out, unexpected(m, f.GetName(), opts.Switches))
+			}
+			continue
+		}
+		for _, f := range found {
+			out = append(out, compare(m, f)...)
+		}
+		if b, finding := budget(m, found[0]); b != nil {
+			res.Budgets = append(res.Budgets, *b)
+			if finding != nil {
+				out = append(out, *finding)
+			}
+		}
 	}
 	for _, f := range fams {
 		name := f.GetName()
-		if cat.Metric(name) != nil || catalog.RuntimeProvider(name) != "" || name == catalog.TargetInfo {
+		if cat.MetricServing(name) != nil || catalog.RuntimeProvider(name) != "" || name == catalog.TargetInfo {
+			continue
+		}
+		if i := slices.IndexFunc(patterns, func(p catalog.Pattern) bool { return p.Match(name) }); i >= 0 {
+			res.Ignored[i].Families = append(res.Ignored[i].Families, name)
 			continue
 		}
 		out = append(out, Finding{Family: name, Check: Undeclared, Severity: Error,
@@ -105,12 +194,26 @@ func Run(cat *catalog.Catalog, fams []*dto.MetricFamily) []Finding {
 		}
 		return strings.Compare(string(a.Check), string(b.Check))
 	})
-	return out
+	for i := range res.Ignored {
+		slices.Sort(res.Ignored[i].Families)
+	}
+	res.Findings = out
+	return res
+}
+
+// ListFamilies names the families ig matched, at most a few, for one line of text.
+func (ig Ignored) ListFamilies() string {
+	shown := ig.Families[:min(len(ig.Families), maxListed)]
+	s := strings.Join(shown, ", ")
+	if more := len(ig.Families) - len(shown); more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s
 }
 
 // alwaysServed reports whether m's series exist from the moment its instrument is created:
-// label-less counters and up-down counters, which telediag creates at 0 as client_golang
-// does, and label-less observables, whose callback runs at every collection. A synchronous
+// label-less counters, up-down counters and summaries, which telediag creates at 0 as
+// client_golang does, and label-less observables, whose callback runs at every collection. A synchronous
 // gauge or histogram has no series before its first Record, a labelled family none before its
 // first label set, and a provided family depends on its collector and the environment
 // (go_memory_limit needs GOMEMLIMIT), so their absence proves nothing.
@@ -118,7 +221,7 @@ func alwaysServed(m *catalog.Metric) bool {
 	if !m.Generated() || len(m.Labels) > 0 {
 		return false
 	}
-	return m.Observable || m.Kind == catalog.KindCounter || m.Kind == catalog.KindUpDownCounter
+	return m.Observable || m.Kind == catalog.KindCounter || m.Kind == catalog.KindUpDownCounter || m.Kind == catalog.KindSummary
 }
 
 func kindText(m *catalog.Metric) string {
@@ -132,11 +235,12 @@ func kindText(m *catalog.Metric) string {
 	return k
 }
 
-// compare checks one declared family against what is served under its name.
+// compare checks one declared family against what is served under its name or one of its old
+// names (f's name).
 func compare(m *catalog.Metric, f *dto.MetricFamily) []Finding {
 	var out []Finding
 	add := func(c Check, sev Severity, format string, args ...any) {
-		out = append(out, Finding{Family: m.Name, Check: c, Severity: sev, Line: m.Line, Message: fmt.Sprintf(format, args...)})
+		out = append(out, Finding{Family: f.GetName(), Check: c, Severity: sev, Line: m.Line, Message: fmt.Sprintf(format, args...)})
 	}
 	served := strings.ToLower(f.GetType().String())
 	if want := m.PrometheusType(); served != want {
@@ -146,8 +250,8 @@ func compare(m *catalog.Metric, f *dto.MetricFamily) []Finding {
 	}
 	// A provided family's HELP is its collector's, which changes with client_golang's version
 	// and which the service cannot choose: only the service's own descriptions are held.
-	if h := f.GetHelp(); h != m.Description && m.Generated() {
-		add(Help, Warning, "HELP differs from the declared description: declared %q, served %q", m.Description, h)
+	if want, h := m.HelpFor(f.GetName()), f.GetHelp(); h != want && m.Generated() {
+		add(Help, Warning, "HELP differs from the declared description: declared %q, served %q", want, h)
 	}
 	reserved := map[string]bool{"le": m.Kind == catalog.KindHistogram, "quantile": m.Kind == catalog.KindSummary}
 	declared := map[string]*catalog.Label{}
@@ -208,7 +312,10 @@ func compare(m *catalog.Metric, f *dto.MetricFamily) []Finding {
 	if bucketsDiffer {
 		add(Buckets, Error, "buckets differ: declared %s, served %s", boundsText(m.Buckets), boundsText(bucketsSeen))
 	}
-	if overflow > 0 {
+	if q, ok := quantileFinding(m, f); ok {
+		out = append(out, q)
+	}
+	if overflow > 0 && m.MaxSeries == 0 { // with a budget, budget() reports it, as an error
 		add(Overflow, Warning, "the cardinality limit was reached: label sets past it are folded into the %s=\"true\" series", overflowLabel)
 	}
 	return out

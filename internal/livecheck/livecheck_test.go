@@ -14,7 +14,12 @@ import (
 
 func setup(t *testing.T, exposition string) (*catalog.Catalog, []*dto.MetricFamily) {
 	t.Helper()
-	cat, err := catalog.Load("testdata/instruments.yaml")
+	return setupWith(t, "testdata/instruments.yaml", exposition)
+}
+
+func setupWith(t *testing.T, catalogue, exposition string) (*catalog.Catalog, []*dto.MetricFamily) {
+	t.Helper()
+	cat, err := catalog.Load(catalogue)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +43,7 @@ func summary(fs []Finding) []string {
 // are not the catalogue's business, and a provided family's HELP is its collector's.
 func TestConforming(t *testing.T) {
 	cat, fams := setup(t, "testdata/good.prom")
-	if fs := Run(cat, fams); len(fs) != 0 {
+	if fs := Run(cat, fams).Findings; len(fs) != 0 {
 		t.Errorf("findings on a conforming service:\n%s", strings.Join(summary(fs), "\n"))
 	}
 	if Failed(nil) {
@@ -49,7 +54,7 @@ func TestConforming(t *testing.T) {
 // TestOneFaultOfEachKind: every faulty family is named, with its check, and only they are.
 func TestOneFaultOfEachKind(t *testing.T) {
 	cat, fams := setup(t, "testdata/faults.prom")
-	fs := Run(cat, fams)
+	fs := Run(cat, fams).Findings
 	want := []string{
 		"failures_total missing error",
 		"in_flight type error",
@@ -116,7 +121,7 @@ uptime_seconds 1
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := Run(cat, exp.Families)
+	fs := Run(cat, exp.Families).Findings
 	if got := summary(fs); !slices.Equal(got, []string{"requests_total overflow warning"}) {
 		t.Errorf("findings %v", got)
 	}
@@ -130,7 +135,7 @@ func TestMissingOnlyWhatAlwaysExists(t *testing.T) {
 		t.Fatal(err)
 	}
 	var missing []string
-	for _, f := range Run(cat, nil) {
+	for _, f := range Run(cat, nil).Findings {
 		if f.Check == Missing {
 			missing = append(missing, f.Family)
 		}
@@ -167,8 +172,98 @@ promhttp_metric_handler_requests_in_flight 1
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := Run(cat, append(fams, extra.Families...))
+	fs := Run(cat, append(fams, extra.Families...)).Findings
 	if got := summary(fs); !slices.Equal(got, []string{"promhttp_metric_handler_errors_total undeclared error"}) {
 		t.Errorf("findings %v, want promhttp_metric_handler_errors_total undeclared alone", got)
+	}
+}
+
+func mustPatterns(t *testing.T, exprs ...string) []catalog.Pattern {
+	t.Helper()
+	var out []catalog.Pattern
+	for _, e := range exprs {
+		p, err := catalog.CompilePattern(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// TestRunTimeFamiliesIgnored: families a service makes at run time (upstream_*, relay_*) fail
+// the check until a pattern covers them; covered by the catalogue's undeclared list or by
+// ignore patterns, the service conforms, and each pattern says which families it left alone,
+// a family two patterns match going to the first.
+func TestRunTimeFamiliesIgnored(t *testing.T) {
+	cat, fams := setup(t, "testdata/runtime.prom")
+	var undeclared []string
+	for _, f := range Run(cat, fams).Findings {
+		undeclared = append(undeclared, f.Family+" "+string(f.Check))
+	}
+	if want := []string{"relay_buffer_bytes undeclared", "upstream_orders_placed_total undeclared", "upstream_up undeclared"}; !slices.Equal(undeclared, want) {
+		t.Fatalf("without patterns: %v, want %v", undeclared, want)
+	}
+
+	for _, tc := range []struct {
+		name      string
+		catalogue string
+		ignore    []string
+		want      []Ignored
+	}{
+		{"ignore flags", "testdata/instruments.yaml", []string{"upstream_.*", "relay_.*", "unused_.*"}, []Ignored{
+			{Pattern: "upstream_.*", From: FromIgnore, Families: []string{"upstream_orders_placed_total", "upstream_up"}},
+			{Pattern: "relay_.*", From: FromIgnore, Families: []string{"relay_buffer_bytes"}},
+			{Pattern: "unused_.*", From: FromIgnore, Families: []string{}},
+		}},
+		{"catalogue key and a flag", "testdata/undeclared.yaml", []string{"relay_.*|upstream_up"}, []Ignored{
+			{Pattern: "upstream_.*", From: FromCatalogue, Line: 65, Families: []string{"upstream_orders_placed_total", "upstream_up"}},
+			{Pattern: "relay_.*|upstream_up", From: FromIgnore, Families: []string{"relay_buffer_bytes"}},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cat, fams := setupWith(t, tc.catalogue, "testdata/runtime.prom")
+			res := Run(cat, fams, mustPatterns(t, tc.ignore...)...)
+			if len(res.Findings) != 0 || res.Failed() {
+				t.Errorf("findings: %v", summary(res.Findings))
+			}
+			if !slices.EqualFunc(res.Ignored, tc.want, func(a, b Ignored) bool {
+				return a.Pattern == b.Pattern && a.From == b.From && a.Line == b.Line && slices.Equal(a.Families, b.Families)
+			}) {
+				t.Errorf("ignored %+v\nwant    %+v", res.Ignored, tc.want)
+			}
+		})
+	}
+}
+
+// TestIgnoreNeverHidesDeclared: a pattern that also matches declared families leaves them
+// checked: a missing label-less counter and a retyped family still fail.
+func TestIgnoreNeverHidesDeclared(t *testing.T) {
+	cat, fams := setup(t, "testdata/faults.prom")
+	res := Run(cat, fams, mustPatterns(t, ".*")...)
+	want := []string{
+		"failures_total missing error",
+		"in_flight type error",
+		"latency_seconds buckets error",
+		"queue_depth labels error",
+		"requests_total enum error",
+		"uptime_seconds help warning",
+	}
+	if got := summary(res.Findings); !slices.Equal(got, want) {
+		t.Fatalf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if got := res.Ignored[0].Families; !slices.Equal(got, []string{"surprise_total"}) {
+		t.Errorf(".* ignored %v, want only the undeclared surprise_total", got)
+	}
+}
+
+func TestListFamilies(t *testing.T) {
+	ig := Ignored{Families: []string{"a", "b"}}
+	if got := ig.ListFamilies(); got != "a, b" {
+		t.Errorf("%q", got)
+	}
+	ig.Families = strings.Split("a b c d e f g h i j", " ")
+	if got := ig.ListFamilies(); got != "a, b, c, d, e, f, g, h and 2 more" {
+		t.Errorf("%q", got)
 	}
 }

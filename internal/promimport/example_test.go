@@ -11,7 +11,8 @@ import (
 
 // Import turns what a client_golang service serves into a catalogue: the counter keeps its
 // _total, the unit comes from the name's suffix, the label is declared once with a TODO and the
-// values one scrape saw, and the summary is left out with its reason.
+// values one scrape saw, and the summary's objectives are the quantiles it serves, with errors
+// the scrape does not show, as the note says.
 func ExampleImport() {
 	exp, err := scrape.Open("-", strings.NewReader(`# HELP shop_requests_total Requests answered.
 # TYPE shop_requests_total counter
@@ -26,6 +27,8 @@ shop_request_duration_seconds_sum 1.2
 shop_request_duration_seconds_count 8
 # HELP shop_payload_bytes Payload sizes.
 # TYPE shop_payload_bytes summary
+shop_payload_bytes{quantile="0.5"} 40
+shop_payload_bytes{quantile="0.99"} 60
 shop_payload_bytes_sum 100
 shop_payload_bytes_count 2
 `))
@@ -41,9 +44,12 @@ shop_payload_bytes_count 2
 	for _, s := range res.Skipped {
 		fmt.Println("left out", s)
 	}
+	for _, n := range res.Notes {
+		fmt.Println("note:", n)
+	}
 	os.Stdout.Write(res.YAML)
 	// Output:
-	// left out shop_payload_bytes: summary: OTel has no summary instrument; declare a histogram instead, with buckets around the quantiles you query
+	// note: shop_payload_bytes: summary with objectives {0.5: 0.05, 0.99: 0.001}: /metrics shows the quantiles, not the errors allowed on them nor max_age, so each error is min(q, 1-q)/10 and max_age client_golang's default 10m; set the service's own
 	// # Metric catalogue imported by `instrumentgen import` from http://shop:8080/metrics.
 	// #
 	// # Before you generate from it:
@@ -53,6 +59,8 @@ shop_payload_bytes_count 2
 	// #     "1" means neither said, so give a UCUM annotation such as {request} where one fits;
 	// #   - value_type is double, as client_golang records every value as a float64; make counts int
 	// #     if you like;
+	// #   - a summary's objectives are the quantiles it served, with errors the scrape does not show:
+	// #     check them, and max_age, against the service's SummaryOpts;
 	// #   - a label's "seen" comment lists the values of one scrape: add an enum only if the set is
 	// #     closed;
 	// #   - kind gauge may be an updowncounter, which /metrics serves as a gauge too: a scrape cannot
@@ -66,6 +74,15 @@ shop_payload_bytes_count 2
 	//   code:
 	//     description: "TODO: write what the label code means."
 	// metrics:
+	//   - name: shop_payload_bytes
+	//     section: shop
+	//     kind: summary
+	//     value_type: double
+	//     unit: "By"
+	//     description: "Payload sizes."
+	//     # allowed errors are not on /metrics: min(q, 1-q)/10 each, client_golang's own 0.5: 0.05, 0.9: 0.01, 0.99: 0.001;
+	//     # max_age and age_buckets neither: client_golang's defaults (10m, 5) apply. Set the service's SummaryOpts here.
+	//     objectives: {0.5: 0.05, 0.99: 0.001}
 	//   - name: shop_request_duration_seconds
 	//     section: shop
 	//     kind: histogram

@@ -1,7 +1,7 @@
 // Package promimport turns what a client_golang service serves on /metrics into a first
-// instruments.yaml: every counter, gauge and histogram family under the name PromQL queries,
-// with its HELP, label names, buckets and a unit read from OpenMetrics' UNIT or the name's
-// suffix. What one scrape cannot tell (what a label means, whether its values are a closed set)
+// instruments.yaml: every counter, gauge, histogram and summary family under the name PromQL
+// queries, with its HELP, label names, buckets or quantiles and a unit read from OpenMetrics'
+// UNIT or the name's suffix. What one scrape cannot tell (what a label means, whether its values are a closed set)
 // is left as a TODO placeholder or a comment for a person to write.
 //
 // The output is checked before it is returned: it loads with internal/catalog and renders with
@@ -35,6 +35,8 @@ type Options struct {
 	// as provided_by entries: listed, not generated, since telediag's own collectors serve
 	// them.
 	IncludeRuntime bool
+	// Filter chooses families by name (-include, -exclude); the zero Filter takes them all.
+	Filter Filter
 }
 
 // Skipped is a family that was not imported, and why.
@@ -70,11 +72,16 @@ type Result struct {
 	// Gauges are the gauges imported with kind gauge, in name order: each may as well be an
 	// up-down counter, which /metrics serves as a gauge too.
 	Gauges []string
+	// Notes say what the catalogue holds that the exposition did not show: the errors allowed
+	// on a summary's quantiles, and its max_age. One per family, in name order; Report lists
+	// them too.
+	Notes []string
 }
 
 // Report is what to tell the person importing besides the catalogue, a line each: every
-// family left out with its reason and how to keep it, the runtime families by provider, and
-// the gauges a scrape cannot tell from up-down counters. Every family of the exposition is
+// family left out with its reason and how to keep it, the runtime families by provider, the
+// gauges a scrape cannot tell from up-down counters, and the notes on what a summary's scrape
+// does not show. Every family of the exposition is
 // either in the catalogue or named here.
 func (r *Result) Report() []string {
 	var out []string
@@ -93,6 +100,9 @@ func (r *Result) Report() []string {
 	if len(r.Gauges) > 0 {
 		out = append(out, fmt.Sprintf("imported %s with kind gauge: a scrape cannot tell a gauge from an up-down counter, which /metrics serves as a gauge too; make a family kind updowncounter where its code adds and subtracts (Inc, Dec, Add, Sub) and never sets (Set)",
 			strings.Join(r.Gauges, ", ")))
+	}
+	for _, n := range r.Notes {
+		out = append(out, "note: "+n)
 	}
 	return out
 }
@@ -133,6 +143,8 @@ type family struct {
 	buckets    []float64
 	mixed      bool // series with different buckets: the union is declared
 	noSeries   bool
+	// quantiles are a summary's, as served; refusedQuantiles those no objective can declare.
+	quantiles, refusedQuantiles []float64
 }
 
 // Import builds the catalogue of fams (a decoded exposition, as internal/scrape returns it).
@@ -141,6 +153,7 @@ type family struct {
 func Import(fams []*dto.MetricFamily, opts Options) (*Result, error) {
 	units := newUnitTable()
 	res := &Result{}
+	fams, res.Skipped = opts.Filter.apply(fams, opts.IncludeRuntime)
 	var todo []*family
 	for _, mf := range fams {
 		f, reason := convert(mf, opts, units)
@@ -185,6 +198,11 @@ func Import(fams []*dto.MetricFamily, opts Options) (*Result, error) {
 			}
 			sortSkipped(res.Skipped)
 			sortRuntime(res.Runtime)
+			for _, f := range todo {
+				if len(f.quantiles) > 0 && f.provider == "" {
+					res.Notes = append(res.Notes, summaryNote(f))
+				}
+			}
 			return res, nil
 		}
 		kept := todo[:0]
@@ -259,10 +277,10 @@ func convert(mf *dto.MetricFamily, opts Options, units unitTable) (*family, stri
 	case dto.MetricType_HISTOGRAM:
 		f.kind = catalog.KindHistogram
 	case dto.MetricType_SUMMARY:
+		f.kind = catalog.KindSummary
 		if f.provider == "" {
-			return nil, "summary: OTel has no summary instrument; declare a histogram instead, with buckets around the quantiles you query"
+			f.quantiles, f.refusedQuantiles = summaryQuantiles(mf)
 		}
-		f.kind = catalog.KindSummary // a runtime family: listed, never generated
 	case dto.MetricType_UNTYPED:
 		return nil, "untyped: the exposition does not say whether it is a counter or a gauge; declare it by hand as the one it is"
 	default:

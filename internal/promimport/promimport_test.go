@@ -89,21 +89,27 @@ func TestImportTextFormat(t *testing.T) {
 			t.Errorf("%s: value_type %s, provided_by %q, section %q", name, m.ValueType, m.ProvidedBy, m.Section)
 		}
 	}
-	if len(cat.Metrics) != 6 || res.Metrics != 6 {
-		t.Errorf("imported %d metrics (result says %d), want 6:\n%s", len(cat.Metrics), res.Metrics, res.YAML)
+	if m := cat.Metric("api_response_size_bytes"); m == nil || m.Kind != catalog.KindSummary || m.Unit != "By" ||
+		!slices.Equal(m.Objectives, []catalog.Objective{{Quantile: 0.5, Error: 0.05}, {Quantile: 0.99, Error: 0.001}}) || m.MaxAge != catalog.DefaultMaxAge {
+		t.Errorf("api_response_size_bytes: %+v, want a summary with objectives 0.5: 0.05, 0.99: 0.001 and client_golang's max_age", m)
+	}
+	if len(cat.Metrics) != 7 || res.Metrics != 7 {
+		t.Errorf("imported %d metrics (result says %d), want 7:\n%s", len(cat.Metrics), res.Metrics, res.YAML)
+	}
+	if len(res.Notes) != 1 || !strings.HasPrefix(res.Notes[0], "api_response_size_bytes: summary with objectives {0.5: 0.05, 0.99: 0.001}: /metrics shows the quantiles, not the errors") {
+		t.Errorf("notes %q", res.Notes)
 	}
 	for family, reason := range map[string]string{
-		"api_response_size_bytes": "summary: OTel has no summary instrument",
-		"legacy_thing":            "untyped",
-		"target_info":             "the OTel Resource, not a metric",
-		"weird_total":             `label "le": label key "le" is reserved`,
+		"legacy_thing": "untyped",
+		"target_info":  "the OTel Resource, not a metric",
+		"weird_total":  `label "le": label key "le" is reserved`,
 	} {
 		if got := skippedReason(res, family); !strings.Contains(got, reason) {
 			t.Errorf("%s: skipped for %q, want a reason containing %q", family, got, reason)
 		}
 	}
-	if len(res.Skipped) != 4 || len(res.Runtime) != 2 {
-		t.Errorf("skipped %v and runtime families %v, want 4 and 2", res.Skipped, res.Runtime)
+	if len(res.Skipped) != 3 || len(res.Runtime) != 2 {
+		t.Errorf("skipped %v and runtime families %v, want 3 and 2", res.Skipped, res.Runtime)
 	}
 	// Each label once, with a placeholder that says it must be written, and its values as a
 	// comment, never as an enum.
@@ -279,7 +285,7 @@ func TestNothingToImport(t *testing.T) {
 	}{
 		"empty":        {"", "the exposition has no metric family"},
 		"only runtime": {"# TYPE go_goroutines gauge\ngo_goroutines 1\n", "only 1 runtime families"},
-		"only summary": {"# TYPE s summary\ns_sum 1\ns_count 1\n", "all 1 families left out"},
+		"only untyped": {"# TYPE s untyped\ns 1\n", "all 1 families left out"},
 	} {
 		_, err := Import(decode(t, tc.text), Options{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -398,5 +404,49 @@ func TestBucketsReadBack(t *testing.T) {
 	_, cat := importOK(t, fams, Options{})
 	if got := cat.Metric("h_seconds").Buckets; !slices.Equal(got, want) {
 		t.Errorf("buckets read back as %v, want %v", got, want)
+	}
+}
+
+// TestImportSummaries: a summary comes over as a summary, its objectives the quantiles its
+// series served, with min(q, 1-q)/10 as their errors (said in a comment and a note); quantiles
+// 0 and 1, which the catalogue cannot declare, are named; a summary without quantiles is one of
+// count and sum only.
+func TestImportSummaries(t *testing.T) {
+	res, cat := importOK(t, decode(t, `# HELP rpc_seconds RPC latency.
+# TYPE rpc_seconds summary
+rpc_seconds{method="get",quantile="0"} 0.001
+rpc_seconds{method="get",quantile="0.5"} 0.01
+rpc_seconds{method="get",quantile="0.9"} 0.02
+rpc_seconds{method="get",quantile="0.999"} 0.5
+rpc_seconds{method="get",quantile="1"} 0.9
+rpc_seconds_sum{method="get"} 3
+rpc_seconds_count{method="get"} 100
+rpc_seconds{method="put",quantile="0.5"} 0.01
+rpc_seconds_sum{method="put"} 1
+rpc_seconds_count{method="put"} 10
+# HELP batch_items Items per batch.
+# TYPE batch_items summary
+batch_items_sum 10
+batch_items_count 2
+`), Options{})
+	rpc := cat.Metric("rpc_seconds")
+	want := []catalog.Objective{{Quantile: 0.5, Error: 0.05}, {Quantile: 0.9, Error: 0.01}, {Quantile: 0.999, Error: 0.0001}}
+	if rpc == nil || rpc.Kind != catalog.KindSummary || !slices.Equal(rpc.Objectives, want) || !slices.Equal(rpc.LabelKeys(), []string{"method"}) {
+		t.Errorf("rpc_seconds: %+v, want objectives %v and the label method", rpc, want)
+	}
+	if b := cat.Metric("batch_items"); b == nil || b.Kind != catalog.KindSummary || b.Objectives != nil {
+		t.Errorf("batch_items: %+v, want a summary without objectives", b)
+	}
+	for _, w := range []string{
+		"    # allowed errors are not on /metrics: min(q, 1-q)/10 each, client_golang's own 0.5: 0.05, 0.9: 0.01, 0.99: 0.001;\n",
+		"    objectives: {0.5: 0.05, 0.9: 0.01, 0.999: 0.0001} # served but not declarable as objectives: quantile 0, 1\n",
+	} {
+		if !bytes.Contains(res.YAML, []byte(w)) {
+			t.Errorf("the catalogue lacks %q:\n%s", w, res.YAML)
+		}
+	}
+	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "rpc_seconds: summary with objectives {0.5: 0.05, 0.9: 0.01, 0.999: 0.0001}") ||
+		!strings.Contains(res.Notes[0], "max_age client_golang's default 10m;") || !strings.Contains(res.Notes[0], "quantile 0, 1 left out") {
+		t.Errorf("notes %q", res.Notes)
 	}
 }

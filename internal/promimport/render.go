@@ -39,6 +39,8 @@ func header(source string) string {
 		"    \"1\" means neither said, so give a UCUM annotation such as {request} where one fits;",
 		"  - value_type is double, as client_golang records every value as a float64; make counts int",
 		"    if you like;",
+		"  - a summary's objectives are the quantiles it served, with errors the scrape does not show:",
+		"    check them, and max_age, against the service's SummaryOpts;",
 		"  - a label's \"seen\" comment lists the values of one scrape: add an enum only if the set is",
 		"    closed;",
 		"  - kind gauge may be an updowncounter, which /metrics serves as a gauge too: a scrape cannot",
@@ -130,6 +132,13 @@ func metricNode(f *family, idOf map[string]string) *yaml.Node {
 	}
 	if f.noSeries {
 		m.Content[0].HeadComment = "No series on the source: its labels, if any, are unknown."
+		if f.kind == catalog.KindSummary && f.provider == "" {
+			m.Content[0].HeadComment = noSeriesSummaryComment
+		}
+	}
+	if len(f.quantiles) > 0 && f.provider == "" {
+		k, v := objectivesNode(f)
+		m.Content = append(m.Content, k, v)
 	}
 	if f.kind == catalog.KindHistogram && f.provider == "" {
 		b := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}

@@ -24,6 +24,14 @@
 //     The instrument is still created in the SDK, which detects name conflicts and warns about
 //     duplicate registrations as usual. Whatever the fast path does not implement (see
 //     HistogramPath) takes the SDK's own path, decided when the instrument is created.
+//   - A Summary has no OTel instrument at all. On a MeterProvider wrapped by a SummaryPath
+//     (telemetry.New's, whatever else it is configured with), each series is a client_golang
+//     prometheus.Summary, kept and observed exactly as client_golang keeps and observes one
+//     (hot and cold buffers, a quantile stream per age bucket), so that Observe's cost and the
+//     quantiles are client_golang's. The path's Collector serves them on /metrics (the OTel
+//     Prometheus exporter drops metricdata.Summary), and its Producer gives them to an SDK
+//     reader as metricdata.Summary points. On a no-op provider a summary records nothing; on
+//     any other provider NewSummary fails, naming it.
 //   - A Recorder is the generated wrapper of histograms and gauges. For a histogram on the
 //     fast path it keeps each series' cell; otherwise (gauges, the SDK's path) it caches the
 //     attribute option per series, so labels given per call cost a map lookup instead of

@@ -130,6 +130,12 @@ package instrument
 //     stream's ScopeMetrics of its own, which telemetry's mergeScopes (export.go) merges into
 //     the SDK's before an OTLP export.
 //
+// Summaries have no SDK instrument or aggregation to mirror; SummaryPath takes two of the rules
+// above so that its points read like the SDK's cumulative data: the cumulative cardinality
+// limit with overflowSet ((*summaryStream).resolve), and the start times, per series with
+// OTEL_GO_X_PER_SERIES_START_TIMESTAMPS=true ((*summaryStream).points). A change to either
+// rule applies to them too.
+//
 // What Counter and Group rely on without re-implementing it:
 //
 //   - (*pipeline).produce, pipeline.go, runs every callback under the pipeline's lock before it

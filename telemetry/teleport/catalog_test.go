@@ -174,8 +174,8 @@ func TestScrapeServesExactlyTheDeclaredFamilies(t *testing.T) {
 		if got := strings.ToLower(mf.GetType().String()); got != m.PrometheusType() {
 			t.Errorf("%s: served as %s, declared as %s", m.Name, got, m.PrometheusType())
 		}
-		if m.Generated() && mf.GetHelp() != m.Description {
-			t.Errorf("%s: HELP %q, declared %q", m.Name, mf.GetHelp(), m.Description)
+		if m.Generated() && mf.GetHelp() != m.Help() {
+			t.Errorf("%s: HELP %q, declared %q", m.Name, mf.GetHelp(), m.Help())
 		}
 		for _, s := range mf.GetMetric() {
 			var keys []string

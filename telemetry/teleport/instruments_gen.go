@@ -398,9 +398,9 @@ func NewInstruments(mp metric.MeterProvider) (*Instruments, error) {
 // instrument's Register that was not unregistered already. A service that re-creates its
 // catalogue on a long-lived MeterProvider (tests, reloads) leaks nothing. Afterwards counter
 // additions reach no reader (those since the last collection are lost too) and observable
-// instruments stop reporting; histograms and gauges, which hang on no callback (each Record
-// reaches the SDK, or telediag's histogram path, at once), go on as before. Every call is
-// still accepted. Release is idempotent, and safe on nil and no-op instruments.
+// instruments stop reporting; histograms, gauges and summaries, which hang on no callback
+// (each Record reaches the SDK, or telediag's histogram or summary path, at once), go on as
+// before. Every call is still accepted. Release is idempotent, and safe on nil and no-op instruments.
 func (i *Instruments) Release() error {
 	if i == nil {
 		return nil
@@ -421,6 +421,80 @@ func (i *Instruments) RegisterCallback(f metric.Callback, instruments ...metric.
 		return noop.Registration{}, fmt.Errorf("teleport: register callback: %w", err)
 	}
 	return r, nil
+}
+
+// Lifecycle returns the lifecycle of every generated metric of ../../instruments.yaml, in file
+// order, as each type's Lifecycle method does: what the pipeline needs to serve old names, leave
+// out hidden and disabled metrics, and budget series (docs/catalogue.md, Lifecycle).
+func Lifecycle() []instrument.Lifecycle {
+	return []instrument.Lifecycle{
+		AuditFailedDiskMonitoring{}.Lifecycle(),
+		AuditFailedEmitEvents{}.Lifecycle(),
+		AuditPercentageDiskSpaceUsed{}.Lifecycle(),
+		AuditServerOpenFiles{}.Lifecycle(),
+		AuthGenerateRequestsThrottledTotal{}.Lifecycle(),
+		AuthGenerateRequestsTotal{}.Lifecycle(),
+		AuthGenerateRequests{}.Lifecycle(),
+		AuthGenerateSeconds{}.Lifecycle(),
+		BackendBatchReadRequestsTotal{}.Lifecycle(),
+		BackendBatchReadRequestsFailedTotal{}.Lifecycle(),
+		BackendBatchReadSeconds{}.Lifecycle(),
+		BackendBatchWriteRequestsTotal{}.Lifecycle(),
+		BackendBatchWriteRequestsFailedTotal{}.Lifecycle(),
+		BackendBatchWriteSeconds{}.Lifecycle(),
+		BackendReadRequestsTotal{}.Lifecycle(),
+		BackendReadRequestsFailedTotal{}.Lifecycle(),
+		BackendReadSeconds{}.Lifecycle(),
+		BackendWriteRequestsTotal{}.Lifecycle(),
+		BackendWriteRequestsFailedTotal{}.Lifecycle(),
+		TeleportBackendWriteRequestsFailedPreconditionTotal{}.Lifecycle(),
+		BackendWriteSeconds{}.Lifecycle(),
+		ClusterNameNotFoundTotal{}.Lifecycle(),
+		EtcdBackendBatchReadRequests{}.Lifecycle(),
+		EtcdBackendBatchReadSeconds{}.Lifecycle(),
+		EtcdBackendReadRequests{}.Lifecycle(),
+		EtcdBackendReadSeconds{}.Lifecycle(),
+		EtcdBackendTxRequests{}.Lifecycle(),
+		EtcdBackendTxSeconds{}.Lifecycle(),
+		EtcdBackendWriteRequests{}.Lifecycle(),
+		EtcdBackendWriteSeconds{}.Lifecycle(),
+		FirestoreEventsBackendBatchReadRequests{}.Lifecycle(),
+		FirestoreEventsBackendBatchReadSeconds{}.Lifecycle(),
+		FirestoreEventsBackendBatchWriteRequests{}.Lifecycle(),
+		FirestoreEventsBackendBatchWriteSeconds{}.Lifecycle(),
+		GCSEventStorageDownloadsSeconds{}.Lifecycle(),
+		GCSEventStorageDownloads{}.Lifecycle(),
+		GCSEventStorageUploadsSeconds{}.Lifecycle(),
+		GCSEventStorageUploads{}.Lifecycle(),
+		HeartbeatConnectionsMissedTotal{}.Lifecycle(),
+		HeartbeatConnectionsReceivedTotal{}.Lifecycle(),
+		TeleportAuditEmitEvents{}.Lifecycle(),
+		TeleportConnectedResources{}.Lifecycle(),
+		TeleportRegisteredServers{}.Lifecycle(),
+		UserLoginTotal{}.Lifecycle(),
+		WatcherEventSizes{}.Lifecycle(),
+		WatcherEvents{}.Lifecycle(),
+		FailedConnectToNodeAttemptsTotal{}.Lifecycle(),
+		FailedLoginAttemptsTotal{}.Lifecycle(),
+		ProxyConnectionLimitExceededTotal{}.Lifecycle(),
+		ProxyMissingSSHTunnels{}.Lifecycle(),
+		TeleportConnectToNodeAttemptsTotal{}.Lifecycle(),
+		TeleportReverseTunnelsConnected{}.Lifecycle(),
+		UserMaxConcurrentSessionsHitTotal{}.Lifecycle(),
+		CertificateMismatchTotal{}.Lifecycle(),
+		ReversetunnelConnectedProxies{}.Lifecycle(),
+		Rx{}.Lifecycle(),
+		ServerInteractiveSessionsTotal{}.Lifecycle(),
+		TeleportBuildInfo{}.Lifecycle(),
+		TeleportCacheEvents{}.Lifecycle(),
+		TeleportCacheStaleEvents{}.Lifecycle(),
+		TrustedClusters{}.Lifecycle(),
+		Tx{}.Lifecycle(),
+		ProcessState{}.Lifecycle(),
+		TeleportComponentState{}.Lifecycle(),
+		GoMemstatsGCCPUFraction{}.Lifecycle(),
+		GoMemstatsLookupsTotal{}.Lifecycle(),
+	}
 }
 
 // AuditFailedDiskMonitoring is the counter audit_failed_disk_monitoring: Number of times disk
@@ -465,9 +539,27 @@ func (AuditFailedDiskMonitoring) Name() string { return "audit_failed_disk_monit
 // Unit returns the UCUM unit, {failure}.
 func (AuditFailedDiskMonitoring) Unit() string { return "{failure}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (AuditFailedDiskMonitoring) Description() string {
 	return "Number of times disk monitoring failed."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// audit_failed_disk_monitoring (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (AuditFailedDiskMonitoring) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "audit_failed_disk_monitoring",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -523,9 +615,27 @@ func (AuditFailedEmitEvents) Name() string { return "audit_failed_emit_events" }
 // Unit returns the UCUM unit, {failure}.
 func (AuditFailedEmitEvents) Unit() string { return "{failure}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (AuditFailedEmitEvents) Description() string {
 	return "Number of times emitting audit events failed."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of audit_failed_emit_events
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (AuditFailedEmitEvents) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "audit_failed_emit_events",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -572,8 +682,26 @@ func (AuditPercentageDiskSpaceUsed) Name() string { return "audit_percentage_dis
 // Unit returns the UCUM unit, %.
 func (AuditPercentageDiskSpaceUsed) Unit() string { return "%" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (AuditPercentageDiskSpaceUsed) Description() string { return "Percentage of disk space used." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// audit_percentage_disk_space_used (stability, deprecation, hidden, default state, old names,
+// series budget), for the pipeline to honour.
+func (AuditPercentageDiskSpaceUsed) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "audit_percentage_disk_space_used",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val.
 func (m AuditPercentageDiskSpaceUsed) Record(ctx context.Context, val float64) {
@@ -622,8 +750,26 @@ func (AuditServerOpenFiles) Name() string { return "audit_server_open_files" }
 // Unit returns the UCUM unit, {file}.
 func (AuditServerOpenFiles) Unit() string { return "{file}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (AuditServerOpenFiles) Description() string { return "Number of open audit files." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of audit_server_open_files
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (AuditServerOpenFiles) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "audit_server_open_files",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val.
 func (m AuditServerOpenFiles) Record(ctx context.Context, val int64) {
@@ -685,9 +831,27 @@ func (AuthGenerateRequestsThrottledTotal) Name() string {
 // Unit returns the UCUM unit, {request}.
 func (AuthGenerateRequestsThrottledTotal) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (AuthGenerateRequestsThrottledTotal) Description() string {
 	return "Number of throttled requests to generate new server keys."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// auth_generate_requests_throttled_total (stability, deprecation, hidden, default state, old names,
+// series budget), for the pipeline to honour.
+func (AuthGenerateRequestsThrottledTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "auth_generate_requests_throttled_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -743,9 +907,27 @@ func (AuthGenerateRequestsTotal) Name() string { return "auth_generate_requests_
 // Unit returns the UCUM unit, {request}.
 func (AuthGenerateRequestsTotal) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (AuthGenerateRequestsTotal) Description() string {
 	return "Number of requests to generate new server keys."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// auth_generate_requests_total (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (AuthGenerateRequestsTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "auth_generate_requests_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -801,8 +983,26 @@ func (AuthGenerateRequests) Name() string { return "auth_generate_requests" }
 // Unit returns the UCUM unit, {request}.
 func (AuthGenerateRequests) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (AuthGenerateRequests) Description() string { return "Number of current generate requests." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of auth_generate_requests
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (AuthGenerateRequests) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "auth_generate_requests",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Add adds incr.
 func (m AuthGenerateRequests) Add(ctx context.Context, incr int64) {
@@ -848,8 +1048,26 @@ func (AuthGenerateSeconds) Name() string { return "auth_generate_seconds" }
 // Unit returns the UCUM unit, s.
 func (AuthGenerateSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (AuthGenerateSeconds) Description() string { return "Latency for generate requests." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of auth_generate_seconds
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (AuthGenerateSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "auth_generate_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val.
 func (m AuthGenerateSeconds) Record(ctx context.Context, val float64) {
@@ -909,9 +1127,27 @@ func (BackendBatchReadRequestsTotal) Name() string { return "backend_batch_read_
 // Unit returns the UCUM unit, {request}.
 func (BackendBatchReadRequestsTotal) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (BackendBatchReadRequestsTotal) Description() string {
 	return "Number of read requests to the backend."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// backend_batch_read_requests_total (stability, deprecation, hidden, default state, old names,
+// series budget), for the pipeline to honour.
+func (BackendBatchReadRequestsTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "backend_batch_read_requests_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr for the given labels.
@@ -990,9 +1226,27 @@ func (BackendBatchReadRequestsFailedTotal) Name() string {
 // Unit returns the UCUM unit, {request}.
 func (BackendBatchReadRequestsFailedTotal) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (BackendBatchReadRequestsFailedTotal) Description() string {
 	return "Number of failed read requests to the backend"
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// backend_batch_read_requests_failed_total (stability, deprecation, hidden, default state, old
+// names, series budget), for the pipeline to honour.
+func (BackendBatchReadRequestsFailedTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "backend_batch_read_requests_failed_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr for the given labels.
@@ -1069,8 +1323,26 @@ func (BackendBatchReadSeconds) Name() string { return "backend_batch_read_second
 // Unit returns the UCUM unit, s.
 func (BackendBatchReadSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (BackendBatchReadSeconds) Description() string { return "Latency for batch read operations." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// backend_batch_read_seconds (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (BackendBatchReadSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "backend_batch_read_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val for the given labels.
 // component is the label component: The backend component that issued the request (for example
@@ -1146,9 +1418,27 @@ func (BackendBatchWriteRequestsTotal) Name() string { return "backend_batch_writ
 // Unit returns the UCUM unit, {request}.
 func (BackendBatchWriteRequestsTotal) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (BackendBatchWriteRequestsTotal) Description() string {
 	return "Number of batch write requests to the backend."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// backend_batch_write_requests_total (stability, deprecation, hidden, default state, old names,
+// series budget), for the pipeline to honour.
+func (BackendBatchWriteRequestsTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "backend_batch_write_requests_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr for the given labels.
@@ -1227,9 +1517,27 @@ func (BackendBatchWriteRequestsFailedTotal) Name() string {
 // Unit returns the UCUM unit, {request}.
 func (BackendBatchWriteRequestsFailedTotal) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (BackendBatchWriteRequestsFailedTotal) Description() string {
 	return "Number of failed write requests to the backend"
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// backend_batch_write_requests_failed_total (stability, deprecation, hidden, default state, old
+// names, series budget), for the pipeline to honour.
+func (BackendBatchWriteRequestsFailedTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "backend_batch_write_requests_failed_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr for the given labels.
@@ -1306,9 +1614,27 @@ func (BackendBatchWriteSeconds) Name() string { return "backend_batch_write_seco
 // Unit returns the UCUM unit, s.
 func (BackendBatchWriteSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (BackendBatchWriteSeconds) Description() string {
 	return "Latency for backend batch write operations."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// backend_batch_write_seconds (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (BackendBatchWriteSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "backend_batch_write_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Record records val for the given labels.
@@ -1384,9 +1710,27 @@ func (BackendReadRequestsTotal) Name() string { return "backend_read_requests_to
 // Unit returns the UCUM unit, {request}.
 func (BackendReadRequestsTotal) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (BackendReadRequestsTotal) Description() string {
 	return "Number of read requests to the backend."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// backend_read_requests_total (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (BackendReadRequestsTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "backend_read_requests_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr for the given labels.
@@ -1463,9 +1807,27 @@ func (BackendReadRequestsFailedTotal) Name() string { return "backend_read_reque
 // Unit returns the UCUM unit, {request}.
 func (BackendReadRequestsFailedTotal) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (BackendReadRequestsFailedTotal) Description() string {
 	return "Number of failed read requests to the backend"
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// backend_read_requests_failed_total (stability, deprecation, hidden, default state, old names,
+// series budget), for the pipeline to honour.
+func (BackendReadRequestsFailedTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "backend_read_requests_failed_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr for the given labels.
@@ -1541,8 +1903,26 @@ func (BackendReadSeconds) Name() string { return "backend_read_seconds" }
 // Unit returns the UCUM unit, s.
 func (BackendReadSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (BackendReadSeconds) Description() string { return "Latency for read operations." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of backend_read_seconds
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (BackendReadSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "backend_read_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val for the given labels.
 // component is the label component: The backend component that issued the request (for example
@@ -1617,9 +1997,27 @@ func (BackendWriteRequestsTotal) Name() string { return "backend_write_requests_
 // Unit returns the UCUM unit, {request}.
 func (BackendWriteRequestsTotal) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (BackendWriteRequestsTotal) Description() string {
 	return "Number of write requests to the backend."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// backend_write_requests_total (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (BackendWriteRequestsTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "backend_write_requests_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr for the given labels.
@@ -1696,9 +2094,27 @@ func (BackendWriteRequestsFailedTotal) Name() string { return "backend_write_req
 // Unit returns the UCUM unit, {request}.
 func (BackendWriteRequestsFailedTotal) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (BackendWriteRequestsFailedTotal) Description() string {
 	return "Number of failed write requests to the backend"
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// backend_write_requests_failed_total (stability, deprecation, hidden, default state, old names,
+// series budget), for the pipeline to honour.
+func (BackendWriteRequestsFailedTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "backend_write_requests_failed_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr for the given labels.
@@ -1781,9 +2197,27 @@ func (TeleportBackendWriteRequestsFailedPreconditionTotal) Name() string {
 // Unit returns the UCUM unit, {request}.
 func (TeleportBackendWriteRequestsFailedPreconditionTotal) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (TeleportBackendWriteRequestsFailedPreconditionTotal) Description() string {
 	return "Number of write requests that failed due to a precondition (existence, revision, value, etc)"
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// teleport_backend_write_requests_failed_precondition_total (stability, deprecation, hidden,
+// default state, old names, series budget), for the pipeline to honour.
+func (TeleportBackendWriteRequestsFailedPreconditionTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "teleport_backend_write_requests_failed_precondition_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr for the given labels.
@@ -1860,8 +2294,26 @@ func (BackendWriteSeconds) Name() string { return "backend_write_seconds" }
 // Unit returns the UCUM unit, s.
 func (BackendWriteSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (BackendWriteSeconds) Description() string { return "Latency for backend write operations." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of backend_write_seconds
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (BackendWriteSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "backend_write_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val for the given labels.
 // component is the label component: The backend component that issued the request (for example
@@ -1936,9 +2388,27 @@ func (ClusterNameNotFoundTotal) Name() string { return "cluster_name_not_found_t
 // Unit returns the UCUM unit, {lookup}.
 func (ClusterNameNotFoundTotal) Unit() string { return "{lookup}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (ClusterNameNotFoundTotal) Description() string {
 	return "Number of times a cluster was not found."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// cluster_name_not_found_total (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (ClusterNameNotFoundTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "cluster_name_not_found_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -1994,9 +2464,27 @@ func (EtcdBackendBatchReadRequests) Name() string { return "etcd_backend_batch_r
 // Unit returns the UCUM unit, {request}.
 func (EtcdBackendBatchReadRequests) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (EtcdBackendBatchReadRequests) Description() string {
 	return "Number of read requests to the etcd database."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// etcd_backend_batch_read_requests (stability, deprecation, hidden, default state, old names,
+// series budget), for the pipeline to honour.
+func (EtcdBackendBatchReadRequests) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "etcd_backend_batch_read_requests",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -2044,8 +2532,26 @@ func (EtcdBackendBatchReadSeconds) Name() string { return "etcd_backend_batch_re
 // Unit returns the UCUM unit, s.
 func (EtcdBackendBatchReadSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (EtcdBackendBatchReadSeconds) Description() string { return "Latency for etcd read operations." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// etcd_backend_batch_read_seconds (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (EtcdBackendBatchReadSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "etcd_backend_batch_read_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val.
 func (m EtcdBackendBatchReadSeconds) Record(ctx context.Context, val float64) {
@@ -2104,9 +2610,27 @@ func (EtcdBackendReadRequests) Name() string { return "etcd_backend_read_request
 // Unit returns the UCUM unit, {request}.
 func (EtcdBackendReadRequests) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (EtcdBackendReadRequests) Description() string {
 	return "Number of read requests to the etcd database."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// etcd_backend_read_requests (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (EtcdBackendReadRequests) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "etcd_backend_read_requests",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -2154,8 +2678,26 @@ func (EtcdBackendReadSeconds) Name() string { return "etcd_backend_read_seconds"
 // Unit returns the UCUM unit, s.
 func (EtcdBackendReadSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (EtcdBackendReadSeconds) Description() string { return "Latency for etcd read operations." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// etcd_backend_read_seconds (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (EtcdBackendReadSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "etcd_backend_read_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val.
 func (m EtcdBackendReadSeconds) Record(ctx context.Context, val float64) {
@@ -2214,9 +2756,27 @@ func (EtcdBackendTxRequests) Name() string { return "etcd_backend_tx_requests" }
 // Unit returns the UCUM unit, {request}.
 func (EtcdBackendTxRequests) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (EtcdBackendTxRequests) Description() string {
 	return "Number of transaction requests to the database."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of etcd_backend_tx_requests
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (EtcdBackendTxRequests) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "etcd_backend_tx_requests",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -2264,8 +2824,26 @@ func (EtcdBackendTxSeconds) Name() string { return "etcd_backend_tx_seconds" }
 // Unit returns the UCUM unit, s.
 func (EtcdBackendTxSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (EtcdBackendTxSeconds) Description() string { return "Latency for etcd transaction operations." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of etcd_backend_tx_seconds
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (EtcdBackendTxSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "etcd_backend_tx_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val.
 func (m EtcdBackendTxSeconds) Record(ctx context.Context, val float64) {
@@ -2324,9 +2902,27 @@ func (EtcdBackendWriteRequests) Name() string { return "etcd_backend_write_reque
 // Unit returns the UCUM unit, {request}.
 func (EtcdBackendWriteRequests) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (EtcdBackendWriteRequests) Description() string {
 	return "Number of write requests to the database."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// etcd_backend_write_requests (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (EtcdBackendWriteRequests) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "etcd_backend_write_requests",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -2374,8 +2970,26 @@ func (EtcdBackendWriteSeconds) Name() string { return "etcd_backend_write_second
 // Unit returns the UCUM unit, s.
 func (EtcdBackendWriteSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (EtcdBackendWriteSeconds) Description() string { return "Latency for etcd write operations." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// etcd_backend_write_seconds (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (EtcdBackendWriteSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "etcd_backend_write_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val.
 func (m EtcdBackendWriteSeconds) Record(ctx context.Context, val float64) {
@@ -2438,9 +3052,27 @@ func (FirestoreEventsBackendBatchReadRequests) Name() string {
 // Unit returns the UCUM unit, {request}.
 func (FirestoreEventsBackendBatchReadRequests) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (FirestoreEventsBackendBatchReadRequests) Description() string {
 	return "Number of batch read requests to Cloud Firestore events."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// firestore_events_backend_batch_read_requests (stability, deprecation, hidden, default state, old
+// names, series budget), for the pipeline to honour.
+func (FirestoreEventsBackendBatchReadRequests) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "firestore_events_backend_batch_read_requests",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -2492,9 +3124,27 @@ func (FirestoreEventsBackendBatchReadSeconds) Name() string {
 // Unit returns the UCUM unit, s.
 func (FirestoreEventsBackendBatchReadSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (FirestoreEventsBackendBatchReadSeconds) Description() string {
 	return "Latency for Cloud Firestore events batch read operations."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// firestore_events_backend_batch_read_seconds (stability, deprecation, hidden, default state, old
+// names, series budget), for the pipeline to honour.
+func (FirestoreEventsBackendBatchReadSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "firestore_events_backend_batch_read_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Record records val.
@@ -2558,9 +3208,27 @@ func (FirestoreEventsBackendBatchWriteRequests) Name() string {
 // Unit returns the UCUM unit, {request}.
 func (FirestoreEventsBackendBatchWriteRequests) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (FirestoreEventsBackendBatchWriteRequests) Description() string {
 	return "Number of batch write requests to Cloud Firestore events."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// firestore_events_backend_batch_write_requests (stability, deprecation, hidden, default state, old
+// names, series budget), for the pipeline to honour.
+func (FirestoreEventsBackendBatchWriteRequests) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "firestore_events_backend_batch_write_requests",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -2612,9 +3280,27 @@ func (FirestoreEventsBackendBatchWriteSeconds) Name() string {
 // Unit returns the UCUM unit, s.
 func (FirestoreEventsBackendBatchWriteSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (FirestoreEventsBackendBatchWriteSeconds) Description() string {
 	return "Latency for Cloud Firestore events batch write operations."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// firestore_events_backend_batch_write_seconds (stability, deprecation, hidden, default state, old
+// names, series budget), for the pipeline to honour.
+func (FirestoreEventsBackendBatchWriteSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "firestore_events_backend_batch_write_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Record records val.
@@ -2667,9 +3353,27 @@ func (GCSEventStorageDownloadsSeconds) Name() string { return "gcs_event_storage
 // Unit returns the UCUM unit, s.
 func (GCSEventStorageDownloadsSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (GCSEventStorageDownloadsSeconds) Description() string {
 	return "Latency for GCS download operations."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// gcs_event_storage_downloads_seconds (stability, deprecation, hidden, default state, old names,
+// series budget), for the pipeline to honour.
+func (GCSEventStorageDownloadsSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "gcs_event_storage_downloads_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Record records val.
@@ -2729,9 +3433,27 @@ func (GCSEventStorageDownloads) Name() string { return "gcs_event_storage_downlo
 // Unit returns the UCUM unit, {download}.
 func (GCSEventStorageDownloads) Unit() string { return "{download}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (GCSEventStorageDownloads) Description() string {
 	return "Number of downloads from the GCS backend."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// gcs_event_storage_downloads (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (GCSEventStorageDownloads) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "gcs_event_storage_downloads",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -2780,9 +3502,27 @@ func (GCSEventStorageUploadsSeconds) Name() string { return "gcs_event_storage_u
 // Unit returns the UCUM unit, s.
 func (GCSEventStorageUploadsSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (GCSEventStorageUploadsSeconds) Description() string {
 	return "Latency for GCS upload operations."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// gcs_event_storage_uploads_seconds (stability, deprecation, hidden, default state, old names,
+// series budget), for the pipeline to honour.
+func (GCSEventStorageUploadsSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "gcs_event_storage_uploads_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Record records val.
@@ -2842,8 +3582,26 @@ func (GCSEventStorageUploads) Name() string { return "gcs_event_storage_uploads"
 // Unit returns the UCUM unit, {upload}.
 func (GCSEventStorageUploads) Unit() string { return "{upload}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (GCSEventStorageUploads) Description() string { return "Number of uploads to the GCS backend." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// gcs_event_storage_uploads (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (GCSEventStorageUploads) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "gcs_event_storage_uploads",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Add adds incr.
 func (m GCSEventStorageUploads) Add(ctx context.Context, incr int64) {
@@ -2899,9 +3657,27 @@ func (HeartbeatConnectionsMissedTotal) Name() string { return "heartbeat_connect
 // Unit returns the UCUM unit, {heartbeat}.
 func (HeartbeatConnectionsMissedTotal) Unit() string { return "{heartbeat}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (HeartbeatConnectionsMissedTotal) Description() string {
 	return "Number of times the Auth Service did not receive a heartbeat from a Node."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// heartbeat_connections_missed_total (stability, deprecation, hidden, default state, old names,
+// series budget), for the pipeline to honour.
+func (HeartbeatConnectionsMissedTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "heartbeat_connections_missed_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -2958,9 +3734,27 @@ func (HeartbeatConnectionsReceivedTotal) Name() string { return "heartbeat_conne
 // Unit returns the UCUM unit, {connection}.
 func (HeartbeatConnectionsReceivedTotal) Unit() string { return "{connection}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (HeartbeatConnectionsReceivedTotal) Description() string {
 	return "Number of times the Auth Service received a heartbeat connection."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// heartbeat_connections_received_total (stability, deprecation, hidden, default state, old names,
+// series budget), for the pipeline to honour.
+func (HeartbeatConnectionsReceivedTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "heartbeat_connections_received_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -3016,8 +3810,26 @@ func (TeleportAuditEmitEvents) Name() string { return "teleport_audit_emit_event
 // Unit returns the UCUM unit, {event}.
 func (TeleportAuditEmitEvents) Unit() string { return "{event}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (TeleportAuditEmitEvents) Description() string { return "Number of audit events emitted." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// teleport_audit_emit_events (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (TeleportAuditEmitEvents) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "teleport_audit_emit_events",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Add adds incr.
 func (m TeleportAuditEmitEvents) Add(ctx context.Context, incr int64) {
@@ -3072,9 +3884,27 @@ func (TeleportConnectedResources) Name() string { return "teleport_connected_res
 // Unit returns the UCUM unit, {resource}.
 func (TeleportConnectedResources) Unit() string { return "{resource}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (TeleportConnectedResources) Description() string {
 	return "Tracks the number and type of resources connected via keepalives."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// teleport_connected_resources (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (TeleportConnectedResources) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "teleport_connected_resources",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr for the given labels.
@@ -3153,9 +3983,27 @@ func (TeleportRegisteredServers) Name() string { return "teleport_registered_ser
 // Unit returns the UCUM unit, {server}.
 func (TeleportRegisteredServers) Unit() string { return "{server}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (TeleportRegisteredServers) Description() string {
 	return "The number of Teleport servers (a server consists of one or more Teleport services) that have connected to the Teleport cluster, including the Teleport version. After disconnecting, a Teleport server has a TTL of 10 minutes, so this value will include servers that have recently disconnected but have not reached their TTL."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// teleport_registered_servers (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (TeleportRegisteredServers) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "teleport_registered_servers",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Record records val for the given labels.
@@ -3231,8 +4079,26 @@ func (UserLoginTotal) Name() string { return "user_login_total" }
 // Unit returns the UCUM unit, {login}.
 func (UserLoginTotal) Unit() string { return "{login}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (UserLoginTotal) Description() string { return "Number of user logins." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of user_login_total
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (UserLoginTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "user_login_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Add adds incr.
 func (m UserLoginTotal) Add(ctx context.Context, incr int64) {
@@ -3278,8 +4144,26 @@ func (WatcherEventSizes) Name() string { return "watcher_event_sizes" }
 // Unit returns the UCUM unit, By.
 func (WatcherEventSizes) Unit() string { return "By" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (WatcherEventSizes) Description() string { return "Overall size of events emitted." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of watcher_event_sizes
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (WatcherEventSizes) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "watcher_event_sizes",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val.
 func (m WatcherEventSizes) Record(ctx context.Context, val int64) {
@@ -3338,8 +4222,26 @@ func (WatcherEvents) Name() string { return "watcher_events" }
 // Unit returns the UCUM unit, By.
 func (WatcherEvents) Unit() string { return "By" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (WatcherEvents) Description() string { return "Per resource size of events emitted." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of watcher_events
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (WatcherEvents) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "watcher_events",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val for the given labels.
 // resource is the label resource: Kind of the resource the watcher event is about.
@@ -3414,9 +4316,27 @@ func (FailedConnectToNodeAttemptsTotal) Name() string { return "failed_connect_t
 // Unit returns the UCUM unit, {attempt}.
 func (FailedConnectToNodeAttemptsTotal) Unit() string { return "{attempt}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (FailedConnectToNodeAttemptsTotal) Description() string {
 	return "Number of times a user failed connecting to a Node."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// failed_connect_to_node_attempts_total (stability, deprecation, hidden, default state, old names,
+// series budget), for the pipeline to honour.
+func (FailedConnectToNodeAttemptsTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "failed_connect_to_node_attempts_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -3472,9 +4392,27 @@ func (FailedLoginAttemptsTotal) Name() string { return "failed_login_attempts_to
 // Unit returns the UCUM unit, {attempt}.
 func (FailedLoginAttemptsTotal) Unit() string { return "{attempt}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (FailedLoginAttemptsTotal) Description() string {
 	return "Number of failed tsh login or tsh ssh logins."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// failed_login_attempts_total (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (FailedLoginAttemptsTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "failed_login_attempts_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -3533,9 +4471,27 @@ func (ProxyConnectionLimitExceededTotal) Name() string {
 // Unit returns the UCUM unit, {connection}.
 func (ProxyConnectionLimitExceededTotal) Unit() string { return "{connection}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (ProxyConnectionLimitExceededTotal) Description() string {
 	return "Number of connections that exceeded the proxy connection limit."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// proxy_connection_limit_exceeded_total (stability, deprecation, hidden, default state, old names,
+// series budget), for the pipeline to honour.
+func (ProxyConnectionLimitExceededTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "proxy_connection_limit_exceeded_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -3582,9 +4538,27 @@ func (ProxyMissingSSHTunnels) Name() string { return "proxy_missing_ssh_tunnels"
 // Unit returns the UCUM unit, {tunnel}.
 func (ProxyMissingSSHTunnels) Unit() string { return "{tunnel}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (ProxyMissingSSHTunnels) Description() string {
 	return "Number of missing SSH tunnels. Used to debug if nodes have discovered all proxies."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// proxy_missing_ssh_tunnels (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (ProxyMissingSSHTunnels) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "proxy_missing_ssh_tunnels",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Record records val.
@@ -3648,9 +4622,27 @@ func (TeleportConnectToNodeAttemptsTotal) Name() string {
 // Unit returns the UCUM unit, {attempt}.
 func (TeleportConnectToNodeAttemptsTotal) Unit() string { return "{attempt}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (TeleportConnectToNodeAttemptsTotal) Description() string {
 	return "Number of SSH connection attempts to a node. Use with failed_connect_to_node_attempts_total to get the failure rate."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// teleport_connect_to_node_attempts_total (stability, deprecation, hidden, default state, old
+// names, series budget), for the pipeline to honour.
+func (TeleportConnectToNodeAttemptsTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "teleport_connect_to_node_attempts_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -3707,9 +4699,27 @@ func (TeleportReverseTunnelsConnected) Name() string { return "teleport_reverse_
 // Unit returns the UCUM unit, {tunnel}.
 func (TeleportReverseTunnelsConnected) Unit() string { return "{tunnel}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (TeleportReverseTunnelsConnected) Description() string {
 	return "Number of reverse SSH tunnels connected to the Teleport Proxy Service by Teleport instances."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// teleport_reverse_tunnels_connected (stability, deprecation, hidden, default state, old names,
+// series budget), for the pipeline to honour.
+func (TeleportReverseTunnelsConnected) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "teleport_reverse_tunnels_connected",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Record records val for the given labels.
@@ -3787,9 +4797,27 @@ func (UserMaxConcurrentSessionsHitTotal) Name() string {
 // Unit returns the UCUM unit, {event}.
 func (UserMaxConcurrentSessionsHitTotal) Unit() string { return "{event}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (UserMaxConcurrentSessionsHitTotal) Description() string {
 	return "Number of times a user exceeded their concurrent session limit."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// user_max_concurrent_sessions_hit_total (stability, deprecation, hidden, default state, old names,
+// series budget), for the pipeline to honour.
+func (UserMaxConcurrentSessionsHitTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "user_max_concurrent_sessions_hit_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -3845,9 +4873,27 @@ func (CertificateMismatchTotal) Name() string { return "certificate_mismatch_tot
 // Unit returns the UCUM unit, {failure}.
 func (CertificateMismatchTotal) Unit() string { return "{failure}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (CertificateMismatchTotal) Description() string {
 	return "Number of SSH server login failures due to a certificate mismatch."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// certificate_mismatch_total (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (CertificateMismatchTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "certificate_mismatch_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -3894,9 +4940,27 @@ func (ReversetunnelConnectedProxies) Name() string { return "reversetunnel_conne
 // Unit returns the UCUM unit, {proxy}.
 func (ReversetunnelConnectedProxies) Unit() string { return "{proxy}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (ReversetunnelConnectedProxies) Description() string {
 	return "Number of known proxies being sought."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// reversetunnel_connected_proxies (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (ReversetunnelConnectedProxies) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "reversetunnel_connected_proxies",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Record records val.
@@ -3954,8 +5018,25 @@ func (Rx) Name() string { return "rx" }
 // Unit returns the UCUM unit, By.
 func (Rx) Unit() string { return "By" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (Rx) Description() string { return "Number of bytes received during an SSH connection." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of rx (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (Rx) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "rx",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Add adds incr.
 func (m Rx) Add(ctx context.Context, incr int64) {
@@ -4011,8 +5092,26 @@ func (ServerInteractiveSessionsTotal) Name() string { return "server_interactive
 // Unit returns the UCUM unit, {session}.
 func (ServerInteractiveSessionsTotal) Unit() string { return "{session}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (ServerInteractiveSessionsTotal) Description() string { return "Number of active sessions." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// server_interactive_sessions_total (stability, deprecation, hidden, default state, old names,
+// series budget), for the pipeline to honour.
+func (ServerInteractiveSessionsTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "server_interactive_sessions_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Add adds incr.
 func (m ServerInteractiveSessionsTotal) Add(ctx context.Context, incr int64) {
@@ -4060,9 +5159,27 @@ func (TeleportBuildInfo) Name() string { return "teleport_build_info" }
 // Unit returns the UCUM unit, 1.
 func (TeleportBuildInfo) Unit() string { return "1" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (TeleportBuildInfo) Description() string {
 	return "Provides build information of Teleport including gitref (git describe --long --tags), Go version, and Teleport version. The value of this gauge will always be 1."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of teleport_build_info
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (TeleportBuildInfo) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "teleport_build_info",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // TeleportBuildInfoObserver records observations of teleport_build_info inside a callback
@@ -4148,9 +5265,27 @@ func (TeleportCacheEvents) Name() string { return "teleport_cache_events" }
 // Unit returns the UCUM unit, {event}.
 func (TeleportCacheEvents) Unit() string { return "{event}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (TeleportCacheEvents) Description() string {
 	return "Number of events received by a Teleport service cache. Teleport's Auth Service, Proxy Service, and other services cache incoming events related to their service."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of teleport_cache_events
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (TeleportCacheEvents) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "teleport_cache_events",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr for the given labels.
@@ -4227,9 +5362,27 @@ func (TeleportCacheStaleEvents) Name() string { return "teleport_cache_stale_eve
 // Unit returns the UCUM unit, {event}.
 func (TeleportCacheStaleEvents) Unit() string { return "{event}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (TeleportCacheStaleEvents) Description() string {
 	return "Number of stale events received by a Teleport service cache. A high percentage of stale events can indicate a degraded backend."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// teleport_cache_stale_events (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (TeleportCacheStaleEvents) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "teleport_cache_stale_events",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr for the given labels.
@@ -4305,8 +5458,26 @@ func (TrustedClusters) Name() string { return "trusted_clusters" }
 // Unit returns the UCUM unit, {tunnel}.
 func (TrustedClusters) Unit() string { return "{tunnel}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (TrustedClusters) Description() string { return "Number of tunnels per state." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of trusted_clusters
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (TrustedClusters) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "trusted_clusters",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val for the given labels.
 // cluster is the label cluster: Name of the remote (trusted) cluster.
@@ -4379,8 +5550,25 @@ func (Tx) Name() string { return "tx" }
 // Unit returns the UCUM unit, By.
 func (Tx) Unit() string { return "By" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (Tx) Description() string { return "Number of bytes transmitted during an SSH connection." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of tx (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (Tx) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "tx",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Add adds incr.
 func (m Tx) Add(ctx context.Context, incr int64) {
@@ -4426,9 +5614,27 @@ func (ProcessState) Name() string { return "process_state" }
 // Unit returns the UCUM unit, 1.
 func (ProcessState) Unit() string { return "1" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (ProcessState) Description() string {
 	return "State of the teleport process: 0 - ok, 1 - recovering, 2 - degraded, 3 - starting"
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of process_state
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (ProcessState) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "process_state",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // ProcessStateObserver records observations of process_state inside a callback registered with
@@ -4498,9 +5704,27 @@ func (TeleportComponentState) Name() string { return "teleport_component_state" 
 // Unit returns the UCUM unit, 1.
 func (TeleportComponentState) Unit() string { return "1" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (TeleportComponentState) Description() string {
 	return "State of one component of the teleport process: 0 - ok, 1 - recovering, 2 - degraded, 3 - starting"
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of teleport_component_state
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (TeleportComponentState) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "teleport_component_state",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // TeleportComponentStateObserver records observations of teleport_component_state inside a callback
@@ -4574,9 +5798,27 @@ func (GoMemstatsGCCPUFraction) Name() string { return "go_memstats_gc_cpu_fracti
 // Unit returns the UCUM unit, 1.
 func (GoMemstatsGCCPUFraction) Unit() string { return "1" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (GoMemstatsGCCPUFraction) Description() string {
 	return "The fraction of this program's available CPU time used by the GC since the program started."
+}
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// go_memstats_gc_cpu_fraction (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (GoMemstatsGCCPUFraction) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "go_memstats_gc_cpu_fraction",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // GoMemstatsGCCPUFractionObserver records observations of go_memstats_gc_cpu_fraction inside a
@@ -4646,8 +5888,26 @@ func (GoMemstatsLookupsTotal) Name() string { return "go_memstats_lookups_total"
 // Unit returns the UCUM unit, {lookup}.
 func (GoMemstatsLookupsTotal) Unit() string { return "{lookup}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (GoMemstatsLookupsTotal) Description() string { return "Total number of pointer lookups." }
+
+// Lifecycle returns what ../../instruments.yaml declares about the life of
+// go_memstats_lookups_total (stability, deprecation, hidden, default state, old names, series
+// budget), for the pipeline to honour.
+func (GoMemstatsLookupsTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "go_memstats_lookups_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // GoMemstatsLookupsTotalObserver records observations of go_memstats_lookups_total inside a
 // callback registered with GoMemstatsLookupsTotal.Register.

@@ -14,6 +14,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/telediag/telediag/internal/catalog"
+	"github.com/telediag/telediag/internal/testutil"
 )
 
 // otelServiceMain is a service on the OTel Prometheus exporter, with the exporter's default
@@ -94,22 +95,6 @@ func prometheusSynthetic(name string) bool {
 	return false
 }
 
-// leftOutOnStderr is every family a "left out" line of import's stderr names.
-func leftOutOnStderr(stderr string) map[string]bool {
-	named := map[string]bool{}
-	for _, line := range strings.Split(stderr, "\n") {
-		rest, ok := strings.CutPrefix(line, "instrumentgen import: left out ")
-		if !ok {
-			continue
-		}
-		list, _, _ := strings.Cut(rest, ": ")
-		for _, name := range strings.Split(list, ", ") {
-			named[name] = true
-		}
-	}
-	return named
-}
-
 // TestImportOTelExporterAsPrometheus2Stores imports a service on the OTel Prometheus exporter
 // with semantic-convention metrics (otelhttp), once with the exporter's defaults and once with
 // the conventions' own dotted names, and holds the catalogue to what a real Prometheus 2
@@ -175,7 +160,7 @@ func TestImportOTelExporterAsPrometheus2Stores(t *testing.T) {
 			if err != nil {
 				t.Fatalf("the -include-runtime import does not load: %v", err)
 			}
-			named := leftOutOnStderr(r.stderr)
+			named := testutil.LeftOutOnStderr(r.stderr)
 			served, err := scrape(base + "/metrics")
 			if err != nil {
 				t.Fatal(err)

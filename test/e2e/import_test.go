@@ -146,9 +146,9 @@ func sortedLabelKeys(m *catalog.Metric) []string {
 }
 
 // TestImportPrometheusOwnMetrics imports a real Prometheus server's own /metrics: every
-// counter, gauge and histogram family comes with its HELP, label names and buckets, every
-// summary is named on stderr; then, in a module outside the repository, the yaml passes
-// -check, generates, and the generated package vets and passes its generated test.
+// counter, gauge, histogram and summary family comes with its HELP, label names and buckets or
+// quantiles; then, in a module outside the repository, the yaml passes -check, generates, and
+// the generated package (its summaries included) vets and passes its generated test.
 func TestImportPrometheusOwnMetrics(t *testing.T) {
 	gen := instrumentgen(t)
 	metricsURL, prom := startPrometheusAlone(t)
@@ -175,7 +175,7 @@ func TestImportPrometheusOwnMetrics(t *testing.T) {
 		counts[f.GetType()]++
 		m := cat.Metric(name)
 		switch f.GetType() {
-		case dto.MetricType_SUMMARY, dto.MetricType_UNTYPED:
+		case dto.MetricType_UNTYPED:
 			if !strings.Contains(r.stderr, "left out "+name+": ") {
 				t.Errorf("%s (%s) is not named on stderr", name, f.GetType())
 			}
@@ -193,6 +193,21 @@ func TestImportPrometheusOwnMetrics(t *testing.T) {
 		}
 		if got, want := sortedLabelKeys(m), labelNames(f); !slices.Equal(got, want) {
 			t.Errorf("%s: labels %v, served %v", name, got, want)
+		}
+		if f.GetType() == dto.MetricType_SUMMARY {
+			// A summary comes over as one, its objectives the quantiles its series serve.
+			var served []float64
+			for _, s := range f.GetMetric() {
+				for _, q := range s.GetSummary().GetQuantile() {
+					if v := q.GetQuantile(); v > 0 && v < 1 && !slices.Contains(served, v) {
+						served = append(served, v)
+					}
+				}
+			}
+			slices.Sort(served)
+			if !slices.Equal(m.Quantiles(), served) {
+				t.Errorf("%s: objectives %v, served quantiles %v", name, m.Quantiles(), served)
+			}
 		}
 		if f.GetType() == dto.MetricType_HISTOGRAM {
 			for _, s := range f.GetMetric() {

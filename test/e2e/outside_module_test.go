@@ -34,7 +34,7 @@ metrics:
     buckets: [0.1, 0.5, 1]
 `
 
-// shopMain creates the pipeline and the catalogue as README's "Your own metrics" says, records
+// shopMain creates the pipeline and the catalogue as docs/instrumentgen.md's "Your own metrics" says, records
 // once, and prints one /metrics page.
 const shopMain = `package main
 
@@ -68,11 +68,12 @@ func main() {
 }
 `
 
-// TestOwnCatalogueOutsideTheRepository follows docs/instrumentgen.md as a service that has never imported
-// telediag: a new module outside the repository points at this checkout (the local-checkout
-// note: no module proxy serves telediag yet), gets instrumentgen with go get -tool, declares its
-// own catalogue with //go:generate go tool instrumentgen, and runs go mod tidy, go generate,
-// go vet and go test (the generated test) before it serves. The tool line must survive tidy.
+// TestOwnCatalogueOutsideTheRepository follows docs/instrumentgen.md as a service that has never
+// imported telediag: a new module outside the repository points at this checkout (the
+// local-checkout note: no module proxy serves telediag yet), gets instrumentgen with go get -tool,
+// declares its own catalogue with //go:generate go tool instrumentgen, and runs go mod tidy,
+// go generate, go vet and go test (the generated test) before it serves. The tool line must
+// survive tidy.
 //
 // Its /metrics has its families and the runtime's go_* and process_* ones, and neither of the
 // go_memstats families that only Teleport's catalogue asks for (each costs a stop-the-world

@@ -54,6 +54,13 @@ func New(cat *catalog.Catalog, recorded ...string) *Checker {
 	}
 	for _, m := range cat.Metrics {
 		c.families[m.Name] = m
+		// An old name that a renamed family still serves (renamed_from) is the family under
+		// that name, so that the rules not moved yet pass while the catalogue keeps it.
+		for _, r := range m.RenamedFrom {
+			old := *m
+			old.Name = r
+			c.families[r] = &old
+		}
 	}
 	for _, r := range recorded {
 		c.recorded[r] = true

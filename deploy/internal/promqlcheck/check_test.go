@@ -126,3 +126,23 @@ func TestResolvesSeriesToTheirFamily(t *testing.T) {
 		}
 	}
 }
+
+// TestOldNamesOfARenamedFamily: a rule still on an old name of a renamed family is checked as
+// the family, and an old name dropped from renamed_from is undeclared.
+func TestOldNamesOfARenamedFamily(t *testing.T) {
+	cat, err := catalog.Parse("test.yaml", []byte(strings.Replace(testCatalog, "    buckets: [0.001, 0.01, 0.1]\n",
+		"    buckets: [0.001, 0.01, 0.1]\n    renamed_from: [backend_write_latency_seconds]\n", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(cat)
+	if uses, problems := c.Check(`histogram_quantile(0.9, sum by (le, component) (rate(backend_write_latency_seconds_bucket[5m])))`); len(problems) > 0 || len(uses) != 1 || uses[0].Family.Kind != catalog.KindHistogram {
+		t.Errorf("old name: uses %v, problems %v", uses, problems)
+	}
+	if _, problems := c.Check(`backend_write_latency_seconds_count > 0`); !strings.Contains(strings.Join(problems, "\n"), "is a counter") {
+		t.Errorf("an old name is read as its family's type: %v", problems)
+	}
+	if _, problems := newChecker(t).Check(`rate(backend_write_latency_seconds_count[5m])`); !strings.Contains(strings.Join(problems, "\n"), "not declared") {
+		t.Errorf("without renamed_from: %v", problems)
+	}
+}

@@ -89,9 +89,9 @@ func NewInstruments(mp metric.MeterProvider) (*Instruments, error) {
 // instrument's Register that was not unregistered already. A service that re-creates its
 // catalogue on a long-lived MeterProvider (tests, reloads) leaks nothing. Afterwards counter
 // additions reach no reader (those since the last collection are lost too) and observable
-// instruments stop reporting; histograms and gauges, which hang on no callback (each Record
-// reaches the SDK, or telediag's histogram path, at once), go on as before. Every call is
-// still accepted. Release is idempotent, and safe on nil and no-op instruments.
+// instruments stop reporting; histograms, gauges and summaries, which hang on no callback
+// (each Record reaches the SDK, or telediag's histogram or summary path, at once), go on as
+// before. Every call is still accepted. Release is idempotent, and safe on nil and no-op instruments.
 func (i *Instruments) Release() error {
 	if i == nil {
 		return nil
@@ -112,6 +112,19 @@ func (i *Instruments) RegisterCallback(f metric.Callback, instruments ...metric.
 		return noop.Registration{}, fmt.Errorf("ordermetrics: register callback: %w", err)
 	}
 	return r, nil
+}
+
+// Lifecycle returns the lifecycle of every generated metric of instruments.yaml, in file order, as
+// each type's Lifecycle method does: what the pipeline needs to serve old names, leave out hidden
+// and disabled metrics, and budget series (docs/catalogue.md, Lifecycle).
+func Lifecycle() []instrument.Lifecycle {
+	return []instrument.Lifecycle{
+		OrdersPlacedTotal{}.Lifecycle(),
+		OrdersRejectedTotal{}.Lifecycle(),
+		InventoryUnreachableTotal{}.Lifecycle(),
+		OrdersInFlight{}.Lifecycle(),
+		OrderProcessingSeconds{}.Lifecycle(),
+	}
 }
 
 // OrdersPlacedTotal is the counter orders_placed_total: Orders accepted, by payment method.
@@ -155,8 +168,26 @@ func (OrdersPlacedTotal) Name() string { return "orders_placed_total" }
 // Unit returns the UCUM unit, {order}.
 func (OrdersPlacedTotal) Unit() string { return "{order}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (OrdersPlacedTotal) Description() string { return "Orders accepted, by payment method." }
+
+// Lifecycle returns what instruments.yaml declares about the life of orders_placed_total
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (OrdersPlacedTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "orders_placed_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Add adds incr for the given labels.
 // paymentMethod is the label payment_method: How the customer paid.
@@ -229,8 +260,26 @@ func (OrdersRejectedTotal) Name() string { return "orders_rejected_total" }
 // Unit returns the UCUM unit, {order}.
 func (OrdersRejectedTotal) Unit() string { return "{order}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (OrdersRejectedTotal) Description() string { return "Orders refused, by reason." }
+
+// Lifecycle returns what instruments.yaml declares about the life of orders_rejected_total
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (OrdersRejectedTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "orders_rejected_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Add adds incr for the given labels.
 // reason is the label reason: Why the order was rejected.
@@ -304,9 +353,27 @@ func (InventoryUnreachableTotal) Name() string { return "inventory_unreachable_t
 // Unit returns the UCUM unit, {check}.
 func (InventoryUnreachableTotal) Unit() string { return "{check}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (InventoryUnreachableTotal) Description() string {
 	return "Inventory checks that could not reach the inventory service."
+}
+
+// Lifecycle returns what instruments.yaml declares about the life of inventory_unreachable_total
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (InventoryUnreachableTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "inventory_unreachable_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -362,8 +429,25 @@ func (OrdersInFlight) Name() string { return "orders_in_flight" }
 // Unit returns the UCUM unit, {order}.
 func (OrdersInFlight) Unit() string { return "{order}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (OrdersInFlight) Description() string { return "Orders being processed right now." }
+
+// Lifecycle returns what instruments.yaml declares about the life of orders_in_flight (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (OrdersInFlight) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "orders_in_flight",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Add adds incr.
 func (m OrdersInFlight) Add(ctx context.Context, incr int64) {
@@ -410,8 +494,26 @@ func (OrderProcessingSeconds) Name() string { return "order_processing_seconds" 
 // Unit returns the UCUM unit, s.
 func (OrderProcessingSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (OrderProcessingSeconds) Description() string { return "Time to accept or refuse an order." }
+
+// Lifecycle returns what instruments.yaml declares about the life of order_processing_seconds
+// (stability, deprecation, hidden, default state, old names, series budget), for the pipeline to
+// honour.
+func (OrderProcessingSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "order_processing_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val.
 func (m OrderProcessingSeconds) Record(ctx context.Context, val float64) {

@@ -17,8 +17,8 @@ import (
 )
 
 // Collect collects reader and describes every metric of the instrumentation scope as
-// "KIND: KEYS": KIND is counter, updowncounter, gauge, histogram or other, and KEYS the sorted,
-// comma-separated attribute keys its data points carry.
+// "KIND: KEYS": KIND is counter, updowncounter, gauge, histogram, summary or other, and KEYS
+// the sorted, comma-separated attribute keys its data points carry.
 func Collect(tb testing.TB, reader sdkmetric.Reader, scope string) map[string]string {
 	tb.Helper()
 	var rm metricdata.ResourceMetrics
@@ -52,6 +52,8 @@ func describe(d metricdata.Aggregation) (string, []attribute.Set) {
 		return "histogram", sets(d.DataPoints, func(p metricdata.HistogramDataPoint[int64]) attribute.Set { return p.Attributes })
 	case metricdata.Histogram[float64]:
 		return "histogram", sets(d.DataPoints, func(p metricdata.HistogramDataPoint[float64]) attribute.Set { return p.Attributes })
+	case metricdata.Summary:
+		return "summary", sets(d.DataPoints, func(p metricdata.SummaryDataPoint) attribute.Set { return p.Attributes })
 	}
 	return "other", nil
 }

@@ -44,6 +44,10 @@ type Instruments struct {
 	RequestSeconds RequestSeconds
 	// WriteSeconds is write_seconds.
 	WriteSeconds WriteSeconds
+	// PayloadBytes is payload_bytes.
+	PayloadBytes PayloadBytes
+	// QueueItems is queue_items.
+	QueueItems QueueItems
 	// DiskUsedPercent is disk_used_percent.
 	DiskUsedPercent DiskUsedPercent
 	// ConnectedPeers is connected_peers.
@@ -65,6 +69,11 @@ type Instruments struct {
 // telemetry.Telemetry.MeterProvider carries its pipeline's, so mp is all there is to pass. A
 // provider that carries none, a plain SDK or no-op one, gives instrument.DefaultCardinalityLimit
 // and no warning; instrument.WithSettings gives such a provider the limit it was built with.
+//
+// A summary has no OTel instrument: mp must serve summaries, as telemetry's MeterProvider and
+// any provider wrapped by instrument.SummaryPath.MeterProvider do. On a no-op provider a summary
+// is a no-op; on any other, a plain SDK one among them, creating it fails with an error naming
+// it, and it is a no-op.
 func NewInstruments(mp metric.MeterProvider) (*Instruments, error) {
 	i := &Instruments{}
 	var m metric.Meter
@@ -97,6 +106,12 @@ func NewInstruments(mp metric.MeterProvider) (*Instruments, error) {
 	if i.WriteSeconds, err = newWriteSeconds(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
+	if i.PayloadBytes, err = newPayloadBytes(m, i.group); err != nil {
+		errs = append(errs, err)
+	}
+	if i.QueueItems, err = newQueueItems(m, i.group); err != nil {
+		errs = append(errs, err)
+	}
 	if i.DiskUsedPercent, err = newDiskUsedPercent(m, i.group); err != nil {
 		errs = append(errs, err)
 	}
@@ -117,9 +132,9 @@ func NewInstruments(mp metric.MeterProvider) (*Instruments, error) {
 // instrument's Register that was not unregistered already. A service that re-creates its
 // catalogue on a long-lived MeterProvider (tests, reloads) leaks nothing. Afterwards counter
 // additions reach no reader (those since the last collection are lost too) and observable
-// instruments stop reporting; histograms and gauges, which hang on no callback (each Record
-// reaches the SDK, or telediag's histogram path, at once), go on as before. Every call is
-// still accepted. Release is idempotent, and safe on nil and no-op instruments.
+// instruments stop reporting; histograms, gauges and summaries, which hang on no callback
+// (each Record reaches the SDK, or telediag's histogram or summary path, at once), go on as
+// before. Every call is still accepted. Release is idempotent, and safe on nil and no-op instruments.
 func (i *Instruments) Release() error {
 	if i == nil {
 		return nil
@@ -140,6 +155,27 @@ func (i *Instruments) RegisterCallback(f metric.Callback, instruments ...metric.
 		return noop.Registration{}, fmt.Errorf("testcatalog: register callback: %w", err)
 	}
 	return r, nil
+}
+
+// Lifecycle returns the lifecycle of every generated metric of instruments.yaml, in file order, as
+// each type's Lifecycle method does: what the pipeline needs to serve old names, leave out hidden
+// and disabled metrics, and budget series (docs/catalogue.md, Lifecycle).
+func Lifecycle() []instrument.Lifecycle {
+	return []instrument.Lifecycle{
+		RequestsTotal{}.Lifecycle(),
+		WritesTotal{}.Lifecycle(),
+		Failures{}.Lifecycle(),
+		Rx{}.Lifecycle(),
+		InFlight{}.Lifecycle(),
+		RequestSeconds{}.Lifecycle(),
+		WriteSeconds{}.Lifecycle(),
+		PayloadBytes{}.Lifecycle(),
+		QueueItems{}.Lifecycle(),
+		DiskUsedPercent{}.Lifecycle(),
+		ConnectedPeers{}.Lifecycle(),
+		BuildInfo{}.Lifecycle(),
+		UptimeSeconds{}.Lifecycle(),
+	}
 }
 
 // RequestsTotal is the counter requests_total: Requests served, by component.
@@ -183,8 +219,25 @@ func (RequestsTotal) Name() string { return "requests_total" }
 // Unit returns the UCUM unit, {request}.
 func (RequestsTotal) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (RequestsTotal) Description() string { return "Requests served, by component." }
+
+// Lifecycle returns what instruments.yaml declares about the life of requests_total (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (RequestsTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "requests_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Add adds incr for the given labels.
 // component is the label component: The component that served the request.
@@ -256,8 +309,25 @@ func (WritesTotal) Name() string { return "writes_total" }
 // Unit returns the UCUM unit, {request}.
 func (WritesTotal) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (WritesTotal) Description() string { return "Writes served, by component." }
+
+// Lifecycle returns what instruments.yaml declares about the life of writes_total (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (WritesTotal) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "writes_total",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Add adds incr for the given labels.
 // component is the label component: The component that served the request.
@@ -330,9 +400,26 @@ func (Failures) Name() string { return "failures" }
 // Unit returns the UCUM unit, {failure}.
 func (Failures) Unit() string { return "{failure}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (Failures) Description() string {
 	return "Failed requests: a label-less counter without the _total suffix."
+}
+
+// Lifecycle returns what instruments.yaml declares about the life of failures (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (Failures) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "failures",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -386,9 +473,26 @@ func (Rx) Name() string { return "rx" }
 // Unit returns the UCUM unit, By.
 func (Rx) Unit() string { return "By" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (Rx) Description() string {
 	return "Bytes received: a label-less counter without the _total suffix."
+}
+
+// Lifecycle returns what instruments.yaml declares about the life of rx (stability, deprecation,
+// hidden, default state, old names, series budget), for the pipeline to honour.
+func (Rx) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "rx",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
 }
 
 // Add adds incr.
@@ -442,8 +546,25 @@ func (InFlight) Name() string { return "in_flight" }
 // Unit returns the UCUM unit, {request}.
 func (InFlight) Unit() string { return "{request}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (InFlight) Description() string { return "Requests in flight, by operation." }
+
+// Lifecycle returns what instruments.yaml declares about the life of in_flight (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (InFlight) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "in_flight",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Add adds incr for the given labels.
 // op is the label op: The operation.
@@ -517,8 +638,25 @@ func (RequestSeconds) Name() string { return "request_seconds" }
 // Unit returns the UCUM unit, s.
 func (RequestSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (RequestSeconds) Description() string { return "Request latency, by component." }
+
+// Lifecycle returns what instruments.yaml declares about the life of request_seconds (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (RequestSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "request_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val for the given labels.
 // component is the label component: The component that served the request.
@@ -591,8 +729,25 @@ func (WriteSeconds) Name() string { return "write_seconds" }
 // Unit returns the UCUM unit, s.
 func (WriteSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (WriteSeconds) Description() string { return "Write latency, by component." }
+
+// Lifecycle returns what instruments.yaml declares about the life of write_seconds (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (WriteSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "write_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val for the given labels.
 // component is the label component: The component that served the request.
@@ -622,6 +777,154 @@ func (m WriteSeconds) Bind(component string) WriteSecondsBound {
 // Record records val for the bound labels.
 func (b WriteSecondsBound) Record(ctx context.Context, val float64) {
 	b.b.Record(ctx, val)
+}
+
+// PayloadBytes is the summary payload_bytes: Request payload sizes, by operation.
+//
+// Unit: By. Labels: op. Quantiles: 0.5 (±0.05), 0.9 (±0.01), 0.99 (±0.001) over 5m0s in 5 age buckets.
+type PayloadBytes struct {
+	series *instrument.Summary[float64, [1]string]
+}
+
+// newPayloadBytes creates payload_bytes from m, its callbacks tracked by g; a nil m gives a no-op.
+func newPayloadBytes(m metric.Meter, g *instrument.Group) (PayloadBytes, error) {
+	if m == nil {
+		return PayloadBytes{}, nil
+	}
+	s, err := instrument.NewSummary[float64](g, "payload_bytes", "Request payload sizes, by operation.", "By",
+		instrument.SummaryOptions{Objectives: map[float64]float64{0.5: 0.05, 0.9: 0.01, 0.99: 0.001}, MaxAge: 300000000000 /* 5m0s */, AgeBuckets: 5},
+		func(k [1]string) attribute.Set {
+			return attribute.NewSet(
+				attribute.String("op", k[0]),
+			)
+		})
+	if err != nil {
+		return PayloadBytes{}, fmt.Errorf("testcatalog: create instrument %s: %w", "payload_bytes", err)
+	}
+	return PayloadBytes{series: s}, nil
+}
+
+// Name returns the exposed name, payload_bytes. No View applies to a summary, which has no OTel
+// instrument.
+func (PayloadBytes) Name() string { return "payload_bytes" }
+
+// Unit returns the UCUM unit, By.
+func (PayloadBytes) Unit() string { return "By" }
+
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
+func (PayloadBytes) Description() string { return "Request payload sizes, by operation." }
+
+// Lifecycle returns what instruments.yaml declares about the life of payload_bytes (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (PayloadBytes) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "payload_bytes",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
+
+// Record records val for the given labels.
+// op is the label op: The operation.
+//
+// The series is looked up by its label values without allocating; Bind saves the lookup.
+func (m PayloadBytes) Record(ctx context.Context, val float64, op OpAttr) {
+	m.series.Record(ctx, val, [1]string{string(op)})
+}
+
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
+func (m PayloadBytes) RecordSet(ctx context.Context, val float64, set attribute.Set) {
+	m.series.RecordSet(ctx, val, set)
+}
+
+// PayloadBytesBound is PayloadBytes with its labels fixed by Bind; its Record allocates nothing.
+// The zero value records nothing.
+type PayloadBytesBound struct {
+	b instrument.SummaryBound[float64]
+}
+
+// Bind fixes the labels once, for a hot path.
+func (m PayloadBytes) Bind(op OpAttr) PayloadBytesBound {
+	return PayloadBytesBound{b: m.series.Bind([1]string{string(op)})}
+}
+
+// Record records val for the bound labels.
+func (b PayloadBytesBound) Record(ctx context.Context, val float64) {
+	b.b.Record(ctx, val)
+}
+
+// QueueItems is the summary queue_items: Items per dequeue: a label-less summary of count and sum
+// only.
+//
+// Unit: {item}. Quantiles: none: count and sum only.
+type QueueItems struct {
+	series *instrument.Summary[int64, struct{}]
+	bound  instrument.SummaryBound[int64]
+}
+
+// newQueueItems creates queue_items from m, its callbacks tracked by g; a nil m gives a no-op.
+func newQueueItems(m metric.Meter, g *instrument.Group) (QueueItems, error) {
+	if m == nil {
+		return QueueItems{}, nil
+	}
+	s, err := instrument.NewSummary[int64](g, "queue_items", "Items per dequeue: a label-less summary of count and sum only.", "{item}",
+		instrument.SummaryOptions{},
+		func(k struct{}) attribute.Set {
+			return *attribute.EmptySet()
+		})
+	if err != nil {
+		return QueueItems{}, fmt.Errorf("testcatalog: create instrument %s: %w", "queue_items", err)
+	}
+	// Served from creation, count 0 and quantiles NaN, as client_golang serves a label-less summary.
+	return QueueItems{series: s, bound: s.Series(struct{}{})}, nil
+}
+
+// Name returns the exposed name, queue_items. No View applies to a summary, which has no OTel
+// instrument.
+func (QueueItems) Name() string { return "queue_items" }
+
+// Unit returns the UCUM unit, {item}.
+func (QueueItems) Unit() string { return "{item}" }
+
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
+func (QueueItems) Description() string {
+	return "Items per dequeue: a label-less summary of count and sum only."
+}
+
+// Lifecycle returns what instruments.yaml declares about the life of queue_items (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (QueueItems) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "queue_items",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
+
+// Record records val.
+func (m QueueItems) Record(ctx context.Context, val int64) {
+	m.bound.Record(ctx, val)
+}
+
+// RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
+// looked up by the set, which costs more than Record's lookup by label values.
+func (m QueueItems) RecordSet(ctx context.Context, val int64, set attribute.Set) {
+	m.series.RecordSet(ctx, val, set)
 }
 
 // DiskUsedPercent is the gauge disk_used_percent: Percentage of disk space used.
@@ -656,8 +959,25 @@ func (DiskUsedPercent) Name() string { return "disk_used_percent" }
 // Unit returns the UCUM unit, %.
 func (DiskUsedPercent) Unit() string { return "%" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (DiskUsedPercent) Description() string { return "Percentage of disk space used." }
+
+// Lifecycle returns what instruments.yaml declares about the life of disk_used_percent (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (DiskUsedPercent) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "disk_used_percent",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val.
 func (m DiskUsedPercent) Record(ctx context.Context, val float64) {
@@ -706,8 +1026,25 @@ func (ConnectedPeers) Name() string { return "connected_peers" }
 // Unit returns the UCUM unit, {peer}.
 func (ConnectedPeers) Unit() string { return "{peer}" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (ConnectedPeers) Description() string { return "Peers connected." }
+
+// Lifecycle returns what instruments.yaml declares about the life of connected_peers (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (ConnectedPeers) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "connected_peers",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // Record records val.
 func (m ConnectedPeers) Record(ctx context.Context, val int64) {
@@ -756,8 +1093,25 @@ func (BuildInfo) Name() string { return "build_info" }
 // Unit returns the UCUM unit, 1.
 func (BuildInfo) Unit() string { return "1" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (BuildInfo) Description() string { return "Always 1, labelled with the build's version." }
+
+// Lifecycle returns what instruments.yaml declares about the life of build_info (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (BuildInfo) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "build_info",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // BuildInfoObserver records observations of build_info inside a callback registered with
 // BuildInfo.Register.
@@ -828,8 +1182,25 @@ func (UptimeSeconds) Name() string { return "uptime_seconds" }
 // Unit returns the UCUM unit, s.
 func (UptimeSeconds) Unit() string { return "s" }
 
-// Description returns the documented help text.
+// Description returns the help text the instrument is created with, its HELP on /metrics: the
+// declared description, marked "(Deprecated since VERSION) " on a deprecated metric.
 func (UptimeSeconds) Description() string { return "Seconds since the process started." }
+
+// Lifecycle returns what instruments.yaml declares about the life of uptime_seconds (stability,
+// deprecation, hidden, default state, old names, series budget), for the pipeline to honour.
+func (UptimeSeconds) Lifecycle() instrument.Lifecycle {
+	return instrument.Lifecycle{
+		Name:            "uptime_seconds",
+		Stability:       instrument.StabilityStable,
+		DeprecatedSince: "",
+		DeprecationNote: "",
+		ReplacedBy:      "",
+		Hidden:          false,
+		Enabled:         true,
+		RenamedFrom:     nil,
+		MaxSeries:       0,
+	}
+}
 
 // UptimeSecondsObserver records observations of uptime_seconds inside a callback registered with
 // UptimeSeconds.Register.

@@ -9,6 +9,7 @@ import (
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/telediag/telediag/telemetry/instrument"
 	"github.com/telediag/telediag/telemetry/instrument/instrumenttest"
 )
 
@@ -19,7 +20,8 @@ func ExampleNewInstruments() {
 	ctx := context.Background()
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 	defer func() { _ = provider.Shutdown(ctx) }()
-	i, err := NewInstruments(provider)
+	// The catalogue has summaries, which only a provider that serves them can create.
+	i, err := NewInstruments(instrument.NewSummaryPath(instrument.Settings{}).MeterProvider(provider))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -36,11 +38,14 @@ func ExampleNewInstruments() {
 // callback registered.
 func TestGeneratedInstruments(t *testing.T) {
 	ctx := context.Background()
-	reader := sdkmetric.NewManualReader()
+	// Summaries have no OTel instrument: a SummaryPath serves them to the reader, as
+	// telemetry's MeterProvider does.
+	summaries := instrument.NewSummaryPath(instrument.Settings{})
+	reader := sdkmetric.NewManualReader(sdkmetric.WithProducer(summaries.Producer()))
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer func() { _ = provider.Shutdown(ctx) }()
 	counted := instrumenttest.CountCallbacks(provider)
-	i, err := NewInstruments(counted)
+	i, err := NewInstruments(summaries.MeterProvider(counted))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,6 +62,8 @@ func TestGeneratedInstruments(t *testing.T) {
 		"in_flight":         "updowncounter: op",
 		"request_seconds":   "histogram: component",
 		"write_seconds":     "histogram: component",
+		"payload_bytes":     "summary: op",
+		"queue_items":       "summary: ",
 		"disk_used_percent": "gauge: ",
 		"connected_peers":   "gauge: ",
 		"build_info":        "gauge: version",

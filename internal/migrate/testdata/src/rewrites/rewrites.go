@@ -31,7 +31,10 @@ var queue = promauto.NewGaugeVec(prometheus.GaugeOpts{Name: "shop_queue_length"}
 
 var builds = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_builds_total", ConstLabels: prometheus.Labels{"version": "1.2.3"}}) // want `shop_builds_total: promauto.NewCounter becomes`
 
+var payload = promauto.NewSummary(prometheus.SummaryOpts{Name: "shop_payload_bytes", Objectives: map[float64]float64{0.5: 0.05, 0.99: 0.001}}) // want `shop_payload_bytes: promauto.NewSummary becomes &shopmetrics.Default.ShopPayloadBytes`
+
 func handle(w http.ResponseWriter, r *http.Request) {
+	payload.Observe(float64(r.ContentLength)) // want `shop_payload_bytes: Observe becomes payload.Record\(r.Context\(\), float64\(r.ContentLength\)\)`
 	start := time.Now()
 	requests.WithLabelValues(r.Method, "200").Inc()                              // want `shop_requests_total: Inc becomes requests.Add\(r.Context\(\), 1, "200", r.Method\)`
 	requests.With(prometheus.Labels{"method": "GET", "code": "404"}).Add(2)      // want `shop_requests_total: Add becomes requests.Add\(r.Context\(\), 2, "404", "GET"\)`

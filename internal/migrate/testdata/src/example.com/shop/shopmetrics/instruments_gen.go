@@ -20,6 +20,7 @@ type Instruments struct {
 	ShopQueueLength            ShopQueueLength
 	ShopErrorsTotal            ShopErrorsTotal
 	ShopBuildsTotal            ShopBuildsTotal
+	ShopPayloadBytes           ShopPayloadBytes
 }
 
 func NewInstruments(mp any) (*Instruments, error) { return &Instruments{}, nil }
@@ -90,3 +91,7 @@ func (m ShopBuildsTotal) Bind(version string) ShopBuildsTotalBound {
 type ShopBuildsTotalBound struct{ p *int }
 
 func (b ShopBuildsTotalBound) Add(ctx context.Context, incr int64) {}
+
+type ShopPayloadBytes struct{ p *int }
+
+func (m ShopPayloadBytes) Record(ctx context.Context, val float64) {}
