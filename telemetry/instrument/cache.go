@@ -111,6 +111,13 @@ type seriesCache[K comparable, V any] struct {
 	full      bool // a key has been refused
 	create    func(K) *V
 	onFull    func()
+	// peak is the most entries the map held since it was last rebuilt, so that removals can
+	// tell when the map's buckets are mostly empty (compactIfSparse).
+	peak int
+	// dead, when set, reports an entry that was deleted from the series it belongs to since it
+	// was resolved: store refuses it, so that a Delete racing a first Record cannot leave the
+	// cache pointing at a series nothing reads any more.
+	dead func(*V) bool
 }
 
 func (c *seriesCache[K, V]) get(k K) *V {
@@ -138,6 +145,7 @@ func (c *seriesCache[K, V]) add(k K) *V {
 	}
 	v := c.create(k)
 	c.m[k] = v
+	c.peak = max(c.peak, len(c.m))
 	return v
 }
 
@@ -165,7 +173,11 @@ func (c *seriesCache[K, V]) store(k K, v *V) {
 	if _, ok := c.m[k]; ok || (!c.unbounded && len(c.m) >= c.max) {
 		return
 	}
+	if c.dead != nil && c.dead(v) {
+		return
+	}
 	c.m[k] = v
+	c.peak = max(c.peak, len(c.m))
 }
 
 // each calls f for every cached entry under the read lock; f must not call back into c.
@@ -182,4 +194,56 @@ func (c *seriesCache[K, V]) len() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return len(c.m)
+}
+
+// remove drops the entry of k and returns it, nil when there is none. The entry's memory goes
+// with it unless something else (a bound handle) still holds it.
+func (c *seriesCache[K, V]) remove(k K) *V {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v := c.m[k]
+	if v != nil {
+		delete(c.m, k)
+		c.compactIfSparse()
+	}
+	return v
+}
+
+// removeIf drops every entry for which match reports true and returns them. match runs under
+// the write lock and must not call back into c.
+func (c *seriesCache[K, V]) removeIf(match func(K, *V) bool) []*V {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*V
+	for k, v := range c.m {
+		if match(k, v) {
+			delete(c.m, k)
+			out = append(out, v)
+		}
+	}
+	if len(out) > 0 {
+		c.compactIfSparse()
+	}
+	return out
+}
+
+// compactIfSparse replaces an emptied map by a new one: a Go map never shrinks its buckets, so
+// a cache that held 100,000 series and lost them all would otherwise keep their memory. c.mu is
+// held.
+func (c *seriesCache[K, V]) compactIfSparse() {
+	if len(c.m) == 0 {
+		c.m = make(map[K]*V)
+		c.peak = 0
+		return
+	}
+	if len(c.m) > c.peak {
+		c.peak = len(c.m)
+	}
+	if len(c.m) < c.peak/4 {
+		m := make(map[K]*V, len(c.m))
+		for k, v := range c.m {
+			m[k] = v
+		}
+		c.m, c.peak = m, len(m)
+	}
 }

@@ -47,7 +47,7 @@ func NewCounter[N Number, K comparable](g *Group, name string, inst Adder[N], at
 	_, isFloat := any(zero).(float64)
 	c := &Counter[N, K]{inst: inst, attrs: attrs, isFloat: isFloat}
 	c.series = newSeriesCache(name, g.settings, func(k K) *cell[N] {
-		return newCell(inst, metric.WithAttributeSet(attrs(k)))
+		return newCell(inst, attrs(k))
 	})
 	if err := g.addCounter(c); err != nil {
 		return nil, fmt.Errorf("instrument: counter %s: %w", name, err)
@@ -137,14 +137,15 @@ func (b CounterBound[N]) Add(ctx context.Context, incr N) {
 // size class keeps every cell line-aligned (at 96 bytes, measured, a bound Add's cost depended
 // on where the allocator placed the cell).
 type cell[N Number] struct {
-	bits atomic.Uint64
-	_    [64 - 8]byte
-	opts []metric.AddOption // read only by drain
-	_    [64 - 24]byte
+	bits  atomic.Uint64
+	_     [64 - 8]byte
+	opts  []metric.AddOption // read only by drain
+	attrs attribute.Set      // read only by DeletePartialMatch
+	_     [64 - 24 - 24]byte
 }
 
-func newCell[N Number](inst Adder[N], opt metric.AddOption) *cell[N] {
-	s := &cell[N]{opts: []metric.AddOption{opt}}
+func newCell[N Number](inst Adder[N], set attribute.Set) *cell[N] {
+	s := &cell[N]{opts: []metric.AddOption{metric.WithAttributeSet(set)}, attrs: set}
 	// Create the series at 0 now, so it is exported before its first increment.
 	inst.Add(context.Background(), 0, s.opts...)
 	return s

@@ -31,7 +31,7 @@ type Recorder[N Number, K comparable] struct {
 	attrs func(K) attribute.Set
 
 	// The SDK's path: the attribute option of each series.
-	series *seriesCache[K, []metric.RecordOption]
+	series *seriesCache[K, sdkSeries]
 	// The fast path: the cell of each series whose label values map to one for good.
 	fast  *histogram[N]
 	cells *seriesCache[K, hcell[N]]
@@ -50,11 +50,12 @@ func NewRecorder[N Number, K comparable](g *Group, name string, inst RecorderIns
 		// at most as many as the stream keeps series; the histogram logs the overflow.
 		r.fast = h
 		r.cells = newSeriesCache[K, hcell[N]](name, Settings{CardinalityLimit: h.limit}, nil)
+		r.cells.dead = (*hcell[N]).isGone
 		return r, nil
 	}
-	r.series = newSeriesCache(name, g.settings, func(k K) *[]metric.RecordOption {
-		o := recordOptions(attrs(k))
-		return &o
+	r.series = newSeriesCache(name, g.settings, func(k K) *sdkSeries {
+		set := attrs(k)
+		return &sdkSeries{opts: recordOptions(set), attrs: set}
 	})
 	return r, nil
 }
@@ -72,7 +73,7 @@ func (r *Recorder[N, K]) Record(ctx context.Context, val N, k K) {
 		return
 	}
 	if o := r.series.get(k); o != nil {
-		r.inst.Record(ctx, val, *o...)
+		r.inst.Record(ctx, val, o.opts...)
 		return
 	}
 	r.inst.Record(ctx, val, metric.WithAttributeSet(r.attrs(k)))
@@ -127,9 +128,16 @@ func (r *Recorder[N, K]) Bind(k K) RecorderBound[N] {
 		return RecorderBound[N]{s: b}
 	}
 	if o := r.series.get(k); o != nil {
-		return RecorderBound[N]{s: &boundSeries[N]{inst: r.inst, opts: *o}}
+		return RecorderBound[N]{s: &boundSeries[N]{inst: r.inst, opts: o.opts}}
 	}
 	return RecorderBound[N]{s: &boundSeries[N]{inst: r.inst, opts: recordOptions(r.attrs(k))}}
+}
+
+// sdkSeries is a series of a Recorder on the SDK's path: the option that carries its attribute
+// set, and the set, which DeletePartialMatch reads.
+type sdkSeries struct {
+	opts  []metric.RecordOption
+	attrs attribute.Set
 }
 
 func recordOptions(set attribute.Set) []metric.RecordOption {

@@ -1181,6 +1181,27 @@ func (b BackendBatchReadRequestsTotalBound) Add(ctx context.Context, incr int64)
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m BackendBatchReadRequestsTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendBatchReadRequestsTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendBatchReadRequestsTotal) Reset() {
+	m.series.Reset()
+}
+
 // BackendBatchReadRequestsFailedTotal is the counter backend_batch_read_requests_failed_total:
 // Number of failed read requests to the backend
 //
@@ -1280,6 +1301,27 @@ func (b BackendBatchReadRequestsFailedTotalBound) Add(ctx context.Context, incr 
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m BackendBatchReadRequestsFailedTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendBatchReadRequestsFailedTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendBatchReadRequestsFailedTotal) Reset() {
+	m.series.Reset()
+}
+
 // BackendBatchReadSeconds is the histogram backend_batch_read_seconds: Latency for batch read
 // operations.
 //
@@ -1373,6 +1415,28 @@ func (m BackendBatchReadSeconds) Bind(component string) BackendBatchReadSecondsB
 // Record records val for the bound labels.
 func (b BackendBatchReadSecondsBound) Record(ctx context.Context, val float64) {
 	b.b.Record(ctx, val)
+}
+
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
+// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
+// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// Recorder.Delete).
+func (m BackendBatchReadSeconds) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendBatchReadSeconds) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendBatchReadSeconds) Reset() {
+	m.series.Reset()
 }
 
 // BackendBatchWriteRequestsTotal is the counter backend_batch_write_requests_total: Number of batch
@@ -1470,6 +1534,27 @@ func (m BackendBatchWriteRequestsTotal) Bind(component string) BackendBatchWrite
 // Add adds incr for the bound labels.
 func (b BackendBatchWriteRequestsTotalBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
+}
+
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m BackendBatchWriteRequestsTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendBatchWriteRequestsTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendBatchWriteRequestsTotal) Reset() {
+	m.series.Reset()
 }
 
 // BackendBatchWriteRequestsFailedTotal is the counter backend_batch_write_requests_failed_total:
@@ -1571,6 +1656,27 @@ func (b BackendBatchWriteRequestsFailedTotalBound) Add(ctx context.Context, incr
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m BackendBatchWriteRequestsFailedTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendBatchWriteRequestsFailedTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendBatchWriteRequestsFailedTotal) Reset() {
+	m.series.Reset()
+}
+
 // BackendBatchWriteSeconds is the histogram backend_batch_write_seconds: Latency for backend batch
 // write operations.
 //
@@ -1668,6 +1774,28 @@ func (b BackendBatchWriteSecondsBound) Record(ctx context.Context, val float64) 
 	b.b.Record(ctx, val)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
+// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
+// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// Recorder.Delete).
+func (m BackendBatchWriteSeconds) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendBatchWriteSeconds) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendBatchWriteSeconds) Reset() {
+	m.series.Reset()
+}
+
 // BackendReadRequestsTotal is the counter backend_read_requests_total: Number of read requests to
 // the backend.
 //
@@ -1762,6 +1890,27 @@ func (m BackendReadRequestsTotal) Bind(component string) BackendReadRequestsTota
 // Add adds incr for the bound labels.
 func (b BackendReadRequestsTotalBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
+}
+
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m BackendReadRequestsTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendReadRequestsTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendReadRequestsTotal) Reset() {
+	m.series.Reset()
 }
 
 // BackendReadRequestsFailedTotal is the counter backend_read_requests_failed_total: Number of
@@ -1861,6 +2010,27 @@ func (b BackendReadRequestsFailedTotalBound) Add(ctx context.Context, incr int64
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m BackendReadRequestsFailedTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendReadRequestsFailedTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendReadRequestsFailedTotal) Reset() {
+	m.series.Reset()
+}
+
 // BackendReadSeconds is the histogram backend_read_seconds: Latency for read operations.
 //
 // Unit: s. Labels: component. Buckets: exponential(start 0.001, factor 2, count 16).
@@ -1953,6 +2123,28 @@ func (m BackendReadSeconds) Bind(component string) BackendReadSecondsBound {
 // Record records val for the bound labels.
 func (b BackendReadSecondsBound) Record(ctx context.Context, val float64) {
 	b.b.Record(ctx, val)
+}
+
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
+// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
+// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// Recorder.Delete).
+func (m BackendReadSeconds) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendReadSeconds) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendReadSeconds) Reset() {
+	m.series.Reset()
 }
 
 // BackendWriteRequestsTotal is the counter backend_write_requests_total: Number of write requests
@@ -2051,6 +2243,27 @@ func (b BackendWriteRequestsTotalBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m BackendWriteRequestsTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendWriteRequestsTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendWriteRequestsTotal) Reset() {
+	m.series.Reset()
+}
+
 // BackendWriteRequestsFailedTotal is the counter backend_write_requests_failed_total: Number of
 // failed write requests to the backend
 //
@@ -2146,6 +2359,27 @@ func (m BackendWriteRequestsFailedTotal) Bind(component string) BackendWriteRequ
 // Add adds incr for the bound labels.
 func (b BackendWriteRequestsFailedTotalBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
+}
+
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m BackendWriteRequestsFailedTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendWriteRequestsFailedTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendWriteRequestsFailedTotal) Reset() {
+	m.series.Reset()
 }
 
 // TeleportBackendWriteRequestsFailedPreconditionTotal is the counter
@@ -2252,6 +2486,27 @@ func (b TeleportBackendWriteRequestsFailedPreconditionTotalBound) Add(ctx contex
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m TeleportBackendWriteRequestsFailedPreconditionTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m TeleportBackendWriteRequestsFailedPreconditionTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m TeleportBackendWriteRequestsFailedPreconditionTotal) Reset() {
+	m.series.Reset()
+}
+
 // BackendWriteSeconds is the histogram backend_write_seconds: Latency for backend write operations.
 //
 // Unit: s. Labels: component. Buckets: exponential(start 0.001, factor 2, count 16).
@@ -2344,6 +2599,28 @@ func (m BackendWriteSeconds) Bind(component string) BackendWriteSecondsBound {
 // Record records val for the bound labels.
 func (b BackendWriteSecondsBound) Record(ctx context.Context, val float64) {
 	b.b.Record(ctx, val)
+}
+
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
+// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
+// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// Recorder.Delete).
+func (m BackendWriteSeconds) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendWriteSeconds) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendWriteSeconds) Reset() {
+	m.series.Reset()
 }
 
 // ClusterNameNotFoundTotal is the counter cluster_name_not_found_total: Number of times a cluster
@@ -3937,6 +4214,27 @@ func (b TeleportConnectedResourcesBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m TeleportConnectedResources) Delete(resourceType ResourceTypeAttr) bool {
+	return m.series.Delete([1]string{string(resourceType)})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: type) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m TeleportConnectedResources) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m TeleportConnectedResources) Reset() {
+	m.series.Reset()
+}
+
 // TeleportRegisteredServers is the gauge teleport_registered_servers: The number of Teleport
 // servers (a server consists of one or more Teleport services) that have connected to the Teleport
 // cluster, including the Teleport version. After disconnecting, a Teleport server has a TTL of 10
@@ -4036,6 +4334,27 @@ func (m TeleportRegisteredServers) Bind(version string, automaticUpdates string)
 // Record records val for the bound labels.
 func (b TeleportRegisteredServersBound) Record(ctx context.Context, val int64) {
 	b.b.Record(ctx, val)
+}
+
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. Its memory goes, but the
+// SDK keeps the gauge's last value in its cumulative streams (/metrics among them) (package
+// instrument, Recorder.Delete).
+func (m TeleportRegisteredServers) Delete(version string, automaticUpdates string) bool {
+	return m.series.Delete([2]string{version, automaticUpdates})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: version, automatic_updates) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m TeleportRegisteredServers) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m TeleportRegisteredServers) Reset() {
+	m.series.Reset()
 }
 
 // UserLoginTotal is the counter user_login_total: Number of user logins.
@@ -4271,6 +4590,28 @@ func (m WatcherEvents) Bind(resource string) WatcherEventsBound {
 // Record records val for the bound labels.
 func (b WatcherEventsBound) Record(ctx context.Context, val int64) {
 	b.b.Record(ctx, val)
+}
+
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
+// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
+// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// Recorder.Delete).
+func (m WatcherEvents) Delete(resource string) bool {
+	return m.series.Delete([1]string{resource})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: resource) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m WatcherEvents) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m WatcherEvents) Reset() {
+	m.series.Reset()
 }
 
 // FailedConnectToNodeAttemptsTotal is the counter failed_connect_to_node_attempts_total: Number of
@@ -4750,6 +5091,27 @@ func (m TeleportReverseTunnelsConnected) Bind(tunnelType string) TeleportReverse
 // Record records val for the bound labels.
 func (b TeleportReverseTunnelsConnectedBound) Record(ctx context.Context, val int64) {
 	b.b.Record(ctx, val)
+}
+
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. Its memory goes, but the
+// SDK keeps the gauge's last value in its cumulative streams (/metrics among them) (package
+// instrument, Recorder.Delete).
+func (m TeleportReverseTunnelsConnected) Delete(tunnelType string) bool {
+	return m.series.Delete([1]string{tunnelType})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: type) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m TeleportReverseTunnelsConnected) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m TeleportReverseTunnelsConnected) Reset() {
+	m.series.Reset()
 }
 
 // UserMaxConcurrentSessionsHitTotal is the counter user_max_concurrent_sessions_hit_total: Number
@@ -5319,6 +5681,27 @@ func (b TeleportCacheEventsBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m TeleportCacheEvents) Delete(cacheComponent string) bool {
+	return m.series.Delete([1]string{cacheComponent})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: cache_component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m TeleportCacheEvents) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m TeleportCacheEvents) Reset() {
+	m.series.Reset()
+}
+
 // TeleportCacheStaleEvents is the counter teleport_cache_stale_events: Number of stale events
 // received by a Teleport service cache. A high percentage of stale events can indicate a degraded
 // backend.
@@ -5416,6 +5799,27 @@ func (b TeleportCacheStaleEventsBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m TeleportCacheStaleEvents) Delete(cacheComponent string) bool {
+	return m.series.Delete([1]string{cacheComponent})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: cache_component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m TeleportCacheStaleEvents) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m TeleportCacheStaleEvents) Reset() {
+	m.series.Reset()
+}
+
 // TrustedClusters is the gauge trusted_clusters: Number of tunnels per state.
 //
 // Unit: {tunnel}. Labels: cluster, state.
@@ -5508,6 +5912,27 @@ func (m TrustedClusters) Bind(cluster string, clusterState string) TrustedCluste
 // Record records val for the bound labels.
 func (b TrustedClustersBound) Record(ctx context.Context, val int64) {
 	b.b.Record(ctx, val)
+}
+
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. Its memory goes, but the
+// SDK keeps the gauge's last value in its cumulative streams (/metrics among them) (package
+// instrument, Recorder.Delete).
+func (m TrustedClusters) Delete(cluster string, clusterState string) bool {
+	return m.series.Delete([2]string{cluster, clusterState})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: cluster, state) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m TrustedClusters) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m TrustedClusters) Reset() {
+	m.series.Reset()
 }
 
 // Tx is the counter tx: Number of bytes transmitted during an SSH connection.

@@ -219,6 +219,27 @@ func (b OrdersPlacedTotalBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m OrdersPlacedTotal) Delete(paymentMethod PaymentMethodAttr) bool {
+	return m.series.Delete([1]string{string(paymentMethod)})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: payment_method) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m OrdersPlacedTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m OrdersPlacedTotal) Reset() {
+	m.series.Reset()
+}
+
 // OrdersRejectedTotal is the counter orders_rejected_total: Orders refused, by reason.
 //
 // Unit: {order}. Labels: reason.
@@ -309,6 +330,27 @@ func (m OrdersRejectedTotal) Bind(reason string) OrdersRejectedTotalBound {
 // Add adds incr for the bound labels.
 func (b OrdersRejectedTotalBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
+}
+
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m OrdersRejectedTotal) Delete(reason string) bool {
+	return m.series.Delete([1]string{reason})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: reason) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m OrdersRejectedTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m OrdersRejectedTotal) Reset() {
+	m.series.Reset()
 }
 
 // InventoryUnreachableTotal is the counter inventory_unreachable_total: Inventory checks that could

@@ -269,6 +269,27 @@ func (b RequestsTotalBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m RequestsTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m RequestsTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m RequestsTotal) Reset() {
+	m.series.Reset()
+}
+
 // WritesTotal is the counter writes_total: Writes served, by component.
 //
 // Unit: {request}. Labels: component.
@@ -357,6 +378,27 @@ func (m WritesTotal) Bind(component string) WritesTotalBound {
 // Add adds incr for the bound labels.
 func (b WritesTotalBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
+}
+
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m WritesTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m WritesTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m WritesTotal) Reset() {
+	m.series.Reset()
 }
 
 // Failures is the counter failures: Failed requests: a label-less counter without the _total
@@ -596,6 +638,27 @@ func (b InFlightBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m InFlight) Delete(op OpAttr) bool {
+	return m.series.Delete([1]string{string(op)})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: op) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m InFlight) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m InFlight) Reset() {
+	m.series.Reset()
+}
+
 // RequestSeconds is the histogram request_seconds: Request latency, by component.
 //
 // Unit: s. Labels: component. Buckets: exponential(start 0.001, factor 2, count 16).
@@ -686,6 +749,28 @@ func (m RequestSeconds) Bind(component string) RequestSecondsBound {
 // Record records val for the bound labels.
 func (b RequestSecondsBound) Record(ctx context.Context, val float64) {
 	b.b.Record(ctx, val)
+}
+
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
+// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
+// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// Recorder.Delete).
+func (m RequestSeconds) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m RequestSeconds) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m RequestSeconds) Reset() {
+	m.series.Reset()
 }
 
 // WriteSeconds is the histogram write_seconds: Write latency, by component.
@@ -779,6 +864,28 @@ func (b WriteSecondsBound) Record(ctx context.Context, val float64) {
 	b.b.Record(ctx, val)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
+// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
+// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// Recorder.Delete).
+func (m WriteSeconds) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m WriteSeconds) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m WriteSeconds) Reset() {
+	m.series.Reset()
+}
+
 // PayloadBytes is the summary payload_bytes: Request payload sizes, by operation.
 //
 // Unit: By. Labels: op. Quantiles: 0.5 (±0.05), 0.9 (±0.01), 0.99 (±0.001) over 5m0s in 5 age buckets.
@@ -859,6 +966,26 @@ func (m PayloadBytes) Bind(op OpAttr) PayloadBytesBound {
 // Record records val for the bound labels.
 func (b PayloadBytesBound) Record(ctx context.Context, val float64) {
 	b.b.Record(ctx, val)
+}
+
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. The series leaves /metrics
+// and every reader at the next collection, and its memory goes.
+func (m PayloadBytes) Delete(op OpAttr) bool {
+	return m.series.Delete([1]string{string(op)})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: op) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m PayloadBytes) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m PayloadBytes) Reset() {
+	m.series.Reset()
 }
 
 // QueueItems is the summary queue_items: Items per dequeue: a label-less summary of count and sum
