@@ -101,12 +101,18 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		return nil, err
 	}
 
+	sw, err := switches(cfg)
+	if err != nil {
+		return nil, err
+	}
+	serve := serveRule(sw)
+
 	t := &Telemetry{resource: res, servedReg: prometheus.NewRegistry(), runtimeReg: prometheus.NewRegistry(), logger: cfg.logger}
 	both := teeRegisterer{t.servedReg, t.runtimeReg}
 	// Summaries are served beside the exporter, not through it: it drops metricdata.Summary
 	// with an error. Not in runtimeReg either, whose bridge would push them a second time, in
 	// the bridge's scope instead of the catalogue's.
-	t.summaries = instrument.NewSummaryPath(instrument.Settings{CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger})
+	t.summaries = instrument.NewSummaryPath(instrument.Settings{CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger, Serve: serve})
 	t.summaryReg = prometheus.NewRegistry()
 	if err := (teeRegisterer{t.servedReg, t.summaryReg}).Register(t.summaries.Collector()); err != nil {
 		return nil, fmt.Errorf("telemetry: summaries: %w", err)
@@ -125,7 +131,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	}
 	if fastHistograms(cfg, filter) {
 		t.histograms = instrument.NewHistogramPath(instrument.HistogramPathConfig{
-			Views: cfg.views, CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger,
+			Views: cfg.views, CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger, Serve: serve,
 		})
 		// The exporter's reader: cumulative, the SDK's default aggregation.
 		prod, err := t.histograms.Producer(sdkmetric.DefaultTemporalitySelector, sdkmetric.DefaultAggregationSelector)
@@ -177,7 +183,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		t.meterProvider = t.histograms.MeterProvider(t.provider) // carries the same limit and logger
 	} else {
 		t.meterProvider = instrument.WithSettings(t.provider, instrument.Settings{
-			CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger,
+			CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger, Serve: serve,
 		})
 	}
 	t.meterProvider = t.summaries.MeterProvider(t.meterProvider)

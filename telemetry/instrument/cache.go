@@ -30,6 +30,12 @@ type Settings struct {
 	// series, which usually means an unbounded value (a user or request ID) in a label. Nil
 	// logs nothing.
 	Logger *slog.Logger
+	// Serve reports whether the generated metric l describes is served: a Group's Serves asks
+	// it when a catalogue creates the metric, and a metric it refuses is created as a no-op,
+	// absent from every reader, its record calls returning at once. Nil serves what the
+	// catalogue declares: metrics that are enabled and not hidden. telemetry sets it from the
+	// operator's switches (telemetry.WithEnable, WithDisable, WithShowHiddenMetrics).
+	Serve func(l Lifecycle) bool
 }
 
 // defaultSettings are a Group's when its Meter carries none: DefaultCardinalityLimit and no

@@ -56,6 +56,21 @@ func NewGroup(m metric.Meter) *Group {
 	return &Group{meter: m, settings: settingsOf(m), regs: map[*registration]struct{}{}}
 }
 
+// Serves reports whether the generated metric l describes is served on the group's provider
+// (Settings.Serve; without one, when it is enabled and not hidden). Generated code asks it
+// once per metric, when the catalogue is created, and creates a metric that is not served as
+// a no-op, so that it is absent from /metrics and OTLP and its record calls return at once. A
+// nil group serves everything: it has no provider to serve on.
+func (g *Group) Serves(l Lifecycle) bool {
+	if g == nil {
+		return true
+	}
+	if g.settings.Serve != nil {
+		return g.settings.Serve(l)
+	}
+	return l.Enabled && !l.Hidden
+}
+
 // RegisterCallback registers f with the group's Meter for instruments, as
 // metric.Meter.RegisterCallback does, and tracks the registration: Release unregisters it
 // unless it was unregistered before. On a nil group it registers nothing.

@@ -30,6 +30,8 @@ type HistogramPathConfig struct {
 	// Logger receives one warning per instrument that reaches the limit, histograms and the
 	// Counters and Recorders of Groups alike; nil logs nothing.
 	Logger *slog.Logger
+	// Serve is carried to every Group created from the path's meters, as Settings.Serve.
+	Serve func(Lifecycle) bool
 }
 
 // HistogramPath records histograms at client_golang's cost while every reader still gets what
@@ -71,6 +73,7 @@ type HistogramPath struct {
 	views  []sdkmetric.View
 	limit  int
 	logger *slog.Logger
+	serve  func(Lifecycle) bool
 
 	mu      sync.Mutex
 	frozen  bool // a MeterProvider was wrapped: no more readers
@@ -114,6 +117,7 @@ func NewHistogramPath(cfg HistogramPathConfig) *HistogramPath {
 		views:   slices.Clone(cfg.Views),
 		limit:   cfg.CardinalityLimit,
 		logger:  cfg.Logger,
+		serve:   cfg.Serve,
 		byScope: map[instrumentation.Scope]*scopeEntry{},
 	}
 }
@@ -396,7 +400,7 @@ type pathMeter struct {
 // instrumentSettings gives a Group created from the meter the path's limit and logger, which
 // are the provider's.
 func (m *pathMeter) instrumentSettings() Settings {
-	return Settings{CardinalityLimit: m.path.limit, Logger: m.path.logger}
+	return Settings{CardinalityLimit: m.path.limit, Logger: m.path.logger, Serve: m.path.serve}
 }
 
 // Float64Histogram creates the histogram in the SDK and, when the fast path applies, returns

@@ -510,7 +510,9 @@ type AuditFailedDiskMonitoring struct {
 // newAuditFailedDiskMonitoring creates audit_failed_disk_monitoring from m, its callbacks tracked
 // by g; a nil m gives a no-op.
 func newAuditFailedDiskMonitoring(m metric.Meter, g *instrument.Group) (AuditFailedDiskMonitoring, error) {
-	if m == nil {
+	if m == nil || !g.Serves(AuditFailedDiskMonitoring{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return AuditFailedDiskMonitoring{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("audit_failed_disk_monitoring",
@@ -586,7 +588,9 @@ type AuditFailedEmitEvents struct {
 // newAuditFailedEmitEvents creates audit_failed_emit_events from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newAuditFailedEmitEvents(m metric.Meter, g *instrument.Group) (AuditFailedEmitEvents, error) {
-	if m == nil {
+	if m == nil || !g.Serves(AuditFailedEmitEvents{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return AuditFailedEmitEvents{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("audit_failed_emit_events",
@@ -660,7 +664,9 @@ type AuditPercentageDiskSpaceUsed struct {
 // newAuditPercentageDiskSpaceUsed creates audit_percentage_disk_space_used from m, its callbacks
 // tracked by g; a nil m gives a no-op.
 func newAuditPercentageDiskSpaceUsed(m metric.Meter, g *instrument.Group) (AuditPercentageDiskSpaceUsed, error) {
-	if m == nil {
+	if m == nil || !g.Serves(AuditPercentageDiskSpaceUsed{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return AuditPercentageDiskSpaceUsed{inst: noop.Float64Gauge{}}, nil
 	}
 	i, err := m.Float64Gauge("audit_percentage_disk_space_used",
@@ -728,7 +734,9 @@ type AuditServerOpenFiles struct {
 // newAuditServerOpenFiles creates audit_server_open_files from m, its callbacks tracked by g; a nil
 // m gives a no-op.
 func newAuditServerOpenFiles(m metric.Meter, g *instrument.Group) (AuditServerOpenFiles, error) {
-	if m == nil {
+	if m == nil || !g.Serves(AuditServerOpenFiles{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return AuditServerOpenFiles{inst: noop.Int64Gauge{}}, nil
 	}
 	i, err := m.Int64Gauge("audit_server_open_files",
@@ -799,7 +807,9 @@ type AuthGenerateRequestsThrottledTotal struct {
 // newAuthGenerateRequestsThrottledTotal creates auth_generate_requests_throttled_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newAuthGenerateRequestsThrottledTotal(m metric.Meter, g *instrument.Group) (AuthGenerateRequestsThrottledTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(AuthGenerateRequestsThrottledTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return AuthGenerateRequestsThrottledTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("auth_generate_requests_throttled_total",
@@ -878,7 +888,9 @@ type AuthGenerateRequestsTotal struct {
 // newAuthGenerateRequestsTotal creates auth_generate_requests_total from m, its callbacks tracked
 // by g; a nil m gives a no-op.
 func newAuthGenerateRequestsTotal(m metric.Meter, g *instrument.Group) (AuthGenerateRequestsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(AuthGenerateRequestsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return AuthGenerateRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("auth_generate_requests_total",
@@ -954,7 +966,9 @@ type AuthGenerateRequests struct {
 // newAuthGenerateRequests creates auth_generate_requests from m, its callbacks tracked by g; a nil
 // m gives a no-op.
 func newAuthGenerateRequests(m metric.Meter, g *instrument.Group) (AuthGenerateRequests, error) {
-	if m == nil {
+	if m == nil || !g.Serves(AuthGenerateRequests{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return AuthGenerateRequests{inst: noop.Int64UpDownCounter{}}, nil
 	}
 	i, err := m.Int64UpDownCounter("auth_generate_requests",
@@ -1025,7 +1039,9 @@ type AuthGenerateSeconds struct {
 // newAuthGenerateSeconds creates auth_generate_seconds from m, its callbacks tracked by g; a nil m
 // gives a no-op.
 func newAuthGenerateSeconds(m metric.Meter, g *instrument.Group) (AuthGenerateSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(AuthGenerateSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return AuthGenerateSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("auth_generate_seconds",
@@ -1096,7 +1112,9 @@ type BackendBatchReadRequestsTotal struct {
 // newBackendBatchReadRequestsTotal creates backend_batch_read_requests_total from m, its callbacks
 // tracked by g; a nil m gives a no-op.
 func newBackendBatchReadRequestsTotal(m metric.Meter, g *instrument.Group) (BackendBatchReadRequestsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendBatchReadRequestsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendBatchReadRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("backend_batch_read_requests_total",
@@ -1214,7 +1232,9 @@ type BackendBatchReadRequestsFailedTotal struct {
 // newBackendBatchReadRequestsFailedTotal creates backend_batch_read_requests_failed_total from m,
 // its callbacks tracked by g; a nil m gives a no-op.
 func newBackendBatchReadRequestsFailedTotal(m metric.Meter, g *instrument.Group) (BackendBatchReadRequestsFailedTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendBatchReadRequestsFailedTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendBatchReadRequestsFailedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("backend_batch_read_requests_failed_total",
@@ -1334,7 +1354,9 @@ type BackendBatchReadSeconds struct {
 // newBackendBatchReadSeconds creates backend_batch_read_seconds from m, its callbacks tracked by g;
 // a nil m gives a no-op.
 func newBackendBatchReadSeconds(m metric.Meter, g *instrument.Group) (BackendBatchReadSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendBatchReadSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendBatchReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("backend_batch_read_seconds",
@@ -1451,7 +1473,9 @@ type BackendBatchWriteRequestsTotal struct {
 // newBackendBatchWriteRequestsTotal creates backend_batch_write_requests_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newBackendBatchWriteRequestsTotal(m metric.Meter, g *instrument.Group) (BackendBatchWriteRequestsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendBatchWriteRequestsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendBatchWriteRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("backend_batch_write_requests_total",
@@ -1569,7 +1593,9 @@ type BackendBatchWriteRequestsFailedTotal struct {
 // newBackendBatchWriteRequestsFailedTotal creates backend_batch_write_requests_failed_total from m,
 // its callbacks tracked by g; a nil m gives a no-op.
 func newBackendBatchWriteRequestsFailedTotal(m metric.Meter, g *instrument.Group) (BackendBatchWriteRequestsFailedTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendBatchWriteRequestsFailedTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendBatchWriteRequestsFailedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("backend_batch_write_requests_failed_total",
@@ -1689,7 +1715,9 @@ type BackendBatchWriteSeconds struct {
 // newBackendBatchWriteSeconds creates backend_batch_write_seconds from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newBackendBatchWriteSeconds(m metric.Meter, g *instrument.Group) (BackendBatchWriteSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendBatchWriteSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendBatchWriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("backend_batch_write_seconds",
@@ -1808,7 +1836,9 @@ type BackendReadRequestsTotal struct {
 // newBackendReadRequestsTotal creates backend_read_requests_total from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newBackendReadRequestsTotal(m metric.Meter, g *instrument.Group) (BackendReadRequestsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendReadRequestsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendReadRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("backend_read_requests_total",
@@ -1925,7 +1955,9 @@ type BackendReadRequestsFailedTotal struct {
 // newBackendReadRequestsFailedTotal creates backend_read_requests_failed_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newBackendReadRequestsFailedTotal(m metric.Meter, g *instrument.Group) (BackendReadRequestsFailedTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendReadRequestsFailedTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendReadRequestsFailedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("backend_read_requests_failed_total",
@@ -2042,7 +2074,9 @@ type BackendReadSeconds struct {
 // newBackendReadSeconds creates backend_read_seconds from m, its callbacks tracked by g; a nil m
 // gives a no-op.
 func newBackendReadSeconds(m metric.Meter, g *instrument.Group) (BackendReadSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendReadSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("backend_read_seconds",
@@ -2159,7 +2193,9 @@ type BackendWriteRequestsTotal struct {
 // newBackendWriteRequestsTotal creates backend_write_requests_total from m, its callbacks tracked
 // by g; a nil m gives a no-op.
 func newBackendWriteRequestsTotal(m metric.Meter, g *instrument.Group) (BackendWriteRequestsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendWriteRequestsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendWriteRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("backend_write_requests_total",
@@ -2276,7 +2312,9 @@ type BackendWriteRequestsFailedTotal struct {
 // newBackendWriteRequestsFailedTotal creates backend_write_requests_failed_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newBackendWriteRequestsFailedTotal(m metric.Meter, g *instrument.Group) (BackendWriteRequestsFailedTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendWriteRequestsFailedTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendWriteRequestsFailedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("backend_write_requests_failed_total",
@@ -2396,7 +2434,9 @@ type TeleportBackendWriteRequestsFailedPreconditionTotal struct {
 // teleport_backend_write_requests_failed_precondition_total from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newTeleportBackendWriteRequestsFailedPreconditionTotal(m metric.Meter, g *instrument.Group) (TeleportBackendWriteRequestsFailedPreconditionTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportBackendWriteRequestsFailedPreconditionTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportBackendWriteRequestsFailedPreconditionTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("teleport_backend_write_requests_failed_precondition_total",
@@ -2518,7 +2558,9 @@ type BackendWriteSeconds struct {
 // newBackendWriteSeconds creates backend_write_seconds from m, its callbacks tracked by g; a nil m
 // gives a no-op.
 func newBackendWriteSeconds(m metric.Meter, g *instrument.Group) (BackendWriteSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendWriteSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendWriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("backend_write_seconds",
@@ -2636,7 +2678,9 @@ type ClusterNameNotFoundTotal struct {
 // newClusterNameNotFoundTotal creates cluster_name_not_found_total from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newClusterNameNotFoundTotal(m metric.Meter, g *instrument.Group) (ClusterNameNotFoundTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(ClusterNameNotFoundTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return ClusterNameNotFoundTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("cluster_name_not_found_total",
@@ -2712,7 +2756,9 @@ type EtcdBackendBatchReadRequests struct {
 // newEtcdBackendBatchReadRequests creates etcd_backend_batch_read_requests from m, its callbacks
 // tracked by g; a nil m gives a no-op.
 func newEtcdBackendBatchReadRequests(m metric.Meter, g *instrument.Group) (EtcdBackendBatchReadRequests, error) {
-	if m == nil {
+	if m == nil || !g.Serves(EtcdBackendBatchReadRequests{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return EtcdBackendBatchReadRequests{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("etcd_backend_batch_read_requests",
@@ -2786,7 +2832,9 @@ type EtcdBackendBatchReadSeconds struct {
 // newEtcdBackendBatchReadSeconds creates etcd_backend_batch_read_seconds from m, its callbacks
 // tracked by g; a nil m gives a no-op.
 func newEtcdBackendBatchReadSeconds(m metric.Meter, g *instrument.Group) (EtcdBackendBatchReadSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(EtcdBackendBatchReadSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return EtcdBackendBatchReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("etcd_backend_batch_read_seconds",
@@ -2858,7 +2906,9 @@ type EtcdBackendReadRequests struct {
 // newEtcdBackendReadRequests creates etcd_backend_read_requests from m, its callbacks tracked by g;
 // a nil m gives a no-op.
 func newEtcdBackendReadRequests(m metric.Meter, g *instrument.Group) (EtcdBackendReadRequests, error) {
-	if m == nil {
+	if m == nil || !g.Serves(EtcdBackendReadRequests{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return EtcdBackendReadRequests{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("etcd_backend_read_requests",
@@ -2932,7 +2982,9 @@ type EtcdBackendReadSeconds struct {
 // newEtcdBackendReadSeconds creates etcd_backend_read_seconds from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newEtcdBackendReadSeconds(m metric.Meter, g *instrument.Group) (EtcdBackendReadSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(EtcdBackendReadSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return EtcdBackendReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("etcd_backend_read_seconds",
@@ -3004,7 +3056,9 @@ type EtcdBackendTxRequests struct {
 // newEtcdBackendTxRequests creates etcd_backend_tx_requests from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newEtcdBackendTxRequests(m metric.Meter, g *instrument.Group) (EtcdBackendTxRequests, error) {
-	if m == nil {
+	if m == nil || !g.Serves(EtcdBackendTxRequests{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return EtcdBackendTxRequests{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("etcd_backend_tx_requests",
@@ -3078,7 +3132,9 @@ type EtcdBackendTxSeconds struct {
 // newEtcdBackendTxSeconds creates etcd_backend_tx_seconds from m, its callbacks tracked by g; a nil
 // m gives a no-op.
 func newEtcdBackendTxSeconds(m metric.Meter, g *instrument.Group) (EtcdBackendTxSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(EtcdBackendTxSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return EtcdBackendTxSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("etcd_backend_tx_seconds",
@@ -3150,7 +3206,9 @@ type EtcdBackendWriteRequests struct {
 // newEtcdBackendWriteRequests creates etcd_backend_write_requests from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newEtcdBackendWriteRequests(m metric.Meter, g *instrument.Group) (EtcdBackendWriteRequests, error) {
-	if m == nil {
+	if m == nil || !g.Serves(EtcdBackendWriteRequests{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return EtcdBackendWriteRequests{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("etcd_backend_write_requests",
@@ -3224,7 +3282,9 @@ type EtcdBackendWriteSeconds struct {
 // newEtcdBackendWriteSeconds creates etcd_backend_write_seconds from m, its callbacks tracked by g;
 // a nil m gives a no-op.
 func newEtcdBackendWriteSeconds(m metric.Meter, g *instrument.Group) (EtcdBackendWriteSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(EtcdBackendWriteSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return EtcdBackendWriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("etcd_backend_write_seconds",
@@ -3297,7 +3357,9 @@ type FirestoreEventsBackendBatchReadRequests struct {
 // newFirestoreEventsBackendBatchReadRequests creates firestore_events_backend_batch_read_requests
 // from m, its callbacks tracked by g; a nil m gives a no-op.
 func newFirestoreEventsBackendBatchReadRequests(m metric.Meter, g *instrument.Group) (FirestoreEventsBackendBatchReadRequests, error) {
-	if m == nil {
+	if m == nil || !g.Serves(FirestoreEventsBackendBatchReadRequests{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return FirestoreEventsBackendBatchReadRequests{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("firestore_events_backend_batch_read_requests",
@@ -3375,7 +3437,9 @@ type FirestoreEventsBackendBatchReadSeconds struct {
 // newFirestoreEventsBackendBatchReadSeconds creates firestore_events_backend_batch_read_seconds
 // from m, its callbacks tracked by g; a nil m gives a no-op.
 func newFirestoreEventsBackendBatchReadSeconds(m metric.Meter, g *instrument.Group) (FirestoreEventsBackendBatchReadSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(FirestoreEventsBackendBatchReadSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return FirestoreEventsBackendBatchReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("firestore_events_backend_batch_read_seconds",
@@ -3453,7 +3517,9 @@ type FirestoreEventsBackendBatchWriteRequests struct {
 // newFirestoreEventsBackendBatchWriteRequests creates firestore_events_backend_batch_write_requests
 // from m, its callbacks tracked by g; a nil m gives a no-op.
 func newFirestoreEventsBackendBatchWriteRequests(m metric.Meter, g *instrument.Group) (FirestoreEventsBackendBatchWriteRequests, error) {
-	if m == nil {
+	if m == nil || !g.Serves(FirestoreEventsBackendBatchWriteRequests{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return FirestoreEventsBackendBatchWriteRequests{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("firestore_events_backend_batch_write_requests",
@@ -3531,7 +3597,9 @@ type FirestoreEventsBackendBatchWriteSeconds struct {
 // newFirestoreEventsBackendBatchWriteSeconds creates firestore_events_backend_batch_write_seconds
 // from m, its callbacks tracked by g; a nil m gives a no-op.
 func newFirestoreEventsBackendBatchWriteSeconds(m metric.Meter, g *instrument.Group) (FirestoreEventsBackendBatchWriteSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(FirestoreEventsBackendBatchWriteSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return FirestoreEventsBackendBatchWriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("firestore_events_backend_batch_write_seconds",
@@ -3606,7 +3674,9 @@ type GCSEventStorageDownloadsSeconds struct {
 // newGCSEventStorageDownloadsSeconds creates gcs_event_storage_downloads_seconds from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newGCSEventStorageDownloadsSeconds(m metric.Meter, g *instrument.Group) (GCSEventStorageDownloadsSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(GCSEventStorageDownloadsSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return GCSEventStorageDownloadsSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("gcs_event_storage_downloads_seconds",
@@ -3681,7 +3751,9 @@ type GCSEventStorageDownloads struct {
 // newGCSEventStorageDownloads creates gcs_event_storage_downloads from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newGCSEventStorageDownloads(m metric.Meter, g *instrument.Group) (GCSEventStorageDownloads, error) {
-	if m == nil {
+	if m == nil || !g.Serves(GCSEventStorageDownloads{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return GCSEventStorageDownloads{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("gcs_event_storage_downloads",
@@ -3755,7 +3827,9 @@ type GCSEventStorageUploadsSeconds struct {
 // newGCSEventStorageUploadsSeconds creates gcs_event_storage_uploads_seconds from m, its callbacks
 // tracked by g; a nil m gives a no-op.
 func newGCSEventStorageUploadsSeconds(m metric.Meter, g *instrument.Group) (GCSEventStorageUploadsSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(GCSEventStorageUploadsSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return GCSEventStorageUploadsSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("gcs_event_storage_uploads_seconds",
@@ -3830,7 +3904,9 @@ type GCSEventStorageUploads struct {
 // newGCSEventStorageUploads creates gcs_event_storage_uploads from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newGCSEventStorageUploads(m metric.Meter, g *instrument.Group) (GCSEventStorageUploads, error) {
-	if m == nil {
+	if m == nil || !g.Serves(GCSEventStorageUploads{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return GCSEventStorageUploads{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("gcs_event_storage_uploads",
@@ -3904,7 +3980,9 @@ type HeartbeatConnectionsMissedTotal struct {
 // newHeartbeatConnectionsMissedTotal creates heartbeat_connections_missed_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newHeartbeatConnectionsMissedTotal(m metric.Meter, g *instrument.Group) (HeartbeatConnectionsMissedTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(HeartbeatConnectionsMissedTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return HeartbeatConnectionsMissedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("heartbeat_connections_missed_total",
@@ -3981,7 +4059,9 @@ type HeartbeatConnectionsReceivedTotal struct {
 // newHeartbeatConnectionsReceivedTotal creates heartbeat_connections_received_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newHeartbeatConnectionsReceivedTotal(m metric.Meter, g *instrument.Group) (HeartbeatConnectionsReceivedTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(HeartbeatConnectionsReceivedTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return HeartbeatConnectionsReceivedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("heartbeat_connections_received_total",
@@ -4058,7 +4138,9 @@ type TeleportAuditEmitEvents struct {
 // newTeleportAuditEmitEvents creates teleport_audit_emit_events from m, its callbacks tracked by g;
 // a nil m gives a no-op.
 func newTeleportAuditEmitEvents(m metric.Meter, g *instrument.Group) (TeleportAuditEmitEvents, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportAuditEmitEvents{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportAuditEmitEvents{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("teleport_audit_emit_events",
@@ -4131,7 +4213,9 @@ type TeleportConnectedResources struct {
 // newTeleportConnectedResources creates teleport_connected_resources from m, its callbacks tracked
 // by g; a nil m gives a no-op.
 func newTeleportConnectedResources(m metric.Meter, g *instrument.Group) (TeleportConnectedResources, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportConnectedResources{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportConnectedResources{inst: noop.Int64UpDownCounter{}}, nil
 	}
 	i, err := m.Int64UpDownCounter("teleport_connected_resources",
@@ -4250,7 +4334,9 @@ type TeleportRegisteredServers struct {
 // newTeleportRegisteredServers creates teleport_registered_servers from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newTeleportRegisteredServers(m metric.Meter, g *instrument.Group) (TeleportRegisteredServers, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportRegisteredServers{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportRegisteredServers{inst: noop.Int64Gauge{}}, nil
 	}
 	i, err := m.Int64Gauge("teleport_registered_servers",
@@ -4369,7 +4455,9 @@ type UserLoginTotal struct {
 // newUserLoginTotal creates user_login_total from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newUserLoginTotal(m metric.Meter, g *instrument.Group) (UserLoginTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(UserLoginTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return UserLoginTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("user_login_total",
@@ -4440,7 +4528,9 @@ type WatcherEventSizes struct {
 // newWatcherEventSizes creates watcher_event_sizes from m, its callbacks tracked by g; a nil m
 // gives a no-op.
 func newWatcherEventSizes(m metric.Meter, g *instrument.Group) (WatcherEventSizes, error) {
-	if m == nil {
+	if m == nil || !g.Serves(WatcherEventSizes{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return WatcherEventSizes{inst: noop.Int64Histogram{}}, nil
 	}
 	i, err := m.Int64Histogram("watcher_event_sizes",
@@ -4510,7 +4600,9 @@ type WatcherEvents struct {
 // newWatcherEvents creates watcher_events from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newWatcherEvents(m metric.Meter, g *instrument.Group) (WatcherEvents, error) {
-	if m == nil {
+	if m == nil || !g.Serves(WatcherEvents{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return WatcherEvents{inst: noop.Int64Histogram{}}, nil
 	}
 	i, err := m.Int64Histogram("watcher_events",
@@ -4627,7 +4719,9 @@ type FailedConnectToNodeAttemptsTotal struct {
 // newFailedConnectToNodeAttemptsTotal creates failed_connect_to_node_attempts_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newFailedConnectToNodeAttemptsTotal(m metric.Meter, g *instrument.Group) (FailedConnectToNodeAttemptsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(FailedConnectToNodeAttemptsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return FailedConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("failed_connect_to_node_attempts_total",
@@ -4704,7 +4798,9 @@ type FailedLoginAttemptsTotal struct {
 // newFailedLoginAttemptsTotal creates failed_login_attempts_total from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newFailedLoginAttemptsTotal(m metric.Meter, g *instrument.Group) (FailedLoginAttemptsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(FailedLoginAttemptsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return FailedLoginAttemptsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("failed_login_attempts_total",
@@ -4780,7 +4876,9 @@ type ProxyConnectionLimitExceededTotal struct {
 // newProxyConnectionLimitExceededTotal creates proxy_connection_limit_exceeded_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newProxyConnectionLimitExceededTotal(m metric.Meter, g *instrument.Group) (ProxyConnectionLimitExceededTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(ProxyConnectionLimitExceededTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return ProxyConnectionLimitExceededTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("proxy_connection_limit_exceeded_total",
@@ -4857,7 +4955,9 @@ type ProxyMissingSSHTunnels struct {
 // newProxyMissingSSHTunnels creates proxy_missing_ssh_tunnels from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newProxyMissingSSHTunnels(m metric.Meter, g *instrument.Group) (ProxyMissingSSHTunnels, error) {
-	if m == nil {
+	if m == nil || !g.Serves(ProxyMissingSSHTunnels{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return ProxyMissingSSHTunnels{inst: noop.Int64Gauge{}}, nil
 	}
 	i, err := m.Int64Gauge("proxy_missing_ssh_tunnels",
@@ -4931,7 +5031,9 @@ type TeleportConnectToNodeAttemptsTotal struct {
 // newTeleportConnectToNodeAttemptsTotal creates teleport_connect_to_node_attempts_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newTeleportConnectToNodeAttemptsTotal(m metric.Meter, g *instrument.Group) (TeleportConnectToNodeAttemptsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportConnectToNodeAttemptsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("teleport_connect_to_node_attempts_total",
@@ -5009,7 +5111,9 @@ type TeleportReverseTunnelsConnected struct {
 // newTeleportReverseTunnelsConnected creates teleport_reverse_tunnels_connected from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newTeleportReverseTunnelsConnected(m metric.Meter, g *instrument.Group) (TeleportReverseTunnelsConnected, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportReverseTunnelsConnected{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportReverseTunnelsConnected{inst: noop.Int64Gauge{}}, nil
 	}
 	i, err := m.Int64Gauge("teleport_reverse_tunnels_connected",
@@ -5127,7 +5231,9 @@ type UserMaxConcurrentSessionsHitTotal struct {
 // newUserMaxConcurrentSessionsHitTotal creates user_max_concurrent_sessions_hit_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newUserMaxConcurrentSessionsHitTotal(m metric.Meter, g *instrument.Group) (UserMaxConcurrentSessionsHitTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(UserMaxConcurrentSessionsHitTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return UserMaxConcurrentSessionsHitTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("user_max_concurrent_sessions_hit_total",
@@ -5206,7 +5312,9 @@ type CertificateMismatchTotal struct {
 // newCertificateMismatchTotal creates certificate_mismatch_total from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newCertificateMismatchTotal(m metric.Meter, g *instrument.Group) (CertificateMismatchTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(CertificateMismatchTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return CertificateMismatchTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("certificate_mismatch_total",
@@ -5280,7 +5388,9 @@ type ReversetunnelConnectedProxies struct {
 // newReversetunnelConnectedProxies creates reversetunnel_connected_proxies from m, its callbacks
 // tracked by g; a nil m gives a no-op.
 func newReversetunnelConnectedProxies(m metric.Meter, g *instrument.Group) (ReversetunnelConnectedProxies, error) {
-	if m == nil {
+	if m == nil || !g.Serves(ReversetunnelConnectedProxies{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return ReversetunnelConnectedProxies{inst: noop.Int64Gauge{}}, nil
 	}
 	i, err := m.Int64Gauge("reversetunnel_connected_proxies",
@@ -5351,7 +5461,9 @@ type Rx struct {
 
 // newRx creates rx from m, its callbacks tracked by g; a nil m gives a no-op.
 func newRx(m metric.Meter, g *instrument.Group) (Rx, error) {
-	if m == nil {
+	if m == nil || !g.Serves(Rx{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return Rx{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("rx",
@@ -5424,7 +5536,9 @@ type ServerInteractiveSessionsTotal struct {
 // newServerInteractiveSessionsTotal creates server_interactive_sessions_total from m, its callbacks
 // tracked by g; a nil m gives a no-op.
 func newServerInteractiveSessionsTotal(m metric.Meter, g *instrument.Group) (ServerInteractiveSessionsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(ServerInteractiveSessionsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return ServerInteractiveSessionsTotal{inst: noop.Int64UpDownCounter{}}, nil
 	}
 	i, err := m.Int64UpDownCounter("server_interactive_sessions_total",
@@ -5499,7 +5613,9 @@ type TeleportBuildInfo struct {
 // newTeleportBuildInfo creates teleport_build_info from m, its callbacks tracked by g; a nil m
 // gives a no-op.
 func newTeleportBuildInfo(m metric.Meter, g *instrument.Group) (TeleportBuildInfo, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportBuildInfo{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportBuildInfo{inst: noop.Int64ObservableGauge{}}, nil
 	}
 	i, err := m.Int64ObservableGauge("teleport_build_info",
@@ -5597,7 +5713,9 @@ type TeleportCacheEvents struct {
 // newTeleportCacheEvents creates teleport_cache_events from m, its callbacks tracked by g; a nil m
 // gives a no-op.
 func newTeleportCacheEvents(m metric.Meter, g *instrument.Group) (TeleportCacheEvents, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportCacheEvents{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportCacheEvents{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("teleport_cache_events",
@@ -5715,7 +5833,9 @@ type TeleportCacheStaleEvents struct {
 // newTeleportCacheStaleEvents creates teleport_cache_stale_events from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newTeleportCacheStaleEvents(m metric.Meter, g *instrument.Group) (TeleportCacheStaleEvents, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportCacheStaleEvents{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportCacheStaleEvents{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("teleport_cache_stale_events",
@@ -5831,7 +5951,9 @@ type TrustedClusters struct {
 // newTrustedClusters creates trusted_clusters from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newTrustedClusters(m metric.Meter, g *instrument.Group) (TrustedClusters, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TrustedClusters{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TrustedClusters{inst: noop.Int64Gauge{}}, nil
 	}
 	i, err := m.Int64Gauge("trusted_clusters",
@@ -5946,7 +6068,9 @@ type Tx struct {
 
 // newTx creates tx from m, its callbacks tracked by g; a nil m gives a no-op.
 func newTx(m metric.Meter, g *instrument.Group) (Tx, error) {
-	if m == nil {
+	if m == nil || !g.Serves(Tx{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return Tx{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("tx",
@@ -6017,7 +6141,9 @@ type ProcessState struct {
 
 // newProcessState creates process_state from m, its callbacks tracked by g; a nil m gives a no-op.
 func newProcessState(m metric.Meter, g *instrument.Group) (ProcessState, error) {
-	if m == nil {
+	if m == nil || !g.Serves(ProcessState{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return ProcessState{inst: noop.Int64ObservableGauge{}}, nil
 	}
 	i, err := m.Int64ObservableGauge("process_state",
@@ -6107,7 +6233,9 @@ type TeleportComponentState struct {
 // newTeleportComponentState creates teleport_component_state from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newTeleportComponentState(m metric.Meter, g *instrument.Group) (TeleportComponentState, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportComponentState{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportComponentState{inst: noop.Int64ObservableGauge{}}, nil
 	}
 	i, err := m.Int64ObservableGauge("teleport_component_state",
@@ -6201,7 +6329,9 @@ type GoMemstatsGCCPUFraction struct {
 // newGoMemstatsGCCPUFraction creates go_memstats_gc_cpu_fraction from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newGoMemstatsGCCPUFraction(m metric.Meter, g *instrument.Group) (GoMemstatsGCCPUFraction, error) {
-	if m == nil {
+	if m == nil || !g.Serves(GoMemstatsGCCPUFraction{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return GoMemstatsGCCPUFraction{inst: noop.Float64ObservableGauge{}}, nil
 	}
 	i, err := m.Float64ObservableGauge("go_memstats_gc_cpu_fraction",
@@ -6291,7 +6421,9 @@ type GoMemstatsLookupsTotal struct {
 // newGoMemstatsLookupsTotal creates go_memstats_lookups_total from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newGoMemstatsLookupsTotal(m metric.Meter, g *instrument.Group) (GoMemstatsLookupsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(GoMemstatsLookupsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return GoMemstatsLookupsTotal{inst: noop.Int64ObservableCounter{}}, nil
 	}
 	i, err := m.Int64ObservableCounter("go_memstats_lookups_total",

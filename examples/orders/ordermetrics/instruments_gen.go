@@ -138,7 +138,9 @@ type OrdersPlacedTotal struct {
 // newOrdersPlacedTotal creates orders_placed_total from m, its callbacks tracked by g; a nil m
 // gives a no-op.
 func newOrdersPlacedTotal(m metric.Meter, g *instrument.Group) (OrdersPlacedTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(OrdersPlacedTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return OrdersPlacedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("orders_placed_total",
@@ -251,7 +253,9 @@ type OrdersRejectedTotal struct {
 // newOrdersRejectedTotal creates orders_rejected_total from m, its callbacks tracked by g; a nil m
 // gives a no-op.
 func newOrdersRejectedTotal(m metric.Meter, g *instrument.Group) (OrdersRejectedTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(OrdersRejectedTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return OrdersRejectedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("orders_rejected_total",
@@ -366,7 +370,9 @@ type InventoryUnreachableTotal struct {
 // newInventoryUnreachableTotal creates inventory_unreachable_total from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newInventoryUnreachableTotal(m metric.Meter, g *instrument.Group) (InventoryUnreachableTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(InventoryUnreachableTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return InventoryUnreachableTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("inventory_unreachable_total",
@@ -442,7 +448,9 @@ type OrdersInFlight struct {
 // newOrdersInFlight creates orders_in_flight from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newOrdersInFlight(m metric.Meter, g *instrument.Group) (OrdersInFlight, error) {
-	if m == nil {
+	if m == nil || !g.Serves(OrdersInFlight{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return OrdersInFlight{inst: noop.Int64UpDownCounter{}}, nil
 	}
 	i, err := m.Int64UpDownCounter("orders_in_flight",
@@ -513,7 +521,9 @@ type OrderProcessingSeconds struct {
 // newOrderProcessingSeconds creates order_processing_seconds from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newOrderProcessingSeconds(m metric.Meter, g *instrument.Group) (OrderProcessingSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(OrderProcessingSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return OrderProcessingSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("order_processing_seconds",

@@ -189,7 +189,9 @@ type RequestsTotal struct {
 // newRequestsTotal creates requests_total from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newRequestsTotal(m metric.Meter, g *instrument.Group) (RequestsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(RequestsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return RequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("requests_total",
@@ -300,7 +302,9 @@ type WritesTotal struct {
 
 // newWritesTotal creates writes_total from m, its callbacks tracked by g; a nil m gives a no-op.
 func newWritesTotal(m metric.Meter, g *instrument.Group) (WritesTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(WritesTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return WritesTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("writes_total",
@@ -413,7 +417,9 @@ type Failures struct {
 
 // newFailures creates failures from m, its callbacks tracked by g; a nil m gives a no-op.
 func newFailures(m metric.Meter, g *instrument.Group) (Failures, error) {
-	if m == nil {
+	if m == nil || !g.Serves(Failures{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return Failures{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("failures",
@@ -486,7 +492,9 @@ type Rx struct {
 
 // newRx creates rx from m, its callbacks tracked by g; a nil m gives a no-op.
 func newRx(m metric.Meter, g *instrument.Group) (Rx, error) {
-	if m == nil {
+	if m == nil || !g.Serves(Rx{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return Rx{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("rx",
@@ -558,7 +566,9 @@ type InFlight struct {
 
 // newInFlight creates in_flight from m, its callbacks tracked by g; a nil m gives a no-op.
 func newInFlight(m metric.Meter, g *instrument.Group) (InFlight, error) {
-	if m == nil {
+	if m == nil || !g.Serves(InFlight{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return InFlight{inst: noop.Int64UpDownCounter{}}, nil
 	}
 	i, err := m.Int64UpDownCounter("in_flight",
@@ -670,7 +680,9 @@ type RequestSeconds struct {
 // newRequestSeconds creates request_seconds from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newRequestSeconds(m metric.Meter, g *instrument.Group) (RequestSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(RequestSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return RequestSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("request_seconds",
@@ -783,7 +795,9 @@ type WriteSeconds struct {
 
 // newWriteSeconds creates write_seconds from m, its callbacks tracked by g; a nil m gives a no-op.
 func newWriteSeconds(m metric.Meter, g *instrument.Group) (WriteSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(WriteSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return WriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("write_seconds",
@@ -895,7 +909,8 @@ type PayloadBytes struct {
 
 // newPayloadBytes creates payload_bytes from m, its callbacks tracked by g; a nil m gives a no-op.
 func newPayloadBytes(m metric.Meter, g *instrument.Group) (PayloadBytes, error) {
-	if m == nil {
+	if m == nil || !g.Serves(PayloadBytes{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op.
 		return PayloadBytes{}, nil
 	}
 	s, err := instrument.NewSummary[float64](g, "payload_bytes", "Request payload sizes, by operation.", "By",
@@ -999,7 +1014,8 @@ type QueueItems struct {
 
 // newQueueItems creates queue_items from m, its callbacks tracked by g; a nil m gives a no-op.
 func newQueueItems(m metric.Meter, g *instrument.Group) (QueueItems, error) {
-	if m == nil {
+	if m == nil || !g.Serves(QueueItems{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op.
 		return QueueItems{}, nil
 	}
 	s, err := instrument.NewSummary[int64](g, "queue_items", "Items per dequeue: a label-less summary of count and sum only.", "{item}",
@@ -1064,7 +1080,9 @@ type DiskUsedPercent struct {
 // newDiskUsedPercent creates disk_used_percent from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newDiskUsedPercent(m metric.Meter, g *instrument.Group) (DiskUsedPercent, error) {
-	if m == nil {
+	if m == nil || !g.Serves(DiskUsedPercent{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return DiskUsedPercent{inst: noop.Float64Gauge{}}, nil
 	}
 	i, err := m.Float64Gauge("disk_used_percent",
@@ -1131,7 +1149,9 @@ type ConnectedPeers struct {
 // newConnectedPeers creates connected_peers from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newConnectedPeers(m metric.Meter, g *instrument.Group) (ConnectedPeers, error) {
-	if m == nil {
+	if m == nil || !g.Serves(ConnectedPeers{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return ConnectedPeers{inst: noop.Int64Gauge{}}, nil
 	}
 	i, err := m.Int64Gauge("connected_peers",
@@ -1198,7 +1218,9 @@ type BuildInfo struct {
 
 // newBuildInfo creates build_info from m, its callbacks tracked by g; a nil m gives a no-op.
 func newBuildInfo(m metric.Meter, g *instrument.Group) (BuildInfo, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BuildInfo{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BuildInfo{inst: noop.Int64ObservableGauge{}}, nil
 	}
 	i, err := m.Int64ObservableGauge("build_info",
@@ -1287,7 +1309,9 @@ type UptimeSeconds struct {
 // newUptimeSeconds creates uptime_seconds from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newUptimeSeconds(m metric.Meter, g *instrument.Group) (UptimeSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(UptimeSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return UptimeSeconds{inst: noop.Float64ObservableCounter{}}, nil
 	}
 	i, err := m.Float64ObservableCounter("uptime_seconds",
