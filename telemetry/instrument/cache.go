@@ -36,6 +36,11 @@ type Settings struct {
 	// catalogue declares: metrics that are enabled and not hidden. telemetry sets it from the
 	// operator's switches (telemetry.WithEnable, WithDisable, WithShowHiddenMetrics).
 	Serve func(l Lifecycle) bool
+	// Declare, when set, is told of every generated metric that is served, once, when its
+	// catalogue creates it, so that the pipeline can serve what the metric's lifecycle asks
+	// of it beyond its own name: telemetry serves the old names of a renamed metric (its
+	// RenamedFrom) on /metrics.
+	Declare func(l Lifecycle)
 }
 
 // defaultSettings are a Group's when its Meter carries none: DefaultCardinalityLimit and no

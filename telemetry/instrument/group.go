@@ -57,7 +57,8 @@ func NewGroup(m metric.Meter) *Group {
 }
 
 // Serves reports whether the generated metric l describes is served on the group's provider
-// (Settings.Serve; without one, when it is enabled and not hidden). Generated code asks it
+// (Settings.Serve; without one, when it is enabled and not hidden), and declares a served one
+// to the provider (Settings.Declare), which may serve its old names. Generated code asks it
 // once per metric, when the catalogue is created, and creates a metric that is not served as
 // a no-op, so that it is absent from /metrics and OTLP and its record calls return at once. A
 // nil group serves everything: it has no provider to serve on.
@@ -65,10 +66,14 @@ func (g *Group) Serves(l Lifecycle) bool {
 	if g == nil {
 		return true
 	}
+	served := l.Enabled && !l.Hidden
 	if g.settings.Serve != nil {
-		return g.settings.Serve(l)
+		served = g.settings.Serve(l)
 	}
-	return l.Enabled && !l.Hidden
+	if served && g.settings.Declare != nil {
+		g.settings.Declare(l)
+	}
+	return served
 }
 
 // RegisterCallback registers f with the group's Meter for instruments, as
