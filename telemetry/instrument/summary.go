@@ -458,8 +458,10 @@ func NewSummary[N Number, K comparable](g *Group, name, description, unit string
 	}
 	path, scope := c.summaryPath()
 	s := path.stream(scope, name, description, unit, opts)
+	// A series budget (max_series) lowers the stream's own limit; lowerLimit(0) reads it.
+	limit := s.lowerLimit(g.limitFor(name, s.lowerLimit(0)))
 	// Only the first limit-1 label sets have series of their own; the cache holds no more.
-	cells := newSeriesCache[K, scell](name, Settings{CardinalityLimit: s.limit}, nil)
+	cells := newSeriesCache[K, scell](name, Settings{CardinalityLimit: limit}, nil)
 	cells.dead = (*scell).isGone
 	return &Summary[N, K]{stream: s, attrs: attrs, cells: cells}, nil
 }
