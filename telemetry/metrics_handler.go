@@ -31,6 +31,7 @@ type metricsHandler struct {
 	reader    sdkmetric.Reader
 	runtime   prometheus.Gatherer // the client_golang collectors, rendered beside the OTel data
 	families  *runtimeFamilies    // WithGatherer's, rendered beside them; nil without it
+	renames   *renames            // old names of renamed metrics, served by the exporter path
 	renderers sync.Pool           // *promtext.Renderer
 	collected sync.Pool           // *metricdata.ResourceMetrics, reused so collection reuses its slices
 	gzips     sync.Pool           // *gzip.Writer
@@ -38,7 +39,10 @@ type metricsHandler struct {
 
 func (h *metricsHandler) ServeHTTP(rsp http.ResponseWriter, req *http.Request) {
 	w := &scrapeWriter{ResponseWriter: rsp}
-	if h.reader == nil || !h.serveDirect(w, req) {
+	// The direct path renders what the reader collected, under the names it has: a catalogue
+	// with renamed metrics sends every scrape through the exporter path, which adds the old
+	// names to what it gathers.
+	if h.reader == nil || (h.renames != nil && h.renames.any()) || !h.serveDirect(w, req) {
 		h.exporter.ServeHTTP(w, req)
 	}
 	if w.err != nil {

@@ -34,6 +34,8 @@ type config struct {
 	gatherers        []prometheus.Gatherer // WithGatherer (gatherer.go)
 	targetInfo       bool
 	resourceLabels   attribute.Filter
+	enable, disable  []string // WithEnable, WithDisable (switches.go)
+	showHidden       bool     // WithShowHiddenMetrics
 }
 
 func newConfig(opts []Option) *config {

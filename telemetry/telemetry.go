@@ -56,6 +56,8 @@ type Telemetry struct {
 	// summaries serves the catalogues' summaries, in every configuration: on /metrics through
 	// its Collector in servedReg, to the push reader through its Producer.
 	summaries *instrument.SummaryPath
+	// renames are the old names of the served metrics, served on /metrics beside the new ones.
+	renames *renames
 	// summaryReg holds the summaries' Collector alone, for the direct path, which renders the
 	// exporter's reader and these gathered families side by side.
 	summaryReg *prometheus.Registry
@@ -101,12 +103,19 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		return nil, err
 	}
 
-	t := &Telemetry{resource: res, servedReg: prometheus.NewRegistry(), runtimeReg: prometheus.NewRegistry(), logger: cfg.logger}
+	sw, err := switches(cfg)
+	if err != nil {
+		return nil, err
+	}
+	serve := serveRule(sw)
+	names := &renames{}
+
+	t := &Telemetry{renames: names, resource: res, servedReg: prometheus.NewRegistry(), runtimeReg: prometheus.NewRegistry(), logger: cfg.logger}
 	both := teeRegisterer{t.servedReg, t.runtimeReg}
 	// Summaries are served beside the exporter, not through it: it drops metricdata.Summary
 	// with an error. Not in runtimeReg either, whose bridge would push them a second time, in
 	// the bridge's scope instead of the catalogue's.
-	t.summaries = instrument.NewSummaryPath(instrument.Settings{CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger})
+	t.summaries = instrument.NewSummaryPath(instrument.Settings{CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger, Serve: serve, Declare: names.declare})
 	t.summaryReg = prometheus.NewRegistry()
 	if err := (teeRegisterer{t.servedReg, t.summaryReg}).Register(t.summaries.Collector()); err != nil {
 		return nil, fmt.Errorf("telemetry: summaries: %w", err)
@@ -125,7 +134,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	}
 	if fastHistograms(cfg, filter) {
 		t.histograms = instrument.NewHistogramPath(instrument.HistogramPathConfig{
-			Views: cfg.views, CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger,
+			Views: cfg.views, CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger, Serve: serve, Declare: names.declare,
 		})
 		// The exporter's reader: cumulative, the SDK's default aggregation.
 		prod, err := t.histograms.Producer(sdkmetric.DefaultTemporalitySelector, sdkmetric.DefaultAggregationSelector)
@@ -177,7 +186,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		t.meterProvider = t.histograms.MeterProvider(t.provider) // carries the same limit and logger
 	} else {
 		t.meterProvider = instrument.WithSettings(t.provider, instrument.Settings{
-			CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger,
+			CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger, Serve: serve, Declare: names.declare,
 		})
 	}
 	t.meterProvider = t.summaries.MeterProvider(t.meterProvider)
@@ -188,14 +197,15 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	}
 
 	h := &metricsHandler{
-		exporter: promhttp.HandlerFor(t.scrapeGatherer(), promhttp.HandlerOpts{
+		exporter: promhttp.HandlerFor(names.gatherer(t.scrapeGatherer()), promhttp.HandlerOpts{
 			// As Teleport's diag server: a bad family is logged and skipped instead of failing
 			// the whole scrape. OpenMetrics stays off, because it would retype counters that
 			// lack _total (rx, teleport_audit_emit_events) as unknown.
 			ErrorHandling: promhttp.ContinueOnError,
 			ErrorLog:      promLogger{cfg.logger},
 		}),
-		logger: cfg.logger,
+		logger:  cfg.logger,
+		renames: names,
 	}
 	// The direct path renders neither target_info nor resource labels: with either, every
 	// scrape goes through the exporter.

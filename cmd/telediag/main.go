@@ -39,6 +39,7 @@ import (
 
 	"github.com/telediag/telediag/cmd/internal/demo"
 	"github.com/telediag/telediag/internal/buildinfo"
+	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/probes"
 	"github.com/telediag/telediag/router"
 	"github.com/telediag/telediag/router/diagtls"
@@ -86,6 +87,31 @@ type config struct {
 	demo              bool
 	logLevel          slog.Level
 	tls               diagtls.Files // empty Cert: plain HTTP
+	// The metric switches, passed to telemetry.WithEnable, WithDisable and
+	// WithShowHiddenMetrics (docs/operating.md, "Switching metrics").
+	metricsEnable, metricsDisable []string
+	showHiddenMetrics             bool
+}
+
+// globFlags collects repeated, comma-separated glob flags, rejecting a bad glob at parse time.
+type globFlags struct{ globs *[]string }
+
+func (g globFlags) String() string {
+	if g.globs == nil {
+		return ""
+	}
+	return strings.Join(*g.globs, ",")
+}
+
+func (g globFlags) Set(v string) error {
+	for _, expr := range strings.Split(v, ",") {
+		expr = strings.TrimSpace(expr)
+		if _, err := catalog.CompileGlob(expr); err != nil {
+			return err
+		}
+		*g.globs = append(*g.globs, expr)
+	}
+	return nil
 }
 
 // checkFlags collects repeated --check NAME=URL flags, rejecting a bad one at parse time.
@@ -135,6 +161,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.tls.Cert, "diag-tls-cert", "", "`FILE` of the PEM certificate chain to serve the diag endpoints over TLS (with --diag-tls-key); re-read when it changes")
 	fs.StringVar(&cfg.tls.Key, "diag-tls-key", "", "`FILE` of the PEM private key of --diag-tls-cert")
 	fs.StringVar(&cfg.tls.ClientCA, "diag-client-ca", "", "`FILE` of PEM CA certificates: require clients to present a certificate signed by one (mutual TLS)")
+	fs.Var(globFlags{&cfg.metricsEnable}, "metrics-enable", "`GLOBS` (comma-separated, repeatable) of metrics declared enabled: false to serve")
+	fs.Var(globFlags{&cfg.metricsDisable}, "metrics-disable", "`GLOBS` (comma-separated, repeatable) of metrics not to serve; wins over --metrics-enable")
+	fs.BoolVar(&cfg.showHiddenMetrics, "show-hidden-metrics", false, "serve the metrics declared hidden (deprecated ones no longer served by default)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
@@ -279,7 +308,14 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	tel, err := telemetry.New(ctx, telemetry.WithServiceName(defaultServiceName), telemetry.WithLogger(log))
+	telOpts := []telemetry.Option{
+		telemetry.WithServiceName(defaultServiceName), telemetry.WithLogger(log),
+		telemetry.WithEnable(cfg.metricsEnable...), telemetry.WithDisable(cfg.metricsDisable...),
+	}
+	if cfg.showHiddenMetrics {
+		telOpts = append(telOpts, telemetry.WithShowHiddenMetrics())
+	}
+	tel, err := telemetry.New(ctx, telOpts...)
 	if err != nil {
 		return err
 	}

@@ -74,6 +74,13 @@ func TestParseFlags(t *testing.T) {
 		cfg.checks[1].Name != "api" || cfg.checks[1].URL.String() != "https://api.internal/healthz" {
 		t.Errorf("checks: %+v", cfg.checks)
 	}
+	cfg, err = parseFlags([]string{"--metrics-enable", "a_*,b", "--metrics-enable=c", "--metrics-disable", "d*", "--show-hidden-metrics"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(cfg.metricsEnable, " ") != "a_* b c" || strings.Join(cfg.metricsDisable, " ") != "d*" || !cfg.showHiddenMetrics {
+		t.Errorf("metric switches: enable %q, disable %q, show hidden %v", cfg.metricsEnable, cfg.metricsDisable, cfg.showHiddenMetrics)
+	}
 	for _, debug := range []string{"--debug", "-debug", "-d", "--d"} {
 		cfg, err := parseFlags([]string{debug}, io.Discard)
 		if err != nil || !cfg.debug {
@@ -150,6 +157,8 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"unknown flag", []string{"--nope"}, 2, "-nope", []string{"not defined"}},
 		{"unknown shorthand", []string{"-x"}, 2, "-x", nil},
+		{"bad metrics-enable glob", []string{"--metrics-enable", "ok,["}, 2, "-metrics-enable", []string{`glob "["`}},
+		{"empty metrics-disable glob", []string{"--metrics-disable", "a,,b"}, 2, "-metrics-disable", []string{"empty glob"}},
 		{"positional argument", []string{"serve"}, 2, "", []string{`"serve"`, "flags only", "probe subcommand"}},
 		{"check without =", []string{"--check", "db"}, 2, "-check", []string{"NAME=URL"}},
 		{"check bad scheme", []string{"--check", "dns=udp://127.0.0.1:53"}, 2, "-check", []string{`scheme "udp"`}},

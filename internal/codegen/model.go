@@ -69,6 +69,7 @@ type metricModel struct {
 	SummaryOpts string // the instrument.SummaryOptions literal of a summary
 	Quantiles   string // for doc comments: "0.5 (±0.05), 0.99 (±0.001) over 10m0s in 5 age buckets"
 	Life        lifecycleModel
+	DeleteNote  string // for doc comments: what a deleted series of this kind leaves behind
 }
 
 type section struct {
@@ -278,6 +279,16 @@ func metricOf(cm *catalog.Metric, taken func(string) bool) metricModel {
 		}
 		if mm.Wrapper != "" {
 			mm.Series = fmt.Sprintf("%s[%s, %s]", mm.Wrapper, mm.ValType, mm.KeyType)
+		}
+		switch {
+		case mm.Summary:
+			mm.DeleteNote = "The series leaves /metrics and every reader at the next collection, and its memory goes."
+		case mm.Batched:
+			mm.DeleteNote = "Its memory goes, but the SDK aggregates counters: its cumulative streams (/metrics among them) keep the series at its last total, and a delta reader stops receiving it (package instrument, Counter.Delete)."
+		case cm.Kind == catalog.KindHistogram:
+			mm.DeleteNote = "On telediag's histogram path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument, Recorder.Delete)."
+		default:
+			mm.DeleteNote = "Its memory goes, but the SDK keeps the gauge's last value in its cumulative streams (/metrics among them) (package instrument, Recorder.Delete)."
 		}
 	}
 	if len(cm.Buckets) > 0 {

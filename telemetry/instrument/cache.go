@@ -30,6 +30,17 @@ type Settings struct {
 	// series, which usually means an unbounded value (a user or request ID) in a label. Nil
 	// logs nothing.
 	Logger *slog.Logger
+	// Serve reports whether the generated metric l describes is served: a Group's Serves asks
+	// it when a catalogue creates the metric, and a metric it refuses is created as a no-op,
+	// absent from every reader, its record calls returning at once. Nil serves what the
+	// catalogue declares: metrics that are enabled and not hidden. telemetry sets it from the
+	// operator's switches (telemetry.WithEnable, WithDisable, WithShowHiddenMetrics).
+	Serve func(l Lifecycle) bool
+	// Declare, when set, is told of every generated metric that is served, once, when its
+	// catalogue creates it, so that the pipeline can serve what the metric's lifecycle asks
+	// of it beyond its own name: telemetry serves the old names of a renamed metric (its
+	// RenamedFrom) on /metrics.
+	Declare func(l Lifecycle)
 }
 
 // defaultSettings are a Group's when its Meter carries none: DefaultCardinalityLimit and no
@@ -111,6 +122,13 @@ type seriesCache[K comparable, V any] struct {
 	full      bool // a key has been refused
 	create    func(K) *V
 	onFull    func()
+	// peak is the most entries the map held since it was last rebuilt, so that removals can
+	// tell when the map's buckets are mostly empty (compactIfSparse).
+	peak int
+	// dead, when set, reports an entry that was deleted from the series it belongs to since it
+	// was resolved: store refuses it, so that a Delete racing a first Record cannot leave the
+	// cache pointing at a series nothing reads any more.
+	dead func(*V) bool
 }
 
 func (c *seriesCache[K, V]) get(k K) *V {
@@ -138,6 +156,7 @@ func (c *seriesCache[K, V]) add(k K) *V {
 	}
 	v := c.create(k)
 	c.m[k] = v
+	c.peak = max(c.peak, len(c.m))
 	return v
 }
 
@@ -165,7 +184,11 @@ func (c *seriesCache[K, V]) store(k K, v *V) {
 	if _, ok := c.m[k]; ok || (!c.unbounded && len(c.m) >= c.max) {
 		return
 	}
+	if c.dead != nil && c.dead(v) {
+		return
+	}
 	c.m[k] = v
+	c.peak = max(c.peak, len(c.m))
 }
 
 // each calls f for every cached entry under the read lock; f must not call back into c.
@@ -182,4 +205,56 @@ func (c *seriesCache[K, V]) len() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return len(c.m)
+}
+
+// remove drops the entry of k and returns it, nil when there is none. The entry's memory goes
+// with it unless something else (a bound handle) still holds it.
+func (c *seriesCache[K, V]) remove(k K) *V {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v := c.m[k]
+	if v != nil {
+		delete(c.m, k)
+		c.compactIfSparse()
+	}
+	return v
+}
+
+// removeIf drops every entry for which match reports true and returns them. match runs under
+// the write lock and must not call back into c.
+func (c *seriesCache[K, V]) removeIf(match func(K, *V) bool) []*V {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []*V
+	for k, v := range c.m {
+		if match(k, v) {
+			delete(c.m, k)
+			out = append(out, v)
+		}
+	}
+	if len(out) > 0 {
+		c.compactIfSparse()
+	}
+	return out
+}
+
+// compactIfSparse replaces an emptied map by a new one: a Go map never shrinks its buckets, so
+// a cache that held 100,000 series and lost them all would otherwise keep their memory. c.mu is
+// held.
+func (c *seriesCache[K, V]) compactIfSparse() {
+	if len(c.m) == 0 {
+		c.m = make(map[K]*V)
+		c.peak = 0
+		return
+	}
+	if len(c.m) > c.peak {
+		c.peak = len(c.m)
+	}
+	if len(c.m) < c.peak/4 {
+		m := make(map[K]*V, len(c.m))
+		for k, v := range c.m {
+			m[k] = v
+		}
+		c.m, c.peak = m, len(m)
+	}
 }

@@ -31,6 +31,8 @@ type Counter[N Number, K comparable] struct {
 	attrs   func(K) attribute.Set
 	series  *seriesCache[K, cell[N]]
 	isFloat bool
+	// overflow is set when the counter has a series budget: label sets past it add here.
+	overflow []metric.AddOption
 }
 
 // NewCounter wraps inst, the instrument called name created from g's Meter, so that Add and
@@ -46,8 +48,16 @@ func NewCounter[N Number, K comparable](g *Group, name string, inst Adder[N], at
 	var zero N
 	_, isFloat := any(zero).(float64)
 	c := &Counter[N, K]{inst: inst, attrs: attrs, isFloat: isFloat}
-	c.series = newSeriesCache(name, g.settings, func(k K) *cell[N] {
-		return newCell(inst, metric.WithAttributeSet(attrs(k)))
+	s := g.settings
+	if limit := g.limitFor(name, s.CardinalityLimit); limit != s.CardinalityLimit {
+		// A series budget (max_series) below the provider's limit: the SDK knows no limit per
+		// instrument, so label sets past the budget are folded here, into the SDK's series of
+		// the overflow set, which it serves as its own overflow series.
+		s.CardinalityLimit = limit
+		c.overflow = []metric.AddOption{metric.WithAttributeSet(overflowSet)}
+	}
+	c.series = newSeriesCache(name, s, func(k K) *cell[N] {
+		return newCell(inst, attrs(k))
 	})
 	if err := g.addCounter(c); err != nil {
 		return nil, fmt.Errorf("instrument: counter %s: %w", name, err)
@@ -64,6 +74,10 @@ func (c *Counter[N, K]) Add(ctx context.Context, incr N, k K) {
 		s.add(incr, c.isFloat)
 		return
 	}
+	if c.overflow != nil {
+		c.inst.Add(ctx, incr, c.overflow...) // past the series budget
+		return
+	}
 	// Past the cache bound: the SDK's own path, which folds the series into its overflow.
 	c.inst.Add(ctx, incr, metric.WithAttributeSet(c.attrs(k)))
 }
@@ -75,6 +89,9 @@ func (c *Counter[N, K]) Bind(k K) CounterBound[N] {
 	}
 	if s := c.series.get(k); s != nil {
 		return CounterBound[N]{cell: s, isFloat: c.isFloat}
+	}
+	if c.overflow != nil {
+		return CounterBound[N]{inst: c.inst, opts: c.overflow}
 	}
 	return CounterBound[N]{inst: c.inst, opts: []metric.AddOption{metric.WithAttributeSet(c.attrs(k))}}
 }
@@ -137,14 +154,15 @@ func (b CounterBound[N]) Add(ctx context.Context, incr N) {
 // size class keeps every cell line-aligned (at 96 bytes, measured, a bound Add's cost depended
 // on where the allocator placed the cell).
 type cell[N Number] struct {
-	bits atomic.Uint64
-	_    [64 - 8]byte
-	opts []metric.AddOption // read only by drain
-	_    [64 - 24]byte
+	bits  atomic.Uint64
+	_     [64 - 8]byte
+	opts  []metric.AddOption // read only by drain
+	attrs attribute.Set      // read only by DeletePartialMatch
+	_     [64 - 24 - 24]byte
 }
 
-func newCell[N Number](inst Adder[N], opt metric.AddOption) *cell[N] {
-	s := &cell[N]{opts: []metric.AddOption{opt}}
+func newCell[N Number](inst Adder[N], set attribute.Set) *cell[N] {
+	s := &cell[N]{opts: []metric.AddOption{metric.WithAttributeSet(set)}, attrs: set}
 	// Create the series at 0 now, so it is exported before its first increment.
 	inst.Add(context.Background(), 0, s.opts...)
 	return s

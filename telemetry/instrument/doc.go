@@ -63,6 +63,14 @@
 // and counters stop reaching the readers. AddSet, for callers that already hold an
 // attribute.Set, takes the SDK's own path; RecordSet records into the histogram's cells.
 //
+// A catalogue's lifecycle (docs/catalogue.md, "The contract with the pipeline") is honoured
+// here too: generated code asks its Group whether each metric is served (Group.Serves, with
+// Settings.Serve) and creates one that is not as a no-op; Settings.Declare tells the pipeline
+// of a served metric's old names; a metric's max_series bounds its instrument (budget.go). Every
+// instrument with labels deletes series as client_golang's vectors do (Delete,
+// DeletePartialMatch, Reset; delete.go says what a deleted series leaves behind, which depends
+// on whether telediag or the SDK aggregates it).
+//
 // MirroredSDKVersion lists every rule of the SDK the histograms' fast path re-implements, with
 // the SDK function that implements it and the telediag one that mirrors it, and what to do
 // when otel-go is upgraded.

@@ -41,6 +41,30 @@ type Group struct {
 	drainReg metric.Registration
 	// regs are the callbacks registered through RegisterCallback and not yet unregistered.
 	regs map[*registration]struct{}
+	// budgets are the max_series of the served metrics that declare one, by name, noted by
+	// Serves for the instrument created next under that name.
+	budgets map[string]int
+}
+
+// budget returns the series budget Serves noted for the metric called name, 0 for none.
+func (g *Group) budget(name string) int {
+	if g == nil {
+		return 0
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.budgets[name]
+}
+
+// limitFor is the cardinality limit of the metric called name, counted as the SDK counts one
+// (label sets and the overflow series): its budget plus the overflow series, unless the
+// provider's limit is lower.
+func (g *Group) limitFor(name string, provider int) int {
+	b := g.budget(name)
+	if b <= 0 || (provider > 0 && provider <= b+1) {
+		return provider
+	}
+	return b + 1
 }
 
 // drainer is a Counter, whatever its type parameters.
@@ -54,6 +78,34 @@ type drainer interface{ drain(ctx context.Context) }
 // and no warning.
 func NewGroup(m metric.Meter) *Group {
 	return &Group{meter: m, settings: settingsOf(m), regs: map[*registration]struct{}{}}
+}
+
+// Serves reports whether the generated metric l describes is served on the group's provider
+// (Settings.Serve; without one, when it is enabled and not hidden), and declares a served one
+// to the provider (Settings.Declare), which may serve its old names. Generated code asks it
+// once per metric, when the catalogue is created, and creates a metric that is not served as
+// a no-op, so that it is absent from /metrics and OTLP and its record calls return at once. A
+// nil group serves everything: it has no provider to serve on.
+func (g *Group) Serves(l Lifecycle) bool {
+	if g == nil {
+		return true
+	}
+	served := l.Enabled && !l.Hidden
+	if g.settings.Serve != nil {
+		served = g.settings.Serve(l)
+	}
+	if served && g.settings.Declare != nil {
+		g.settings.Declare(l)
+	}
+	if served && l.MaxSeries > 0 {
+		g.mu.Lock()
+		if g.budgets == nil {
+			g.budgets = map[string]int{}
+		}
+		g.budgets[l.Name] = l.MaxSeries
+		g.mu.Unlock()
+	}
+	return served
 }
 
 // RegisterCallback registers f with the group's Meter for instruments, as

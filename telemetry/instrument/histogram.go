@@ -64,9 +64,13 @@ type histogram[N Number] struct {
 
 	mu         sync.RWMutex
 	cells      map[attribute.Distinct]*hcell[N]
-	persistent []*hcell[N] // append-only: the first limit-1 label sets, in arrival order
-	transient  []*hcell[N] // delta mode: sets past the limit in the current delta interval
-	overflow   *hcell[N]
+	persistent []*hcell[N] // the first limit-1 label sets, in arrival order (see dead)
+	// dead counts deleted cells still in persistent. In cumulative mode they are dropped by
+	// compaction (a new slice, as collections read the old one without the lock); in delta
+	// mode persistent's indices key the readers' states, so they stay, skipped.
+	dead      int
+	transient []*hcell[N] // delta mode: sets past the limit in the current delta interval
+	overflow  *hcell[N]
 	// overflowSince is when the first label set past the limit arrived: the start of a
 	// cumulative reader's overflow series when series carry their own start times.
 	overflowSince time.Time
@@ -131,7 +135,7 @@ func (h *histogram[N]) resolve(set attribute.Set) (c *hcell[N], keep bool) {
 	d := set.Equivalent()
 	h.mu.RLock()
 	c = h.cells[d]
-	if c == nil && h.deltaIdx < 0 && h.overflow != nil {
+	if c == nil && h.deltaIdx < 0 && h.overflow != nil && len(h.persistent)-h.dead >= h.limit-1 {
 		// Past the limit with cumulative readers only: every new label set records into the
 		// overflow series for good. Found under the read lock, so that a label bug (a user ID
 		// in a label) does not queue every recording on the write lock.
@@ -150,7 +154,7 @@ func (h *histogram[N]) resolve(set attribute.Set) (c *hcell[N], keep bool) {
 	}
 	now := time.Now()
 	switch {
-	case h.limit <= 0 || len(h.persistent) < h.limit-1:
+	case h.limit <= 0 || len(h.persistent)-h.dead < h.limit-1:
 		c = h.newCell(set, now)
 		c.index = int32(len(h.persistent))
 		h.persistent = append(h.persistent, c)
@@ -252,7 +256,10 @@ type hcell[N Number] struct {
 	// collection merged into each phase while it was hot.
 	created time.Time
 	carried [2]uint64
-	_       [64 - 8 - 24 - 16]byte
+	// gone is set when the series is deleted (Recorder.Delete): collections skip the cell, and
+	// a bound handle that still holds it records into it unseen, as client_golang's held child.
+	gone atomic.Bool
+	_    [64 - 8 - 24 - 16 - 4]byte
 
 	phases [2]phase[N]
 }
@@ -566,8 +573,15 @@ func (h *histogram[N]) point(attrs attribute.Set, start, t time.Time, counts []u
 // collectCumulative reads every cell in cumulative mode.
 func (h *histogram[N]) collectCumulative(t time.Time) []metricdata.HistogramDataPoint[N] {
 	h.mu.RLock()
-	cells, overflow := h.persistent, h.overflow
+	cells, overflow, dead := h.persistent, h.overflow, h.dead
 	h.mu.RUnlock()
+	if dead > 0 {
+		// Series were deleted since the last collection: let their cells go now.
+		h.mu.Lock()
+		h.compact()
+		cells, overflow = h.persistent, h.overflow
+		h.mu.Unlock()
+	}
 	if overflow != nil {
 		cells = append(cells[:len(cells):len(cells)], overflow)
 	}
@@ -578,6 +592,9 @@ func (h *histogram[N]) collectCumulative(t time.Time) []metricdata.HistogramData
 	for _, c := range cells {
 		i := len(dps)
 		s.counts = counts[i*h.nb : (i+1)*h.nb : (i+1)*h.nb]
+		if c.gone.Load() {
+			continue // deleted while this collection ran
+		}
 		c.drainCumulative(&s)
 		if s.count == 0 {
 			continue // created by a recording that has not ended yet
@@ -605,7 +622,10 @@ func (h *histogram[N]) drainAll(retire bool) (overflow *hcell[N]) {
 	if retire {
 		for _, c := range h.transient {
 			c.started.Or(retiredBit) // recordings from now on resolve again
-			delete(h.cells, c.attrs.Equivalent())
+			if d := c.attrs.Equivalent(); h.cells[d] == c {
+				// Unless the series was deleted, and its label set has a cell again since.
+				delete(h.cells, d)
+			}
 		}
 		h.transient = nil
 	}
@@ -613,6 +633,9 @@ func (h *histogram[N]) drainAll(retire bool) (overflow *hcell[N]) {
 
 	s := snap[N]{counts: make([]uint64, h.nb)}
 	for _, c := range cells {
+		if c.gone.Load() {
+			continue // deleted: what it recorded since the last collection goes with it
+		}
 		c.drainDelta(&s)
 		if s.count == 0 {
 			continue
@@ -690,9 +713,14 @@ func (h *histogram[N]) collectCumulativeState(r int, t time.Time) []metricdata.H
 		}
 	}
 	for i, p := range st.points {
-		if p != nil {
-			emit(p, persistent[i].attrs, persistent[i].created)
+		if p == nil {
+			continue
 		}
+		if persistent[i].gone.Load() {
+			st.points[i] = nil // deleted: its totals go
+			continue
+		}
+		emit(p, persistent[i].attrs, persistent[i].created)
 	}
 	if st.overflow != nil {
 		emit(st.overflow, overflowSet, overflowSince)
@@ -718,6 +746,9 @@ func (h *histogram[N]) collectDelta(r int, t time.Time) []metricdata.HistogramDa
 	entries := make([]entry, 0, len(st.pending))
 	var overflow *hpoint[N]
 	for c, p := range st.pending {
+		if c.gone.Load() {
+			continue
+		}
 		if c == overflowCell {
 			overflow = p
 			continue

@@ -30,6 +30,10 @@ type HistogramPathConfig struct {
 	// Logger receives one warning per instrument that reaches the limit, histograms and the
 	// Counters and Recorders of Groups alike; nil logs nothing.
 	Logger *slog.Logger
+	// Serve and Declare are carried to every Group created from the path's meters, as
+	// Settings.Serve and Settings.Declare.
+	Serve   func(Lifecycle) bool
+	Declare func(Lifecycle)
 }
 
 // HistogramPath records histograms at client_golang's cost while every reader still gets what
@@ -68,9 +72,11 @@ type HistogramPathConfig struct {
 // one reader collects, because partial sums are added in another order (the SDK's own sum
 // depends on the order of concurrent measurements in the same way).
 type HistogramPath struct {
-	views  []sdkmetric.View
-	limit  int
-	logger *slog.Logger
+	views   []sdkmetric.View
+	limit   int
+	logger  *slog.Logger
+	serve   func(Lifecycle) bool
+	declare func(Lifecycle)
 
 	mu      sync.Mutex
 	frozen  bool // a MeterProvider was wrapped: no more readers
@@ -114,6 +120,8 @@ func NewHistogramPath(cfg HistogramPathConfig) *HistogramPath {
 		views:   slices.Clone(cfg.Views),
 		limit:   cfg.CardinalityLimit,
 		logger:  cfg.Logger,
+		serve:   cfg.Serve,
+		declare: cfg.Declare,
 		byScope: map[instrumentation.Scope]*scopeEntry{},
 	}
 }
@@ -396,7 +404,7 @@ type pathMeter struct {
 // instrumentSettings gives a Group created from the meter the path's limit and logger, which
 // are the provider's.
 func (m *pathMeter) instrumentSettings() Settings {
-	return Settings{CardinalityLimit: m.path.limit, Logger: m.path.logger}
+	return Settings{CardinalityLimit: m.path.limit, Logger: m.path.logger, Serve: m.path.serve, Declare: m.path.declare}
 }
 
 // Float64Histogram creates the histogram in the SDK and, when the fast path applies, returns

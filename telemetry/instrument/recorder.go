@@ -30,8 +30,10 @@ type Recorder[N Number, K comparable] struct {
 	inst  RecorderInstrument[N]
 	attrs func(K) attribute.Set
 
-	// The SDK's path: the attribute option of each series.
-	series *seriesCache[K, []metric.RecordOption]
+	// The SDK's path: the attribute option of each series, and the overflow set's when the
+	// Recorder has a series budget.
+	series   *seriesCache[K, sdkSeries]
+	overflow []metric.RecordOption
 	// The fast path: the cell of each series whose label values map to one for good.
 	fast  *histogram[N]
 	cells *seriesCache[K, hcell[N]]
@@ -46,15 +48,25 @@ func NewRecorder[N Number, K comparable](g *Group, name string, inst RecorderIns
 	}
 	r := &Recorder[N, K]{inst: inst, attrs: attrs}
 	if h := fastOf[N](inst); h != nil {
+		// A series budget (max_series) lowers the stream's own limit; lowerLimit(0) reads it.
+		limit := h.lowerLimit(g.limitFor(name, h.lowerLimit(0)))
 		// Only cells that are the label values' for good are cached (see histogram.resolve),
 		// at most as many as the stream keeps series; the histogram logs the overflow.
 		r.fast = h
-		r.cells = newSeriesCache[K, hcell[N]](name, Settings{CardinalityLimit: h.limit}, nil)
+		r.cells = newSeriesCache[K, hcell[N]](name, Settings{CardinalityLimit: limit}, nil)
+		r.cells.dead = (*hcell[N]).isGone
 		return r, nil
 	}
-	r.series = newSeriesCache(name, g.settings, func(k K) *[]metric.RecordOption {
-		o := recordOptions(attrs(k))
-		return &o
+	s := g.settings
+	if limit := g.limitFor(name, s.CardinalityLimit); limit != s.CardinalityLimit {
+		// A series budget below the provider's limit, which the SDK cannot hold one instrument
+		// to: label sets past it record into the SDK's series of the overflow set.
+		s.CardinalityLimit = limit
+		r.overflow = recordOptions(overflowSet)
+	}
+	r.series = newSeriesCache(name, s, func(k K) *sdkSeries {
+		set := attrs(k)
+		return &sdkSeries{opts: recordOptions(set), attrs: set}
 	})
 	return r, nil
 }
@@ -72,7 +84,11 @@ func (r *Recorder[N, K]) Record(ctx context.Context, val N, k K) {
 		return
 	}
 	if o := r.series.get(k); o != nil {
-		r.inst.Record(ctx, val, *o...)
+		r.inst.Record(ctx, val, o.opts...)
+		return
+	}
+	if r.overflow != nil {
+		r.inst.Record(ctx, val, r.overflow...) // past the series budget
 		return
 	}
 	r.inst.Record(ctx, val, metric.WithAttributeSet(r.attrs(k)))
@@ -127,9 +143,19 @@ func (r *Recorder[N, K]) Bind(k K) RecorderBound[N] {
 		return RecorderBound[N]{s: b}
 	}
 	if o := r.series.get(k); o != nil {
-		return RecorderBound[N]{s: &boundSeries[N]{inst: r.inst, opts: *o}}
+		return RecorderBound[N]{s: &boundSeries[N]{inst: r.inst, opts: o.opts}}
+	}
+	if r.overflow != nil {
+		return RecorderBound[N]{s: &boundSeries[N]{inst: r.inst, opts: r.overflow}}
 	}
 	return RecorderBound[N]{s: &boundSeries[N]{inst: r.inst, opts: recordOptions(r.attrs(k))}}
+}
+
+// sdkSeries is a series of a Recorder on the SDK's path: the option that carries its attribute
+// set, and the set, which DeletePartialMatch reads.
+type sdkSeries struct {
+	opts  []metric.RecordOption
+	attrs attribute.Set
 }
 
 func recordOptions(set attribute.Set) []metric.RecordOption {

@@ -213,7 +213,8 @@ type summaryStream struct {
 
 	mu            sync.RWMutex
 	cells         map[attribute.Distinct]*scell
-	order         []*scell // append-only: the first limit-1 label sets, in arrival order
+	order         []*scell // the first limit-1 label sets, in arrival order; deleted ones are gone
+	dead          int      // deleted series still in order, dropped by compaction
 	overflow      *scell
 	overflowSince time.Time
 }
@@ -223,7 +224,10 @@ type scell struct {
 	s       prometheus.Summary
 	attrs   attribute.Set
 	created time.Time
+	gone    atomic.Bool // deleted from its stream: no longer served (see Summary.Delete)
 }
+
+func (c *scell) isGone() bool { return c.gone.Load() }
 
 // resolve returns the series of label set set, creating it as the SDK creates a series at its
 // first measurement, under the cardinality limit. A label set keeps its series for the life of
@@ -232,9 +236,10 @@ func (s *summaryStream) resolve(set attribute.Set) *scell {
 	d := set.Equivalent()
 	s.mu.RLock()
 	c := s.cells[d]
-	if c == nil {
+	if c == nil && len(s.order)-s.dead >= s.limit-1 {
 		// Past the limit every new label set records into the overflow series: found under
 		// the read lock, so that a label bug does not queue every observation on the write lock.
+		// Deleted series make room again, as they do in the cache.
 		c = s.overflow
 	}
 	s.mu.RUnlock()
@@ -247,7 +252,7 @@ func (s *summaryStream) resolve(set attribute.Set) *scell {
 		return c
 	}
 	now := time.Now()
-	if s.limit <= 0 || len(s.order) < s.limit-1 {
+	if s.limit <= 0 || len(s.order)-s.dead < s.limit-1 {
 		c = s.newCell(set, now)
 		s.order = append(s.order, c)
 		s.cells[d] = c
@@ -309,8 +314,9 @@ func (s *summaryStream) promLabels(set attribute.Set) prometheus.Labels {
 
 // cellsSnapshot returns the series in output order: arrival order, then the overflow series.
 func (s *summaryStream) cellsSnapshot() []*scell {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.compact()
 	cells := s.order[:len(s.order):len(s.order)]
 	if s.overflow != nil {
 		cells = append(cells, s.overflow)
@@ -328,6 +334,9 @@ func (s *summaryStream) points(now time.Time) []metricdata.SummaryDataPoint {
 	dps := make([]metricdata.SummaryDataPoint, 0, len(cells))
 	var m dto.Metric
 	for _, c := range cells {
+		if c.gone.Load() {
+			continue // deleted while this collection ran
+		}
 		m.Reset()
 		if err := c.s.Write(&m); err != nil {
 			continue // client_golang's summaries never fail to write
@@ -408,7 +417,9 @@ func (sc summaryCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, scope := range sc.p.scopeSnapshot() {
 		for _, s := range scope.order {
 			for _, c := range s.cellsSnapshot() {
-				ch <- c.s
+				if !c.gone.Load() {
+					ch <- c.s
+				}
 			}
 		}
 	}
@@ -447,8 +458,12 @@ func NewSummary[N Number, K comparable](g *Group, name, description, unit string
 	}
 	path, scope := c.summaryPath()
 	s := path.stream(scope, name, description, unit, opts)
+	// A series budget (max_series) lowers the stream's own limit; lowerLimit(0) reads it.
+	limit := s.lowerLimit(g.limitFor(name, s.lowerLimit(0)))
 	// Only the first limit-1 label sets have series of their own; the cache holds no more.
-	return &Summary[N, K]{stream: s, attrs: attrs, cells: newSeriesCache[K, scell](name, Settings{CardinalityLimit: s.limit}, nil)}, nil
+	cells := newSeriesCache[K, scell](name, Settings{CardinalityLimit: limit}, nil)
+	cells.dead = (*scell).isGone
+	return &Summary[N, K]{stream: s, attrs: attrs, cells: cells}, nil
 }
 
 // Record observes val in the series with label values k.

@@ -510,7 +510,9 @@ type AuditFailedDiskMonitoring struct {
 // newAuditFailedDiskMonitoring creates audit_failed_disk_monitoring from m, its callbacks tracked
 // by g; a nil m gives a no-op.
 func newAuditFailedDiskMonitoring(m metric.Meter, g *instrument.Group) (AuditFailedDiskMonitoring, error) {
-	if m == nil {
+	if m == nil || !g.Serves(AuditFailedDiskMonitoring{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return AuditFailedDiskMonitoring{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("audit_failed_disk_monitoring",
@@ -586,7 +588,9 @@ type AuditFailedEmitEvents struct {
 // newAuditFailedEmitEvents creates audit_failed_emit_events from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newAuditFailedEmitEvents(m metric.Meter, g *instrument.Group) (AuditFailedEmitEvents, error) {
-	if m == nil {
+	if m == nil || !g.Serves(AuditFailedEmitEvents{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return AuditFailedEmitEvents{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("audit_failed_emit_events",
@@ -660,7 +664,9 @@ type AuditPercentageDiskSpaceUsed struct {
 // newAuditPercentageDiskSpaceUsed creates audit_percentage_disk_space_used from m, its callbacks
 // tracked by g; a nil m gives a no-op.
 func newAuditPercentageDiskSpaceUsed(m metric.Meter, g *instrument.Group) (AuditPercentageDiskSpaceUsed, error) {
-	if m == nil {
+	if m == nil || !g.Serves(AuditPercentageDiskSpaceUsed{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return AuditPercentageDiskSpaceUsed{inst: noop.Float64Gauge{}}, nil
 	}
 	i, err := m.Float64Gauge("audit_percentage_disk_space_used",
@@ -728,7 +734,9 @@ type AuditServerOpenFiles struct {
 // newAuditServerOpenFiles creates audit_server_open_files from m, its callbacks tracked by g; a nil
 // m gives a no-op.
 func newAuditServerOpenFiles(m metric.Meter, g *instrument.Group) (AuditServerOpenFiles, error) {
-	if m == nil {
+	if m == nil || !g.Serves(AuditServerOpenFiles{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return AuditServerOpenFiles{inst: noop.Int64Gauge{}}, nil
 	}
 	i, err := m.Int64Gauge("audit_server_open_files",
@@ -799,7 +807,9 @@ type AuthGenerateRequestsThrottledTotal struct {
 // newAuthGenerateRequestsThrottledTotal creates auth_generate_requests_throttled_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newAuthGenerateRequestsThrottledTotal(m metric.Meter, g *instrument.Group) (AuthGenerateRequestsThrottledTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(AuthGenerateRequestsThrottledTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return AuthGenerateRequestsThrottledTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("auth_generate_requests_throttled_total",
@@ -878,7 +888,9 @@ type AuthGenerateRequestsTotal struct {
 // newAuthGenerateRequestsTotal creates auth_generate_requests_total from m, its callbacks tracked
 // by g; a nil m gives a no-op.
 func newAuthGenerateRequestsTotal(m metric.Meter, g *instrument.Group) (AuthGenerateRequestsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(AuthGenerateRequestsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return AuthGenerateRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("auth_generate_requests_total",
@@ -954,7 +966,9 @@ type AuthGenerateRequests struct {
 // newAuthGenerateRequests creates auth_generate_requests from m, its callbacks tracked by g; a nil
 // m gives a no-op.
 func newAuthGenerateRequests(m metric.Meter, g *instrument.Group) (AuthGenerateRequests, error) {
-	if m == nil {
+	if m == nil || !g.Serves(AuthGenerateRequests{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return AuthGenerateRequests{inst: noop.Int64UpDownCounter{}}, nil
 	}
 	i, err := m.Int64UpDownCounter("auth_generate_requests",
@@ -1025,7 +1039,9 @@ type AuthGenerateSeconds struct {
 // newAuthGenerateSeconds creates auth_generate_seconds from m, its callbacks tracked by g; a nil m
 // gives a no-op.
 func newAuthGenerateSeconds(m metric.Meter, g *instrument.Group) (AuthGenerateSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(AuthGenerateSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return AuthGenerateSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("auth_generate_seconds",
@@ -1096,7 +1112,9 @@ type BackendBatchReadRequestsTotal struct {
 // newBackendBatchReadRequestsTotal creates backend_batch_read_requests_total from m, its callbacks
 // tracked by g; a nil m gives a no-op.
 func newBackendBatchReadRequestsTotal(m metric.Meter, g *instrument.Group) (BackendBatchReadRequestsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendBatchReadRequestsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendBatchReadRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("backend_batch_read_requests_total",
@@ -1181,6 +1199,27 @@ func (b BackendBatchReadRequestsTotalBound) Add(ctx context.Context, incr int64)
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m BackendBatchReadRequestsTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendBatchReadRequestsTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendBatchReadRequestsTotal) Reset() {
+	m.series.Reset()
+}
+
 // BackendBatchReadRequestsFailedTotal is the counter backend_batch_read_requests_failed_total:
 // Number of failed read requests to the backend
 //
@@ -1193,7 +1232,9 @@ type BackendBatchReadRequestsFailedTotal struct {
 // newBackendBatchReadRequestsFailedTotal creates backend_batch_read_requests_failed_total from m,
 // its callbacks tracked by g; a nil m gives a no-op.
 func newBackendBatchReadRequestsFailedTotal(m metric.Meter, g *instrument.Group) (BackendBatchReadRequestsFailedTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendBatchReadRequestsFailedTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendBatchReadRequestsFailedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("backend_batch_read_requests_failed_total",
@@ -1280,6 +1321,27 @@ func (b BackendBatchReadRequestsFailedTotalBound) Add(ctx context.Context, incr 
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m BackendBatchReadRequestsFailedTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendBatchReadRequestsFailedTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendBatchReadRequestsFailedTotal) Reset() {
+	m.series.Reset()
+}
+
 // BackendBatchReadSeconds is the histogram backend_batch_read_seconds: Latency for batch read
 // operations.
 //
@@ -1292,7 +1354,9 @@ type BackendBatchReadSeconds struct {
 // newBackendBatchReadSeconds creates backend_batch_read_seconds from m, its callbacks tracked by g;
 // a nil m gives a no-op.
 func newBackendBatchReadSeconds(m metric.Meter, g *instrument.Group) (BackendBatchReadSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendBatchReadSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendBatchReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("backend_batch_read_seconds",
@@ -1375,6 +1439,28 @@ func (b BackendBatchReadSecondsBound) Record(ctx context.Context, val float64) {
 	b.b.Record(ctx, val)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
+// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
+// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// Recorder.Delete).
+func (m BackendBatchReadSeconds) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendBatchReadSeconds) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendBatchReadSeconds) Reset() {
+	m.series.Reset()
+}
+
 // BackendBatchWriteRequestsTotal is the counter backend_batch_write_requests_total: Number of batch
 // write requests to the backend.
 //
@@ -1387,7 +1473,9 @@ type BackendBatchWriteRequestsTotal struct {
 // newBackendBatchWriteRequestsTotal creates backend_batch_write_requests_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newBackendBatchWriteRequestsTotal(m metric.Meter, g *instrument.Group) (BackendBatchWriteRequestsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendBatchWriteRequestsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendBatchWriteRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("backend_batch_write_requests_total",
@@ -1472,6 +1560,27 @@ func (b BackendBatchWriteRequestsTotalBound) Add(ctx context.Context, incr int64
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m BackendBatchWriteRequestsTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendBatchWriteRequestsTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendBatchWriteRequestsTotal) Reset() {
+	m.series.Reset()
+}
+
 // BackendBatchWriteRequestsFailedTotal is the counter backend_batch_write_requests_failed_total:
 // Number of failed write requests to the backend
 //
@@ -1484,7 +1593,9 @@ type BackendBatchWriteRequestsFailedTotal struct {
 // newBackendBatchWriteRequestsFailedTotal creates backend_batch_write_requests_failed_total from m,
 // its callbacks tracked by g; a nil m gives a no-op.
 func newBackendBatchWriteRequestsFailedTotal(m metric.Meter, g *instrument.Group) (BackendBatchWriteRequestsFailedTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendBatchWriteRequestsFailedTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendBatchWriteRequestsFailedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("backend_batch_write_requests_failed_total",
@@ -1571,6 +1682,27 @@ func (b BackendBatchWriteRequestsFailedTotalBound) Add(ctx context.Context, incr
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m BackendBatchWriteRequestsFailedTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendBatchWriteRequestsFailedTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendBatchWriteRequestsFailedTotal) Reset() {
+	m.series.Reset()
+}
+
 // BackendBatchWriteSeconds is the histogram backend_batch_write_seconds: Latency for backend batch
 // write operations.
 //
@@ -1583,7 +1715,9 @@ type BackendBatchWriteSeconds struct {
 // newBackendBatchWriteSeconds creates backend_batch_write_seconds from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newBackendBatchWriteSeconds(m metric.Meter, g *instrument.Group) (BackendBatchWriteSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendBatchWriteSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendBatchWriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("backend_batch_write_seconds",
@@ -1668,6 +1802,28 @@ func (b BackendBatchWriteSecondsBound) Record(ctx context.Context, val float64) 
 	b.b.Record(ctx, val)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
+// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
+// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// Recorder.Delete).
+func (m BackendBatchWriteSeconds) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendBatchWriteSeconds) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendBatchWriteSeconds) Reset() {
+	m.series.Reset()
+}
+
 // BackendReadRequestsTotal is the counter backend_read_requests_total: Number of read requests to
 // the backend.
 //
@@ -1680,7 +1836,9 @@ type BackendReadRequestsTotal struct {
 // newBackendReadRequestsTotal creates backend_read_requests_total from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newBackendReadRequestsTotal(m metric.Meter, g *instrument.Group) (BackendReadRequestsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendReadRequestsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendReadRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("backend_read_requests_total",
@@ -1764,6 +1922,27 @@ func (b BackendReadRequestsTotalBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m BackendReadRequestsTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendReadRequestsTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendReadRequestsTotal) Reset() {
+	m.series.Reset()
+}
+
 // BackendReadRequestsFailedTotal is the counter backend_read_requests_failed_total: Number of
 // failed read requests to the backend
 //
@@ -1776,7 +1955,9 @@ type BackendReadRequestsFailedTotal struct {
 // newBackendReadRequestsFailedTotal creates backend_read_requests_failed_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newBackendReadRequestsFailedTotal(m metric.Meter, g *instrument.Group) (BackendReadRequestsFailedTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendReadRequestsFailedTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendReadRequestsFailedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("backend_read_requests_failed_total",
@@ -1861,6 +2042,27 @@ func (b BackendReadRequestsFailedTotalBound) Add(ctx context.Context, incr int64
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m BackendReadRequestsFailedTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendReadRequestsFailedTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendReadRequestsFailedTotal) Reset() {
+	m.series.Reset()
+}
+
 // BackendReadSeconds is the histogram backend_read_seconds: Latency for read operations.
 //
 // Unit: s. Labels: component. Buckets: exponential(start 0.001, factor 2, count 16).
@@ -1872,7 +2074,9 @@ type BackendReadSeconds struct {
 // newBackendReadSeconds creates backend_read_seconds from m, its callbacks tracked by g; a nil m
 // gives a no-op.
 func newBackendReadSeconds(m metric.Meter, g *instrument.Group) (BackendReadSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendReadSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("backend_read_seconds",
@@ -1955,6 +2159,28 @@ func (b BackendReadSecondsBound) Record(ctx context.Context, val float64) {
 	b.b.Record(ctx, val)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
+// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
+// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// Recorder.Delete).
+func (m BackendReadSeconds) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendReadSeconds) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendReadSeconds) Reset() {
+	m.series.Reset()
+}
+
 // BackendWriteRequestsTotal is the counter backend_write_requests_total: Number of write requests
 // to the backend.
 //
@@ -1967,7 +2193,9 @@ type BackendWriteRequestsTotal struct {
 // newBackendWriteRequestsTotal creates backend_write_requests_total from m, its callbacks tracked
 // by g; a nil m gives a no-op.
 func newBackendWriteRequestsTotal(m metric.Meter, g *instrument.Group) (BackendWriteRequestsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendWriteRequestsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendWriteRequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("backend_write_requests_total",
@@ -2051,6 +2279,27 @@ func (b BackendWriteRequestsTotalBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m BackendWriteRequestsTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendWriteRequestsTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendWriteRequestsTotal) Reset() {
+	m.series.Reset()
+}
+
 // BackendWriteRequestsFailedTotal is the counter backend_write_requests_failed_total: Number of
 // failed write requests to the backend
 //
@@ -2063,7 +2312,9 @@ type BackendWriteRequestsFailedTotal struct {
 // newBackendWriteRequestsFailedTotal creates backend_write_requests_failed_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newBackendWriteRequestsFailedTotal(m metric.Meter, g *instrument.Group) (BackendWriteRequestsFailedTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendWriteRequestsFailedTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendWriteRequestsFailedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("backend_write_requests_failed_total",
@@ -2148,6 +2399,27 @@ func (b BackendWriteRequestsFailedTotalBound) Add(ctx context.Context, incr int6
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m BackendWriteRequestsFailedTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendWriteRequestsFailedTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendWriteRequestsFailedTotal) Reset() {
+	m.series.Reset()
+}
+
 // TeleportBackendWriteRequestsFailedPreconditionTotal is the counter
 // teleport_backend_write_requests_failed_precondition_total: Number of write requests that failed
 // due to a precondition (existence, revision, value, etc)
@@ -2162,7 +2434,9 @@ type TeleportBackendWriteRequestsFailedPreconditionTotal struct {
 // teleport_backend_write_requests_failed_precondition_total from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newTeleportBackendWriteRequestsFailedPreconditionTotal(m metric.Meter, g *instrument.Group) (TeleportBackendWriteRequestsFailedPreconditionTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportBackendWriteRequestsFailedPreconditionTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportBackendWriteRequestsFailedPreconditionTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("teleport_backend_write_requests_failed_precondition_total",
@@ -2252,6 +2526,27 @@ func (b TeleportBackendWriteRequestsFailedPreconditionTotalBound) Add(ctx contex
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m TeleportBackendWriteRequestsFailedPreconditionTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m TeleportBackendWriteRequestsFailedPreconditionTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m TeleportBackendWriteRequestsFailedPreconditionTotal) Reset() {
+	m.series.Reset()
+}
+
 // BackendWriteSeconds is the histogram backend_write_seconds: Latency for backend write operations.
 //
 // Unit: s. Labels: component. Buckets: exponential(start 0.001, factor 2, count 16).
@@ -2263,7 +2558,9 @@ type BackendWriteSeconds struct {
 // newBackendWriteSeconds creates backend_write_seconds from m, its callbacks tracked by g; a nil m
 // gives a no-op.
 func newBackendWriteSeconds(m metric.Meter, g *instrument.Group) (BackendWriteSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BackendWriteSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BackendWriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("backend_write_seconds",
@@ -2346,6 +2643,28 @@ func (b BackendWriteSecondsBound) Record(ctx context.Context, val float64) {
 	b.b.Record(ctx, val)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
+// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
+// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// Recorder.Delete).
+func (m BackendWriteSeconds) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m BackendWriteSeconds) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m BackendWriteSeconds) Reset() {
+	m.series.Reset()
+}
+
 // ClusterNameNotFoundTotal is the counter cluster_name_not_found_total: Number of times a cluster
 // was not found.
 //
@@ -2359,7 +2678,9 @@ type ClusterNameNotFoundTotal struct {
 // newClusterNameNotFoundTotal creates cluster_name_not_found_total from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newClusterNameNotFoundTotal(m metric.Meter, g *instrument.Group) (ClusterNameNotFoundTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(ClusterNameNotFoundTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return ClusterNameNotFoundTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("cluster_name_not_found_total",
@@ -2435,7 +2756,9 @@ type EtcdBackendBatchReadRequests struct {
 // newEtcdBackendBatchReadRequests creates etcd_backend_batch_read_requests from m, its callbacks
 // tracked by g; a nil m gives a no-op.
 func newEtcdBackendBatchReadRequests(m metric.Meter, g *instrument.Group) (EtcdBackendBatchReadRequests, error) {
-	if m == nil {
+	if m == nil || !g.Serves(EtcdBackendBatchReadRequests{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return EtcdBackendBatchReadRequests{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("etcd_backend_batch_read_requests",
@@ -2509,7 +2832,9 @@ type EtcdBackendBatchReadSeconds struct {
 // newEtcdBackendBatchReadSeconds creates etcd_backend_batch_read_seconds from m, its callbacks
 // tracked by g; a nil m gives a no-op.
 func newEtcdBackendBatchReadSeconds(m metric.Meter, g *instrument.Group) (EtcdBackendBatchReadSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(EtcdBackendBatchReadSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return EtcdBackendBatchReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("etcd_backend_batch_read_seconds",
@@ -2581,7 +2906,9 @@ type EtcdBackendReadRequests struct {
 // newEtcdBackendReadRequests creates etcd_backend_read_requests from m, its callbacks tracked by g;
 // a nil m gives a no-op.
 func newEtcdBackendReadRequests(m metric.Meter, g *instrument.Group) (EtcdBackendReadRequests, error) {
-	if m == nil {
+	if m == nil || !g.Serves(EtcdBackendReadRequests{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return EtcdBackendReadRequests{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("etcd_backend_read_requests",
@@ -2655,7 +2982,9 @@ type EtcdBackendReadSeconds struct {
 // newEtcdBackendReadSeconds creates etcd_backend_read_seconds from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newEtcdBackendReadSeconds(m metric.Meter, g *instrument.Group) (EtcdBackendReadSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(EtcdBackendReadSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return EtcdBackendReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("etcd_backend_read_seconds",
@@ -2727,7 +3056,9 @@ type EtcdBackendTxRequests struct {
 // newEtcdBackendTxRequests creates etcd_backend_tx_requests from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newEtcdBackendTxRequests(m metric.Meter, g *instrument.Group) (EtcdBackendTxRequests, error) {
-	if m == nil {
+	if m == nil || !g.Serves(EtcdBackendTxRequests{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return EtcdBackendTxRequests{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("etcd_backend_tx_requests",
@@ -2801,7 +3132,9 @@ type EtcdBackendTxSeconds struct {
 // newEtcdBackendTxSeconds creates etcd_backend_tx_seconds from m, its callbacks tracked by g; a nil
 // m gives a no-op.
 func newEtcdBackendTxSeconds(m metric.Meter, g *instrument.Group) (EtcdBackendTxSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(EtcdBackendTxSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return EtcdBackendTxSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("etcd_backend_tx_seconds",
@@ -2873,7 +3206,9 @@ type EtcdBackendWriteRequests struct {
 // newEtcdBackendWriteRequests creates etcd_backend_write_requests from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newEtcdBackendWriteRequests(m metric.Meter, g *instrument.Group) (EtcdBackendWriteRequests, error) {
-	if m == nil {
+	if m == nil || !g.Serves(EtcdBackendWriteRequests{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return EtcdBackendWriteRequests{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("etcd_backend_write_requests",
@@ -2947,7 +3282,9 @@ type EtcdBackendWriteSeconds struct {
 // newEtcdBackendWriteSeconds creates etcd_backend_write_seconds from m, its callbacks tracked by g;
 // a nil m gives a no-op.
 func newEtcdBackendWriteSeconds(m metric.Meter, g *instrument.Group) (EtcdBackendWriteSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(EtcdBackendWriteSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return EtcdBackendWriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("etcd_backend_write_seconds",
@@ -3020,7 +3357,9 @@ type FirestoreEventsBackendBatchReadRequests struct {
 // newFirestoreEventsBackendBatchReadRequests creates firestore_events_backend_batch_read_requests
 // from m, its callbacks tracked by g; a nil m gives a no-op.
 func newFirestoreEventsBackendBatchReadRequests(m metric.Meter, g *instrument.Group) (FirestoreEventsBackendBatchReadRequests, error) {
-	if m == nil {
+	if m == nil || !g.Serves(FirestoreEventsBackendBatchReadRequests{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return FirestoreEventsBackendBatchReadRequests{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("firestore_events_backend_batch_read_requests",
@@ -3098,7 +3437,9 @@ type FirestoreEventsBackendBatchReadSeconds struct {
 // newFirestoreEventsBackendBatchReadSeconds creates firestore_events_backend_batch_read_seconds
 // from m, its callbacks tracked by g; a nil m gives a no-op.
 func newFirestoreEventsBackendBatchReadSeconds(m metric.Meter, g *instrument.Group) (FirestoreEventsBackendBatchReadSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(FirestoreEventsBackendBatchReadSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return FirestoreEventsBackendBatchReadSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("firestore_events_backend_batch_read_seconds",
@@ -3176,7 +3517,9 @@ type FirestoreEventsBackendBatchWriteRequests struct {
 // newFirestoreEventsBackendBatchWriteRequests creates firestore_events_backend_batch_write_requests
 // from m, its callbacks tracked by g; a nil m gives a no-op.
 func newFirestoreEventsBackendBatchWriteRequests(m metric.Meter, g *instrument.Group) (FirestoreEventsBackendBatchWriteRequests, error) {
-	if m == nil {
+	if m == nil || !g.Serves(FirestoreEventsBackendBatchWriteRequests{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return FirestoreEventsBackendBatchWriteRequests{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("firestore_events_backend_batch_write_requests",
@@ -3254,7 +3597,9 @@ type FirestoreEventsBackendBatchWriteSeconds struct {
 // newFirestoreEventsBackendBatchWriteSeconds creates firestore_events_backend_batch_write_seconds
 // from m, its callbacks tracked by g; a nil m gives a no-op.
 func newFirestoreEventsBackendBatchWriteSeconds(m metric.Meter, g *instrument.Group) (FirestoreEventsBackendBatchWriteSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(FirestoreEventsBackendBatchWriteSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return FirestoreEventsBackendBatchWriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("firestore_events_backend_batch_write_seconds",
@@ -3329,7 +3674,9 @@ type GCSEventStorageDownloadsSeconds struct {
 // newGCSEventStorageDownloadsSeconds creates gcs_event_storage_downloads_seconds from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newGCSEventStorageDownloadsSeconds(m metric.Meter, g *instrument.Group) (GCSEventStorageDownloadsSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(GCSEventStorageDownloadsSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return GCSEventStorageDownloadsSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("gcs_event_storage_downloads_seconds",
@@ -3404,7 +3751,9 @@ type GCSEventStorageDownloads struct {
 // newGCSEventStorageDownloads creates gcs_event_storage_downloads from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newGCSEventStorageDownloads(m metric.Meter, g *instrument.Group) (GCSEventStorageDownloads, error) {
-	if m == nil {
+	if m == nil || !g.Serves(GCSEventStorageDownloads{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return GCSEventStorageDownloads{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("gcs_event_storage_downloads",
@@ -3478,7 +3827,9 @@ type GCSEventStorageUploadsSeconds struct {
 // newGCSEventStorageUploadsSeconds creates gcs_event_storage_uploads_seconds from m, its callbacks
 // tracked by g; a nil m gives a no-op.
 func newGCSEventStorageUploadsSeconds(m metric.Meter, g *instrument.Group) (GCSEventStorageUploadsSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(GCSEventStorageUploadsSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return GCSEventStorageUploadsSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("gcs_event_storage_uploads_seconds",
@@ -3553,7 +3904,9 @@ type GCSEventStorageUploads struct {
 // newGCSEventStorageUploads creates gcs_event_storage_uploads from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newGCSEventStorageUploads(m metric.Meter, g *instrument.Group) (GCSEventStorageUploads, error) {
-	if m == nil {
+	if m == nil || !g.Serves(GCSEventStorageUploads{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return GCSEventStorageUploads{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("gcs_event_storage_uploads",
@@ -3627,7 +3980,9 @@ type HeartbeatConnectionsMissedTotal struct {
 // newHeartbeatConnectionsMissedTotal creates heartbeat_connections_missed_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newHeartbeatConnectionsMissedTotal(m metric.Meter, g *instrument.Group) (HeartbeatConnectionsMissedTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(HeartbeatConnectionsMissedTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return HeartbeatConnectionsMissedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("heartbeat_connections_missed_total",
@@ -3704,7 +4059,9 @@ type HeartbeatConnectionsReceivedTotal struct {
 // newHeartbeatConnectionsReceivedTotal creates heartbeat_connections_received_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newHeartbeatConnectionsReceivedTotal(m metric.Meter, g *instrument.Group) (HeartbeatConnectionsReceivedTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(HeartbeatConnectionsReceivedTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return HeartbeatConnectionsReceivedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("heartbeat_connections_received_total",
@@ -3781,7 +4138,9 @@ type TeleportAuditEmitEvents struct {
 // newTeleportAuditEmitEvents creates teleport_audit_emit_events from m, its callbacks tracked by g;
 // a nil m gives a no-op.
 func newTeleportAuditEmitEvents(m metric.Meter, g *instrument.Group) (TeleportAuditEmitEvents, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportAuditEmitEvents{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportAuditEmitEvents{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("teleport_audit_emit_events",
@@ -3854,7 +4213,9 @@ type TeleportConnectedResources struct {
 // newTeleportConnectedResources creates teleport_connected_resources from m, its callbacks tracked
 // by g; a nil m gives a no-op.
 func newTeleportConnectedResources(m metric.Meter, g *instrument.Group) (TeleportConnectedResources, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportConnectedResources{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportConnectedResources{inst: noop.Int64UpDownCounter{}}, nil
 	}
 	i, err := m.Int64UpDownCounter("teleport_connected_resources",
@@ -3937,6 +4298,27 @@ func (b TeleportConnectedResourcesBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m TeleportConnectedResources) Delete(resourceType ResourceTypeAttr) bool {
+	return m.series.Delete([1]string{string(resourceType)})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: type) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m TeleportConnectedResources) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m TeleportConnectedResources) Reset() {
+	m.series.Reset()
+}
+
 // TeleportRegisteredServers is the gauge teleport_registered_servers: The number of Teleport
 // servers (a server consists of one or more Teleport services) that have connected to the Teleport
 // cluster, including the Teleport version. After disconnecting, a Teleport server has a TTL of 10
@@ -3952,7 +4334,9 @@ type TeleportRegisteredServers struct {
 // newTeleportRegisteredServers creates teleport_registered_servers from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newTeleportRegisteredServers(m metric.Meter, g *instrument.Group) (TeleportRegisteredServers, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportRegisteredServers{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportRegisteredServers{inst: noop.Int64Gauge{}}, nil
 	}
 	i, err := m.Int64Gauge("teleport_registered_servers",
@@ -4038,6 +4422,27 @@ func (b TeleportRegisteredServersBound) Record(ctx context.Context, val int64) {
 	b.b.Record(ctx, val)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. Its memory goes, but the
+// SDK keeps the gauge's last value in its cumulative streams (/metrics among them) (package
+// instrument, Recorder.Delete).
+func (m TeleportRegisteredServers) Delete(version string, automaticUpdates string) bool {
+	return m.series.Delete([2]string{version, automaticUpdates})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: version, automatic_updates) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m TeleportRegisteredServers) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m TeleportRegisteredServers) Reset() {
+	m.series.Reset()
+}
+
 // UserLoginTotal is the counter user_login_total: Number of user logins.
 //
 // Unit: {login}.
@@ -4050,7 +4455,9 @@ type UserLoginTotal struct {
 // newUserLoginTotal creates user_login_total from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newUserLoginTotal(m metric.Meter, g *instrument.Group) (UserLoginTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(UserLoginTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return UserLoginTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("user_login_total",
@@ -4121,7 +4528,9 @@ type WatcherEventSizes struct {
 // newWatcherEventSizes creates watcher_event_sizes from m, its callbacks tracked by g; a nil m
 // gives a no-op.
 func newWatcherEventSizes(m metric.Meter, g *instrument.Group) (WatcherEventSizes, error) {
-	if m == nil {
+	if m == nil || !g.Serves(WatcherEventSizes{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return WatcherEventSizes{inst: noop.Int64Histogram{}}, nil
 	}
 	i, err := m.Int64Histogram("watcher_event_sizes",
@@ -4191,7 +4600,9 @@ type WatcherEvents struct {
 // newWatcherEvents creates watcher_events from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newWatcherEvents(m metric.Meter, g *instrument.Group) (WatcherEvents, error) {
-	if m == nil {
+	if m == nil || !g.Serves(WatcherEvents{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return WatcherEvents{inst: noop.Int64Histogram{}}, nil
 	}
 	i, err := m.Int64Histogram("watcher_events",
@@ -4273,6 +4684,28 @@ func (b WatcherEventsBound) Record(ctx context.Context, val int64) {
 	b.b.Record(ctx, val)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
+// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
+// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// Recorder.Delete).
+func (m WatcherEvents) Delete(resource string) bool {
+	return m.series.Delete([1]string{resource})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: resource) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m WatcherEvents) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m WatcherEvents) Reset() {
+	m.series.Reset()
+}
+
 // FailedConnectToNodeAttemptsTotal is the counter failed_connect_to_node_attempts_total: Number of
 // times a user failed connecting to a Node.
 //
@@ -4286,7 +4719,9 @@ type FailedConnectToNodeAttemptsTotal struct {
 // newFailedConnectToNodeAttemptsTotal creates failed_connect_to_node_attempts_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newFailedConnectToNodeAttemptsTotal(m metric.Meter, g *instrument.Group) (FailedConnectToNodeAttemptsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(FailedConnectToNodeAttemptsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return FailedConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("failed_connect_to_node_attempts_total",
@@ -4363,7 +4798,9 @@ type FailedLoginAttemptsTotal struct {
 // newFailedLoginAttemptsTotal creates failed_login_attempts_total from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newFailedLoginAttemptsTotal(m metric.Meter, g *instrument.Group) (FailedLoginAttemptsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(FailedLoginAttemptsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return FailedLoginAttemptsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("failed_login_attempts_total",
@@ -4439,7 +4876,9 @@ type ProxyConnectionLimitExceededTotal struct {
 // newProxyConnectionLimitExceededTotal creates proxy_connection_limit_exceeded_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newProxyConnectionLimitExceededTotal(m metric.Meter, g *instrument.Group) (ProxyConnectionLimitExceededTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(ProxyConnectionLimitExceededTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return ProxyConnectionLimitExceededTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("proxy_connection_limit_exceeded_total",
@@ -4516,7 +4955,9 @@ type ProxyMissingSSHTunnels struct {
 // newProxyMissingSSHTunnels creates proxy_missing_ssh_tunnels from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newProxyMissingSSHTunnels(m metric.Meter, g *instrument.Group) (ProxyMissingSSHTunnels, error) {
-	if m == nil {
+	if m == nil || !g.Serves(ProxyMissingSSHTunnels{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return ProxyMissingSSHTunnels{inst: noop.Int64Gauge{}}, nil
 	}
 	i, err := m.Int64Gauge("proxy_missing_ssh_tunnels",
@@ -4590,7 +5031,9 @@ type TeleportConnectToNodeAttemptsTotal struct {
 // newTeleportConnectToNodeAttemptsTotal creates teleport_connect_to_node_attempts_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newTeleportConnectToNodeAttemptsTotal(m metric.Meter, g *instrument.Group) (TeleportConnectToNodeAttemptsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportConnectToNodeAttemptsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("teleport_connect_to_node_attempts_total",
@@ -4668,7 +5111,9 @@ type TeleportReverseTunnelsConnected struct {
 // newTeleportReverseTunnelsConnected creates teleport_reverse_tunnels_connected from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newTeleportReverseTunnelsConnected(m metric.Meter, g *instrument.Group) (TeleportReverseTunnelsConnected, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportReverseTunnelsConnected{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportReverseTunnelsConnected{inst: noop.Int64Gauge{}}, nil
 	}
 	i, err := m.Int64Gauge("teleport_reverse_tunnels_connected",
@@ -4752,6 +5197,27 @@ func (b TeleportReverseTunnelsConnectedBound) Record(ctx context.Context, val in
 	b.b.Record(ctx, val)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. Its memory goes, but the
+// SDK keeps the gauge's last value in its cumulative streams (/metrics among them) (package
+// instrument, Recorder.Delete).
+func (m TeleportReverseTunnelsConnected) Delete(tunnelType string) bool {
+	return m.series.Delete([1]string{tunnelType})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: type) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m TeleportReverseTunnelsConnected) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m TeleportReverseTunnelsConnected) Reset() {
+	m.series.Reset()
+}
+
 // UserMaxConcurrentSessionsHitTotal is the counter user_max_concurrent_sessions_hit_total: Number
 // of times a user exceeded their concurrent session limit.
 //
@@ -4765,7 +5231,9 @@ type UserMaxConcurrentSessionsHitTotal struct {
 // newUserMaxConcurrentSessionsHitTotal creates user_max_concurrent_sessions_hit_total from m, its
 // callbacks tracked by g; a nil m gives a no-op.
 func newUserMaxConcurrentSessionsHitTotal(m metric.Meter, g *instrument.Group) (UserMaxConcurrentSessionsHitTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(UserMaxConcurrentSessionsHitTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return UserMaxConcurrentSessionsHitTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("user_max_concurrent_sessions_hit_total",
@@ -4844,7 +5312,9 @@ type CertificateMismatchTotal struct {
 // newCertificateMismatchTotal creates certificate_mismatch_total from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newCertificateMismatchTotal(m metric.Meter, g *instrument.Group) (CertificateMismatchTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(CertificateMismatchTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return CertificateMismatchTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("certificate_mismatch_total",
@@ -4918,7 +5388,9 @@ type ReversetunnelConnectedProxies struct {
 // newReversetunnelConnectedProxies creates reversetunnel_connected_proxies from m, its callbacks
 // tracked by g; a nil m gives a no-op.
 func newReversetunnelConnectedProxies(m metric.Meter, g *instrument.Group) (ReversetunnelConnectedProxies, error) {
-	if m == nil {
+	if m == nil || !g.Serves(ReversetunnelConnectedProxies{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return ReversetunnelConnectedProxies{inst: noop.Int64Gauge{}}, nil
 	}
 	i, err := m.Int64Gauge("reversetunnel_connected_proxies",
@@ -4989,7 +5461,9 @@ type Rx struct {
 
 // newRx creates rx from m, its callbacks tracked by g; a nil m gives a no-op.
 func newRx(m metric.Meter, g *instrument.Group) (Rx, error) {
-	if m == nil {
+	if m == nil || !g.Serves(Rx{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return Rx{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("rx",
@@ -5062,7 +5536,9 @@ type ServerInteractiveSessionsTotal struct {
 // newServerInteractiveSessionsTotal creates server_interactive_sessions_total from m, its callbacks
 // tracked by g; a nil m gives a no-op.
 func newServerInteractiveSessionsTotal(m metric.Meter, g *instrument.Group) (ServerInteractiveSessionsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(ServerInteractiveSessionsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return ServerInteractiveSessionsTotal{inst: noop.Int64UpDownCounter{}}, nil
 	}
 	i, err := m.Int64UpDownCounter("server_interactive_sessions_total",
@@ -5137,7 +5613,9 @@ type TeleportBuildInfo struct {
 // newTeleportBuildInfo creates teleport_build_info from m, its callbacks tracked by g; a nil m
 // gives a no-op.
 func newTeleportBuildInfo(m metric.Meter, g *instrument.Group) (TeleportBuildInfo, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportBuildInfo{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportBuildInfo{inst: noop.Int64ObservableGauge{}}, nil
 	}
 	i, err := m.Int64ObservableGauge("teleport_build_info",
@@ -5235,7 +5713,9 @@ type TeleportCacheEvents struct {
 // newTeleportCacheEvents creates teleport_cache_events from m, its callbacks tracked by g; a nil m
 // gives a no-op.
 func newTeleportCacheEvents(m metric.Meter, g *instrument.Group) (TeleportCacheEvents, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportCacheEvents{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportCacheEvents{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("teleport_cache_events",
@@ -5319,6 +5799,27 @@ func (b TeleportCacheEventsBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m TeleportCacheEvents) Delete(cacheComponent string) bool {
+	return m.series.Delete([1]string{cacheComponent})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: cache_component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m TeleportCacheEvents) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m TeleportCacheEvents) Reset() {
+	m.series.Reset()
+}
+
 // TeleportCacheStaleEvents is the counter teleport_cache_stale_events: Number of stale events
 // received by a Teleport service cache. A high percentage of stale events can indicate a degraded
 // backend.
@@ -5332,7 +5833,9 @@ type TeleportCacheStaleEvents struct {
 // newTeleportCacheStaleEvents creates teleport_cache_stale_events from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newTeleportCacheStaleEvents(m metric.Meter, g *instrument.Group) (TeleportCacheStaleEvents, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportCacheStaleEvents{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportCacheStaleEvents{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("teleport_cache_stale_events",
@@ -5416,6 +5919,27 @@ func (b TeleportCacheStaleEventsBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m TeleportCacheStaleEvents) Delete(cacheComponent string) bool {
+	return m.series.Delete([1]string{cacheComponent})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: cache_component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m TeleportCacheStaleEvents) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m TeleportCacheStaleEvents) Reset() {
+	m.series.Reset()
+}
+
 // TrustedClusters is the gauge trusted_clusters: Number of tunnels per state.
 //
 // Unit: {tunnel}. Labels: cluster, state.
@@ -5427,7 +5951,9 @@ type TrustedClusters struct {
 // newTrustedClusters creates trusted_clusters from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newTrustedClusters(m metric.Meter, g *instrument.Group) (TrustedClusters, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TrustedClusters{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TrustedClusters{inst: noop.Int64Gauge{}}, nil
 	}
 	i, err := m.Int64Gauge("trusted_clusters",
@@ -5510,6 +6036,27 @@ func (b TrustedClustersBound) Record(ctx context.Context, val int64) {
 	b.b.Record(ctx, val)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. Its memory goes, but the
+// SDK keeps the gauge's last value in its cumulative streams (/metrics among them) (package
+// instrument, Recorder.Delete).
+func (m TrustedClusters) Delete(cluster string, clusterState string) bool {
+	return m.series.Delete([2]string{cluster, clusterState})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: cluster, state) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m TrustedClusters) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m TrustedClusters) Reset() {
+	m.series.Reset()
+}
+
 // Tx is the counter tx: Number of bytes transmitted during an SSH connection.
 //
 // Unit: By.
@@ -5521,7 +6068,9 @@ type Tx struct {
 
 // newTx creates tx from m, its callbacks tracked by g; a nil m gives a no-op.
 func newTx(m metric.Meter, g *instrument.Group) (Tx, error) {
-	if m == nil {
+	if m == nil || !g.Serves(Tx{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return Tx{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("tx",
@@ -5592,7 +6141,9 @@ type ProcessState struct {
 
 // newProcessState creates process_state from m, its callbacks tracked by g; a nil m gives a no-op.
 func newProcessState(m metric.Meter, g *instrument.Group) (ProcessState, error) {
-	if m == nil {
+	if m == nil || !g.Serves(ProcessState{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return ProcessState{inst: noop.Int64ObservableGauge{}}, nil
 	}
 	i, err := m.Int64ObservableGauge("process_state",
@@ -5682,7 +6233,9 @@ type TeleportComponentState struct {
 // newTeleportComponentState creates teleport_component_state from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newTeleportComponentState(m metric.Meter, g *instrument.Group) (TeleportComponentState, error) {
-	if m == nil {
+	if m == nil || !g.Serves(TeleportComponentState{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return TeleportComponentState{inst: noop.Int64ObservableGauge{}}, nil
 	}
 	i, err := m.Int64ObservableGauge("teleport_component_state",
@@ -5776,7 +6329,9 @@ type GoMemstatsGCCPUFraction struct {
 // newGoMemstatsGCCPUFraction creates go_memstats_gc_cpu_fraction from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newGoMemstatsGCCPUFraction(m metric.Meter, g *instrument.Group) (GoMemstatsGCCPUFraction, error) {
-	if m == nil {
+	if m == nil || !g.Serves(GoMemstatsGCCPUFraction{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return GoMemstatsGCCPUFraction{inst: noop.Float64ObservableGauge{}}, nil
 	}
 	i, err := m.Float64ObservableGauge("go_memstats_gc_cpu_fraction",
@@ -5866,7 +6421,9 @@ type GoMemstatsLookupsTotal struct {
 // newGoMemstatsLookupsTotal creates go_memstats_lookups_total from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newGoMemstatsLookupsTotal(m metric.Meter, g *instrument.Group) (GoMemstatsLookupsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(GoMemstatsLookupsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return GoMemstatsLookupsTotal{inst: noop.Int64ObservableCounter{}}, nil
 	}
 	i, err := m.Int64ObservableCounter("go_memstats_lookups_total",

@@ -9,6 +9,7 @@ import (
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
+	"github.com/telediag/telediag/telemetry/instrument"
 	"github.com/telediag/telediag/telemetry/instrument/instrumenttest"
 )
 
@@ -40,7 +41,12 @@ func TestGeneratedInstruments(t *testing.T) {
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer func() { _ = provider.Shutdown(ctx) }()
 	counted := instrumenttest.CountCallbacks(provider)
-	i, err := NewInstruments(counted)
+	// Every metric served, disabled and hidden ones too, so that every one is checked.
+	all := instrument.WithSettings(counted, instrument.Settings{
+		CardinalityLimit: instrument.DefaultCardinalityLimit,
+		Serve:            func(instrument.Lifecycle) bool { return true },
+	})
+	i, err := NewInstruments(all)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -138,7 +138,9 @@ type OrdersPlacedTotal struct {
 // newOrdersPlacedTotal creates orders_placed_total from m, its callbacks tracked by g; a nil m
 // gives a no-op.
 func newOrdersPlacedTotal(m metric.Meter, g *instrument.Group) (OrdersPlacedTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(OrdersPlacedTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return OrdersPlacedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("orders_placed_total",
@@ -219,6 +221,27 @@ func (b OrdersPlacedTotalBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m OrdersPlacedTotal) Delete(paymentMethod PaymentMethodAttr) bool {
+	return m.series.Delete([1]string{string(paymentMethod)})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: payment_method) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m OrdersPlacedTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m OrdersPlacedTotal) Reset() {
+	m.series.Reset()
+}
+
 // OrdersRejectedTotal is the counter orders_rejected_total: Orders refused, by reason.
 //
 // Unit: {order}. Labels: reason.
@@ -230,7 +253,9 @@ type OrdersRejectedTotal struct {
 // newOrdersRejectedTotal creates orders_rejected_total from m, its callbacks tracked by g; a nil m
 // gives a no-op.
 func newOrdersRejectedTotal(m metric.Meter, g *instrument.Group) (OrdersRejectedTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(OrdersRejectedTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return OrdersRejectedTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("orders_rejected_total",
@@ -311,6 +336,27 @@ func (b OrdersRejectedTotalBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m OrdersRejectedTotal) Delete(reason string) bool {
+	return m.series.Delete([1]string{reason})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: reason) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m OrdersRejectedTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m OrdersRejectedTotal) Reset() {
+	m.series.Reset()
+}
+
 // InventoryUnreachableTotal is the counter inventory_unreachable_total: Inventory checks that could
 // not reach the inventory service.
 //
@@ -324,7 +370,9 @@ type InventoryUnreachableTotal struct {
 // newInventoryUnreachableTotal creates inventory_unreachable_total from m, its callbacks tracked by
 // g; a nil m gives a no-op.
 func newInventoryUnreachableTotal(m metric.Meter, g *instrument.Group) (InventoryUnreachableTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(InventoryUnreachableTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return InventoryUnreachableTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("inventory_unreachable_total",
@@ -400,7 +448,9 @@ type OrdersInFlight struct {
 // newOrdersInFlight creates orders_in_flight from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newOrdersInFlight(m metric.Meter, g *instrument.Group) (OrdersInFlight, error) {
-	if m == nil {
+	if m == nil || !g.Serves(OrdersInFlight{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return OrdersInFlight{inst: noop.Int64UpDownCounter{}}, nil
 	}
 	i, err := m.Int64UpDownCounter("orders_in_flight",
@@ -471,7 +521,9 @@ type OrderProcessingSeconds struct {
 // newOrderProcessingSeconds creates order_processing_seconds from m, its callbacks tracked by g; a
 // nil m gives a no-op.
 func newOrderProcessingSeconds(m metric.Meter, g *instrument.Group) (OrderProcessingSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(OrderProcessingSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return OrderProcessingSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("order_processing_seconds",

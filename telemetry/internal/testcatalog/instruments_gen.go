@@ -189,7 +189,9 @@ type RequestsTotal struct {
 // newRequestsTotal creates requests_total from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newRequestsTotal(m metric.Meter, g *instrument.Group) (RequestsTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(RequestsTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return RequestsTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("requests_total",
@@ -269,6 +271,27 @@ func (b RequestsTotalBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m RequestsTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m RequestsTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m RequestsTotal) Reset() {
+	m.series.Reset()
+}
+
 // WritesTotal is the counter writes_total: Writes served, by component.
 //
 // Unit: {request}. Labels: component.
@@ -279,7 +302,9 @@ type WritesTotal struct {
 
 // newWritesTotal creates writes_total from m, its callbacks tracked by g; a nil m gives a no-op.
 func newWritesTotal(m metric.Meter, g *instrument.Group) (WritesTotal, error) {
-	if m == nil {
+	if m == nil || !g.Serves(WritesTotal{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return WritesTotal{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("writes_total",
@@ -359,6 +384,27 @@ func (b WritesTotalBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m WritesTotal) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m WritesTotal) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m WritesTotal) Reset() {
+	m.series.Reset()
+}
+
 // Failures is the counter failures: Failed requests: a label-less counter without the _total
 // suffix.
 //
@@ -371,7 +417,9 @@ type Failures struct {
 
 // newFailures creates failures from m, its callbacks tracked by g; a nil m gives a no-op.
 func newFailures(m metric.Meter, g *instrument.Group) (Failures, error) {
-	if m == nil {
+	if m == nil || !g.Serves(Failures{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return Failures{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("failures",
@@ -444,7 +492,9 @@ type Rx struct {
 
 // newRx creates rx from m, its callbacks tracked by g; a nil m gives a no-op.
 func newRx(m metric.Meter, g *instrument.Group) (Rx, error) {
-	if m == nil {
+	if m == nil || !g.Serves(Rx{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return Rx{inst: noop.Int64Counter{}}, nil
 	}
 	i, err := m.Int64Counter("rx",
@@ -516,7 +566,9 @@ type InFlight struct {
 
 // newInFlight creates in_flight from m, its callbacks tracked by g; a nil m gives a no-op.
 func newInFlight(m metric.Meter, g *instrument.Group) (InFlight, error) {
-	if m == nil {
+	if m == nil || !g.Serves(InFlight{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return InFlight{inst: noop.Int64UpDownCounter{}}, nil
 	}
 	i, err := m.Int64UpDownCounter("in_flight",
@@ -596,6 +648,27 @@ func (b InFlightBound) Add(ctx context.Context, incr int64) {
 	b.b.Add(ctx, incr)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
+// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
+// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+func (m InFlight) Delete(op OpAttr) bool {
+	return m.series.Delete([1]string{string(op)})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: op) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m InFlight) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m InFlight) Reset() {
+	m.series.Reset()
+}
+
 // RequestSeconds is the histogram request_seconds: Request latency, by component.
 //
 // Unit: s. Labels: component. Buckets: exponential(start 0.001, factor 2, count 16).
@@ -607,7 +680,9 @@ type RequestSeconds struct {
 // newRequestSeconds creates request_seconds from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newRequestSeconds(m metric.Meter, g *instrument.Group) (RequestSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(RequestSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return RequestSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("request_seconds",
@@ -688,6 +763,28 @@ func (b RequestSecondsBound) Record(ctx context.Context, val float64) {
 	b.b.Record(ctx, val)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
+// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
+// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// Recorder.Delete).
+func (m RequestSeconds) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m RequestSeconds) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m RequestSeconds) Reset() {
+	m.series.Reset()
+}
+
 // WriteSeconds is the histogram write_seconds: Write latency, by component.
 //
 // Unit: s. Labels: component. Buckets: exponential(start 0.001, factor 2, count 16).
@@ -698,7 +795,9 @@ type WriteSeconds struct {
 
 // newWriteSeconds creates write_seconds from m, its callbacks tracked by g; a nil m gives a no-op.
 func newWriteSeconds(m metric.Meter, g *instrument.Group) (WriteSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(WriteSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return WriteSeconds{inst: noop.Float64Histogram{}}, nil
 	}
 	i, err := m.Float64Histogram("write_seconds",
@@ -779,6 +878,28 @@ func (b WriteSecondsBound) Record(ctx context.Context, val float64) {
 	b.b.Record(ctx, val)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
+// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
+// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// Recorder.Delete).
+func (m WriteSeconds) Delete(component string) bool {
+	return m.series.Delete([1]string{component})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: component) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m WriteSeconds) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m WriteSeconds) Reset() {
+	m.series.Reset()
+}
+
 // PayloadBytes is the summary payload_bytes: Request payload sizes, by operation.
 //
 // Unit: By. Labels: op. Quantiles: 0.5 (±0.05), 0.9 (±0.01), 0.99 (±0.001) over 5m0s in 5 age buckets.
@@ -788,7 +909,8 @@ type PayloadBytes struct {
 
 // newPayloadBytes creates payload_bytes from m, its callbacks tracked by g; a nil m gives a no-op.
 func newPayloadBytes(m metric.Meter, g *instrument.Group) (PayloadBytes, error) {
-	if m == nil {
+	if m == nil || !g.Serves(PayloadBytes{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op.
 		return PayloadBytes{}, nil
 	}
 	s, err := instrument.NewSummary[float64](g, "payload_bytes", "Request payload sizes, by operation.", "By",
@@ -861,6 +983,26 @@ func (b PayloadBytesBound) Record(ctx context.Context, val float64) {
 	b.b.Record(ctx, val)
 }
 
+// Delete deletes the series with the given labels and reports whether there was one, as
+// client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
+// longer exported, and the next Record or Bind creates the series anew. The series leaves /metrics
+// and every reader at the next collection, and its memory goes.
+func (m PayloadBytes) Delete(op OpAttr) bool {
+	return m.series.Delete([1]string{string(op)})
+}
+
+// DeletePartialMatch deletes every series whose labels include all of labels, a label key
+// (as the catalogue names it: op) to its value, and returns how many it
+// deleted, as client_golang's DeletePartialMatch does.
+func (m PayloadBytes) DeletePartialMatch(labels map[string]string) int {
+	return m.series.DeletePartialMatch(labels)
+}
+
+// Reset deletes every series, as Delete deletes one.
+func (m PayloadBytes) Reset() {
+	m.series.Reset()
+}
+
 // QueueItems is the summary queue_items: Items per dequeue: a label-less summary of count and sum
 // only.
 //
@@ -872,7 +1014,8 @@ type QueueItems struct {
 
 // newQueueItems creates queue_items from m, its callbacks tracked by g; a nil m gives a no-op.
 func newQueueItems(m metric.Meter, g *instrument.Group) (QueueItems, error) {
-	if m == nil {
+	if m == nil || !g.Serves(QueueItems{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op.
 		return QueueItems{}, nil
 	}
 	s, err := instrument.NewSummary[int64](g, "queue_items", "Items per dequeue: a label-less summary of count and sum only.", "{item}",
@@ -937,7 +1080,9 @@ type DiskUsedPercent struct {
 // newDiskUsedPercent creates disk_used_percent from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newDiskUsedPercent(m metric.Meter, g *instrument.Group) (DiskUsedPercent, error) {
-	if m == nil {
+	if m == nil || !g.Serves(DiskUsedPercent{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return DiskUsedPercent{inst: noop.Float64Gauge{}}, nil
 	}
 	i, err := m.Float64Gauge("disk_used_percent",
@@ -1004,7 +1149,9 @@ type ConnectedPeers struct {
 // newConnectedPeers creates connected_peers from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newConnectedPeers(m metric.Meter, g *instrument.Group) (ConnectedPeers, error) {
-	if m == nil {
+	if m == nil || !g.Serves(ConnectedPeers{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return ConnectedPeers{inst: noop.Int64Gauge{}}, nil
 	}
 	i, err := m.Int64Gauge("connected_peers",
@@ -1071,7 +1218,9 @@ type BuildInfo struct {
 
 // newBuildInfo creates build_info from m, its callbacks tracked by g; a nil m gives a no-op.
 func newBuildInfo(m metric.Meter, g *instrument.Group) (BuildInfo, error) {
-	if m == nil {
+	if m == nil || !g.Serves(BuildInfo{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return BuildInfo{inst: noop.Int64ObservableGauge{}}, nil
 	}
 	i, err := m.Int64ObservableGauge("build_info",
@@ -1160,7 +1309,9 @@ type UptimeSeconds struct {
 // newUptimeSeconds creates uptime_seconds from m, its callbacks tracked by g; a nil m gives a
 // no-op.
 func newUptimeSeconds(m metric.Meter, g *instrument.Group) (UptimeSeconds, error) {
-	if m == nil {
+	if m == nil || !g.Serves(UptimeSeconds{}.Lifecycle()) {
+		// Not served (disabled, hidden, or switched off by the operator): a no-op, never created
+		// in the SDK, so absent from every reader.
 		return UptimeSeconds{inst: noop.Float64ObservableCounter{}}, nil
 	}
 	i, err := m.Float64ObservableCounter("uptime_seconds",

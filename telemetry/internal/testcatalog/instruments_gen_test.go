@@ -45,7 +45,12 @@ func TestGeneratedInstruments(t *testing.T) {
 	provider := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer func() { _ = provider.Shutdown(ctx) }()
 	counted := instrumenttest.CountCallbacks(provider)
-	i, err := NewInstruments(summaries.MeterProvider(counted))
+	// Every metric served, disabled and hidden ones too, so that every one is checked.
+	all := instrument.WithSettings(counted, instrument.Settings{
+		CardinalityLimit: instrument.DefaultCardinalityLimit,
+		Serve:            func(instrument.Lifecycle) bool { return true },
+	})
+	i, err := NewInstruments(summaries.MeterProvider(all))
 	if err != nil {
 		t.Fatal(err)
 	}

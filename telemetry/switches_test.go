@@ -1,0 +1,114 @@
+package telemetry
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/telediag/telediag/telemetry/instrument"
+)
+
+// TestSwitchesDisable: a disabled family is absent from /metrics and from a push reader, and
+// recording into it is accepted.
+func TestSwitchesDisable(t *testing.T) {
+	ctx := context.Background()
+	reader := sdkmetric.NewManualReader()
+	t.Setenv(envMetricsDisable, "payload_*")
+	f := withCatalogue(t, newTestTelemetry(t, WithoutRuntimeMetrics(), WithoutEnvironmentExporter(),
+		WithReader(reader), WithDisable("request_*", "in_flight")))
+	recordEveryInstrument(ctx, f.Instruments)
+	got, text := scrape(t, f.Handler())
+	for _, name := range []string{"request_seconds", "in_flight", "payload_bytes"} {
+		if got[name] != nil {
+			t.Errorf("%s served on /metrics though disabled:\n%s", name, text)
+		}
+	}
+	for _, name := range []string{"requests_total", "write_seconds", "queue_items"} {
+		if got[name] == nil {
+			t.Errorf("%s not served on /metrics:\n%s", name, text)
+		}
+	}
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		t.Fatal(err)
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if strings.HasPrefix(m.Name, "request_") || m.Name == "in_flight" {
+				t.Errorf("%s reached the push reader though disabled", m.Name)
+			}
+		}
+	}
+}
+
+// TestSwitchesRule: the pipeline's rule is catalog.Switches.Served, options and variables
+// together: enable globs serve disabled families, disable wins, hidden ones need showing.
+func TestSwitchesRule(t *testing.T) {
+	t.Setenv(envMetricsEnable, "opt_in_*")
+	sw, err := switches(newConfig([]Option{WithEnable("extra"), WithDisable("opt_in_bad")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := serveRule(sw)
+	for _, tc := range []struct {
+		l    instrument.Lifecycle
+		want bool
+	}{
+		{instrument.Lifecycle{Name: "plain", Enabled: true}, true},
+		{instrument.Lifecycle{Name: "off"}, false},
+		{instrument.Lifecycle{Name: "opt_in_x"}, true},
+		{instrument.Lifecycle{Name: "extra"}, true},
+		{instrument.Lifecycle{Name: "opt_in_bad"}, false},
+		{instrument.Lifecycle{Name: "old", Enabled: true, Hidden: true}, false},
+	} {
+		if got := serve(tc.l); got != tc.want {
+			t.Errorf("%+v: served %v, want %v", tc.l, got, tc.want)
+		}
+	}
+	sw, err = switches(newConfig([]Option{WithShowHiddenMetrics()}))
+	if err != nil || !serveRule(sw)(instrument.Lifecycle{Name: "old", Enabled: true, Hidden: true}) {
+		t.Errorf("WithShowHiddenMetrics does not show a hidden family (%v)", err)
+	}
+}
+
+// TestSwitchesErrors: a bad glob or value fails New, naming where it came from.
+func TestSwitchesErrors(t *testing.T) {
+	for _, tc := range []struct {
+		env, val string
+		opts     []Option
+		want     string
+	}{
+		{envMetricsDisable, "a,[", nil, envMetricsDisable},
+		{envMetricsEnable, "ok,,", nil, envMetricsEnable},
+		{envShowHiddenMetrics, "perhaps", nil, envShowHiddenMetrics},
+		{"", "", []Option{WithEnable("[")}, "WithEnable"},
+		{"", "", []Option{WithDisable("")}, "WithDisable"},
+	} {
+		if tc.env != "" {
+			t.Setenv(tc.env, tc.val)
+		}
+		_, err := New(context.Background(), append(tc.opts, WithoutRuntimeMetrics(), WithoutEnvironmentExporter())...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s=%q %d options: error %v, want one naming %s", tc.env, tc.val, len(tc.opts), err, tc.want)
+		}
+		if tc.env != "" {
+			t.Setenv(tc.env, "")
+		}
+	}
+}
+
+// BenchmarkDisabledRecord: a disabled metric's record call returns at once (a smoke:
+// -benchtime=100x).
+func BenchmarkDisabledRecord(b *testing.B) {
+	ctx := context.Background()
+	f := withCatalogue(b, newTestTelemetry(b, WithoutRuntimeMetrics(), WithoutEnvironmentExporter(), WithDisable("*")))
+	i := f.Instruments
+	b.ReportAllocs()
+	for b.Loop() {
+		i.RequestSeconds.Record(ctx, 0.1, "a")
+		i.RequestsTotal.Add(ctx, 1, "a")
+	}
+}
