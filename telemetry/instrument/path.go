@@ -387,10 +387,17 @@ func (pp *pathProvider) Meter(name string, opts ...metric.MeterOption) metric.Me
 	if _, stopped := m.(noop.Meter); stopped {
 		return m
 	}
+	return &pathMeter{Meter: m, path: pp.path, scope: meterScope(name, opts)}
+}
+
+// meterScope is the instrumentation scope of the Meter called name with opts, as the SDK
+// records it: the key under which the fast paths (histograms, summaries) keep a meter's streams
+// and the scope their producers report them in.
+func meterScope(name string, opts []metric.MeterOption) instrumentation.Scope {
 	c := metric.NewMeterConfig(opts...)
-	return &pathMeter{Meter: m, path: pp.path, scope: instrumentation.Scope{
+	return instrumentation.Scope{
 		Name: name, Version: c.InstrumentationVersion(), SchemaURL: c.SchemaURL(), Attributes: c.InstrumentationAttributes(),
-	}}
+	}
 }
 
 // pathMeter is an SDK meter whose histograms can take the fast path; everything else is the

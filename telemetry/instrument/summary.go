@@ -133,10 +133,7 @@ func (sp *summaryProvider) Meter(name string, opts ...metric.MeterOption) metric
 	if _, ok := m.(noop.Meter); ok {
 		return m
 	}
-	c := metric.NewMeterConfig(opts...)
-	return &summaryMeter{Meter: m, path: sp.path, scope: instrumentation.Scope{
-		Name: name, Version: c.InstrumentationVersion(), SchemaURL: c.SchemaURL(), Attributes: c.InstrumentationAttributes(),
-	}}
+	return &summaryMeter{Meter: m, path: sp.path, scope: meterScope(name, opts)}
 }
 
 // summaryMeter is a Meter whose catalogue may create summaries; everything else is the
