@@ -218,6 +218,15 @@ func underlyingStruct(t types.Type) (*types.Struct, bool) {
 
 // constLabels evaluates a prometheus.Labels literal of strings, or nil, sorted by name.
 func (a *analyzer) constLabels(e ast.Expr, p *packages.Package) ([]ConstLabel, bool) {
+	out, ok := constMap(a, e, p, a.str, a.str, func(k, v string) ConstLabel { return ConstLabel{k, v} })
+	slices.SortFunc(out, func(x, y ConstLabel) int { return strings.Compare(x.Name, y.Name) })
+	return out, ok
+}
+
+// constMap evaluates a map literal whose keys and values are constants (key and val evaluate
+// one each), or nil, into its entries in source order; ok is false when any part is not
+// constant or the expression is not such a literal.
+func constMap[K, V, E any](a *analyzer, e ast.Expr, p *packages.Package, key func(ast.Expr, *packages.Package) (K, bool), val func(ast.Expr, *packages.Package) (V, bool), entry func(K, V) E) ([]E, bool) {
 	if isNil(e, p) {
 		return nil, true
 	}
@@ -229,20 +238,19 @@ func (a *analyzer) constLabels(e ast.Expr, p *packages.Package) ([]ConstLabel, b
 	if !ok {
 		return nil, false
 	}
-	var out []ConstLabel
+	var out []E
 	for _, elt := range lit.Elts {
 		kv, ok := elt.(*ast.KeyValueExpr)
 		if !ok {
 			return nil, false
 		}
-		k, ok1 := a.str(kv.Key, fp)
-		v, ok2 := a.str(kv.Value, fp)
+		k, ok1 := key(kv.Key, fp)
+		v, ok2 := val(kv.Value, fp)
 		if !ok1 || !ok2 {
 			return nil, false
 		}
-		out = append(out, ConstLabel{k, v})
+		out = append(out, entry(k, v))
 	}
-	slices.SortFunc(out, func(x, y ConstLabel) int { return strings.Compare(x.Name, y.Name) })
 	return out, true
 }
 
@@ -317,32 +325,9 @@ func defaultBuckets(expr string) Buckets {
 // objectives evaluates SummaryOpts.Objectives: a map[float64]float64 literal of constants, or
 // nil.
 func (a *analyzer) objectives(e ast.Expr, p *packages.Package) ([]Objective, bool) {
-	if isNil(e, p) {
-		return nil, true
-	}
-	f, fp := a.follow(e, p)
-	if isNil(f, fp) {
-		return nil, true
-	}
-	lit, ok := f.(*ast.CompositeLit)
-	if !ok {
-		return nil, false
-	}
-	var out []Objective
-	for _, elt := range lit.Elts {
-		kv, ok := elt.(*ast.KeyValueExpr)
-		if !ok {
-			return nil, false
-		}
-		q, ok1 := a.float(kv.Key, fp)
-		err, ok2 := a.float(kv.Value, fp)
-		if !ok1 || !ok2 {
-			return nil, false
-		}
-		out = append(out, Objective{q, err})
-	}
+	out, ok := constMap(a, e, p, a.float, a.float, func(q, err float64) Objective { return Objective{q, err} })
 	slices.SortFunc(out, func(x, y Objective) int { return cmp.Compare(x.Quantile, y.Quantile) })
-	return out, true
+	return out, ok
 }
 
 // constBucketKeys evaluates the bucket map of a collector's const histogram
