@@ -71,6 +71,7 @@ type importer struct {
 	lines    []string          // promimport's report on the scrape-only families, and the summaries
 	leftOut  []string          // the scrape-only families the checker refused, with why
 	scrapeID map[string]string // promimport's label IDs, by key
+	units    promimport.Units  // built once: every family reads its unit through it
 }
 
 // Import writes the catalogue of code's families, merged with a scrape's families when fams is
@@ -85,7 +86,7 @@ func Import(code *Code, fams []*dto.MetricFamily, opts Options) (*Result, error)
 	if code == nil {
 		return nil, errors.New("codeimport: no code to import")
 	}
-	im := &importer{opts: opts}
+	im := &importer{opts: opts, units: promimport.NewUnits()}
 	if fams != nil {
 		im.scrape = map[string]*dto.MetricFamily{}
 		for _, mf := range fams {
@@ -253,7 +254,7 @@ func (im *importer) codeEntry(f *Family, mf *dto.MetricFamily) *entry {
 	if unitWord == "" && mf != nil {
 		unitWord = mf.GetUnit()
 	}
-	e.unit, e.unitFound = promimport.Unit(f.Name, unitWord, e.kind == catalog.KindCounter)
+	e.unit, e.unitFound = im.units.Of(f.Name, unitWord, e.kind == catalog.KindCounter)
 	if _, ok := st.computed[optUnit]; ok {
 		im.computedNote(f, optUnit, "the unit is read from the name")
 	}

@@ -10,11 +10,18 @@ package promimport
 // declares with key: NAME.
 func LabelID(key string) string { return labelID(key) }
 
-// Unit is the UCUM unit of the family called name: OpenMetrics' UNIT word (or client_golang's
+// Units reads UCUM units back from unit words and name suffixes, as Import does. Build it once
+// per import with NewUnits: the table behind it is some 250 unit words long.
+type Units struct{ table unitTable }
+
+// NewUnits builds the table.
+func NewUnits() Units { return Units{newUnitTable()} }
+
+// Of is the UCUM unit of the family called name: OpenMetrics' UNIT word (or client_golang's
 // Opts.Unit) when it names one, else the name's suffix read back through otlptranslator, as
 // Import reads it. found is false when neither says, and unit is then "1".
-func Unit(name, unitWord string, counter bool) (unit string, found bool) {
-	units := newUnitTable()
+func (u Units) Of(name, unitWord string, counter bool) (unit string, found bool) {
+	units := u.table
 	if u, ok := units.fromUnit(unitWord); ok {
 		return u, true
 	}
