@@ -391,16 +391,18 @@ type Switches struct {
 // Enable glob, matched by no Disable glob, and not hidden unless ShowHidden. The globs match the
 // family's own name; its old names follow it.
 func (s Switches) Served(m *Metric) bool {
-	match := func(gs []Glob) bool {
-		for _, g := range gs {
-			if g.Match(m.Name) {
-				return true
-			}
-		}
-		return false
-	}
-	if match(s.Disable) || (m.Disabled && !match(s.Enable)) {
+	if MatchAny(s.Disable, m.Name) || (m.Disabled && !MatchAny(s.Enable, m.Name)) {
 		return false
 	}
 	return !m.Hidden || s.ShowHidden
+}
+
+// MatchAny reports whether one of globs matches name.
+func MatchAny(globs []Glob, name string) bool {
+	for _, g := range globs {
+		if g.Match(name) {
+			return true
+		}
+	}
+	return false
 }

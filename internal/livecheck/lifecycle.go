@@ -87,7 +87,7 @@ func budget(m *catalog.Metric, f *dto.MetricFamily) (*Budget, *Finding) {
 func unexpected(m *catalog.Metric, name string, s catalog.Switches) Finding {
 	f := Finding{Family: name, Severity: Error, Line: m.Line, Check: Disabled}
 	switch {
-	case matchesAny(s.Disable, m.Name):
+	case catalog.MatchAny(s.Disable, m.Name):
 		f.Message = fmt.Sprintf("served, but a -disable glob names %s: the service does not run with the switches given", m.Name)
 	case m.Disabled && (!m.Hidden || s.ShowHidden):
 		f.Message = "served, but disabled by default (enabled: false) and no -enable glob names it: a default deployment does not serve it"
@@ -96,13 +96,4 @@ func unexpected(m *catalog.Metric, name string, s catalog.Switches) Finding {
 		f.Message = "served, but hidden (deprecated and on its way out) and hidden metrics are not shown: pass -show-hidden if the service runs with them shown"
 	}
 	return f
-}
-
-func matchesAny(globs []catalog.Glob, name string) bool {
-	for _, g := range globs {
-		if g.Match(name) {
-			return true
-		}
-	}
-	return false
 }
