@@ -60,6 +60,14 @@ type Gauge interface {
 
 type Observer interface{ Observe(float64) }
 
+type ExemplarObserver interface {
+	ObserveWithExemplar(value float64, exemplar Labels)
+}
+
+type ExemplarAdder interface {
+	AddWithExemplar(value float64, exemplar Labels)
+}
+
 type Histogram interface {
 	Metric
 	Collector
