@@ -306,7 +306,20 @@ func (r *renderer) defs() {
 				return true
 			})
 		}
-		r.replace(call, d.name+": "+d.call, r.defText(call.Pos(), d))
+		text := r.defText(call.Pos(), d)
+		if len(d.native) == 0 {
+			r.replace(call, d.name+": "+d.call, text)
+			continue
+		}
+		// The rewrite drops them: say so where it happens (import names them too), since the
+		// service stops serving a native histogram a Prometheus may have scraped.
+		verb := "are"
+		if len(d.native) == 1 {
+			verb = "is"
+		}
+		r.report(call.Pos(), call.End(), fmt.Sprintf("%s: %s becomes %s; %s %s not carried: the catalogue has no native histograms yet, so only the classic buckets are served",
+			d.name, d.call, oneLine(text), strings.Join(d.native, ", "), verb),
+			analysis.TextEdit{Pos: call.Pos(), End: call.End(), NewText: []byte(text)})
 	}
 }
 

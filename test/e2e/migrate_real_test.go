@@ -220,10 +220,20 @@ func TestMigrateRealServiceRandom(t *testing.T) {
 
 	// What migrate refuses, swapped by hand, then the fixer.
 	plan := run(offline, 1, "go", "tool", "instrumentgen", "migrate", "./...")
-	if want := "rpc_durations_histogram_seconds: ObserveWithExemplar through the assertion to prometheus.ExemplarObserver"; !strings.Contains(plan.stdout, want) {
-		t.Errorf("migrate does not report %q:\n%s", want, plan.stdout)
+	for _, want := range []string{
+		"main.go:118:4: rpc_durations_histogram_seconds: ObserveWithExemplar through the assertion to prometheus.ExemplarObserver: an exemplar is taken from the context's span",
+		"main.go:62:26: rpc_durations_histogram_seconds: prometheus.NewHistogram stays on client_golang: ObserveWithExemplar through the assertion",
+		"main.go:134:26: promhttp.HandlerFor stays: HandlerOpts{EnableOpenMetrics, Registry} has no counterpart in tel.Handler()",
+	} {
+		if !strings.Contains(plan.stdout, want) {
+			t.Errorf("migrate does not say %q:\n%s", want, plan.stdout)
+		}
 	}
 	applyEdits(t, mod, beforeFixEdits)
+	plan = run(offline, 1, "go", "tool", "instrumentgen", "migrate", "./...")
+	if want := "main.go:61:26: rpc_durations_histogram_seconds: prometheus.NewHistogram becomes &randommetrics.Default.RpcDurationsHistogramSeconds; NativeHistogramBucketFactor is not carried"; !strings.Contains(plan.stdout, want) {
+		t.Errorf("migrate does not say %q:\n%s", want, plan.stdout)
+	}
 	fix := run(offline, 1, "go", "tool", "instrumentgen", "migrate", "-fix", "./...")
 	// What it leaves is the handler alone, for the reasons the page gives.
 	left := strings.Split(strings.TrimSpace(fix.stdout), "\n")

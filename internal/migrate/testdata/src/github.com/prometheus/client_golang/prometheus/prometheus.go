@@ -24,6 +24,9 @@ type HistogramOpts struct {
 	Help        string
 	ConstLabels Labels
 	Buckets     []float64
+
+	NativeHistogramBucketFactor    float64
+	NativeHistogramMaxBucketNumber uint32
 }
 
 type SummaryOpts struct {
