@@ -106,6 +106,11 @@ func (r *renderer) fileOf(pos token.Pos) *ast.File {
 	return nil
 }
 
+// CategoryDropped is the Category of a rewrite that drops something the code said and the
+// catalogue cannot carry (a native histogram's options): migrate -fix, which prints no rewrite,
+// still prints these.
+const CategoryDropped = "dropped"
+
 // report adds a diagnostic at node, with a fix of edits when there are any.
 func (r *renderer) report(pos, end token.Pos, msg string, edits ...analysis.TextEdit) {
 	d := analysis.Diagnostic{Pos: pos, End: end, Message: msg}
@@ -320,6 +325,7 @@ func (r *renderer) defs() {
 		r.report(call.Pos(), call.End(), fmt.Sprintf("%s: %s becomes %s; %s %s not carried: the catalogue has no native histograms yet, so only the classic buckets are served",
 			d.name, d.call, oneLine(text), strings.Join(d.native, ", "), verb),
 			analysis.TextEdit{Pos: call.Pos(), End: call.End(), NewText: []byte(text)})
+		r.diags[len(r.diags)-1].Category = CategoryDropped
 	}
 }
 

@@ -241,6 +241,9 @@ func TestMigrateRealServiceRandom(t *testing.T) {
 		!strings.Contains(fix.stdout, "promhttp.HandlerFor stays: HandlerOpts{EnableOpenMetrics, Registry} has no counterpart in tel.Handler()") {
 		t.Errorf("migrate -fix left other than the handler:\n%s%s", fix.stdout, fix.stderr)
 	}
+	if want := "instrumentgen migrate: main.go:61:26: rpc_durations_histogram_seconds: prometheus.NewHistogram becomes &randommetrics.Default.RpcDurationsHistogramSeconds; NativeHistogramBucketFactor is not carried"; !strings.Contains(fix.stderr, want) {
+		t.Errorf("migrate -fix does not say %q:\n%s", want, fix.stderr)
+	}
 	applyEdits(t, mod, afterFixEdits)
 	run(offline, 0, "go", "mod", "tidy")
 	migrated := filepath.Join(t.TempDir(), "random-migrated")
