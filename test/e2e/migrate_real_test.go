@@ -153,6 +153,7 @@ func copyPackage(t *testing.T, dir, dst string) {
 func TestMigrateRealServiceRandom(t *testing.T) {
 	requireE2E(t)
 	root := repoRoot(t)
+	docListsHandEdits(t, root)
 	mod := t.TempDir()
 	// Offline once the module and its requirements are in the cache, as
 	// TestMigrateLabelOrderEndToEnd (outside_module_test.go says why go get -tool needs it).
@@ -264,19 +265,25 @@ func TestMigrateRealServiceRandom(t *testing.T) {
 	lc = run(offline, 0, "go", "tool", "instrumentgen", "live-check", "randommetrics/instruments.yaml", migURL)
 	t.Logf("live-check of the migrated service: %s", lc.stdout)
 
-	// The page lists exactly these hand edits.
+	t.Logf("migrated main.go:\n%s", mainGo)
+}
+
+// docListsHandEdits requires docs/migrating.md's section on examples/random to list exactly the
+// hand edits the test makes: each by its doc phrase, and as many rows (| Hn |) as edits.
+func docListsHandEdits(t *testing.T, root string) {
+	t.Helper()
 	doc, err := os.ReadFile(filepath.Join(root, "docs", "migrating.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	section := string(doc)
-	if i := strings.Index(section, "## Migrating a real service: client_golang's examples/random"); i >= 0 {
-		section = section[i:]
-		if j := strings.Index(section[3:], "\n## "); j >= 0 {
-			section = section[:j+3]
-		}
-	} else {
+	i := strings.Index(section, "## Migrating a real service: client_golang's examples/random")
+	if i < 0 {
 		t.Fatal("docs/migrating.md has no section on examples/random")
+	}
+	section = section[i:]
+	if j := strings.Index(section[3:], "\n## "); j >= 0 {
+		section = section[:j+3]
 	}
 	var n int
 	for _, edits := range [][]handEdit{catalogueEdits, beforeFixEdits, afterFixEdits} {
@@ -290,7 +297,6 @@ func TestMigrateRealServiceRandom(t *testing.T) {
 	if got := strings.Count(section, "\n| H"); got != n {
 		t.Errorf("docs/migrating.md's section on examples/random lists %d hand edits, the test makes %d", got, n)
 	}
-	t.Logf("migrated main.go:\n%s", mainGo)
 }
 
 // waitRandomTraffic waits until the service at url has recorded into every series of its
