@@ -121,12 +121,16 @@ Flags:`)
 		}
 		return 0
 	}
-	var refused []string
+	var refused, dropped []string
 	fixes := 0
 	for _, d := range diags {
-		if len(d.SuggestedFixes) == 0 {
+		switch {
+		case len(d.SuggestedFixes) == 0:
 			refused = append(refused, line(d))
-		} else {
+		case d.Category == migrate.CategoryDropped:
+			dropped = append(dropped, line(d))
+			fixes++
+		default:
 			fixes++
 		}
 	}
@@ -154,6 +158,11 @@ Flags:`)
 		}
 		for _, s := range fixed.Skipped {
 			refused = append(refused, s+" (overlaps another rewrite: run migrate -fix again)")
+		}
+		// A rewrite that drops what the catalogue cannot carry is said even here, where no
+		// other rewrite is.
+		for _, d := range dropped {
+			fmt.Fprintf(stderr, "instrumentgen migrate: %s\n", d)
 		}
 		fmt.Fprintf(stderr, "instrumentgen migrate: %d rewrite(s) in %d file(s)\n", fixes-len(fixed.Skipped), len(files))
 	}

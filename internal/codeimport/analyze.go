@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -81,6 +82,7 @@ func Analyze(pkgs []*packages.Package, base string) *Code {
 		a.uses[obj] = sites
 	}
 	var fams []*Family
+	collected := map[string]Collected{}
 	for _, p := range loaded {
 		for _, f := range p.Syntax {
 			ast.Inspect(f, func(n ast.Node) bool {
@@ -88,12 +90,20 @@ func Analyze(pkgs []*packages.Package, base string) *Code {
 					if fam := a.definition(call, p); fam != nil {
 						fams = append(fams, fam)
 					}
+					if c, ok := a.collected(call, p); ok {
+						if prev, seen := collected[c.Name]; !seen || positionLess(c.Pos, prev.Pos) {
+							collected[c.Name] = c
+						}
+					}
 				}
 				return true
 			})
 		}
 	}
 	code := &Code{}
+	for _, name := range slices.Sorted(maps.Keys(collected)) {
+		code.Collected = append(code.Collected, collected[name])
+	}
 	code.Families, code.Notes = mergeFamilies(fams, a.notes)
 	sortNotes(code.Notes)
 	return code
@@ -207,6 +217,28 @@ func canon(obj types.Object) types.Object {
 		return o.Origin()
 	}
 	return obj
+}
+
+// collected says whether call creates one of client_golang's collectors whose family a service
+// keeps as it is (collectedFamilies).
+func (a *analyzer) collected(call *ast.CallExpr, p *packages.Package) (Collected, bool) {
+	fn := callee(p.TypesInfo, call)
+	if fn == nil || fn.Pkg().Path() != collectorsPath || recvName(fn) != "" {
+		return Collected{}, false
+	}
+	name, ok := collectedFamilies[fn.Name()]
+	if !ok {
+		return Collected{}, false
+	}
+	return Collected{Name: name, Constructor: "collectors." + fn.Name(), Pos: a.pos(call.Pos())}, true
+}
+
+// positionLess orders positions by file, then offset.
+func positionLess(x, y token.Position) bool {
+	if x.Filename != y.Filename {
+		return x.Filename < y.Filename
+	}
+	return x.Offset < y.Offset
 }
 
 // pos is p relative to the analyzer's base directory.

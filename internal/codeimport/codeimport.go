@@ -39,8 +39,9 @@ import (
 
 // The import paths of the client_golang packages whose constructors define families.
 const (
-	promPath     = "github.com/prometheus/client_golang/prometheus"
-	promautoPath = "github.com/prometheus/client_golang/prometheus/promauto"
+	promPath       = "github.com/prometheus/client_golang/prometheus"
+	promautoPath   = "github.com/prometheus/client_golang/prometheus/promauto"
+	collectorsPath = "github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // Note is something the importer could not read from the code, or did differently from what
@@ -157,10 +158,30 @@ type Summary struct {
 // Objective is one quantile and the absolute error allowed on its rank (SummaryOpts.Objectives).
 type Objective struct{ Quantile, Error float64 }
 
+// Collected is a family that one of client_golang's own collectors serves, which the code
+// creates (collectors.NewBuildInfoCollector serves go_build_info): its series are the
+// collector's to make, not the code's to record, so the catalogue lists it under undeclared and
+// the service keeps the collector (telemetry.WithCollectors) rather than generating it.
+type Collected struct {
+	// Name is the family's name; Constructor the call, as "collectors.NewBuildInfoCollector".
+	Name, Constructor string
+	// Pos is the call.
+	Pos token.Position
+}
+
+// collectedFamilies are client_golang's collectors whose families a service keeps as they are,
+// by constructor in the collectors package: the one family each serves.
+var collectedFamilies = map[string]string{
+	"NewBuildInfoCollector": "go_build_info",
+}
+
 // Code is what the import found in the packages.
 type Code struct {
 	// Families are the families the code defines, in name order.
 	Families []*Family
+	// Collected are the families of client_golang's collectors the code creates, the first
+	// call of each, in name order.
+	Collected []Collected
 	// Notes are what the importer could not read, or read differently, in position order.
 	Notes []Note
 	// Patterns are the package patterns loaded, for the catalogue's header.

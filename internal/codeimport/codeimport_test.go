@@ -393,12 +393,29 @@ func TestEdge(t *testing.T) {
 	if m := metricOf(t, cat, "edge_plain_seconds"); m.Kind != catalog.KindSummary || len(m.Objectives) != 0 {
 		t.Errorf("edge_plain_seconds: want a summary of count and sum only:\n%s", res.YAML)
 	}
+	wantBuildInfoUndeclared(t, res, cat)
+}
+
+// wantBuildInfoUndeclared requires go_build_info, which the code's collectors.NewBuildInfoCollector
+// serves, under undeclared and not among the metrics, with a note at the call.
+func wantBuildInfoUndeclared(t *testing.T, res *Result, cat *catalog.Catalog) {
+	t.Helper()
+	if cat.Metric("go_build_info") != nil {
+		t.Errorf("go_build_info, collectors.NewBuildInfoCollector's, is imported as a metric:\n%s", res.YAML)
+	}
+	if len(cat.Undeclared) != 1 || cat.Undeclared[0].Pattern.String() != "go_build_info" {
+		t.Errorf("undeclared: %+v, want go_build_info's pattern:\n%s", cat.Undeclared, res.YAML)
+	}
+	wantNote(t, res.Notes, edge, "main.go", "collectors.NewBuildInfoCollector()", "metric go_build_info: served by collectors.NewBuildInfoCollector", "listed under undeclared", "telemetry.WithCollectors(collectors.NewBuildInfoCollector())")
 }
 
 // TestScrapeFillsInTheEdge: where the code does not show a Desc's kind, the scrape's type is
 // written; where it computes a summary's objectives, the scrape's quantiles; and each is said.
 func TestScrapeFillsInTheEdge(t *testing.T) {
-	fams := decodeText(t, `# HELP edge_unused Described, never collected here.
+	fams := decodeText(t, `# HELP go_build_info Build information about the main Go module.
+# TYPE go_build_info gauge
+go_build_info{checksum="",path="example.com/edge",version="(devel)"} 1
+# HELP edge_unused Described, never collected here.
 # TYPE edge_unused counter
 edge_unused 3
 # HELP edge_computed_summary_seconds Computed objectives.
@@ -418,6 +435,8 @@ edge_computed_summary_seconds_count 1
 	if entry := entryText(res.YAML, "edge_computed_summary_seconds"); !strings.Contains(entry, "objectives: {0.5: 0.05, 0.9: 0.01}") {
 		t.Errorf("edge_computed_summary_seconds: want the scrape's quantiles as objectives:\n%s", entry)
 	}
+	// The scrape serves go_build_info: still the collector's, under undeclared.
+	wantBuildInfoUndeclared(t, res, cat)
 	// Without a scrape, the summary whose objectives are computed is left out.
 	res, _, _ = importOK(t, loadCode(t, edge, "."), nil, Options{})
 	wantNote(t, res.Notes, edge, "main.go", `var computedSummary =`, "Objectives computed at run time", "left out, as its quantiles are unknown")

@@ -72,6 +72,8 @@ type importer struct {
 	leftOut  []string          // the scrape-only families the checker refused, with why
 	scrapeID map[string]string // promimport's label IDs, by key
 	units    promimport.Units  // built once: every family reads its unit through it
+	// collected are the families of client_golang's collectors written under undeclared.
+	collected []Collected
 }
 
 // Import writes the catalogue of code's families, merged with a scrape's families when fams is
@@ -109,6 +111,20 @@ func Import(code *Code, fams []*dto.MetricFamily, opts Options) (*Result, error)
 		if e := im.codeEntry(f, mf); e != nil {
 			entries = append(entries, e)
 		}
+	}
+	for _, c := range code.Collected {
+		if code.Family(c.Name) != nil {
+			continue // the code defines a family of that name itself, which it records
+		}
+		if reason := opts.Scrape.Filter.LeftOut(c.Name); reason != "" {
+			im.notes = append(im.notes, Note{Pos: c.Pos, Family: c.Name, Msg: "left out: " + reason})
+			continue
+		}
+		matched[c.Name] = true
+		im.collected = append(im.collected, c)
+		im.notes = append(im.notes, Note{Pos: c.Pos, Family: c.Name, Msg: fmt.Sprintf(
+			"served by %s, a collector of client_golang's: listed under undeclared, not generated; keep it on /metrics with telemetry.WithCollectors(%s())",
+			c.Constructor, c.Constructor)})
 	}
 	fromScrape, err := im.scrapeEntries(fams, matched)
 	if err != nil {

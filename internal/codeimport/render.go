@@ -3,6 +3,7 @@ package codeimport
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +75,20 @@ func (im *importer) render(code *Code, entries []*entry) ([]byte, []*labelDecl, 
 		root.Content = append(root.Content, str("labels"), labelsNode)
 	}
 	root.Content = append(root.Content, str("metrics"), metrics)
+	if len(im.collected) > 0 {
+		// A collector of client_golang's makes these series, not the code: the service keeps
+		// the collector, and live-check accounts for its family here.
+		und := &yaml.Node{Kind: yaml.SequenceNode}
+		for _, c := range im.collected {
+			m := mapping()
+			m.HeadComment = fmt.Sprintf("%s:%d: %s", c.Pos.Filename, c.Pos.Line, c.Constructor)
+			m.Content = append(m.Content,
+				str("match"), quoted(regexp.QuoteMeta(c.Name)),
+				str("description"), quoted("Served by client_golang's "+c.Constructor+", kept with telemetry.WithCollectors: not generated."))
+			und.Content = append(und.Content, m)
+		}
+		root.Content = append(root.Content, str("undeclared"), und)
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)

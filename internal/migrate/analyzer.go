@@ -106,6 +106,11 @@ func (r *renderer) fileOf(pos token.Pos) *ast.File {
 	return nil
 }
 
+// CategoryDropped is the Category of a rewrite that drops something the code said and the
+// catalogue cannot carry (a native histogram's options): migrate -fix, which prints no rewrite,
+// still prints these.
+const CategoryDropped = "dropped"
+
 // report adds a diagnostic at node, with a fix of edits when there are any.
 func (r *renderer) report(pos, end token.Pos, msg string, edits ...analysis.TextEdit) {
 	d := analysis.Diagnostic{Pos: pos, End: end, Message: msg}
@@ -306,7 +311,21 @@ func (r *renderer) defs() {
 				return true
 			})
 		}
-		r.replace(call, d.name+": "+d.call, r.defText(call.Pos(), d))
+		text := r.defText(call.Pos(), d)
+		if len(d.native) == 0 {
+			r.replace(call, d.name+": "+d.call, text)
+			continue
+		}
+		// The rewrite drops them: say so where it happens (import names them too), since the
+		// service stops serving a native histogram a Prometheus may have scraped.
+		verb := "are"
+		if len(d.native) == 1 {
+			verb = "is"
+		}
+		r.report(call.Pos(), call.End(), fmt.Sprintf("%s: %s becomes %s; %s %s not carried: the catalogue has no native histograms yet, so only the classic buckets are served",
+			d.name, d.call, oneLine(text), strings.Join(d.native, ", "), verb),
+			analysis.TextEdit{Pos: call.Pos(), End: call.End(), NewText: []byte(text)})
+		r.diags[len(r.diags)-1].Category = CategoryDropped
 	}
 }
 

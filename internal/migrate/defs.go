@@ -68,6 +68,8 @@ type def struct {
 	// labels are the variable labels in the definition's order; constLabels the constant ones.
 	labels      []string
 	constLabels map[string]string
+	// native are the native-histogram options the definition sets, which the rewrite drops.
+	native []string
 	// refused, when set, is why the metric stays on client_golang, with the place that decided it.
 	refused string
 	// intrinsic: refused for what the definition itself says, so its uses are not judged.
@@ -130,7 +132,7 @@ func defOf(info *types.Info, call *ast.CallExpr, key, where string, cat *catalog
 	if err != nil {
 		return refuse("%s: %v", d.call, err)
 	}
-	d.name, d.constLabels = opts.name, opts.constLabels
+	d.name, d.constLabels, d.native = opts.name, opts.constLabels, opts.native
 	if c.kind == codeFunc {
 		return refuse("%s is read by a callback at collection: declare %s observable: true and Register the callback on the generated instrument", d.call, d.name)
 	}
@@ -189,10 +191,14 @@ func compatible(d *def, m *catalog.Metric) string {
 type opts struct {
 	name        string
 	constLabels map[string]string
+	// native are the native-histogram options set (NativeHistogramBucketFactor…), which the
+	// catalogue cannot carry yet.
+	native []string
 }
 
 // readOpts evaluates Namespace, Subsystem and Name (prometheus.BuildFQName) and ConstLabels of
-// an options literal; anything else of it (Help, Buckets…) the catalogue now holds.
+// an options literal, and names the native-histogram options it sets; anything else of it
+// (Help, Buckets…) the catalogue now holds.
 func readOpts(info *types.Info, e ast.Expr) (opts, error) {
 	lit, ok := ast.Unparen(e).(*ast.CompositeLit)
 	if !ok {
@@ -229,6 +235,10 @@ func readOpts(info *types.Info, e ast.Expr) (opts, error) {
 				return opts{}, fmt.Errorf("ConstLabels: %v", err)
 			}
 			o.constLabels = m
+		default:
+			if strings.HasPrefix(key.Name, "NativeHistogram") {
+				o.native = append(o.native, key.Name)
+			}
 		}
 	}
 	o.name = buildFQName(ns, sub, name)

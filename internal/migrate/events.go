@@ -408,9 +408,46 @@ func (ev *events) classify(e ast.Expr, stack []ast.Node) {
 		}
 	case *ast.BinaryExpr:
 		refuse("it is compared, and a generated instrument is not a client_golang interface")
+	case *ast.TypeAssertExpr:
+		ev.assertion(e, p, stack, i, refuse)
 	default:
-		refuse("it is used as a %s, which the fixer cannot rewrite", nodeName(p))
+		refuse("it is used as %s, which the fixer cannot rewrite", nodeName(p))
 	}
+}
+
+// assertion classifies a type assertion on a metric. client_golang reaches exemplars through
+// one, h.(prometheus.ExemplarObserver).ObserveWithExemplar(v, labels), as its own examples do:
+// that is reported as the refused call it is, at the call, with the call's reason, rather than
+// as an assertion the fixer cannot follow, so that the hand edit the report asks for is the
+// call's (Observe or Add, the exemplar taken from the context's span).
+func (ev *events) assertion(e ast.Expr, p *ast.TypeAssertExpr, stack []ast.Node, i int, refuse func(string, ...any)) {
+	typ := types.ExprString(p.Type)
+	if p.Type == nil {
+		typ = "a type switch"
+	}
+	j := i - 1
+	for j >= 0 {
+		if _, ok := stack[j].(*ast.ParenExpr); !ok {
+			break
+		}
+		j--
+	}
+	if sel, ok := stackAt(stack, j).(*ast.SelectorExpr); ok {
+		if call, ok := parentCall(stack, j); ok && refusedMethods[sel.Sel.Name] != "" {
+			ev.refusals = append(ev.refusals, &refusalEv{expr: e, key: ev.key(call.Pos()), where: ev.where(call.Pos()),
+				reason: fmt.Sprintf("%s through the assertion to %s: %s", sel.Sel.Name, typ, refusedMethods[sel.Sel.Name])})
+			return
+		}
+	}
+	refuse("it is asserted to %s, which the generated instruments do not implement", typ)
+}
+
+// stackAt is stack[j], or nil when j is outside it.
+func stackAt(stack []ast.Node, j int) ast.Node {
+	if j < 0 || j >= len(stack) {
+		return nil
+	}
+	return stack[j]
 }
 
 // flowTo records e going into the assignment's destination lhs.
@@ -533,12 +570,10 @@ func nodeName(n ast.Node) string {
 		return "an index"
 	case *ast.SendStmt:
 		return "a value sent on a channel"
-	case *ast.TypeAssertExpr:
-		return "an interface value"
 	case *ast.StarExpr:
 		return "a dereferenced pointer"
 	}
-	return fmt.Sprintf("%T", n)
+	return fmt.Sprintf("a %T", n)
 }
 
 // labelArg is one label value of a WithLabelValues or With call, as written.

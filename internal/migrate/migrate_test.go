@@ -3,6 +3,7 @@ package migrate
 import (
 	"flag"
 	"os"
+	"strings"
 	"testing"
 
 	"golang.org/x/tools/go/analysis"
@@ -61,6 +62,27 @@ func runFixes(t *testing.T, a *analysis.Analyzer, pkgs ...string) {
 // TestRewrites: every call the fixer rewrites, in one package, with its golden result.
 func TestRewrites(t *testing.T) {
 	runFixes(t, analyzer(t, nil), "rewrites")
+}
+
+// TestDroppedCategory: the rewrite that drops native-histogram options is the one diagnostic of
+// CategoryDropped, which migrate -fix prints though it prints no other rewrite; it still
+// carries its fix.
+func TestDroppedCategory(t *testing.T) {
+	var dropped []string
+	for _, res := range analysistest.Run(t, analysistest.TestData(), analyzer(t, nil), "rewrites") {
+		for _, d := range res.Diagnostics {
+			if d.Category != CategoryDropped {
+				continue
+			}
+			dropped = append(dropped, d.Message)
+			if len(d.SuggestedFixes) == 0 {
+				t.Errorf("%s: a dropping rewrite without its fix", res.Pass.Fset.Position(d.Pos))
+			}
+		}
+	}
+	if len(dropped) != 1 || !strings.Contains(dropped[0], "NativeHistogramBucketFactor, NativeHistogramMaxBucketNumber are not carried") {
+		t.Errorf("CategoryDropped diagnostics: %q, want the one of shop_request_duration_seconds' native options", dropped)
+	}
 }
 
 // testPlan plans pkgs together, loaded as analysistest loads them.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // gaugeOpts are the options of edge_pool_size, in a variable nothing writes.
@@ -92,6 +93,8 @@ func init() { mutable[0] = "c" }
 func main() {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(poolSize, v2, curried, lastDuration, queue, untyped, bytesTotal, secondsTotal, mixed, idle, mutated, sizes, plain, computedSummary, newColl())
+	// client_golang's build-info collector: go_build_info is the collector's, not the code's.
+	reg.MustRegister(collectors.NewBuildInfoCollector())
 	if g, err := poolSize.GetMetricWithLabelValues("main"); err == nil {
 		g.Set(4)
 	}

@@ -24,6 +24,9 @@ type HistogramOpts struct {
 	Help        string
 	ConstLabels Labels
 	Buckets     []float64
+
+	NativeHistogramBucketFactor    float64
+	NativeHistogramMaxBucketNumber uint32
 }
 
 type SummaryOpts struct {
@@ -59,6 +62,14 @@ type Gauge interface {
 }
 
 type Observer interface{ Observe(float64) }
+
+type ExemplarObserver interface {
+	ObserveWithExemplar(value float64, exemplar Labels)
+}
+
+type ExemplarAdder interface {
+	AddWithExemplar(value float64, exemplar Labels)
+}
 
 type Histogram interface {
 	Metric
