@@ -17,8 +17,9 @@ import (
 	"github.com/telediag/telediag/telemetry/internal/promtext"
 )
 
-// metricsHandler serves /metrics. By default every scrape goes through exporter, the OTel
-// Prometheus exporter's promhttp handler. With the direct path on, a scrape in the text format
+// metricsHandler serves /metrics. A scrape that asks for OpenMetrics first gets it from
+// openMetrics; by default every other scrape goes through exporter, the OTel Prometheus
+// exporter's promhttp handler, in the text format or protobuf as asked. With the direct path on, a scrape in the text format
 // is rendered straight from the exporter's reader instead; whatever the direct path does not
 // render exactly (see package promtext), or a format other than text, goes to exporter.
 //
@@ -26,6 +27,10 @@ import (
 type metricsHandler struct {
 	exporter http.Handler
 	logger   *slog.Logger
+
+	// openMetrics serves the scrapes that ask for OpenMetrics first (Prometheus's do), through
+	// the exporter with promhttp's EnableOpenMetrics; nil with WithoutOpenMetrics.
+	openMetrics http.Handler
 
 	// The direct path; reader is nil when it is off.
 	reader    sdkmetric.Reader
@@ -39,12 +44,22 @@ type metricsHandler struct {
 
 func (h *metricsHandler) ServeHTTP(rsp http.ResponseWriter, req *http.Request) {
 	w := &scrapeWriter{ResponseWriter: rsp}
+	if h.openMetrics != nil && expfmt.NegotiateIncludingOpenMetrics(req.Header).FormatType() == expfmt.TypeOpenMetrics {
+		h.openMetrics.ServeHTTP(w, req)
+		h.logAbort(w, req)
+		return
+	}
 	// The direct path renders what the reader collected, under the names it has: a catalogue
 	// with renamed metrics sends every scrape through the exporter path, which adds the old
 	// names to what it gathers.
 	if h.reader == nil || (h.renames != nil && h.renames.any()) || !h.serveDirect(w, req) {
 		h.exporter.ServeHTTP(w, req)
 	}
+	h.logAbort(w, req)
+}
+
+// logAbort logs, once per scrape, a client that went away mid-body.
+func (h *metricsHandler) logAbort(w *scrapeWriter, req *http.Request) {
 	if w.err != nil {
 		h.logger.Warn("metrics: scrape aborted by the client", "remote", req.RemoteAddr, "error", w.err)
 	}

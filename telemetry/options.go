@@ -36,6 +36,7 @@ type config struct {
 	resourceLabels   attribute.Filter
 	enable, disable  []string // WithEnable, WithDisable (switches.go)
 	showHidden       bool     // WithShowHiddenMetrics
+	openMetrics      bool     // off with WithoutOpenMetrics (openmetrics.go)
 }
 
 func newConfig(opts []Option) *config {
@@ -47,6 +48,7 @@ func newConfig(opts []Option) *config {
 		useEnv:           true,
 		exportErrorEvery: time.Minute,
 		runtimeMetrics:   true,
+		openMetrics:      true,
 	}
 	for _, o := range opts {
 		o(cfg)

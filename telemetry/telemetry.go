@@ -196,16 +196,19 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		}
 	}
 
+	gatherer := names.gatherer(t.scrapeGatherer())
+	// As Teleport's diag server: a bad family is logged and skipped instead of failing the
+	// whole scrape.
+	handlerOpts := promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError, ErrorLog: promLogger{cfg.logger}}
 	h := &metricsHandler{
-		exporter: promhttp.HandlerFor(names.gatherer(t.scrapeGatherer()), promhttp.HandlerOpts{
-			// As Teleport's diag server: a bad family is logged and skipped instead of failing
-			// the whole scrape. OpenMetrics stays off, because it would retype counters that
-			// lack _total (rx, teleport_audit_emit_events) as unknown.
-			ErrorHandling: promhttp.ContinueOnError,
-			ErrorLog:      promLogger{cfg.logger},
-		}),
-		logger:  cfg.logger,
-		renames: names,
+		exporter: promhttp.HandlerFor(gatherer, handlerOpts),
+		logger:   cfg.logger,
+		renames:  names,
+	}
+	if cfg.openMetrics {
+		omOpts := handlerOpts
+		omOpts.EnableOpenMetrics = true
+		h.openMetrics = promhttp.HandlerFor(openMetricsGatherer{gatherer}, omOpts)
 	}
 	// The direct path renders neither target_info nor resource labels: with either, every
 	// scrape goes through the exporter.

@@ -24,7 +24,8 @@ import (
 // so that client_golang serves a negative _sum), a summary, an untyped family, a target_info,
 // a label the exporter would rewrite, the Go and process collectors, and promhttp's own
 // families, promhttp_metric_handler_errors_total included (served because HandlerOpts.Registry
-// is set). OpenMetrics is on, as Prometheus asks for it first.
+// is set). OpenMetrics is on, as in many services; import reads protobuf, which promhttp offers
+// first whatever HandlerOpts say.
 func everyKindOfService(t *testing.T) string {
 	t.Helper()
 	reg := prometheus.NewRegistry()
@@ -51,8 +52,8 @@ func everyKindOfService(t *testing.T) string {
 // TestImportNamesEveryFamily: every family a client_golang service serves is in the imported
 // catalogue or named on stderr with its reason, the runtime families included;
 // promhttp_metric_handler_errors_total, which telemetry does not serve, is imported as the
-// service's own; the negative _sum that expfmt's OpenMetrics decoder refuses imports, through
-// the text format, with a word saying so; and the gauges are listed as what a scrape cannot
+// service's own; the negative _sum that expfmt's OpenMetrics decoder would refuse imports (read
+// from protobuf, which the service offers first); and the gauges are listed as what a scrape cannot
 // tell from up-down counters.
 func TestImportNamesEveryFamily(t *testing.T) {
 	url := everyKindOfService(t)
@@ -97,8 +98,6 @@ func TestImportNamesEveryFamily(t *testing.T) {
 	for _, want := range []string{
 		"-include-runtime lists them as provided_by: go_collector",
 		"-include-runtime lists them as provided_by: promhttp",
-		"the OpenMetrics answer was refused by expfmt's decoder",
-		`invalid sum "-0.5" for histogram "clock_skew_seconds"`,
 		"instrumentgen import: imported jobs_queue_depth with kind gauge: a scrape cannot tell a gauge from an up-down counter",
 	} {
 		if !strings.Contains(r.stderr, want) {
@@ -122,7 +121,7 @@ func TestImportNamesEveryFamily(t *testing.T) {
 		t.Fatal(err)
 	}
 	lc := runLiveCheckCmd(file, url)
-	if lc.code != 1 || !strings.Contains(lc.stderr, "instrumentgen live-check: "+url+": the OpenMetrics answer was refused") {
+	if lc.code != 1 {
 		t.Errorf("live-check: exit %d, want 1\nstdout %s\nstderr %s", lc.code, lc.stdout, lc.stderr)
 	}
 	var undeclared []string

@@ -74,12 +74,15 @@ func TestParseFlags(t *testing.T) {
 		cfg.checks[1].Name != "api" || cfg.checks[1].URL.String() != "https://api.internal/healthz" {
 		t.Errorf("checks: %+v", cfg.checks)
 	}
-	cfg, err = parseFlags([]string{"--metrics-enable", "a_*,b", "--metrics-enable=c", "--metrics-disable", "d*", "--show-hidden-metrics"}, io.Discard)
+	if !cfg.openMetrics {
+		t.Error("OpenMetrics off by default")
+	}
+	cfg, err = parseFlags([]string{"--metrics-enable", "a_*,b", "--metrics-enable=c", "--metrics-disable", "d*", "--show-hidden-metrics", "--openmetrics=false"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(cfg.metricsEnable, " ") != "a_* b c" || strings.Join(cfg.metricsDisable, " ") != "d*" || !cfg.showHiddenMetrics {
-		t.Errorf("metric switches: enable %q, disable %q, show hidden %v", cfg.metricsEnable, cfg.metricsDisable, cfg.showHiddenMetrics)
+	if strings.Join(cfg.metricsEnable, " ") != "a_* b c" || strings.Join(cfg.metricsDisable, " ") != "d*" || !cfg.showHiddenMetrics || cfg.openMetrics {
+		t.Errorf("metric switches: enable %q, disable %q, show hidden %v, openmetrics %v", cfg.metricsEnable, cfg.metricsDisable, cfg.showHiddenMetrics, cfg.openMetrics)
 	}
 	for _, debug := range []string{"--debug", "-debug", "-d", "--d"} {
 		cfg, err := parseFlags([]string{debug}, io.Discard)

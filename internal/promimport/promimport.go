@@ -145,6 +145,9 @@ type family struct {
 	noSeries   bool
 	// quantiles are a summary's, as served; refusedQuantiles those no objective can declare.
 	quantiles, refusedQuantiles []float64
+	// nativeSchema is the schema of a histogram served with native buckets beside its classic
+	// ones (protobuf shows both), which the catalogue does not carry yet; nil when it has none.
+	nativeSchema *int32
 }
 
 // Import builds the catalogue of fams (a decoded exposition, as internal/scrape returns it).
@@ -201,6 +204,9 @@ func Import(fams []*dto.MetricFamily, opts Options) (*Result, error) {
 			for _, f := range todo {
 				if len(f.quantiles) > 0 && f.provider == "" {
 					res.Notes = append(res.Notes, summaryNote(f))
+				}
+				if f.nativeSchema != nil {
+					res.Notes = append(res.Notes, fmt.Sprintf("%s: served as a native histogram too (schema %d): the catalogue has no native histograms yet, so only its classic buckets are imported, and the native series are not served after the move", f.name, *f.nativeSchema))
 				}
 			}
 			return res, nil
@@ -312,8 +318,13 @@ func convert(mf *dto.MetricFamily, opts Options, units unitTable) (*family, stri
 					bounds = append(bounds, ub)
 				}
 			}
-			if len(h.GetBucket()) == 0 && (h.GetSchema() != 0 || len(h.GetPositiveSpan())+len(h.GetNegativeSpan()) > 0 || h.GetZeroThreshold() != 0) {
-				native = true
+			if h.Schema != nil || len(h.GetPositiveSpan())+len(h.GetNegativeSpan()) > 0 || h.GetZeroThreshold() != 0 {
+				if len(h.GetBucket()) == 0 {
+					native = true
+				} else if f.nativeSchema == nil {
+					schema := h.GetSchema()
+					f.nativeSchema = &schema
+				}
 			}
 			bucketSets = append(bucketSets, bounds)
 		}

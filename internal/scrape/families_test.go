@@ -32,6 +32,23 @@ func negativeBuckets(t *testing.T) *prometheus.Registry {
 	return reg
 }
 
+// withoutProtobuf serves h as a server that offers OpenMetrics and the text format but not
+// protobuf (a service on another language's client, say): it takes protobuf out of each
+// request's Accept header before h negotiates.
+func withoutProtobuf(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var keep []string
+		for offer := range strings.SplitSeq(r.Header.Get("Accept"), ",") {
+			if !strings.Contains(offer, expfmt.ProtoType) {
+				keep = append(keep, offer)
+			}
+		}
+		r = r.Clone(r.Context())
+		r.Header.Set("Accept", strings.Join(keep, ","))
+		h.ServeHTTP(w, r)
+	})
+}
+
 // recording serves h and keeps the Accept header of each request.
 func recording(t *testing.T, h http.Handler) (*httptest.Server, func() []string) {
 	t.Helper()
@@ -55,7 +72,7 @@ func recording(t *testing.T, h http.Handler) (*httptest.Server, func() []string)
 // which expfmt's OpenMetrics decoder refuses and Prometheus's scrape stores; Fetch asks again
 // for the text format, reads every family from it, and says why.
 func TestFetchNegativeSumFallsBackToText(t *testing.T) {
-	srv, accepts := recording(t, promhttp.HandlerFor(negativeBuckets(t), promhttp.HandlerOpts{EnableOpenMetrics: true}))
+	srv, accepts := recording(t, withoutProtobuf(promhttp.HandlerFor(negativeBuckets(t), promhttp.HandlerOpts{EnableOpenMetrics: true})))
 	exp, err := get(t, srv.URL+"/metrics")
 	if err != nil {
 		t.Fatalf("the negative _sum does not fetch: %v", err)
@@ -86,7 +103,7 @@ func TestFetchNegativeSumFallsBackToText(t *testing.T) {
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	req.Header.Set("Accept", acceptHeader(PrometheusFormats))
 	rec := httptest.NewRecorder()
-	promhttp.HandlerFor(negativeBuckets(t), promhttp.HandlerOpts{EnableOpenMetrics: true}).ServeHTTP(rec, req)
+	withoutProtobuf(promhttp.HandlerFor(negativeBuckets(t), promhttp.HandlerOpts{EnableOpenMetrics: true})).ServeHTTP(rec, req)
 	file := filepath.Join(t.TempDir(), "skew.om")
 	if err := os.WriteFile(file, rec.Body.Bytes(), 0o644); err != nil {
 		t.Fatal(err)

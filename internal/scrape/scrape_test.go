@@ -24,7 +24,8 @@ import (
 )
 
 func TestAcceptHeader(t *testing.T) {
-	const want = "application/openmetrics-text;version=1.0.0;escaping=underscores;q=0.6," +
+	const want = "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited;escaping=underscores;q=0.7," +
+		"application/openmetrics-text;version=1.0.0;escaping=underscores;q=0.6," +
 		"application/openmetrics-text;version=0.0.1;q=0.5," +
 		"text/plain;version=1.0.0;escaping=underscores;q=0.4," +
 		"text/plain;version=0.0.4;q=0.3,*/*;q=0.2"
@@ -32,18 +33,22 @@ func TestAcceptHeader(t *testing.T) {
 		t.Errorf("Accept:\n got %s\nwant %s", got, want)
 	}
 	h := http.Header{"Accept": {acceptHeader(PrometheusFormats)}}
-	// What a client_golang server answers: OpenMetrics when it offers it, with names escaped
-	// to underscores as a Prometheus 2 server stores them; else the text format.
-	if f := expfmt.NegotiateAccept(h, expfmt.DefaultOpenMetricsAcceptedFormats()...); f.FormatType() != expfmt.TypeOpenMetrics || f.Version() != expfmt.OpenMetricsVersion_1_0_0 || f.ToEscapingScheme() != model.UnderscoreEscaping {
+	// What a client_golang server answers: protobuf, which it always offers, with names escaped
+	// to underscores as a Prometheus 2 server stores them.
+	if f := expfmt.NegotiateAccept(h, expfmt.DefaultOpenMetricsAcceptedFormats()...); f.FormatType() != expfmt.TypeProtoDelim || f.ToEscapingScheme() != model.UnderscoreEscaping {
+		t.Errorf("a server offering protobuf answers %s", f)
+	}
+	// A server offering the text formats only: OpenMetrics when it offers it, else text.
+	if f := expfmt.NegotiateAccept(h, expfmt.FmtOpenMetrics_1_0_0, expfmt.FmtText); f.FormatType() != expfmt.TypeOpenMetrics || f.Version() != expfmt.OpenMetricsVersion_1_0_0 || f.ToEscapingScheme() != model.UnderscoreEscaping {
 		t.Errorf("a server offering OpenMetrics answers %s", f)
 	}
-	if f := expfmt.NegotiateAccept(h, expfmt.DefaultAcceptedFormats()...); f.FormatType() != expfmt.TypeTextPlain {
-		t.Errorf("a server without OpenMetrics answers %s", f)
+	if f := expfmt.NegotiateAccept(h, expfmt.FmtText); f.FormatType() != expfmt.TypeTextPlain {
+		t.Errorf("a server offering the text format only answers %s", f)
 	}
 	// Asking for the text format only: even a server that offers OpenMetrics answers in text.
 	text := http.Header{"Accept": {acceptHeader(TextFormat)}}
-	if got := text.Get("Accept"); strings.Contains(got, "openmetrics") {
-		t.Errorf("text-only Accept asks for OpenMetrics: %s", got)
+	if got := text.Get("Accept"); strings.Contains(got, "openmetrics") || strings.Contains(got, "protobuf") {
+		t.Errorf("text-only Accept asks for another format: %s", got)
 	}
 	if f := expfmt.NegotiateAccept(text, expfmt.DefaultOpenMetricsAcceptedFormats()...); f.FormatType() != expfmt.TypeTextPlain {
 		t.Errorf("with the text-only Accept, a server offering OpenMetrics answers %s", f)
@@ -60,6 +65,13 @@ type clientGolang struct {
 
 func newClientGolang(t *testing.T, openMetrics bool) *clientGolang {
 	t.Helper()
+	return newClientGolangOffering(t, openMetrics, true)
+}
+
+// newClientGolangOffering is newClientGolang's service, behind withoutProtobuf when protobuf
+// is false.
+func newClientGolangOffering(t *testing.T, openMetrics, protobuf bool) *clientGolang {
+	t.Helper()
 	reg := prometheus.NewRegistry()
 	reqs := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "http_requests_total", Help: "Requests by code."}, []string{"code"})
 	reqs.WithLabelValues("200").Add(3)
@@ -69,6 +81,9 @@ func newClientGolang(t *testing.T, openMetrics bool) *clientGolang {
 	reg.MustRegister(reqs, lat, up)
 	c := &clientGolang{}
 	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: openMetrics})
+	if !protobuf {
+		h = withoutProtobuf(h)
+	}
 	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.mu.Lock()
 		c.headers = append(c.headers, r.Header.Clone())
@@ -118,20 +133,27 @@ func TestFetchTextOnly(t *testing.T) {
 	}
 }
 
-// TestFetchFromClientGolang scrapes a real client_golang handler in both formats: it asks for
-// gzip and decompresses, and an OpenMetrics counter comes back under its _total name.
+// TestFetchFromClientGolang scrapes a real client_golang handler, which answers protobuf with
+// OpenMetrics on or off, and the same handler behind a server that does not offer protobuf, in
+// the text format or OpenMetrics: it asks for gzip and decompresses, and an OpenMetrics counter
+// comes back under its _total name.
 func TestFetchFromClientGolang(t *testing.T) {
-	for _, om := range []bool{false, true} {
-		c := newClientGolang(t, om)
+	for _, tc := range []struct {
+		om, protobuf bool
+		want         expfmt.FormatType
+	}{
+		{false, true, expfmt.TypeProtoDelim},
+		{true, true, expfmt.TypeProtoDelim},
+		{false, false, expfmt.TypeTextPlain},
+		{true, false, expfmt.TypeOpenMetrics},
+	} {
+		om := tc.om
+		c := newClientGolangOffering(t, om, tc.protobuf)
 		exp, err := get(t, c.srv.URL+"/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantType := expfmt.TypeTextPlain
-		if om {
-			wantType = expfmt.TypeOpenMetrics
-		}
-		if exp.Format.FormatType() != wantType {
+		if wantType := tc.want; exp.Format.FormatType() != wantType {
 			t.Errorf("openMetrics=%v: decoded as %s", om, exp.Format)
 		}
 		fams := byName(exp.Families)

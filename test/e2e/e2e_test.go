@@ -130,6 +130,26 @@ func TestPrometheusScrapes(t *testing.T) {
 	promBin := binary(t, envPrometheus)
 	td := startTelediag(t, nil)
 
+	// Prometheus asks for OpenMetrics first, and with native histograms on for protobuf first:
+	// either way every documented name answers. Which format it got shows in the metadata it
+	// keeps for rx, a counter without _total: unknown in OpenMetrics (which would otherwise
+	// rename it rx_total), counter in protobuf.
+	for _, mode := range []struct {
+		name   string
+		flags  []string
+		rxType string
+	}{
+		{"openmetrics", nil, "unknown"},
+		{"protobuf", []string{"--enable-feature=native-histograms"}, "counter"},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			prometheusScrapes(t, promBin, td, mode.flags, mode.rxType)
+		})
+	}
+}
+
+// prometheusScrapes runs a Prometheus with flags scraping td and checks what it stores.
+func prometheusScrapes(t *testing.T, promBin string, td telediag, flags []string, rxType string) {
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`global:
   scrape_interval: 1s
@@ -145,12 +165,12 @@ scrape_configs:
 	writeFile(t, cfgPath, cfg)
 	webAddr := hostPort(freePort(t))
 	base := "http://" + webAddr
-	prom := startProc(t, "prometheus", promBin, []string{
+	prom := startProc(t, "prometheus", promBin, append([]string{
 		"--config.file=" + cfgPath,
 		"--storage.tsdb.path=" + dir + "/data",
 		"--web.listen-address=" + webAddr,
 		"--log.level=info",
-	}, nil)
+	}, flags...), nil)
 
 	waitFor(t, "prometheus /-/ready", 30*time.Second, func() error {
 		code, _, err := get(base + "/-/ready")
@@ -239,6 +259,26 @@ scrape_configs:
 		}
 		if v, err := res[0].float(); err != nil || v != 0 {
 			return fmt.Errorf("+Inf bucket - _count = %v (%v)", v, err)
+		}
+		return nil
+	}, prom, td.proc)
+
+	// The counters keep their documented names in either format, and the metadata says which
+	// format was scraped.
+	waitFor(t, "rx and backend_read_requests_total under their names", 30*time.Second, func() error {
+		for _, q := range []string{`rx{job="telediag"}`, `backend_read_requests_total{job="telediag"}`} {
+			if _, err := promQuery(base, q); err != nil {
+				return err
+			}
+		}
+		var meta []struct {
+			Type string `json:"type"`
+		}
+		if err := promAPI(base, "/api/v1/targets/metadata", url.Values{"match_target": {`{job="telediag"}`}, "metric": {"rx"}}, &meta); err != nil {
+			return err
+		}
+		if len(meta) != 1 || meta[0].Type != rxType {
+			return fmt.Errorf("metadata of rx: %+v, want type %s", meta, rxType)
 		}
 		return nil
 	}, prom, td.proc)
