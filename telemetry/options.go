@@ -36,6 +36,7 @@ type config struct {
 	resourceLabels   attribute.Filter
 	enable, disable  []string // WithEnable, WithDisable (switches.go)
 	showHidden       bool     // WithShowHiddenMetrics
+	otlpOldNames     bool     // WithOldNamesOverOTLP
 }
 
 func newConfig(opts []Option) *config {

@@ -91,6 +91,9 @@ type config struct {
 	// WithShowHiddenMetrics (docs/operating.md, "Switching metrics").
 	metricsEnable, metricsDisable []string
 	showHiddenMetrics             bool
+	// otlpOldNames passes telemetry.WithOldNamesOverOTLP: push renamed metrics under their old
+	// names too (docs/operating.md, "Switching metrics").
+	otlpOldNames bool
 }
 
 // globFlags collects repeated, comma-separated glob flags, rejecting a bad glob at parse time.
@@ -164,6 +167,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Var(globFlags{&cfg.metricsEnable}, "metrics-enable", "`GLOBS` (comma-separated, repeatable) of metrics declared enabled: false to serve")
 	fs.Var(globFlags{&cfg.metricsDisable}, "metrics-disable", "`GLOBS` (comma-separated, repeatable) of metrics not to serve; wins over --metrics-enable")
 	fs.BoolVar(&cfg.showHiddenMetrics, "show-hidden-metrics", false, "serve the metrics declared hidden (deprecated ones no longer served by default)")
+	fs.BoolVar(&cfg.otlpOldNames, "otlp-old-names", false, "also push renamed metrics under their old names (renamed_from) over OTLP; /metrics serves both names regardless")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stderr)
@@ -314,6 +318,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	}
 	if cfg.showHiddenMetrics {
 		telOpts = append(telOpts, telemetry.WithShowHiddenMetrics())
+	}
+	if cfg.otlpOldNames {
+		telOpts = append(telOpts, telemetry.WithOldNamesOverOTLP())
 	}
 	tel, err := telemetry.New(ctx, telOpts...)
 	if err != nil {

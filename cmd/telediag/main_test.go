@@ -74,12 +74,12 @@ func TestParseFlags(t *testing.T) {
 		cfg.checks[1].Name != "api" || cfg.checks[1].URL.String() != "https://api.internal/healthz" {
 		t.Errorf("checks: %+v", cfg.checks)
 	}
-	cfg, err = parseFlags([]string{"--metrics-enable", "a_*,b", "--metrics-enable=c", "--metrics-disable", "d*", "--show-hidden-metrics"}, io.Discard)
+	cfg, err = parseFlags([]string{"--metrics-enable", "a_*,b", "--metrics-enable=c", "--metrics-disable", "d*", "--show-hidden-metrics", "--otlp-old-names"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(cfg.metricsEnable, " ") != "a_* b c" || strings.Join(cfg.metricsDisable, " ") != "d*" || !cfg.showHiddenMetrics {
-		t.Errorf("metric switches: enable %q, disable %q, show hidden %v", cfg.metricsEnable, cfg.metricsDisable, cfg.showHiddenMetrics)
+	if strings.Join(cfg.metricsEnable, " ") != "a_* b c" || strings.Join(cfg.metricsDisable, " ") != "d*" || !cfg.showHiddenMetrics || !cfg.otlpOldNames {
+		t.Errorf("metric switches: enable %q, disable %q, show hidden %v, OTLP old names %v", cfg.metricsEnable, cfg.metricsDisable, cfg.showHiddenMetrics, cfg.otlpOldNames)
 	}
 	for _, debug := range []string{"--debug", "-debug", "-d", "--d"} {
 		cfg, err := parseFlags([]string{debug}, io.Discard)
