@@ -4,16 +4,22 @@ import (
 	"context"
 	"log/slog"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/telediag/telediag/telemetry/instrument"
 )
@@ -226,5 +232,105 @@ func TestRenamesOTLPLeavesReaderSlices(t *testing.T) {
 	}
 	if got := (&renames{}).otlp(sms); &got[0] != &sms[0] {
 		t.Error("without renames, otlp copied the slices")
+	}
+}
+
+// applyByClone is how /metrics added the old names before they became shallow copies: a deep
+// copy of the family per old name, per scrape. The bytes it serves are the reference.
+func applyByClone(r *renames, g prometheus.Gatherer) prometheus.Gatherer {
+	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		mfs, err := g.Gather()
+		old := r.names()
+		have := map[string]bool{}
+		for _, mf := range mfs {
+			have[mf.GetName()] = true
+		}
+		n := len(mfs)
+		for _, mf := range mfs[:n] {
+			for _, o := range old[mf.GetName()] {
+				if have[o] {
+					continue
+				}
+				c := proto.Clone(mf).(*dto.MetricFamily)
+				c.Name = proto.String(o)
+				c.Help = proto.String(instrument.RenamedHelp(mf.GetName(), mf.GetHelp()))
+				mfs = append(mfs, c)
+				have[o] = true
+			}
+		}
+		slices.SortFunc(mfs, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+		return mfs, err
+	})
+}
+
+// TestRenamedSameBytesOnBothPaths: with renames, the direct path still serves the scrape, and
+// the new and old names' families are, byte for byte, what the exporter path serves and what it
+// served when the old names were deep copies.
+func TestRenamedSameBytesOnBothPaths(t *testing.T) {
+	tel := newTestTelemetry(t, WithDirectScrape(), WithoutRuntimeMetrics(), WithoutEnvironmentExporter(), WithLogger(slog.New(slog.DiscardHandler)))
+	recordRenamed(t, tel)
+	fix := &fixture{Telemetry: tel}
+
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req.Header.Set("Accept", "text/plain;version=0.0.4;q=1,*/*;q=0.1")
+	if !tel.metrics.serveDirect(rec, req) {
+		t.Fatal("the direct path stepped aside for a catalogue with renames")
+	}
+	direct := otelFamilies(t, fix, rec.Body.String())
+	_, body := scrapeBody(t, tel.metrics.exporter, nil)
+	exporter := otelFamilies(t, fix, body)
+	opts := promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}
+	_, body = scrapeBody(t, promhttp.HandlerFor(applyByClone(tel.renames, tel.scrapeGatherer()), opts), nil)
+	before := otelFamilies(t, fix, body)
+
+	for name, olds := range renamedFamilies {
+		for _, n := range append([]string{name}, olds...) {
+			if !strings.Contains(direct, "\n# TYPE "+n+" ") {
+				t.Errorf("%s not served on the direct path:\n%s", n, direct)
+			}
+		}
+	}
+	if direct != exporter {
+		t.Errorf("direct path and exporter path differ:\n%s", firstDifference(direct, exporter))
+	}
+	if exporter != before {
+		t.Errorf("the exporter path serves other bytes than deep copies did:\n%s", firstDifference(exporter, before))
+	}
+	// And through the handler, which chooses the direct path.
+	if _, body := scrapeBody(t, tel.Handler(), nil); otelFamilies(t, fix, body) != before {
+		t.Errorf("the handler serves other bytes than deep copies did:\n%s", firstDifference(otelFamilies(t, fix, body), before))
+	}
+}
+
+// TestRenamedOldNameTaken: an old name that another family already has stays that family's, on
+// both paths, and the direct path still serves the scrape.
+func TestRenamedOldNameTaken(t *testing.T) {
+	tel := newTestTelemetry(t, WithDirectScrape(), WithoutRuntimeMetrics(), WithoutEnvironmentExporter(), WithLogger(slog.New(slog.DiscardHandler)))
+	m := tel.MeterProvider().Meter("example.com/taken")
+	g := instrument.NewGroup(m)
+	g.Serves(instrument.Lifecycle{Name: "a_total", Enabled: true, RenamedFrom: []string{"b_total", "c_total"}})
+	for _, name := range []string{"a_total", "b_total"} {
+		c, err := m.Int64Counter(name, metric.WithDescription("Counts "+name+"."))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Add(context.Background(), int64(len(name)))
+	}
+	fix := &fixture{Telemetry: tel}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	if !tel.metrics.serveDirect(rec, req) {
+		t.Fatal("the direct path did not serve the scrape")
+	}
+	direct := otelFamilies(t, fix, rec.Body.String())
+	_, body := scrapeBody(t, tel.metrics.exporter, nil)
+	if exporter := otelFamilies(t, fix, body); direct != exporter {
+		t.Errorf("direct path and exporter path differ:\n%s", firstDifference(direct, exporter))
+	}
+	for _, want := range []string{"# HELP b_total Counts b_total.\n", "# HELP c_total (Deprecated: renamed to a_total) Counts a_total.\n"} {
+		if !strings.Contains(direct, want) {
+			t.Errorf("no %q in:\n%s", want, direct)
+		}
 	}
 }

@@ -208,8 +208,24 @@ func TestRenameKeepsQueriesWorking(t *testing.T) {
 	}
 	shop := goBuild(t, mod, ".", "shop")
 
+	// Served on the exporter's path (the default) and on the direct one, each scraped by a
+	// Prometheus of its own.
+	for _, path := range []struct {
+		name string
+		args []string
+	}{{"exporter path", nil}, {"direct path", []string{"-direct"}}} {
+		t.Run(path.name, func(t *testing.T) {
+			scrapedByPrometheus(t, promBin, shop, oldRules, newRules, oldDash, newDash, path.args...)
+		})
+	}
+}
+
+// scrapedByPrometheus runs the shop with args, scraped by a real Prometheus that evaluates the
+// rules files; every query of the rules and dashboards returns data, the old and new names are
+// one series, and both names' alerts fire.
+func scrapedByPrometheus(t *testing.T, promBin, shop, oldRules, newRules, oldDash, newDash string, args ...string) {
 	addr := hostPort(freePort(t))
-	p := startProc(t, "shop", shop, []string{"-addr", addr}, nil)
+	p := startProc(t, "shop", shop, append([]string{"-addr", addr}, args...), nil)
 	waitFor(t, "shop /metrics", 30*time.Second, func() error {
 		_, err := get200("http://" + addr + "/metrics")
 		return err
