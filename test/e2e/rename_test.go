@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
 )
 
 // renameV1 is a shop's catalogue before the rename: a counter and a histogram that rules and a
@@ -124,8 +126,10 @@ func main() {
 // by instrumentgen dashboard query two families of catalogue v1. v2 renames both with
 // renamed_from; a service built from v2 outside the repository is scraped by a real Prometheus,
 // which evaluates the rules, and every query of the rules and dashboards on the old names and on
-// the new ones returns data; instrumentgen diff v1 v2 exits 0. v3 drops renamed_from: diff v2 v3
-// exits 1, and -queries names every query still on an old name, and none on a new one.
+// the new ones returns data, on the exporter's scrape path and on the direct one; instrumentgen
+// diff v1 v2 exits 0. v3 drops renamed_from: diff v2 v3 exits 1, and -queries names every query
+// still on an old name, and none on a new one. Over OTLP a real Collector receives the new names
+// only, and both with TELEDIAG_OTLP_OLD_NAMES=true.
 func TestRenameKeepsQueriesWorking(t *testing.T) {
 	requireE2E(t)
 	promBin := binary(t, envPrometheus)
@@ -216,6 +220,64 @@ func TestRenameKeepsQueriesWorking(t *testing.T) {
 	}{{"exporter path", nil}, {"direct path", []string{"-direct"}}} {
 		t.Run(path.name, func(t *testing.T) {
 			scrapedByPrometheus(t, promBin, shop, oldRules, newRules, oldDash, newDash, path.args...)
+		})
+	}
+
+	// Over OTLP, a real Collector receives the new names only, and the old ones too on request.
+	otelcol := binary(t, envOtelcol)
+	for _, tc := range []struct {
+		name     string
+		env      []string
+		oldNames bool
+	}{{"OTLP: the new names", nil, false}, {"OTLP: both names with TELEDIAG_OTLP_OLD_NAMES", []string{"TELEDIAG_OTLP_OLD_NAMES=true"}, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ports := newCollectorPorts(t)
+			col := startCollector(t, otelcol, writeCollectorConfig(t, ports), ports)
+			addr := hostPort(freePort(t))
+			p := startProc(t, "shop", shop, []string{"-addr", addr}, append(otlpEnv("http/protobuf", ports.otlpEndpoint("http/protobuf")), tc.env...))
+			var fams map[string]*dto.MetricFamily
+			waitFor(t, "the new names at the collector", 30*time.Second, func() error {
+				var err error
+				if fams, err = scrape(ports.metricsURL()); err != nil {
+					return err
+				}
+				for _, name := range []string{"shop_orders_placed_total", "shop_checkout_duration_seconds"} {
+					if fams[name] == nil {
+						return fmt.Errorf("%s not at the collector (%d families there)", name, len(fams))
+					}
+				}
+				return nil
+			}, col, p)
+			renamed := map[string]string{"shop_orders_placed_total": "shop_orders", "shop_checkout_duration_seconds": "shop_checkout_latency_seconds"}
+			if !tc.oldNames {
+				for _, old := range renamed {
+					if fams[old] != nil {
+						t.Errorf("%s at the collector, though the old names were not asked for", old)
+					}
+				}
+				return
+			}
+			// Both names come from one export; the collector updates them one after the other, so
+			// a scrape may fall between the two: poll until they agree.
+			waitFor(t, "the old names at the collector, as the new ones", 30*time.Second, func() error {
+				fams, err := scrape(ports.metricsURL())
+				if err != nil {
+					return err
+				}
+				for newName, old := range renamed {
+					f, n := fams[old], fams[newName]
+					if f == nil {
+						return fmt.Errorf("%s not at the collector", old)
+					}
+					if want := "(Deprecated: renamed to " + newName + ") " + n.GetHelp(); f.GetHelp() != want {
+						return fmt.Errorf("%s at the collector: HELP %q, want %q", old, f.GetHelp(), want)
+					}
+					if f.GetType() != n.GetType() || sampleSum(f) != sampleSum(n) {
+						return fmt.Errorf("%s at the collector: %s %v, %s: %s %v", old, f.GetType(), sampleSum(f), newName, n.GetType(), sampleSum(n))
+					}
+				}
+				return nil
+			}, col, p)
 		})
 	}
 }
