@@ -382,12 +382,14 @@ func TestRenamesCostNothingPerSeries(t *testing.T) {
 		}
 		return testing.AllocsPerRun(10, func() { tel.metrics.ServeHTTP(w, req) })
 	}
+	const series = 1000
 	for _, direct := range []bool{false, true} {
-		plain, many := scrapeAllocs(direct, false, 1000), scrapeAllocs(direct, true, 1000)
-		t.Logf("direct=%v: 1,000 series, %v allocations per scrape without the rename, %v with it", direct, plain, many)
+		plain, many := scrapeAllocs(direct, false, series), scrapeAllocs(direct, true, series)
+		t.Logf("direct=%v: %d series, %v allocations per scrape without the rename, %v with it", direct, series, plain, many)
 		// A deep copy of the family, as the exporter path made before, costs several
-		// allocations per series: thousands here.
-		if many-plain > 20 {
+		// allocations per series: thousands here. AllocsPerRun counts every goroutine's, so the
+		// bound leaves room for what other tests' readers allocate meanwhile (tens, under -race).
+		if many-plain > series/10 {
 			t.Errorf("direct=%v: the old name costs allocations per series: %v per scrape with it, %v without", direct, many, plain)
 		}
 	}

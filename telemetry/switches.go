@@ -40,9 +40,9 @@ func WithDisable(globs ...string) Option {
 func WithShowHiddenMetrics() Option { return func(c *config) { c.showHidden = true } }
 
 // WithOldNamesOverOTLP also pushes each renamed metric under its old names (renamed_from), as
-// TELEDIAG_OTLP_OLD_NAMES=true does: a copy of the metric's data points per old name, in the same
-// scope, with the description marked "(Deprecated: renamed to NEW) " as the old name's HELP is on
-// /metrics. By default the push exporter receives the new name only; /metrics serves both names
+// TELEDIAG_OTLP_OLD_NAMES=true does: one more metric per old name, in the same scope, with the
+// renamed metric's unit and data points and its description marked "(Deprecated: renamed to
+// NEW) " as the old name's HELP is on /metrics. By default the push exporter receives the new name only; /metrics serves both names
 // either way. It applies to the exporter New pushes to (the OTEL_* environment's or
 // WithPushExporter's), not to readers given with WithReader.
 func WithOldNamesOverOTLP() Option { return func(c *config) { c.otlpOldNames = true } }
