@@ -184,7 +184,7 @@ func TestRenameKeepsQueriesWorking(t *testing.T) {
 			t.Fatalf("only %d queries on the old names in the rules and the dashboard: %v", len(want), want)
 		}
 		for _, w := range want {
-			if !strings.Contains(r.stdout, w+": expr names ") {
+			if !strings.Contains(r.stdout, w+" names ") {
 				t.Errorf("diff -queries does not name %s:\n%s", w, r.stdout)
 			}
 		}
@@ -324,6 +324,19 @@ func scrapedByPrometheus(t *testing.T, promBin, shop, oldRules, newRules, oldDas
 				t.Errorf("%s: %s: %v", q.where, q.expr, err)
 			}
 		}
+		// The dashboards' job and instance variables list the service, on either name.
+		for _, f := range []string{oldDash, newDash} {
+			for _, v := range dashboardVariables(t, f) {
+				var series []map[string]string
+				if err := promAPI(base, "/api/v1/series", url.Values{"match[]": {vars.Replace(v.selector)}}, &series); err != nil {
+					t.Errorf("%s: variable %s: %v", filepath.Base(f), v.name, err)
+					continue
+				}
+				if len(series) == 0 || series[0][v.label] == "" {
+					t.Errorf("%s: variable %s: label_values(%s, %s) lists nothing", filepath.Base(f), v.name, v.selector, v.label)
+				}
+			}
+		}
 		// Both names are one series: the old name's value is the new one's, sample for sample.
 		res, err := promQuery(base, `sum(shop_orders{job="shop"}) - sum(shop_orders_placed_total{job="shop"})`)
 		if err != nil {
@@ -368,8 +381,8 @@ func scrapedByPrometheus(t *testing.T, promBin, shop, oldRules, newRules, oldDas
 	})
 }
 
-// queryLines returns "FILE:LINE" for every line of path that holds a PromQL expression (a YAML
-// or JSON expr field) naming one of names as a whole token.
+// queryLines returns "FILE:LINE: KEY" for every line of path that holds a PromQL expression (a
+// YAML or JSON expr field, or a Grafana variable's query) naming one of names as a whole token.
 func queryLines(t *testing.T, path string, names ...string) []string {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -384,11 +397,17 @@ func queryLines(t *testing.T, path string, names ...string) []string {
 	var out []string
 	for i, line := range strings.Split(string(b), "\n") {
 		trimmed := strings.TrimSpace(line)
-		if !strings.HasPrefix(trimmed, "expr:") && !strings.HasPrefix(trimmed, `"expr":`) {
+		key := ""
+		switch {
+		case strings.HasPrefix(trimmed, "expr:"), strings.HasPrefix(trimmed, `"expr":`):
+			key = "expr"
+		case strings.HasPrefix(trimmed, `"query":`):
+			key = "query"
+		default:
 			continue
 		}
 		if token.MatchString(line) {
-			out = append(out, fmt.Sprintf("%s:%d", path, i+1))
+			out = append(out, fmt.Sprintf("%s:%d: %s", path, i+1, key))
 		}
 	}
 	return out
