@@ -14,11 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/telediag/telediag/internal/testutil"
+	"github.com/telediag/telediag/telemetry/instrument"
 	"github.com/telediag/telediag/telemetry/instrument/instrumenttest"
 )
 
@@ -74,14 +74,14 @@ func otelFamilies(tb testing.TB, tel *fixture, body string) string {
 }
 
 // compareWithExporter scrapes tel through its handler (the direct path when it applies) and
-// through the exporter alone, and requires the same OTel families byte for byte. It reports
-// whether the direct path served the scrape.
+// through the exporter's path alone (the old names of renamed metrics included), and requires
+// the same OTel families byte for byte. It reports whether the direct path served the scrape.
 func compareWithExporter(tb testing.TB, tel *fixture) (direct bool) {
 	tb.Helper()
 	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
 	direct = tel.metrics.serveDirect(httptest.NewRecorder(), req)
 	_, got := scrapeBody(tb, tel.Handler(), nil)
-	_, want := scrapeBody(tb, promhttp.HandlerFor(tel.servedReg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}), nil)
+	_, want := scrapeBody(tb, tel.metrics.exporter, nil)
 	if g, w := otelFamilies(tb, tel, got), otelFamilies(tb, tel, want); g != w {
 		tb.Fatalf("direct path differs from the exporter (direct=%v):\n%s", direct, firstDifference(g, w))
 	}
@@ -202,14 +202,22 @@ func TestNegotiateEncoding(t *testing.T) {
 }
 
 // FuzzDirectScrape records arbitrary values with arbitrary label strings into arbitrary
-// instruments of the catalogue, bound and unbound, and requires the direct path and the
-// exporter to serve the same families.
+// instruments of the catalogue, bound and unbound, with an arbitrary set of old names declared
+// (fuzzRenames), and requires the direct path and the exporter's to serve the same families.
 func FuzzDirectScrape(f *testing.F) {
-	f.Add([]byte("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"), "backend", "get")
-	f.Add([]byte{7, 0, 0, 0, 0, 0, 0, 0xf0, 0x7f, 0x22}, "a\"b\\c\nd", "\xff")
-	f.Add([]byte{3, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f, 9, 9, 9, 9, 9, 9, 9, 9, 0x40}, "", "ünï")
-	f.Fuzz(func(t *testing.T, ops []byte, l0, l1 string) {
+	f.Add([]byte("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f"), "backend", "get", uint8(0))
+	f.Add([]byte{7, 0, 0, 0, 0, 0, 0, 0xf0, 0x7f, 0x22}, "a\"b\\c\nd", "\xff", uint8(0x0f))
+	f.Add([]byte{3, 0, 0, 0, 0, 0, 0, 0xf8, 0x7f, 9, 9, 9, 9, 9, 9, 9, 9, 0x40}, "", "ünï", uint8(0xf0))
+	f.Add([]byte("\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11"), "backend", "get", uint8(0xff))
+	f.Fuzz(func(t *testing.T, ops []byte, l0, l1 string, renamed uint8) {
 		tel := newDirectTelemetry(t)
+		// Old names, as catalogues with renamed_from declare them: bit i of renamed declares
+		// fuzzRenames[i].
+		for i, l := range fuzzRenames {
+			if renamed&(1<<i) != 0 {
+				tel.renames.declare(l)
+			}
+		}
 		ctx := context.Background()
 		labels := []string{l0, l1, l0 + l1}
 		for len(ops) >= 9 {
@@ -221,6 +229,20 @@ func FuzzDirectScrape(f *testing.F) {
 		}
 		compareWithExporter(t, tel)
 	})
+}
+
+// fuzzRenames are old names FuzzDirectScrape may declare for the test catalogue's families: of
+// a counter, a histogram (two), a summary (a gathered family), a gauge, one that sorts first,
+// and one that another family already has, which stays that family's.
+var fuzzRenames = []instrument.Lifecycle{
+	{Name: "requests_total", RenamedFrom: []string{"requests_old_total"}},
+	{Name: "request_seconds", RenamedFrom: []string{"request_latency_seconds", "request_time_seconds"}},
+	{Name: "payload_bytes", RenamedFrom: []string{"payload_size_bytes"}},
+	{Name: "disk_used_percent", RenamedFrom: []string{"disk_percent"}},
+	{Name: "rx", RenamedFrom: []string{"aaa_rx"}},
+	{Name: "in_flight", RenamedFrom: []string{"writes_total"}},
+	{Name: "queue_items", RenamedFrom: []string{"queue_length"}},
+	{Name: "write_seconds", RenamedFrom: []string{"requests_total"}},
 }
 
 // TestAbortedScrapesLogOnce aborts 100 scrapes mid-body over real sockets, on the exporter's

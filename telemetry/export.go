@@ -113,8 +113,14 @@ func choosePush(ctx context.Context, cfg *config) (*push, error) {
 // With the histograms' fast path, the reader also gets its producer, with the exporter's
 // temporality and aggregation, and it always gets the summaries' producer; the exporter merges
 // the producers' scopes into the SDK's.
-func (t *Telemetry) newPushReader(p *push, cfg *config, res *resource.Resource) (sdkmetric.Reader, error) {
+//
+// With oldNames (WithOldNamesOverOTLP), the exporter also receives each renamed metric under its
+// old names (renames.otlp).
+func (t *Telemetry) newPushReader(p *push, cfg *config, res *resource.Resource, oldNames bool) (sdkmetric.Reader, error) {
 	exp := &quietExporter{Exporter: p.exporter, log: cfg.logger, kind: p.kind, endpoint: p.endpoint, every: cfg.exportErrorEvery, res: res, families: t.families}
+	if oldNames {
+		exp.renames = t.renames
+	}
 	t.pushExporter = exp
 	opts := []sdkmetric.PeriodicReaderOption{
 		sdkmetric.WithProducer(promb.NewMetricProducer(t.bridgeOptions()...)),
@@ -145,6 +151,7 @@ type quietExporter struct {
 	every    time.Duration
 	res      *resource.Resource // replaces the provider's resource on every export
 	families *runtimeFamilies   // WithGatherer's, whose collisions the export drops; nil without it
+	renames  *renames           // the old names to push beside the new ones; nil to push the new names only
 
 	mu       sync.Mutex
 	failing  bool
@@ -210,6 +217,10 @@ func (q *quietExporter) Export(ctx context.Context, rm *metricdata.ResourceMetri
 	// One ScopeMetrics per scope, as the SDK alone sends them: the histograms' producer adds
 	// its own after the SDK's. Without it no scope repeats, and nothing is copied.
 	rm.ScopeMetrics = q.families.dropColliding(mergeScopes(rm.ScopeMetrics))
+	if q.renames != nil {
+		// After the merge, so that an old name is looked for in every scope at once.
+		rm.ScopeMetrics = q.renames.otlp(rm.ScopeMetrics)
+	}
 	err := q.Exporter.Export(ctx, rm)
 	q.mu.Lock()
 	defer q.mu.Unlock()

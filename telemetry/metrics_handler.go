@@ -36,7 +36,7 @@ type metricsHandler struct {
 	reader    sdkmetric.Reader
 	runtime   prometheus.Gatherer // the client_golang collectors, rendered beside the OTel data
 	families  *runtimeFamilies    // WithGatherer's, rendered beside them; nil without it
-	renames   *renames            // old names of renamed metrics, served by the exporter path
+	renames   *renames            // old names of renamed metrics, served on both paths
 	renderers sync.Pool           // *promtext.Renderer
 	collected sync.Pool           // *metricdata.ResourceMetrics, reused so collection reuses its slices
 	gzips     sync.Pool           // *gzip.Writer
@@ -49,10 +49,7 @@ func (h *metricsHandler) ServeHTTP(rsp http.ResponseWriter, req *http.Request) {
 		h.logAbort(w, req)
 		return
 	}
-	// The direct path renders what the reader collected, under the names it has: a catalogue
-	// with renamed metrics sends every scrape through the exporter path, which adds the old
-	// names to what it gathers.
-	if h.reader == nil || (h.renames != nil && h.renames.any()) || !h.serveDirect(w, req) {
+	if h.reader == nil || !h.serveDirect(w, req) {
 		h.exporter.ServeHTTP(w, req)
 	}
 	h.logAbort(w, req)
@@ -94,6 +91,14 @@ func (h *metricsHandler) serveDirect(w http.ResponseWriter, req *http.Request) b
 			return false
 		}
 	}
+	// The old names: the gathered families' (summaries') as the exporter path adds them, the
+	// OTel metrics' by the renderer, from the same data points. An interface holding a nil
+	// *renames would not be nil, hence the variable.
+	var renames promtext.Renames
+	if h.renames.any() {
+		renames = h.renames
+		gathered = h.renames.apply(gathered)
+	}
 	r, _ := h.renderers.Get().(*promtext.Renderer)
 	if r == nil {
 		r = promtext.NewRenderer()
@@ -102,7 +107,7 @@ func (h *metricsHandler) serveDirect(w http.ResponseWriter, req *http.Request) b
 		r.Reset()
 		h.renderers.Put(r)
 	}()
-	if err := r.Prepare(rm, gathered); err != nil {
+	if err := r.Prepare(rm, gathered, renames); err != nil {
 		if !errors.Is(err, promtext.ErrUnsupported) {
 			h.logger.Warn("metrics: direct path", "error", err)
 		}

@@ -17,6 +17,7 @@ const (
 	envMetricsEnable     = "TELEDIAG_METRICS_ENABLE"
 	envMetricsDisable    = "TELEDIAG_METRICS_DISABLE"
 	envShowHiddenMetrics = "TELEDIAG_SHOW_HIDDEN_METRICS"
+	envOTLPOldNames      = "TELEDIAG_OTLP_OLD_NAMES"
 )
 
 // WithEnable serves the generated metrics declared enabled: false whose names match one of
@@ -37,6 +38,28 @@ func WithDisable(globs ...string) Option {
 // WithShowHiddenMetrics serves the generated metrics declared hidden: true (deprecated ones
 // their catalogue no longer serves by default), as TELEDIAG_SHOW_HIDDEN_METRICS=true does.
 func WithShowHiddenMetrics() Option { return func(c *config) { c.showHidden = true } }
+
+// WithOldNamesOverOTLP also pushes each renamed metric under its old names (renamed_from), as
+// TELEDIAG_OTLP_OLD_NAMES=true does: one more metric per old name, in the same scope, with the
+// renamed metric's unit and data points and its description marked "(Deprecated: renamed to
+// NEW) " as the old name's HELP is on /metrics. By default the push exporter receives the new name only; /metrics serves both names
+// either way. It applies to the exporter New pushes to (the OTEL_* environment's or
+// WithPushExporter's), not to readers given with WithReader.
+func WithOldNamesOverOTLP() Option { return func(c *config) { c.otlpOldNames = true } }
+
+// otlpOldNames reports whether the push exporter receives the old names too: WithOldNamesOverOTLP
+// or TELEDIAG_OTLP_OLD_NAMES=true.
+func otlpOldNames(cfg *config) (bool, error) {
+	val := strings.TrimSpace(os.Getenv(envOTLPOldNames))
+	if val == "" {
+		return cfg.otlpOldNames, nil
+	}
+	on, err := strconv.ParseBool(val)
+	if err != nil {
+		return false, fmt.Errorf("telemetry: %s=%q: want true or false", envOTLPOldNames, val)
+	}
+	return cfg.otlpOldNames || on, nil
+}
 
 // switches compiles the operator's switches, the options' and the environment's, into the
 // rule catalog.Switches.Served applies (the one live-check holds a service to).

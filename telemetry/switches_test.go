@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/telediag/telediag/telemetry/instrument"
+	"github.com/telediag/telediag/telemetry/internal/testcatalog"
 )
 
 // TestSwitchesDisable: a disabled family is absent from /metrics and from a push reader, and
@@ -100,15 +101,34 @@ func TestSwitchesErrors(t *testing.T) {
 	}
 }
 
-// BenchmarkDisabledRecord: a disabled metric's record call returns at once (a smoke:
-// -benchtime=100x).
-func BenchmarkDisabledRecord(b *testing.B) {
+// TestDisabledAllocatesNothing: every record call of a switched-off metric, of every kind the
+// generator writes (counters with and without labels, bound and not, an up-down counter,
+// histograms, summaries, gauges), and Bind itself, allocate nothing. Not a timing: that is
+// test/bench's BenchmarkDisabledRecord.
+func TestDisabledAllocatesNothing(t *testing.T) {
 	ctx := context.Background()
-	f := withCatalogue(b, newTestTelemetry(b, WithoutRuntimeMetrics(), WithoutEnvironmentExporter(), WithDisable("*")))
+	f := withCatalogue(t, newTestTelemetry(t, WithoutRuntimeMetrics(), WithoutEnvironmentExporter(), WithDisable("*")))
 	i := f.Instruments
-	b.ReportAllocs()
-	for b.Loop() {
-		i.RequestSeconds.Record(ctx, 0.1, "a")
-		i.RequestsTotal.Add(ctx, 1, "a")
+	if got, _ := scrape(t, f.Handler()); got["requests_total"] != nil || got["request_seconds"] != nil || got["payload_bytes"] != nil {
+		t.Fatal("WithDisable(\"*\") left catalogue families served")
+	}
+	for name, call := range map[string]func(){
+		"counter Add":            func() { i.RequestsTotal.Add(ctx, 1, "a") },
+		"counter Bind":           func() { _ = i.RequestsTotal.Bind("a") },
+		"bound counter Add":      func() { i.RequestsTotal.Bind("a").Add(ctx, 1) },
+		"label-less counter Add": func() { i.Rx.Add(ctx, 1) },
+		"up-down counter Add":    func() { i.InFlight.Add(ctx, -1, testcatalog.OpGet) },
+		"bound up-down Add":      func() { i.InFlight.Bind(testcatalog.OpPut).Add(ctx, 1) },
+		"histogram Record":       func() { i.RequestSeconds.Record(ctx, 0.1, "a") },
+		"bound histogram Record": func() { i.RequestSeconds.Bind("a").Record(ctx, 0.1) },
+		"summary Record":         func() { i.PayloadBytes.Record(ctx, 10, testcatalog.OpGet) },
+		"bound summary Record":   func() { i.PayloadBytes.Bind(testcatalog.OpGet).Record(ctx, 10) },
+		"label-less summary":     func() { i.QueueItems.Record(ctx, 3) },
+		"gauge Record":           func() { i.DiskUsedPercent.Record(ctx, 50) },
+		"int gauge Record":       func() { i.ConnectedPeers.Record(ctx, 2) },
+	} {
+		if n := testing.AllocsPerRun(100, call); n != 0 {
+			t.Errorf("disabled %s: %v allocations per call, want 0", name, n)
+		}
 	}
 }

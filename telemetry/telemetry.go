@@ -108,6 +108,10 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		return nil, err
 	}
 	serve := serveRule(sw)
+	oldNames, err := otlpOldNames(cfg)
+	if err != nil {
+		return nil, err
+	}
 	names := &renames{}
 
 	t := &Telemetry{renames: names, resource: res, servedReg: prometheus.NewRegistry(), runtimeReg: prometheus.NewRegistry(), logger: cfg.logger}
@@ -174,7 +178,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		return nil, err
 	}
 	if p != nil {
-		r, err := t.newPushReader(p, cfg, res)
+		r, err := t.newPushReader(p, cfg, res, oldNames)
 		if err != nil {
 			return nil, err
 		}

@@ -7,12 +7,13 @@
 #
 #   bash test/bench.sh [OUTDIR [GROUP...]]   raw output and benchstat tables land in OUTDIR
 #                                            (default bench-out/); GROUPs: record scrape export heap
+#                                            disabled
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${1:-bench-out}
 shift || true
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(record scrape export heap)
+[ ${#groups[@]} -gt 0 ] || groups=(record scrape export heap disabled)
 mkdir -p "$out"
 benchstat=(go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da)
 count=${BENCH_COUNT:-6}
@@ -32,12 +33,15 @@ for g in "${groups[@]}"; do
 	export) run export -bench 'Export10kSeries' -cpu 1,2 ;;
 	# Heap kept per series does not depend on GOMAXPROCS.
 	heap) run heap -bench 'HeapPerSeries' -cpu 2 ;;
-	*) echo "bench: unknown group $g (record, scrape, export, heap)" >&2; exit 2 ;;
+	# A switched-off metric's calls beside the same calls served; a no-op shares nothing between
+	# goroutines, so one GOMAXPROCS.
+	disabled) run disabled -bench 'DisabledRecord' -cpu 2 ;;
+	*) echo "bench: unknown group $g (record, scrape, export, heap, disabled)" >&2; exit 2 ;;
 	esac
-	if [ "$g" = export ]; then
-		"${benchstat[@]}" "$out/$g.txt" >"$out/$g.benchstat"
-	else
-		"${benchstat[@]}" -col /impl "$out/$g.txt" >"$out/$g.benchstat"
-	fi
+	case $g in
+	export) "${benchstat[@]}" "$out/$g.txt" >"$out/$g.benchstat" ;;
+	disabled) "${benchstat[@]}" -col /state "$out/$g.txt" >"$out/$g.benchstat" ;;
+	*) "${benchstat[@]}" -col /impl "$out/$g.txt" >"$out/$g.benchstat" ;;
+	esac
 done
 printf 'bench: done; tables in %s/*.benchstat\n' "$out" >&2

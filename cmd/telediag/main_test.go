@@ -77,12 +77,12 @@ func TestParseFlags(t *testing.T) {
 	if !cfg.openMetrics {
 		t.Error("OpenMetrics off by default")
 	}
-	cfg, err = parseFlags([]string{"--metrics-enable", "a_*,b", "--metrics-enable=c", "--metrics-disable", "d*", "--show-hidden-metrics", "--openmetrics=false"}, io.Discard)
+	cfg, err = parseFlags([]string{"--metrics-enable", "a_*,b", "--metrics-enable=c", "--metrics-disable", "d*", "--show-hidden-metrics", "--otlp-old-names", "--openmetrics=false"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(cfg.metricsEnable, " ") != "a_* b c" || strings.Join(cfg.metricsDisable, " ") != "d*" || !cfg.showHiddenMetrics || cfg.openMetrics {
-		t.Errorf("metric switches: enable %q, disable %q, show hidden %v, openmetrics %v", cfg.metricsEnable, cfg.metricsDisable, cfg.showHiddenMetrics, cfg.openMetrics)
+	if strings.Join(cfg.metricsEnable, " ") != "a_* b c" || strings.Join(cfg.metricsDisable, " ") != "d*" || !cfg.showHiddenMetrics || !cfg.otlpOldNames || cfg.openMetrics {
+		t.Errorf("metric switches: enable %q, disable %q, show hidden %v, OTLP old names %v, openmetrics %v", cfg.metricsEnable, cfg.metricsDisable, cfg.showHiddenMetrics, cfg.otlpOldNames, cfg.openMetrics)
 	}
 	for _, debug := range []string{"--debug", "-debug", "-d", "--d"} {
 		cfg, err := parseFlags([]string{debug}, io.Discard)

@@ -348,3 +348,44 @@ func TestNewNeedsProviderAndState(t *testing.T) {
 		t.Errorf("New without a StateSource: err = %v", err)
 	}
 }
+
+// TestNewWithMetricsSwitchedOff: the catalogue is created whatever the operator switches off,
+// the go_memstats families included (the one callback that reads both registers only the served
+// ones), and what is switched off is absent while the rest is served.
+func TestNewWithMetricsSwitchedOff(t *testing.T) {
+	for _, tc := range []struct {
+		disable       string
+		absent, there []string
+	}{
+		{"go_memstats_*", []string{"go_memstats_lookups_total", "go_memstats_gc_cpu_fraction"}, []string{"process_state", "user_login_total"}},
+		{"go_memstats_gc_cpu_fraction", []string{"go_memstats_gc_cpu_fraction"}, []string{"go_memstats_lookups_total"}},
+		{"go_memstats_lookups_total", []string{"go_memstats_lookups_total"}, []string{"go_memstats_gc_cpu_fraction"}},
+		{"*", []string{"go_memstats_lookups_total", "process_state", "teleport_build_info", "teleport_component_state", "user_login_total"}, nil},
+	} {
+		t.Run(tc.disable, func(t *testing.T) {
+			tel, err := telemetry.New(context.Background(), telemetry.WithoutEnvironmentExporter(), telemetry.WithDisable(tc.disable))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
+			monitor, err := probes.New(probes.WithExpected("auth"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := New(tel.MeterProvider(), monitor); err != nil {
+				t.Fatalf("New with %q switched off: %v", tc.disable, err)
+			}
+			families, text := scrape(t, tel.Handler())
+			for _, name := range tc.absent {
+				if families[name] != nil {
+					t.Errorf("%s served though switched off", name)
+				}
+			}
+			for _, name := range tc.there {
+				if families[name] == nil {
+					t.Errorf("%s not served:\n%s", name, text)
+				}
+			}
+		})
+	}
+}

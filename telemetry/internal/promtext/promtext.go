@@ -56,12 +56,27 @@ type Renderer struct {
 	buf      []byte
 }
 
+// Renames gives the old names under which Prepare also renders an OTel metric's family (a
+// catalogue's renamed_from), and the HELP it has under them. The exporter path adds the same
+// families to what it gathers; rendering them here keeps a catalogue with renames on the direct
+// path.
+type Renames interface {
+	// OldNames returns the old names of the family exposed as name; nil for most.
+	OldNames(name string) []string
+	// OldHelp returns the HELP of an old name of the family exposed as name with HELP help.
+	OldHelp(name, help string) string
+}
+
 // family is one exposed metric family: either an OTel metric or a gathered one.
 type family struct {
 	name     string
 	otel     *metricdata.Metrics
 	typ      string // counter, gauge or histogram
 	gathered *dto.MetricFamily
+	// alias marks an OTel metric rendered under an old name, with help as its HELP; its rows are
+	// those of the family rendered under the metric's own name.
+	alias bool
+	help  string
 	// rows are the family's series: Renderer.rows[rows[0]:rows[1]], sorted.
 	rows [2]int
 }
@@ -86,18 +101,38 @@ func NewRenderer() *Renderer {
 }
 
 // Prepare plans the rendering of rm and the gathered families: every family sorted by name and
-// every series sorted by label values, as a client_golang registry orders them. It returns
-// ErrUnsupported when the output would differ from the exporter's; then nothing should be
-// written. rm and gathered must not change until Write returns.
-func (r *Renderer) Prepare(rm *metricdata.ResourceMetrics, gathered []*dto.MetricFamily) error {
-	if err := r.plan(rm, gathered); err != nil {
+// every series sorted by label values, as a client_golang registry orders them. With renames,
+// each OTel metric that has old names is rendered under each of them too, from the same data
+// points; the gathered families' old names are the caller's to add. It returns ErrUnsupported
+// when the output would differ from the exporter's; then nothing should be written. rm and
+// gathered must not change until Write returns.
+func (r *Renderer) Prepare(rm *metricdata.ResourceMetrics, gathered []*dto.MetricFamily, renames Renames) error {
+	if err := r.plan(rm, gathered, renames); err != nil {
 		return err
 	}
 	r.labels, r.rows = r.labels[:0], r.rows[:0]
+	aliases := false
 	for i := range r.families {
-		if f := &r.families[i]; f.otel != nil {
+		f := &r.families[i]
+		aliases = aliases || f.alias
+		if f.otel != nil && !f.alias {
 			if err := r.buildRows(f); err != nil {
 				return err
+			}
+		}
+	}
+	if !aliases {
+		return nil
+	}
+	// An old name's series are its metric's: the same rows, already sorted. A linear search for
+	// the metric's own family, since a catalogue renames a handful of metrics.
+	for i := range r.families {
+		if a := &r.families[i]; a.alias {
+			for j := range r.families {
+				if f := &r.families[j]; !f.alias && f.otel == a.otel {
+					a.rows = f.rows
+					break
+				}
 			}
 		}
 	}
@@ -131,7 +166,7 @@ func (r *Renderer) Write(w io.Writer) error {
 // Reset drops the references a rendering holds to collected data, so that a pooled Renderer
 // does not keep it alive.
 func (r *Renderer) Reset() {
-	clear(r.families)
+	clear(r.families) // also the aliases' help strings
 	clear(r.labels)
 	r.families, r.labels, r.rows = r.families[:0], r.labels[:0], r.rows[:0]
 }
@@ -147,7 +182,7 @@ func (r *Renderer) flush(w io.Writer) error {
 
 // plan lists the families in output order and rejects name collisions, which the exporter and
 // the registry resolve by dropping series and logging.
-func (r *Renderer) plan(rm *metricdata.ResourceMetrics, gathered []*dto.MetricFamily) error {
+func (r *Renderer) plan(rm *metricdata.ResourceMetrics, gathered []*dto.MetricFamily, renames Renames) error {
 	r.families = r.families[:0]
 	for i := range rm.ScopeMetrics {
 		sm := &rm.ScopeMetrics[i]
@@ -172,6 +207,37 @@ func (r *Renderer) plan(rm *metricdata.ResourceMetrics, gathered []*dto.MetricFa
 		if r.families[i].name == r.families[i-1].name {
 			return unsupported("two families named %s", r.families[i].name)
 		}
+	}
+	if renames != nil {
+		return r.planOldNames(renames)
+	}
+	return nil
+}
+
+// planOldNames adds a family for each old name of each OTel metric, in output order. As on the
+// exporter path (the pipeline's renames.apply), an old name that a family already has is left
+// out: the family that owns the name keeps it.
+func (r *Renderer) planOldNames(renames Renames) error {
+	n := len(r.families)
+	for i := range n {
+		f := &r.families[i]
+		if f.otel == nil {
+			continue
+		}
+		for _, old := range renames.OldNames(f.name) {
+			if _, taken := slices.BinarySearchFunc(r.families[:n], old, func(f family, name string) int { return strings.Compare(f.name, name) }); taken ||
+				slices.ContainsFunc(r.families[n:], func(f family) bool { return f.name == old }) {
+				continue
+			}
+			if !model.LegacyValidation.IsValidMetricName(old) {
+				return unsupported("metric %s: old name %q", f.name, old)
+			}
+			r.families = append(r.families, family{name: old, otel: f.otel, typ: f.typ, alias: true, help: renames.OldHelp(f.name, f.otel.Description)})
+			f = &r.families[i] // append may have moved the array
+		}
+	}
+	if len(r.families) > n {
+		slices.SortFunc(r.families, func(a, b family) int { return strings.Compare(a.name, b.name) })
 	}
 	return nil
 }
@@ -321,7 +387,11 @@ func (r *Renderer) writeFamily(f *family) {
 	b = append(b, "# HELP "...)
 	b = append(b, f.name...)
 	b = append(b, ' ')
-	b = appendEscaped(b, f.otel.Description, false)
+	help := f.otel.Description
+	if f.alias {
+		help = f.help
+	}
+	b = appendEscaped(b, help, false)
 	b = append(b, "\n# TYPE "...)
 	b = append(b, f.name...)
 	b = append(b, ' ')
