@@ -3,7 +3,14 @@ package telemetry
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -130,5 +137,50 @@ func TestDisabledAllocatesNothing(t *testing.T) {
 		if n := testing.AllocsPerRun(100, call); n != 0 {
 			t.Errorf("disabled %s: %v allocations per call, want 0", name, n)
 		}
+	}
+}
+
+// TestCallbackOverASwitchedOffMetric: one RegisterCallback for two observables of which one
+// is switched off registers, the served one reports, the other is absent, and the SDK logs
+// nothing (its observer reports every observation of an instrument it did not create, and
+// registering one failed "from different implementation", which made a service fail at start
+// for switching a metric off).
+func TestCallbackOverASwitchedOffMetric(t *testing.T) {
+	var mu sync.Mutex
+	var logged []string
+	otel.SetLogger(funcr.New(func(prefix, args string) {
+		mu.Lock()
+		defer mu.Unlock()
+		logged = append(logged, prefix+" "+args)
+	}, funcr.Options{}))
+	t.Cleanup(func() { otel.SetLogger(logr.Discard()) })
+
+	tel := newTestTelemetry(t, WithoutRuntimeMetrics(), WithoutEnvironmentExporter(), WithDisable("uptime_seconds"))
+	i, err := testcatalog.NewInstruments(tel.MeterProvider())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := i.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		o.ObserveInt64(i.BuildInfo.Inst(), 1, metric.WithAttributes(attribute.String("version", "v1")))
+		o.ObserveFloat64(i.UptimeSeconds.Inst(), 42)
+		return nil
+	}, i.BuildInfo.Inst(), i.UptimeSeconds.Inst())
+	if err != nil {
+		t.Fatalf("RegisterCallback with a switched-off observable: %v", err)
+	}
+	got, text := scrape(t, tel.Handler())
+	if got["build_info"] == nil {
+		t.Errorf("build_info not served:\n%s", text)
+	}
+	if got["uptime_seconds"] != nil {
+		t.Errorf("uptime_seconds served though switched off:\n%s", text)
+	}
+	if err := reg.Unregister(); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(logged) > 0 {
+		t.Errorf("the SDK logged:\n%s", strings.Join(logged, "\n"))
 	}
 }

@@ -115,12 +115,29 @@ func (g *Group) RegisterCallback(f metric.Callback, instruments ...metric.Observ
 	if g == nil {
 		return noop.Registration{}, nil
 	}
+	// A metric that is not served is a no-op instrument, which the SDK refuses to register
+	// ("from different implementation") and logs an error for at every observation: a callback
+	// for several metrics registers for the served ones only, and its observations of the
+	// others are dropped, so that switching a metric off never breaks its neighbours.
+	served := make([]metric.Observable, 0, len(instruments))
+	for _, inst := range instruments {
+		if !isNoopObservable(inst) {
+			served = append(served, inst)
+		}
+	}
+	if len(served) == 0 {
+		return noop.Registration{}, nil
+	}
+	if len(served) < len(instruments) {
+		inner := f
+		f = func(ctx context.Context, o metric.Observer) error { return inner(ctx, servedObserver{o}) }
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.released {
 		return nil, errReleased
 	}
-	sdk, err := g.meter.RegisterCallback(f, instruments...)
+	sdk, err := g.meter.RegisterCallback(f, served...)
 	if err != nil {
 		return nil, err
 	}
@@ -222,4 +239,31 @@ func (r *registration) Unregister() error {
 	}
 	delete(g.regs, r)
 	return r.Registration.Unregister()
+}
+
+// isNoopObservable reports whether inst is one of the no-op observable instruments generated
+// code creates for a metric that is not served.
+func isNoopObservable(inst metric.Observable) bool {
+	switch inst.(type) {
+	case noop.Int64ObservableCounter, noop.Int64ObservableUpDownCounter, noop.Int64ObservableGauge,
+		noop.Float64ObservableCounter, noop.Float64ObservableUpDownCounter, noop.Float64ObservableGauge:
+		return true
+	}
+	return false
+}
+
+// servedObserver drops the observations of no-op instruments, which the SDK's observer would
+// report as errors, and passes the rest on.
+type servedObserver struct{ metric.Observer }
+
+func (o servedObserver) ObserveFloat64(inst metric.Float64Observable, v float64, opts ...metric.ObserveOption) {
+	if !isNoopObservable(inst) {
+		o.Observer.ObserveFloat64(inst, v, opts...)
+	}
+}
+
+func (o servedObserver) ObserveInt64(inst metric.Int64Observable, v int64, opts ...metric.ObserveOption) {
+	if !isNoopObservable(inst) {
+		o.Observer.ObserveInt64(inst, v, opts...)
+	}
 }
