@@ -12,6 +12,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/telediag/telediag/telemetry/instrument"
+	"github.com/telediag/telediag/telemetry/internal/testcatalog"
 )
 
 // seriesOf flattens a family into one line per series, its labels (the OTel exporter's
@@ -56,14 +61,57 @@ func seriesOf(mf *dto.MetricFamily) []string {
 	return out
 }
 
+// temperature is a gauge with a label, created on tel's provider as generated code creates one
+// (the test catalogue's gauges have no labels, so nothing to delete).
+func temperature(t testing.TB, tel *Telemetry) *instrument.Recorder[float64, [1]string] {
+	t.Helper()
+	m := tel.MeterProvider().Meter("github.com/telediag/telediag/telemetry/internal/testcatalog")
+	inst, err := m.Float64Gauge("temperature", metric.WithDescription("Temperature, by component."))
+	if err != nil || !instrument.OnFastPath(inst) {
+		t.Fatalf("temperature: %v, or not on the fast path", err)
+	}
+	r, err := instrument.NewRecorder(instrument.NewGroup(m), "temperature", metric.Float64Gauge(inst), func(k [1]string) attribute.Set {
+		return attribute.NewSet(attribute.String("component", k[0]))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// connections is an up-down counter labelled by component, created as generated code creates
+// one (the catalogue's in_flight has an enum label of two values).
+func connections(t testing.TB, tel *Telemetry) *instrument.Counter[int64, [1]string] {
+	t.Helper()
+	m := tel.MeterProvider().Meter("github.com/telediag/telediag/telemetry/internal/testcatalog")
+	inst, err := m.Int64UpDownCounter("connections", metric.WithDescription("Open connections, by component."))
+	if err != nil || !instrument.OnFastPath(inst) {
+		t.Fatalf("connections: %v, or not on the fast path", err)
+	}
+	c, err := instrument.NewCounter(instrument.NewGroup(m), "connections", metric.Int64UpDownCounter(inst), func(k [1]string) attribute.Set {
+		return attribute.NewSet(attribute.String("component", k[0]))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // TestDeleteMatchesClientGolang runs the same creates, records and deletes on the pipeline's
-// generated instruments and on client_golang's vectors, and compares what /metrics serves for
-// the families telediag aggregates itself (histograms on the fast path, summaries), and what
-// it documents for the ones the SDK aggregates (counters, up-down counters).
+// instruments (generated ones, and a labelled gauge and up-down counter built as generated code
+// builds them) and on client_golang's vectors, and requires /metrics to serve the same
+// families: a counter, an up-down counter, a gauge, a histogram and a summary whose deleted
+// series are gone, and re-created from zero.
 func TestDeleteMatchesClientGolang(t *testing.T) {
 	ctx := context.Background()
 	f := withCatalogue(t, newTestTelemetry(t, WithoutRuntimeMetrics(), WithoutEnvironmentExporter()))
 	i := f.Instruments
+	temp, conns := temperature(t, f.Telemetry), connections(t, f.Telemetry)
+	for name, inst := range map[string]any{"requests_total": i.RequestsTotal, "in_flight": i.InFlight, "request_seconds": i.RequestSeconds} {
+		if !instrument.OnFastPath(inst) {
+			t.Fatalf("%s is not on the fast path: the test would compare the SDK's path", name)
+		}
+	}
 
 	reg := prometheus.NewPedanticRegistry()
 	hist := prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -74,7 +122,10 @@ func TestDeleteMatchesClientGolang(t *testing.T) {
 		Name: "payload_bytes", Help: "Request payload sizes, by operation.",
 	}, []string{"op"})
 	ctr := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "requests_total", Help: "Requests served, by component."}, []string{"component"})
-	reg.MustRegister(hist, sum, ctr)
+	inFlight := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "in_flight", Help: "Requests in flight, by operation."}, []string{"op"})
+	conn := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "connections", Help: "Open connections, by component."}, []string{"component"})
+	gauge := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "temperature", Help: "Temperature, by component."}, []string{"component"})
+	reg.MustRegister(hist, sum, ctr, inFlight, conn, gauge)
 
 	// Creates and records.
 	for _, c := range []string{"a", "b", "c"} {
@@ -83,72 +134,117 @@ func TestDeleteMatchesClientGolang(t *testing.T) {
 			hist.WithLabelValues(c).Observe(0.01 * float64(v+1))
 			i.RequestsTotal.Add(ctx, 1, c)
 			ctr.WithLabelValues(c).Add(1)
+			conns.Add(ctx, int64(v)-1, [1]string{c})
+			conn.WithLabelValues(c).Add(float64(v) - 1)
+			temp.Record(ctx, float64(v)+0.5, [1]string{c})
+			gauge.WithLabelValues(c).Set(float64(v) + 0.5)
 		}
 	}
+	i.InFlight.Add(ctx, 3, testcatalog.OpGet)
+	inFlight.WithLabelValues("get").Add(3)
+	i.InFlight.Bind(testcatalog.OpPut).Add(ctx, -2)
+	inFlight.WithLabelValues("put").Add(-2)
 	// A summary's quantiles are left out of the comparison (they are NaN in client_golang for a
 	// vector without objectives, and the catalogue's has objectives), count and sum are not.
 	i.PayloadBytes.Record(ctx, 10, "get")
 	i.PayloadBytes.Record(ctx, 20, "put")
 	sum.WithLabelValues("get").Observe(10)
 	sum.WithLabelValues("put").Observe(20)
+	// A first scrape, so that the deleted series were served once.
+	scrape(t, f.Handler())
 
-	// A handle bound before the delete: it keeps working, unexported.
-	heldH, heldC := i.RequestSeconds.Bind("c"), hist.WithLabelValues("c")
+	// Handles bound before the delete: they keep working, unexported.
+	heldH, heldHC := i.RequestSeconds.Bind("c"), hist.WithLabelValues("c")
+	heldC, heldCC := i.RequestsTotal.Bind("c"), ctr.WithLabelValues("c")
+	heldG, heldGC := temp.Bind([1]string{"c"}), gauge.WithLabelValues("c")
 
-	if !i.RequestSeconds.Delete("b") || !hist.DeleteLabelValues("b") {
-		t.Fatal("Delete(b) found no series")
+	for _, ok := range []bool{
+		i.RequestSeconds.Delete("b"), hist.DeleteLabelValues("b"),
+		i.RequestsTotal.Delete("b"), ctr.DeleteLabelValues("b"),
+		conns.Delete([1]string{"b"}), conn.DeleteLabelValues("b"),
+		temp.Delete([1]string{"b"}), gauge.DeleteLabelValues("b"),
+		i.InFlight.Delete(testcatalog.OpPut), inFlight.DeleteLabelValues("put"),
+	} {
+		if !ok {
+			t.Fatal("a Delete found no series")
+		}
 	}
-	if i.RequestSeconds.Delete("nope") || hist.DeleteLabelValues("nope") {
+	if i.RequestSeconds.Delete("nope") || hist.DeleteLabelValues("nope") || i.RequestsTotal.Delete("nope") || temp.Delete([1]string{"nope"}) {
 		t.Fatal("Delete(nope) found a series")
 	}
-	if n, want := i.RequestSeconds.DeletePartialMatch(map[string]string{"component": "c"}), hist.DeletePartialMatch(prometheus.Labels{"component": "c"}); n != 1 || want != 1 {
-		t.Fatalf("DeletePartialMatch(c) = %d, client_golang %d; want 1", n, want)
+	c := map[string]string{"component": "c"}
+	for _, n := range []int{
+		i.RequestSeconds.DeletePartialMatch(c), hist.DeletePartialMatch(c),
+		i.RequestsTotal.DeletePartialMatch(c), ctr.DeletePartialMatch(c),
+		conns.DeletePartialMatch(c), conn.DeletePartialMatch(c),
+		temp.DeletePartialMatch(c), gauge.DeletePartialMatch(c),
+	} {
+		if n != 1 {
+			t.Fatalf("DeletePartialMatch(component=c) = %d, want 1", n)
+		}
 	}
 	heldH.Record(ctx, 0.5)
-	heldC.Observe(0.5)
-	// Re-created after its delete: a new series, from zero.
+	heldHC.Observe(0.5)
+	heldC.Add(ctx, 7)
+	heldCC.Add(7)
+	heldG.Record(ctx, 99)
+	heldGC.Set(99)
+	// Re-created after their delete: new series, from zero.
 	i.RequestSeconds.Record(ctx, 0.002, "b")
 	hist.WithLabelValues("b").Observe(0.002)
+	i.RequestsTotal.Add(ctx, 2, "b")
+	ctr.WithLabelValues("b").Add(2)
+	conns.Add(ctx, -1, [1]string{"b"})
+	conn.WithLabelValues("b").Add(-1)
+	temp.Record(ctx, -3, [1]string{"b"})
+	gauge.WithLabelValues("b").Set(-3)
+	i.InFlight.Bind(testcatalog.OpPut) // created at 0 by Bind, as WithLabelValues creates it
+	inFlight.WithLabelValues("put")
 	i.PayloadBytes.Delete("put")
 	sum.DeleteLabelValues("put")
 
-	// Counters: the SDK keeps the deleted series at its total.
-	i.RequestsTotal.Delete("b")
-	ctr.DeleteLabelValues("b")
-	i.RequestsTotal.Add(ctx, 2, "b")
-	ctr.WithLabelValues("b").Add(2)
-
-	got, text := scrape(t, f.Handler())
-	want, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantBy := map[string]*dto.MetricFamily{}
-	for _, mf := range want {
-		wantBy[mf.GetName()] = mf
-	}
-	for _, name := range []string{"request_seconds", "payload_bytes"} {
-		g, w := seriesOf(got[name]), seriesOf(wantBy[name])
-		if name == "payload_bytes" {
-			g, w = stripQuantiles(g), stripQuantiles(w)
+	families := []string{"request_seconds", "payload_bytes", "requests_total", "in_flight", "connections", "temperature"}
+	compare := func(when string) {
+		t.Helper()
+		got, text := scrape(t, f.Handler())
+		want, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
 		}
-		if !slices.Equal(g, w) {
-			t.Errorf("%s: telediag serves\n%s\nclient_golang\n%s\n/metrics:\n%s", name, strings.Join(g, "\n"), strings.Join(w, "\n"), text)
+		wantBy := map[string]*dto.MetricFamily{}
+		for _, mf := range want {
+			wantBy[mf.GetName()] = mf
+		}
+		for _, name := range families {
+			g, w := seriesOf(got[name]), seriesOf(wantBy[name])
+			if name == "payload_bytes" {
+				g, w = stripQuantiles(g), stripQuantiles(w)
+			}
+			if !slices.Equal(g, w) || got[name].GetType() != wantBy[name].GetType() {
+				t.Errorf("%s, %s: telediag serves %v\n%s\nclient_golang %v\n%s\n/metrics:\n%s", when, name, got[name].GetType(), strings.Join(g, "\n"),
+					wantBy[name].GetType(), strings.Join(w, "\n"), text)
+			}
 		}
 	}
-	// The documented difference: client_golang restarts b at 2, the SDK continues its 5.
-	gotC := seriesOf(got["requests_total"])
-	wantC := []string{`component="a", 5`, `component="b", 7`, `component="c", 5`}
-	if !slices.Equal(gotC, wantC) {
-		t.Errorf("requests_total: got %q, want %q (the SDK keeps a deleted counter's total)", gotC, wantC)
-	}
+	compare("after the deletes")
 
 	i.RequestSeconds.Reset()
 	hist.Reset()
-	got, _ = scrape(t, f.Handler())
-	if s := seriesOf(got["request_seconds"]); len(s) != 0 {
-		t.Errorf("request_seconds after Reset: %q", s)
-	}
+	i.RequestsTotal.Reset()
+	ctr.Reset()
+	conns.Reset()
+	conn.Reset()
+	temp.Reset()
+	gauge.Reset()
+	i.InFlight.Reset()
+	inFlight.Reset()
+	compare("after Reset")
+	// A series after Reset starts from zero too.
+	i.RequestsTotal.Add(ctx, 1, "a")
+	ctr.WithLabelValues("a").Add(1)
+	temp.Record(ctx, 1, [1]string{"a"})
+	gauge.WithLabelValues("a").Set(1)
+	compare("after Reset and a new series")
 }
 
 func stripQuantiles(lines []string) []string {

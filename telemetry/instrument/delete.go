@@ -47,6 +47,13 @@ func (c *Counter[N, K]) Delete(k K) bool {
 	if c == nil {
 		return false
 	}
+	if c.fast != nil {
+		// The stream first, then the cache: an Add resolving k concurrently either stores its
+		// cell before the cache removal, which removes it, or finds it gone (cells.dead).
+		ok := c.fast.delete(c.attrs(k))
+		c.cells.remove(k)
+		return ok
+	}
 	s := c.series.remove(k)
 	if s == nil {
 		return false
@@ -61,6 +68,11 @@ func (c *Counter[N, K]) DeletePartialMatch(labels map[string]string) int {
 	if c == nil {
 		return 0
 	}
+	if c.fast != nil {
+		n := c.fast.deleteIf(func(s *vcell[N]) bool { return matchLabels(s.attrs, labels) })
+		c.cells.removeIf(func(_ K, s *vcell[N]) bool { return s.isGone() })
+		return n
+	}
 	gone := c.series.removeIf(func(_ K, s *cell[N]) bool { return matchLabels(s.attrs, labels) })
 	for _, s := range gone {
 		c.flush(s)
@@ -68,9 +80,14 @@ func (c *Counter[N, K]) DeletePartialMatch(labels map[string]string) int {
 	return len(gone)
 }
 
-// Reset deletes every series of the counter.
+// Reset deletes every series of the counter, the overflow series included on the fast path.
 func (c *Counter[N, K]) Reset() {
 	if c == nil {
+		return
+	}
+	if c.fast != nil {
+		c.fast.reset()
+		c.cells.removeIf(func(K, *vcell[N]) bool { return true })
 		return
 	}
 	for _, s := range c.series.removeIf(func(K, *cell[N]) bool { return true }) {
@@ -94,6 +111,11 @@ func (r *Recorder[N, K]) Delete(k K) bool {
 	if r == nil {
 		return false
 	}
+	if r.gauge != nil {
+		ok := r.gauge.delete(r.attrs(k)) // as for a histogram below
+		r.gcells.remove(k)
+		return ok
+	}
 	if r.fast != nil {
 		// The stream first, then the cache: a Record resolving k concurrently either stores its
 		// cell before the cache removal, which removes it, or finds it gone (cells.dead).
@@ -110,6 +132,11 @@ func (r *Recorder[N, K]) DeletePartialMatch(labels map[string]string) int {
 	if r == nil {
 		return 0
 	}
+	if r.gauge != nil {
+		n := r.gauge.deleteIf(func(c *vcell[N]) bool { return matchLabels(c.attrs, labels) })
+		r.gcells.removeIf(func(_ K, c *vcell[N]) bool { return c.isGone() })
+		return n
+	}
 	if r.fast != nil {
 		n := r.fast.deleteIf(func(c *hcell[N]) bool { return matchLabels(c.attrs, labels) })
 		r.cells.removeIf(func(_ K, c *hcell[N]) bool { return c.isGone() })
@@ -121,6 +148,11 @@ func (r *Recorder[N, K]) DeletePartialMatch(labels map[string]string) int {
 // Reset deletes every series of the Recorder, the overflow series included on the fast path.
 func (r *Recorder[N, K]) Reset() {
 	if r == nil {
+		return
+	}
+	if r.gauge != nil {
+		r.gauge.reset()
+		r.gcells.removeIf(func(K, *vcell[N]) bool { return true })
 		return
 	}
 	if r.fast != nil {

@@ -101,14 +101,15 @@ type scopeEntry struct {
 // streamKey identifies a stream within a scope as the SDK's normalised instID does.
 type streamKey struct {
 	name, description, unit string
+	kind                    sdkmetric.InstrumentKind
 	float                   bool
 }
 
-// streamEntry is a stream some histogram resolved to: fast is its *histogram[N], or nil when
-// it went to the SDK.
-type streamEntry struct{ fast any }
+// streamEntry is a stream some instrument resolved to: fast is its *histogram[N] or
+// *valueStream[N], or nil when it went to the SDK.
+type streamEntry struct{ fast collector }
 
-// collector is a *histogram[N] of either number type.
+// collector is a fast stream: a *histogram[N] or a *valueStream[N] of either number type.
 type collector interface {
 	collect(reader int, m *metricdata.Metrics) bool
 }
@@ -209,11 +210,41 @@ type resolvedStream struct {
 // histogramFor returns the fast histogram for the instrument name created from a meter of
 // scope, or nil when it takes the SDK's path.
 func histogramFor[N Number](p *HistogramPath, scope instrumentation.Scope, name, description, unit string, advised []float64, allowedKeys []attribute.Key) *histogram[N] {
+	fast := p.streamFor(scope, sdkmetric.InstrumentKindHistogram, name, description, unit, advised, allowedKeys, isFloatType[N](),
+		func(s resolvedStream, readers []histReader) collector {
+			return newHistogram[N](s, readers, p.limit, p.logger)
+		})
+	h, _ := fast.(*histogram[N])
+	return h
+}
+
+// valueStreamFor returns the fast sum or gauge stream for the instrument name, of kind kind
+// (a counter, an up-down counter or a gauge), created from a meter of scope, or nil when it
+// takes the SDK's path.
+func valueStreamFor[N Number](p *HistogramPath, scope instrumentation.Scope, kind sdkmetric.InstrumentKind, name, description, unit string, allowedKeys []attribute.Key) *valueStream[N] {
+	fast := p.streamFor(scope, kind, name, description, unit, nil, allowedKeys, isFloatType[N](),
+		func(s resolvedStream, readers []histReader) collector {
+			// As the SDK's aggregateFunc: a counter's sum is monotonic, an up-down counter's not.
+			return newValueStream[N](s, kind == sdkmetric.InstrumentKindGauge, kind == sdkmetric.InstrumentKindCounter, readers, p.limit, p.logger)
+		})
+	v, _ := fast.(*valueStream[N])
+	return v
+}
+
+func isFloatType[N Number]() bool {
 	var zero N
-	_, isFloat := any(zero).(float64)
+	_, ok := any(zero).(float64)
+	return ok
+}
+
+// streamFor returns the fast stream (built by build) for the instrument name of kind kind
+// created from a meter of scope, or nil when it takes the SDK's path. Every instrument of the
+// scope that resolves to a stream already built gets that one, as the SDK's per-meter cache of
+// aggregators gives it the same aggregator.
+func (p *HistogramPath) streamFor(scope instrumentation.Scope, kind sdkmetric.InstrumentKind, name, description, unit string, advised []float64, allowedKeys []attribute.Key, isFloat bool, build func(resolvedStream, []histReader) collector) collector {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	stream, readers, keys, ok := p.resolve(scope, name, description, unit, advised, allowedKeys, isFloat)
+	stream, readers, keys, ok := p.resolve(scope, kind, name, description, unit, advised, allowedKeys, isFloat)
 	entry := p.byScope[scope]
 	if entry == nil {
 		entry = &scopeEntry{scope: scope, streams: map[streamKey]*streamEntry{}}
@@ -221,14 +252,14 @@ func histogramFor[N Number](p *HistogramPath, scope instrumentation.Scope, name,
 		p.scopes = append(p.scopes, entry)
 	}
 	if !ok {
-		// The SDK path. Its streams are claimed for the SDK, so that a later histogram
+		// The SDK path. Its streams are claimed for the SDK, so that a later instrument
 		// resolving to one of them records where this one does.
 		for _, k := range keys {
 			switch e := entry.streams[k]; {
 			case e == nil:
 				entry.streams[k] = &streamEntry{}
 			case e.fast != nil && p.logger != nil:
-				p.logger.Warn("metrics: a histogram on the SDK's path shares a stream with one on the fast path; the stream is exported twice",
+				p.logger.Warn("metrics: an instrument on the SDK's path shares a stream with one on the fast path; the stream is exported twice",
 					"instrument", name, "stream", k.name)
 			}
 		}
@@ -236,20 +267,18 @@ func histogramFor[N Number](p *HistogramPath, scope instrumentation.Scope, name,
 	}
 	k := keys[0]
 	if e := entry.streams[k]; e != nil {
-		h, _ := e.fast.(*histogram[N])
-		return h // nil: the stream is on the SDK's path already
+		return e.fast // nil: the stream is on the SDK's path already
 	}
-	h := newHistogram[N](stream, readers, p.limit, p.logger)
-	entry.streams[k] = &streamEntry{fast: h}
-	entry.order = append(entry.order, h)
-	return h
+	c := build(stream, readers)
+	entry.streams[k] = &streamEntry{fast: c}
+	entry.order = append(entry.order, c)
+	return c
 }
 
 // resolve evaluates the Views for a histogram as every reader's pipeline in the SDK does. ok
 // is false when the fast path does not apply; keys are the streams the histogram resolves to
 // in any reader.
-func (p *HistogramPath) resolve(scope instrumentation.Scope, name, description, unit string, advised []float64, allowedKeys []attribute.Key, isFloat bool) (stream resolvedStream, readers []histReader, keys []streamKey, ok bool) {
-	const kind = sdkmetric.InstrumentKindHistogram
+func (p *HistogramPath) resolve(scope instrumentation.Scope, kind sdkmetric.InstrumentKind, name, description, unit string, advised []float64, allowedKeys []attribute.Key, isFloat bool) (stream resolvedStream, readers []histReader, keys []streamKey, ok bool) {
 	inst := sdkmetric.Instrument{Name: name, Description: description, Unit: unit, Kind: kind, Scope: scope}
 	var matched []sdkmetric.Stream
 	for _, v := range p.views {
@@ -286,25 +315,41 @@ func (p *HistogramPath) resolve(scope instrumentation.Scope, name, description, 
 			}
 			// The SDK caches one aggregator per normalised stream identity: the first View
 			// giving a stream decides it, later ones giving the same identity add nothing.
-			k := streamKey{name: strings.ToLower(s.Name), description: s.Description, unit: s.Unit, float: isFloat}
+			k := streamKey{name: strings.ToLower(s.Name), description: s.Description, unit: s.Unit, kind: kind, float: isFloat}
 			if seen[k] {
 				continue
 			}
 			seen[k] = true
-			switch a := agg.(type) {
-			case sdkmetric.AggregationDrop:
+			if _, drop := agg.(sdkmetric.AggregationDrop); drop {
 				continue
+			}
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+			// What the fast path aggregates an instrument into: the aggregation the SDK gives
+			// its kind by default (aggregateFunc), and nothing else.
+			switch a := agg.(type) {
 			case sdkmetric.AggregationExplicitBucketHistogram:
-				if !slices.Contains(keys, k) {
-					keys = append(keys, k)
+				if kind != sdkmetric.InstrumentKindHistogram {
+					ok = false
+					continue
 				}
 				streams = append(streams, resolvedStream{name: s.Name, description: s.Description, unit: s.Unit,
 					bounds: a.Boundaries, noMinMax: a.NoMinMax, filter: filter})
-			default:
-				if !slices.Contains(keys, k) {
-					keys = append(keys, k)
+			case sdkmetric.AggregationSum:
+				if kind != sdkmetric.InstrumentKindCounter && kind != sdkmetric.InstrumentKindUpDownCounter {
+					ok = false
+					continue
 				}
-				ok = false // exponential, sum, or an aggregation the SDK rejects
+				streams = append(streams, resolvedStream{name: s.Name, description: s.Description, unit: s.Unit, filter: filter})
+			case sdkmetric.AggregationLastValue:
+				if kind != sdkmetric.InstrumentKindGauge {
+					ok = false // the SDK rejects it
+					continue
+				}
+				streams = append(streams, resolvedStream{name: s.Name, description: s.Description, unit: s.Unit, filter: filter})
+			default:
+				ok = false // exponential, a histogram of a counter or gauge, or one the SDK rejects
 			}
 		}
 		switch {
@@ -497,30 +542,32 @@ type rawAttributesOption interface {
 // recordAttributes resolves the attributes of Record's options as the SDK does: the option's
 // set, then any raw attributes an option carries, later keys winning.
 func recordAttributes(options []metric.RecordOption) attribute.Set {
-	set := metric.NewRecordConfig(options).Attributes()
-	var raw []attribute.KeyValue
-	for _, o := range options {
-		if r, ok := any(o).(rawAttributesOption); ok {
-			raw = append(raw, r.RawAttributes()...)
-		}
-	}
-	if len(raw) == 0 {
-		return set
-	}
-	return attribute.NewSet(append(set.ToSlice(), raw...)...)
+	return optionAttributes(metric.NewRecordConfig(options).Attributes(), options)
 }
 
 // OnFastPath reports whether inst, an instrument created from a HistogramPath's MeterProvider
 // or a generated catalogue's instrument (its Inst()), records on the fast path.
 func OnFastPath(inst any) bool {
 	switch i := inst.(type) {
-	case *fastHistogram[float64], *fastHistogram[int64]:
+	case *fastHistogram[float64], *fastHistogram[int64], *fastValue[float64], *fastValue[int64]:
 		return true
 	case interface {
 		Inst() metric.Float64Histogram
 	}:
 		return OnFastPath(i.Inst())
 	case interface{ Inst() metric.Int64Histogram }:
+		return OnFastPath(i.Inst())
+	case interface{ Inst() metric.Int64Counter }:
+		return OnFastPath(i.Inst())
+	case interface{ Inst() metric.Float64Counter }:
+		return OnFastPath(i.Inst())
+	case interface{ Inst() metric.Int64UpDownCounter }:
+		return OnFastPath(i.Inst())
+	case interface{ Inst() metric.Float64UpDownCounter }:
+		return OnFastPath(i.Inst())
+	case interface{ Inst() metric.Int64Gauge }:
+		return OnFastPath(i.Inst())
+	case interface{ Inst() metric.Float64Gauge }:
 		return OnFastPath(i.Inst())
 	}
 	return false
