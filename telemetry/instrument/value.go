@@ -78,7 +78,8 @@ type vpoint[N Number] struct {
 	sumInt   int64
 	sumFloat float64
 	value    N
-	seq      uint64
+	seq      uint64 // the first measurement in the interval (the delta reader's order)
+	last     uint64 // a gauge's latest measurement
 }
 
 func newValueStream[N Number](s resolvedStream, gauge, monotonic bool, readers []histReader, limit int, logger *slog.Logger) *valueStream[N] {
@@ -116,11 +117,14 @@ type vcell[N Number] struct {
 	f atomic.Uint64
 	// seq is, in delta mode, the order of the cell's first measurement in the current cycle (0:
 	// none yet), which tells the delta reader which series were measured in its interval.
-	seq   atomic.Uint64
+	seq atomic.Uint64
+	// last is, for a gauge in delta mode, the order of its latest measurement, so that the
+	// overflow series takes the latest value of the sets folded into it, as the SDK's does.
+	last    atomic.Uint64
 	delta   bool // read-only: the stream is in delta mode
 	gauge   bool // read-only
 	isFloat bool // read-only
-	_       [64 - 24 - 3]byte
+	_       [64 - 32 - 3]byte
 
 	// Read-only once the cell exists, apart from gone.
 	s         *valueStream[N]
@@ -150,11 +154,17 @@ func (c *vcell[N]) add(v N) {
 	}
 }
 
-// set stores v in a gauge cell.
+// set stores v in a gauge cell. In delta mode it also takes a number from the stream's
+// sequence (one atomic add on a line the stream's gauge cells share): the order of the
+// measurements of different series is what the overflow series' value depends on.
 func (c *vcell[N]) set(v N) {
 	c.n.Store(int64(toBits(v, c.isFloat)))
-	if c.delta && c.seq.Load() == 0 {
-		c.mark()
+	if c.delta {
+		n := c.s.seq.Add(1)
+		c.last.Store(n)
+		if c.seq.Load() == 0 {
+			c.seq.CompareAndSwap(0, n)
+		}
 	}
 }
 
@@ -477,6 +487,7 @@ func (v *valueStream[N]) drainAll(retire bool) (overflow *vcell[N]) {
 			if seq == 0 {
 				continue
 			}
+			p.last = c.last.Load()
 			p.value = c.load()
 		} else {
 			p.sumInt = c.n.Swap(0)
@@ -518,10 +529,12 @@ func (v *valueStream[N]) drainAll(retire bool) (overflow *vcell[N]) {
 	return overflow
 }
 
-// merge adds a drained sum, or takes a gauge's later value.
+// merge adds a drained sum, or takes a gauge's value when it is the later one.
 func (p *vpoint[N]) merge(o *vpoint[N], gauge bool) {
 	if gauge {
-		p.value = o.value
+		if o.last >= p.last {
+			p.value, p.last = o.value, o.last
+		}
 		return
 	}
 	p.sumInt += o.sumInt
@@ -608,12 +621,7 @@ func (v *valueStream[N]) collectDelta(r int, t time.Time) []metricdata.DataPoint
 			overflow = &vpoint[N]{}
 		}
 		for _, e := range entries[v.limit-1:] {
-			// A gauge's overflow series takes the value of the set folded in last (by first
-			// measurement in the interval): the cells keep no order of their later ones.
-			if !v.gauge || e.p.seq > overflow.seq {
-				overflow.merge(e.p, v.gauge)
-				overflow.seq = max(overflow.seq, e.p.seq)
-			}
+			overflow.merge(e.p, v.gauge) // a gauge's: the latest value of the sets it folds
 		}
 		entries = entries[:v.limit-1]
 	}
