@@ -561,9 +561,13 @@ func OnFastPath(inst any) bool {
 		return OnFastPath(i.Inst())
 	case interface{ Inst() metric.Float64Counter }:
 		return OnFastPath(i.Inst())
-	case interface{ Inst() metric.Int64UpDownCounter }:
+	case interface {
+		Inst() metric.Int64UpDownCounter
+	}:
 		return OnFastPath(i.Inst())
-	case interface{ Inst() metric.Float64UpDownCounter }:
+	case interface {
+		Inst() metric.Float64UpDownCounter
+	}:
 		return OnFastPath(i.Inst())
 	case interface{ Inst() metric.Int64Gauge }:
 		return OnFastPath(i.Inst())

@@ -384,3 +384,147 @@ func total(m map[string]float64) float64 {
 	}
 	return n
 }
+
+// TestValuePathChoice: which counters, up-down counters and gauges take the SDK's path,
+// decided at creation.
+func TestValuePathChoice(t *testing.T) {
+	cum, delta := metricdata.CumulativeTemporality, metricdata.DeltaTemporality
+	view := func(name string, s sdkmetric.Stream) []sdkmetric.View {
+		return []sdkmetric.View{sdkmetric.NewView(sdkmetric.Instrument{Name: name}, s)}
+	}
+	hist := sdkmetric.AggregationExplicitBucketHistogram{Boundaries: []float64{1, 2}}
+	for _, tc := range []struct {
+		name  string
+		setup setup
+		// whether work (a counter), queued (an up-down counter) and temperature (a gauge)
+		// take the fast path
+		counter, upDown, gauge bool
+	}{
+		{"no view", setup{temporalities: []metricdata.Temporality{cum, delta}}, true, true, true},
+		{"renamed", setup{temporalities: []metricdata.Temporality{cum}, views: view("*", sdkmetric.Stream{Name: "x"})}, true, true, true},
+		{"sum as a histogram", setup{temporalities: []metricdata.Temporality{cum}, views: view("work", sdkmetric.Stream{Aggregation: hist})}, false, true, true},
+		{"gauge as a histogram", setup{temporalities: []metricdata.Temporality{cum}, views: view("temperature", sdkmetric.Stream{Aggregation: hist})}, true, true, false},
+		{"dropped", setup{temporalities: []metricdata.Temporality{cum}, views: view("work", sdkmetric.Stream{Aggregation: sdkmetric.AggregationDrop{}})}, false, true, true},
+		{"two streams", setup{temporalities: []metricdata.Temporality{cum}, views: []sdkmetric.View{
+			sdkmetric.NewView(sdkmetric.Instrument{Name: "temperature"}, sdkmetric.Stream{Name: "a"}),
+			sdkmetric.NewView(sdkmetric.Instrument{Name: "temperature"}, sdkmetric.Stream{Name: "b"}),
+		}}, true, true, false},
+		{"two delta readers", setup{temporalities: []metricdata.Temporality{delta, delta}}, false, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.setup.build(t, true)
+			v := newValues(t, p.mp, nil, false)
+			got := [3]bool{v.fc.fast != nil, v.ud.fast != nil, v.fg.gauge != nil}
+			if want := [3]bool{tc.counter, tc.upDown, tc.gauge}; got != want {
+				t.Fatalf("fast path (counter, up-down counter, gauge) %v, want %v", got, want)
+			}
+			if OnFastPath(v.fcInst) != tc.counter || (v.fc.series != nil) == tc.counter {
+				t.Fatal("the counter's instrument and cells disagree on its path")
+			}
+		})
+	}
+	t.Run("plain provider", func(t *testing.T) {
+		p := setup{temporalities: []metricdata.Temporality{cum}}.build(t, false)
+		if v := newValues(t, p.mp, nil, false); v.fc.fast != nil || v.fg.gauge != nil || v.fc.series == nil {
+			t.Fatal("a plain MeterProvider's counter or gauge took the fast path")
+		}
+	})
+}
+
+// TestValueMeasureAllocs: on the fast path a known series is added to or set without
+// allocating, bound, by label values, and without labels through the OTel instrument.
+func TestValueMeasureAllocs(t *testing.T) {
+	for _, tmp := range []metricdata.Temporality{metricdata.CumulativeTemporality, metricdata.DeltaTemporality} {
+		p := setup{temporalities: []metricdata.Temporality{tmp}}.build(t, true)
+		k := [2]string{"a", "b"}
+		v := newValues(t, p.mp, [][2]string{k}, false)
+		ctx := context.Background()
+		v.fg.Record(ctx, 1, k)
+		v.idle.Add(ctx, 1)
+		for name, f := range map[string]func(){
+			"counter bound":     func() { v.icBound[k].Add(ctx, 1) },
+			"counter per call":  func() { v.ic.Add(ctx, 1, k) },
+			"float bound":       func() { v.fcBound[k].Add(ctx, 0.5) },
+			"counter no labels": func() { v.idle.Add(ctx, 1) },
+			"gauge bound":       func() { v.fgBound[k].Record(ctx, 0.7) },
+			"gauge per call":    func() { v.fg.Record(ctx, 0.7, k) },
+		} {
+			if n := testing.AllocsPerRun(100, f); n != 0 {
+				t.Errorf("%v, %s: %v allocations per measurement", tmp, name, n)
+			}
+		}
+	}
+}
+
+// TestValueDelete deletes counter and gauge series on the fast path, with a cumulative reader
+// alone and with a delta reader beside it: a deleted series leaves every reader, a held bound
+// handle measures unseen, the same label values make a new series from zero, and Reset takes
+// the overflow series too.
+func TestValueDelete(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		tmp  []metricdata.Temporality
+	}{
+		{"cumulative", []metricdata.Temporality{metricdata.CumulativeTemporality}},
+		{"delta beside cumulative", []metricdata.Temporality{metricdata.CumulativeTemporality, metricdata.DeltaTemporality}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			p := setup{temporalities: tc.tmp, limit: 4}.build(t, true)
+			v := newValues(t, p.mp, nil, false)
+			a, b, c := [2]string{"a", "x"}, [2]string{"b", "x"}, [2]string{"c", "y"}
+			for _, k := range [][2]string{a, b, c} {
+				v.ic.Add(ctx, 5, k)
+				v.fg.Record(ctx, 5, k)
+			}
+			held, heldG := v.ic.Bind(b), v.fg.Bind(b)
+			held.Add(ctx, 1)
+			heldG.Record(ctx, 6)
+			for r := range tc.tmp {
+				p.collect(t, r)
+			}
+			if !v.ic.Delete(b) || v.ic.Delete(b) || !v.fg.Delete(b) || v.fg.Delete(b) {
+				t.Fatal("Delete(b) twice: want true, then false")
+			}
+			if n, m := v.ic.DeletePartialMatch(map[string]string{"op": "y"}), v.fg.DeletePartialMatch(map[string]string{"op": "y"}); n != 1 || m != 1 {
+				t.Fatalf("DeletePartialMatch(op=y) = %d, %d; want 1", n, m)
+			}
+			held.Add(ctx, 1) // unseen, as a client_golang child held across a delete
+			heldG.Record(ctx, 7)
+			// The limit (4: three series and the overflow) has room again, for two.
+			for _, k := range [][2]string{{"d", "x"}, b} {
+				v.ic.Add(ctx, 2, k)
+				v.fg.Record(ctx, 2, k)
+			}
+			for r, tmp := range tc.tmp {
+				got := sums(t, p.readers[r])
+				want := "map[component=a,op=x:5 component=b,op=x:2 component=d,op=x:2]"
+				if tmp == metricdata.DeltaTemporality {
+					want = "map[component=b,op=x:2 component=d,op=x:2]"
+				}
+				if fmt.Sprint(got["requests"]) != want || fmt.Sprint(got["temperature"]) != want {
+					t.Errorf("reader %d (%v): counter %v, gauge %v; want %s", r, tmp, got["requests"], got["temperature"], want)
+				}
+			}
+			if v.ic.len() != 3 || v.fg.gcells.len() != 3 {
+				t.Errorf("cached %d counter and %d gauge series, want 3", v.ic.len(), v.fg.gcells.len())
+			}
+			// Past the limit now: the overflow series, then Reset takes it too.
+			v.ic.Add(ctx, 1, [2]string{"f", "x"})
+			if got := sums(t, p.readers[0])["requests"]; got["otel.metric.overflow=true"] != 1 {
+				t.Fatalf("no overflow series: %v", got)
+			}
+			v.ic.Reset()
+			v.fg.Reset()
+			for r := range tc.tmp {
+				if got := sums(t, p.readers[r]); len(got["requests"]) != 0 || len(got["temperature"]) != 0 || v.ic.len() != 0 {
+					t.Errorf("reader %d after Reset: %v", r, got)
+				}
+			}
+			v.ic.Add(ctx, 3, a)
+			if got := fmt.Sprint(sums(t, p.readers[0])["requests"]); got != "map[component=a,op=x:3]" {
+				t.Errorf("re-created after Reset: %s", got)
+			}
+		})
+	}
+}
