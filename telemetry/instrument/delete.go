@@ -15,17 +15,22 @@ import (
 //
 // How far a series leaves depends on who aggregates it:
 //
-//   - A histogram on the fast path and a summary are aggregated by telediag: their cells go,
-//     with their memory, and the series leaves /metrics and every reader at the next
-//     collection.
-//   - A counter's cell goes (its pending additions are handed to the SDK first), but the SDK
-//     aggregates it: its cumulative stream keeps the series at its last total, because the
-//     OTel Go SDK (v1.47) has no way to end a series from outside (its "finish" aggregations
-//     are internal). A delta reader stops receiving it at once, since nothing is added to it
-//     any more. Re-creating the series after a delete continues the SDK's total.
-//   - A gauge, and a histogram on the SDK's path, are the same: the cached attribute option
-//     goes, the SDK keeps the series' last value (a gauge) or its totals (a histogram) in its
-//     cumulative streams.
+//   - On the fast path (a HistogramPath's provider, telediag's default) telediag aggregates
+//     every kind: counters, up-down counters, gauges, histograms, and summaries on a
+//     SummaryPath. The series' cell goes, with its memory (once no bound handle holds it), and
+//     the series leaves /metrics and every reader at the next collection: a cumulative reader
+//     has no point for it any more, a delta reader no point from the next interval (what it
+//     recorded since the last collection goes with it). Re-created, it starts from zero, with a
+//     new start time when series carry their own (OTEL_GO_X_PER_SERIES_START_TIMESTAMPS). A
+//     series past the cardinality limit lives in the overflow series, which Reset deletes too.
+//   - On the drain path (a plain SDK provider, or a View the fast path does not mirror), the
+//     SDK aggregates: a counter's cell goes (its pending additions are handed to the SDK
+//     first), but the SDK's cumulative stream keeps the series at its last total, because the
+//     OTel Go SDK (v1.47) has no way to end a series from outside (its finish-aware sum,
+//     internal/aggregate/finish_sum.go, is built by nothing public). A delta reader stops
+//     receiving it at once. Re-creating the series continues the SDK's total. A gauge or a
+//     histogram there is the same: the cached attribute option goes, the SDK keeps the series'
+//     last value or totals in its cumulative streams.
 
 // matchLabels reports whether set has every label of labels, with that value: client_golang's
 // partial match. A label the set lacks never matches.
@@ -39,10 +44,11 @@ func matchLabels(set attribute.Set, labels map[string]string) bool {
 	return true
 }
 
-// Delete deletes the series with label values k and reports whether there was one. The SDK
-// keeps the series' total in its cumulative streams (see the note on deleting series above);
-// the counter forgets it, and its memory, and a handle bound before keeps adding into a cell
-// that is no longer drained.
+// Delete deletes the series with label values k and reports whether there was one. On the
+// fast path the series leaves every reader at the next collection and its memory is freed once
+// no bound handle holds it; on the drain path the SDK keeps the series' total in its cumulative
+// streams (see the note on deleting series above) and the counter forgets it, and its memory.
+// Either way a handle bound before keeps adding into a cell nobody reads any more.
 func (c *Counter[N, K]) Delete(k K) bool {
 	if c == nil {
 		return false
@@ -81,6 +87,7 @@ func (c *Counter[N, K]) DeletePartialMatch(labels map[string]string) int {
 }
 
 // Reset deletes every series of the counter, the overflow series included on the fast path.
+// On the drain path the SDK keeps them, as Delete says.
 func (c *Counter[N, K]) Reset() {
 	if c == nil {
 		return
@@ -104,9 +111,10 @@ func (c *Counter[N, K]) flush(s *cell[N]) {
 }
 
 // Delete deletes the series with label values k and reports whether there was one. On the
-// fast path the series' cell goes: the series leaves every reader at the next collection and
-// its memory is freed once no bound handle holds it. On the SDK's path the Recorder forgets the
-// series, and the SDK keeps it (see the note on deleting series above).
+// fast path (a histogram or a gauge) the series' cell goes: the series leaves every reader at
+// the next collection and its memory is freed once no bound handle holds it. On the SDK's path
+// the Recorder forgets the series, and the SDK keeps it (see the note on deleting series
+// above).
 func (r *Recorder[N, K]) Delete(k K) bool {
 	if r == nil {
 		return false
