@@ -180,6 +180,7 @@ func (h *histogram[N]) reset() {
 	h.mu.Lock()
 	if o := h.overflow; o != nil {
 		o.gone.Store(true)
+		h.deletes.Add(1)
 		h.overflow, h.overflowSince = nil, time.Time{}
 	}
 	h.mu.Unlock()
@@ -229,6 +230,7 @@ func (h *histogram[N]) deleteIf(match func(*hcell[N]) bool) int {
 func (h *histogram[N]) drop(d attribute.Distinct, c *hcell[N]) {
 	delete(h.cells, d)
 	c.gone.Store(true)
+	h.deletes.Add(1)
 	if c.transient {
 		return // the delta reader's collection drops it from transient
 	}
@@ -248,11 +250,10 @@ func (h *histogram[N]) compactIfSparse() {
 }
 
 // compact drops the deleted cells from persistent, in a new slice: collections read the old
-// one without the lock. In delta mode the indices of persistent key every cumulative reader's
-// totals, so the cells stay, skipped by collections (their totals are dropped at the next one).
-// h.mu is held.
+// one without the lock. In delta mode a cumulative reader's totals of a deleted cell go at its
+// next collection (collectCumulativeState). h.mu is held.
 func (h *histogram[N]) compact() {
-	if h.dead == 0 || h.deltaIdx >= 0 {
+	if h.dead == 0 {
 		return
 	}
 	live := make([]*hcell[N], 0, len(h.persistent)-h.dead)

@@ -58,6 +58,10 @@ type valueStream[N Number] struct {
 
 	collectMu sync.Mutex
 	states    []valueState[N] // delta mode: per reader
+	// deletes counts the cells deleted (drop, reset); purged is its value when the readers'
+	// states were last rid of deleted cells (purgeStates), under collectMu.
+	deletes atomic.Uint64
+	purged  uint64
 }
 
 // valueState is one reader's view of the stream in delta mode. Points are keyed by cell, so
@@ -345,6 +349,7 @@ func (v *valueStream[N]) reset() {
 	v.mu.Lock()
 	if o := v.overflow; o != nil {
 		o.gone.Store(true)
+		v.deletes.Add(1)
 		v.overflow, v.overflowSince = nil, time.Time{}
 	}
 	v.mu.Unlock()
@@ -357,6 +362,7 @@ func (v *valueStream[N]) reset() {
 func (v *valueStream[N]) drop(d attribute.Distinct, c *vcell[N]) {
 	delete(v.cells, d)
 	c.gone.Store(true)
+	v.deletes.Add(1)
 	if e := v.empty.Load(); e == c {
 		v.empty.CompareAndSwap(c, nil)
 	}
@@ -473,6 +479,7 @@ func (v *valueStream[N]) drainAll(retire bool) (overflow *vcell[N]) {
 		v.transient = nil
 	}
 	v.mu.Unlock()
+	v.purgeStates()
 
 	for _, c := range cells {
 		if c.gone.Load() {
@@ -527,6 +534,52 @@ func (v *valueStream[N]) drainAll(retire bool) (overflow *vcell[N]) {
 		}
 	}
 	return overflow
+}
+
+// purgeStates drops deleted cells from every reader's state once series were deleted since
+// the last purge, so that their memory goes at the next collection of any reader, not at the
+// next one of the reader that holds them (a push reader may collect once a minute or less).
+// collectMu is held.
+func (v *valueStream[N]) purgeStates() {
+	n := v.deletes.Load()
+	if n == v.purged {
+		return
+	}
+	v.purged = n
+	for i := range v.states {
+		st := &v.states[i]
+		st.points = withoutGone(st.points, (*vcell[N]).isGone)
+		st.pending = withoutGone(st.pending, (*vcell[N]).isGone)
+	}
+}
+
+// withoutGone returns m without the keys gone reports, in a new map when that leaves at most
+// half of it: a Go map never shrinks its buckets, so the memory of deleted series would stay.
+func withoutGone[K comparable, V any](m map[K]V, gone func(K) bool) map[K]V {
+	n := 0
+	for k := range m {
+		if gone(k) {
+			n++
+		}
+	}
+	if n == 0 {
+		return m
+	}
+	if n*2 < len(m) {
+		for k := range m {
+			if gone(k) {
+				delete(m, k)
+			}
+		}
+		return m
+	}
+	out := make(map[K]V, len(m)-n)
+	for k, v := range m {
+		if !gone(k) {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // merge adds a drained sum, or takes a gauge's value when it is the later one.
@@ -606,7 +659,9 @@ func (v *valueStream[N]) collectDelta(r int, t time.Time) []metricdata.DataPoint
 		}
 		entries = append(entries, entry{c, p})
 	}
-	clear(st.pending)
+	// A new map rather than clear: a map keeps its buckets, and the interval may have held
+	// many more series than the next ones will.
+	st.pending = make(map[*vcell[N]]*vpoint[N], len(entries))
 	slices.SortFunc(entries, func(a, b entry) int {
 		switch {
 		case a.p.seq < b.p.seq:
