@@ -43,7 +43,7 @@ type valueStream[N Number] struct {
 	start     time.Time
 	logger    *slog.Logger
 
-	seq atomic.Uint64 // orders the first measurement of each cell in each cycle (delta mode)
+	seq atomic.Uint64 // delta mode: orders each cell's first measurement in a cycle, and a gauge's every one
 
 	mu         sync.RWMutex
 	cells      map[attribute.Distinct]*vcell[N]
