@@ -534,3 +534,72 @@ func TestDeleteConcurrent(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+// TestDeleteOverOTLP: what the push reader exports for a deleted series, cumulative and delta
+// (docs/library.md, "Deleting series"): no data point from the next export on, and a
+// re-created series from zero.
+func TestDeleteOverOTLP(t *testing.T) {
+	for _, temporality := range []metricdata.Temporality{metricdata.CumulativeTemporality, metricdata.DeltaTemporality} {
+		t.Run(temporality.String(), func(t *testing.T) {
+			ctx := context.Background()
+			push := &captureExporter{temporality: temporality}
+			f := withCatalogue(t, newTestTelemetry(t, WithoutRuntimeMetrics(), WithoutEnvironmentExporter(),
+				WithLogger(slog.New(slog.DiscardHandler)), WithPushExporter(push, sdkmetric.WithInterval(time.Hour))))
+			i := f.Instruments
+			temp := temperature(t, f.Telemetry)
+			export := func() map[string]float64 {
+				t.Helper()
+				if err := f.provider.ForceFlush(ctx); err != nil {
+					t.Fatal(err)
+				}
+				out := map[string]float64{}
+				for _, sm := range push.last().ScopeMetrics {
+					for _, m := range sm.Metrics {
+						if m.Name != "requests_total" && m.Name != "temperature" {
+							continue
+						}
+						switch d := m.Data.(type) {
+						case metricdata.Sum[int64]:
+							for _, p := range d.DataPoints {
+								v, _ := p.Attributes.Value("component")
+								out[m.Name+" "+v.AsString()] += float64(p.Value)
+							}
+						case metricdata.Gauge[float64]:
+							for _, p := range d.DataPoints {
+								v, _ := p.Attributes.Value("component")
+								out[m.Name+" "+v.AsString()] = p.Value
+							}
+						}
+					}
+				}
+				return out
+			}
+			for _, c := range []string{"a", "b"} {
+				i.RequestsTotal.Add(ctx, 5, c)
+				temp.Record(ctx, 5, [1]string{c})
+			}
+			if got := fmt.Sprint(export()); got != "map[requests_total a:5 requests_total b:5 temperature a:5 temperature b:5]" {
+				t.Fatalf("first export: %s", got)
+			}
+			i.RequestsTotal.Delete("b")
+			temp.Delete([1]string{"b"})
+			i.RequestsTotal.Add(ctx, 1, "a")
+			temp.Record(ctx, 6, [1]string{"a"})
+			want := "map[requests_total a:6 temperature a:6]"
+			if temporality == metricdata.DeltaTemporality {
+				want = "map[requests_total a:1 temperature a:6]"
+			}
+			if got := fmt.Sprint(export()); got != want {
+				t.Fatalf("after deleting b: %s, want %s", got, want)
+			}
+			i.RequestsTotal.Add(ctx, 2, "b")
+			want = "map[requests_total a:6 requests_total b:2 temperature a:6]"
+			if temporality == metricdata.DeltaTemporality {
+				want = "map[requests_total b:2]"
+			}
+			if got := fmt.Sprint(export()); got != want {
+				t.Fatalf("b re-created: %s, want %s", got, want)
+			}
+		})
+	}
+}
