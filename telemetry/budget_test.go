@@ -16,11 +16,11 @@ import (
 )
 
 // TestSeriesBudget: a metric's max_series holds it to that many label sets and the overflow
-// series, on /metrics and at a push reader, for a counter, a gauge (the SDK's path), a
-// histogram (the fast path) and a summary; a metric without one keeps the pipeline's limit.
+// series, on /metrics and at a push reader, for a counter, a gauge, a histogram and a summary;
+// a metric without one keeps the pipeline's limit.
 func TestSeriesBudget(t *testing.T) {
-	// Without a reader of its own the pipeline records histograms on the fast path; with one
-	// (the push reader), on the SDK's.
+	// Without a reader of its own the pipeline records counters, gauges and histograms on the
+	// fast path; with one (the push reader), on the SDK's.
 	t.Run("fast path", func(t *testing.T) { testSeriesBudget(t, nil) })
 	t.Run("SDK path and push reader", func(t *testing.T) { testSeriesBudget(t, sdkmetric.NewManualReader()) })
 }
@@ -61,8 +61,10 @@ func testSeriesBudget(t *testing.T, reader *sdkmetric.ManualReader) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if instrument.OnFastPath(hi) != (reader == nil) {
-		t.Fatalf("the histogram is on the fast path: %v", instrument.OnFastPath(hi))
+	for _, inst := range []any{ci, fi, gi, hi} {
+		if instrument.OnFastPath(inst) != (reader == nil) {
+			t.Fatalf("%T is on the fast path: %v", inst, instrument.OnFastPath(inst))
+		}
 	}
 	s, err := instrument.NewSummary[float64](g, "b_bytes", "Sizes.", "By", instrument.SummaryOptions{}, attrs)
 	if err != nil {

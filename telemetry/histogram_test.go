@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
 	"github.com/telediag/telediag/telemetry/instrument"
+	"github.com/telediag/telediag/telemetry/internal/testcatalog"
 )
 
 // captureExporter keeps a copy of every export, with the temporality it was built with. The
@@ -90,8 +91,9 @@ func copyData(a metricdata.Aggregation) metricdata.Aggregation {
 	return a
 }
 
-// TestHistogramsMatchSDKPath: one pipeline whose histograms take the fast path and one whose
-// histograms take the SDK's (a reader of its own forces it) record the same random sequence.
+// TestHistogramsMatchSDKPath: one pipeline whose histograms, counters and gauges take the fast
+// path and one whose instruments take the SDK's (a reader of its own forces it) record the
+// same random sequence.
 // /metrics (exporter and direct path) and every OTLP push, cumulative and delta, are equal.
 func TestHistogramsMatchSDKPath(t *testing.T) {
 	for _, temporality := range []metricdata.Temporality{metricdata.CumulativeTemporality, metricdata.DeltaTemporality} {
@@ -110,8 +112,15 @@ func TestHistogramsMatchSDKPath(t *testing.T) {
 			}
 			fast, fastPush := newSide()
 			sdk, sdkPush := newSide(WithReader(sdkmetric.NewManualReader()))
-			if !instrument.OnFastPath(fast.Instruments.RequestSeconds) || instrument.OnFastPath(sdk.Instruments.RequestSeconds) {
-				t.Fatal("want the fast path on one side only")
+			for _, pair := range [][2]any{
+				{fast.Instruments.RequestSeconds, sdk.Instruments.RequestSeconds},
+				{fast.Instruments.RequestsTotal, sdk.Instruments.RequestsTotal},
+				{fast.Instruments.InFlight, sdk.Instruments.InFlight},
+				{fast.Instruments.DiskUsedPercent, sdk.Instruments.DiskUsedPercent},
+			} {
+				if !instrument.OnFastPath(pair[0]) || instrument.OnFastPath(pair[1]) {
+					t.Fatalf("%T: want the fast path on one side only", pair[0])
+				}
 			}
 			compare := func() {
 				t.Helper()
@@ -144,9 +153,13 @@ func TestHistogramsMatchSDKPath(t *testing.T) {
 					case 2:
 						side.Instruments.WriteSeconds.RecordSet(ctx, v, attribute.NewSet(attribute.String("component", c)))
 					default:
-						// Below the limit: batched counters fold delta series past it in the
-						// order of their drain, not of their arrival, on either path.
+						// Below the limit: drained counters (the SDK side) fold delta series
+						// past it in the order of their drain, not of their arrival.
 						side.Instruments.RequestsTotal.Add(ctx, 1, fmt.Sprint("c", n%7))
+						// Counters, up-down counters and gauges take the fast path too.
+						side.Instruments.InFlight.Add(ctx, int64(n)-6, testcatalog.OpAttr([]string{"get", "put"}[n%2]))
+						side.Instruments.DiskUsedPercent.Record(ctx, v)
+						side.Instruments.ConnectedPeers.Record(ctx, int64(n))
 					}
 				}
 				if rng.IntN(150) == 0 {

@@ -284,11 +284,11 @@ func metricOf(cm *catalog.Metric, taken func(string) bool) metricModel {
 		case mm.Summary:
 			mm.DeleteNote = "The series leaves /metrics and every reader at the next collection, and its memory goes."
 		case mm.Batched:
-			mm.DeleteNote = "Its memory goes, but the SDK aggregates counters: its cumulative streams (/metrics among them) keep the series at its last total, and a delta reader stops receiving it (package instrument, Counter.Delete)."
+			mm.DeleteNote = "On telediag's fast path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection, and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's cumulative streams keep the series at its last total (package instrument, Counter.Delete)."
 		case cm.Kind == catalog.KindHistogram:
-			mm.DeleteNote = "On telediag's histogram path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument, Recorder.Delete)."
+			mm.DeleteNote = "On telediag's fast path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument, Recorder.Delete)."
 		default:
-			mm.DeleteNote = "Its memory goes, but the SDK keeps the gauge's last value in its cumulative streams (/metrics among them) (package instrument, Recorder.Delete)."
+			mm.DeleteNote = "On telediag's fast path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection, and its memory goes; on the SDK's path the SDK keeps the gauge's last value in its cumulative streams (package instrument, Recorder.Delete)."
 		}
 	}
 	if len(cm.Buckets) > 0 {

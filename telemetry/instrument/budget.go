@@ -6,9 +6,10 @@ package instrument
 // served metric's budget (Serves); the Counter, Recorder or Summary created next under that
 // name bounds its cache at the budget and folds the label sets past it into the overflow set
 // (otel.metric.overflow=true), the series the SDK serves as its own overflow series: at the
-// SDK's stream for counters and for gauges and histograms on the SDK's path, and in the
-// stream's own limit for histograms on the fast path and summaries. A metric without a
-// budget keeps the provider's limit; a budget above it changes nothing.
+// SDK's stream for instruments on the SDK's path (drained counters among them), and in the
+// stream's own limit for instruments on the fast path (counters, gauges, histograms) and
+// summaries. A metric without a budget keeps the provider's limit; a budget above it changes
+// nothing.
 
 // lowerLimit holds the stream to limit (a metric's series budget plus the overflow series),
 // when it is lower than the one it has. The stream is shared by every instrument of its name

@@ -20,27 +20,38 @@ type Adder[N Number] interface {
 	Add(ctx context.Context, incr N, options ...metric.AddOption)
 }
 
-// Counter is a counter or up-down counter whose Add is an atomic add on a per-series cell. The
-// cells are drained into inst, the SDK's own instrument, at the start of every collection by
-// its Group's callback (see the package doc), so every reader, View and exporter sees inst as
-// usual.
+// Counter is a counter or up-down counter whose Add is an atomic add on a per-series cell.
+//
+// A counter created from a HistogramPath's MeterProvider (telemetry.New's) records on the fast
+// path when the path applies to it (see HistogramPath): its cells are the series of a stream
+// telediag aggregates, which the readers' producers emit as the SDK's sum would, so that a
+// deleted series leaves every reader. On any other provider, or when a View sends the
+// instrument to the SDK, the cells are drained into inst, the SDK's own instrument, at the
+// start of every collection by its Group's callback (see the package doc), so every reader,
+// View and exporter sees inst as usual.
 //
 // A nil *Counter records nothing.
 type Counter[N Number, K comparable] struct {
-	inst    Adder[N]
-	attrs   func(K) attribute.Set
+	inst  Adder[N]
+	attrs func(K) attribute.Set
+
+	// The drain path.
 	series  *seriesCache[K, cell[N]]
 	isFloat bool
 	// overflow is set when the counter has a series budget: label sets past it add here.
 	overflow []metric.AddOption
+
+	// The fast path: the cell of each series whose label values map to one for good.
+	fast  *valueStream[N]
+	cells *seriesCache[K, vcell[N]]
 }
 
 // NewCounter wraps inst, the instrument called name created from g's Meter, so that Add and
 // Bind record at the cost of an atomic add; g drains it at each collection until its Release.
 // attrs turns label values into the series' attribute set; it is called once per series.
 //
-// Every new series is created at 0 in the SDK when first seen, so it is exported from then on
-// even before its first non-zero Add, as client_golang's are.
+// Every new series is created at 0 when first seen (Add or Bind), so it is exported from then
+// on even before its first non-zero Add, as client_golang's are.
 func NewCounter[N Number, K comparable](g *Group, name string, inst Adder[N], attrs func(K) attribute.Set) (*Counter[N, K], error) {
 	if g == nil || inst == nil || attrs == nil {
 		return nil, errors.New("instrument: NewCounter needs a group, an instrument and an attribute function")
@@ -48,6 +59,16 @@ func NewCounter[N Number, K comparable](g *Group, name string, inst Adder[N], at
 	var zero N
 	_, isFloat := any(zero).(float64)
 	c := &Counter[N, K]{inst: inst, attrs: attrs, isFloat: isFloat}
+	if v := valueOf[N](inst); v != nil {
+		// A series budget (max_series) lowers the stream's own limit; lowerLimit(0) reads it.
+		// Only cells that are the label values' for good are cached, at most as many as the
+		// stream keeps series; the stream logs the overflow. Nothing to drain.
+		limit := v.lowerLimit(g.limitFor(name, v.lowerLimit(0)))
+		c.fast = v
+		c.cells = newSeriesCache[K, vcell[N]](name, Settings{CardinalityLimit: limit}, nil)
+		c.cells.dead = (*vcell[N]).isGone
+		return c, nil
+	}
 	s := g.settings
 	if limit := g.limitFor(name, s.CardinalityLimit); limit != s.CardinalityLimit {
 		// A series budget (max_series) below the provider's limit: the SDK knows no limit per
@@ -70,6 +91,14 @@ func (c *Counter[N, K]) Add(ctx context.Context, incr N, k K) {
 	if c == nil {
 		return
 	}
+	if c.fast != nil {
+		if s := c.cells.lookup(k); s != nil {
+			s.add(incr)
+			return
+		}
+		c.resolve(incr, k)
+		return
+	}
 	if s := c.series.get(k); s != nil {
 		s.add(incr, c.isFloat)
 		return
@@ -87,6 +116,17 @@ func (c *Counter[N, K]) Bind(k K) CounterBound[N] {
 	if c == nil {
 		return CounterBound[N]{}
 	}
+	if c.fast != nil {
+		if s := c.cells.lookup(k); s != nil {
+			return CounterBound[N]{vc: s}
+		}
+		// Created at 0 now, as an Add of 0 creates a series in the SDK.
+		if s, keep := c.resolve(0, k); keep {
+			return CounterBound[N]{vc: s}
+		}
+		// Past the limit: measured through the stream at every Add.
+		return CounterBound[N]{vs: &boundValue[N]{v: c.fast, set: c.attrs(k)}}
+	}
 	if s := c.series.get(k); s != nil {
 		return CounterBound[N]{cell: s, isFloat: c.isFloat}
 	}
@@ -96,20 +136,38 @@ func (c *Counter[N, K]) Bind(k K) CounterBound[N] {
 	return CounterBound[N]{inst: c.inst, opts: []metric.AddOption{metric.WithAttributeSet(c.attrs(k))}}
 }
 
+// resolve measures incr for label values k through the stream (fast path), creating the
+// series as a first measurement does, and caches its cell when it is theirs for good.
+func (c *Counter[N, K]) resolve(incr N, k K) (*vcell[N], bool) {
+	s, keep := c.fast.measure(incr, c.attrs(k))
+	if keep {
+		c.cells.store(k, s)
+	}
+	return s, keep
+}
+
 // AddSet adds incr to the series with attribute set set, for a caller that already holds one.
-// It takes the SDK's own path, which costs a map lookup and may allocate where Add costs an
-// atomic add, and which also accepts attributes the catalogue does not declare.
+// It costs a map lookup and may allocate where Add costs an atomic add, and also accepts
+// attributes the catalogue does not declare: the SDK's own path, or on the fast path the
+// stream's lookup by attribute set.
 func (c *Counter[N, K]) AddSet(ctx context.Context, incr N, set attribute.Set) {
 	if c == nil {
+		return
+	}
+	if c.fast != nil {
+		c.fast.measure(incr, set)
 		return
 	}
 	c.inst.Add(ctx, incr, metric.WithAttributeSet(set))
 }
 
-// len reports how many series are cached (and so drained at each collection).
+// len reports how many series are cached (on the drain path, drained at each collection).
 func (c *Counter[N, K]) len() int {
 	if c == nil {
 		return 0
+	}
+	if c.fast != nil {
+		return c.cells.len()
 	}
 	return c.series.len()
 }
@@ -127,15 +185,35 @@ func (c *Counter[N, K]) drain(ctx context.Context) {
 // CounterBound is one series of a Counter. Its Add allocates nothing and costs one atomic add.
 // The zero value records nothing.
 type CounterBound[N Number] struct {
+	// The fast path's cell, which needs nothing else to be added to.
+	vc *vcell[N]
+	// The drain path's cell.
 	cell    *cell[N]
 	isFloat bool
-	// Past the cache bound, the series records through the SDK directly.
+	// Past the cache bound, the series records through the SDK directly (drain path) or
+	// through the stream's lookup (fast path).
 	inst Adder[N]
 	opts []metric.AddOption
+	vs   *boundValue[N]
+}
+
+// boundValue is a series past the cardinality limit bound on the fast path: its label set,
+// resolved again at every measurement, as a delta interval may give it a series of its own.
+type boundValue[N Number] struct {
+	v   *valueStream[N]
+	set attribute.Set
 }
 
 // Add adds incr to the series.
 func (b CounterBound[N]) Add(ctx context.Context, incr N) {
+	if b.vc != nil {
+		b.vc.add(incr)
+		return
+	}
+	if b.vs != nil {
+		b.vs.v.measure(incr, b.vs.set)
+		return
+	}
 	if b.cell != nil {
 		b.cell.add(incr, b.isFloat)
 		return

@@ -45,6 +45,10 @@ func sums(t *testing.T, r sdkmetric.Reader) map[string]map[string]float64 {
 				for _, p := range d.DataPoints {
 					pts[setString(p.Attributes)] = float64(p.Value)
 				}
+			case metricdata.Gauge[float64]:
+				for _, p := range d.DataPoints {
+					pts[setString(p.Attributes)] = p.Value
+				}
 			default:
 				continue
 			}

@@ -15,17 +15,22 @@ import (
 //
 // How far a series leaves depends on who aggregates it:
 //
-//   - A histogram on the fast path and a summary are aggregated by telediag: their cells go,
-//     with their memory, and the series leaves /metrics and every reader at the next
-//     collection.
-//   - A counter's cell goes (its pending additions are handed to the SDK first), but the SDK
-//     aggregates it: its cumulative stream keeps the series at its last total, because the
-//     OTel Go SDK (v1.47) has no way to end a series from outside (its "finish" aggregations
-//     are internal). A delta reader stops receiving it at once, since nothing is added to it
-//     any more. Re-creating the series after a delete continues the SDK's total.
-//   - A gauge, and a histogram on the SDK's path, are the same: the cached attribute option
-//     goes, the SDK keeps the series' last value (a gauge) or its totals (a histogram) in its
-//     cumulative streams.
+//   - On the fast path (a HistogramPath's provider, telediag's default) telediag aggregates
+//     every kind: counters, up-down counters, gauges, histograms, and summaries on a
+//     SummaryPath. The series' cell goes, with its memory (once no bound handle holds it), and
+//     the series leaves /metrics and every reader at the next collection: a cumulative reader
+//     has no point for it any more, a delta reader no point from the next interval (what it
+//     recorded since the last collection goes with it). Re-created, it starts from zero, with a
+//     new start time when series carry their own (OTEL_GO_X_PER_SERIES_START_TIMESTAMPS). A
+//     series past the cardinality limit lives in the overflow series, which Reset deletes too.
+//   - On the drain path (a plain SDK provider, or a View the fast path does not mirror), the
+//     SDK aggregates: a counter's cell goes (its pending additions are handed to the SDK
+//     first), but the SDK's cumulative stream keeps the series at its last total, because the
+//     OTel Go SDK (v1.47) has no way to end a series from outside (its finish-aware sum,
+//     internal/aggregate/finish_sum.go, is built by nothing public). A delta reader stops
+//     receiving it at once. Re-creating the series continues the SDK's total. A gauge or a
+//     histogram there is the same: the cached attribute option goes, the SDK keeps the series'
+//     last value or totals in its cumulative streams.
 
 // matchLabels reports whether set has every label of labels, with that value: client_golang's
 // partial match. A label the set lacks never matches.
@@ -39,13 +44,21 @@ func matchLabels(set attribute.Set, labels map[string]string) bool {
 	return true
 }
 
-// Delete deletes the series with label values k and reports whether there was one. The SDK
-// keeps the series' total in its cumulative streams (see the note on deleting series above);
-// the counter forgets it, and its memory, and a handle bound before keeps adding into a cell
-// that is no longer drained.
+// Delete deletes the series with label values k and reports whether there was one. On the
+// fast path the series leaves every reader at the next collection and its memory is freed once
+// no bound handle holds it; on the drain path the SDK keeps the series' total in its cumulative
+// streams (see the note on deleting series above) and the counter forgets it, and its memory.
+// Either way a handle bound before keeps adding into a cell nobody reads any more.
 func (c *Counter[N, K]) Delete(k K) bool {
 	if c == nil {
 		return false
+	}
+	if c.fast != nil {
+		// The stream first, then the cache: an Add resolving k concurrently either stores its
+		// cell before the cache removal, which removes it, or finds it gone (cells.dead).
+		ok := c.fast.delete(c.attrs(k))
+		c.cells.remove(k)
+		return ok
 	}
 	s := c.series.remove(k)
 	if s == nil {
@@ -61,6 +74,11 @@ func (c *Counter[N, K]) DeletePartialMatch(labels map[string]string) int {
 	if c == nil {
 		return 0
 	}
+	if c.fast != nil {
+		n := c.fast.deleteIf(func(s *vcell[N]) bool { return matchLabels(s.attrs, labels) })
+		c.cells.removeIf(func(_ K, s *vcell[N]) bool { return s.isGone() })
+		return n
+	}
 	gone := c.series.removeIf(func(_ K, s *cell[N]) bool { return matchLabels(s.attrs, labels) })
 	for _, s := range gone {
 		c.flush(s)
@@ -68,9 +86,15 @@ func (c *Counter[N, K]) DeletePartialMatch(labels map[string]string) int {
 	return len(gone)
 }
 
-// Reset deletes every series of the counter.
+// Reset deletes every series of the counter, the overflow series included on the fast path.
+// On the drain path the SDK keeps them, as Delete says.
 func (c *Counter[N, K]) Reset() {
 	if c == nil {
+		return
+	}
+	if c.fast != nil {
+		c.fast.reset()
+		c.cells.removeIf(func(K, *vcell[N]) bool { return true })
 		return
 	}
 	for _, s := range c.series.removeIf(func(K, *cell[N]) bool { return true }) {
@@ -87,12 +111,18 @@ func (c *Counter[N, K]) flush(s *cell[N]) {
 }
 
 // Delete deletes the series with label values k and reports whether there was one. On the
-// fast path the series' cell goes: the series leaves every reader at the next collection and
-// its memory is freed once no bound handle holds it. On the SDK's path the Recorder forgets the
-// series, and the SDK keeps it (see the note on deleting series above).
+// fast path (a histogram or a gauge) the series' cell goes: the series leaves every reader at
+// the next collection and its memory is freed once no bound handle holds it. On the SDK's path
+// the Recorder forgets the series, and the SDK keeps it (see the note on deleting series
+// above).
 func (r *Recorder[N, K]) Delete(k K) bool {
 	if r == nil {
 		return false
+	}
+	if r.gauge != nil {
+		ok := r.gauge.delete(r.attrs(k)) // as for a histogram below
+		r.gcells.remove(k)
+		return ok
 	}
 	if r.fast != nil {
 		// The stream first, then the cache: a Record resolving k concurrently either stores its
@@ -110,6 +140,11 @@ func (r *Recorder[N, K]) DeletePartialMatch(labels map[string]string) int {
 	if r == nil {
 		return 0
 	}
+	if r.gauge != nil {
+		n := r.gauge.deleteIf(func(c *vcell[N]) bool { return matchLabels(c.attrs, labels) })
+		r.gcells.removeIf(func(_ K, c *vcell[N]) bool { return c.isGone() })
+		return n
+	}
 	if r.fast != nil {
 		n := r.fast.deleteIf(func(c *hcell[N]) bool { return matchLabels(c.attrs, labels) })
 		r.cells.removeIf(func(_ K, c *hcell[N]) bool { return c.isGone() })
@@ -121,6 +156,11 @@ func (r *Recorder[N, K]) DeletePartialMatch(labels map[string]string) int {
 // Reset deletes every series of the Recorder, the overflow series included on the fast path.
 func (r *Recorder[N, K]) Reset() {
 	if r == nil {
+		return
+	}
+	if r.gauge != nil {
+		r.gauge.reset()
+		r.gcells.removeIf(func(K, *vcell[N]) bool { return true })
 		return
 	}
 	if r.fast != nil {
@@ -140,6 +180,7 @@ func (h *histogram[N]) reset() {
 	h.mu.Lock()
 	if o := h.overflow; o != nil {
 		o.gone.Store(true)
+		h.deletes.Add(1)
 		h.overflow, h.overflowSince = nil, time.Time{}
 	}
 	h.mu.Unlock()
@@ -189,6 +230,7 @@ func (h *histogram[N]) deleteIf(match func(*hcell[N]) bool) int {
 func (h *histogram[N]) drop(d attribute.Distinct, c *hcell[N]) {
 	delete(h.cells, d)
 	c.gone.Store(true)
+	h.deletes.Add(1)
 	if c.transient {
 		return // the delta reader's collection drops it from transient
 	}
@@ -208,11 +250,10 @@ func (h *histogram[N]) compactIfSparse() {
 }
 
 // compact drops the deleted cells from persistent, in a new slice: collections read the old
-// one without the lock. In delta mode the indices of persistent key every cumulative reader's
-// totals, so the cells stay, skipped by collections (their totals are dropped at the next one).
-// h.mu is held.
+// one without the lock. In delta mode a cumulative reader's totals of a deleted cell go at its
+// next collection (collectCumulativeState). h.mu is held.
 func (h *histogram[N]) compact() {
-	if h.dead == 0 || h.deltaIdx >= 0 {
+	if h.dead == 0 {
 		return
 	}
 	live := make([]*hcell[N], 0, len(h.persistent)-h.dead)

@@ -8,21 +8,26 @@
 // (docs/benchmarks.md, sections Recording and "Histograms at client_golang's cost", has the
 // measurements):
 //
-//   - A Counter keeps, per series, a padded cell that Add increments atomically. The cells are
-//     drained into the SDK's own synchronous instrument by a callback the SDK runs at the start
-//     of every collection, for every reader, before it reads its aggregations: one callback per
-//     Group, that is per generated catalogue, however many counters it has. The SDK therefore
-//     still owns aggregation, temporality (cumulative or delta per reader), Views (renames,
-//     attribute filters, drops), the cardinality limit and its otel.metric.overflow series;
-//     the counter only batches the additions made between two collections.
+//   - A Counter keeps, per series, a padded cell that Add increments atomically. On a
+//     MeterProvider wrapped by a HistogramPath (telemetry.New's), the cells are the series of a
+//     sum stream telediag aggregates (value.go), and a Producer on every reader the pipeline
+//     built emits it as the SDK's sum would: cumulative totals or delta sums per reader, Views,
+//     the cardinality limit and its otel.metric.overflow series, as for histograms below. On
+//     any other provider (or when a View sends the instrument to the SDK) the cells are drained
+//     into the SDK's own synchronous instrument by a callback the SDK runs at the start of
+//     every collection, for every reader, before it reads its aggregations: one callback per
+//     Group, that is per generated catalogue, however many counters it has. The SDK then owns
+//     aggregation, temporality, Views and the limit; the counter only batches the additions
+//     made between two collections.
 //   - A histogram cannot be batched that way: the SDK's aggregation needs each value, and the
-//     OTel API takes no pre-aggregated histogram. On a MeterProvider wrapped by a HistogramPath
-//     (telemetry.New's), a histogram records into lock-free per-series cells of hot and cold
-//     counts, as client_golang's do, and a Producer on every reader the pipeline built emits
-//     them as the SDK would have: same data points, temporality per reader, Views evaluated
-//     as the SDK's pipeline evaluates them, the same cardinality limit and overflow series.
-//     The instrument is still created in the SDK, which detects name conflicts and warns about
-//     duplicate registrations as usual. Whatever the fast path does not implement (see
+//     OTel API takes no pre-aggregated histogram. On a MeterProvider wrapped by a HistogramPath,
+//     a histogram records into lock-free per-series cells of hot and cold counts, as
+//     client_golang's do, and the readers' Producers emit them as the SDK would have: same
+//     data points, temporality per reader, Views evaluated as the SDK's pipeline evaluates
+//     them, the same cardinality limit and overflow series. A gauge on such a provider records
+//     its last value in a cell of its own, emitted as the SDK's last value. Every instrument
+//     on the fast path is still created in the SDK, which detects name conflicts and warns
+//     about duplicate registrations as usual. Whatever the fast path does not implement (see
 //     HistogramPath) takes the SDK's own path, decided when the instrument is created.
 //   - A Summary has no OTel instrument at all. On a MeterProvider wrapped by a SummaryPath
 //     (telemetry.New's, whatever else it is configured with), each series is a client_golang
@@ -32,10 +37,9 @@
 //     Prometheus exporter drops metricdata.Summary), and its Producer gives them to an SDK
 //     reader as metricdata.Summary points. On a no-op provider a summary records nothing; on
 //     any other provider NewSummary fails, naming it.
-//   - A Recorder is the generated wrapper of histograms and gauges. For a histogram on the
-//     fast path it keeps each series' cell; otherwise (gauges, the SDK's path) it caches the
-//     attribute option per series, so labels given per call cost a map lookup instead of
-//     building an attribute set.
+//   - A Recorder is the generated wrapper of histograms and gauges. For one on the fast path it
+//     keeps each series' cell; otherwise (the SDK's path) it caches the attribute option per
+//     series, so labels given per call cost a map lookup instead of building an attribute set.
 //
 // All of them look series up by their label values (a comparable key, [N]string in generated
 // code) in a cache bounded by the provider's cardinality limit; past the bound, calls resolve
@@ -46,8 +50,9 @@
 // Recorders (the cardinality limit and the logger), read once from the Meter it is created
 // from, and tracks every callback registered for them (the counters' drain, the observable
 // instruments' callbacks), so that its Release unregisters all of them. A generated
-// Instruments' Release is its Group's. Histograms, like the SDK's, are not released: a
-// catalogue created again on the same provider records into the same streams.
+// Instruments' Release is its Group's. Instruments on the fast path (histograms, and counters
+// and gauges of a HistogramPath's provider), like the SDK's, are not released: a catalogue
+// created again on the same provider records into the same streams.
 //
 // The Settings travel with the provider, so that a catalogue cannot be given a limit other
 // than its provider's: telemetry's MeterProvider carries its pipeline's, a HistogramPath's
@@ -56,12 +61,13 @@
 // no warning.
 //
 // What batching changes: a counter's measurements carry no context into the SDK, so counters
-// record no exemplars; histograms on the fast path record none either, which is why the fast
+// record no exemplars; instruments on the fast path record none either, which is why the fast
 // path requires the exemplar filter to be off (telediag's default). The drain callback hangs on
 // an observable gauge named telediag.instrument.drain, which never reports a value; a View that
 // drops every instrument by wildcard must leave it alone, or the SDK never runs the callback
-// and counters stop reaching the readers. AddSet, for callers that already hold an
-// attribute.Set, takes the SDK's own path; RecordSet records into the histogram's cells.
+// and drained counters stop reaching the readers. AddSet and RecordSet, for callers that
+// already hold an attribute.Set, measure into the stream's cells on the fast path and take the
+// SDK's own path otherwise.
 //
 // A catalogue's lifecycle (docs/catalogue.md, "The contract with the pipeline") is honoured
 // here too: generated code asks its Group whether each metric is served (Group.Serves, with
@@ -69,16 +75,16 @@
 // of a served metric's old names; a metric's max_series bounds its instrument (budget.go). Every
 // instrument with labels deletes series as client_golang's vectors do (Delete,
 // DeletePartialMatch, Reset; delete.go says what a deleted series leaves behind, which depends
-// on whether telediag or the SDK aggregates it).
+// on whether telediag or the SDK aggregates it: on the fast path, every kind leaves).
 //
-// MirroredSDKVersion lists every rule of the SDK the histograms' fast path re-implements, with
-// the SDK function that implements it and the telediag one that mirrors it, and what to do
-// when otel-go is upgraded.
+// MirroredSDKVersion lists every rule of the SDK the fast path re-implements, with the SDK
+// function that implements it and the telediag one that mirrors it, and what to do when
+// otel-go is upgraded.
 //
-// One known difference remains for counters past the cardinality limit with a delta reader:
-// the SDK gives their own series to the first label sets of each interval in the order they
-// arrive, and a drain adds the interval's sums in the cache's (map) order, so which label sets
-// of an interval fold into the overflow series may differ from the SDK's. Totals are the same;
-// cumulative readers are not affected (each series is created in the SDK, at 0, when first
-// seen).
+// One known difference remains for drained counters (not on the fast path) past the
+// cardinality limit with a delta reader: the SDK gives their own series to the first label sets
+// of each interval in the order they arrive, and a drain adds the interval's sums in the
+// cache's (map) order, so which label sets of an interval fold into the overflow series may
+// differ from the SDK's. Totals are the same; cumulative readers are not affected (each series
+// is created in the SDK, at 0, when first seen). The fast path keeps the SDK's order.
 package instrument

@@ -147,11 +147,12 @@ func (g *Group) RegisterCallback(f metric.Callback, instruments ...metric.Observ
 }
 
 // Release unregisters every callback of the group: the one that drains its counters and those
-// registered through RegisterCallback. The group's Counters then reach no reader (additions
-// since the last collection are lost too) and observable instruments stop reporting; Recorders
-// are not affected: they record into the SDK, or into a histogram's cells that the readers'
-// producers keep collecting, as the SDK keeps its instruments. Every call is still accepted.
-// Release is idempotent and safe on a nil group.
+// registered through RegisterCallback. The group's drained Counters then reach no reader
+// (additions since the last collection are lost too) and observable instruments stop
+// reporting; Recorders, and Counters on the fast path, are not affected: they record into the
+// SDK, or into a fast stream's cells that the readers' producers keep collecting, as the SDK
+// keeps its instruments. Every call is still accepted. Release is idempotent and safe on a nil
+// group.
 func (g *Group) Release() error {
 	if g == nil {
 		return nil

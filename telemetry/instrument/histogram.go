@@ -65,9 +65,8 @@ type histogram[N Number] struct {
 	mu         sync.RWMutex
 	cells      map[attribute.Distinct]*hcell[N]
 	persistent []*hcell[N] // the first limit-1 label sets, in arrival order (see dead)
-	// dead counts deleted cells still in persistent. In cumulative mode they are dropped by
-	// compaction (a new slice, as collections read the old one without the lock); in delta
-	// mode persistent's indices key the readers' states, so they stay, skipped.
+	// dead counts deleted cells still in persistent, dropped by compaction (a new slice, as
+	// collections read the old one without the lock).
 	dead      int
 	transient []*hcell[N] // delta mode: sets past the limit in the current delta interval
 	overflow  *hcell[N]
@@ -78,6 +77,10 @@ type histogram[N Number] struct {
 
 	collectMu sync.Mutex
 	states    []readerState[N] // delta mode: per reader
+	// deletes counts the cells deleted (drop); purged is its value when the readers' states
+	// were last rid of deleted cells (purgeStates), under collectMu.
+	deletes atomic.Uint64
+	purged  uint64
 }
 
 // histReader is what the stream is for one reader of the path.
@@ -88,8 +91,9 @@ type histReader struct {
 
 // readerState is one reader's view of the stream in delta mode.
 type readerState[N Number] struct {
-	// A cumulative reader: the totals of each persistent cell (by its index), and of the rest.
-	points   []*hpoint[N]
+	// A cumulative reader: the totals of each persistent cell, and of the rest. Keyed by cell,
+	// so that a deleted cell's totals go at the next collection, and the cell with them.
+	points   map[*hcell[N]]*hpoint[N]
 	overflow *hpoint[N]
 	// The delta reader: what each cell recorded since the last collection, and when that was.
 	pending map[*hcell[N]]*hpoint[N]
@@ -116,6 +120,7 @@ func newHistogram[N Number](s resolvedStream, readers []histReader, limit int, l
 	if h.deltaIdx >= 0 {
 		h.states = make([]readerState[N], len(readers))
 		for i := range h.states {
+			h.states[i].points = map[*hcell[N]]*hpoint[N]{}
 			h.states[i].pending = map[*hcell[N]]*hpoint[N]{}
 			h.states[i].last = h.start
 		}
@@ -247,7 +252,7 @@ type hcell[N Number] struct {
 	h         *histogram[N]
 	buckets   []atomic.Uint64 // phase p's bucket i is buckets[p*h.nb+i]
 	attrs     attribute.Set
-	index     int32 // in h.persistent, or -1
+	index     int32 // its arrival order among the persistent cells, or -1: not one of them
 	transient bool
 	_         [64 - 8 - 24 - 24 - 8]byte
 
@@ -630,6 +635,7 @@ func (h *histogram[N]) drainAll(retire bool) (overflow *hcell[N]) {
 		h.transient = nil
 	}
 	h.mu.Unlock()
+	h.purgeStates()
 
 	s := snap[N]{counts: make([]uint64, h.nb)}
 	for _, c := range cells {
@@ -661,12 +667,9 @@ func (h *histogram[N]) drainAll(retire bool) (overflow *hcell[N]) {
 			}
 			var p *hpoint[N]
 			if c.index >= 0 {
-				for len(st.points) <= int(c.index) {
-					st.points = append(st.points, nil)
-				}
-				if p = st.points[c.index]; p == nil {
+				if p = st.points[c]; p == nil {
 					p = h.newPoint()
-					st.points[c.index] = p
+					st.points[c] = p
 				}
 			} else {
 				if st.overflow == nil {
@@ -680,12 +683,29 @@ func (h *histogram[N]) drainAll(retire bool) (overflow *hcell[N]) {
 	return overflow
 }
 
+// purgeStates drops deleted cells from every reader's state once series were deleted since
+// the last purge, so that their memory goes at the next collection of any reader, not at the
+// next one of the reader that holds them (a push reader may collect once a minute or less).
+// collectMu is held.
+func (h *histogram[N]) purgeStates() {
+	n := h.deletes.Load()
+	if n == h.purged {
+		return
+	}
+	h.purged = n
+	for i := range h.states {
+		st := &h.states[i]
+		st.points = withoutGone(st.points, (*hcell[N]).isGone)
+		st.pending = withoutGone(st.pending, (*hcell[N]).isGone)
+	}
+}
+
 // collectCumulativeState reads a cumulative reader's totals in delta mode.
 func (h *histogram[N]) collectCumulativeState(r int, t time.Time) []metricdata.HistogramDataPoint[N] {
 	h.drainAll(false)
 	st := &h.states[r]
 	h.mu.RLock()
-	persistent, overflowSince := h.persistent, h.overflowSince
+	overflowSince := h.overflowSince
 	h.mu.RUnlock()
 	perSeries := perSeriesStart()
 	bounds := slices.Clone(h.bounds)
@@ -712,15 +732,12 @@ func (h *histogram[N]) collectCumulativeState(r int, t time.Time) []metricdata.H
 			p.sumFloat = float64(sum)
 		}
 	}
-	for i, p := range st.points {
-		if p == nil {
+	for c, p := range st.points {
+		if c.gone.Load() {
+			delete(st.points, c) // deleted: its totals go, and the cell with them
 			continue
 		}
-		if persistent[i].gone.Load() {
-			st.points[i] = nil // deleted: its totals go
-			continue
-		}
-		emit(p, persistent[i].attrs, persistent[i].created)
+		emit(p, c.attrs, c.created)
 	}
 	if st.overflow != nil {
 		emit(st.overflow, overflowSet, overflowSince)
@@ -755,7 +772,9 @@ func (h *histogram[N]) collectDelta(r int, t time.Time) []metricdata.HistogramDa
 		}
 		entries = append(entries, entry{c, p})
 	}
-	clear(st.pending)
+	// A new map rather than clear: a map keeps its buckets, and the interval may have held
+	// many more series than the next ones will.
+	st.pending = make(map[*hcell[N]]*hpoint[N], len(entries))
 	slices.SortFunc(entries, func(a, b entry) int {
 		switch {
 		case a.p.seq < b.p.seq:

@@ -255,6 +255,15 @@ func differential(t *testing.T, s setup, keys [][2]string, ops []op) {
 	}
 }
 
+// pointTimes lists the start times, times and series of a sum's or gauge's data points.
+func pointTimes[N int64 | float64](name string, dps []metricdata.DataPoint[N]) (starts, times []time.Time, series []string) {
+	for _, p := range dps {
+		starts, times = append(starts, p.StartTime), append(times, p.Time)
+		series = append(series, name+" "+setString(p.Attributes))
+	}
+	return starts, times, series
+}
+
 // window is when something happened, and the Time of each metric reported then.
 type window struct {
 	from, to time.Time
@@ -283,6 +292,14 @@ func checkTimes(t *testing.T, rm metricdata.ResourceMetrics, temporality metricd
 					starts, times = append(starts, p.StartTime), append(times, p.Time)
 					series = append(series, m.Name+" "+setString(p.Attributes))
 				}
+			case metricdata.Sum[float64]:
+				starts, times, series = pointTimes(m.Name, d.DataPoints)
+			case metricdata.Sum[int64]:
+				starts, times, series = pointTimes(m.Name, d.DataPoints)
+			case metricdata.Gauge[float64]:
+				starts, times, series = pointTimes(m.Name, d.DataPoints)
+			case metricdata.Gauge[int64]:
+				starts, times, series = pointTimes(m.Name, d.DataPoints)
 			}
 			for i := range starts {
 				if temporality == metricdata.CumulativeTemporality {

@@ -17,8 +17,9 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
-// HistogramPathConfig is what a HistogramPath must know of the MeterProvider it serves: the
-// same Views and cardinality limit the provider was given. The meters of the path's
+// HistogramPathConfig is what a HistogramPath (the fast path of histograms, counters,
+// up-down counters and gauges) must know of the MeterProvider it serves: the same Views and
+// cardinality limit the provider was given. The meters of the path's
 // MeterProvider also carry CardinalityLimit and Logger to every Group created from them, as
 // WithSettings' do.
 type HistogramPathConfig struct {
@@ -27,8 +28,8 @@ type HistogramPathConfig struct {
 	// CardinalityLimit is the provider's limit (sdkmetric.WithCardinalityLimit); 0 or less
 	// means none.
 	CardinalityLimit int
-	// Logger receives one warning per instrument that reaches the limit, histograms and the
-	// Counters and Recorders of Groups alike; nil logs nothing.
+	// Logger receives one warning per instrument that reaches the limit, streams on the fast
+	// path and the Counters and Recorders of Groups alike; nil logs nothing.
 	Logger *slog.Logger
 	// Serve and Declare are carried to every Group created from the path's meters, as
 	// Settings.Serve and Settings.Declare.
@@ -36,40 +37,47 @@ type HistogramPathConfig struct {
 	Declare func(Lifecycle)
 }
 
-// HistogramPath records histograms at client_golang's cost while every reader still gets what
-// a plain SDK histogram would give it. It is the seam telemetry.New uses, built from the SDK's
-// public extension points only:
+// HistogramPath is telediag's fast path: it records histograms at client_golang's cost, and
+// aggregates counters, up-down counters and gauges itself so that their series can be deleted
+// (the SDK cannot end a series), while every reader still gets what a plain SDK instrument
+// would give it. (The name predates the sums and gauges; one path serves every synchronous
+// kind.) It is the seam telemetry.New uses, built from the SDK's public extension points only:
 //
 //   - every reader the pipeline builds gets a Producer (sdkmetric.WithProducer,
-//     otelprom.WithProducer) that emits the fast histograms with that reader's temporality;
-//   - MeterProvider wraps the SDK provider so that a histogram created from it is created in
+//     otelprom.WithProducer) that emits the fast streams with that reader's temporality;
+//   - MeterProvider wraps the SDK provider so that an instrument created from it is created in
 //     the SDK as usual (name conflicts are detected and warned about by the SDK, the
 //     instrument is registered with every reader) and, when the path applies, records into
 //     lock-free per-series cells instead of the SDK's aggregation, which then stays empty.
 //
-// Whether a histogram takes the fast path is decided once, when it is created, by evaluating
+// Whether an instrument takes the fast path is decided once, when it is created, by evaluating
 // the provider's Views for it exactly as the SDK's pipeline does, for each reader (the SDK
 // functions mirrored are listed under MirroredSDKVersion):
 //
-//   - no View matches: the default stream, with the instrument's bucket boundaries;
+//   - no View matches: the default stream (for a histogram, with the instrument's bucket
+//     boundaries);
 //   - a View renames it, changes its description or unit, filters its attributes, drops it for
-//     every reader, or asks for other explicit bucket boundaries or no min and max: applied;
+//     every reader, or (a histogram) asks for other explicit bucket boundaries or no min and
+//     max: applied;
 //   - the SDK path, for the whole instrument, when a reader would aggregate it into anything
-//     but one explicit-bucket histogram (an exponential histogram, a sum, several streams from
-//     several Views), when readers disagree on its boundaries, when more than one reader is
-//     delta, when the meter's scope carries attributes of type MAP or SLICE (whose keys the SDK
-//     normalises), or when the SDK reports an error creating it. A provider with a reader the
-//     pipeline did not build, or with exemplars on, does not use a HistogramPath at all.
+//     but its kind's default aggregation (an explicit-bucket histogram for a histogram, a sum
+//     for a counter or up-down counter, a last value for a gauge: never an exponential
+//     histogram, a histogram of a counter, several streams from several Views), when readers
+//     disagree on the stream, when more than one reader is delta, when the meter's scope
+//     carries attributes of type MAP or SLICE (whose keys the SDK normalises), or when the SDK
+//     reports an error creating it. A provider with a reader the pipeline did not build, or
+//     with exemplars on, does not use a HistogramPath at all.
 //
-// Data points match the SDK's: counts, sums, min and max, bucket counts, the otel.metric.overflow
-// series past the cardinality limit (per interval for a delta reader), start times (the
-// instrument's creation for cumulative data, or each series' first measurement with
+// Data points match the SDK's: a histogram's counts, sums, min and max and bucket counts; a
+// sum's value, monotonic for a counter; a gauge's last value; the otel.metric.overflow series
+// past the cardinality limit (per interval for a delta reader); start times (the instrument's
+// creation for cumulative data, or each series' first measurement with
 // OTEL_GO_X_PER_SERIES_START_TIMESTAMPS=true; the previous collection for delta data), the
 // scope of the meter, and no data point for a delta series that saw nothing since the last
 // collection. Two differences remain. The stream appears in its own metricdata.ScopeMetrics
-// after the SDK's (same scope; telemetry merges them before an OTLP export). And a float sum of
-// values that are not whole numbers may differ from the SDK's in its last bits when more than
-// one reader collects, because partial sums are added in another order (the SDK's own sum
+// after the SDK's (same scope; telemetry merges them before an OTLP export). And a float sum
+// of values that are not whole numbers may differ from the SDK's in its last bits when more
+// than one reader collects, because partial sums are added in another order (the SDK's own sum
 // depends on the order of concurrent measurements in the same way).
 type HistogramPath struct {
 	views   []sdkmetric.View
@@ -81,7 +89,7 @@ type HistogramPath struct {
 	mu      sync.Mutex
 	frozen  bool // a MeterProvider was wrapped: no more readers
 	readers []readerSpec
-	scopes  []*scopeEntry // in the order their first histogram was created
+	scopes  []*scopeEntry // in the order their first fast stream was created
 	byScope map[instrumentation.Scope]*scopeEntry
 }
 
@@ -91,7 +99,7 @@ type readerSpec struct {
 }
 
 // scopeEntry is one meter's streams. Like the SDK's per-meter cache of aggregators, it gives
-// every instrument that resolves to one stream the same histogram.
+// every instrument that resolves to one stream the same fast stream.
 type scopeEntry struct {
 	scope   instrumentation.Scope
 	streams map[streamKey]*streamEntry
@@ -101,14 +109,15 @@ type scopeEntry struct {
 // streamKey identifies a stream within a scope as the SDK's normalised instID does.
 type streamKey struct {
 	name, description, unit string
+	kind                    sdkmetric.InstrumentKind
 	float                   bool
 }
 
-// streamEntry is a stream some histogram resolved to: fast is its *histogram[N], or nil when
-// it went to the SDK.
-type streamEntry struct{ fast any }
+// streamEntry is a stream some instrument resolved to: fast is its *histogram[N] or
+// *valueStream[N], or nil when it went to the SDK.
+type streamEntry struct{ fast collector }
 
-// collector is a *histogram[N] of either number type.
+// collector is a fast stream: a *histogram[N] or a *valueStream[N] of either number type.
 type collector interface {
 	collect(reader int, m *metricdata.Metrics) bool
 }
@@ -126,7 +135,7 @@ func NewHistogramPath(cfg HistogramPathConfig) *HistogramPath {
 	}
 }
 
-// errFrozen is returned by Producer once histograms may exist that the new reader would miss.
+// errFrozen is returned by Producer once fast streams may exist that the new reader would miss.
 var errFrozen = errors.New("instrument: HistogramPath.Producer called after MeterProvider: register every reader first")
 
 // Producer registers one reader of the provider, with the temporality and the default
@@ -150,9 +159,9 @@ func (p *HistogramPath) Producer(temporality sdkmetric.TemporalitySelector, aggr
 }
 
 // MeterProvider wraps mp, the provider whose readers were registered with Producer: use what it
-// returns wherever the provider is handed out. Its meters are mp's; their histograms take the
-// fast path when it applies, and they carry the path's cardinality limit and logger to every
-// Group created from them (see Settings).
+// returns wherever the provider is handed out. Its meters are mp's; their histograms, counters,
+// up-down counters and gauges take the fast path when it applies, and they carry the path's
+// cardinality limit and logger to every Group created from them (see Settings).
 func (p *HistogramPath) MeterProvider(mp *sdkmetric.MeterProvider) metric.MeterProvider {
 	p.mu.Lock()
 	p.frozen = true
@@ -160,7 +169,7 @@ func (p *HistogramPath) MeterProvider(mp *sdkmetric.MeterProvider) metric.MeterP
 	return &pathProvider{sdk: mp, path: p}
 }
 
-// producer emits the fast histograms for one reader.
+// producer emits the fast streams for one reader.
 type producer struct {
 	path   *HistogramPath
 	reader int
@@ -198,7 +207,8 @@ func (pr *producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) 
 	return out, nil
 }
 
-// resolvedStream is the one stream a histogram resolves to on the fast path.
+// resolvedStream is the one stream an instrument resolves to on the fast path (bounds and
+// noMinMax for a histogram only).
 type resolvedStream struct {
 	name, description, unit string
 	bounds                  []float64
@@ -209,11 +219,41 @@ type resolvedStream struct {
 // histogramFor returns the fast histogram for the instrument name created from a meter of
 // scope, or nil when it takes the SDK's path.
 func histogramFor[N Number](p *HistogramPath, scope instrumentation.Scope, name, description, unit string, advised []float64, allowedKeys []attribute.Key) *histogram[N] {
+	fast := p.streamFor(scope, sdkmetric.InstrumentKindHistogram, name, description, unit, advised, allowedKeys, isFloatType[N](),
+		func(s resolvedStream, readers []histReader) collector {
+			return newHistogram[N](s, readers, p.limit, p.logger)
+		})
+	h, _ := fast.(*histogram[N])
+	return h
+}
+
+// valueStreamFor returns the fast sum or gauge stream for the instrument name, of kind kind
+// (a counter, an up-down counter or a gauge), created from a meter of scope, or nil when it
+// takes the SDK's path.
+func valueStreamFor[N Number](p *HistogramPath, scope instrumentation.Scope, kind sdkmetric.InstrumentKind, name, description, unit string, allowedKeys []attribute.Key) *valueStream[N] {
+	fast := p.streamFor(scope, kind, name, description, unit, nil, allowedKeys, isFloatType[N](),
+		func(s resolvedStream, readers []histReader) collector {
+			// As the SDK's aggregateFunc: a counter's sum is monotonic, an up-down counter's not.
+			return newValueStream[N](s, kind == sdkmetric.InstrumentKindGauge, kind == sdkmetric.InstrumentKindCounter, readers, p.limit, p.logger)
+		})
+	v, _ := fast.(*valueStream[N])
+	return v
+}
+
+func isFloatType[N Number]() bool {
 	var zero N
-	_, isFloat := any(zero).(float64)
+	_, ok := any(zero).(float64)
+	return ok
+}
+
+// streamFor returns the fast stream (built by build) for the instrument name of kind kind
+// created from a meter of scope, or nil when it takes the SDK's path. Every instrument of the
+// scope that resolves to a stream already built gets that one, as the SDK's per-meter cache of
+// aggregators gives it the same aggregator.
+func (p *HistogramPath) streamFor(scope instrumentation.Scope, kind sdkmetric.InstrumentKind, name, description, unit string, advised []float64, allowedKeys []attribute.Key, isFloat bool, build func(resolvedStream, []histReader) collector) collector {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	stream, readers, keys, ok := p.resolve(scope, name, description, unit, advised, allowedKeys, isFloat)
+	stream, readers, keys, ok := p.resolve(scope, kind, name, description, unit, advised, allowedKeys, isFloat)
 	entry := p.byScope[scope]
 	if entry == nil {
 		entry = &scopeEntry{scope: scope, streams: map[streamKey]*streamEntry{}}
@@ -221,14 +261,14 @@ func histogramFor[N Number](p *HistogramPath, scope instrumentation.Scope, name,
 		p.scopes = append(p.scopes, entry)
 	}
 	if !ok {
-		// The SDK path. Its streams are claimed for the SDK, so that a later histogram
+		// The SDK path. Its streams are claimed for the SDK, so that a later instrument
 		// resolving to one of them records where this one does.
 		for _, k := range keys {
 			switch e := entry.streams[k]; {
 			case e == nil:
 				entry.streams[k] = &streamEntry{}
 			case e.fast != nil && p.logger != nil:
-				p.logger.Warn("metrics: a histogram on the SDK's path shares a stream with one on the fast path; the stream is exported twice",
+				p.logger.Warn("metrics: an instrument on the SDK's path shares a stream with one on the fast path; the stream is exported twice",
 					"instrument", name, "stream", k.name)
 			}
 		}
@@ -236,20 +276,18 @@ func histogramFor[N Number](p *HistogramPath, scope instrumentation.Scope, name,
 	}
 	k := keys[0]
 	if e := entry.streams[k]; e != nil {
-		h, _ := e.fast.(*histogram[N])
-		return h // nil: the stream is on the SDK's path already
+		return e.fast // nil: the stream is on the SDK's path already
 	}
-	h := newHistogram[N](stream, readers, p.limit, p.logger)
-	entry.streams[k] = &streamEntry{fast: h}
-	entry.order = append(entry.order, h)
-	return h
+	c := build(stream, readers)
+	entry.streams[k] = &streamEntry{fast: c}
+	entry.order = append(entry.order, c)
+	return c
 }
 
-// resolve evaluates the Views for a histogram as every reader's pipeline in the SDK does. ok
-// is false when the fast path does not apply; keys are the streams the histogram resolves to
-// in any reader.
-func (p *HistogramPath) resolve(scope instrumentation.Scope, name, description, unit string, advised []float64, allowedKeys []attribute.Key, isFloat bool) (stream resolvedStream, readers []histReader, keys []streamKey, ok bool) {
-	const kind = sdkmetric.InstrumentKindHistogram
+// resolve evaluates the Views for an instrument of kind kind as every reader's pipeline in the
+// SDK does. ok is false when the fast path does not apply; keys are the streams the instrument
+// resolves to in any reader.
+func (p *HistogramPath) resolve(scope instrumentation.Scope, kind sdkmetric.InstrumentKind, name, description, unit string, advised []float64, allowedKeys []attribute.Key, isFloat bool) (stream resolvedStream, readers []histReader, keys []streamKey, ok bool) {
 	inst := sdkmetric.Instrument{Name: name, Description: description, Unit: unit, Kind: kind, Scope: scope}
 	var matched []sdkmetric.Stream
 	for _, v := range p.views {
@@ -286,25 +324,41 @@ func (p *HistogramPath) resolve(scope instrumentation.Scope, name, description, 
 			}
 			// The SDK caches one aggregator per normalised stream identity: the first View
 			// giving a stream decides it, later ones giving the same identity add nothing.
-			k := streamKey{name: strings.ToLower(s.Name), description: s.Description, unit: s.Unit, float: isFloat}
+			k := streamKey{name: strings.ToLower(s.Name), description: s.Description, unit: s.Unit, kind: kind, float: isFloat}
 			if seen[k] {
 				continue
 			}
 			seen[k] = true
-			switch a := agg.(type) {
-			case sdkmetric.AggregationDrop:
+			if _, drop := agg.(sdkmetric.AggregationDrop); drop {
 				continue
+			}
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+			// What the fast path aggregates an instrument into: the aggregation the SDK gives
+			// its kind by default (aggregateFunc), and nothing else.
+			switch a := agg.(type) {
 			case sdkmetric.AggregationExplicitBucketHistogram:
-				if !slices.Contains(keys, k) {
-					keys = append(keys, k)
+				if kind != sdkmetric.InstrumentKindHistogram {
+					ok = false
+					continue
 				}
 				streams = append(streams, resolvedStream{name: s.Name, description: s.Description, unit: s.Unit,
 					bounds: a.Boundaries, noMinMax: a.NoMinMax, filter: filter})
-			default:
-				if !slices.Contains(keys, k) {
-					keys = append(keys, k)
+			case sdkmetric.AggregationSum:
+				if kind != sdkmetric.InstrumentKindCounter && kind != sdkmetric.InstrumentKindUpDownCounter {
+					ok = false
+					continue
 				}
-				ok = false // exponential, sum, or an aggregation the SDK rejects
+				streams = append(streams, resolvedStream{name: s.Name, description: s.Description, unit: s.Unit, filter: filter})
+			case sdkmetric.AggregationLastValue:
+				if kind != sdkmetric.InstrumentKindGauge {
+					ok = false // the SDK rejects it
+					continue
+				}
+				streams = append(streams, resolvedStream{name: s.Name, description: s.Description, unit: s.Unit, filter: filter})
+			default:
+				ok = false // exponential, a histogram of a counter or gauge, or one the SDK rejects
 			}
 		}
 		switch {
@@ -381,7 +435,8 @@ type pathProvider struct {
 	path *HistogramPath
 }
 
-// Meter returns the SDK's meter, wrapped so that its histograms can take the fast path.
+// Meter returns the SDK's meter, wrapped so that its synchronous instruments can take the fast
+// path.
 func (pp *pathProvider) Meter(name string, opts ...metric.MeterOption) metric.Meter {
 	m := pp.sdk.Meter(name, opts...)
 	if _, stopped := m.(noop.Meter); stopped {
@@ -400,8 +455,8 @@ func meterScope(name string, opts []metric.MeterOption) instrumentation.Scope {
 	}
 }
 
-// pathMeter is an SDK meter whose histograms can take the fast path; everything else is the
-// SDK's.
+// pathMeter is an SDK meter whose histograms, counters, up-down counters and gauges can take
+// the fast path (valuepath.go for the last three); everything else is the SDK's.
 type pathMeter struct {
 	metric.Meter
 	path  *HistogramPath
@@ -497,30 +552,36 @@ type rawAttributesOption interface {
 // recordAttributes resolves the attributes of Record's options as the SDK does: the option's
 // set, then any raw attributes an option carries, later keys winning.
 func recordAttributes(options []metric.RecordOption) attribute.Set {
-	set := metric.NewRecordConfig(options).Attributes()
-	var raw []attribute.KeyValue
-	for _, o := range options {
-		if r, ok := any(o).(rawAttributesOption); ok {
-			raw = append(raw, r.RawAttributes()...)
-		}
-	}
-	if len(raw) == 0 {
-		return set
-	}
-	return attribute.NewSet(append(set.ToSlice(), raw...)...)
+	return optionAttributes(metric.NewRecordConfig(options).Attributes(), options)
 }
 
 // OnFastPath reports whether inst, an instrument created from a HistogramPath's MeterProvider
 // or a generated catalogue's instrument (its Inst()), records on the fast path.
 func OnFastPath(inst any) bool {
 	switch i := inst.(type) {
-	case *fastHistogram[float64], *fastHistogram[int64]:
+	case *fastHistogram[float64], *fastHistogram[int64], *fastValue[float64], *fastValue[int64]:
 		return true
 	case interface {
 		Inst() metric.Float64Histogram
 	}:
 		return OnFastPath(i.Inst())
 	case interface{ Inst() metric.Int64Histogram }:
+		return OnFastPath(i.Inst())
+	case interface{ Inst() metric.Int64Counter }:
+		return OnFastPath(i.Inst())
+	case interface{ Inst() metric.Float64Counter }:
+		return OnFastPath(i.Inst())
+	case interface {
+		Inst() metric.Int64UpDownCounter
+	}:
+		return OnFastPath(i.Inst())
+	case interface {
+		Inst() metric.Float64UpDownCounter
+	}:
+		return OnFastPath(i.Inst())
+	case interface{ Inst() metric.Int64Gauge }:
+		return OnFastPath(i.Inst())
+	case interface{ Inst() metric.Float64Gauge }:
 		return OnFastPath(i.Inst())
 	}
 	return false

@@ -34,9 +34,12 @@ type Recorder[N Number, K comparable] struct {
 	// Recorder has a series budget.
 	series   *seriesCache[K, sdkSeries]
 	overflow []metric.RecordOption
-	// The fast path: the cell of each series whose label values map to one for good.
-	fast  *histogram[N]
-	cells *seriesCache[K, hcell[N]]
+	// The fast path: the cell of each series whose label values map to one for good, for a
+	// histogram or a gauge.
+	fast   *histogram[N]
+	cells  *seriesCache[K, hcell[N]]
+	gauge  *valueStream[N]
+	gcells *seriesCache[K, vcell[N]]
 }
 
 // NewRecorder wraps inst, the instrument called name created from g's Meter; g's Settings bound
@@ -57,6 +60,14 @@ func NewRecorder[N Number, K comparable](g *Group, name string, inst RecorderIns
 		r.cells.dead = (*hcell[N]).isGone
 		return r, nil
 	}
+	if v := valueOf[N](inst); v != nil {
+		// A gauge on the fast path, cached as a histogram's cells are.
+		limit := v.lowerLimit(g.limitFor(name, v.lowerLimit(0)))
+		r.gauge = v
+		r.gcells = newSeriesCache[K, vcell[N]](name, Settings{CardinalityLimit: limit}, nil)
+		r.gcells.dead = (*vcell[N]).isGone
+		return r, nil
+	}
 	s := g.settings
 	if limit := g.limitFor(name, s.CardinalityLimit); limit != s.CardinalityLimit {
 		// A series budget below the provider's limit, which the SDK cannot hold one instrument
@@ -74,6 +85,14 @@ func NewRecorder[N Number, K comparable](g *Group, name string, inst RecorderIns
 // Record records val for the series with label values k.
 func (r *Recorder[N, K]) Record(ctx context.Context, val N, k K) {
 	if r == nil {
+		return
+	}
+	if r.gauge != nil {
+		if c := r.gcells.lookup(k); c != nil {
+			c.set(val)
+			return
+		}
+		r.resolveGauge(val, k)
 		return
 	}
 	if r.fast != nil {
@@ -114,12 +133,26 @@ func (r *Recorder[N, K]) resolve(k K) (*hcell[N], bool) {
 	return c, keep
 }
 
+// resolveGauge records val for label values k through the gauge's stream, creating the series
+// as a first measurement does, and caches its cell when it is theirs for good.
+func (r *Recorder[N, K]) resolveGauge(val N, k K) (*vcell[N], bool) {
+	c, keep := r.gauge.measure(val, r.attrs(k))
+	if keep {
+		r.gcells.store(k, c)
+	}
+	return c, keep
+}
+
 // RecordSet records val for the series with attribute set set, for a caller that already holds
 // one. It allocates the option that carries set; Record with label values does not. On the
 // fast path, attribute values of type MAP or SLICE are taken as given, where the SDK would
 // remove duplicate keys inside them.
 func (r *Recorder[N, K]) RecordSet(ctx context.Context, val N, set attribute.Set) {
 	if r == nil {
+		return
+	}
+	if r.gauge != nil {
+		r.gauge.measure(val, set)
 		return
 	}
 	if r.fast != nil {
@@ -134,6 +167,13 @@ func (r *Recorder[N, K]) RecordSet(ctx context.Context, val N, set attribute.Set
 func (r *Recorder[N, K]) Bind(k K) RecorderBound[N] {
 	if r == nil {
 		return RecorderBound[N]{}
+	}
+	if r.gauge != nil {
+		b := &boundSeries[N]{resolveGauge: func(v N) (*vcell[N], bool) { return r.resolveGauge(v, k) }}
+		if c := r.gcells.lookup(k); c != nil {
+			b.gcell.Store(c)
+		}
+		return RecorderBound[N]{s: b}
 	}
 	if r.fast != nil {
 		b := &boundSeries[N]{resolve: func() (*hcell[N], bool) { return r.resolve(k) }}
@@ -175,6 +215,10 @@ func (b RecorderBound[N]) Record(ctx context.Context, val N) {
 	if c := s.cell.Load(); c != nil && c.record(val) {
 		return
 	}
+	if c := s.gcell.Load(); c != nil {
+		c.set(val)
+		return
+	}
 	s.record(ctx, val)
 }
 
@@ -185,11 +229,22 @@ type boundSeries[N Number] struct {
 	cell    atomic.Pointer[hcell[N]]
 	resolve func() (*hcell[N], bool)
 
+	// A gauge on the fast path: its cell once the series has one for good; resolveGauge
+	// records a value and resolves the cell.
+	gcell        atomic.Pointer[vcell[N]]
+	resolveGauge func(N) (*vcell[N], bool)
+
 	inst RecorderInstrument[N]
 	opts []metric.RecordOption
 }
 
 func (s *boundSeries[N]) record(ctx context.Context, val N) {
+	if s.resolveGauge != nil {
+		if c, keep := s.resolveGauge(val); keep {
+			s.gcell.Store(c)
+		}
+		return
+	}
 	if s.resolve == nil {
 		s.inst.Record(ctx, val, s.opts...)
 		return

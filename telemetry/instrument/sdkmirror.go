@@ -1,17 +1,22 @@
 package instrument
 
 // MirroredSDKVersion is the release of the OpenTelemetry Go SDK (go.opentelemetry.io/otel/sdk
-// and go.opentelemetry.io/otel/sdk/metric, released together) whose rules the histograms' fast
-// path re-implements, each checked against that release's source. TestSDKMirrorVersion fails
+// and go.opentelemetry.io/otel/sdk/metric, released together) whose rules the fast path
+// (histograms, counters, up-down counters and gauges) re-implements, each checked against that
+// release's source. TestSDKMirrorVersion fails
 // when another release is linked in: check every rule below against it (see Upgrading
 // otel-go), then change the constant.
 //
-// A histogram on the fast path never reaches the SDK's aggregation, so whatever the SDK would
-// decide or compute for it is decided and computed here instead. Each entry below names the
+// An instrument on the fast path never reaches the SDK's aggregation, so whatever the SDK would
+// decide or compute for it is decided and computed here instead. The rules below were written
+// for histograms; those that apply to the other kinds say so, and the sums' and last values'
+// own rules follow them. Each entry below names the
 // rule, the v1.47.0 code that implements it (in package go.opentelemetry.io/otel/sdk/metric
 // unless another is named, with its file) and the telediag code that mirrors it.
 //
-// Creating a histogram, once per instrument (pathMeter.Float64Histogram, Int64Histogram):
+// Creating an instrument, once per instrument (pathMeter.Float64Histogram, Int64Histogram, and
+// in valuepath.go the counters', up-down counters' and gauges'; every rule of this section
+// applies to all of them):
 //
 //   - The meter's scope: name, version, schema URL and attributes, MAP and SLICE values among
 //     the attributes deduplicated. (*MeterProvider).Meter, provider.go, with
@@ -39,18 +44,19 @@ package instrument
 //     AggregationDefault is DefaultAggregationSelector's; without an AttributeFilter, advised
 //     keys give attribute.NewAllowKeysFilter. (*inserter[N]).cachedAggregator, pipeline.go.
 //     Mirrored in resolve.
-//   - What a histogram may aggregate into: isAggregatorCompatible and
-//     (*inserter[N]).aggregateFunc, pipeline.go. The fast path implements
-//     AggregationExplicitBucketHistogram and AggregationDrop only: any other aggregation (sum,
-//     exponential, one the SDK rejects), several streams for one reader, readers that disagree
-//     on the stream, or more than one delta reader send the whole instrument to the SDK's path
-//     (resolve, sameStream).
+//   - What an instrument may aggregate into: isAggregatorCompatible and
+//     (*inserter[N]).aggregateFunc, pipeline.go. The fast path implements each kind's default
+//     and AggregationDrop only: AggregationExplicitBucketHistogram for a histogram,
+//     AggregationSum for a counter (monotonic, aggregateFunc's b.Sum(true)) or an up-down
+//     counter (b.Sum(false)), AggregationLastValue for a gauge (b.LastValue()). Any other
+//     aggregation (a histogram of a counter or gauge, exponential, one the SDK rejects),
+//     several streams for one reader, readers that disagree on the stream, or more than one
+//     delta reader send the whole instrument to the SDK's path (resolve, sameStream).
 //   - Stream identity: lowercased name, description, unit, kind and number type; the first
 //     instrument of a meter to ask for an identity decides its stream, and later ones record
 //     into it. (*inserter[N]).instID, pipeline.go, and instID.normalize, instrument.go, with the
-//     per-meter (*cache[K, V]).Lookup, cache.go. Mirrored by streamKey (whose kind is always a
-//     histogram), scopeEntry.streams and histogramFor, which keeps a stream claimed by the
-//     SDK's path there.
+//     per-meter (*cache[K, V]).Lookup, cache.go. Mirrored by streamKey, scopeEntry.streams and
+//     (*HistogramPath).streamFor, which keeps a stream claimed by the SDK's path there.
 //   - Temporality per reader: aggregate.Builder[N].Temporality, set from the reader's
 //     TemporalitySelector in cachedAggregator. Mirrored by the selector given to
 //     (*HistogramPath).Producer, and histReader.delta.
@@ -62,7 +68,8 @@ package instrument
 //     gets aggregate.DropReservoir. reservoirFunc, exemplar.go. telemetry's fastHistograms
 //     compares the filter the same way and builds a HistogramPath only then.
 //
-// Recording:
+// Recording (the attribute rules apply to every kind: fastValue.Add and Record resolve their
+// options with optionAttributes, and valueStream.measure applies the stream's filter):
 //
 //   - A measurement's attributes: the options' set, then the raw attributes of the options with
 //     RawAttributes and Experimental methods
@@ -93,7 +100,38 @@ package instrument
 //     swap and drainCumulative, which count a recording as ended by its bucket increment
 //     instead of by a counter of their own.
 //
-// The cardinality limit:
+// Sums (counters, up-down counters) and last values (gauges), valueStream in value.go:
+//
+//   - A sum's value: whole numbers added to an integer, the rest to a float, read as their
+//     sum; a series is created by its first measurement, an Add of 0 included.
+//     atomicCounter[N].add and load, internal/aggregate/atomic.go, with (*cumulativeSum[N]).measure
+//     and (*deltaSum[N]).measure, internal/aggregate/sum.go. Mirrored by (*vcell[N]).add and
+//     load, and valueStream.measure. Counter.Bind creates the series with a measurement of 0,
+//     as an Add of 0 creates it in the SDK (and as the drain path's newCell does).
+//   - Cumulative sums are read in place at each collection, every series the map holds, with
+//     IsMonotonic from aggregateFunc. (*cumulativeSum[N]).collect, sum.go. Mirrored by
+//     collectCumulative.
+//   - Delta sums: one map per interval, cleared at each collection, so only the series
+//     measured in the interval report, with the interval's sum; start time the previous
+//     collection. (*deltaSum[N]).collect, sum.go. Mirrored by the cells' per-cycle seq (a
+//     measurement marks its cell), drainAll and collectDelta.
+//   - Last values: the measurement's value stored, the series created with it; cumulative data
+//     reports every series with its latest value, delta data only the series measured in the
+//     interval. cumulativeLastValue and deltaLastValue (measure, collect, copyAndClearDpts),
+//     internal/aggregate/lastvalue.go, with atomicN[N], atomic.go. Mirrored by (*vcell[N]).set
+//     and load, collectCumulative, collectDelta. A gauge in delta mode numbers its measurements
+//     (vcell.last), so that the overflow series takes the latest value of the label sets
+//     folded into it, as the SDK's overflow point keeps the last value stored into it.
+//   - Start times of sums and last values: as the histograms' below (cumulativeSum.collect and
+//     cumulativeLastValue.collect read x.PerSeriesStartTimestamps at every collection; delta
+//     data starts at the previous collection). Mirrored by the same envPerSeriesStart.
+//   - Not mirrored, because the fast path never builds them: precomputed sums and last values
+//     (observable instruments stay the SDK's) and the finish-aware sum (finish_sum.go, with
+//     internal/finish), which v1.47 builds from nothing public, so no series can be ended in
+//     the SDK; a later release exposing it would let the drain path end series too.
+//
+// The cardinality limit (the same rules for every kind; valueStream.measure, locate and
+// collectDelta mirror them for sums and last values as histogram's functions do):
 //
 //   - Cumulative data: the first limit-1 distinct (filtered) label sets get a series for the
 //     life of the instrument; every later one records into the series of overflowSet,
@@ -136,7 +174,8 @@ package instrument
 // OTEL_GO_X_PER_SERIES_START_TIMESTAMPS=true ((*summaryStream).points). A change to either
 // rule applies to them too.
 //
-// What Counter and Group rely on without re-implementing it:
+// What Counter and Group rely on without re-implementing it, on the drain path (a provider
+// without a HistogramPath, or a counter a View sends to the SDK):
 //
 //   - (*pipeline).produce, pipeline.go, runs every callback under the pipeline's lock before it
 //     reads any aggregation, so the drain Group.addCounter registers lands the counters'
@@ -164,7 +203,8 @@ package instrument
 //
 // In sdk/metric: pipeline.go, meter.go, instrument.go, provider.go, aggregation.go,
 // exemplar.go, cache.go, manual_reader.go, periodic_reader.go, internal/aggregate
-// (aggregate.go, histogram.go, atomic.go, limit.go, lazy_attributes.go, sum.go) and
+// (aggregate.go, histogram.go, atomic.go, limit.go, lazy_attributes.go, sum.go, lastvalue.go,
+// finish_sum.go) and
 // internal/attrnorm/dedup.go; in sdk, internal/x/features.go; config.go of
 // go.opentelemetry.io/otel/metric (the Experimental convention), options.go of
 // go.opentelemetry.io/otel/metric/x, and the CHANGELOG. Look for a new Aggregation or Stream
@@ -174,6 +214,8 @@ package instrument
 //
 // Then run the differential tests, which record the same program through the fast path and
 // through plain SDK instruments and compare what every reader collects: in this package
+// TestValuesMatchSDK (counters, up-down counters and gauges: temporality mixes, Views, limits,
+// per-series start times), TestValuesConcurrent, TestValuePathChoice,
 // TestHistogramMatchesSDK (temporality mixes, Views, limits, per-series start times),
 // TestHistogramSpecialValues, TestHistogramConcurrent, TestHistogramRecreated,
 // TestHistogramSniffedOptionsMatchSDK, TestCounterMatchesSDK, TestCounterOverflowMatchesSDK

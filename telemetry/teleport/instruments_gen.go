@@ -569,8 +569,8 @@ func (m AuditFailedDiskMonitoring) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m AuditFailedDiskMonitoring) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -647,8 +647,8 @@ func (m AuditFailedEmitEvents) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m AuditFailedEmitEvents) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -717,7 +717,7 @@ func (m AuditPercentageDiskSpaceUsed) Record(ctx context.Context, val float64) {
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m AuditPercentageDiskSpaceUsed) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -787,7 +787,7 @@ func (m AuditServerOpenFiles) Record(ctx context.Context, val int64) {
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m AuditServerOpenFiles) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -869,8 +869,8 @@ func (m AuthGenerateRequestsThrottledTotal) Add(ctx context.Context, incr int64)
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m AuthGenerateRequestsThrottledTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -947,8 +947,8 @@ func (m AuthGenerateRequestsTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m AuthGenerateRequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -1023,8 +1023,8 @@ func (m AuthGenerateRequests) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m AuthGenerateRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -1093,7 +1093,7 @@ func (m AuthGenerateSeconds) Record(ctx context.Context, val float64) {
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m AuthGenerateSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -1177,8 +1177,8 @@ func (m BackendBatchReadRequestsTotal) Add(ctx context.Context, incr int64, comp
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m BackendBatchReadRequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -1201,9 +1201,10 @@ func (b BackendBatchReadRequestsTotalBound) Add(ctx context.Context, incr int64)
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
-// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
-// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+// longer exported, and the next Add or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's
+// cumulative streams keep the series at its last total (package instrument, Counter.Delete).
 func (m BackendBatchReadRequestsTotal) Delete(component string) bool {
 	return m.series.Delete([1]string{component})
 }
@@ -1299,8 +1300,8 @@ func (m BackendBatchReadRequestsFailedTotal) Add(ctx context.Context, incr int64
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m BackendBatchReadRequestsFailedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -1323,9 +1324,10 @@ func (b BackendBatchReadRequestsFailedTotalBound) Add(ctx context.Context, incr 
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
-// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
-// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+// longer exported, and the next Add or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's
+// cumulative streams keep the series at its last total (package instrument, Counter.Delete).
 func (m BackendBatchReadRequestsFailedTotal) Delete(component string) bool {
 	return m.series.Delete([1]string{component})
 }
@@ -1418,7 +1420,7 @@ func (m BackendBatchReadSeconds) Record(ctx context.Context, val float64, compon
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m BackendBatchReadSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -1441,9 +1443,9 @@ func (b BackendBatchReadSecondsBound) Record(ctx context.Context, val float64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
-// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
-// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// longer exported, and the next Record or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
 // Recorder.Delete).
 func (m BackendBatchReadSeconds) Delete(component string) bool {
 	return m.series.Delete([1]string{component})
@@ -1538,8 +1540,8 @@ func (m BackendBatchWriteRequestsTotal) Add(ctx context.Context, incr int64, com
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m BackendBatchWriteRequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -1562,9 +1564,10 @@ func (b BackendBatchWriteRequestsTotalBound) Add(ctx context.Context, incr int64
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
-// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
-// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+// longer exported, and the next Add or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's
+// cumulative streams keep the series at its last total (package instrument, Counter.Delete).
 func (m BackendBatchWriteRequestsTotal) Delete(component string) bool {
 	return m.series.Delete([1]string{component})
 }
@@ -1660,8 +1663,8 @@ func (m BackendBatchWriteRequestsFailedTotal) Add(ctx context.Context, incr int6
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m BackendBatchWriteRequestsFailedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -1684,9 +1687,10 @@ func (b BackendBatchWriteRequestsFailedTotalBound) Add(ctx context.Context, incr
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
-// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
-// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+// longer exported, and the next Add or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's
+// cumulative streams keep the series at its last total (package instrument, Counter.Delete).
 func (m BackendBatchWriteRequestsFailedTotal) Delete(component string) bool {
 	return m.series.Delete([1]string{component})
 }
@@ -1781,7 +1785,7 @@ func (m BackendBatchWriteSeconds) Record(ctx context.Context, val float64, compo
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m BackendBatchWriteSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -1804,9 +1808,9 @@ func (b BackendBatchWriteSecondsBound) Record(ctx context.Context, val float64) 
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
-// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
-// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// longer exported, and the next Record or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
 // Recorder.Delete).
 func (m BackendBatchWriteSeconds) Delete(component string) bool {
 	return m.series.Delete([1]string{component})
@@ -1900,8 +1904,8 @@ func (m BackendReadRequestsTotal) Add(ctx context.Context, incr int64, component
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m BackendReadRequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -1924,9 +1928,10 @@ func (b BackendReadRequestsTotalBound) Add(ctx context.Context, incr int64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
-// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
-// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+// longer exported, and the next Add or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's
+// cumulative streams keep the series at its last total (package instrument, Counter.Delete).
 func (m BackendReadRequestsTotal) Delete(component string) bool {
 	return m.series.Delete([1]string{component})
 }
@@ -2020,8 +2025,8 @@ func (m BackendReadRequestsFailedTotal) Add(ctx context.Context, incr int64, com
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m BackendReadRequestsFailedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -2044,9 +2049,10 @@ func (b BackendReadRequestsFailedTotalBound) Add(ctx context.Context, incr int64
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
-// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
-// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+// longer exported, and the next Add or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's
+// cumulative streams keep the series at its last total (package instrument, Counter.Delete).
 func (m BackendReadRequestsFailedTotal) Delete(component string) bool {
 	return m.series.Delete([1]string{component})
 }
@@ -2138,7 +2144,7 @@ func (m BackendReadSeconds) Record(ctx context.Context, val float64, component s
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m BackendReadSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -2161,9 +2167,9 @@ func (b BackendReadSecondsBound) Record(ctx context.Context, val float64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
-// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
-// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// longer exported, and the next Record or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
 // Recorder.Delete).
 func (m BackendReadSeconds) Delete(component string) bool {
 	return m.series.Delete([1]string{component})
@@ -2257,8 +2263,8 @@ func (m BackendWriteRequestsTotal) Add(ctx context.Context, incr int64, componen
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m BackendWriteRequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -2281,9 +2287,10 @@ func (b BackendWriteRequestsTotalBound) Add(ctx context.Context, incr int64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
-// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
-// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+// longer exported, and the next Add or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's
+// cumulative streams keep the series at its last total (package instrument, Counter.Delete).
 func (m BackendWriteRequestsTotal) Delete(component string) bool {
 	return m.series.Delete([1]string{component})
 }
@@ -2377,8 +2384,8 @@ func (m BackendWriteRequestsFailedTotal) Add(ctx context.Context, incr int64, co
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m BackendWriteRequestsFailedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -2401,9 +2408,10 @@ func (b BackendWriteRequestsFailedTotalBound) Add(ctx context.Context, incr int6
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
-// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
-// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+// longer exported, and the next Add or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's
+// cumulative streams keep the series at its last total (package instrument, Counter.Delete).
 func (m BackendWriteRequestsFailedTotal) Delete(component string) bool {
 	return m.series.Delete([1]string{component})
 }
@@ -2503,8 +2511,8 @@ func (m TeleportBackendWriteRequestsFailedPreconditionTotal) Add(ctx context.Con
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m TeleportBackendWriteRequestsFailedPreconditionTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -2528,9 +2536,10 @@ func (b TeleportBackendWriteRequestsFailedPreconditionTotalBound) Add(ctx contex
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
-// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
-// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+// longer exported, and the next Add or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's
+// cumulative streams keep the series at its last total (package instrument, Counter.Delete).
 func (m TeleportBackendWriteRequestsFailedPreconditionTotal) Delete(component string) bool {
 	return m.series.Delete([1]string{component})
 }
@@ -2622,7 +2631,7 @@ func (m BackendWriteSeconds) Record(ctx context.Context, val float64, component 
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m BackendWriteSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -2645,9 +2654,9 @@ func (b BackendWriteSecondsBound) Record(ctx context.Context, val float64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
-// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
-// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// longer exported, and the next Record or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
 // Recorder.Delete).
 func (m BackendWriteSeconds) Delete(component string) bool {
 	return m.series.Delete([1]string{component})
@@ -2737,8 +2746,8 @@ func (m ClusterNameNotFoundTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m ClusterNameNotFoundTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -2815,8 +2824,8 @@ func (m EtcdBackendBatchReadRequests) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m EtcdBackendBatchReadRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -2886,7 +2895,7 @@ func (m EtcdBackendBatchReadSeconds) Record(ctx context.Context, val float64) {
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m EtcdBackendBatchReadSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -2965,8 +2974,8 @@ func (m EtcdBackendReadRequests) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m EtcdBackendReadRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -3036,7 +3045,7 @@ func (m EtcdBackendReadSeconds) Record(ctx context.Context, val float64) {
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m EtcdBackendReadSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -3115,8 +3124,8 @@ func (m EtcdBackendTxRequests) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m EtcdBackendTxRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -3186,7 +3195,7 @@ func (m EtcdBackendTxSeconds) Record(ctx context.Context, val float64) {
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m EtcdBackendTxSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -3265,8 +3274,8 @@ func (m EtcdBackendWriteRequests) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m EtcdBackendWriteRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -3336,7 +3345,7 @@ func (m EtcdBackendWriteSeconds) Record(ctx context.Context, val float64) {
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m EtcdBackendWriteSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -3419,8 +3428,8 @@ func (m FirestoreEventsBackendBatchReadRequests) Add(ctx context.Context, incr i
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m FirestoreEventsBackendBatchReadRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -3496,7 +3505,7 @@ func (m FirestoreEventsBackendBatchReadSeconds) Record(ctx context.Context, val 
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m FirestoreEventsBackendBatchReadSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -3579,8 +3588,8 @@ func (m FirestoreEventsBackendBatchWriteRequests) Add(ctx context.Context, incr 
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m FirestoreEventsBackendBatchWriteRequests) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -3656,7 +3665,7 @@ func (m FirestoreEventsBackendBatchWriteSeconds) Record(ctx context.Context, val
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m FirestoreEventsBackendBatchWriteSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -3731,7 +3740,7 @@ func (m GCSEventStorageDownloadsSeconds) Record(ctx context.Context, val float64
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m GCSEventStorageDownloadsSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -3810,8 +3819,8 @@ func (m GCSEventStorageDownloads) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m GCSEventStorageDownloads) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -3884,7 +3893,7 @@ func (m GCSEventStorageUploadsSeconds) Record(ctx context.Context, val float64) 
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m GCSEventStorageUploadsSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -3961,8 +3970,8 @@ func (m GCSEventStorageUploads) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m GCSEventStorageUploads) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -4040,8 +4049,8 @@ func (m HeartbeatConnectionsMissedTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m HeartbeatConnectionsMissedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -4119,8 +4128,8 @@ func (m HeartbeatConnectionsReceivedTotal) Add(ctx context.Context, incr int64) 
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m HeartbeatConnectionsReceivedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -4195,8 +4204,8 @@ func (m TeleportAuditEmitEvents) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m TeleportAuditEmitEvents) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -4276,8 +4285,8 @@ func (m TeleportConnectedResources) Add(ctx context.Context, incr int64, resourc
 	m.series.Add(ctx, incr, [1]string{string(resourceType)})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m TeleportConnectedResources) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -4300,9 +4309,10 @@ func (b TeleportConnectedResourcesBound) Add(ctx context.Context, incr int64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
-// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
-// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+// longer exported, and the next Add or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's
+// cumulative streams keep the series at its last total (package instrument, Counter.Delete).
 func (m TeleportConnectedResources) Delete(resourceType ResourceTypeAttr) bool {
 	return m.series.Delete([1]string{string(resourceType)})
 }
@@ -4401,7 +4411,7 @@ func (m TeleportRegisteredServers) Record(ctx context.Context, val int64, versio
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m TeleportRegisteredServers) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -4424,9 +4434,10 @@ func (b TeleportRegisteredServersBound) Record(ctx context.Context, val int64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Record or Bind creates the series anew. Its memory goes, but the
-// SDK keeps the gauge's last value in its cumulative streams (/metrics among them) (package
-// instrument, Recorder.Delete).
+// longer exported, and the next Record or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path the SDK keeps the gauge's last value in its cumulative
+// streams (package instrument, Recorder.Delete).
 func (m TeleportRegisteredServers) Delete(version string, automaticUpdates string) bool {
 	return m.series.Delete([2]string{version, automaticUpdates})
 }
@@ -4512,8 +4523,8 @@ func (m UserLoginTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m UserLoginTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -4582,7 +4593,7 @@ func (m WatcherEventSizes) Record(ctx context.Context, val int64) {
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m WatcherEventSizes) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -4663,7 +4674,7 @@ func (m WatcherEvents) Record(ctx context.Context, val int64, resource string) {
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m WatcherEvents) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -4686,9 +4697,9 @@ func (b WatcherEventsBound) Record(ctx context.Context, val int64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
-// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
-// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// longer exported, and the next Record or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
 // Recorder.Delete).
 func (m WatcherEvents) Delete(resource string) bool {
 	return m.series.Delete([1]string{resource})
@@ -4779,8 +4790,8 @@ func (m FailedConnectToNodeAttemptsTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m FailedConnectToNodeAttemptsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -4857,8 +4868,8 @@ func (m FailedLoginAttemptsTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m FailedLoginAttemptsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -4938,8 +4949,8 @@ func (m ProxyConnectionLimitExceededTotal) Add(ctx context.Context, incr int64) 
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m ProxyConnectionLimitExceededTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -5010,7 +5021,7 @@ func (m ProxyMissingSSHTunnels) Record(ctx context.Context, val int64) {
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m ProxyMissingSSHTunnels) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -5093,8 +5104,8 @@ func (m TeleportConnectToNodeAttemptsTotal) Add(ctx context.Context, incr int64)
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m TeleportConnectToNodeAttemptsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -5176,7 +5187,7 @@ func (m TeleportReverseTunnelsConnected) Record(ctx context.Context, val int64, 
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m TeleportReverseTunnelsConnected) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -5199,9 +5210,10 @@ func (b TeleportReverseTunnelsConnectedBound) Record(ctx context.Context, val in
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Record or Bind creates the series anew. Its memory goes, but the
-// SDK keeps the gauge's last value in its cumulative streams (/metrics among them) (package
-// instrument, Recorder.Delete).
+// longer exported, and the next Record or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path the SDK keeps the gauge's last value in its cumulative
+// streams (package instrument, Recorder.Delete).
 func (m TeleportReverseTunnelsConnected) Delete(tunnelType string) bool {
 	return m.series.Delete([1]string{tunnelType})
 }
@@ -5293,8 +5305,8 @@ func (m UserMaxConcurrentSessionsHitTotal) Add(ctx context.Context, incr int64) 
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m UserMaxConcurrentSessionsHitTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -5371,8 +5383,8 @@ func (m CertificateMismatchTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m CertificateMismatchTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -5443,7 +5455,7 @@ func (m ReversetunnelConnectedProxies) Record(ctx context.Context, val int64) {
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m ReversetunnelConnectedProxies) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -5517,8 +5529,8 @@ func (m Rx) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m Rx) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -5594,8 +5606,8 @@ func (m ServerInteractiveSessionsTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m ServerInteractiveSessionsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -5777,8 +5789,8 @@ func (m TeleportCacheEvents) Add(ctx context.Context, incr int64, cacheComponent
 	m.series.Add(ctx, incr, [1]string{cacheComponent})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m TeleportCacheEvents) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -5801,9 +5813,10 @@ func (b TeleportCacheEventsBound) Add(ctx context.Context, incr int64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
-// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
-// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+// longer exported, and the next Add or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's
+// cumulative streams keep the series at its last total (package instrument, Counter.Delete).
 func (m TeleportCacheEvents) Delete(cacheComponent string) bool {
 	return m.series.Delete([1]string{cacheComponent})
 }
@@ -5897,8 +5910,8 @@ func (m TeleportCacheStaleEvents) Add(ctx context.Context, incr int64, cacheComp
 	m.series.Add(ctx, incr, [1]string{cacheComponent})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m TeleportCacheStaleEvents) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -5921,9 +5934,10 @@ func (b TeleportCacheStaleEventsBound) Add(ctx context.Context, incr int64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
-// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
-// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+// longer exported, and the next Add or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's
+// cumulative streams keep the series at its last total (package instrument, Counter.Delete).
 func (m TeleportCacheStaleEvents) Delete(cacheComponent string) bool {
 	return m.series.Delete([1]string{cacheComponent})
 }
@@ -6015,7 +6029,7 @@ func (m TrustedClusters) Record(ctx context.Context, val int64, cluster string, 
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m TrustedClusters) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -6038,9 +6052,10 @@ func (b TrustedClustersBound) Record(ctx context.Context, val int64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Record or Bind creates the series anew. Its memory goes, but the
-// SDK keeps the gauge's last value in its cumulative streams (/metrics among them) (package
-// instrument, Recorder.Delete).
+// longer exported, and the next Record or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path the SDK keeps the gauge's last value in its cumulative
+// streams (package instrument, Recorder.Delete).
 func (m TrustedClusters) Delete(cluster string, clusterState string) bool {
 	return m.series.Delete([2]string{cluster, clusterState})
 }
@@ -6124,8 +6139,8 @@ func (m Tx) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m Tx) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }

@@ -199,8 +199,8 @@ func (m OrdersPlacedTotal) Add(ctx context.Context, incr int64, paymentMethod Pa
 	m.series.Add(ctx, incr, [1]string{string(paymentMethod)})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m OrdersPlacedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -223,9 +223,10 @@ func (b OrdersPlacedTotalBound) Add(ctx context.Context, incr int64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
-// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
-// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+// longer exported, and the next Add or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's
+// cumulative streams keep the series at its last total (package instrument, Counter.Delete).
 func (m OrdersPlacedTotal) Delete(paymentMethod PaymentMethodAttr) bool {
 	return m.series.Delete([1]string{string(paymentMethod)})
 }
@@ -314,8 +315,8 @@ func (m OrdersRejectedTotal) Add(ctx context.Context, incr int64, reason string)
 	m.series.Add(ctx, incr, [1]string{reason})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m OrdersRejectedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -338,9 +339,10 @@ func (b OrdersRejectedTotalBound) Add(ctx context.Context, incr int64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
-// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
-// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+// longer exported, and the next Add or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's
+// cumulative streams keep the series at its last total (package instrument, Counter.Delete).
 func (m OrdersRejectedTotal) Delete(reason string) bool {
 	return m.series.Delete([1]string{reason})
 }
@@ -429,8 +431,8 @@ func (m InventoryUnreachableTotal) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m InventoryUnreachableTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -504,8 +506,8 @@ func (m OrdersInFlight) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m OrdersInFlight) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -575,7 +577,7 @@ func (m OrderProcessingSeconds) Record(ctx context.Context, val float64) {
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m OrderProcessingSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))

@@ -249,8 +249,8 @@ func (m RequestsTotal) Add(ctx context.Context, incr int64, component string) {
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m RequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -273,9 +273,10 @@ func (b RequestsTotalBound) Add(ctx context.Context, incr int64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
-// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
-// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+// longer exported, and the next Add or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's
+// cumulative streams keep the series at its last total (package instrument, Counter.Delete).
 func (m RequestsTotal) Delete(component string) bool {
 	return m.series.Delete([1]string{component})
 }
@@ -362,8 +363,8 @@ func (m WritesTotal) Add(ctx context.Context, incr int64, component string) {
 	m.series.Add(ctx, incr, [1]string{component})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m WritesTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -386,9 +387,10 @@ func (b WritesTotalBound) Add(ctx context.Context, incr int64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
-// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
-// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+// longer exported, and the next Add or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's
+// cumulative streams keep the series at its last total (package instrument, Counter.Delete).
 func (m WritesTotal) Delete(component string) bool {
 	return m.series.Delete([1]string{component})
 }
@@ -475,8 +477,8 @@ func (m Failures) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m Failures) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -550,8 +552,8 @@ func (m Rx) Add(ctx context.Context, incr int64) {
 	m.bound.Add(ctx, incr)
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m Rx) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -626,8 +628,8 @@ func (m InFlight) Add(ctx context.Context, incr int64, op OpAttr) {
 	m.series.Add(ctx, incr, [1]string{string(op)})
 }
 
-// AddSet adds incr for set, for a caller that already holds an attribute.Set. It takes the SDK's
-// own path, slower than Add's batched one.
+// AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
+// up by the set, which costs more than the lookup by label values.
 func (m InFlight) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 	m.series.AddSet(ctx, incr, set)
 }
@@ -650,9 +652,10 @@ func (b InFlightBound) Add(ctx context.Context, incr int64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Add or Bind creates the series anew. Its memory goes, but the SDK
-// aggregates counters: its cumulative streams (/metrics among them) keep the series at its last
-// total, and a delta reader stops receiving it (package instrument, Counter.Delete).
+// longer exported, and the next Add or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path (any other provider) its memory goes but the SDK's
+// cumulative streams keep the series at its last total (package instrument, Counter.Delete).
 func (m InFlight) Delete(op OpAttr) bool {
 	return m.series.Delete([1]string{string(op)})
 }
@@ -742,7 +745,7 @@ func (m RequestSeconds) Record(ctx context.Context, val float64, component strin
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m RequestSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -765,9 +768,9 @@ func (b RequestSecondsBound) Record(ctx context.Context, val float64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
-// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
-// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// longer exported, and the next Record or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
 // Recorder.Delete).
 func (m RequestSeconds) Delete(component string) bool {
 	return m.series.Delete([1]string{component})
@@ -857,7 +860,7 @@ func (m WriteSeconds) Record(ctx context.Context, val float64, component string)
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m WriteSeconds) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -880,9 +883,9 @@ func (b WriteSecondsBound) Record(ctx context.Context, val float64) {
 
 // Delete deletes the series with the given labels and reports whether there was one, as
 // client_golang's DeleteLabelValues does: a handle bound before keeps accepting values that are no
-// longer exported, and the next Record or Bind creates the series anew. On telediag's histogram
-// path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next
-// collection, and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
+// longer exported, and the next Record or Bind creates the series anew. On telediag's fast path
+// (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection,
+// and its memory goes; on the SDK's path the SDK keeps its totals (package instrument,
 // Recorder.Delete).
 func (m WriteSeconds) Delete(component string) bool {
 	return m.series.Delete([1]string{component})
@@ -962,7 +965,7 @@ func (m PayloadBytes) Record(ctx context.Context, val float64, op OpAttr) {
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m PayloadBytes) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -1065,7 +1068,7 @@ func (m QueueItems) Record(ctx context.Context, val int64) {
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m QueueItems) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	m.series.RecordSet(ctx, val, set)
 }
@@ -1132,7 +1135,7 @@ func (m DiskUsedPercent) Record(ctx context.Context, val float64) {
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m DiskUsedPercent) RecordSet(ctx context.Context, val float64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -1201,7 +1204,7 @@ func (m ConnectedPeers) Record(ctx context.Context, val int64) {
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
-// looked up by the set, which costs more than Record's lookup by label values.
+// looked up by the set, which costs more than the lookup by label values.
 func (m ConnectedPeers) RecordSet(ctx context.Context, val int64, set attribute.Set) {
 	if m.inst != nil {
 		m.inst.Record(ctx, val, metric.WithAttributeSet(set))
