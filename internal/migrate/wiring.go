@@ -264,14 +264,24 @@ func (r *renderer) mains() {
 		tm := r.qual(pos, telemetryPkg, "telemetry")
 		logq := r.qual(pos, "log", "log")
 		cat := r.cat(pos)
-		opts := ""
+		opts, unreg := "", ""
 		msg := fmt.Sprintf("main creates the telemetry pipeline and fills %s.%s before anything records", r.target.Name, defaultVar)
 		if r.plan.keepsDefault != "" {
 			// The families registered there at run time (an exporter's), and whatever stays
 			// on client_golang, are served beside the instruments, as promhttp.Handler()
 			// served them; names the pipeline serves itself (the runtime's) are left out.
-			opts = fmt.Sprintf(", %s.WithGatherer(%s.DefaultGatherer)", tm, r.qual(pos, promPkg, "prometheus"))
-			msg += fmt.Sprintf("; client_golang's default registry stays in use (%s), and tel.Handler() serves it through telemetry.WithGatherer", r.plan.keepsDefault)
+			prom := r.qual(pos, promPkg, "prometheus")
+			coll := r.qual(pos, collectorsPkg, "collectors")
+			opts = fmt.Sprintf(", %s.WithGatherer(%s.DefaultGatherer)", tm, prom)
+			// The default registry holds client_golang's Go and process collectors from the
+			// start; the pipeline serves those families itself, and would log each of the
+			// registry's as a collision at the first scrape. Unregistering them is
+			// client_golang's documented way to take them off.
+			unreg = fmt.Sprintf(`
+	// telemetry serves the Go and process collectors' families itself.
+	%[1]s.Unregister(%[2]s.NewGoCollector())
+	%[1]s.Unregister(%[2]s.NewProcessCollector(%[2]s.ProcessCollectorOpts{}))`, prom, coll)
+			msg += fmt.Sprintf("; client_golang's default registry stays in use (%s), and tel.Handler() serves it through telemetry.WithGatherer, without its Go and process collectors", r.plan.keepsDefault)
 		}
 		text := fmt.Sprintf(`
 	%[1]s, %[2]s := %[3]s.New(%[4]s%[8]s)
@@ -281,7 +291,7 @@ func (r *renderer) mains() {
 	defer %[1]s.Shutdown(%[4]s)
 	if %[2]s := %[6]s.%[7]s(%[1]s.MeterProvider()); %[2]s != nil {
 		%[5]s.Fatal(%[2]s)
-	}`, tel, errName, tm, ctx, logq, cat, setDefaultFunc, opts)
+	}%[9]s`, tel, errName, tm, ctx, logq, cat, setDefaultFunc, opts, unreg)
 		r.setupIn[fd] = tel
 		// After the line of the brace, so that a comment on it stays there.
 		tf := r.u.fset.File(pos)

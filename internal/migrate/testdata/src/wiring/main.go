@@ -24,7 +24,7 @@ func init() {
 	prometheus.DefaultRegisterer.MustRegister(temp)                                                                               // want `the registration of shop_temperature_celsius goes`
 }
 
-func main() { // want `main creates the telemetry pipeline and fills shopmetrics.Default before anything records; client_golang's default registry stays in use \(collectors.NewBuildInfoCollector\(\) stays registered there at testdata/src/wiring/main.go:23\), and tel.Handler\(\) serves it through telemetry.WithGatherer`
+func main() { // want `main creates the telemetry pipeline and fills shopmetrics.Default before anything records; client_golang's default registry stays in use \(collectors.NewBuildInfoCollector\(\) stays registered there at testdata/src/wiring/main.go:23\), and tel.Handler\(\) serves it through telemetry.WithGatherer, without its Go and process collectors`
 	reg := prometheus.NewRegistry()
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "shop_request_duration_seconds"}, []string{"method"}) // want `shop_request_duration_seconds: prometheus.NewHistogramVec becomes`
 	reg.MustRegister(latency)                                                                                                  // want `the registration of shop_request_duration_seconds goes`

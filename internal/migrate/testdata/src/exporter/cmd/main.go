@@ -28,7 +28,7 @@ func runtimeFamily(reg prometheus.Registerer, name string) prometheus.Counter {
 	return c
 }
 
-func main() { // want `main creates the telemetry pipeline and fills shopmetrics.Default before anything records; client_golang's default registry stays in use \(prometheus.DefaultRegisterer is used at testdata/src/exporter/cmd/main.go:34\), and tel.Handler\(\) serves it through telemetry.WithGatherer`
+func main() { // want `main creates the telemetry pipeline and fills shopmetrics.Default before anything records; client_golang's default registry stays in use \(prometheus.DefaultRegisterer is used at testdata/src/exporter/cmd/main.go:34\), and tel.Handler\(\) serves it through telemetry.WithGatherer, without its Go and process collectors`
 	l := &listen.Listener{Parser: &line.Parser{}, Builds: *builds, Orders: *orders, InFlight: inFlight, Errs: errs, Queue: queue} // want `shop_builds_total: the vector by value \*builds becomes builds` `shop_orders_total: the vector by value \*orders becomes orders`
 	l.Handle("v1")
 	runtimeFamily(prometheus.DefaultRegisterer, "upstream_lines_total").Inc()
