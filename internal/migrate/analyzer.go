@@ -176,6 +176,12 @@ func (r *renderer) oneVal(e ast.Expr) (val, bool) {
 
 // render is e's text after the rewrite: a definition becomes its instrument.
 func (r *renderer) render(e ast.Expr) string {
+	if st, ok := ast.Unparen(e).(*ast.StarExpr); ok {
+		// A vector by value, *vec: vec, a pointer to the instrument, takes its place.
+		if v, ok := r.oneVal(st.X); ok && !v.child {
+			return r.render(st.X)
+		}
+	}
 	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok {
 		if d := r.ev.defCalls[call]; d != nil && d.ok() {
 			r.consumed[call] = true

@@ -478,7 +478,19 @@ func (ev *events) classify(e ast.Expr, stack []ast.Node) {
 		// is the same metric, classified on its own; a pointer to the generated instrument
 		// takes the vector's place, and the star goes (renderer.derefs).
 		if p.X == child {
-			ev.derefs = append(ev.derefs, p)
+			// (*vec).WithLabelValues(…): the call's rewrite renders vec (renderer.render).
+			j := i - 1
+			var up ast.Node = p
+			for j >= 0 {
+				if _, ok := stack[j].(*ast.ParenExpr); !ok {
+					break
+				}
+				up = stack[j]
+				j--
+			}
+			if sel, ok := stack[max(j, 0)].(*ast.SelectorExpr); !ok || j < 0 || sel.X != up {
+				ev.derefs = append(ev.derefs, p)
+			}
 			return
 		}
 		refuse("it is used as a %s, which the fixer cannot rewrite", nodeName(p))

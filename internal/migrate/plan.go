@@ -24,6 +24,7 @@ import (
 type Plan struct {
 	target *Target
 	files  map[string]bool  // the files walked: only their declarations can be rewritten
+	pkgs   map[string]bool  // the import paths of the packages walked
 	defs   map[string]*def  // definitions, by the call's position
 	slots  map[string]*slot // variables of client_golang metric types, by their declaration
 	notes  map[string][]string
@@ -126,8 +127,9 @@ func NewPlan(target *Target, pkgs []*packages.Package) (*Plan, error) {
 
 func newPlan(target *Target, units []*unit) *Plan {
 	p := &Plan{target: target, files: map[string]bool{}, defs: map[string]*def{}, slots: map[string]*slot{},
-		notes: map[string][]string{}, mains: map[string]bool{}}
+		notes: map[string][]string{}, mains: map[string]bool{}, pkgs: map[string]bool{}}
 	for _, u := range units {
+		p.pkgs[u.pkg.Path()] = true
 		for _, f := range u.files {
 			p.files[u.fset.File(f.Pos()).Name()] = true
 		}
@@ -204,7 +206,9 @@ func (p *Plan) linkInterfaces(u *unit) {
 	seen := map[*types.Package]bool{}
 	var visit func(pkg *types.Package)
 	visit = func(pkg *types.Package) {
-		if seen[pkg] {
+		if seen[pkg] || !p.pkgs[pkg.Path()] {
+			// A package not walked (the standard library, a dependency) declares nothing
+			// the rewrite may change, and imports no package walked.
 			return
 		}
 		seen[pkg] = true
@@ -281,9 +285,10 @@ func (p *Plan) defaultRegistry(ev *events) {
 	for _, e := range ev.defaultUses {
 		keep(e.Pos(), exprText(ev.u.fset, e)+" is used")
 	}
-	for call, d := range ev.defCalls {
-		if !d.ok() && strings.HasPrefix(d.call, "promauto.New") {
-			keep(call.Pos(), nameOr(d)+" stays on client_golang, registered there by promauto")
+	for _, d := range ev.defs {
+		d = p.defs[d.key] // the plan's copy carries its refusal
+		if !d.ok() && d.onDefault && p.keepsDefault == "" {
+			p.keepsDefault = fmt.Sprintf("%s stays on client_golang, registered there by %s at %s", nameOr(d), d.call, d.where)
 		}
 	}
 	for _, call := range ev.regCalls {
