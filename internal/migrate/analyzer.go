@@ -94,6 +94,7 @@ func (r *renderer) run() {
 			r.report(fd.Name.Pos(), fd.Name.End(), fmt.Sprintf("main's pipeline serves its /metrics nowhere yet: mount %s.Handler() where client_golang's handler was served (router.Install, or http.Handle)", tel))
 		}
 	}
+	r.gathered()
 	r.notes()
 	r.flush()
 }
@@ -315,6 +316,39 @@ func (r *renderer) defs() {
 			})
 		}
 		r.replace(call, d.name+": "+d.call, r.defText(call.Pos(), d))
+	}
+}
+
+// gathered reports, in a package that reads a client_golang registry (Gather), each string
+// that names a migrated metric: a test that looks the metric up in what the registry gathers
+// (statsd_exporter's relay test) builds after the rewrite and finds nothing, since the metric
+// has left the registry. The fixer cannot rewrite such a read; it says where it is.
+func (r *renderer) gathered() {
+	if len(r.ev.gathers) == 0 {
+		return
+	}
+	// The catalogue's families, but those a definition keeps on client_golang: before the
+	// rewrite and after it (when no definition is left to say which the code had), the names
+	// that no client_golang registry of the program serves.
+	migrated := map[string]bool{}
+	for _, m := range r.target.Catalog.Metrics {
+		if m.Generated() { // a provided_by family is a collector's, served as it was
+			migrated[m.Name] = true
+		}
+	}
+	for _, d := range r.plan.defs {
+		if !d.ok() {
+			delete(migrated, d.name)
+		}
+	}
+	g := r.ev.gathers[0]
+	for _, lit := range r.ev.names {
+		name, err := strconv.Unquote(lit.Value)
+		if err != nil || !migrated[name] {
+			continue
+		}
+		r.report(lit.Pos(), lit.End(), fmt.Sprintf("%s is looked up by name where the package reads a client_golang registry (%s at %s), which the migrated metric leaves: read it from the generated instruments through an OTel reader (instrumenttest.Collect) instead",
+			name, exprText(r.u.fset, g.Fun), where(r.u.fset, g.Pos())))
 	}
 }
 

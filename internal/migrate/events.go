@@ -28,6 +28,10 @@ type events struct {
 	regCalls []*ast.CallExpr // MustRegister and Register calls, in order
 	unregs   []*regEv        // Unregister calls
 	derefs   []*ast.StarExpr // *vec of a pointer to a vector kept by value
+	// gathers are the calls of a client_golang Gatherer's Gather (a test reading a registry).
+	gathers []*ast.CallExpr
+	// names are the string literals of the package's files outside the definitions' options.
+	names []*ast.BasicLit
 	// defaultUses are the uses of client_golang's DefaultRegisterer and DefaultGatherer outside
 	// a promhttp handler's arguments: the default registry stays in use there.
 	defaultUses []ast.Expr
@@ -214,6 +218,13 @@ func (ev *events) visit(n ast.Node, stack []ast.Node, target *Target) {
 		if isPkgFunc(fn, promhttpPkg, "Handler", "HandlerFor") && fn.Signature().Recv() == nil {
 			ev.handlers = append(ev.handlers, n)
 		}
+		if isPkgFunc(fn, promPkg, "Gather") && fn.Signature().Recv() != nil {
+			ev.gathers = append(ev.gathers, n)
+		}
+	case *ast.BasicLit:
+		if n.Kind == token.STRING && !inDefinition(info, stack) {
+			ev.names = append(ev.names, n)
+		}
 	case *ast.SelectorExpr:
 		if v, ok := info.Uses[n.Sel].(*types.Var); ok && v.Pkg() != nil && v.Pkg().Path() == promPkg &&
 			(v.Name() == "DefaultRegisterer" || v.Name() == "DefaultGatherer") && !inHandlerArgs(info, stack) && !isRegistrationRecv(info, stack) {
@@ -240,6 +251,19 @@ func (ev *events) visit(n ast.Node, stack []ast.Node, target *Target) {
 		return
 	}
 	ev.classify(e, stack)
+}
+
+// inDefinition reports whether the innermost node of stack is inside the arguments of a
+// client_golang constructor (its options).
+func inDefinition(info *types.Info, stack []ast.Node) bool {
+	for j := len(stack) - 2; j >= 0; j-- {
+		if call, ok := stack[j].(*ast.CallExpr); ok {
+			if fn := calleeOf(info, call); fn != nil && fn.Pkg() != nil && (fn.Pkg().Path() == promPkg || fn.Pkg().Path() == promautoPkg) && ctors[fn.Name()] != (ctor{}) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // inHandlerArgs reports whether the innermost node of stack is inside the arguments of a

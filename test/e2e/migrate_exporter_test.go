@@ -262,7 +262,8 @@ func TestMigrateStatsdExporterEndToEnd(t *testing.T) {
 	// pkg/mapper's tests), which the fixed code may keep but not add to.
 	vetBefore := vetFindings(runTool(t, 5*time.Minute, mod, nil, "go", "vet", "./..."))
 
-	// 3. The fixer: everything but the run-time families' constructors, which it names.
+	// 3. The fixer: everything but the run-time families' constructors, which it names, and
+	// names the reads of migrated families from the default registry it cannot rewrite.
 	fix := run(nil, 1, "go", "tool", "instrumentgen", "migrate", "-fix", "./...")
 	left := refusalLines(fix.stdout + fix.stderr)
 	wantLeft := []string{
@@ -270,6 +271,10 @@ func TestMigrateStatsdExporterEndToEnd(t *testing.T) {
 		"pkg/registry/registry.go:229:14: a metric: prometheus.NewGaugeVec stays on client_golang: prometheus.NewGaugeVec: Name is not a constant, so the exposed name cannot be read",
 		"pkg/registry/registry.go:287:18: a metric: prometheus.NewHistogramVec stays on client_golang: prometheus.NewHistogramVec: Name is not a constant, so the exposed name cannot be read",
 		"pkg/registry/registry.go:355:16: a metric: prometheus.NewSummaryVec stays on client_golang: prometheus.NewSummaryVec: Name is not a constant, so the exposed name cannot be read",
+		// The relay's test looks two migrated families up in the default registry: a hand edit
+		// that remains (docs/migrating.md), named where it is.
+		"pkg/relay/relay_test.go:91:5: statsd_exporter_relay_long_lines_total is looked up by name where the package reads a client_golang registry (prometheus.DefaultGatherer.Gather at pkg/relay/relay_test.go:85), which the migrated metric leaves: read it from the generated instruments through an OTel reader (instrumenttest.Collect) instead",
+		"pkg/relay/relay_test.go:92:5: statsd_exporter_relay_lines_relayed_total is looked up by name where the package reads a client_golang registry (prometheus.DefaultGatherer.Gather at pkg/relay/relay_test.go:85), which the migrated metric leaves: read it from the generated instruments through an OTel reader (instrumenttest.Collect) instead",
 	}
 	if !slices.Equal(left, wantLeft) {
 		t.Errorf("migrate -fix left:\n%s\nwant:\n%s\n(all it said:\n%s%s)", strings.Join(left, "\n"), strings.Join(wantLeft, "\n"), fix.stdout, fix.stderr)
@@ -292,7 +297,7 @@ func TestMigrateStatsdExporterEndToEnd(t *testing.T) {
 	if added := without(vetFindings(runTool(t, 5*time.Minute, mod, nil, "go", "vet", "./...")), vetBefore); len(added) > 0 {
 		t.Errorf("go vet finds in the fixed code what it did not before:\n%s", strings.Join(added, "\n"))
 	}
-	// Again, on the fixed code (whose lines moved): the same four, and nothing else to do.
+	// Again, on the fixed code (whose lines moved): the same, and nothing else to do.
 	again := run(nil, 1, "go", "tool", "instrumentgen", "migrate", "./...")
 	if left := refusalLines(again.stdout + again.stderr); !slices.Equal(withoutPositions(left), withoutPositions(wantLeft)) {
 		t.Errorf("migrate after -fix finds more than the run-time families:\n%s", strings.Join(left, "\n"))
