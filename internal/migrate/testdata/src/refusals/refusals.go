@@ -84,6 +84,7 @@ var (
 	mapped     = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"})                                                 // want `it is kept in a map or slice`
 	compared   = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"})                                                 // want `it is compared`
 	registered = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"})                                                 // want `registered where the registration's result is used`
+	unregd     = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"})                                                 // want `unregistered where the result is used`
 	queued     = promauto.NewGaugeVec(prometheus.GaugeOpts{Name: "shop_queue_length"}, []string{"queue"})                               // want `a bound child is compared with nil`
 )
 
@@ -106,6 +107,9 @@ func flows(ctx context.Context, cond bool) error {
 		child.Set(1)
 	}
 	time.Sleep(0)
+	if !prometheus.Unregister(unregd) { // want `shop_errors_total: unregistered where the result is used; the generated instruments are not registered`
+		unregd.Inc()
+	}
 	return prometheus.Register(registered) // want `shop_errors_total: registered where the registration's result is used`
 }
 

@@ -28,9 +28,16 @@ func runtimeFamily(reg prometheus.Registerer, name string) prometheus.Counter {
 	return c
 }
 
-func main() { // want `main creates the telemetry pipeline and fills shopmetrics.Default before anything records; client_golang's default registry stays in use \(prometheus.DefaultRegisterer is used at testdata/src/exporter/cmd/main.go:35\), and tel.Handler\(\) serves it through telemetry.WithGatherer, without its Go and process collectors`
+// stats keeps one metric, and a spare nothing fills: one declaration each.
+type stats struct {
+	errs, spare prometheus.Counter // want `shop_errors_total: errs, spare prometheus.Counter becomes one declaration each, errs \*shopmetrics.ShopErrorsTotal, spare prometheus.Counter`
+}
+
+func main() { // want `main creates the telemetry pipeline and fills shopmetrics.Default before anything records; client_golang's default registry stays in use \(prometheus.DefaultRegisterer is used at testdata/src/exporter/cmd/main.go:\d+\), and tel.Handler\(\) serves it through telemetry.WithGatherer, without its Go and process collectors`
 	l := &listen.Listener{Parser: &line.Parser{}, Builds: *builds, Orders: *orders, InFlight: inFlight, Errs: errs, Queue: queue} // want `shop_builds_total: the vector by value \*builds becomes builds` `shop_orders_total: the vector by value \*orders becomes orders`
 	l.Handle("v1")
+	s := stats{errs: errs}
+	s.errs.Inc()                          // want `shop_errors_total: Inc becomes s.errs.Add\(context.Background\(\), 1\)`
 	(*builds).WithLabelValues("v2").Inc() // want `shop_builds_total: Inc becomes builds.Add\(context.Background\(\), 1, "v2"\)`
 	runtimeFamily(prometheus.DefaultRegisterer, "upstream_lines_total").Inc()
 	http.Handle("/metrics", promhttp.Handler()) // want `promhttp.Handler becomes tel.Handler\(\)`
