@@ -367,6 +367,7 @@ func TestEdge(t *testing.T) {
 		"edge_unused":                {catalog.KindGauge, true, catalog.ValueDouble, nil},                // no const metric
 		"edge_dynamic":               {catalog.KindGauge, true, catalog.ValueDouble, []string{"x"}},      // computed ValueType
 		"edge_empty_buckets_seconds": {catalog.KindHistogram, false, catalog.ValueDouble, nil},           // Buckets: []float64{}
+		"edge_through_interface":     {catalog.KindUpDownCounter, false, catalog.ValueInt, nil},          // Inc in a method called through an interface
 	} {
 		m := metricOf(t, cat, name)
 		if m.Kind != w.kind || m.Observable != w.observable || m.ValueType != w.valueType || !slices.Equal(m.LabelKeys(), w.labels) {

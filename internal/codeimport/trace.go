@@ -101,6 +101,9 @@ func (t *tracer) up(e ast.Expr, p *packages.Package) {
 					t.alias(param(d, i), d.pkg)
 				}
 			}
+			for _, d := range t.a.implementations(info, x) {
+				t.alias(param(d, i), d.pkg)
+			}
 			return
 		case *ast.AssignStmt:
 			if i := slices.Index(x.Rhs, e); i >= 0 {
@@ -193,6 +196,37 @@ func (t *tracer) returned(ret *ast.ReturnStmt, p *packages.Package) {
 		}
 		n = t.a.parents[n]
 	}
+}
+
+// implementations are the declarations of the methods that a call through an interface
+// (a Registry field's GetCounter, statsd_exporter's way) may run: the loaded packages' methods of
+// that name whose receiver implements the interface. A metric passed to the call reaches their
+// parameters, as it reaches a function's; nil for any other call.
+func (a *analyzer) implementations(info *types.Info, call *ast.CallExpr) []funcSite {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return nil
+	}
+	s := info.Selections[sel]
+	if s == nil || s.Kind() != types.MethodVal || !types.IsInterface(s.Recv()) {
+		return nil
+	}
+	iface, ok := s.Recv().Underlying().(*types.Interface)
+	if !ok {
+		return nil
+	}
+	var out []funcSite
+	for fn, d := range a.decls {
+		recv := fn.Signature().Recv()
+		if recv == nil || fn.Name() != sel.Sel.Name || types.IsInterface(recv.Type()) || !types.Implements(recv.Type(), iface) {
+			continue
+		}
+		out = append(out, d)
+	}
+	// Map order is random; the events' order is by position anyway, and this keeps the walk
+	// the same from run to run.
+	slices.SortFunc(out, func(x, y funcSite) int { return cmp.Compare(x.decl.Pos(), y.decl.Pos()) })
+	return out
 }
 
 // param is the object of the i-th parameter of d, nil for a variadic or unnamed one.

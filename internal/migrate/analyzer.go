@@ -84,7 +84,9 @@ func (r *renderer) run() {
 	r.binds()
 	r.defs()
 	r.types()
+	r.derefs()
 	r.registrations()
+	r.unregistrations()
 	r.mains()
 	r.handlers()
 	for fd, tel := range r.setupIn {
@@ -92,6 +94,7 @@ func (r *renderer) run() {
 			r.report(fd.Name.Pos(), fd.Name.End(), fmt.Sprintf("main's pipeline serves its /metrics nowhere yet: mount %s.Handler() where client_golang's handler was served (router.Install, or http.Handle)", tel))
 		}
 	}
+	r.gathered()
 	r.notes()
 	r.flush()
 }
@@ -179,6 +182,12 @@ func (r *renderer) oneVal(e ast.Expr) (val, bool) {
 
 // render is e's text after the rewrite: a definition becomes its instrument.
 func (r *renderer) render(e ast.Expr) string {
+	if st, ok := ast.Unparen(e).(*ast.StarExpr); ok {
+		// A vector by value, *vec: vec, a pointer to the instrument, takes its place.
+		if v, ok := r.oneVal(st.X); ok && !v.child {
+			return r.render(st.X)
+		}
+	}
 	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok {
 		if d := r.ev.defCalls[call]; d != nil && d.ok() {
 			r.consumed[call] = true
@@ -329,6 +338,39 @@ func (r *renderer) defs() {
 	}
 }
 
+// gathered reports, in a package that reads a client_golang registry (Gather), each string
+// that names a migrated metric: a test that looks the metric up in what the registry gathers
+// (statsd_exporter's relay test) builds after the rewrite and finds nothing, since the metric
+// has left the registry. The fixer cannot rewrite such a read; it says where it is.
+func (r *renderer) gathered() {
+	if len(r.ev.gathers) == 0 {
+		return
+	}
+	// The catalogue's families, but those a definition keeps on client_golang: before the
+	// rewrite and after it (when no definition is left to say which the code had), the names
+	// that no client_golang registry of the program serves.
+	migrated := map[string]bool{}
+	for _, m := range r.target.Catalog.Metrics {
+		if m.Generated() { // a provided_by family is a collector's, served as it was
+			migrated[m.Name] = true
+		}
+	}
+	for _, d := range r.plan.defs {
+		if !d.ok() {
+			delete(migrated, d.name)
+		}
+	}
+	g := r.ev.gathers[0]
+	for _, lit := range r.ev.names {
+		name, err := strconv.Unquote(lit.Value)
+		if err != nil || !migrated[name] {
+			continue
+		}
+		r.report(lit.Pos(), lit.End(), fmt.Sprintf("%s is looked up by name where the package reads a client_golang registry (%s at %s), which the migrated metric leaves: read it from the generated instruments through an OTel reader (instrumenttest.Collect) instead",
+			name, exprText(r.u.fset, g.Fun), where(r.u.fset, g.Pos())))
+	}
+}
+
 // inRegistration reports whether call is an argument of a registration, which registrations
 // removes with it.
 func (r *renderer) inRegistration(call *ast.CallExpr) bool {
@@ -350,28 +392,97 @@ func nameOr(d *def) string {
 // types rewrites the declared types of the variables that carry a rewritten metric.
 func (r *renderer) types() {
 	for _, g := range r.ev.groups {
-		var v val
+		// Each variable's new type, "" for one that holds no metric and keeps its type.
+		typs := make([]string, len(g.keys))
+		var names []string
+		ok := true
 		for i, k := range g.keys {
 			s := r.plan.slots[k]
-			if s == nil {
-				v = val{}
+			if s == nil || len(s.vals) == 0 {
+				continue
+			}
+			v, clean := s.clean()
+			if !clean {
+				ok = false
 				break
 			}
-			w, ok := s.clean()
-			if !ok || (i > 0 && !w.same(v)) {
-				v = val{}
-				break
+			typs[i] = r.typeText(g.typ.Pos(), v)
+			if !slices.Contains(names, v.d.name) {
+				names = append(names, v.d.name)
 			}
-			v = w
 		}
-		if v.d == nil {
+		if !ok || len(names) == 0 {
 			continue
 		}
-		typ := "*" + r.cat(g.typ.Pos()) + "." + codegen.MetricType(v.d.metric)
-		if v.child {
-			typ = r.cat(g.typ.Pos()) + "." + codegen.MetricType(v.d.metric) + "Bound"
+		if !slices.Contains(typs, "") && !slices.ContainsFunc(typs, func(t string) bool { return t != typs[0] }) {
+			r.replace(g.typ, names[0]+": the type "+exprText(r.u.fset, g.typ), typs[0])
+			continue
 		}
-		r.replace(g.typ, v.d.name+": the type "+exprText(r.u.fset, g.typ), typ)
+		if g.field == nil || len(g.field.Names) != len(typs) {
+			continue // the plan refused its metrics
+		}
+		// a, b T holding different metrics: one declaration each.
+		old := exprText(r.u.fset, g.typ)
+		parts := make([]string, len(typs))
+		for i, t := range typs {
+			if t == "" {
+				t = old
+			}
+			parts[i] = g.field.Names[i].Name + " " + t
+		}
+		sep := ", "
+		if g.inStruct {
+			sep = "\n"
+		}
+		text := strings.Join(parts, sep)
+		var vars []string
+		for _, n := range g.field.Names {
+			vars = append(vars, n.Name)
+		}
+		r.report(g.field.Pos(), g.field.End(), fmt.Sprintf("%s: %s %s becomes one declaration each, %s", strings.Join(names, ", "), strings.Join(vars, ", "), old, oneLine(strings.Join(parts, ", "))),
+			analysis.TextEdit{Pos: g.field.Names[0].Pos(), End: g.field.Type.End(), NewText: []byte(text)})
+	}
+}
+
+// typeText is the generated type that takes v's place: a pointer to the metric's instrument
+// (a vector kept by value as well: client_golang's copies share one vector, and pointers share
+// one instrument), or the bound instrument for a child.
+func (r *renderer) typeText(pos token.Pos, v val) string {
+	if v.child {
+		return r.cat(pos) + "." + codegen.MetricType(v.d.metric) + "Bound"
+	}
+	return "*" + r.cat(pos) + "." + codegen.MetricType(v.d.metric)
+}
+
+// derefs rewrites *vec, where vec points to a vector kept by value, into vec: the value
+// becomes a pointer to the instrument.
+func (r *renderer) derefs() {
+	for _, st := range r.ev.derefs {
+		v, ok := r.oneVal(st.X)
+		if !ok || v.child {
+			continue
+		}
+		r.replace(st, v.d.name+": the vector by value *"+exprText(r.u.fset, st.X), r.render(st.X))
+	}
+}
+
+// unregistrations removes the Unregister calls of rewritten metrics: the generated
+// instruments are not registered.
+func (r *renderer) unregistrations() {
+	for _, u := range r.ev.unregs {
+		v, ok := r.oneVal(u.arg)
+		if !ok || v.child || !u.stmt {
+			continue
+		}
+		st := r.ev.stmtOf[u.call]
+		if st == nil {
+			continue
+		}
+		edit, ok := r.deleteStmt(st)
+		if !ok {
+			continue
+		}
+		r.report(u.call.Pos(), u.call.End(), fmt.Sprintf("the unregistration of %s goes: the generated instruments are not registered", v.d.name), edit)
 	}
 }
 

@@ -74,6 +74,9 @@ type def struct {
 	refused string
 	// intrinsic: refused for what the definition itself says, so its uses are not judged.
 	intrinsic bool
+	// onDefault: promauto's function (not promauto.With(reg)'s) registers it on client_golang's
+	// default registry.
+	onDefault bool
 }
 
 // ok reports whether the definition is rewritten.
@@ -120,7 +123,8 @@ func defOf(info *types.Info, call *ast.CallExpr, key, where string, cat *catalog
 	if fn.Pkg().Path() == promautoPkg {
 		pkgName = "promauto"
 	}
-	d := &def{key: key, where: where, call: pkgName + "." + fn.Name(), kind: c.kind, vec: c.vec}
+	d := &def{key: key, where: where, call: pkgName + "." + fn.Name(), kind: c.kind, vec: c.vec,
+		onDefault: pkgName == "promauto" && fn.Signature().Recv() == nil}
 	refuse := func(format string, args ...any) *def {
 		d.refused, d.intrinsic = fmt.Sprintf(format, args...), true
 		return d

@@ -26,8 +26,17 @@ type events struct {
 	binds    []*bindEv
 	regs     []*regEv
 	regCalls []*ast.CallExpr // MustRegister and Register calls, in order
-	handlers []*ast.CallExpr // promhttp.Handler and HandlerFor calls
-	mainDecl []*ast.FuncDecl
+	unregs   []*regEv        // Unregister calls
+	derefs   []*ast.StarExpr // *vec of a pointer to a vector kept by value
+	// gathers are the calls of a client_golang Gatherer's Gather (a test reading a registry).
+	gathers []*ast.CallExpr
+	// names are the string literals of the package's files outside the definitions' options.
+	names []*ast.BasicLit
+	// defaultUses are the uses of client_golang's DefaultRegisterer and DefaultGatherer outside
+	// a promhttp handler's arguments: the default registry stays in use there.
+	defaultUses []ast.Expr
+	handlers    []*ast.CallExpr // promhttp.Handler and HandlerFor calls
+	mainDecl    []*ast.FuncDecl
 	// registries are local variables made by prometheus.NewRegistry, with their declaring
 	// statement.
 	registries map[*types.Var]ast.Stmt
@@ -40,6 +49,11 @@ type group struct {
 	keys  []string
 	where string
 	typ   ast.Expr
+	// field is the parameter, result or struct field that declares the variables, when it
+	// names them all and can be split into one declaration each (a, b T into a A, b B).
+	field *ast.Field
+	// inStruct: field is a struct's, whose declarations are split by a semicolon.
+	inStruct bool
 }
 
 // flowEv: src's metric goes into the variable dst.
@@ -163,7 +177,12 @@ func (ev *events) visit(n ast.Node, stack []ast.Node, target *Target) {
 			ev.mainDecl = append(ev.mainDecl, n)
 		}
 	case *ast.Field:
-		ev.group(n.Names, n.Type)
+		if g := ev.group(n.Names, n.Type); g != nil && len(n.Names) > 1 && n.Tag == nil {
+			g.field = n
+			if len(stack) >= 3 {
+				_, g.inStruct = stack[len(stack)-3].(*ast.StructType)
+			}
+		}
 	case *ast.ValueSpec:
 		if n.Type != nil {
 			ev.group(n.Names, n.Type)
@@ -199,6 +218,18 @@ func (ev *events) visit(n ast.Node, stack []ast.Node, target *Target) {
 		if isPkgFunc(fn, promhttpPkg, "Handler", "HandlerFor") && fn.Signature().Recv() == nil {
 			ev.handlers = append(ev.handlers, n)
 		}
+		if isPkgFunc(fn, promPkg, "Gather") && fn.Signature().Recv() != nil {
+			ev.gathers = append(ev.gathers, n)
+		}
+	case *ast.BasicLit:
+		if n.Kind == token.STRING && !inDefinition(info, stack) {
+			ev.names = append(ev.names, n)
+		}
+	case *ast.SelectorExpr:
+		if v, ok := info.Uses[n.Sel].(*types.Var); ok && v.Pkg() != nil && v.Pkg().Path() == promPkg &&
+			(v.Name() == "DefaultRegisterer" || v.Name() == "DefaultGatherer") && !inHandlerArgs(info, stack) && !isRegistrationRecv(info, stack) {
+			ev.defaultUses = append(ev.defaultUses, n)
+		}
 	}
 	e, ok := n.(ast.Expr)
 	if !ok {
@@ -222,12 +253,53 @@ func (ev *events) visit(n ast.Node, stack []ast.Node, target *Target) {
 	ev.classify(e, stack)
 }
 
+// inDefinition reports whether the innermost node of stack is inside the arguments of a
+// client_golang constructor (its options).
+func inDefinition(info *types.Info, stack []ast.Node) bool {
+	for j := len(stack) - 2; j >= 0; j-- {
+		if call, ok := stack[j].(*ast.CallExpr); ok {
+			if fn := calleeOf(info, call); fn != nil && fn.Pkg() != nil && (fn.Pkg().Path() == promPkg || fn.Pkg().Path() == promautoPkg) && ctors[fn.Name()] != (ctor{}) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// inHandlerArgs reports whether the innermost node of stack is inside the arguments of a
+// promhttp.Handler or HandlerFor call, whose rewrite decides about the registry it serves.
+func inHandlerArgs(info *types.Info, stack []ast.Node) bool {
+	for j := len(stack) - 2; j >= 0; j-- {
+		if call, ok := stack[j].(*ast.CallExpr); ok && stack[j+1] != call.Fun {
+			if fn := calleeOf(info, call); isPkgFunc(fn, promhttpPkg, "Handler", "HandlerFor") && fn.Signature().Recv() == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isRegistrationRecv reports whether the innermost node of stack is the registry a
+// registration is called on (prometheus.DefaultRegisterer.MustRegister(…)): the registrations
+// decide about it.
+func isRegistrationRecv(info *types.Info, stack []ast.Node) bool {
+	if len(stack) < 3 {
+		return false
+	}
+	sel, ok := stack[len(stack)-2].(*ast.SelectorExpr)
+	if !ok || sel.X != stack[len(stack)-1] {
+		return false
+	}
+	call, ok := stack[len(stack)-3].(*ast.CallExpr)
+	return ok && call.Fun == sel && isPkgFunc(calleeOf(info, call), promPkg, "MustRegister", "Register", "Unregister")
+}
+
 // group records a type expression that declares variables of a metric type.
-func (ev *events) group(names []*ast.Ident, typ ast.Expr) {
+func (ev *events) group(names []*ast.Ident, typ ast.Expr) *group {
 	info := ev.u.info
 	t := info.TypeOf(typ)
 	if t == nil || !isMetricType(t) {
-		return
+		return nil
 	}
 	g := &group{where: ev.where(typ.Pos()), typ: typ}
 	if len(names) == 0 {
@@ -240,6 +312,7 @@ func (ev *events) group(names []*ast.Ident, typ ast.Expr) {
 		}
 	}
 	ev.groups = append(ev.groups, g)
+	return g
 }
 
 // classify finds what the context of e, an expression of a metric type, does with it.
@@ -371,15 +444,24 @@ func (ev *events) classify(e ast.Expr, stack []ast.Node) {
 		case isPkgFunc(fn, promPkg, "MustRegister", "Register"):
 			_, isStmt := stack[i-1].(*ast.ExprStmt)
 			ev.regs = append(ev.regs, &regEv{call: p, arg: e, stmt: isStmt, key: key, where: wh})
+		case isPkgFunc(fn, promPkg, "Unregister"):
+			// The generated instruments are not registered: a registration's undoing goes
+			// with it (statsd_exporter's tests unregister promauto's metrics between cases).
+			_, isStmt := stack[i-1].(*ast.ExprStmt)
+			ev.unregs = append(ev.unregs, &regEv{call: p, arg: e, stmt: isStmt, key: key, where: wh})
+			if isStmt {
+				ev.stmtOf[p] = stack[i-1].(*ast.ExprStmt)
+			}
 		case fn == nil:
 			refuse("it is passed to a function value, whose parameter type the fixer cannot change")
 		case isPkgFunc(fn, promPkg, "NewTimer"):
 			refuse("it is passed to prometheus.NewTimer, which takes client_golang's Observer: time with time.Now and Record the seconds")
 		case fn.Pkg() != nil && strings.HasPrefix(fn.Pkg().Path()+"/", "github.com/prometheus/client_golang/"):
 			refuse("it is passed to %s.%s, which takes client_golang's types (a test reads a generated instrument through an OTel reader instead)", fn.Pkg().Name(), fn.Name())
-		case isInterfaceMethod(fn):
-			refuse("it is passed to the interface method %s, whose parameter type the fixer cannot change", fn.Name())
 		default:
+			// An interface method's parameter is a variable as a function's is: the plan
+			// links it to the parameters of the methods that implement it (Plan.links), so
+			// that the interface and its implementations change together.
 			sig := fn.Signature()
 			if sig.Variadic() && j >= sig.Params().Len()-1 {
 				refuse("it is passed to a variadic parameter of %s", fn.Name())
@@ -407,9 +489,37 @@ func (ev *events) classify(e ast.Expr, stack []ast.Node) {
 			refuse("it is defined and never kept")
 		}
 	case *ast.BinaryExpr:
+		if (p.Op == token.EQL || p.Op == token.NEQ) && (isNil(info, p.X) || isNil(info, p.Y)) {
+			// A whole metric becomes a pointer, which compares with nil as the interface did;
+			// a bound child becomes a value, which does not.
+			ev.refusals = append(ev.refusals, &refusalEv{expr: e, key: key, where: wh, needsChild: true,
+				reason: "a bound child is compared with nil, and a bound instrument is a value"})
+			return
+		}
 		refuse("it is compared, and a generated instrument is not a client_golang interface")
 	case *ast.TypeAssertExpr:
 		ev.assertion(e, p, stack, i, refuse)
+	case *ast.StarExpr:
+		// *vec, where vec points to a vector kept by value (prometheus.CounterVec): the value
+		// is the same metric, classified on its own; a pointer to the generated instrument
+		// takes the vector's place, and the star goes (renderer.derefs).
+		if p.X == child {
+			// (*vec).WithLabelValues(…): the call's rewrite renders vec (renderer.render).
+			j := i - 1
+			var up ast.Node = p
+			for j >= 0 {
+				if _, ok := stack[j].(*ast.ParenExpr); !ok {
+					break
+				}
+				up = stack[j]
+				j--
+			}
+			if sel, ok := stack[max(j, 0)].(*ast.SelectorExpr); !ok || j < 0 || sel.X != up {
+				ev.derefs = append(ev.derefs, p)
+			}
+			return
+		}
+		refuse("it is used as %s, which the fixer cannot rewrite", nodeName(p))
 	default:
 		refuse("it is used as %s, which the fixer cannot rewrite", nodeName(p))
 	}
@@ -548,11 +658,6 @@ func enclosingStmt(stack []ast.Node) ast.Stmt {
 		}
 	}
 	return nil
-}
-
-func isInterfaceMethod(fn *types.Func) bool {
-	recv := fn.Signature().Recv()
-	return recv != nil && types.IsInterface(recv.Type())
 }
 
 // isNewRegistry reports whether e is a call to prometheus.NewRegistry or NewPedanticRegistry.

@@ -135,3 +135,14 @@ func TestMainWithoutHandler(t *testing.T) {
 func TestMainWithPipeline(t *testing.T) {
 	runFixes(t, analyzer(t, nil), "halfway")
 }
+
+// TestExporterShapes: the shapes statsd_exporter passes its metrics in, across packages: a
+// vector by value (a field of type prometheus.CounterVec given *vec), a parameter list that
+// declares three metrics under one type, an interface method whose parameters carry them (the
+// implementation in a package the interface's does not import), a field compared with nil, an
+// Unregister in a test, and client_golang's default registry kept for families made at run
+// time, which tel.Handler() serves through telemetry.WithGatherer.
+func TestExporterShapes(t *testing.T) {
+	pkgs := []string{"exporter/line", "exporter/listen", "exporter/cmd"}
+	runFixes(t, analyzer(t, testPlan(t, pkgs...)), pkgs...)
+}

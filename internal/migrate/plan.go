@@ -24,11 +24,18 @@ import (
 type Plan struct {
 	target *Target
 	files  map[string]bool  // the files walked: only their declarations can be rewritten
+	pkgs   map[string]bool  // the import paths of the packages walked
 	defs   map[string]*def  // definitions, by the call's position
 	slots  map[string]*slot // variables of client_golang metric types, by their declaration
 	notes  map[string][]string
 	// mains lists the positions of the main functions of the packages walked.
 	mains map[string]bool
+	// links are pairs of variables that must take one type: an interface method's parameter
+	// or result and the same one of each method that implements it.
+	links [][2]string
+	// keepsDefault, when set, says why client_golang's default registry stays in use after
+	// the rewrite, and where: main's pipeline then serves it (telemetry.WithGatherer).
+	keepsDefault string
 }
 
 // unit is one type-checked package, as a driver or go/packages gives it.
@@ -58,6 +65,8 @@ type slot struct {
 	nilAt string
 	// group are the variables declared with it under one type expression (a, b T).
 	group []string
+	// split: that declaration can be split, so the variables may take different types.
+	split bool
 }
 
 func (s *slot) add(v val) bool {
@@ -118,8 +127,9 @@ func NewPlan(target *Target, pkgs []*packages.Package) (*Plan, error) {
 
 func newPlan(target *Target, units []*unit) *Plan {
 	p := &Plan{target: target, files: map[string]bool{}, defs: map[string]*def{}, slots: map[string]*slot{},
-		notes: map[string][]string{}, mains: map[string]bool{}}
+		notes: map[string][]string{}, mains: map[string]bool{}, pkgs: map[string]bool{}}
 	for _, u := range units {
+		p.pkgs[u.pkg.Path()] = true
 		for _, f := range u.files {
 			p.files[u.fset.File(f.Pos()).Name()] = true
 		}
@@ -134,9 +144,11 @@ func newPlan(target *Target, units []*unit) *Plan {
 		}
 		for _, g := range ev.groups {
 			for _, k := range g.keys {
-				p.slot(k, g.where).group = g.keys
+				s := p.slot(k, g.where)
+				s.group, s.split = g.keys, g.field != nil
 			}
 		}
+		p.linkInterfaces(u)
 		for _, m := range ev.mains {
 			p.mains[m] = true
 		}
@@ -148,6 +160,19 @@ func newPlan(target *Target, units []*unit) *Plan {
 		for _, ev := range all {
 			if p.flow(ev) {
 				changed = true
+			}
+		}
+		for _, l := range p.links {
+			a, b := p.slots[l[0]], p.slots[l[1]]
+			for _, v := range a.vals {
+				if b.add(v) {
+					changed = true
+				}
+			}
+			for _, v := range b.vals {
+				if a.add(v) {
+					changed = true
+				}
 			}
 		}
 	}
@@ -166,7 +191,117 @@ func newPlan(target *Target, units []*unit) *Plan {
 			changed = true
 		}
 	}
+	for _, ev := range all {
+		p.defaultRegistry(ev)
+	}
 	return p
+}
+
+// linkInterfaces links the parameters and results of metric types of every interface method
+// declared in the files walked, in the packages u sees, to those of the methods that implement
+// it there: calls through the interface and the implementations then take one type. An
+// implementation in a package u does not see is linked from a unit that sees both (main's).
+func (p *Plan) linkInterfaces(u *unit) {
+	var ifaces, concrete []*types.TypeName
+	seen := map[*types.Package]bool{}
+	var visit func(pkg *types.Package)
+	visit = func(pkg *types.Package) {
+		if seen[pkg] || !p.pkgs[pkg.Path()] {
+			// A package not walked (the standard library, a dependency) declares nothing
+			// the rewrite may change, and imports no package walked.
+			return
+		}
+		seen[pkg] = true
+		for _, name := range pkg.Scope().Names() {
+			tn, ok := pkg.Scope().Lookup(name).(*types.TypeName)
+			if !ok || tn.IsAlias() || !p.files[u.fset.Position(tn.Pos()).Filename] {
+				continue
+			}
+			if types.IsInterface(tn.Type()) {
+				ifaces = append(ifaces, tn)
+			} else {
+				concrete = append(concrete, tn)
+			}
+		}
+		for _, imp := range pkg.Imports() {
+			visit(imp)
+		}
+	}
+	visit(u.pkg)
+	for _, it := range ifaces {
+		iface := it.Type().Underlying().(*types.Interface)
+		for _, ct := range concrete {
+			var recv types.Type = ct.Type()
+			if !types.Implements(recv, iface) {
+				recv = types.NewPointer(recv)
+				if !types.Implements(recv, iface) {
+					continue
+				}
+			}
+			for i := range iface.NumMethods() {
+				im := iface.Method(i)
+				obj, _, _ := types.LookupFieldOrMethod(recv, false, im.Pkg(), im.Name())
+				cm, ok := obj.(*types.Func)
+				if !ok {
+					continue
+				}
+				p.linkVars(u, im.Signature().Params(), cm.Signature().Params())
+				p.linkVars(u, im.Signature().Results(), cm.Signature().Results())
+			}
+		}
+	}
+}
+
+// linkVars links the variables of a and b of a metric type, position by position.
+func (p *Plan) linkVars(u *unit, a, b *types.Tuple) {
+	if a.Len() != b.Len() {
+		return
+	}
+	for i := range a.Len() {
+		x, y := a.At(i), b.At(i)
+		if !isMetricType(x.Type()) {
+			continue
+		}
+		kx, ky := varKey(u.fset, x), varKey(u.fset, y)
+		if kx == ky || slices.Contains(p.links, [2]string{kx, ky}) {
+			continue
+		}
+		p.slot(kx, where(u.fset, x.Pos()))
+		p.slot(ky, where(u.fset, y.Pos()))
+		p.links = append(p.links, [2]string{kx, ky})
+	}
+}
+
+// defaultRegistry notes in keepsDefault the first reason one package gives to keep
+// client_golang's default registry after the rewrite: a use of DefaultRegisterer or
+// DefaultGatherer (families the code registers at run time), a definition promauto registers
+// there that stays on client_golang, or a collector that stays registered there.
+func (p *Plan) defaultRegistry(ev *events) {
+	keep := func(pos token.Pos, why string) {
+		if p.keepsDefault == "" {
+			p.keepsDefault = fmt.Sprintf("%s at %s", why, where(ev.u.fset, pos))
+		}
+	}
+	for _, e := range ev.defaultUses {
+		keep(e.Pos(), exprText(ev.u.fset, e)+" is used")
+	}
+	for _, d := range ev.defs {
+		d = p.defs[d.key] // the plan's copy carries its refusal
+		if !d.ok() && d.onDefault && p.keepsDefault == "" {
+			p.keepsDefault = fmt.Sprintf("%s stays on client_golang, registered there by %s at %s", nameOr(d), d.call, d.where)
+		}
+	}
+	for _, call := range ev.regCalls {
+		if !onDefault(ev.u.info, call) {
+			continue
+		}
+		for _, a := range call.Args {
+			if v, ok := one(p.valuesOf(ev.u, a)); (ok && !v.child) || isRuntimeCollector(ev.u.info, a) {
+				continue
+			}
+			keep(a.Pos(), exprText(ev.u.fset, a)+" stays registered there")
+		}
+	}
 }
 
 // slot returns the slot at key, creating it.
@@ -221,6 +356,15 @@ func (p *Plan) valuesOf(u *unit, e ast.Expr) []val {
 		if v, ok := u.info.Uses[e].(*types.Var); ok {
 			return p.slotVals(u, v)
 		}
+	case *ast.StarExpr:
+		// A vector kept by value is the vector its pointer points to.
+		var out []val
+		for _, v := range p.valuesOf(u, e.X) {
+			if !v.child {
+				out = append(out, v)
+			}
+		}
+		return out
 	case *ast.SelectorExpr:
 		if sel := u.info.Selections[e]; sel != nil {
 			if v, ok := sel.Obj().(*types.Var); ok && sel.Kind() == types.FieldVal {
@@ -325,6 +469,23 @@ func (p *Plan) evaluate(ev *events) bool {
 			}
 		}
 	}
+	for _, r := range ev.unregs {
+		for _, v := range p.valuesOf(u, r.arg) {
+			reason := ""
+			switch {
+			case v.child:
+				reason = "a bound child is unregistered"
+			case !r.stmt:
+				reason = "unregistered where the result is used; the generated instruments are not registered"
+			}
+			if reason != "" && !v.d.intrinsic {
+				p.note(r.key, fmt.Sprintf("%s: %s; it stays on client_golang", v.d.name, reason))
+				if p.refuse(v.d, r.where, reason) {
+					changed = true
+				}
+			}
+		}
+	}
 	for _, r := range ev.regs {
 		for _, v := range p.valuesOf(u, r.arg) {
 			reason := ""
@@ -368,7 +529,13 @@ func (p *Plan) settle() bool {
 				if g == k {
 					continue
 				}
-				if w, ok := p.slots[g].clean(); !ok || !w.same(v) {
+				other := p.slots[g]
+				if w, ok := other.clean(); ok && (w.same(v) || s.split) || s.split && len(other.vals) == 0 {
+					// The same metric, or a declaration the renderer splits (a, b T into
+					// a A, b B) with another or with none.
+					continue
+				}
+				if w, ok := other.clean(); !ok || !w.same(v) {
 					reason = fmt.Sprintf("%s is declared under one type with %s, which does not hold the same metric: declare them apart", s.where, p.slots[g].where)
 					break
 				}

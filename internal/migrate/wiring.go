@@ -183,19 +183,25 @@ func runtimeName(info *types.Info, e ast.Expr) string {
 // onDefaultRegistry reports whether call registers on client_golang's default registry, which
 // promhttp.Handler() served and tel.Handler() does not. A registry of the code's own is served
 // by its own promhttp.HandlerFor, which stays while anything stays registered on it.
-func (r *renderer) onDefaultRegistry(call *ast.CallExpr) bool {
-	fn := calleeOf(r.u.info, call)
+func (r *renderer) onDefaultRegistry(call *ast.CallExpr) bool { return onDefault(r.u.info, call) }
+
+// onDefault reports whether call, a registration, registers on client_golang's default registry.
+func onDefault(info *types.Info, call *ast.CallExpr) bool {
+	fn := calleeOf(info, call)
 	if fn.Signature().Recv() == nil {
 		return true
 	}
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-	return ok && r.isDefaultGatherer(ast.Unparen(sel.X))
+	return ok && isDefaultVar(info, ast.Unparen(sel.X))
 }
 
 // keptCollector reports a collector that stays registered on a client_golang registry.
 func (r *renderer) keptCollector(a ast.Expr) {
 	if vals := r.plan.valuesOf(r.u, a); len(vals) > 0 {
 		return // a metric that stays: reported where it is defined
+	}
+	if r.plan.keepsDefault != "" && len(r.plan.mains) > 0 {
+		return // main's pipeline serves the default registry: said at main
 	}
 	r.report(a.Pos(), a.End(), fmt.Sprintf("%s stays registered on client_golang's registry, which tel.Handler() does not serve: pass it to telemetry.New with telemetry.WithCollectors", exprText(r.u.fset, a)))
 }
@@ -239,6 +245,9 @@ func (r *renderer) mains() {
 			if !r.callsSetDefault(fd) {
 				r.report(fd.Name.Pos(), fd.Name.End(), fmt.Sprintf("main creates a telemetry pipeline already: call %s.%s(tel.MeterProvider()) right after telemetry.New, before anything records", r.target.Name, setDefaultFunc))
 			}
+			if r.plan.keepsDefault != "" && !r.passesGatherer(fd) {
+				r.report(fd.Name.Pos(), fd.Name.End(), fmt.Sprintf("main creates a telemetry pipeline already: pass it telemetry.WithGatherer(prometheus.DefaultGatherer), since client_golang's default registry stays in use (%s) and tel.Handler() serves it only so", r.plan.keepsDefault))
+			}
 			continue
 		}
 		if r.nameTaken(r.fileOf(fd.Pos()), "log") && r.qualIfImported(fd.Pos(), "log") == "" {
@@ -255,15 +264,34 @@ func (r *renderer) mains() {
 		tm := r.qual(pos, telemetryPkg, "telemetry")
 		logq := r.qual(pos, "log", "log")
 		cat := r.cat(pos)
+		opts, unreg := "", ""
+		msg := fmt.Sprintf("main creates the telemetry pipeline and fills %s.%s before anything records", r.target.Name, defaultVar)
+		if r.plan.keepsDefault != "" {
+			// The families registered there at run time (an exporter's), and whatever stays
+			// on client_golang, are served beside the instruments, as promhttp.Handler()
+			// served them; names the pipeline serves itself (the runtime's) are left out.
+			prom := r.qual(pos, promPkg, "prometheus")
+			coll := r.qual(pos, collectorsPkg, "collectors")
+			opts = fmt.Sprintf(", %s.WithGatherer(%s.DefaultGatherer)", tm, prom)
+			// The default registry holds client_golang's Go and process collectors from the
+			// start; the pipeline serves those families itself, and would log each of the
+			// registry's as a collision at the first scrape. Unregistering them is
+			// client_golang's documented way to take them off.
+			unreg = fmt.Sprintf(`
+	// telemetry serves the Go and process collectors' families itself.
+	%[1]s.Unregister(%[2]s.NewGoCollector())
+	%[1]s.Unregister(%[2]s.NewProcessCollector(%[2]s.ProcessCollectorOpts{}))`, prom, coll)
+			msg += fmt.Sprintf("; client_golang's default registry stays in use (%s), and tel.Handler() serves it through telemetry.WithGatherer, without its Go and process collectors", r.plan.keepsDefault)
+		}
 		text := fmt.Sprintf(`
-	%[1]s, %[2]s := %[3]s.New(%[4]s)
+	%[1]s, %[2]s := %[3]s.New(%[4]s%[8]s)
 	if %[2]s != nil {
 		%[5]s.Fatal(%[2]s)
 	}
 	defer %[1]s.Shutdown(%[4]s)
 	if %[2]s := %[6]s.%[7]s(%[1]s.MeterProvider()); %[2]s != nil {
 		%[5]s.Fatal(%[2]s)
-	}`, tel, errName, tm, ctx, logq, cat, setDefaultFunc)
+	}%[9]s`, tel, errName, tm, ctx, logq, cat, setDefaultFunc, opts, unreg)
 		r.setupIn[fd] = tel
 		// After the line of the brace, so that a comment on it stays there.
 		tf := r.u.fset.File(pos)
@@ -271,8 +299,7 @@ func (r *renderer) mains() {
 		if line := tf.Line(pos); line < tf.LineCount() {
 			at = tf.LineStart(line+1) - 1
 		}
-		r.report(fd.Name.Pos(), fd.Name.End(), fmt.Sprintf("main creates the telemetry pipeline and fills %s.%s before anything records", r.target.Name, defaultVar),
-			analysis.TextEdit{Pos: at, End: at, NewText: []byte(text)})
+		r.report(fd.Name.Pos(), fd.Name.End(), msg, analysis.TextEdit{Pos: at, End: at, NewText: []byte(text)})
 	}
 }
 
@@ -320,6 +347,18 @@ func (r *renderer) createsPipeline(fd *ast.FuncDecl) bool {
 	found := false
 	ast.Inspect(fd.Body, func(n ast.Node) bool {
 		if call, ok := n.(*ast.CallExpr); ok && isPkgFunc(calleeOf(r.u.info, call), telemetryPkg, "New") {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// passesGatherer reports whether fd calls telemetry.WithGatherer.
+func (r *renderer) passesGatherer(fd *ast.FuncDecl) bool {
+	found := false
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok && isPkgFunc(calleeOf(r.u.info, call), telemetryPkg, "WithGatherer") {
 			found = true
 		}
 		return !found
@@ -437,12 +476,15 @@ func (r *renderer) handlerOpts(opts ast.Expr) string {
 	return ""
 }
 
-func (r *renderer) isDefaultGatherer(e ast.Expr) bool {
+func (r *renderer) isDefaultGatherer(e ast.Expr) bool { return isDefaultVar(r.u.info, e) }
+
+// isDefaultVar reports whether e is prometheus.DefaultGatherer or prometheus.DefaultRegisterer.
+func isDefaultVar(info *types.Info, e ast.Expr) bool {
 	sel, ok := e.(*ast.SelectorExpr)
 	if !ok {
 		return false
 	}
-	v, ok := r.u.info.Uses[sel.Sel].(*types.Var)
+	v, ok := info.Uses[sel.Sel].(*types.Var)
 	return ok && v.Pkg() != nil && v.Pkg().Path() == promPkg && (v.Name() == "DefaultGatherer" || v.Name() == "DefaultRegisterer")
 }
 

@@ -114,3 +114,17 @@ func main() {
 	plain.Observe(1)
 	computedSummary.Observe(1)
 }
+
+// throughInterface reaches tally.count's parameter only through the counter interface, as
+// statsd_exporter's metrics reach its registry's methods through an interface field.
+var throughInterface = prometheus.NewGauge(prometheus.GaugeOpts{Name: "edge_through_interface", Help: "Moved through an interface."})
+
+type counter interface{ count(g prometheus.Gauge) }
+
+type tally struct{}
+
+func (tally) count(g prometheus.Gauge) { g.Inc() }
+
+func countThrough(c counter) { c.count(throughInterface) }
+
+var _ = countThrough

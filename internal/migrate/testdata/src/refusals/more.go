@@ -86,12 +86,10 @@ var (
 	assertedObserve = promauto.NewHistogramVec(prometheus.HistogramOpts{Name: "shop_request_duration_seconds"}, []string{"method"}) // want `shop_request_duration_seconds: promauto.NewHistogramVec stays on client_golang: ObserveWithExemplar through the assertion to prometheus.ExemplarObserver: an exemplar is taken from the context's span in OTel`
 	assertedAdd     = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"})                                        // want `shop_errors_total: promauto.NewCounter stays on client_golang: AddWithExemplar through the assertion to prometheus.ExemplarAdder`
 	asserted        = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"})                                        // want `stays on client_golang: it is asserted to prometheus.Metric, which the generated instruments do not implement`
-	starred         = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_orders_total"}, []string{"outcome"})                // want `stays on client_golang: it is used as a dereferenced pointer, which the fixer cannot rewrite`
 )
 
 func exemplify(id string) {
 	assertedObserve.WithLabelValues("GET").(prometheus.ExemplarObserver).ObserveWithExemplar(0.5, prometheus.Labels{"dummyID": id}) // want `shop_request_duration_seconds: ObserveWithExemplar through the assertion to prometheus.ExemplarObserver: an exemplar is taken from the context's span in OTel \(telemetry.WithExemplarFilter\), not passed; it stays on client_golang`
 	(assertedAdd.(prometheus.ExemplarAdder)).AddWithExemplar(1, nil)                                                                // want `shop_errors_total: AddWithExemplar through the assertion to prometheus.ExemplarAdder`
 	_ = asserted.(prometheus.Metric)                                                                                                // want `shop_errors_total: it is asserted to prometheus.Metric, which the generated instruments do not implement; it stays on client_golang`
-	_ = *starred                                                                                                                    // want `shop_orders_total: it is used as a dereferenced pointer`
 }

@@ -84,6 +84,8 @@ var (
 	mapped     = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"})                                                 // want `it is kept in a map or slice`
 	compared   = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"})                                                 // want `it is compared`
 	registered = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"})                                                 // want `registered where the registration's result is used`
+	unregd     = promauto.NewCounter(prometheus.CounterOpts{Name: "shop_errors_total"})                                                 // want `unregistered where the result is used`
+	queued     = promauto.NewGaugeVec(prometheus.GaugeOpts{Name: "shop_queue_length"}, []string{"queue"})                               // want `a bound child is compared with nil`
 )
 
 func flows(ctx context.Context, cond bool) error {
@@ -96,10 +98,18 @@ func flows(ctx context.Context, cond bool) error {
 	c.Inc()
 	m := map[string]prometheus.Counter{"errors": mapped} // want `shop_errors_total: it is kept in a map or slice`
 	m["errors"].Inc()
-	if compared != nil { // want `shop_errors_total: it is compared`
+	var other prometheus.Collector
+	if compared != other { // want `shop_errors_total: it is compared`
 		compared.Inc()
 	}
+	child := queued.WithLabelValues("mail")
+	if child != nil { // want `shop_queue_length: a bound child is compared with nil, and a bound instrument is a value`
+		child.Set(1)
+	}
 	time.Sleep(0)
+	if !prometheus.Unregister(unregd) { // want `shop_errors_total: unregistered where the result is used; the generated instruments are not registered`
+		unregd.Inc()
+	}
 	return prometheus.Register(registered) // want `shop_errors_total: registered where the registration's result is used`
 }
 

@@ -163,6 +163,7 @@ var (
 
 func Register(c Collector) error   { return nil }
 func MustRegister(cs ...Collector) {}
+func Unregister(c Collector) bool  { return true }
 
 func NewGoCollector() Collector { return nil }
 
