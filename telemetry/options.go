@@ -86,7 +86,7 @@ func WithGlobal() Option { return func(c *config) { c.global = true } }
 // its exporter's late shutdown (debug), a malformed OTEL_RESOURCE_ATTRIBUTES, a WithGatherer
 // family left out because its name collides with the pipeline's (error, once per family),
 // and, through MeterProvider, one warning per instrument when its first label set past the
-// cardinality limit arrives, and one when a histogram on the SDK's path shares a stream with
+// cardinality limit arrives, and one when an instrument on the SDK's path shares a stream with
 // one on the fast path. The SDK's own diagnostics (a duplicate instrument, a failing callback) go to OTel's
 // global logger and error handler (otel.SetLogger, otel.SetErrorHandler), which the pipeline
 // leaves alone.
@@ -101,12 +101,14 @@ func WithLogger(l *slog.Logger) Option {
 // WithReader adds a reader beside the Prometheus one (a periodic OTLP reader, a ManualReader in
 // tests): every instrument feeds every reader.
 //
-// A reader built elsewhere cannot be given the producer that histograms' fast path needs
-// (see MeterProvider), so with one every histogram records through the SDK's own path, at a
-// multiple of client_golang's cost instead of about its cost (see docs/benchmarks.md, section
-// "Histograms at client_golang's cost"). Summaries, which reach a reader only through the
-// pipeline's producer, do not reach it at all. To push, prefer WithPushExporter, whose reader
-// the pipeline builds.
+// A reader built elsewhere cannot be given the producer that the fast path needs (see
+// MeterProvider), so with one every counter, up-down counter, gauge and histogram records
+// through the SDK's own path: histograms at a multiple of client_golang's cost instead of about
+// its cost (see docs/benchmarks.md, section "Histograms at client_golang's cost"), counters
+// batched into the SDK's instruments, and a deleted series of any of them kept by the SDK at
+// its last value (docs/library.md, "Series lifecycle and switches"). Summaries, which reach a
+// reader only through the pipeline's producer, do not reach it at all. To push, prefer
+// WithPushExporter, whose reader the pipeline builds.
 func WithReader(r sdkmetric.Reader) Option {
 	return func(c *config) { c.readers = append(c.readers, r) }
 }
@@ -116,8 +118,8 @@ func WithReader(r sdkmetric.Reader) Option {
 // configures. Build exp with the OTLP exporters' own options, for example
 // otlpmetricgrpc.New(ctx, otlpmetricgrpc.WithEndpoint("collector:4317")). opts tune the reader
 // (interval, timeout); without them the SDK reads OTEL_METRIC_EXPORT_INTERVAL and
-// OTEL_METRIC_EXPORT_TIMEOUT. The exporter's Temporality and Aggregation apply to histograms on
-// the fast path as the SDK applies them; a sdkmetric.WithCardinalityLimitSelector among opts
+// OTEL_METRIC_EXPORT_TIMEOUT. The exporter's Temporality and Aggregation apply to the
+// instruments on the fast path as the SDK applies them; a sdkmetric.WithCardinalityLimitSelector among opts
 // does not (they follow WithCardinalityLimit): set the limit with WithCardinalityLimit.
 func WithPushExporter(exp sdkmetric.Exporter, opts ...sdkmetric.PeriodicReaderOption) Option {
 	return func(c *config) {
@@ -144,9 +146,10 @@ func WithoutRuntimeMetrics() Option { return func(c *config) { c.runtimeMetrics 
 // it, which only OTLP push and the OpenMetrics format carry: the text format /metrics serves
 // has no exemplars at all. Turn them on (exemplar.TraceBasedFilter) when traces are pushed over
 // OTLP with the metrics and the backend shows exemplars. Counters record none either way (see
-// package telemetry/instrument). With exemplars on, histograms record through the SDK's own
-// path, which samples them, at a multiple of client_golang's cost instead of about its cost
-// (see docs/benchmarks.md, section "Histograms at client_golang's cost").
+// package telemetry/instrument). With exemplars on, counters, gauges and histograms record
+// through the SDK's own path, which samples them: histograms at a multiple of client_golang's
+// cost instead of about its cost (see docs/benchmarks.md, section "Histograms at client_golang's
+// cost"), and a deleted series kept by the SDK at its last value.
 func WithExemplarFilter(f exemplar.Filter) Option { return func(c *config) { c.exemplarFilter = f } }
 
 // WithDirectScrape renders /metrics in the text format straight from the SDK's collected data,
@@ -164,10 +167,10 @@ func WithDirectScrape() Option { return func(c *config) { c.directScrape = true 
 
 // WithView adds Views to the MeterProvider: rename an instrument, keep only some of its labels,
 // change its buckets or aggregation, or drop it. They apply to the generated instruments like
-// to any other, batched counters and fast-path histograms included, on /metrics and over OTLP
-// alike. A View giving a histogram what the fast path does not implement (an exponential
-// histogram, a sum, two streams) sends that histogram through the SDK's own path
-// (instrument.HistogramPath says which). Renaming a
+// to any other, on the fast path as on the SDK's, on /metrics and over OTLP alike. A View
+// giving an instrument what the fast path does not implement (another aggregation than its
+// kind's default, such as an exponential histogram or a histogram of a counter; two streams)
+// sends that instrument through the SDK's own path (instrument.HistogramPath says which). Renaming a
 // catalogue metric breaks the dashboards and alerts written against its documented name.
 func WithView(views ...sdkmetric.View) Option {
 	return func(c *config) { c.views = append(c.views, views...) }
