@@ -206,7 +206,7 @@ func TestMigrateRealServiceRandom(t *testing.T) {
 	// The catalogue, before any code changes, holds the original as it runs.
 	lc := run(offline, 0, "go", "tool", "instrumentgen", "live-check", "randommetrics/instruments.yaml", origURL)
 	t.Logf("live-check of the original: %s", lc.stdout)
-	before := scrapeText(t, origURL)
+	before := mustScrape(t, origURL)
 	orig.stop(t, 5*time.Second)
 
 	run(offline, 0, "go", "generate", "./...")
@@ -260,7 +260,7 @@ func TestMigrateRealServiceRandom(t *testing.T) {
 	migURL := "http://" + hostPort(freePort(t)) + "/metrics"
 	mig := startProc(t, "random-migrated", migrated, []string{"-listen-address", strings.TrimSuffix(strings.TrimPrefix(migURL, "http://"), "/metrics")}, nil)
 	waitRandomTraffic(t, migURL, mig)
-	after := scrapeText(t, migURL)
+	after := mustScrape(t, migURL)
 	compareRealFamilies(t, before, after)
 	lc = run(offline, 0, "go", "tool", "instrumentgen", "live-check", "randommetrics/instruments.yaml", migURL)
 	t.Logf("live-check of the migrated service: %s", lc.stdout)
@@ -325,8 +325,8 @@ func waitRandomTraffic(t *testing.T, url string, p *proc) {
 	}, p)
 }
 
-// scrapeText reads url's /metrics as the text format, as Prometheus 2 stores it.
-func scrapeText(t *testing.T, url string) map[string]*dto.MetricFamily {
+// mustScrape reads url's /metrics as the text format, as Prometheus 2 stores it.
+func mustScrape(t *testing.T, url string) map[string]*dto.MetricFamily {
 	t.Helper()
 	fams, err := scrape(url)
 	if err != nil {
