@@ -7,7 +7,6 @@ import (
 	"runtime"
 
 	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/metric/noop"
 
 	"github.com/telediag/telediag/internal/buildinfo"
 	"github.com/telediag/telediag/probes"
@@ -109,44 +108,19 @@ func New(mp metric.MeterProvider, state StateSource, opts ...Option) (*Metrics, 
 		return fail(err)
 	}
 	// One callback for both memstats families, so that a collection reads the memory
-	// statistics, a stop-the-world pause, once. Only the served ones: a family switched off
+	// statistics, a stop-the-world pause, once. A family switched off
 	// (telemetry.WithDisable("go_memstats_*"), the very switch for an expensive family) is
-	// OTel's no-op, which the SDK refuses to register, and with both off nothing reads them.
+	// left out of the registration by RegisterCallback, and with both off the callback never
+	// runs, so nothing reads them.
 	lookups, gcCPU := inst.GoMemstatsLookupsTotal.Inst(), inst.GoMemstatsGCCPUFraction.Inst()
-	withLookups, withGCCPU := served(lookups), served(gcCPU)
-	var observed []metric.Observable
-	if withLookups {
-		observed = append(observed, lookups)
-	}
-	if withGCCPU {
-		observed = append(observed, gcCPU)
-	}
-	if len(observed) > 0 {
-		if _, err := inst.RegisterCallback(func(_ context.Context, o metric.Observer) error {
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			if withLookups {
-				o.ObserveInt64(lookups, int64(ms.Lookups))
-			}
-			if withGCCPU {
-				o.ObserveFloat64(gcCPU, ms.GCCPUFraction)
-			}
-			return nil
-		}, observed...); err != nil {
-			return fail(fmt.Errorf("teleport: the go_memstats families: %w", err))
-		}
+	if _, err := inst.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		o.ObserveInt64(lookups, int64(ms.Lookups))
+		o.ObserveFloat64(gcCPU, ms.GCCPUFraction)
+		return nil
+	}, lookups, gcCPU); err != nil {
+		return fail(fmt.Errorf("teleport: the go_memstats families: %w", err))
 	}
 	return &Metrics{Instruments: inst}, nil
-}
-
-// served reports whether an observable instrument of the catalogue is served: generated code
-// gives a metric that is not (disabled, hidden, switched off, or a nil provider) OTel's no-op
-// instrument instead of creating it in the SDK.
-func served(o metric.Observable) bool {
-	switch o.(type) {
-	case noop.Int64ObservableCounter, noop.Int64ObservableUpDownCounter, noop.Int64ObservableGauge,
-		noop.Float64ObservableCounter, noop.Float64ObservableUpDownCounter, noop.Float64ObservableGauge:
-		return false
-	}
-	return true
 }
