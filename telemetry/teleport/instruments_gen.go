@@ -510,6 +510,10 @@ func Lifecycle() []instrument.Lifecycle {
 // monitoring failed.
 //
 // Unit: {failure}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type AuditFailedDiskMonitoring struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -574,9 +578,6 @@ func (AuditFailedDiskMonitoring) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m AuditFailedDiskMonitoring) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -587,6 +588,10 @@ func (m AuditFailedDiskMonitoring) AddSet(ctx context.Context, incr int64, set a
 // events failed.
 //
 // Unit: {failure}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type AuditFailedEmitEvents struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -650,9 +655,6 @@ func (AuditFailedEmitEvents) Lifecycle() instrument.Lifecycle {
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
@@ -805,6 +807,10 @@ func (m AuditServerOpenFiles) RecordSet(ctx context.Context, val int64, set attr
 // of throttled requests to generate new server keys.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type AuthGenerateRequestsThrottledTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -872,9 +878,6 @@ func (AuthGenerateRequestsThrottledTotal) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m AuthGenerateRequestsThrottledTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -885,6 +888,10 @@ func (m AuthGenerateRequestsThrottledTotal) AddSet(ctx context.Context, incr int
 // generate new server keys.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type AuthGenerateRequestsTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -949,9 +956,6 @@ func (AuthGenerateRequestsTotal) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m AuthGenerateRequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -962,6 +966,10 @@ func (m AuthGenerateRequestsTotal) AddSet(ctx context.Context, incr int64, set a
 // of current generate requests.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type AuthGenerateRequests struct {
 	inst   metric.Int64UpDownCounter
 	series *instrument.Counter[int64, struct{}]
@@ -1023,9 +1031,6 @@ func (AuthGenerateRequests) Lifecycle() instrument.Lifecycle {
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
@@ -1190,9 +1195,10 @@ func (m BackendBatchReadRequestsTotal) AddSet(ctx context.Context, incr int64, s
 // BackendBatchReadRequestsTotalBound is BackendBatchReadRequestsTotal with its labels fixed by
 // Bind; its Add allocates nothing. The zero value records nothing.
 //
-// It is one pointer, and its Add inlines down to one atomic add (instrument.Int64CounterBound).
-//
-// Add(ctx, incr) adds incr for the bound labels.
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type BackendBatchReadRequestsTotalBound struct {
 	int64CounterBound // Add, promoted
 }
@@ -1312,9 +1318,10 @@ func (m BackendBatchReadRequestsFailedTotal) AddSet(ctx context.Context, incr in
 // BackendBatchReadRequestsFailedTotalBound is BackendBatchReadRequestsFailedTotal with its labels
 // fixed by Bind; its Add allocates nothing. The zero value records nothing.
 //
-// It is one pointer, and its Add inlines down to one atomic add (instrument.Int64CounterBound).
-//
-// Add(ctx, incr) adds incr for the bound labels.
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type BackendBatchReadRequestsFailedTotalBound struct {
 	int64CounterBound // Add, promoted
 }
@@ -1551,9 +1558,10 @@ func (m BackendBatchWriteRequestsTotal) AddSet(ctx context.Context, incr int64, 
 // BackendBatchWriteRequestsTotalBound is BackendBatchWriteRequestsTotal with its labels fixed by
 // Bind; its Add allocates nothing. The zero value records nothing.
 //
-// It is one pointer, and its Add inlines down to one atomic add (instrument.Int64CounterBound).
-//
-// Add(ctx, incr) adds incr for the bound labels.
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type BackendBatchWriteRequestsTotalBound struct {
 	int64CounterBound // Add, promoted
 }
@@ -1673,9 +1681,10 @@ func (m BackendBatchWriteRequestsFailedTotal) AddSet(ctx context.Context, incr i
 // BackendBatchWriteRequestsFailedTotalBound is BackendBatchWriteRequestsFailedTotal with its labels
 // fixed by Bind; its Add allocates nothing. The zero value records nothing.
 //
-// It is one pointer, and its Add inlines down to one atomic add (instrument.Int64CounterBound).
-//
-// Add(ctx, incr) adds incr for the bound labels.
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type BackendBatchWriteRequestsFailedTotalBound struct {
 	int64CounterBound // Add, promoted
 }
@@ -1913,9 +1922,10 @@ func (m BackendReadRequestsTotal) AddSet(ctx context.Context, incr int64, set at
 // BackendReadRequestsTotalBound is BackendReadRequestsTotal with its labels fixed by Bind; its Add
 // allocates nothing. The zero value records nothing.
 //
-// It is one pointer, and its Add inlines down to one atomic add (instrument.Int64CounterBound).
-//
-// Add(ctx, incr) adds incr for the bound labels.
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type BackendReadRequestsTotalBound struct {
 	int64CounterBound // Add, promoted
 }
@@ -2033,9 +2043,10 @@ func (m BackendReadRequestsFailedTotal) AddSet(ctx context.Context, incr int64, 
 // BackendReadRequestsFailedTotalBound is BackendReadRequestsFailedTotal with its labels fixed by
 // Bind; its Add allocates nothing. The zero value records nothing.
 //
-// It is one pointer, and its Add inlines down to one atomic add (instrument.Int64CounterBound).
-//
-// Add(ctx, incr) adds incr for the bound labels.
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type BackendReadRequestsFailedTotalBound struct {
 	int64CounterBound // Add, promoted
 }
@@ -2270,9 +2281,10 @@ func (m BackendWriteRequestsTotal) AddSet(ctx context.Context, incr int64, set a
 // BackendWriteRequestsTotalBound is BackendWriteRequestsTotal with its labels fixed by Bind; its
 // Add allocates nothing. The zero value records nothing.
 //
-// It is one pointer, and its Add inlines down to one atomic add (instrument.Int64CounterBound).
-//
-// Add(ctx, incr) adds incr for the bound labels.
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type BackendWriteRequestsTotalBound struct {
 	int64CounterBound // Add, promoted
 }
@@ -2390,9 +2402,10 @@ func (m BackendWriteRequestsFailedTotal) AddSet(ctx context.Context, incr int64,
 // BackendWriteRequestsFailedTotalBound is BackendWriteRequestsFailedTotal with its labels fixed by
 // Bind; its Add allocates nothing. The zero value records nothing.
 //
-// It is one pointer, and its Add inlines down to one atomic add (instrument.Int64CounterBound).
-//
-// Add(ctx, incr) adds incr for the bound labels.
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type BackendWriteRequestsFailedTotalBound struct {
 	int64CounterBound // Add, promoted
 }
@@ -2517,9 +2530,10 @@ func (m TeleportBackendWriteRequestsFailedPreconditionTotal) AddSet(ctx context.
 // TeleportBackendWriteRequestsFailedPreconditionTotal with its labels fixed by Bind; its Add
 // allocates nothing. The zero value records nothing.
 //
-// It is one pointer, and its Add inlines down to one atomic add (instrument.Int64CounterBound).
-//
-// Add(ctx, incr) adds incr for the bound labels.
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type TeleportBackendWriteRequestsFailedPreconditionTotalBound struct {
 	int64CounterBound // Add, promoted
 }
@@ -2673,6 +2687,10 @@ func (m BackendWriteSeconds) Reset() {
 // was not found.
 //
 // Unit: {lookup}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type ClusterNameNotFoundTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -2737,9 +2755,6 @@ func (ClusterNameNotFoundTotal) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m ClusterNameNotFoundTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -2750,6 +2765,10 @@ func (m ClusterNameNotFoundTotal) AddSet(ctx context.Context, incr int64, set at
 // requests to the etcd database.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type EtcdBackendBatchReadRequests struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -2813,9 +2832,6 @@ func (EtcdBackendBatchReadRequests) Lifecycle() instrument.Lifecycle {
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
@@ -2899,6 +2915,10 @@ func (m EtcdBackendBatchReadSeconds) RecordSet(ctx context.Context, val float64,
 // etcd database.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type EtcdBackendReadRequests struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -2962,9 +2982,6 @@ func (EtcdBackendReadRequests) Lifecycle() instrument.Lifecycle {
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
@@ -3048,6 +3065,10 @@ func (m EtcdBackendReadSeconds) RecordSet(ctx context.Context, val float64, set 
 // the database.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type EtcdBackendTxRequests struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -3111,9 +3132,6 @@ func (EtcdBackendTxRequests) Lifecycle() instrument.Lifecycle {
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
@@ -3197,6 +3215,10 @@ func (m EtcdBackendTxSeconds) RecordSet(ctx context.Context, val float64, set at
 // the database.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type EtcdBackendWriteRequests struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -3260,9 +3282,6 @@ func (EtcdBackendWriteRequests) Lifecycle() instrument.Lifecycle {
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
@@ -3347,6 +3366,10 @@ func (m EtcdBackendWriteSeconds) RecordSet(ctx context.Context, val float64, set
 // events.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type FirestoreEventsBackendBatchReadRequests struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -3413,9 +3436,6 @@ func (FirestoreEventsBackendBatchReadRequests) Lifecycle() instrument.Lifecycle 
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
@@ -3506,6 +3526,10 @@ func (m FirestoreEventsBackendBatchReadSeconds) RecordSet(ctx context.Context, v
 // events.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type FirestoreEventsBackendBatchWriteRequests struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -3572,9 +3596,6 @@ func (FirestoreEventsBackendBatchWriteRequests) Lifecycle() instrument.Lifecycle
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
@@ -3739,6 +3760,10 @@ func (m GCSEventStorageDownloadsSeconds) RecordSet(ctx context.Context, val floa
 // GCS backend.
 //
 // Unit: {download}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type GCSEventStorageDownloads struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -3802,9 +3827,6 @@ func (GCSEventStorageDownloads) Lifecycle() instrument.Lifecycle {
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
@@ -3891,6 +3913,10 @@ func (m GCSEventStorageUploadsSeconds) RecordSet(ctx context.Context, val float6
 // backend.
 //
 // Unit: {upload}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type GCSEventStorageUploads struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -3953,9 +3979,6 @@ func (GCSEventStorageUploads) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m GCSEventStorageUploads) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -3966,6 +3989,10 @@ func (m GCSEventStorageUploads) AddSet(ctx context.Context, incr int64, set attr
 // times the Auth Service did not receive a heartbeat from a Node.
 //
 // Unit: {heartbeat}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type HeartbeatConnectionsMissedTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -4031,9 +4058,6 @@ func (HeartbeatConnectionsMissedTotal) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m HeartbeatConnectionsMissedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -4044,6 +4068,10 @@ func (m HeartbeatConnectionsMissedTotal) AddSet(ctx context.Context, incr int64,
 // times the Auth Service received a heartbeat connection.
 //
 // Unit: {connection}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type HeartbeatConnectionsReceivedTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -4109,9 +4137,6 @@ func (HeartbeatConnectionsReceivedTotal) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m HeartbeatConnectionsReceivedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -4122,6 +4147,10 @@ func (m HeartbeatConnectionsReceivedTotal) AddSet(ctx context.Context, incr int6
 // emitted.
 //
 // Unit: {event}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type TeleportAuditEmitEvents struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -4183,9 +4212,6 @@ func (TeleportAuditEmitEvents) Lifecycle() instrument.Lifecycle {
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
@@ -4277,9 +4303,10 @@ func (m TeleportConnectedResources) AddSet(ctx context.Context, incr int64, set 
 // TeleportConnectedResourcesBound is TeleportConnectedResources with its labels fixed by Bind; its
 // Add allocates nothing. The zero value records nothing.
 //
-// It is one pointer, and its Add inlines down to one atomic add (instrument.Int64CounterBound).
-//
-// Add(ctx, incr) adds incr for the bound labels.
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type TeleportConnectedResourcesBound struct {
 	int64CounterBound // Add, promoted
 }
@@ -4439,6 +4466,10 @@ func (m TeleportRegisteredServers) Reset() {
 // UserLoginTotal is the counter user_login_total: Number of user logins.
 //
 // Unit: {login}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type UserLoginTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -4500,9 +4531,6 @@ func (UserLoginTotal) Lifecycle() instrument.Lifecycle {
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
@@ -4702,6 +4730,10 @@ func (m WatcherEvents) Reset() {
 // times a user failed connecting to a Node.
 //
 // Unit: {attempt}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type FailedConnectToNodeAttemptsTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -4767,9 +4799,6 @@ func (FailedConnectToNodeAttemptsTotal) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m FailedConnectToNodeAttemptsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -4780,6 +4809,10 @@ func (m FailedConnectToNodeAttemptsTotal) AddSet(ctx context.Context, incr int64
 // or tsh ssh logins.
 //
 // Unit: {attempt}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type FailedLoginAttemptsTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -4844,9 +4877,6 @@ func (FailedLoginAttemptsTotal) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m FailedLoginAttemptsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -4857,6 +4887,10 @@ func (m FailedLoginAttemptsTotal) AddSet(ctx context.Context, incr int64, set at
 // connections that exceeded the proxy connection limit.
 //
 // Unit: {connection}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type ProxyConnectionLimitExceededTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -4923,9 +4957,6 @@ func (ProxyConnectionLimitExceededTotal) Lifecycle() instrument.Lifecycle {
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
@@ -5011,6 +5042,10 @@ func (m ProxyMissingSSHTunnels) RecordSet(ctx context.Context, val int64, set at
 // failure rate.
 //
 // Unit: {attempt}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type TeleportConnectToNodeAttemptsTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -5077,9 +5112,6 @@ func (TeleportConnectToNodeAttemptsTotal) Lifecycle() instrument.Lifecycle {
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
@@ -5211,6 +5243,10 @@ func (m TeleportReverseTunnelsConnected) Reset() {
 // of times a user exceeded their concurrent session limit.
 //
 // Unit: {event}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type UserMaxConcurrentSessionsHitTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -5278,9 +5314,6 @@ func (UserMaxConcurrentSessionsHitTotal) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m UserMaxConcurrentSessionsHitTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -5291,6 +5324,10 @@ func (m UserMaxConcurrentSessionsHitTotal) AddSet(ctx context.Context, incr int6
 // failures due to a certificate mismatch.
 //
 // Unit: {failure}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type CertificateMismatchTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -5354,9 +5391,6 @@ func (CertificateMismatchTotal) Lifecycle() instrument.Lifecycle {
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
@@ -5440,6 +5474,10 @@ func (m ReversetunnelConnectedProxies) RecordSet(ctx context.Context, val int64,
 // Rx is the counter rx: Number of bytes received during an SSH connection.
 //
 // Unit: By.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type Rx struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -5500,9 +5538,6 @@ func (Rx) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m Rx) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -5513,6 +5548,10 @@ func (m Rx) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 // server_interactive_sessions_total: Number of active sessions.
 //
 // Unit: {session}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type ServerInteractiveSessionsTotal struct {
 	inst   metric.Int64UpDownCounter
 	series *instrument.Counter[int64, struct{}]
@@ -5575,9 +5614,6 @@ func (ServerInteractiveSessionsTotal) Lifecycle() instrument.Lifecycle {
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
@@ -5771,9 +5807,10 @@ func (m TeleportCacheEvents) AddSet(ctx context.Context, incr int64, set attribu
 // TeleportCacheEventsBound is TeleportCacheEvents with its labels fixed by Bind; its Add allocates
 // nothing. The zero value records nothing.
 //
-// It is one pointer, and its Add inlines down to one atomic add (instrument.Int64CounterBound).
-//
-// Add(ctx, incr) adds incr for the bound labels.
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type TeleportCacheEventsBound struct {
 	int64CounterBound // Add, promoted
 }
@@ -5891,9 +5928,10 @@ func (m TeleportCacheStaleEvents) AddSet(ctx context.Context, incr int64, set at
 // TeleportCacheStaleEventsBound is TeleportCacheStaleEvents with its labels fixed by Bind; its Add
 // allocates nothing. The zero value records nothing.
 //
-// It is one pointer, and its Add inlines down to one atomic add (instrument.Int64CounterBound).
-//
-// Add(ctx, incr) adds incr for the bound labels.
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type TeleportCacheStaleEventsBound struct {
 	int64CounterBound // Add, promoted
 }
@@ -6046,6 +6084,10 @@ func (m TrustedClusters) Reset() {
 // Tx is the counter tx: Number of bytes transmitted during an SSH connection.
 //
 // Unit: By.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type Tx struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -6105,9 +6147,6 @@ func (Tx) Lifecycle() instrument.Lifecycle {
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.

@@ -217,9 +217,10 @@ func (m OrdersPlacedTotal) AddSet(ctx context.Context, incr int64, set attribute
 // OrdersPlacedTotalBound is OrdersPlacedTotal with its labels fixed by Bind; its Add allocates
 // nothing. The zero value records nothing.
 //
-// It is one pointer, and its Add inlines down to one atomic add (instrument.Int64CounterBound).
-//
-// Add(ctx, incr) adds incr for the bound labels.
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type OrdersPlacedTotalBound struct {
 	int64CounterBound // Add, promoted
 }
@@ -332,9 +333,10 @@ func (m OrdersRejectedTotal) AddSet(ctx context.Context, incr int64, set attribu
 // OrdersRejectedTotalBound is OrdersRejectedTotal with its labels fixed by Bind; its Add allocates
 // nothing. The zero value records nothing.
 //
-// It is one pointer, and its Add inlines down to one atomic add (instrument.Int64CounterBound).
-//
-// Add(ctx, incr) adds incr for the bound labels.
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type OrdersRejectedTotalBound struct {
 	int64CounterBound // Add, promoted
 }
@@ -370,6 +372,10 @@ func (m OrdersRejectedTotal) Reset() {
 // not reach the inventory service.
 //
 // Unit: {check}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type InventoryUnreachableTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -434,9 +440,6 @@ func (InventoryUnreachableTotal) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m InventoryUnreachableTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -447,6 +450,10 @@ func (m InventoryUnreachableTotal) AddSet(ctx context.Context, incr int64, set a
 // processed right now.
 //
 // Unit: {order}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type OrdersInFlight struct {
 	inst   metric.Int64UpDownCounter
 	series *instrument.Counter[int64, struct{}]
@@ -507,9 +514,6 @@ func (OrdersInFlight) Lifecycle() instrument.Lifecycle {
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.

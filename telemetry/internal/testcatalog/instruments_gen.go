@@ -267,9 +267,10 @@ func (m RequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set
 // RequestsTotalBound is RequestsTotal with its labels fixed by Bind; its Add allocates nothing. The
 // zero value records nothing.
 //
-// It is one pointer, and its Add inlines down to one atomic add (instrument.Int64CounterBound).
-//
-// Add(ctx, incr) adds incr for the bound labels.
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type RequestsTotalBound struct {
 	int64CounterBound // Add, promoted
 }
@@ -380,9 +381,10 @@ func (m WritesTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) 
 // WritesTotalBound is WritesTotal with its labels fixed by Bind; its Add allocates nothing. The
 // zero value records nothing.
 //
-// It is one pointer, and its Add inlines down to one atomic add (instrument.Int64CounterBound).
-//
-// Add(ctx, incr) adds incr for the bound labels.
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type WritesTotalBound struct {
 	int64CounterBound // Add, promoted
 }
@@ -418,6 +420,10 @@ func (m WritesTotal) Reset() {
 // suffix.
 //
 // Unit: {failure}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type Failures struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -480,9 +486,6 @@ func (Failures) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m Failures) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -492,6 +495,10 @@ func (m Failures) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 // Rx is the counter rx: Bytes received: a label-less counter without the _total suffix.
 //
 // Unit: By.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type Rx struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
@@ -553,9 +560,6 @@ func (Rx) Lifecycle() instrument.Lifecycle {
 		MaxSeries:       0,
 	}
 }
-
-// Add(ctx, incr), which adds incr, is the bound series' (int64CounterBound's),
-// promoted: it inlines down to one atomic add.
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
@@ -642,9 +646,10 @@ func (m InFlight) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 // InFlightBound is InFlight with its labels fixed by Bind; its Add allocates nothing. The zero
 // value records nothing.
 //
-// It is one pointer, and its Add inlines down to one atomic add (instrument.Int64CounterBound).
-//
-// Add(ctx, incr) adds incr for the bound labels.
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type InFlightBound struct {
 	int64CounterBound // Add, promoted
 }
