@@ -7,13 +7,13 @@
 #
 #   bash test/bench.sh [OUTDIR [GROUP...]]   raw output and benchstat tables land in OUTDIR
 #                                            (default bench-out/); GROUPs: record scrape export heap
-#                                            disabled
+#                                            disabled counters
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${1:-bench-out}
 shift || true
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(record scrape export heap disabled)
+[ ${#groups[@]} -gt 0 ] || groups=(record scrape export heap disabled counters)
 mkdir -p "$out"
 benchstat=(go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da)
 count=${BENCH_COUNT:-6}
@@ -36,7 +36,10 @@ for g in "${groups[@]}"; do
 	# A switched-off metric's calls beside the same calls served; a no-op shares nothing between
 	# goroutines, so one GOMAXPROCS.
 	disabled) run disabled -bench 'DisabledRecord' -cpu 2 ;;
-	*) echo "bench: unknown group $g (record, scrape, export, heap, disabled)" >&2; exit 2 ;;
+	# Issue 26's counter shapes (PromLabs': no labels, two labels per call, two labels kept;
+	# serial and RunParallel), telediag beside client_golang.
+	counters) run counters -bench '^BenchmarkCounters$' -cpu 1,2 ;;
+	*) echo "bench: unknown group $g (record, scrape, export, heap, disabled, counters)" >&2; exit 2 ;;
 	esac
 	case $g in
 	export) "${benchstat[@]}" "$out/$g.txt" >"$out/$g.benchstat" ;;

@@ -36,7 +36,7 @@ type Counter[N Number, K comparable] struct {
 	attrs func(K) attribute.Set
 
 	// The drain path.
-	series  *seriesCache[K, cell[N]]
+	series  *seriesCache[K, vcell[N]]
 	isFloat bool
 	// overflow is set when the counter has a series budget: label sets past it add here.
 	overflow []metric.AddOption
@@ -77,8 +77,8 @@ func NewCounter[N Number, K comparable](g *Group, name string, inst Adder[N], at
 		s.CardinalityLimit = limit
 		c.overflow = []metric.AddOption{metric.WithAttributeSet(overflowSet)}
 	}
-	c.series = newSeriesCache(name, s, func(k K) *cell[N] {
-		return newCell(inst, attrs(k))
+	c.series = newSeriesCache(name, s, func(k K) *vcell[N] {
+		return newDrainCell(inst, attrs(k), isFloat)
 	})
 	if err := g.addCounter(c); err != nil {
 		return nil, fmt.Errorf("instrument: counter %s: %w", name, err)
@@ -87,20 +87,37 @@ func NewCounter[N Number, K comparable](g *Group, name string, inst Adder[N], at
 }
 
 // Add adds incr to the series with label values k.
+//
+// Add is a call (a generic method, shaped, cost 558 to the inliner): the read lock and the map
+// lookup are its cost, as in client_golang's WithLabelValues. What it calls on the way is
+// written out here rather than called: the cache's lookup (shaped, cost 169, not inlined) and
+// the cell's add for a whole number (vcell.add, cost 97, not inlined), so that the known
+// series of an integer counter cost no call beyond Add itself.
 func (c *Counter[N, K]) Add(ctx context.Context, incr N, k K) {
 	if c == nil {
 		return
 	}
-	if c.fast != nil {
-		if s := c.cells.lookup(k); s != nil {
+	cache := c.cells
+	if c.fast == nil {
+		cache = c.series
+	}
+	cache.mu.RLock()
+	s := cache.m[k]
+	cache.mu.RUnlock()
+	if s != nil {
+		if i := int64(incr); s.plain && N(i) == incr {
+			atomic.AddInt64(&s.n, i)
+		} else {
 			s.add(incr)
-			return
 		}
+		return
+	}
+	if c.fast != nil {
 		c.resolve(incr, k)
 		return
 	}
-	if s := c.series.get(k); s != nil {
-		s.add(incr, c.isFloat)
+	if s := c.series.add(k); s != nil {
+		s.add(incr)
 		return
 	}
 	if c.overflow != nil {
@@ -112,28 +129,31 @@ func (c *Counter[N, K]) Add(ctx context.Context, incr N, k K) {
 }
 
 // Bind returns the series with label values k, for a hot path that adds to it repeatedly.
+// The handle is one pointer, to the series' cell; past the limit (or the cache bound), to a
+// cell of its own whose redirect says where its additions go.
 func (c *Counter[N, K]) Bind(k K) CounterBound[N] {
 	if c == nil {
 		return CounterBound[N]{}
 	}
 	if c.fast != nil {
 		if s := c.cells.lookup(k); s != nil {
-			return CounterBound[N]{vc: s}
+			return CounterBound[N]{c: s}
 		}
 		// Created at 0 now, as an Add of 0 creates a series in the SDK.
 		if s, keep := c.resolve(0, k); keep {
-			return CounterBound[N]{vc: s}
+			return CounterBound[N]{c: s}
 		}
 		// Past the limit: measured through the stream at every Add.
-		return CounterBound[N]{vs: &boundValue[N]{v: c.fast, set: c.attrs(k)}}
+		return CounterBound[N]{c: &vcell[N]{redirect: &redirect[N]{v: c.fast, set: c.attrs(k)}}}
 	}
 	if s := c.series.get(k); s != nil {
-		return CounterBound[N]{cell: s, isFloat: c.isFloat}
+		return CounterBound[N]{c: s}
 	}
 	if c.overflow != nil {
-		return CounterBound[N]{inst: c.inst, opts: c.overflow}
+		return CounterBound[N]{c: &vcell[N]{redirect: &redirect[N]{inst: c.inst, opts: c.overflow}}}
 	}
-	return CounterBound[N]{inst: c.inst, opts: []metric.AddOption{metric.WithAttributeSet(c.attrs(k))}}
+	opts := []metric.AddOption{metric.WithAttributeSet(c.attrs(k))}
+	return CounterBound[N]{c: &vcell[N]{redirect: &redirect[N]{inst: c.inst, opts: opts}}}
 }
 
 // resolve measures incr for label values k through the stream (fast path), creating the
@@ -175,98 +195,95 @@ func (c *Counter[N, K]) len() int {
 // drain moves every cell's pending sum into the SDK instrument. The SDK runs it before each
 // reader reads its aggregations, so whatever was added before a collection began is in it.
 func (c *Counter[N, K]) drain(ctx context.Context) {
-	c.series.each(func(s *cell[N]) {
-		if v, ok := s.take(c.isFloat); ok {
-			c.inst.Add(ctx, v, s.opts...)
+	c.series.each(func(s *vcell[N]) {
+		if v, ok := s.take(); ok {
+			c.inst.Add(ctx, v, s.opts[:]...)
 		}
 	})
 }
 
-// CounterBound is one series of a Counter. Its Add allocates nothing and costs one atomic add.
-// The zero value records nothing.
-type CounterBound[N Number] struct {
-	// The fast path's cell, which needs nothing else to be added to.
-	vc *vcell[N]
-	// The drain path's cell.
-	cell    *cell[N]
-	isFloat bool
-	// Past the cache bound, the series records through the SDK directly (drain path) or
-	// through the stream's lookup (fast path).
-	inst Adder[N]
-	opts []metric.AddOption
-	vs   *boundValue[N]
-}
-
-// boundValue is a series past the cardinality limit bound on the fast path: its label set,
-// resolved again at every measurement, as a delta interval may give it a series of its own.
-type boundValue[N Number] struct {
-	v   *valueStream[N]
-	set attribute.Set
-}
+// CounterBound is one series of a Counter: one pointer, to the series' cell. Its Add allocates
+// nothing. Generated code converts it to Int64CounterBound or Float64CounterBound, whose Add
+// is the atomic add inlined into the caller; this generic one's Add is a call. The zero value
+// records nothing.
+type CounterBound[N Number] struct{ c *vcell[N] }
 
 // Add adds incr to the series.
-func (b CounterBound[N]) Add(ctx context.Context, incr N) {
-	if b.vc != nil {
-		b.vc.add(incr)
-		return
-	}
-	if b.vs != nil {
-		b.vs.v.measure(incr, b.vs.set)
-		return
-	}
-	if b.cell != nil {
-		b.cell.add(incr, b.isFloat)
-		return
-	}
-	if b.inst != nil {
-		b.inst.Add(ctx, incr, b.opts...)
+func (b CounterBound[N]) Add(ctx context.Context, incr N) { b.c.addBound(ctx, incr) }
+
+// Int64CounterBound is a bound series of an int64 counter or up-down counter, as generated code
+// holds it: Int64CounterBound(counter.Bind(k)). It is one pointer, and its Add inlines into
+// the caller (generated Add methods included) as a nil test, a test of the cell's plain flag
+// and one atomic add; anything else (a delta reader, a label set past the limit, the zero
+// value) is one call, outside the fast path. docs/benchmarks.md, "What inlines", has the
+// compiler's word for it. The zero value records nothing.
+type Int64CounterBound struct{ c *vcell[int64] }
+
+// Add adds incr to the series.
+func (b Int64CounterBound) Add(ctx context.Context, incr int64) {
+	c := b.c
+	if c != nil && c.plain {
+		atomic.AddInt64(&c.n, incr)
+	} else {
+		addInt64(c, ctx, incr)
 	}
 }
 
-// cell accumulates one series' additions between two drains. Integers are added to bits as
-// two's complement; floats are kept as IEEE bits and added with a compare-and-swap loop, as
-// client_golang's counter does (whether N is a float is passed in from the Counter or the
-// bound handle, so that the hot path reads nothing but bits from the cell). bits has a cache
-// line to itself: goroutines adding to neighbouring series, or to this one, touch no line
-// that holds anything else. The cell is two full lines, 128 bytes, so that the allocator's
-// size class keeps every cell line-aligned (at 96 bytes, measured, a bound Add's cost depended
-// on where the allocator placed the cell).
-type cell[N Number] struct {
-	bits  atomic.Uint64
-	_     [64 - 8]byte
-	opts  []metric.AddOption // read only by drain
-	attrs attribute.Set      // read only by DeletePartialMatch
-	_     [64 - 24 - 24]byte
+// Float64CounterBound is Int64CounterBound for a float64 counter or up-down counter: one
+// pointer, a whole increment the same atomic add and a fractional one the compare-and-swap loop.
+// Its Add does not inline (cost 90 to the inliner: the whole-number test does not fit beside the
+// call for the rare cases), so it is one call.
+type Float64CounterBound struct{ c *vcell[float64] }
+
+// Add adds incr to the series.
+func (b Float64CounterBound) Add(ctx context.Context, incr float64) {
+	c := b.c
+	if i := int64(incr); c != nil && c.plain && float64(i) == incr {
+		atomic.AddInt64(&c.n, i)
+	} else {
+		addFloat64(c, ctx, incr)
+	}
 }
 
-func newCell[N Number](inst Adder[N], set attribute.Set) *cell[N] {
-	s := &cell[N]{opts: []metric.AddOption{metric.WithAttributeSet(set)}, attrs: set}
-	// Create the series at 0 now, so it is exported before its first increment.
-	inst.Add(context.Background(), 0, s.opts...)
+// addInt64 and addFloat64 are the bound handles' calls for the rare cases: non-generic, so
+// that the call passes no dictionary, and not inlined (noinline), so that the inliner charges
+// the handle's Add for a call and not for this body.
+//
+//go:noinline
+func addInt64(c *vcell[int64], ctx context.Context, incr int64) { c.addBound(ctx, incr) }
+
+//go:noinline
+func addFloat64(c *vcell[float64], ctx context.Context, incr float64) { c.addBound(ctx, incr) }
+
+// addBound is a bound handle's Add in full: nothing on a nil cell (a zero handle), the
+// redirect past the limit, or the cell's own add (a delta cell's mark, a fractional value).
+func (c *vcell[N]) addBound(ctx context.Context, incr N) {
+	if c == nil {
+		return
+	}
+	if r := c.redirect; r != nil {
+		if r.v != nil {
+			r.v.measure(incr, r.set)
+			return
+		}
+		r.inst.Add(ctx, incr, r.opts...)
+		return
+	}
+	c.add(incr)
+}
+
+// newDrainCell is the drain path's cell of a series: a sum cell drained into inst, created
+// there at 0 now, so that the series is exported before its first increment.
+func newDrainCell[N Number](inst Adder[N], set attribute.Set, isFloat bool) *vcell[N] {
+	s := &vcell[N]{attrs: set, isFloat: isFloat, plain: true, opts: &[1]metric.AddOption{metric.WithAttributeSet(set)}}
+	inst.Add(context.Background(), 0, s.opts[:]...)
 	return s
 }
 
-func (s *cell[N]) add(v N, isFloat bool) {
-	if !isFloat {
-		s.bits.Add(uint64(int64(v)))
-		return
-	}
-	for {
-		old := s.bits.Load()
-		if s.bits.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+float64(v))) {
-			return
-		}
-	}
-}
-
-// take returns the pending sum and resets it; ok is false when nothing was added.
-func (s *cell[N]) take(isFloat bool) (v N, ok bool) {
-	if s.bits.Load() == 0 {
+// take returns a drain cell's pending sum and resets it; ok is false when nothing was added.
+func (c *vcell[N]) take() (v N, ok bool) {
+	if atomic.LoadInt64(&c.n) == 0 && c.f.Load() == 0 {
 		return 0, false
 	}
-	b := s.bits.Swap(0)
-	if isFloat {
-		return N(math.Float64frombits(b)), true
-	}
-	return N(int64(b)), true
+	return loadSum[N](atomic.SwapInt64(&c.n, 0), math.Float64frombits(c.f.Swap(0)), c.isFloat), true
 }

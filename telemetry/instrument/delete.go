@@ -79,7 +79,7 @@ func (c *Counter[N, K]) DeletePartialMatch(labels map[string]string) int {
 		c.cells.removeIf(func(_ K, s *vcell[N]) bool { return s.isGone() })
 		return n
 	}
-	gone := c.series.removeIf(func(_ K, s *cell[N]) bool { return matchLabels(s.attrs, labels) })
+	gone := c.series.removeIf(func(_ K, s *vcell[N]) bool { return matchLabels(s.attrs, labels) })
 	for _, s := range gone {
 		c.flush(s)
 	}
@@ -97,16 +97,16 @@ func (c *Counter[N, K]) Reset() {
 		c.cells.removeIf(func(K, *vcell[N]) bool { return true })
 		return
 	}
-	for _, s := range c.series.removeIf(func(K, *cell[N]) bool { return true }) {
+	for _, s := range c.series.removeIf(func(K, *vcell[N]) bool { return true }) {
 		c.flush(s)
 	}
 }
 
 // flush hands a deleted cell's pending additions to the SDK, which keeps the series: its total
 // is then the sum of everything added before the delete, whatever the drain's timing.
-func (c *Counter[N, K]) flush(s *cell[N]) {
-	if v, ok := s.take(c.isFloat); ok {
-		c.inst.Add(context.Background(), v, s.opts...)
+func (c *Counter[N, K]) flush(s *vcell[N]) {
+	if v, ok := s.take(); ok {
+		c.inst.Add(context.Background(), v, s.opts[:]...)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
@@ -109,42 +110,66 @@ func newValueStream[N Number](s resolvedStream, gauge, monotonic bool, readers [
 	return v
 }
 
-// vcell is one series of a sum or gauge stream. What a measurement touches is on the first
-// cache line, alone; the cell is 128 bytes, two lines, so that the allocator's size class
-// keeps every cell line-aligned and goroutines measuring neighbouring series share no line (as
-// the drain path's cell). A measurement needs nothing but the cell: no flag of its instrument,
-// no lock, so that a bound handle can be one pointer to it.
+// vcell is one series of a sum or gauge stream, and the drain path's cell of a counter series.
+// What a measurement touches is on the first cache line, alone; the cell is 128 bytes, two
+// lines, so that the allocator's size class keeps every cell line-aligned and goroutines
+// measuring neighbouring series share no line. A measurement needs nothing but the cell: no
+// flag of its instrument, no lock, so that a bound handle is one pointer to it, and its Add
+// (Int64CounterBound.Add) is plain's test and n's atomic add.
 type vcell[N Number] struct {
 	// A sum: whole numbers in n, the rest as float bits in f, as the SDK's atomicCounter and
-	// client_golang's counter keep them; a gauge: the value's bits in n.
-	n atomic.Int64
+	// client_golang's counter keep them; a gauge: the value's bits in n. n is read and written
+	// only through sync/atomic's functions: atomic.AddInt64 costs the inliner less than
+	// atomic.Int64's Add, which is what keeps Int64CounterBound.Add under the inlining budget.
+	// As the first word of a heap object it is 64-bit aligned on every platform.
+	n int64
 	f atomic.Uint64
 	// seq is, in delta mode, the order of the cell's first measurement in the current cycle (0:
 	// none yet), which tells the delta reader which series were measured in its interval.
 	seq atomic.Uint64
 	// last is, for a gauge in delta mode, the order of its latest measurement, so that the
 	// overflow series takes the latest value of the sets folded into it, as the SDK's does.
-	last    atomic.Uint64
-	delta   bool // read-only: the stream is in delta mode
-	gauge   bool // read-only
-	isFloat bool // read-only
-	_       [64 - 32 - 3]byte
-
-	// Read-only once the cell exists, apart from gone.
-	s         *valueStream[N]
-	attrs     attribute.Set
-	created   time.Time
-	transient bool
+	last atomic.Uint64
+	// redirect, set only on a cell made for a bound handle (never in a stream or a cache), is
+	// where that handle's Add goes: a label set past the limit.
+	redirect *redirect[N]
+	delta    bool // read-only: the stream is in delta mode
+	gauge    bool // read-only
+	isFloat  bool // read-only
+	// plain (read-only) is set when adding a whole number is n's atomic add and nothing else:
+	// a sum cell, in cumulative mode (or the drain path's), without a redirect. A bound handle
+	// tests it and nothing else before the add (the one branch for the rare cases).
+	plain     bool
+	transient bool // read-only
 	// gone is set when the series is deleted: collections skip the cell, and a bound handle
-	// that still holds it measures into it unseen, as client_golang's held child does.
-	gone atomic.Bool // the line is full: 8 + 24 + 24 + 1 (+3) + 4 bytes
+	// that still holds it measures into it unseen, as client_golang's held child does. Written
+	// once, at the delete, so that sharing the first line costs the measurements nothing.
+	gone atomic.Bool
+	_    [64 - 32 - 8 - 5 - 3 - 4]byte
+
+	// Read-only once the cell exists.
+	s       *valueStream[N]
+	attrs   attribute.Set
+	created time.Time
+	// opts is the drain path's: the option carrying attrs, given to the SDK at each drain.
+	opts *[1]metric.AddOption // the line is full: 8 + 24 + 24 + 8 bytes
+}
+
+// redirect is where a bound handle's Add goes past the limit: through the stream's lookup of
+// the label set at every measurement (fast path, delta mode: a delta interval may give it a
+// series of its own), or to the SDK's instrument with the set's options (drain path).
+type redirect[N Number] struct {
+	v    *valueStream[N]
+	set  attribute.Set
+	inst Adder[N]
+	opts []metric.AddOption
 }
 
 // add adds v to a sum cell: one atomic add for a whole number, the SDK's compare-and-swap
 // loop for the rest.
 func (c *vcell[N]) add(v N) {
 	if iv := int64(v); float64(iv) == float64(v) {
-		c.n.Add(iv)
+		atomic.AddInt64(&c.n, iv)
 	} else {
 		for {
 			old := c.f.Load()
@@ -162,7 +187,7 @@ func (c *vcell[N]) add(v N) {
 // sequence (one atomic add on a line the stream's gauge cells share): the order of the
 // measurements of different series is what the overflow series' value depends on.
 func (c *vcell[N]) set(v N) {
-	c.n.Store(int64(toBits(v, c.isFloat)))
+	atomic.StoreInt64(&c.n, int64(toBits(v, c.isFloat)))
 	if c.delta {
 		n := c.s.seq.Add(1)
 		c.last.Store(n)
@@ -189,9 +214,9 @@ func (c *vcell[N]) isGone() bool { return c.gone.Load() }
 // load reads a sum cell's total (the SDK's atomicCounter.load) or a gauge cell's value.
 func (c *vcell[N]) load() N {
 	if c.gauge {
-		return fromBits[N](uint64(c.n.Load()), c.isFloat)
+		return fromBits[N](uint64(atomic.LoadInt64(&c.n)), c.isFloat)
 	}
-	return loadSum[N](c.n.Load(), math.Float64frombits(c.f.Load()), c.isFloat)
+	return loadSum[N](atomic.LoadInt64(&c.n), math.Float64frombits(c.f.Load()), c.isFloat)
 }
 
 func (v *valueStream[N]) isFloat() bool {
@@ -201,7 +226,8 @@ func (v *valueStream[N]) isFloat() bool {
 }
 
 func (v *valueStream[N]) newCell(set attribute.Set, now time.Time) *vcell[N] {
-	return &vcell[N]{s: v, attrs: set, created: now, delta: v.deltaIdx >= 0, gauge: v.gauge, isFloat: v.isFloat()}
+	delta := v.deltaIdx >= 0
+	return &vcell[N]{s: v, attrs: set, created: now, delta: delta, gauge: v.gauge, isFloat: v.isFloat(), plain: !delta && !v.gauge}
 }
 
 // measure records x for the label set set, creating its series as the SDK creates one at its
@@ -497,7 +523,7 @@ func (v *valueStream[N]) drainAll(retire bool) (overflow *vcell[N]) {
 			p.last = c.last.Load()
 			p.value = c.load()
 		} else {
-			p.sumInt = c.n.Swap(0)
+			p.sumInt = atomic.SwapInt64(&c.n, 0)
 			p.sumFloat = math.Float64frombits(c.f.Swap(0))
 			if seq == 0 {
 				if p.sumInt == 0 && p.sumFloat == 0 {

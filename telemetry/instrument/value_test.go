@@ -44,9 +44,10 @@ type values struct {
 	igInst metric.Int64Gauge
 	idle   metric.Int64Counter // no labels: added to without options
 
-	fcBound map[[2]string]CounterBound[float64]
-	icBound map[[2]string]CounterBound[int64]
-	udBound map[[2]string]CounterBound[float64]
+	// The handles generated code holds (the inlined Add), for every shape and temporality.
+	fcBound map[[2]string]Float64CounterBound
+	icBound map[[2]string]Int64CounterBound
+	udBound map[[2]string]Float64CounterBound
 	fgBound map[[2]string]RecorderBound[float64]
 }
 
@@ -56,8 +57,8 @@ func newValues(t *testing.T, mp metric.MeterProvider, keys [][2]string, ref bool
 		metric.WithInstrumentationAttributes(attribute.String("team", "diag")))
 	g := NewGroup(m)
 	v := &values{ref: ref,
-		fcBound: map[[2]string]CounterBound[float64]{}, icBound: map[[2]string]CounterBound[int64]{},
-		udBound: map[[2]string]CounterBound[float64]{}, fgBound: map[[2]string]RecorderBound[float64]{}}
+		fcBound: map[[2]string]Float64CounterBound{}, icBound: map[[2]string]Int64CounterBound{},
+		udBound: map[[2]string]Float64CounterBound{}, fgBound: map[[2]string]RecorderBound[float64]{}}
 	var err error
 	must := func(err error) {
 		t.Helper()
@@ -98,9 +99,9 @@ func newValues(t *testing.T, mp metric.MeterProvider, keys [][2]string, ref bool
 	v.ig, err = NewRecorder(g, "peers", metric.Int64Gauge(v.igInst), attrs2)
 	must(err)
 	for _, k := range keys {
-		v.fcBound[k] = v.fc.Bind(k)
-		v.icBound[k] = v.ic.Bind(k)
-		v.udBound[k] = v.ud.Bind(k)
+		v.fcBound[k] = Float64CounterBound(v.fc.Bind(k))
+		v.icBound[k] = Int64CounterBound(v.ic.Bind(k))
+		v.udBound[k] = Float64CounterBound(v.ud.Bind(k))
 		v.fgBound[k] = v.fg.Bind(k)
 	}
 	return v
@@ -255,6 +256,28 @@ func TestValueCellLayout(t *testing.T) {
 	if o := unsafe.Offsetof(c.s); o != 64 {
 		t.Fatalf("vcell's read-only part starts at %d, want 64", o)
 	}
+	// A bound handle's Add reads plain and adds to n; the rare cases read redirect: all on the
+	// first line, with nothing another series writes.
+	for name, o := range map[string]uintptr{"n": unsafe.Offsetof(c.n), "plain": unsafe.Offsetof(c.plain), "redirect": unsafe.Offsetof(c.redirect)} {
+		if o >= 64 {
+			t.Errorf("vcell.%s is at %d, past the first line", name, o)
+		}
+	}
+	if s := unsafe.Sizeof(Int64CounterBound{}); s != unsafe.Sizeof(uintptr(0)) {
+		t.Errorf("Int64CounterBound is %d bytes, want one pointer", s)
+	}
+}
+
+// TestZeroBoundHandles: the zero value of every counter handle records nothing, and does not
+// panic: a switched-off generated counter holds one.
+func TestZeroBoundHandles(t *testing.T) {
+	ctx := context.Background()
+	Int64CounterBound{}.Add(ctx, 1)
+	Float64CounterBound{}.Add(ctx, 1)
+	Float64CounterBound{}.Add(ctx, 0.5)
+	CounterBound[int64]{}.Add(ctx, 1)
+	var nilCounter *Counter[int64, [1]string]
+	Int64CounterBound(nilCounter.Bind([1]string{"a"})).Add(ctx, 1)
 }
 
 // TestValuesConcurrent: additions from several goroutines, bound and per call, deletes of

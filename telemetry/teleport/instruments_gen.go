@@ -32,6 +32,15 @@ const (
 // the Meter of that name.
 const ScopeName = "github.com/telediag/telediag/telemetry/teleport"
 
+// The bound handles of counters and up-down counters, embedded under these unexported names so
+// that their Add is promoted: a call of a counter's Add, or of a bound counter's, compiles to
+// the handle's Add, which inlines down to one atomic add (instrument.Int64CounterBound). A
+// generated method around it would cost the inliner more than its budget.
+type (
+	int64CounterBound   = instrument.Int64CounterBound
+	float64CounterBound = instrument.Float64CounterBound
+)
+
 // Instruments holds one instrument for every generated metric of ../../instruments.yaml.
 // Build it with NewInstruments; Release it when it is dropped before its MeterProvider.
 type Instruments struct {
@@ -501,10 +510,15 @@ func Lifecycle() []instrument.Lifecycle {
 // monitoring failed.
 //
 // Unit: {failure}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type AuditFailedDiskMonitoring struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newAuditFailedDiskMonitoring creates audit_failed_disk_monitoring from m, its callbacks tracked
@@ -529,7 +543,7 @@ func newAuditFailedDiskMonitoring(m metric.Meter, g *instrument.Group) (AuditFai
 		return AuditFailedDiskMonitoring{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "audit_failed_disk_monitoring", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return AuditFailedDiskMonitoring{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return AuditFailedDiskMonitoring{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -564,11 +578,6 @@ func (AuditFailedDiskMonitoring) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add adds incr.
-func (m AuditFailedDiskMonitoring) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
-}
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m AuditFailedDiskMonitoring) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -579,10 +588,15 @@ func (m AuditFailedDiskMonitoring) AddSet(ctx context.Context, incr int64, set a
 // events failed.
 //
 // Unit: {failure}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type AuditFailedEmitEvents struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newAuditFailedEmitEvents creates audit_failed_emit_events from m, its callbacks tracked by g; a
@@ -607,7 +621,7 @@ func newAuditFailedEmitEvents(m metric.Meter, g *instrument.Group) (AuditFailedE
 		return AuditFailedEmitEvents{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "audit_failed_emit_events", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return AuditFailedEmitEvents{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return AuditFailedEmitEvents{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -640,11 +654,6 @@ func (AuditFailedEmitEvents) Lifecycle() instrument.Lifecycle {
 		RenamedFrom:     nil,
 		MaxSeries:       0,
 	}
-}
-
-// Add adds incr.
-func (m AuditFailedEmitEvents) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -798,10 +807,15 @@ func (m AuditServerOpenFiles) RecordSet(ctx context.Context, val int64, set attr
 // of throttled requests to generate new server keys.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type AuthGenerateRequestsThrottledTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newAuthGenerateRequestsThrottledTotal creates auth_generate_requests_throttled_total from m, its
@@ -826,7 +840,7 @@ func newAuthGenerateRequestsThrottledTotal(m metric.Meter, g *instrument.Group) 
 		return AuthGenerateRequestsThrottledTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "auth_generate_requests_throttled_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return AuthGenerateRequestsThrottledTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return AuthGenerateRequestsThrottledTotal{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -864,11 +878,6 @@ func (AuthGenerateRequestsThrottledTotal) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add adds incr.
-func (m AuthGenerateRequestsThrottledTotal) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
-}
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m AuthGenerateRequestsThrottledTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -879,10 +888,15 @@ func (m AuthGenerateRequestsThrottledTotal) AddSet(ctx context.Context, incr int
 // generate new server keys.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type AuthGenerateRequestsTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newAuthGenerateRequestsTotal creates auth_generate_requests_total from m, its callbacks tracked
@@ -907,7 +921,7 @@ func newAuthGenerateRequestsTotal(m metric.Meter, g *instrument.Group) (AuthGene
 		return AuthGenerateRequestsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "auth_generate_requests_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return AuthGenerateRequestsTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return AuthGenerateRequestsTotal{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -942,11 +956,6 @@ func (AuthGenerateRequestsTotal) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add adds incr.
-func (m AuthGenerateRequestsTotal) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
-}
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m AuthGenerateRequestsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -957,10 +966,15 @@ func (m AuthGenerateRequestsTotal) AddSet(ctx context.Context, incr int64, set a
 // of current generate requests.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type AuthGenerateRequests struct {
 	inst   metric.Int64UpDownCounter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newAuthGenerateRequests creates auth_generate_requests from m, its callbacks tracked by g; a nil
@@ -985,7 +999,7 @@ func newAuthGenerateRequests(m metric.Meter, g *instrument.Group) (AuthGenerateR
 		return AuthGenerateRequests{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("teleport: create instrument %s: %w", "auth_generate_requests", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return AuthGenerateRequests{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return AuthGenerateRequests{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -1016,11 +1030,6 @@ func (AuthGenerateRequests) Lifecycle() instrument.Lifecycle {
 		RenamedFrom:     nil,
 		MaxSeries:       0,
 	}
-}
-
-// Add adds incr.
-func (m AuthGenerateRequests) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -1185,18 +1194,18 @@ func (m BackendBatchReadRequestsTotal) AddSet(ctx context.Context, incr int64, s
 
 // BackendBatchReadRequestsTotalBound is BackendBatchReadRequestsTotal with its labels fixed by
 // Bind; its Add allocates nothing. The zero value records nothing.
+//
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type BackendBatchReadRequestsTotalBound struct {
-	b instrument.CounterBound[int64]
+	int64CounterBound // Add, promoted
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m BackendBatchReadRequestsTotal) Bind(component string) BackendBatchReadRequestsTotalBound {
-	return BackendBatchReadRequestsTotalBound{b: m.series.Bind([1]string{component})}
-}
-
-// Add adds incr for the bound labels.
-func (b BackendBatchReadRequestsTotalBound) Add(ctx context.Context, incr int64) {
-	b.b.Add(ctx, incr)
+	return BackendBatchReadRequestsTotalBound{int64CounterBound(m.series.Bind([1]string{component}))}
 }
 
 // Delete deletes the series with the given labels and reports whether there was one, as
@@ -1308,18 +1317,18 @@ func (m BackendBatchReadRequestsFailedTotal) AddSet(ctx context.Context, incr in
 
 // BackendBatchReadRequestsFailedTotalBound is BackendBatchReadRequestsFailedTotal with its labels
 // fixed by Bind; its Add allocates nothing. The zero value records nothing.
+//
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type BackendBatchReadRequestsFailedTotalBound struct {
-	b instrument.CounterBound[int64]
+	int64CounterBound // Add, promoted
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m BackendBatchReadRequestsFailedTotal) Bind(component string) BackendBatchReadRequestsFailedTotalBound {
-	return BackendBatchReadRequestsFailedTotalBound{b: m.series.Bind([1]string{component})}
-}
-
-// Add adds incr for the bound labels.
-func (b BackendBatchReadRequestsFailedTotalBound) Add(ctx context.Context, incr int64) {
-	b.b.Add(ctx, incr)
+	return BackendBatchReadRequestsFailedTotalBound{int64CounterBound(m.series.Bind([1]string{component}))}
 }
 
 // Delete deletes the series with the given labels and reports whether there was one, as
@@ -1548,18 +1557,18 @@ func (m BackendBatchWriteRequestsTotal) AddSet(ctx context.Context, incr int64, 
 
 // BackendBatchWriteRequestsTotalBound is BackendBatchWriteRequestsTotal with its labels fixed by
 // Bind; its Add allocates nothing. The zero value records nothing.
+//
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type BackendBatchWriteRequestsTotalBound struct {
-	b instrument.CounterBound[int64]
+	int64CounterBound // Add, promoted
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m BackendBatchWriteRequestsTotal) Bind(component string) BackendBatchWriteRequestsTotalBound {
-	return BackendBatchWriteRequestsTotalBound{b: m.series.Bind([1]string{component})}
-}
-
-// Add adds incr for the bound labels.
-func (b BackendBatchWriteRequestsTotalBound) Add(ctx context.Context, incr int64) {
-	b.b.Add(ctx, incr)
+	return BackendBatchWriteRequestsTotalBound{int64CounterBound(m.series.Bind([1]string{component}))}
 }
 
 // Delete deletes the series with the given labels and reports whether there was one, as
@@ -1671,18 +1680,18 @@ func (m BackendBatchWriteRequestsFailedTotal) AddSet(ctx context.Context, incr i
 
 // BackendBatchWriteRequestsFailedTotalBound is BackendBatchWriteRequestsFailedTotal with its labels
 // fixed by Bind; its Add allocates nothing. The zero value records nothing.
+//
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type BackendBatchWriteRequestsFailedTotalBound struct {
-	b instrument.CounterBound[int64]
+	int64CounterBound // Add, promoted
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m BackendBatchWriteRequestsFailedTotal) Bind(component string) BackendBatchWriteRequestsFailedTotalBound {
-	return BackendBatchWriteRequestsFailedTotalBound{b: m.series.Bind([1]string{component})}
-}
-
-// Add adds incr for the bound labels.
-func (b BackendBatchWriteRequestsFailedTotalBound) Add(ctx context.Context, incr int64) {
-	b.b.Add(ctx, incr)
+	return BackendBatchWriteRequestsFailedTotalBound{int64CounterBound(m.series.Bind([1]string{component}))}
 }
 
 // Delete deletes the series with the given labels and reports whether there was one, as
@@ -1912,18 +1921,18 @@ func (m BackendReadRequestsTotal) AddSet(ctx context.Context, incr int64, set at
 
 // BackendReadRequestsTotalBound is BackendReadRequestsTotal with its labels fixed by Bind; its Add
 // allocates nothing. The zero value records nothing.
+//
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type BackendReadRequestsTotalBound struct {
-	b instrument.CounterBound[int64]
+	int64CounterBound // Add, promoted
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m BackendReadRequestsTotal) Bind(component string) BackendReadRequestsTotalBound {
-	return BackendReadRequestsTotalBound{b: m.series.Bind([1]string{component})}
-}
-
-// Add adds incr for the bound labels.
-func (b BackendReadRequestsTotalBound) Add(ctx context.Context, incr int64) {
-	b.b.Add(ctx, incr)
+	return BackendReadRequestsTotalBound{int64CounterBound(m.series.Bind([1]string{component}))}
 }
 
 // Delete deletes the series with the given labels and reports whether there was one, as
@@ -2033,18 +2042,18 @@ func (m BackendReadRequestsFailedTotal) AddSet(ctx context.Context, incr int64, 
 
 // BackendReadRequestsFailedTotalBound is BackendReadRequestsFailedTotal with its labels fixed by
 // Bind; its Add allocates nothing. The zero value records nothing.
+//
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type BackendReadRequestsFailedTotalBound struct {
-	b instrument.CounterBound[int64]
+	int64CounterBound // Add, promoted
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m BackendReadRequestsFailedTotal) Bind(component string) BackendReadRequestsFailedTotalBound {
-	return BackendReadRequestsFailedTotalBound{b: m.series.Bind([1]string{component})}
-}
-
-// Add adds incr for the bound labels.
-func (b BackendReadRequestsFailedTotalBound) Add(ctx context.Context, incr int64) {
-	b.b.Add(ctx, incr)
+	return BackendReadRequestsFailedTotalBound{int64CounterBound(m.series.Bind([1]string{component}))}
 }
 
 // Delete deletes the series with the given labels and reports whether there was one, as
@@ -2271,18 +2280,18 @@ func (m BackendWriteRequestsTotal) AddSet(ctx context.Context, incr int64, set a
 
 // BackendWriteRequestsTotalBound is BackendWriteRequestsTotal with its labels fixed by Bind; its
 // Add allocates nothing. The zero value records nothing.
+//
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type BackendWriteRequestsTotalBound struct {
-	b instrument.CounterBound[int64]
+	int64CounterBound // Add, promoted
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m BackendWriteRequestsTotal) Bind(component string) BackendWriteRequestsTotalBound {
-	return BackendWriteRequestsTotalBound{b: m.series.Bind([1]string{component})}
-}
-
-// Add adds incr for the bound labels.
-func (b BackendWriteRequestsTotalBound) Add(ctx context.Context, incr int64) {
-	b.b.Add(ctx, incr)
+	return BackendWriteRequestsTotalBound{int64CounterBound(m.series.Bind([1]string{component}))}
 }
 
 // Delete deletes the series with the given labels and reports whether there was one, as
@@ -2392,18 +2401,18 @@ func (m BackendWriteRequestsFailedTotal) AddSet(ctx context.Context, incr int64,
 
 // BackendWriteRequestsFailedTotalBound is BackendWriteRequestsFailedTotal with its labels fixed by
 // Bind; its Add allocates nothing. The zero value records nothing.
+//
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type BackendWriteRequestsFailedTotalBound struct {
-	b instrument.CounterBound[int64]
+	int64CounterBound // Add, promoted
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m BackendWriteRequestsFailedTotal) Bind(component string) BackendWriteRequestsFailedTotalBound {
-	return BackendWriteRequestsFailedTotalBound{b: m.series.Bind([1]string{component})}
-}
-
-// Add adds incr for the bound labels.
-func (b BackendWriteRequestsFailedTotalBound) Add(ctx context.Context, incr int64) {
-	b.b.Add(ctx, incr)
+	return BackendWriteRequestsFailedTotalBound{int64CounterBound(m.series.Bind([1]string{component}))}
 }
 
 // Delete deletes the series with the given labels and reports whether there was one, as
@@ -2520,18 +2529,18 @@ func (m TeleportBackendWriteRequestsFailedPreconditionTotal) AddSet(ctx context.
 // TeleportBackendWriteRequestsFailedPreconditionTotalBound is
 // TeleportBackendWriteRequestsFailedPreconditionTotal with its labels fixed by Bind; its Add
 // allocates nothing. The zero value records nothing.
+//
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type TeleportBackendWriteRequestsFailedPreconditionTotalBound struct {
-	b instrument.CounterBound[int64]
+	int64CounterBound // Add, promoted
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m TeleportBackendWriteRequestsFailedPreconditionTotal) Bind(component string) TeleportBackendWriteRequestsFailedPreconditionTotalBound {
-	return TeleportBackendWriteRequestsFailedPreconditionTotalBound{b: m.series.Bind([1]string{component})}
-}
-
-// Add adds incr for the bound labels.
-func (b TeleportBackendWriteRequestsFailedPreconditionTotalBound) Add(ctx context.Context, incr int64) {
-	b.b.Add(ctx, incr)
+	return TeleportBackendWriteRequestsFailedPreconditionTotalBound{int64CounterBound(m.series.Bind([1]string{component}))}
 }
 
 // Delete deletes the series with the given labels and reports whether there was one, as
@@ -2678,10 +2687,15 @@ func (m BackendWriteSeconds) Reset() {
 // was not found.
 //
 // Unit: {lookup}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type ClusterNameNotFoundTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newClusterNameNotFoundTotal creates cluster_name_not_found_total from m, its callbacks tracked by
@@ -2706,7 +2720,7 @@ func newClusterNameNotFoundTotal(m metric.Meter, g *instrument.Group) (ClusterNa
 		return ClusterNameNotFoundTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "cluster_name_not_found_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return ClusterNameNotFoundTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return ClusterNameNotFoundTotal{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -2741,11 +2755,6 @@ func (ClusterNameNotFoundTotal) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add adds incr.
-func (m ClusterNameNotFoundTotal) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
-}
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m ClusterNameNotFoundTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -2756,10 +2765,15 @@ func (m ClusterNameNotFoundTotal) AddSet(ctx context.Context, incr int64, set at
 // requests to the etcd database.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type EtcdBackendBatchReadRequests struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newEtcdBackendBatchReadRequests creates etcd_backend_batch_read_requests from m, its callbacks
@@ -2784,7 +2798,7 @@ func newEtcdBackendBatchReadRequests(m metric.Meter, g *instrument.Group) (EtcdB
 		return EtcdBackendBatchReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "etcd_backend_batch_read_requests", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return EtcdBackendBatchReadRequests{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return EtcdBackendBatchReadRequests{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -2817,11 +2831,6 @@ func (EtcdBackendBatchReadRequests) Lifecycle() instrument.Lifecycle {
 		RenamedFrom:     nil,
 		MaxSeries:       0,
 	}
-}
-
-// Add adds incr.
-func (m EtcdBackendBatchReadRequests) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -2906,10 +2915,15 @@ func (m EtcdBackendBatchReadSeconds) RecordSet(ctx context.Context, val float64,
 // etcd database.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type EtcdBackendReadRequests struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newEtcdBackendReadRequests creates etcd_backend_read_requests from m, its callbacks tracked by g;
@@ -2934,7 +2948,7 @@ func newEtcdBackendReadRequests(m metric.Meter, g *instrument.Group) (EtcdBacken
 		return EtcdBackendReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "etcd_backend_read_requests", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return EtcdBackendReadRequests{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return EtcdBackendReadRequests{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -2967,11 +2981,6 @@ func (EtcdBackendReadRequests) Lifecycle() instrument.Lifecycle {
 		RenamedFrom:     nil,
 		MaxSeries:       0,
 	}
-}
-
-// Add adds incr.
-func (m EtcdBackendReadRequests) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -3056,10 +3065,15 @@ func (m EtcdBackendReadSeconds) RecordSet(ctx context.Context, val float64, set 
 // the database.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type EtcdBackendTxRequests struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newEtcdBackendTxRequests creates etcd_backend_tx_requests from m, its callbacks tracked by g; a
@@ -3084,7 +3098,7 @@ func newEtcdBackendTxRequests(m metric.Meter, g *instrument.Group) (EtcdBackendT
 		return EtcdBackendTxRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "etcd_backend_tx_requests", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return EtcdBackendTxRequests{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return EtcdBackendTxRequests{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -3117,11 +3131,6 @@ func (EtcdBackendTxRequests) Lifecycle() instrument.Lifecycle {
 		RenamedFrom:     nil,
 		MaxSeries:       0,
 	}
-}
-
-// Add adds incr.
-func (m EtcdBackendTxRequests) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -3206,10 +3215,15 @@ func (m EtcdBackendTxSeconds) RecordSet(ctx context.Context, val float64, set at
 // the database.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type EtcdBackendWriteRequests struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newEtcdBackendWriteRequests creates etcd_backend_write_requests from m, its callbacks tracked by
@@ -3234,7 +3248,7 @@ func newEtcdBackendWriteRequests(m metric.Meter, g *instrument.Group) (EtcdBacke
 		return EtcdBackendWriteRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "etcd_backend_write_requests", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return EtcdBackendWriteRequests{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return EtcdBackendWriteRequests{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -3267,11 +3281,6 @@ func (EtcdBackendWriteRequests) Lifecycle() instrument.Lifecycle {
 		RenamedFrom:     nil,
 		MaxSeries:       0,
 	}
-}
-
-// Add adds incr.
-func (m EtcdBackendWriteRequests) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -3357,10 +3366,15 @@ func (m EtcdBackendWriteSeconds) RecordSet(ctx context.Context, val float64, set
 // events.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type FirestoreEventsBackendBatchReadRequests struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newFirestoreEventsBackendBatchReadRequests creates firestore_events_backend_batch_read_requests
@@ -3385,7 +3399,7 @@ func newFirestoreEventsBackendBatchReadRequests(m metric.Meter, g *instrument.Gr
 		return FirestoreEventsBackendBatchReadRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "firestore_events_backend_batch_read_requests", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return FirestoreEventsBackendBatchReadRequests{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return FirestoreEventsBackendBatchReadRequests{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -3421,11 +3435,6 @@ func (FirestoreEventsBackendBatchReadRequests) Lifecycle() instrument.Lifecycle 
 		RenamedFrom:     nil,
 		MaxSeries:       0,
 	}
-}
-
-// Add adds incr.
-func (m FirestoreEventsBackendBatchReadRequests) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -3517,10 +3526,15 @@ func (m FirestoreEventsBackendBatchReadSeconds) RecordSet(ctx context.Context, v
 // events.
 //
 // Unit: {request}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type FirestoreEventsBackendBatchWriteRequests struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newFirestoreEventsBackendBatchWriteRequests creates firestore_events_backend_batch_write_requests
@@ -3545,7 +3559,7 @@ func newFirestoreEventsBackendBatchWriteRequests(m metric.Meter, g *instrument.G
 		return FirestoreEventsBackendBatchWriteRequests{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "firestore_events_backend_batch_write_requests", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return FirestoreEventsBackendBatchWriteRequests{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return FirestoreEventsBackendBatchWriteRequests{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -3581,11 +3595,6 @@ func (FirestoreEventsBackendBatchWriteRequests) Lifecycle() instrument.Lifecycle
 		RenamedFrom:     nil,
 		MaxSeries:       0,
 	}
-}
-
-// Add adds incr.
-func (m FirestoreEventsBackendBatchWriteRequests) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -3751,10 +3760,15 @@ func (m GCSEventStorageDownloadsSeconds) RecordSet(ctx context.Context, val floa
 // GCS backend.
 //
 // Unit: {download}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type GCSEventStorageDownloads struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newGCSEventStorageDownloads creates gcs_event_storage_downloads from m, its callbacks tracked by
@@ -3779,7 +3793,7 @@ func newGCSEventStorageDownloads(m metric.Meter, g *instrument.Group) (GCSEventS
 		return GCSEventStorageDownloads{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "gcs_event_storage_downloads", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return GCSEventStorageDownloads{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return GCSEventStorageDownloads{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -3812,11 +3826,6 @@ func (GCSEventStorageDownloads) Lifecycle() instrument.Lifecycle {
 		RenamedFrom:     nil,
 		MaxSeries:       0,
 	}
-}
-
-// Add adds incr.
-func (m GCSEventStorageDownloads) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -3904,10 +3913,15 @@ func (m GCSEventStorageUploadsSeconds) RecordSet(ctx context.Context, val float6
 // backend.
 //
 // Unit: {upload}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type GCSEventStorageUploads struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newGCSEventStorageUploads creates gcs_event_storage_uploads from m, its callbacks tracked by g; a
@@ -3932,7 +3946,7 @@ func newGCSEventStorageUploads(m metric.Meter, g *instrument.Group) (GCSEventSto
 		return GCSEventStorageUploads{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "gcs_event_storage_uploads", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return GCSEventStorageUploads{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return GCSEventStorageUploads{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -3965,11 +3979,6 @@ func (GCSEventStorageUploads) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add adds incr.
-func (m GCSEventStorageUploads) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
-}
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m GCSEventStorageUploads) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -3980,10 +3989,15 @@ func (m GCSEventStorageUploads) AddSet(ctx context.Context, incr int64, set attr
 // times the Auth Service did not receive a heartbeat from a Node.
 //
 // Unit: {heartbeat}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type HeartbeatConnectionsMissedTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newHeartbeatConnectionsMissedTotal creates heartbeat_connections_missed_total from m, its
@@ -4008,7 +4022,7 @@ func newHeartbeatConnectionsMissedTotal(m metric.Meter, g *instrument.Group) (He
 		return HeartbeatConnectionsMissedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "heartbeat_connections_missed_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return HeartbeatConnectionsMissedTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return HeartbeatConnectionsMissedTotal{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -4044,11 +4058,6 @@ func (HeartbeatConnectionsMissedTotal) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add adds incr.
-func (m HeartbeatConnectionsMissedTotal) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
-}
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m HeartbeatConnectionsMissedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -4059,10 +4068,15 @@ func (m HeartbeatConnectionsMissedTotal) AddSet(ctx context.Context, incr int64,
 // times the Auth Service received a heartbeat connection.
 //
 // Unit: {connection}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type HeartbeatConnectionsReceivedTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newHeartbeatConnectionsReceivedTotal creates heartbeat_connections_received_total from m, its
@@ -4087,7 +4101,7 @@ func newHeartbeatConnectionsReceivedTotal(m metric.Meter, g *instrument.Group) (
 		return HeartbeatConnectionsReceivedTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "heartbeat_connections_received_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return HeartbeatConnectionsReceivedTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return HeartbeatConnectionsReceivedTotal{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -4123,11 +4137,6 @@ func (HeartbeatConnectionsReceivedTotal) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add adds incr.
-func (m HeartbeatConnectionsReceivedTotal) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
-}
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m HeartbeatConnectionsReceivedTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -4138,10 +4147,15 @@ func (m HeartbeatConnectionsReceivedTotal) AddSet(ctx context.Context, incr int6
 // emitted.
 //
 // Unit: {event}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type TeleportAuditEmitEvents struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newTeleportAuditEmitEvents creates teleport_audit_emit_events from m, its callbacks tracked by g;
@@ -4166,7 +4180,7 @@ func newTeleportAuditEmitEvents(m metric.Meter, g *instrument.Group) (TeleportAu
 		return TeleportAuditEmitEvents{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_audit_emit_events", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return TeleportAuditEmitEvents{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return TeleportAuditEmitEvents{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -4197,11 +4211,6 @@ func (TeleportAuditEmitEvents) Lifecycle() instrument.Lifecycle {
 		RenamedFrom:     nil,
 		MaxSeries:       0,
 	}
-}
-
-// Add adds incr.
-func (m TeleportAuditEmitEvents) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -4293,18 +4302,18 @@ func (m TeleportConnectedResources) AddSet(ctx context.Context, incr int64, set 
 
 // TeleportConnectedResourcesBound is TeleportConnectedResources with its labels fixed by Bind; its
 // Add allocates nothing. The zero value records nothing.
+//
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type TeleportConnectedResourcesBound struct {
-	b instrument.CounterBound[int64]
+	int64CounterBound // Add, promoted
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m TeleportConnectedResources) Bind(resourceType ResourceTypeAttr) TeleportConnectedResourcesBound {
-	return TeleportConnectedResourcesBound{b: m.series.Bind([1]string{string(resourceType)})}
-}
-
-// Add adds incr for the bound labels.
-func (b TeleportConnectedResourcesBound) Add(ctx context.Context, incr int64) {
-	b.b.Add(ctx, incr)
+	return TeleportConnectedResourcesBound{int64CounterBound(m.series.Bind([1]string{string(resourceType)}))}
 }
 
 // Delete deletes the series with the given labels and reports whether there was one, as
@@ -4457,10 +4466,15 @@ func (m TeleportRegisteredServers) Reset() {
 // UserLoginTotal is the counter user_login_total: Number of user logins.
 //
 // Unit: {login}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type UserLoginTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newUserLoginTotal creates user_login_total from m, its callbacks tracked by g; a nil m gives a
@@ -4485,7 +4499,7 @@ func newUserLoginTotal(m metric.Meter, g *instrument.Group) (UserLoginTotal, err
 		return UserLoginTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "user_login_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return UserLoginTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return UserLoginTotal{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -4516,11 +4530,6 @@ func (UserLoginTotal) Lifecycle() instrument.Lifecycle {
 		RenamedFrom:     nil,
 		MaxSeries:       0,
 	}
-}
-
-// Add adds incr.
-func (m UserLoginTotal) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -4721,10 +4730,15 @@ func (m WatcherEvents) Reset() {
 // times a user failed connecting to a Node.
 //
 // Unit: {attempt}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type FailedConnectToNodeAttemptsTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newFailedConnectToNodeAttemptsTotal creates failed_connect_to_node_attempts_total from m, its
@@ -4749,7 +4763,7 @@ func newFailedConnectToNodeAttemptsTotal(m metric.Meter, g *instrument.Group) (F
 		return FailedConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "failed_connect_to_node_attempts_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return FailedConnectToNodeAttemptsTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return FailedConnectToNodeAttemptsTotal{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -4785,11 +4799,6 @@ func (FailedConnectToNodeAttemptsTotal) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add adds incr.
-func (m FailedConnectToNodeAttemptsTotal) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
-}
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m FailedConnectToNodeAttemptsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -4800,10 +4809,15 @@ func (m FailedConnectToNodeAttemptsTotal) AddSet(ctx context.Context, incr int64
 // or tsh ssh logins.
 //
 // Unit: {attempt}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type FailedLoginAttemptsTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newFailedLoginAttemptsTotal creates failed_login_attempts_total from m, its callbacks tracked by
@@ -4828,7 +4842,7 @@ func newFailedLoginAttemptsTotal(m metric.Meter, g *instrument.Group) (FailedLog
 		return FailedLoginAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "failed_login_attempts_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return FailedLoginAttemptsTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return FailedLoginAttemptsTotal{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -4863,11 +4877,6 @@ func (FailedLoginAttemptsTotal) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add adds incr.
-func (m FailedLoginAttemptsTotal) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
-}
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m FailedLoginAttemptsTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -4878,10 +4887,15 @@ func (m FailedLoginAttemptsTotal) AddSet(ctx context.Context, incr int64, set at
 // connections that exceeded the proxy connection limit.
 //
 // Unit: {connection}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type ProxyConnectionLimitExceededTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newProxyConnectionLimitExceededTotal creates proxy_connection_limit_exceeded_total from m, its
@@ -4906,7 +4920,7 @@ func newProxyConnectionLimitExceededTotal(m metric.Meter, g *instrument.Group) (
 		return ProxyConnectionLimitExceededTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "proxy_connection_limit_exceeded_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return ProxyConnectionLimitExceededTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return ProxyConnectionLimitExceededTotal{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -4942,11 +4956,6 @@ func (ProxyConnectionLimitExceededTotal) Lifecycle() instrument.Lifecycle {
 		RenamedFrom:     nil,
 		MaxSeries:       0,
 	}
-}
-
-// Add adds incr.
-func (m ProxyConnectionLimitExceededTotal) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -5033,10 +5042,15 @@ func (m ProxyMissingSSHTunnels) RecordSet(ctx context.Context, val int64, set at
 // failure rate.
 //
 // Unit: {attempt}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type TeleportConnectToNodeAttemptsTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newTeleportConnectToNodeAttemptsTotal creates teleport_connect_to_node_attempts_total from m, its
@@ -5061,7 +5075,7 @@ func newTeleportConnectToNodeAttemptsTotal(m metric.Meter, g *instrument.Group) 
 		return TeleportConnectToNodeAttemptsTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "teleport_connect_to_node_attempts_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return TeleportConnectToNodeAttemptsTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return TeleportConnectToNodeAttemptsTotal{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -5097,11 +5111,6 @@ func (TeleportConnectToNodeAttemptsTotal) Lifecycle() instrument.Lifecycle {
 		RenamedFrom:     nil,
 		MaxSeries:       0,
 	}
-}
-
-// Add adds incr.
-func (m TeleportConnectToNodeAttemptsTotal) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -5234,10 +5243,15 @@ func (m TeleportReverseTunnelsConnected) Reset() {
 // of times a user exceeded their concurrent session limit.
 //
 // Unit: {event}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type UserMaxConcurrentSessionsHitTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newUserMaxConcurrentSessionsHitTotal creates user_max_concurrent_sessions_hit_total from m, its
@@ -5262,7 +5276,7 @@ func newUserMaxConcurrentSessionsHitTotal(m metric.Meter, g *instrument.Group) (
 		return UserMaxConcurrentSessionsHitTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "user_max_concurrent_sessions_hit_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return UserMaxConcurrentSessionsHitTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return UserMaxConcurrentSessionsHitTotal{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -5300,11 +5314,6 @@ func (UserMaxConcurrentSessionsHitTotal) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add adds incr.
-func (m UserMaxConcurrentSessionsHitTotal) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
-}
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m UserMaxConcurrentSessionsHitTotal) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -5315,10 +5324,15 @@ func (m UserMaxConcurrentSessionsHitTotal) AddSet(ctx context.Context, incr int6
 // failures due to a certificate mismatch.
 //
 // Unit: {failure}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type CertificateMismatchTotal struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newCertificateMismatchTotal creates certificate_mismatch_total from m, its callbacks tracked by
@@ -5343,7 +5357,7 @@ func newCertificateMismatchTotal(m metric.Meter, g *instrument.Group) (Certifica
 		return CertificateMismatchTotal{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "certificate_mismatch_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return CertificateMismatchTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return CertificateMismatchTotal{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -5376,11 +5390,6 @@ func (CertificateMismatchTotal) Lifecycle() instrument.Lifecycle {
 		RenamedFrom:     nil,
 		MaxSeries:       0,
 	}
-}
-
-// Add adds incr.
-func (m CertificateMismatchTotal) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -5465,10 +5474,15 @@ func (m ReversetunnelConnectedProxies) RecordSet(ctx context.Context, val int64,
 // Rx is the counter rx: Number of bytes received during an SSH connection.
 //
 // Unit: By.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type Rx struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newRx creates rx from m, its callbacks tracked by g; a nil m gives a no-op.
@@ -5492,7 +5506,7 @@ func newRx(m metric.Meter, g *instrument.Group) (Rx, error) {
 		return Rx{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "rx", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return Rx{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return Rx{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -5524,11 +5538,6 @@ func (Rx) Lifecycle() instrument.Lifecycle {
 	}
 }
 
-// Add adds incr.
-func (m Rx) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
-}
-
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
 // up by the set, which costs more than the lookup by label values.
 func (m Rx) AddSet(ctx context.Context, incr int64, set attribute.Set) {
@@ -5539,10 +5548,15 @@ func (m Rx) AddSet(ctx context.Context, incr int64, set attribute.Set) {
 // server_interactive_sessions_total: Number of active sessions.
 //
 // Unit: {session}.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type ServerInteractiveSessionsTotal struct {
 	inst   metric.Int64UpDownCounter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newServerInteractiveSessionsTotal creates server_interactive_sessions_total from m, its callbacks
@@ -5567,7 +5581,7 @@ func newServerInteractiveSessionsTotal(m metric.Meter, g *instrument.Group) (Ser
 		return ServerInteractiveSessionsTotal{inst: noop.Int64UpDownCounter{}}, fmt.Errorf("teleport: create instrument %s: %w", "server_interactive_sessions_total", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return ServerInteractiveSessionsTotal{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return ServerInteractiveSessionsTotal{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -5599,11 +5613,6 @@ func (ServerInteractiveSessionsTotal) Lifecycle() instrument.Lifecycle {
 		RenamedFrom:     nil,
 		MaxSeries:       0,
 	}
-}
-
-// Add adds incr.
-func (m ServerInteractiveSessionsTotal) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -5797,18 +5806,18 @@ func (m TeleportCacheEvents) AddSet(ctx context.Context, incr int64, set attribu
 
 // TeleportCacheEventsBound is TeleportCacheEvents with its labels fixed by Bind; its Add allocates
 // nothing. The zero value records nothing.
+//
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type TeleportCacheEventsBound struct {
-	b instrument.CounterBound[int64]
+	int64CounterBound // Add, promoted
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m TeleportCacheEvents) Bind(cacheComponent string) TeleportCacheEventsBound {
-	return TeleportCacheEventsBound{b: m.series.Bind([1]string{cacheComponent})}
-}
-
-// Add adds incr for the bound labels.
-func (b TeleportCacheEventsBound) Add(ctx context.Context, incr int64) {
-	b.b.Add(ctx, incr)
+	return TeleportCacheEventsBound{int64CounterBound(m.series.Bind([1]string{cacheComponent}))}
 }
 
 // Delete deletes the series with the given labels and reports whether there was one, as
@@ -5918,18 +5927,18 @@ func (m TeleportCacheStaleEvents) AddSet(ctx context.Context, incr int64, set at
 
 // TeleportCacheStaleEventsBound is TeleportCacheStaleEvents with its labels fixed by Bind; its Add
 // allocates nothing. The zero value records nothing.
+//
+// Add(ctx context.Context, incr int64) adds incr for the bound labels. It is the
+// method of the embedded handle (int64CounterBound, an alias of
+// instrument.Int64CounterBound, one pointer), promoted, so that a call compiles to that
+// handle's Add, which inlines down to one atomic add.
 type TeleportCacheStaleEventsBound struct {
-	b instrument.CounterBound[int64]
+	int64CounterBound // Add, promoted
 }
 
 // Bind fixes the labels once, for a hot path.
 func (m TeleportCacheStaleEvents) Bind(cacheComponent string) TeleportCacheStaleEventsBound {
-	return TeleportCacheStaleEventsBound{b: m.series.Bind([1]string{cacheComponent})}
-}
-
-// Add adds incr for the bound labels.
-func (b TeleportCacheStaleEventsBound) Add(ctx context.Context, incr int64) {
-	b.b.Add(ctx, incr)
+	return TeleportCacheStaleEventsBound{int64CounterBound(m.series.Bind([1]string{cacheComponent}))}
 }
 
 // Delete deletes the series with the given labels and reports whether there was one, as
@@ -6075,10 +6084,15 @@ func (m TrustedClusters) Reset() {
 // Tx is the counter tx: Number of bytes transmitted during an SSH connection.
 //
 // Unit: By.
+//
+// Add(ctx context.Context, incr int64) adds incr. It is the method of the series bound at
+// creation (int64CounterBound, an alias of instrument.Int64CounterBound), promoted, so that a
+// call compiles to that handle's Add, which inlines down to one atomic add.
 type Tx struct {
 	inst   metric.Int64Counter
 	series *instrument.Counter[int64, struct{}]
-	bound  instrument.CounterBound[int64]
+	// The series, bound at creation; its Add(ctx, incr) is the counter's, promoted.
+	int64CounterBound
 }
 
 // newTx creates tx from m, its callbacks tracked by g; a nil m gives a no-op.
@@ -6102,7 +6116,7 @@ func newTx(m metric.Meter, g *instrument.Group) (Tx, error) {
 		return Tx{inst: noop.Int64Counter{}}, fmt.Errorf("teleport: create instrument %s: %w", "tx", err)
 	}
 	// Bound at once: the series exists, at 0, from creation, as client_golang's label-less counters do.
-	return Tx{inst: i, series: s, bound: s.Bind(struct{}{})}, nil
+	return Tx{inst: i, series: s, int64CounterBound: int64CounterBound(s.Bind(struct{}{}))}, nil
 }
 
 // Inst returns the underlying OTel instrument.
@@ -6132,11 +6146,6 @@ func (Tx) Lifecycle() instrument.Lifecycle {
 		RenamedFrom:     nil,
 		MaxSeries:       0,
 	}
-}
-
-// Add adds incr.
-func (m Tx) Add(ctx context.Context, incr int64) {
-	m.bound.Add(ctx, incr)
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
