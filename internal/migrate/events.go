@@ -23,6 +23,7 @@ type events struct {
 	flows    []*flowEv
 	refusals []*refusalEv
 	methods  []*methodEv
+	deletes  []*methodEv // DeleteLabelValues, Delete, DeletePartialMatch and Reset calls
 	binds    []*bindEv
 	regs     []*regEv
 	regCalls []*ast.CallExpr // MustRegister and Register calls, in order
@@ -95,15 +96,15 @@ type regEv struct {
 	key, where string
 }
 
+// deletingMethods are a vector's calls that remove series, which become the generated
+// instrument's Delete, DeletePartialMatch and Reset (issue 24).
+var deletingMethods = []string{"DeleteLabelValues", "Delete", "DeletePartialMatch", "Reset"}
+
 // recordingMethods are the calls on a metric or child that become Add or Record.
 var recordingMethods = []string{"Inc", "Dec", "Add", "Sub", "Set", "SetToCurrentTime", "Observe"}
 
 // refusedMethods are the calls with no counterpart yet, and why.
 var refusedMethods = map[string]string{
-	"Delete":                   "Delete removes a series, and the generated instruments cannot yet (their counterparts come with the series-lifecycle issue)",
-	"DeleteLabelValues":        "DeleteLabelValues removes a series, and the generated instruments cannot yet (their counterparts come with the series-lifecycle issue)",
-	"DeletePartialMatch":       "DeletePartialMatch removes series, and the generated instruments cannot yet (their counterparts come with the series-lifecycle issue)",
-	"Reset":                    "Reset removes every series, and the generated instruments cannot yet (their counterparts come with the series-lifecycle issue)",
 	"CurryWith":                "a curried vector has no counterpart: give every label at each call, or Bind",
 	"MustCurryWith":            "a curried vector has no counterpart: give every label at each call, or Bind",
 	"GetMetricWith":            "GetMetricWith returns an error, which Bind does not: call Bind",
@@ -371,6 +372,8 @@ func (ev *events) classify(e ast.Expr, stack []ast.Node) {
 				reason: "recorded while the package initialises, before SetDefault creates the instruments, so the value would be lost: record it in main, after SetDefault"})
 		case slices.Contains(recordingMethods, m):
 			ev.methods = append(ev.methods, &methodEv{recv: e, call: call, method: m, key: ev.key(call.Pos()), where: ev.where(call.Pos())})
+		case slices.Contains(deletingMethods, m):
+			ev.deletes = append(ev.deletes, &methodEv{recv: e, call: call, method: m, key: ev.key(call.Pos()), where: ev.where(call.Pos())})
 		case refusedMethods[m] != "":
 			ev.refusals = append(ev.refusals, &refusalEv{expr: e, key: ev.key(call.Pos()), where: ev.where(call.Pos()), reason: refusedMethods[m]})
 		default:
@@ -697,32 +700,33 @@ func (p *Plan) labelValues(u *unit, call *ast.CallExpr, d *def) (map[string]labe
 	}
 	out := map[string]labelArg{}
 	switch sel.Sel.Name {
-	case "WithLabelValues":
+	case "WithLabelValues", "DeleteLabelValues":
 		if call.Ellipsis.IsValid() {
 			return nil, "the label values are passed as a slice (...), so they cannot be moved to the catalogue's order"
 		}
 		if len(call.Args) != len(d.labels) {
-			return nil, fmt.Sprintf("%d label values for the %d labels %s declares (client_golang panics here)", len(call.Args), len(d.labels), d.name)
+			return nil, fmt.Sprintf("%d label values for the %d labels %s declares (client_golang %s here)", len(call.Args), len(d.labels), d.name, mismatch(sel.Sel.Name))
 		}
 		for i, a := range call.Args {
 			out[d.labels[i]] = labelArg{expr: a, constant: info.Types[a].Value != nil}
 		}
-	case "With":
+	case "With", "Delete":
+		m := sel.Sel.Name
 		if len(call.Args) != 1 {
-			return nil, "With takes one prometheus.Labels"
+			return nil, m + " takes one prometheus.Labels"
 		}
 		lit, ok := ast.Unparen(call.Args[0]).(*ast.CompositeLit)
 		if !ok {
-			return nil, "With's labels are not a prometheus.Labels literal, so the fixer cannot tell which value goes with which label"
+			return nil, m + "'s labels are not a prometheus.Labels literal, so the fixer cannot tell which value goes with which label"
 		}
 		for _, elt := range lit.Elts {
 			kv, ok := elt.(*ast.KeyValueExpr)
 			if !ok {
-				return nil, "With's labels are not a prometheus.Labels literal"
+				return nil, m + "'s labels are not a prometheus.Labels literal"
 			}
 			k, ok := constString(info, kv.Key)
 			if !ok {
-				return nil, "a label name given to With is not a constant"
+				return nil, "a label name given to " + m + " is not a constant"
 			}
 			out[k] = labelArg{expr: kv.Value, constant: info.Types[kv.Value].Value != nil}
 		}
@@ -731,7 +735,7 @@ func (p *Plan) labelValues(u *unit, call *ast.CallExpr, d *def) (map[string]labe
 			got = append(got, k)
 		}
 		if !sameSet(got, d.labels) {
-			return nil, fmt.Sprintf("With gives the labels %v and %s declares %v (client_golang panics here)", sorted(got), d.name, sorted(d.labels))
+			return nil, fmt.Sprintf("%s gives the labels %v and %s declares %v (client_golang %s here)", m, sorted(got), d.name, sorted(d.labels), mismatch(m))
 		}
 	}
 	if reason := p.orderKept(u, call, d, out); reason != "" {
@@ -820,7 +824,7 @@ func exprText(fset *token.FileSet, e ast.Expr) string {
 func (p *Plan) orderKept(u *unit, call *ast.CallExpr, d *def, given map[string]labelArg) string {
 	var before []ast.Expr // the values with calls, in the order the code runs them
 	switch {
-	case len(call.Args) == 1 && childSelName(call) == "With":
+	case len(call.Args) == 1 && (childSelName(call) == "With" || childSelName(call) == "Delete"):
 		if lit, ok := ast.Unparen(call.Args[0]).(*ast.CompositeLit); ok {
 			for _, elt := range lit.Elts {
 				if kv, ok := elt.(*ast.KeyValueExpr); ok && effects(u.info, kv.Value) {
@@ -847,6 +851,16 @@ func (p *Plan) orderKept(u *unit, call *ast.CallExpr, d *def, given map[string]l
 		}
 	}
 	return ""
+}
+
+// mismatch is what client_golang does when method is given other labels than the vector's:
+// WithLabelValues and With panic, DeleteLabelValues and Delete delete nothing (and the
+// generated Delete, given all the catalogue's labels, would delete a series).
+func mismatch(method string) string {
+	if strings.HasPrefix(method, "Delete") {
+		return "deletes nothing"
+	}
+	return "panics"
 }
 
 // childSelName is the method name of a WithLabelValues or With call.

@@ -64,6 +64,12 @@ func TestRewrites(t *testing.T) {
 	runFixes(t, analyzer(t, nil), "rewrites")
 }
 
+// TestDeletes: DeleteLabelValues, Delete, DeletePartialMatch and Reset become the generated
+// instruments' Delete (the values in the catalogue's order), DeletePartialMatch and Reset.
+func TestDeletes(t *testing.T) {
+	runFixes(t, analyzer(t, nil), "deletes")
+}
+
 // TestDroppedCategory: the rewrite that drops native-histogram options is the one diagnostic of
 // CategoryDropped, which migrate -fix prints though it prints no other rewrite; it still
 // carries its fix.

@@ -450,6 +450,19 @@ func (p *Plan) evaluate(ev *events) bool {
 			}
 		}
 	}
+	for _, m := range ev.deletes {
+		for _, v := range p.valuesOf(u, m.recv) {
+			if v.d.intrinsic {
+				continue
+			}
+			if reason := p.checkDelete(u, m, v); reason != "" {
+				p.note(m.key, fmt.Sprintf("%s: %s; it stays on client_golang", v.d.name, reason))
+				if p.refuse(v.d, m.where, reason) {
+					changed = true
+				}
+			}
+		}
+	}
 	for _, b := range ev.binds {
 		for _, v := range p.valuesOf(u, b.call) {
 			if v.d.intrinsic {
@@ -614,6 +627,28 @@ func (p *Plan) checkMethod(u *unit, m *methodEv, v val) string {
 	if len(m.call.Args) == 1 {
 		if _, ok := valueText(u, m.call.Args[0], d.metric.ValueType == "int", false); !ok {
 			return fmt.Sprintf("%s records a float64 into %s, which records int (value_type: int): declare it double, or convert the value to an integer type", m.method, d.name)
+		}
+	}
+	return ""
+}
+
+// checkDelete says why the deleting call m (DeleteLabelValues, Delete, DeletePartialMatch or
+// Reset) cannot be rewritten for v, or "".
+func (p *Plan) checkDelete(u *unit, m *methodEv, v val) string {
+	d := v.d
+	if v.child {
+		return fmt.Sprintf("%s is called on a bound child, which has no counterpart", m.method)
+	}
+	if len(d.metric.Labels) == 0 {
+		return fmt.Sprintf("%s has no labels in the catalogue, so its instrument has no %s: remove the call", d.name, m.method)
+	}
+	switch m.method {
+	case "DeleteLabelValues", "Delete":
+		_, reason := p.labelValues(u, m.call, d)
+		return reason
+	case "DeletePartialMatch":
+		if len(m.call.Args) != 1 || m.call.Ellipsis.IsValid() {
+			return "DeletePartialMatch takes one prometheus.Labels"
 		}
 	}
 	return ""

@@ -11,23 +11,36 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-// The series lifecycle: no counterpart yet.
+// The series lifecycle: the deletions the fixer cannot rewrite mechanically.
 var (
-	deleted    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_orders_total"}, []string{"outcome"})                // want `shop_orders_total: promauto.NewCounterVec stays on client_golang: DeleteLabelValues removes a series.*\(testdata/src/refusals/refusals.go:\d+\)`
-	deletedBy  = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_orders_total"}, []string{"outcome"})                // want `stays on client_golang: Delete removes a series`
-	partial    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_orders_total"}, []string{"outcome"})                // want `stays on client_golang: DeletePartialMatch removes series`
-	reset      = promauto.NewGaugeVec(prometheus.GaugeOpts{Name: "shop_queue_length"}, []string{"queue"})                      // want `stays on client_golang: Reset removes every series`
+	deleted    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})       // want `shop_requests_total: promauto.NewCounterVec stays on client_golang: the label values are passed as a slice.*\(testdata/src/refusals/refusals.go:\d+\)`
+	deletedFew = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})       // want `stays on client_golang: 1 label values for the 2 labels shop_requests_total declares \(client_golang deletes nothing here\)`
+	deletedBy  = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})       // want `stays on client_golang: Delete's labels are not a prometheus.Labels literal`
+	deletedOne = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})       // want `stays on client_golang: Delete gives the labels \[code\] and shop_requests_total declares \[code method\] \(client_golang deletes nothing here\)`
+	deletedKey = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})       // want `stays on client_golang: a label name given to Delete is not a constant`
+	deletedRun = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"method", "code"})       // want `stays on client_golang: the label values next\(\) and next\(\) call functions, which would run in another order`
 	curried    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})       // want `stays on client_golang: a curried vector has no counterpart`
 	exemplar   = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})       // want `stays on client_golang: GetMetricWithLabelValues returns an error`
 	timed      = promauto.NewHistogram(prometheus.HistogramOpts{Name: "shop_temperature_celsius"})                             // want `promauto.NewHistogram defines shop_temperature_celsius, which the catalogue declares a gauge`
 	timedRight = promauto.NewHistogramVec(prometheus.HistogramOpts{Name: "shop_request_duration_seconds"}, []string{"method"}) // want `stays on client_golang: it is passed to prometheus.NewTimer`
 )
 
+var (
+	labelValues = []string{"200", "GET"}
+	someLabels  = prometheus.Labels{"code": "200", "method": "GET"}
+	codeKey     = "code"
+)
+
+// next returns the next value of a sequence: calling it twice in another order swaps the values.
+func next() string { return "" }
+
 func lifecycle() {
-	deleted.DeleteLabelValues("ok")                                                      // want `shop_orders_total: DeleteLabelValues removes a series, and the generated instruments cannot yet \(their counterparts come with the series-lifecycle issue\); it stays on client_golang`
-	deletedBy.Delete(prometheus.Labels{"outcome": "ok"})                                 // want `shop_orders_total: Delete removes a series`
-	partial.DeletePartialMatch(prometheus.Labels{})                                      // want `shop_orders_total: DeletePartialMatch removes series`
-	reset.Reset()                                                                        // want `shop_queue_length: Reset removes every series`
+	deleted.DeleteLabelValues(labelValues...)                                            // want `shop_requests_total: the label values are passed as a slice \(...\), so they cannot be moved to the catalogue's order; it stays on client_golang`
+	deletedFew.DeleteLabelValues("200")                                                  // want `shop_requests_total: 1 label values for the 2 labels`
+	deletedBy.Delete(someLabels)                                                         // want `shop_requests_total: Delete's labels are not a prometheus.Labels literal, so the fixer cannot tell which value goes with which label`
+	deletedOne.Delete(prometheus.Labels{"code": "200"})                                  // want `shop_requests_total: Delete gives the labels \[code\]`
+	deletedKey.Delete(prometheus.Labels{codeKey: "200", "method": "GET"})                // want `shop_requests_total: a label name given to Delete is not a constant`
+	_ = deletedRun.DeleteLabelValues(next(), next())                                     // want `shop_requests_total: the label values next\(\) and next\(\) call functions`
 	curried.MustCurryWith(prometheus.Labels{"code": "200"}).WithLabelValues("GET").Inc() // want `shop_requests_total: a curried vector has no counterpart`
 	c, _ := exemplar.GetMetricWithLabelValues("200", "GET")                              // want `shop_requests_total: GetMetricWithLabelValues returns an error`
 	c.Inc()
