@@ -22,16 +22,16 @@ var queue = promauto.NewGaugeVec(prometheus.GaugeOpts{Name: "shop_queue_length"}
 var latency = promauto.NewHistogramVec(prometheus.HistogramOpts{Name: "shop_request_duration_seconds", Buckets: []float64{0.1, 1}}, []string{"method"}) // want `shop_request_duration_seconds: promauto.NewHistogramVec becomes`
 
 func forget(r *http.Request, selected prometheus.Labels) int {
-	requests.DeleteLabelValues(r.Method, "200")                                                 // want `shop_requests_total: DeleteLabelValues becomes requests.Delete\("200", r.Method\)`
-	requests.Delete(prometheus.Labels{"method": "GET", "code": "404"})                          // want `shop_requests_total: Delete becomes requests.Delete\("404", "GET"\)`
-	requests.DeleteLabelValues(strings.ToUpper(r.Method), strconv.Itoa(201))                    // want `shop_requests_total: DeleteLabelValues becomes requests.Delete\(strconv.Itoa\(201\), strings.ToUpper\(r.Method\)\)`
-	gone := requests.DeleteLabelValues(r.Method, "500") && orders.DeleteLabelValues("ok")       // want `shop_requests_total: DeleteLabelValues becomes requests.Delete\("500", r.Method\)` `shop_orders_total: DeleteLabelValues becomes orders.Delete\("ok"\)`
+	requests.DeleteLabelValues(r.Method, "200")                                             // want `shop_requests_total: DeleteLabelValues becomes requests.Delete\("200", r.Method\)`
+	requests.Delete(prometheus.Labels{"method": "GET", "code": "404"})                      // want `shop_requests_total: Delete becomes requests.Delete\("404", "GET"\)`
+	requests.DeleteLabelValues(strings.ToUpper(r.Method), strconv.Itoa(201))                // want `shop_requests_total: DeleteLabelValues becomes requests.Delete\(strconv.Itoa\(201\), strings.ToUpper\(r.Method\)\)`
+	gone := requests.DeleteLabelValues(r.Method, "500") && orders.DeleteLabelValues("ok")   // want `shop_requests_total: DeleteLabelValues becomes requests.Delete\("500", r.Method\)` `shop_orders_total: DeleteLabelValues becomes orders.Delete\("ok"\)`
 	if outcome := r.URL.Query().Get("outcome"); gone && orders.DeleteLabelValues(outcome) { // want `shop_orders_total: DeleteLabelValues becomes orders.Delete\(shopmetrics.OutcomeAttr\(outcome\)\)`
 		return 0
 	}
 	n := queue.DeletePartialMatch(prometheus.Labels{"queue": "mail"}) // want `shop_queue_length: DeletePartialMatch becomes queue.DeletePartialMatch\(map\[string\]string{"queue": "mail"}\)`
-	n += queue.DeletePartialMatch(selected)                            // want `shop_queue_length: DeletePartialMatch becomes queue.DeletePartialMatch\(map\[string\]string\(selected\)\)`
-	latency.Reset()                                                    // want `shop_request_duration_seconds: Reset becomes latency.Reset\(\)`
-	queue.Reset()                                                      // want `shop_queue_length: Reset becomes queue.Reset\(\)`
+	n += queue.DeletePartialMatch(selected)                           // want `shop_queue_length: DeletePartialMatch becomes queue.DeletePartialMatch\(map\[string\]string\(selected\)\)`
+	latency.Reset()                                                   // want `shop_request_duration_seconds: Reset becomes latency.Reset\(\)`
+	queue.Reset()                                                     // want `shop_queue_length: Reset becomes queue.Reset\(\)`
 	return n
 }
