@@ -82,6 +82,7 @@ func (r *renderer) run() {
 	r.telUsed = map[string]bool{}
 	r.methods()
 	r.deletes()
+	r.timers()
 	r.binds()
 	r.defs()
 	r.types()

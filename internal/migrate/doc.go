@@ -3,7 +3,8 @@
 // like) into the catalogue's instruments, the calls on them (WithLabelValues and With into Add,
 // Record and Bind, with every label value moved to the catalogue's order by label name; the
 // deletions DeleteLabelValues, Delete, DeletePartialMatch and Reset into their generated
-// counterparts, the same way), the types that carry them between functions and packages, and the registry and promhttp wiring
+// counterparts, the same way; prometheus.NewTimer with its ObserveDuration into time.Now and a
+// Record of the seconds since), the types that carry them between functions and packages, and the registry and promhttp wiring
 // into telemetry.New and tel.Handler(). What it cannot rewrite it reports, at FILE:LINE, with
 // the reason, and then leaves the whole metric on client_golang, so that the fixed code builds.
 //

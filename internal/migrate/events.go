@@ -23,6 +23,7 @@ type events struct {
 	flows    []*flowEv
 	refusals []*refusalEv
 	methods  []*methodEv
+	timers   []*timerEv
 	deletes  []*methodEv // DeleteLabelValues, Delete, DeletePartialMatch and Reset calls
 	binds    []*bindEv
 	regs     []*regEv
@@ -337,8 +338,9 @@ func (ev *events) classify(e ast.Expr, stack []ast.Node) {
 	}
 	var flow func(dst *types.Var)
 	atInit := atInitialisation(stack[:i+1])
-	// A kept child is one whose WithLabelValues is not the receiver of a recording call.
-	if call, ok := e.(*ast.CallExpr); ok && childCall(info, call) != nil && !ev.isRecordingReceiver(stack, i) {
+	// A kept child is one whose WithLabelValues is not the receiver of a recording call (nor
+	// a timer's, whose rewrite reads its labels).
+	if call, ok := e.(*ast.CallExpr); ok && childCall(info, call) != nil && !ev.isRecordingReceiver(stack, i) && !isTimerArg(info, stack[i], child) {
 		ev.binds = append(ev.binds, &bindEv{call: call, pkgLevel: atInit, key: key, where: wh})
 	}
 	flow = func(dst *types.Var) {
@@ -458,7 +460,7 @@ func (ev *events) classify(e ast.Expr, stack []ast.Node) {
 		case fn == nil:
 			refuse("it is passed to a function value, whose parameter type the fixer cannot change")
 		case isPkgFunc(fn, promPkg, "NewTimer"):
-			refuse("it is passed to prometheus.NewTimer, which takes client_golang's Observer: time with time.Now and Record the seconds")
+			ev.timer(e, p, stack, i, refuse)
 		case fn.Pkg() != nil && strings.HasPrefix(fn.Pkg().Path()+"/", "github.com/prometheus/client_golang/"):
 			refuse("it is passed to %s.%s, which takes client_golang's types (a test reads a generated instrument through an OTel reader instead)", fn.Pkg().Name(), fn.Name())
 		default:

@@ -450,6 +450,19 @@ func (p *Plan) evaluate(ev *events) bool {
 			}
 		}
 	}
+	for _, t := range ev.timers {
+		for _, v := range p.valuesOf(u, t.arg) {
+			if v.d.intrinsic {
+				continue
+			}
+			if reason := p.checkTimer(u, t, v); reason != "" {
+				p.note(t.key, fmt.Sprintf("%s: %s; it stays on client_golang", v.d.name, reason))
+				if p.refuse(v.d, t.where, reason) {
+					changed = true
+				}
+			}
+		}
+	}
 	for _, m := range ev.deletes {
 		for _, v := range p.valuesOf(u, m.recv) {
 			if v.d.intrinsic {

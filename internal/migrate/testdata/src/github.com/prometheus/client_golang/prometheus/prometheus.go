@@ -173,8 +173,9 @@ func NewProcessCollector(opts ProcessCollectorOpts) Collector { return nil }
 
 type Timer struct{}
 
-func NewTimer(o Observer) *Timer                { return &Timer{} }
-func (t *Timer) ObserveDuration() time.Duration { return 0 }
+func NewTimer(o Observer) *Timer                                           { return &Timer{} }
+func (t *Timer) ObserveDuration() time.Duration                            { return 0 }
+func (t *Timer) ObserveDurationWithExemplar(exemplar Labels) time.Duration { return 0 }
 
 func ExponentialBuckets(start, factor float64, count int) []float64 { return nil }
 
