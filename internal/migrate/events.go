@@ -44,6 +44,10 @@ type events struct {
 	registries map[*types.Var]ast.Stmt
 	// stmtOf is the statement each expression event sits in, for removals.
 	stmtOf map[ast.Node]ast.Stmt
+	// wrapped are the variables assigned a wrapped registerer, with the wrapping call.
+	wrapped map[*types.Var]*ast.CallExpr
+	// calls are the package's calls of each function, by the function.
+	calls map[*types.Func][]*ast.CallExpr
 }
 
 // group is a type expression that declares variables of a client_golang metric type.
@@ -152,6 +156,7 @@ func childCall(info *types.Info, e ast.Expr) ast.Expr {
 // collect walks u's files once.
 func collect(u *unit, target *Target) *events {
 	ev := &events{u: u, defCalls: map[*ast.CallExpr]*def{}, registries: map[*types.Var]ast.Stmt{}, stmtOf: map[ast.Node]ast.Stmt{}}
+	ev.wrapped, ev.calls = scanNames(u)
 	for _, f := range u.files {
 		var stack []ast.Node
 		ast.Inspect(f, func(n ast.Node) bool {
@@ -209,6 +214,12 @@ func (ev *events) visit(n ast.Node, stack []ast.Node, target *Target) {
 	case *ast.CallExpr:
 		if d := defOf(info, n, ev.key(n.Pos()), ev.where(n.Pos()), target.Catalog); d != nil {
 			d.pkg = ev.u.pkg.Path()
+			// What the options cannot say: the reason replaces the one their reading gave.
+			if reason := ev.wrapReason(factoryReg(info, n)); reason != "" {
+				d.refused, d.intrinsic = reason, true
+			} else if reason := ev.helperReason(n, stack); reason != "" && d.intrinsic {
+				d.refused = reason
+			}
 			ev.defs = append(ev.defs, d)
 			ev.defCalls[n] = d
 		}

@@ -520,6 +520,10 @@ func (p *Plan) evaluate(ev *events) bool {
 				reason = "a bound child is registered"
 			case !r.stmt:
 				reason = "registered where the registration's result is used; the generated instruments are not registered"
+			default:
+				if sel, ok := ast.Unparen(r.call.Fun).(*ast.SelectorExpr); ok {
+					reason = ev.wrapReason(sel.X)
+				}
 			}
 			if reason != "" && !v.d.intrinsic {
 				p.note(r.key, fmt.Sprintf("%s: %s; it stays on client_golang", v.d.name, reason))

@@ -180,3 +180,6 @@ func (t *Timer) ObserveDurationWithExemplar(exemplar Labels) time.Duration { ret
 func ExponentialBuckets(start, factor float64, count int) []float64 { return nil }
 
 var DefBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+
+func WrapRegistererWith(labels Labels, reg Registerer) Registerer       { return reg }
+func WrapRegistererWithPrefix(prefix string, reg Registerer) Registerer { return reg }
