@@ -103,7 +103,7 @@ func (ev *events) timer(e ast.Expr, call *ast.CallExpr, stack []ast.Node, i int,
 		refuse("it is timed by a prometheus.NewTimer that is passed around or kept, which the fixer does not follow: time with time.Now and Record the seconds")
 		return
 	}
-	t.start = startName(t.body, t.decl)
+	t.start = startName(info, t.body, t.decl)
 	if t.start == "" {
 		refuse("it is timed by a prometheus.NewTimer in a function whose names leave none for the start time")
 		return
@@ -173,16 +173,23 @@ func (t *timerEv) uses(info *types.Info, obj types.Object) string {
 }
 
 // startName is a name for the start time that no identifier of body uses ("start", else the
-// timer's own name, else "timerStart"), or "".
-func startName(body *ast.BlockStmt, decl *ast.AssignStmt) string {
+// timer's own name, else "timerStart"), or "". A function with several timers keeps each
+// timer's own name, so that two starts do not meet in one scope.
+func startName(info *types.Info, body *ast.BlockStmt, decl *ast.AssignStmt) string {
 	used := map[string]bool{}
+	timers := 0
 	ast.Inspect(body, func(n ast.Node) bool {
-		if id, ok := n.(*ast.Ident); ok {
-			used[id.Name] = true
+		switch n := n.(type) {
+		case *ast.Ident:
+			used[n.Name] = true
+		case *ast.CallExpr:
+			if isPkgFunc(calleeOf(info, n), promPkg, "NewTimer") {
+				timers++
+			}
 		}
 		return true
 	})
-	if !used["start"] {
+	if !used["start"] && (timers == 1 || decl == nil) {
 		return "start"
 	}
 	if decl != nil {

@@ -47,4 +47,13 @@ func bound(ctx context.Context) {
 	work()
 }
 
+// Two timers in one function: each keeps its own name, so that two starts do not meet.
+func twice(ctx context.Context) {
+	whole := prometheus.NewTimer(payload)                       // want `shop_payload_bytes: prometheus.NewTimer becomes whole := time.Now\(\)`
+	defer whole.ObserveDuration()                               // want `shop_payload_bytes: ObserveDuration becomes func\(\) { payload.Record\(ctx, time.Since\(whole\).Seconds\(\)\) }\(\)`
+	step := prometheus.NewTimer(latency.WithLabelValues("GET")) // want `shop_request_duration_seconds: prometheus.NewTimer becomes step := time.Now\(\)`
+	work()
+	step.ObserveDuration() // want `shop_request_duration_seconds: ObserveDuration becomes latency.Record\(ctx, time.Since\(step\).Seconds\(\), "GET"\)`
+}
+
 func work() {}
