@@ -166,4 +166,3 @@ func (ev *events) helperReason(call *ast.CallExpr, stack []ast.Node) string {
 	return fmt.Sprintf("the name is %s's parameter %s, and %s: the fixer does not follow names into helper functions; define each metric with a constant Name where it is kept, then run migrate again",
 		fd.Name.Name, strings.Join(params, ", "), who)
 }
-
