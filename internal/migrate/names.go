@@ -13,7 +13,7 @@ import (
 // registers, so that the options do not say the exposed name or all the labels. Both are
 // reported at the definition, with where the name or the wrapper comes from.
 
-// wrapped finds the variables of files assigned a prometheus.WrapRegistererWith(Prefix) call,
+// scanNames finds the variables of u's files assigned a prometheus.WrapRegistererWith(Prefix) call,
 // with the call; and the calls of each function, by the function.
 func scanNames(u *unit) (wrapped map[*types.Var]*ast.CallExpr, calls map[*types.Func][]*ast.CallExpr) {
 	wrapped, calls = map[*types.Var]*ast.CallExpr{}, map[*types.Func][]*ast.CallExpr{}
