@@ -218,7 +218,7 @@ func (ev *events) visit(n ast.Node, stack []ast.Node, target *Target) {
 			if reason := ev.wrapReason(factoryReg(info, n)); reason != "" {
 				d.refused, d.intrinsic = reason, true
 			} else if reason := ev.helperReason(n, stack); reason != "" && d.intrinsic {
-				d.refused = reason
+				d.refused += ": " + reason
 			}
 			ev.defs = append(ev.defs, d)
 			ev.defCalls[n] = d

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/types"
+	"slices"
 	"strings"
 )
 
@@ -107,8 +108,9 @@ func factoryReg(info *types.Info, call *ast.CallExpr) ast.Expr {
 	return with.Args[0]
 }
 
-// helperReason says why the options of the definition call, in the function of stack, take
-// their name from that function's parameters, naming the callers that decide it; or "".
+// helperReason says, for a definition in a helper function whose options take their name from
+// its parameters, which callers give the names (each a constant), or "": a name the callers
+// compute (a family made at run time) is left to the reason that the name is no constant.
 func (ev *events) helperReason(call *ast.CallExpr, stack []ast.Node) string {
 	info := ev.u.info
 	var fd *ast.FuncDecl
@@ -128,7 +130,11 @@ func (ev *events) helperReason(call *ast.CallExpr, stack []ast.Node) string {
 	if !ok {
 		return ""
 	}
-	var params []string
+	fn, _ := info.Defs[fd.Name].(*types.Func)
+	if fn == nil {
+		return ""
+	}
+	var params []*types.Var
 	for _, elt := range lit.Elts {
 		kv, ok := elt.(*ast.KeyValueExpr)
 		if !ok {
@@ -139,30 +145,50 @@ func (ev *events) helperReason(call *ast.CallExpr, stack []ast.Node) string {
 		}
 		ast.Inspect(kv.Value, func(n ast.Node) bool {
 			if id, ok := n.(*ast.Ident); ok {
-				if v, ok := info.Uses[id].(*types.Var); ok && v.Kind() == types.ParamVar && !containsWord(params, v.Name()) {
-					params = append(params, v.Name())
+				if v, ok := info.Uses[id].(*types.Var); ok && v.Kind() == types.ParamVar && !slices.Contains(params, v) {
+					params = append(params, v)
 				}
 			}
 			return true
 		})
 	}
-	if len(params) == 0 {
+	sig := fn.Signature()
+	index := func(v *types.Var) int {
+		for i := range sig.Params().Len() {
+			if sig.Params().At(i) == v {
+				return i
+			}
+		}
+		return -1
+	}
+	var names, callers []string
+	for _, v := range params {
+		if index(v) < 0 || sig.Variadic() && index(v) == sig.Params().Len()-1 {
+			return ""
+		}
+		names = append(names, v.Name())
+	}
+	if len(names) == 0 || len(ev.calls[fn]) == 0 {
 		return ""
 	}
-	fn, _ := info.Defs[fd.Name].(*types.Func)
-	var callers []string
-	if fn != nil {
-		for _, c := range ev.calls[fn] {
-			callers = append(callers, ev.where(c.Pos()))
+	for _, c := range ev.calls[fn] {
+		var given []string
+		for _, v := range params {
+			i := index(v)
+			if i >= len(c.Args) {
+				return ""
+			}
+			tv := info.Types[c.Args[i]]
+			if tv.Value == nil {
+				return "" // computed by a caller: a name made at run time
+			}
+			given = append(given, tv.Value.ExactString())
 		}
+		callers = append(callers, ev.where(c.Pos())+" gives "+strings.Join(given, ", "))
 	}
-	who := "its callers decide it"
-	switch {
-	case len(callers) > 0 && len(callers) <= 5:
-		who = "its callers decide it (" + strings.Join(callers, ", ") + ")"
-	case len(callers) > 5:
-		who = fmt.Sprintf("its %d callers decide it (%s, …)", len(callers), strings.Join(callers[:5], ", "))
+	if len(callers) > 5 {
+		callers = append(callers[:5], fmt.Sprintf("and %d more", len(callers)-5))
 	}
-	return fmt.Sprintf("the name is %s's parameter %s, and %s: the fixer does not follow names into helper functions; define each metric with a constant Name where it is kept, then run migrate again",
-		fd.Name.Name, strings.Join(params, ", "), who)
+	return fmt.Sprintf("it is %s's parameter %s, which its callers give (%s): the fixer does not follow names into helper functions; define each metric with its constant Name where it is kept, then run migrate again",
+		fd.Name.Name, strings.Join(names, ", "), strings.Join(callers, "; "))
 }
