@@ -391,7 +391,7 @@ func (r *statsdRun) scrapeSettled(t *testing.T, done func(map[string]*dto.Metric
 		if err != nil {
 			return err
 		}
-		fams, err := scrapeText(body)
+		fams, err := parseExposition(body)
 		if err != nil {
 			return err
 		}
@@ -586,8 +586,8 @@ func seriesOfFamily(f *dto.MetricFamily) map[string]float64 {
 	return out
 }
 
-// scrapeText parses a text exposition.
-func scrapeText(body []byte) (map[string]*dto.MetricFamily, error) {
+// parseExposition parses a text exposition.
+func parseExposition(body []byte) (map[string]*dto.MetricFamily, error) {
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	return p.TextToMetricFamilies(strings.NewReader(string(body)))
 }
