@@ -667,6 +667,31 @@ func (p *Plan) checkDelete(u *unit, m *methodEv, v val) string {
 		if len(m.call.Args) != 1 || m.call.Ellipsis.IsValid() {
 			return "DeletePartialMatch takes one prometheus.Labels"
 		}
+		// client_golang matches the variable labels only: a constant label (or another key)
+		// matches no series there, and every series in the catalogue's, where it is a label.
+		lit, isLit := ast.Unparen(m.call.Args[0]).(*ast.CompositeLit)
+		if !isLit {
+			if len(d.constLabels) > 0 {
+				return fmt.Sprintf("DeletePartialMatch's labels are not a literal, and %s has constant labels %v, which client_golang's DeletePartialMatch never matches and the catalogue's does", d.name, sorted(keysOf(d.constLabels)))
+			}
+			return ""
+		}
+		for _, elt := range lit.Elts {
+			kv, ok := elt.(*ast.KeyValueExpr)
+			if !ok {
+				return "DeletePartialMatch's labels are not a prometheus.Labels literal"
+			}
+			k, ok := constString(u.info, kv.Key)
+			if !ok {
+				if len(d.constLabels) > 0 {
+					return fmt.Sprintf("a label name given to DeletePartialMatch is not a constant, and %s has constant labels, which client_golang's DeletePartialMatch never matches and the catalogue's does", d.name)
+				}
+				continue
+			}
+			if !slices.Contains(d.labels, k) {
+				return fmt.Sprintf("DeletePartialMatch is given the label %s, which is not among the variable labels %v of %s: client_golang deletes nothing there", k, d.labels, d.name)
+			}
+		}
 	}
 	return ""
 }

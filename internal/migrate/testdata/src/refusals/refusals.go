@@ -13,15 +13,17 @@ import (
 
 // The series lifecycle: the deletions the fixer cannot rewrite mechanically.
 var (
-	deleted    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `shop_requests_total: promauto.NewCounterVec stays on client_golang: the label values are passed as a slice.*\(testdata/src/refusals/refusals.go:\d+\)`
-	deletedFew = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `stays on client_golang: 1 label values for the 2 labels shop_requests_total declares \(client_golang deletes nothing here\)`
-	deletedBy  = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `stays on client_golang: Delete's labels are not a prometheus.Labels literal`
-	deletedOne = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `stays on client_golang: Delete gives the labels \[code\] and shop_requests_total declares \[code method\] \(client_golang deletes nothing here\)`
-	deletedKey = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `stays on client_golang: a label name given to Delete is not a constant`
-	deletedRun = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"method", "code"}) // want `stays on client_golang: the label values next\(\) and next\(\) call functions, which would run in another order`
-	curried    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `stays on client_golang: a curried vector has no counterpart`
-	exemplar   = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"}) // want `stays on client_golang: GetMetricWithLabelValues returns an error`
-	timed      = promauto.NewHistogram(prometheus.HistogramOpts{Name: "shop_temperature_celsius"})                       // want `promauto.NewHistogram defines shop_temperature_celsius, which the catalogue declares a gauge`
+	deleted    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})                                        // want `shop_requests_total: promauto.NewCounterVec stays on client_golang: the label values are passed as a slice.*\(testdata/src/refusals/refusals.go:\d+\)`
+	deletedFew = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})                                        // want `stays on client_golang: 1 label values for the 2 labels shop_requests_total declares \(client_golang deletes nothing here\)`
+	deletedBy  = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})                                        // want `stays on client_golang: Delete's labels are not a prometheus.Labels literal`
+	deletedOne = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})                                        // want `stays on client_golang: Delete gives the labels \[code\] and shop_requests_total declares \[code method\] \(client_golang deletes nothing here\)`
+	deletedKey = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})                                        // want `stays on client_golang: a label name given to Delete is not a constant`
+	partialKey = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total", ConstLabels: prometheus.Labels{"code": "200"}}, []string{"method"}) // want `stays on client_golang: DeletePartialMatch is given the label code, which is not among the variable labels \[method\] of shop_requests_total: client_golang deletes nothing there`
+	partialVar = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total", ConstLabels: prometheus.Labels{"code": "200"}}, []string{"method"}) // want `stays on client_golang: DeletePartialMatch's labels are not a literal, and shop_requests_total has constant labels \[code\]`
+	deletedRun = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"method", "code"})                                        // want `stays on client_golang: the label values next\(\) and next\(\) call functions, which would run in another order`
+	curried    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})                                        // want `stays on client_golang: a curried vector has no counterpart`
+	exemplar   = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})                                        // want `stays on client_golang: GetMetricWithLabelValues returns an error`
+	timed      = promauto.NewHistogram(prometheus.HistogramOpts{Name: "shop_temperature_celsius"})                                                              // want `promauto.NewHistogram defines shop_temperature_celsius, which the catalogue declares a gauge`
 )
 
 var (
@@ -39,6 +41,8 @@ func lifecycle() {
 	deletedBy.Delete(someLabels)                                                         // want `shop_requests_total: Delete's labels are not a prometheus.Labels literal, so the fixer cannot tell which value goes with which label`
 	deletedOne.Delete(prometheus.Labels{"code": "200"})                                  // want `shop_requests_total: Delete gives the labels \[code\]`
 	deletedKey.Delete(prometheus.Labels{codeKey: "200", "method": "GET"})                // want `shop_requests_total: a label name given to Delete is not a constant`
+	partialKey.DeletePartialMatch(prometheus.Labels{"code": "200"})                      // want `shop_requests_total: DeletePartialMatch is given the label code`
+	partialVar.DeletePartialMatch(someLabels)                                            // want `shop_requests_total: DeletePartialMatch's labels are not a literal`
 	_ = deletedRun.DeleteLabelValues(next(), next())                                     // want `shop_requests_total: the label values next\(\) and next\(\) call functions`
 	curried.MustCurryWith(prometheus.Labels{"code": "200"}).WithLabelValues("GET").Inc() // want `shop_requests_total: a curried vector has no counterpart`
 	c, _ := exemplar.GetMetricWithLabelValues("200", "GET")                              // want `shop_requests_total: GetMetricWithLabelValues returns an error`
