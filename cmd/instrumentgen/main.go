@@ -10,7 +10,7 @@
 //	instrumentgen dashboard [-o FILE] FILE                (dashboard.go)
 //	instrumentgen import [flags] SOURCE...                (import.go, codeimport.go)
 //	instrumentgen live-check [flags] FILE URL             (livecheck.go)
-//	instrumentgen migrate [-fix] [-catalog FILE] PATTERN... (migrate.go)
+//	instrumentgen migrate [-fix] [-catalog FILE [-generated DIR]] PATTERN... (migrate.go)
 //
 // A service gets it as a tool dependency, which pins its version in go.mod and survives
 // go mod tidy while nothing imports telediag yet:
@@ -70,7 +70,7 @@ const subcommands = `
        instrumentgen diff [-json] [-queries DIR] OLD NEW
                                                     what a catalogue edit does to queries
        instrumentgen dashboard [-o FILE] FILE       a Grafana dashboard for the catalogue
-       instrumentgen migrate [-fix] [-catalog FILE] PATTERN...
+       instrumentgen migrate [-fix] [-catalog FILE [-generated DIR]] PATTERN...
                                                     move client_golang code to the generated instruments`
 
 func run(args []string, stdout, stderr io.Writer) int {

@@ -27,13 +27,15 @@ func runMigrate(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fix := fs.Bool("fix", false, "apply the rewrites, and print only what was refused")
 	catFile := fs.String("catalog", "", "the catalogue (default: the instruments.yaml whose generated package the packages import, or the only one in their module)")
+	genDir := fs.String("generated", "", "the directory of the package generated from the catalogue, as instrumentgen -o was given it (default: beside the catalogue, or where a //go:generate line of its module generates it)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, `usage: instrumentgen migrate [-fix] [-catalog FILE] PATTERN...
+		fmt.Fprintln(stderr, `usage: instrumentgen migrate [-fix] [-catalog FILE [-generated DIR]] PATTERN...
 
 Rewrite the client_golang metrics of the packages PATTERN names (as go build takes them) into
 the catalogue's generated instruments: definitions, WithLabelValues and With with the labels in
 the catalogue's order, Inc/Dec/Add/Sub/Observe/Set into Add and Record, kept children into Bind,
-the types that carry them, and the registry and promhttp wiring into telemetry.New and
+DeleteLabelValues/Delete/DeletePartialMatch/Reset into their generated counterparts,
+prometheus.NewTimer into time.Now and Record, the types that carry them, and the registry and promhttp wiring into telemetry.New and
 tel.Handler(). What it cannot rewrite it prints with the reason, and leaves on client_golang.
 Exit 1: something to rewrite or refused (with -fix: refused); 2: it could not run.
 
@@ -69,7 +71,12 @@ Flags:`)
 		report(stderr, file, err)
 		return fail(fmt.Errorf("%s is not a valid catalogue; nothing rewritten", file))
 	}
-	target, err := migrate.TargetFor(cat, nil)
+	var target *migrate.Target
+	if *genDir != "" {
+		target, err = migrate.TargetIn(cat, *genDir, nil)
+	} else {
+		target, err = migrate.TargetFor(cat, nil)
+	}
 	if err != nil {
 		return fail(err)
 	}

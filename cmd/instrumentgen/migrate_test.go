@@ -16,6 +16,15 @@ func TestMigrateExitStatuses(t *testing.T) {
 	if err := os.WriteFile(invalid, []byte("metrics: []\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A valid catalogue outside any module, generated nowhere.
+	data, err := os.ReadFile(orders)
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := filepath.Join(t.TempDir(), "instruments.yaml")
+	if err := os.WriteFile(elsewhere, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -26,7 +35,11 @@ func TestMigrateExitStatuses(t *testing.T) {
 		{"bad flag", []string{"-nope", "./..."}, 2, "flag provided but not defined"},
 		{"no catalogue file", []string{"-catalog", "testdata/none.yaml", "../../internal/catalog"}, 2, "none.yaml"},
 		{"invalid catalogue", []string{"-catalog", invalid, "../../internal/catalog"}, 2, "is not a valid catalogue"},
-		{"not generated beside", []string{"-catalog", "../../instruments.yaml", "../../internal/catalog"}, 2, "no instruments_gen.go beside it"},
+		{"generated nowhere", []string{"-catalog", elsewhere, "../../internal/catalog"}, 2, "no instruments_gen.go beside it, and no go.mod above it"},
+		// telemetry/teleport is generated from the repository's catalogue by its //go:generate line.
+		{"generated elsewhere", []string{"-catalog", "../../instruments.yaml", "../../internal/codegen"}, 0, ""},
+		{"generated given", []string{"-catalog", "../../instruments.yaml", "-generated", "../../telemetry/teleport", "../../internal/codegen"}, 0, ""},
+		{"generated given wrong", []string{"-catalog", "../../instruments.yaml", "-generated", "../../internal/catalog", "../../internal/codegen"}, 2, "no instruments_gen.go in ../../internal/catalog"},
 		{"nothing to rewrite", []string{"-catalog", orders, "../../internal/catalog"}, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -81,6 +81,8 @@ func (r *renderer) run() {
 	r.setupIn = map[*ast.FuncDecl]string{}
 	r.telUsed = map[string]bool{}
 	r.methods()
+	r.deletes()
+	r.timers()
 	r.binds()
 	r.defs()
 	r.types()
@@ -271,6 +273,51 @@ func (r *renderer) methods() {
 			text = fmt.Sprintf("%s.%s(%s, %s)", r.render(m.recv), methodName(d), ctx, value)
 		} else {
 			text = fmt.Sprintf("%s.%s(%s, %s%s)", r.render(m.recv), methodName(d), ctx, value, r.labelsText(pos, d, nil))
+		}
+		r.replace(m.call, d.name+": "+m.method, text)
+	}
+}
+
+// deletes rewrites DeleteLabelValues, Delete, DeletePartialMatch and Reset into the generated
+// instrument's Delete, DeletePartialMatch and Reset, whose results are client_golang's (bool,
+// int, none). Delete's label values move to the catalogue's order as WithLabelValues' do, under
+// the same check that their calls run in the order they did (Plan.orderKept).
+func (r *renderer) deletes() {
+	for _, m := range r.ev.deletes {
+		v, ok := r.oneVal(m.recv)
+		if !ok || v.child {
+			continue
+		}
+		d := v.d
+		pos := m.call.Pos()
+		var text string
+		switch m.method {
+		case "DeleteLabelValues", "Delete":
+			given, reason := r.plan.labelValues(r.u, m.call, d)
+			if reason != "" {
+				continue
+			}
+			text = fmt.Sprintf("%s.Delete(%s)", r.render(m.recv), strings.TrimPrefix(r.labelsText(pos, d, given), ", "))
+		case "DeletePartialMatch":
+			if len(m.call.Args) != 1 {
+				continue
+			}
+			arg := ast.Unparen(m.call.Args[0])
+			var labels string
+			if lit, ok := arg.(*ast.CompositeLit); ok && lit.Type != nil {
+				// The literal as it is, as a map[string]string: its keys and values run in
+				// the order they did, and client_golang's import can go.
+				bare := *lit
+				bare.Type = nil
+				labels = "map[string]string" + exprText(r.u.fset, &bare)
+			} else {
+				labels = "map[string]string(" + exprText(r.u.fset, arg) + ")"
+			}
+			text = fmt.Sprintf("%s.DeletePartialMatch(%s)", r.render(m.recv), labels)
+		case "Reset":
+			text = r.render(m.recv) + ".Reset()"
+		default:
+			continue
 		}
 		r.replace(m.call, d.name+": "+m.method, text)
 	}

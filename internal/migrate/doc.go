@@ -1,8 +1,10 @@
 // Package migrate moves code from client_golang's metrics to a generated catalogue: the analyzer
 // behind `instrumentgen migrate`. It rewrites the definitions (promauto.NewCounterVec and the
 // like) into the catalogue's instruments, the calls on them (WithLabelValues and With into Add,
-// Record and Bind, with every label value moved to the catalogue's order by label name), the
-// types that carry them between functions and packages, and the registry and promhttp wiring
+// Record and Bind, with every label value moved to the catalogue's order by label name; the
+// deletions DeleteLabelValues, Delete, DeletePartialMatch and Reset into their generated
+// counterparts, the same way; prometheus.NewTimer with its ObserveDuration into time.Now and a
+// Record of the seconds since), the types that carry them between functions and packages, and the registry and promhttp wiring
 // into telemetry.New and tel.Handler(). What it cannot rewrite it reports, at FILE:LINE, with
 // the reason, and then leaves the whole metric on client_golang, so that the fixed code builds.
 //

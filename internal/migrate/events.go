@@ -23,6 +23,8 @@ type events struct {
 	flows    []*flowEv
 	refusals []*refusalEv
 	methods  []*methodEv
+	timers   []*timerEv
+	deletes  []*methodEv // DeleteLabelValues, Delete, DeletePartialMatch and Reset calls
 	binds    []*bindEv
 	regs     []*regEv
 	regCalls []*ast.CallExpr // MustRegister and Register calls, in order
@@ -42,6 +44,10 @@ type events struct {
 	registries map[*types.Var]ast.Stmt
 	// stmtOf is the statement each expression event sits in, for removals.
 	stmtOf map[ast.Node]ast.Stmt
+	// wrapped are the variables assigned a wrapped registerer, with the wrapping call.
+	wrapped map[*types.Var]*ast.CallExpr
+	// calls are the package's calls of each function, by the function.
+	calls map[*types.Func][]*ast.CallExpr
 }
 
 // group is a type expression that declares variables of a client_golang metric type.
@@ -95,15 +101,15 @@ type regEv struct {
 	key, where string
 }
 
+// deletingMethods are a vector's calls that remove series, which become the generated
+// instrument's Delete, DeletePartialMatch and Reset (issue 24).
+var deletingMethods = []string{"DeleteLabelValues", "Delete", "DeletePartialMatch", "Reset"}
+
 // recordingMethods are the calls on a metric or child that become Add or Record.
 var recordingMethods = []string{"Inc", "Dec", "Add", "Sub", "Set", "SetToCurrentTime", "Observe"}
 
 // refusedMethods are the calls with no counterpart yet, and why.
 var refusedMethods = map[string]string{
-	"Delete":                   "Delete removes a series, and the generated instruments cannot yet (their counterparts come with the series-lifecycle issue)",
-	"DeleteLabelValues":        "DeleteLabelValues removes a series, and the generated instruments cannot yet (their counterparts come with the series-lifecycle issue)",
-	"DeletePartialMatch":       "DeletePartialMatch removes series, and the generated instruments cannot yet (their counterparts come with the series-lifecycle issue)",
-	"Reset":                    "Reset removes every series, and the generated instruments cannot yet (their counterparts come with the series-lifecycle issue)",
 	"CurryWith":                "a curried vector has no counterpart: give every label at each call, or Bind",
 	"MustCurryWith":            "a curried vector has no counterpart: give every label at each call, or Bind",
 	"GetMetricWith":            "GetMetricWith returns an error, which Bind does not: call Bind",
@@ -150,6 +156,7 @@ func childCall(info *types.Info, e ast.Expr) ast.Expr {
 // collect walks u's files once.
 func collect(u *unit, target *Target) *events {
 	ev := &events{u: u, defCalls: map[*ast.CallExpr]*def{}, registries: map[*types.Var]ast.Stmt{}, stmtOf: map[ast.Node]ast.Stmt{}}
+	ev.wrapped, ev.calls = scanNames(u)
 	for _, f := range u.files {
 		var stack []ast.Node
 		ast.Inspect(f, func(n ast.Node) bool {
@@ -207,6 +214,12 @@ func (ev *events) visit(n ast.Node, stack []ast.Node, target *Target) {
 	case *ast.CallExpr:
 		if d := defOf(info, n, ev.key(n.Pos()), ev.where(n.Pos()), target.Catalog); d != nil {
 			d.pkg = ev.u.pkg.Path()
+			// What the options cannot say: the reason replaces the one their reading gave.
+			if reason := ev.wrapReason(factoryReg(info, n)); reason != "" {
+				d.refused, d.intrinsic = reason, true
+			} else if reason := ev.helperReason(n, stack); reason != "" && d.intrinsic {
+				d.refused += ": " + reason
+			}
 			ev.defs = append(ev.defs, d)
 			ev.defCalls[n] = d
 		}
@@ -336,8 +349,9 @@ func (ev *events) classify(e ast.Expr, stack []ast.Node) {
 	}
 	var flow func(dst *types.Var)
 	atInit := atInitialisation(stack[:i+1])
-	// A kept child is one whose WithLabelValues is not the receiver of a recording call.
-	if call, ok := e.(*ast.CallExpr); ok && childCall(info, call) != nil && !ev.isRecordingReceiver(stack, i) {
+	// A kept child is one whose WithLabelValues is not the receiver of a recording call (nor
+	// a timer's, whose rewrite reads its labels).
+	if call, ok := e.(*ast.CallExpr); ok && childCall(info, call) != nil && !ev.isRecordingReceiver(stack, i) && !isTimerArg(info, stack[i], child) {
 		ev.binds = append(ev.binds, &bindEv{call: call, pkgLevel: atInit, key: key, where: wh})
 	}
 	flow = func(dst *types.Var) {
@@ -371,6 +385,8 @@ func (ev *events) classify(e ast.Expr, stack []ast.Node) {
 				reason: "recorded while the package initialises, before SetDefault creates the instruments, so the value would be lost: record it in main, after SetDefault"})
 		case slices.Contains(recordingMethods, m):
 			ev.methods = append(ev.methods, &methodEv{recv: e, call: call, method: m, key: ev.key(call.Pos()), where: ev.where(call.Pos())})
+		case slices.Contains(deletingMethods, m):
+			ev.deletes = append(ev.deletes, &methodEv{recv: e, call: call, method: m, key: ev.key(call.Pos()), where: ev.where(call.Pos())})
 		case refusedMethods[m] != "":
 			ev.refusals = append(ev.refusals, &refusalEv{expr: e, key: ev.key(call.Pos()), where: ev.where(call.Pos()), reason: refusedMethods[m]})
 		default:
@@ -455,7 +471,7 @@ func (ev *events) classify(e ast.Expr, stack []ast.Node) {
 		case fn == nil:
 			refuse("it is passed to a function value, whose parameter type the fixer cannot change")
 		case isPkgFunc(fn, promPkg, "NewTimer"):
-			refuse("it is passed to prometheus.NewTimer, which takes client_golang's Observer: time with time.Now and Record the seconds")
+			ev.timer(e, p, stack, i, refuse)
 		case fn.Pkg() != nil && strings.HasPrefix(fn.Pkg().Path()+"/", "github.com/prometheus/client_golang/"):
 			refuse("it is passed to %s.%s, which takes client_golang's types (a test reads a generated instrument through an OTel reader instead)", fn.Pkg().Name(), fn.Name())
 		default:
@@ -697,32 +713,33 @@ func (p *Plan) labelValues(u *unit, call *ast.CallExpr, d *def) (map[string]labe
 	}
 	out := map[string]labelArg{}
 	switch sel.Sel.Name {
-	case "WithLabelValues":
+	case "WithLabelValues", "DeleteLabelValues":
 		if call.Ellipsis.IsValid() {
 			return nil, "the label values are passed as a slice (...), so they cannot be moved to the catalogue's order"
 		}
 		if len(call.Args) != len(d.labels) {
-			return nil, fmt.Sprintf("%d label values for the %d labels %s declares (client_golang panics here)", len(call.Args), len(d.labels), d.name)
+			return nil, fmt.Sprintf("%d label values for the %d labels %s declares (client_golang %s here)", len(call.Args), len(d.labels), d.name, mismatch(sel.Sel.Name))
 		}
 		for i, a := range call.Args {
 			out[d.labels[i]] = labelArg{expr: a, constant: info.Types[a].Value != nil}
 		}
-	case "With":
+	case "With", "Delete":
+		m := sel.Sel.Name
 		if len(call.Args) != 1 {
-			return nil, "With takes one prometheus.Labels"
+			return nil, m + " takes one prometheus.Labels"
 		}
 		lit, ok := ast.Unparen(call.Args[0]).(*ast.CompositeLit)
 		if !ok {
-			return nil, "With's labels are not a prometheus.Labels literal, so the fixer cannot tell which value goes with which label"
+			return nil, m + "'s labels are not a prometheus.Labels literal, so the fixer cannot tell which value goes with which label"
 		}
 		for _, elt := range lit.Elts {
 			kv, ok := elt.(*ast.KeyValueExpr)
 			if !ok {
-				return nil, "With's labels are not a prometheus.Labels literal"
+				return nil, m + "'s labels are not a prometheus.Labels literal"
 			}
 			k, ok := constString(info, kv.Key)
 			if !ok {
-				return nil, "a label name given to With is not a constant"
+				return nil, "a label name given to " + m + " is not a constant"
 			}
 			out[k] = labelArg{expr: kv.Value, constant: info.Types[kv.Value].Value != nil}
 		}
@@ -731,7 +748,7 @@ func (p *Plan) labelValues(u *unit, call *ast.CallExpr, d *def) (map[string]labe
 			got = append(got, k)
 		}
 		if !sameSet(got, d.labels) {
-			return nil, fmt.Sprintf("With gives the labels %v and %s declares %v (client_golang panics here)", sorted(got), d.name, sorted(d.labels))
+			return nil, fmt.Sprintf("%s gives the labels %v and %s declares %v (client_golang %s here)", m, sorted(got), d.name, sorted(d.labels), mismatch(m))
 		}
 	}
 	if reason := p.orderKept(u, call, d, out); reason != "" {
@@ -820,7 +837,7 @@ func exprText(fset *token.FileSet, e ast.Expr) string {
 func (p *Plan) orderKept(u *unit, call *ast.CallExpr, d *def, given map[string]labelArg) string {
 	var before []ast.Expr // the values with calls, in the order the code runs them
 	switch {
-	case len(call.Args) == 1 && childSelName(call) == "With":
+	case len(call.Args) == 1 && (childSelName(call) == "With" || childSelName(call) == "Delete"):
 		if lit, ok := ast.Unparen(call.Args[0]).(*ast.CompositeLit); ok {
 			for _, elt := range lit.Elts {
 				if kv, ok := elt.(*ast.KeyValueExpr); ok && effects(u.info, kv.Value) {
@@ -847,6 +864,16 @@ func (p *Plan) orderKept(u *unit, call *ast.CallExpr, d *def, given map[string]l
 		}
 	}
 	return ""
+}
+
+// mismatch is what client_golang does when method is given other labels than the vector's:
+// WithLabelValues and With panic, DeleteLabelValues and Delete delete nothing (and the
+// generated Delete, given all the catalogue's labels, would delete a series).
+func mismatch(method string) string {
+	if strings.HasPrefix(method, "Delete") {
+		return "deletes nothing"
+	}
+	return "panics"
 }
 
 // childSelName is the method name of a WithLabelValues or With call.

@@ -64,6 +64,18 @@ func TestRewrites(t *testing.T) {
 	runFixes(t, analyzer(t, nil), "rewrites")
 }
 
+// TestDeletes: DeleteLabelValues, Delete, DeletePartialMatch and Reset become the generated
+// instruments' Delete (the values in the catalogue's order), DeletePartialMatch and Reset.
+func TestDeletes(t *testing.T) {
+	runFixes(t, analyzer(t, nil), "deletes")
+}
+
+// TestTimers: prometheus.NewTimer with ObserveDuration deferred or called, and the one-line
+// defer prometheus.NewTimer(h).ObserveDuration(), become time.Now and a Record of the seconds.
+func TestTimers(t *testing.T) {
+	runFixes(t, analyzer(t, nil), "timers")
+}
+
 // TestDroppedCategory: the rewrite that drops native-histogram options is the one diagnostic of
 // CategoryDropped, which migrate -fix prints though it prints no other rewrite; it still
 // carries its fix.

@@ -450,6 +450,32 @@ func (p *Plan) evaluate(ev *events) bool {
 			}
 		}
 	}
+	for _, t := range ev.timers {
+		for _, v := range p.valuesOf(u, t.arg) {
+			if v.d.intrinsic {
+				continue
+			}
+			if reason := p.checkTimer(u, t, v); reason != "" {
+				p.note(t.key, fmt.Sprintf("%s: %s; it stays on client_golang", v.d.name, reason))
+				if p.refuse(v.d, t.where, reason) {
+					changed = true
+				}
+			}
+		}
+	}
+	for _, m := range ev.deletes {
+		for _, v := range p.valuesOf(u, m.recv) {
+			if v.d.intrinsic {
+				continue
+			}
+			if reason := p.checkDelete(u, m, v); reason != "" {
+				p.note(m.key, fmt.Sprintf("%s: %s; it stays on client_golang", v.d.name, reason))
+				if p.refuse(v.d, m.where, reason) {
+					changed = true
+				}
+			}
+		}
+	}
 	for _, b := range ev.binds {
 		for _, v := range p.valuesOf(u, b.call) {
 			if v.d.intrinsic {
@@ -494,6 +520,10 @@ func (p *Plan) evaluate(ev *events) bool {
 				reason = "a bound child is registered"
 			case !r.stmt:
 				reason = "registered where the registration's result is used; the generated instruments are not registered"
+			default:
+				if sel, ok := ast.Unparen(r.call.Fun).(*ast.SelectorExpr); ok {
+					reason = ev.wrapReason(sel.X)
+				}
 			}
 			if reason != "" && !v.d.intrinsic {
 				p.note(r.key, fmt.Sprintf("%s: %s; it stays on client_golang", v.d.name, reason))
@@ -614,6 +644,53 @@ func (p *Plan) checkMethod(u *unit, m *methodEv, v val) string {
 	if len(m.call.Args) == 1 {
 		if _, ok := valueText(u, m.call.Args[0], d.metric.ValueType == "int", false); !ok {
 			return fmt.Sprintf("%s records a float64 into %s, which records int (value_type: int): declare it double, or convert the value to an integer type", m.method, d.name)
+		}
+	}
+	return ""
+}
+
+// checkDelete says why the deleting call m (DeleteLabelValues, Delete, DeletePartialMatch or
+// Reset) cannot be rewritten for v, or "".
+func (p *Plan) checkDelete(u *unit, m *methodEv, v val) string {
+	d := v.d
+	if v.child {
+		return fmt.Sprintf("%s is called on a bound child, which has no counterpart", m.method)
+	}
+	if len(d.metric.Labels) == 0 {
+		return fmt.Sprintf("%s has no labels in the catalogue, so its instrument has no %s: remove the call", d.name, m.method)
+	}
+	switch m.method {
+	case "DeleteLabelValues", "Delete":
+		_, reason := p.labelValues(u, m.call, d)
+		return reason
+	case "DeletePartialMatch":
+		if len(m.call.Args) != 1 || m.call.Ellipsis.IsValid() {
+			return "DeletePartialMatch takes one prometheus.Labels"
+		}
+		// client_golang matches the variable labels only: a constant label (or another key)
+		// matches no series there, and every series in the catalogue's, where it is a label.
+		lit, isLit := ast.Unparen(m.call.Args[0]).(*ast.CompositeLit)
+		if !isLit {
+			if len(d.constLabels) > 0 {
+				return fmt.Sprintf("DeletePartialMatch's labels are not a literal, and %s has constant labels %v, which client_golang's DeletePartialMatch never matches and the catalogue's does", d.name, sorted(keysOf(d.constLabels)))
+			}
+			return ""
+		}
+		for _, elt := range lit.Elts {
+			kv, ok := elt.(*ast.KeyValueExpr)
+			if !ok {
+				return "DeletePartialMatch's labels are not a prometheus.Labels literal"
+			}
+			k, ok := constString(u.info, kv.Key)
+			if !ok {
+				if len(d.constLabels) > 0 {
+					return fmt.Sprintf("a label name given to DeletePartialMatch is not a constant, and %s has constant labels, which client_golang's DeletePartialMatch never matches and the catalogue's does", d.name)
+				}
+				continue
+			}
+			if !slices.Contains(d.labels, k) {
+				return fmt.Sprintf("DeletePartialMatch is given the label %s, which is not among the variable labels %v of %s: client_golang deletes nothing there", k, d.labels, d.name)
+			}
 		}
 	}
 	return ""

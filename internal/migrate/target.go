@@ -17,6 +17,8 @@ type Target struct {
 	Path string
 	// Name is its package name.
 	Name string
+	// Dir is its directory; "" for the catalogue's.
+	Dir string
 }
 
 // check reports a Target the rewrite cannot use: the names it writes (Default, SetDefault) must

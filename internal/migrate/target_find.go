@@ -19,23 +19,11 @@ const CatalogueFile = "instruments.yaml"
 
 // FindCatalogue finds the catalogue to migrate pkgs to: the instruments.yaml beside the
 // generated code (codegen.GoFile) of a package pkgs import, else the only one in their main
-// module (test data, vendored code and nested modules aside). More than one is an error that
+// module (test data, vendored code and nested modules aside). A generated package whose
+// catalogue is elsewhere (instrumentgen -o DIR ../instruments.yaml) is matched to it by the
+// //go:generate line of the main module that generates it. More than one is an error that
 // names them, for -catalog to choose.
 func FindCatalogue(pkgs []*packages.Package) (string, error) {
-	imported := map[string]bool{}
-	packages.Visit(pkgs, nil, func(p *packages.Package) {
-		if len(p.GoFiles) == 0 {
-			return
-		}
-		if dir := filepath.Dir(p.GoFiles[0]); isCatalogueDir(dir) {
-			imported[filepath.Join(dir, CatalogueFile)] = true
-		}
-	})
-	if files := keys(imported); len(files) == 1 {
-		return files[0], nil
-	} else if len(files) > 1 {
-		return "", fmt.Errorf("the packages import several generated catalogues (%s): pass -catalog", strings.Join(files, ", "))
-	}
 	root := ""
 	for _, p := range pkgs {
 		if p.Module != nil && p.Module.Main {
@@ -43,10 +31,54 @@ func FindCatalogue(pkgs []*packages.Package) (string, error) {
 			break
 		}
 	}
+	var recs []Generated
+	if root != "" {
+		var err error
+		if recs, err = GenerateRecords(root); err != nil {
+			return "", fmt.Errorf("look for //go:generate lines under %s: %w", root, err)
+		}
+	}
+	// recorded adds the catalogues the records generate into dir, that exist.
+	recorded := func(dir string, into map[string]bool) {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return
+		}
+		for _, g := range recs {
+			if g.Dir != abs {
+				continue
+			}
+			if _, err := os.Stat(g.Catalogue); err == nil {
+				into[g.Catalogue] = true
+			}
+		}
+	}
+	imported := map[string]bool{}
+	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		if len(p.GoFiles) == 0 {
+			return
+		}
+		dir := filepath.Dir(p.GoFiles[0])
+		if isCatalogueDir(dir) {
+			imported[filepath.Join(dir, CatalogueFile)] = true
+		} else if _, err := os.Stat(filepath.Join(dir, codegen.GoFile)); err == nil {
+			recorded(dir, imported)
+		}
+	})
+	if files := keys(imported); len(files) == 1 {
+		return files[0], nil
+	} else if len(files) > 1 {
+		return "", fmt.Errorf("the packages import several generated catalogues (%s): pass -catalog", strings.Join(files, ", "))
+	}
 	if root == "" {
 		return "", fmt.Errorf("no main module to look for %s in: pass -catalog", CatalogueFile)
 	}
 	found := map[string]bool{}
+	for _, g := range recs {
+		if _, err := os.Stat(filepath.Join(g.Dir, codegen.GoFile)); err == nil && !isCatalogueDir(g.Dir) {
+			recorded(g.Dir, found)
+		}
+	}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -73,7 +105,7 @@ func FindCatalogue(pkgs []*packages.Package) (string, error) {
 	}
 	switch files := keys(found); len(files) {
 	case 0:
-		return "", fmt.Errorf("no %s with its generated %s beside it in %s: generate the catalogue first (go generate), or pass -catalog", CatalogueFile, codegen.GoFile, root)
+		return "", fmt.Errorf("no %s with its generated %s beside it in %s, nor a //go:generate line that generates one elsewhere (instrumentgen -o DIR FILE): generate the catalogue first (go generate), or pass -catalog FILE (and -generated DIR when its package is elsewhere)", CatalogueFile, codegen.GoFile, root)
 	case 1:
 		return files[0], nil
 	default:
@@ -99,12 +131,21 @@ func keys(m map[string]bool) []string {
 	return out
 }
 
-// TargetFor is the generated package of cat, whose file sits in the package's directory beside
-// the generated code: its import path and name, as the go command reports them.
+// TargetFor is the generated package of cat: the one beside the catalogue, else the one a
+// //go:generate line of its module generates from it with -o (generatedDir); its import path
+// and name, as the go command reports them.
 func TargetFor(cat *catalog.Catalog, env []string) (*Target, error) {
-	dir := filepath.Dir(cat.File)
+	dir, err := generatedDir(cat.File)
+	if err != nil {
+		return nil, err
+	}
+	return TargetIn(cat, dir, env)
+}
+
+// TargetIn is the package generated from cat in dir (instrumentgen -o DIR).
+func TargetIn(cat *catalog.Catalog, dir string, env []string) (*Target, error) {
 	if _, err := os.Stat(filepath.Join(dir, codegen.GoFile)); err != nil {
-		return nil, fmt.Errorf("%s: no %s beside it: generate the package first (go generate), with the catalogue in the package's directory", cat.File, codegen.GoFile)
+		return nil, fmt.Errorf("%s: no %s in %s: generate the package there first (instrumentgen -o %s %s)", cat.File, codegen.GoFile, dir, dir, cat.File)
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -120,7 +161,7 @@ func TargetFor(cat *catalog.Catalog, env []string) (*Target, error) {
 	for _, e := range pkgs[0].Errors {
 		return nil, fmt.Errorf("%s: the generated package: %v", cat.File, e)
 	}
-	t := &Target{Catalog: cat, Path: pkgs[0].PkgPath, Name: pkgs[0].Name}
+	t := &Target{Catalog: cat, Path: pkgs[0].PkgPath, Name: pkgs[0].Name, Dir: abs}
 	return t, t.check()
 }
 
@@ -128,7 +169,10 @@ func TargetFor(cat *catalog.Catalog, env []string) (*Target, error) {
 // Default already; it returns the file written, or "". A file of that name in the way, which
 // declares no Default, is an error: it is never overwritten.
 func EnsureSupportFile(t *Target) (string, error) {
-	dir := filepath.Dir(t.Catalog.File)
+	dir := t.Dir
+	if dir == "" {
+		dir = filepath.Dir(t.Catalog.File)
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return "", err

@@ -11,28 +11,72 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-// The series lifecycle: no counterpart yet.
+// The series lifecycle: the deletions the fixer cannot rewrite mechanically.
 var (
-	deleted    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_orders_total"}, []string{"outcome"})                // want `shop_orders_total: promauto.NewCounterVec stays on client_golang: DeleteLabelValues removes a series.*\(testdata/src/refusals/refusals.go:\d+\)`
-	deletedBy  = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_orders_total"}, []string{"outcome"})                // want `stays on client_golang: Delete removes a series`
-	partial    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_orders_total"}, []string{"outcome"})                // want `stays on client_golang: DeletePartialMatch removes series`
-	reset      = promauto.NewGaugeVec(prometheus.GaugeOpts{Name: "shop_queue_length"}, []string{"queue"})                      // want `stays on client_golang: Reset removes every series`
-	curried    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})       // want `stays on client_golang: a curried vector has no counterpart`
-	exemplar   = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})       // want `stays on client_golang: GetMetricWithLabelValues returns an error`
-	timed      = promauto.NewHistogram(prometheus.HistogramOpts{Name: "shop_temperature_celsius"})                             // want `promauto.NewHistogram defines shop_temperature_celsius, which the catalogue declares a gauge`
-	timedRight = promauto.NewHistogramVec(prometheus.HistogramOpts{Name: "shop_request_duration_seconds"}, []string{"method"}) // want `stays on client_golang: it is passed to prometheus.NewTimer`
+	deleted    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})                                        // want `shop_requests_total: promauto.NewCounterVec stays on client_golang: the label values are passed as a slice.*\(testdata/src/refusals/refusals.go:\d+\)`
+	deletedFew = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})                                        // want `stays on client_golang: 1 label values for the 2 labels shop_requests_total declares \(client_golang deletes nothing here\)`
+	deletedBy  = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})                                        // want `stays on client_golang: Delete's labels are not a prometheus.Labels literal`
+	deletedOne = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})                                        // want `stays on client_golang: Delete gives the labels \[code\] and shop_requests_total declares \[code method\] \(client_golang deletes nothing here\)`
+	deletedKey = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})                                        // want `stays on client_golang: a label name given to Delete is not a constant`
+	partialKey = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total", ConstLabels: prometheus.Labels{"code": "200"}}, []string{"method"}) // want `stays on client_golang: DeletePartialMatch is given the label code, which is not among the variable labels \[method\] of shop_requests_total: client_golang deletes nothing there`
+	partialVar = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total", ConstLabels: prometheus.Labels{"code": "200"}}, []string{"method"}) // want `stays on client_golang: DeletePartialMatch's labels are not a literal, and shop_requests_total has constant labels \[code\]`
+	deletedRun = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"method", "code"})                                        // want `stays on client_golang: the label values next\(\) and next\(\) call functions, which would run in another order`
+	curried    = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})                                        // want `stays on client_golang: a curried vector has no counterpart`
+	exemplar   = promauto.NewCounterVec(prometheus.CounterOpts{Name: "shop_requests_total"}, []string{"code", "method"})                                        // want `stays on client_golang: GetMetricWithLabelValues returns an error`
+	timed      = promauto.NewHistogram(prometheus.HistogramOpts{Name: "shop_temperature_celsius"})                                                              // want `promauto.NewHistogram defines shop_temperature_celsius, which the catalogue declares a gauge`
 )
 
+var (
+	labelValues = []string{"200", "GET"}
+	someLabels  = prometheus.Labels{"code": "200", "method": "GET"}
+	codeKey     = "code"
+)
+
+// next returns the next value of a sequence: calling it twice in another order swaps the values.
+func next() string { return "" }
+
 func lifecycle() {
-	deleted.DeleteLabelValues("ok")                                                      // want `shop_orders_total: DeleteLabelValues removes a series, and the generated instruments cannot yet \(their counterparts come with the series-lifecycle issue\); it stays on client_golang`
-	deletedBy.Delete(prometheus.Labels{"outcome": "ok"})                                 // want `shop_orders_total: Delete removes a series`
-	partial.DeletePartialMatch(prometheus.Labels{})                                      // want `shop_orders_total: DeletePartialMatch removes series`
-	reset.Reset()                                                                        // want `shop_queue_length: Reset removes every series`
+	deleted.DeleteLabelValues(labelValues...)                                            // want `shop_requests_total: the label values are passed as a slice \(...\), so they cannot be moved to the catalogue's order; it stays on client_golang`
+	deletedFew.DeleteLabelValues("200")                                                  // want `shop_requests_total: 1 label values for the 2 labels`
+	deletedBy.Delete(someLabels)                                                         // want `shop_requests_total: Delete's labels are not a prometheus.Labels literal, so the fixer cannot tell which value goes with which label`
+	deletedOne.Delete(prometheus.Labels{"code": "200"})                                  // want `shop_requests_total: Delete gives the labels \[code\]`
+	deletedKey.Delete(prometheus.Labels{codeKey: "200", "method": "GET"})                // want `shop_requests_total: a label name given to Delete is not a constant`
+	partialKey.DeletePartialMatch(prometheus.Labels{"code": "200"})                      // want `shop_requests_total: DeletePartialMatch is given the label code`
+	partialVar.DeletePartialMatch(someLabels)                                            // want `shop_requests_total: DeletePartialMatch's labels are not a literal`
+	_ = deletedRun.DeleteLabelValues(next(), next())                                     // want `shop_requests_total: the label values next\(\) and next\(\) call functions`
 	curried.MustCurryWith(prometheus.Labels{"code": "200"}).WithLabelValues("GET").Inc() // want `shop_requests_total: a curried vector has no counterpart`
 	c, _ := exemplar.GetMetricWithLabelValues("200", "GET")                              // want `shop_requests_total: GetMetricWithLabelValues returns an error`
 	c.Inc()
-	t := prometheus.NewTimer(timedRight.WithLabelValues("GET")) // want `shop_request_duration_seconds: it is passed to prometheus.NewTimer`
-	defer t.ObserveDuration()
+}
+
+// Timers in shapes the fixer does not rewrite mechanically.
+var (
+	timerKept     = promauto.NewSummary(prometheus.SummaryOpts{Name: "shop_payload_bytes", Objectives: map[float64]float64{0.5: 0.05, 0.99: 0.001}}) // want `shop_payload_bytes: promauto.NewSummary stays on client_golang: it is timed by a prometheus.NewTimer that is passed around or kept.*\(testdata/src/refusals/refusals.go:\d+\)`
+	timerReturned = promauto.NewSummary(prometheus.SummaryOpts{Name: "shop_payload_bytes", Objectives: map[float64]float64{0.5: 0.05, 0.99: 0.001}}) // want `stays on client_golang: it is timed by a prometheus.NewTimer that is passed around or kept`
+	timerExemplar = promauto.NewSummary(prometheus.SummaryOpts{Name: "shop_payload_bytes", Objectives: map[float64]float64{0.5: 0.05, 0.99: 0.001}}) // want `stays on client_golang: it is timed by a prometheus.NewTimer observed with ObserveDurationWithExemplar`
+	timerResult   = promauto.NewSummary(prometheus.SummaryOpts{Name: "shop_payload_bytes", Objectives: map[float64]float64{0.5: 0.05, 0.99: 0.001}}) // want `stays on client_golang: it is timed by a prometheus.NewTimer whose ObserveDuration result \(the duration\) is used`
+	timerLabel    = promauto.NewHistogramVec(prometheus.HistogramOpts{Name: "shop_request_duration_seconds"}, []string{"method"})                    // want `stays on client_golang: it is timed by a prometheus.NewTimer whose label value method is assigned in the function`
+	timerNever    = promauto.NewSummary(prometheus.SummaryOpts{Name: "shop_payload_bytes", Objectives: map[float64]float64{0.5: 0.05, 0.99: 0.001}}) // want `stays on client_golang: it is timed by a prometheus.NewTimer whose duration is never observed`
+	timerOutside  = promauto.NewSummary(prometheus.SummaryOpts{Name: "shop_payload_bytes", Objectives: map[float64]float64{0.5: 0.05, 0.99: 0.001}}) // want `stays on client_golang: it is timed by a prometheus.NewTimer used as ObserveDuration outside a defer`
+)
+
+func keepTimer(t *prometheus.Timer) {}
+
+func timers() *prometheus.Timer {
+	t := prometheus.NewTimer(timerKept) // want `shop_payload_bytes: it is timed by a prometheus.NewTimer that is passed around or kept, which the fixer does not follow: time with time.Now and Record the seconds; it stays on client_golang`
+	keepTimer(t)
+	e := prometheus.NewTimer(timerExemplar) // want `shop_payload_bytes: it is timed by a prometheus.NewTimer observed with ObserveDurationWithExemplar: an exemplar is taken from the context's span`
+	defer e.ObserveDurationWithExemplar(prometheus.Labels{"trace_id": "1"})
+	d := prometheus.NewTimer(timerResult) // want `shop_payload_bytes: it is timed by a prometheus.NewTimer whose ObserveDuration result \(the duration\) is used`
+	_ = d.ObserveDuration().Seconds()
+	method := "GET"
+	l := prometheus.NewTimer(timerLabel.WithLabelValues(method)) // want `shop_request_duration_seconds: it is timed by a prometheus.NewTimer whose label value method is assigned in the function, and the rewrite reads it when the duration is recorded`
+	method = "POST"
+	defer l.ObserveDuration()
+	_ = method
+	prometheus.NewTimer(timerNever)                     // want `shop_payload_bytes: it is timed by a prometheus.NewTimer whose duration is never observed`
+	prometheus.NewTimer(timerOutside).ObserveDuration() // want `shop_payload_bytes: it is timed by a prometheus.NewTimer used as ObserveDuration outside a defer`
+	return prometheus.NewTimer(timerReturned)           // want `shop_payload_bytes: it is timed by a prometheus.NewTimer that is passed around or kept`
 }
 
 // Definitions the catalogue does not take as they are.

@@ -28,6 +28,9 @@ func NewInstruments(mp any) (*Instruments, error) { return &Instruments{}, nil }
 type ShopRequestsTotal struct{ p *int }
 
 func (m ShopRequestsTotal) Add(ctx context.Context, incr float64, code string, method string) {}
+func (m ShopRequestsTotal) Delete(code string, method string) bool                            { return false }
+func (m ShopRequestsTotal) DeletePartialMatch(labels map[string]string) int                   { return 0 }
+func (m ShopRequestsTotal) Reset()                                                            {}
 func (m ShopRequestsTotal) Bind(code string, method string) ShopRequestsTotalBound {
 	return ShopRequestsTotalBound{}
 }
@@ -39,6 +42,9 @@ func (b ShopRequestsTotalBound) Add(ctx context.Context, incr float64) {}
 type ShopOrdersTotal struct{ p *int }
 
 func (m ShopOrdersTotal) Add(ctx context.Context, incr int64, outcome OutcomeAttr) {}
+func (m ShopOrdersTotal) Delete(outcome OutcomeAttr) bool                          { return false }
+func (m ShopOrdersTotal) DeletePartialMatch(labels map[string]string) int          { return 0 }
+func (m ShopOrdersTotal) Reset()                                                   {}
 func (m ShopOrdersTotal) Bind(outcome OutcomeAttr) ShopOrdersTotalBound {
 	return ShopOrdersTotalBound{}
 }
@@ -54,6 +60,9 @@ func (m ShopInFlight) Add(ctx context.Context, incr int64) {}
 type ShopRequestDurationSeconds struct{ p *int }
 
 func (m ShopRequestDurationSeconds) Record(ctx context.Context, val float64, method string) {}
+func (m ShopRequestDurationSeconds) Delete(method string) bool                              { return false }
+func (m ShopRequestDurationSeconds) DeletePartialMatch(labels map[string]string) int        { return 0 }
+func (m ShopRequestDurationSeconds) Reset()                                                 {}
 func (m ShopRequestDurationSeconds) Bind(method string) ShopRequestDurationSecondsBound {
 	return ShopRequestDurationSecondsBound{}
 }
@@ -69,6 +78,9 @@ func (m ShopTemperatureCelsius) Record(ctx context.Context, val float64) {}
 type ShopQueueLength struct{ p *int }
 
 func (m ShopQueueLength) Record(ctx context.Context, val int64, queue string) {}
+func (m ShopQueueLength) Delete(queue string) bool                            { return false }
+func (m ShopQueueLength) DeletePartialMatch(labels map[string]string) int     { return 0 }
+func (m ShopQueueLength) Reset()                                              {}
 func (m ShopQueueLength) Bind(queue string) ShopQueueLengthBound {
 	return ShopQueueLengthBound{}
 }
@@ -84,6 +96,9 @@ func (m ShopErrorsTotal) Add(ctx context.Context, incr int64) {}
 type ShopBuildsTotal struct{ p *int }
 
 func (m ShopBuildsTotal) Add(ctx context.Context, incr int64, version string) {}
+func (m ShopBuildsTotal) Delete(version string) bool                          { return false }
+func (m ShopBuildsTotal) DeletePartialMatch(labels map[string]string) int     { return 0 }
+func (m ShopBuildsTotal) Reset()                                              {}
 func (m ShopBuildsTotal) Bind(version string) ShopBuildsTotalBound {
 	return ShopBuildsTotalBound{}
 }

@@ -173,9 +173,13 @@ func NewProcessCollector(opts ProcessCollectorOpts) Collector { return nil }
 
 type Timer struct{}
 
-func NewTimer(o Observer) *Timer                { return &Timer{} }
-func (t *Timer) ObserveDuration() time.Duration { return 0 }
+func NewTimer(o Observer) *Timer                                           { return &Timer{} }
+func (t *Timer) ObserveDuration() time.Duration                            { return 0 }
+func (t *Timer) ObserveDurationWithExemplar(exemplar Labels) time.Duration { return 0 }
 
 func ExponentialBuckets(start, factor float64, count int) []float64 { return nil }
 
 var DefBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+
+func WrapRegistererWith(labels Labels, reg Registerer) Registerer       { return reg }
+func WrapRegistererWithPrefix(prefix string, reg Registerer) Registerer { return reg }
