@@ -205,7 +205,11 @@ func (OrdersPlacedTotal) Lifecycle() instrument.Lifecycle {
 //
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m OrdersPlacedTotal) Add(ctx context.Context, incr int64, paymentMethod PaymentMethodAttr) {
-	m.series.Add(ctx, incr, [1]string{string(paymentMethod)})
+	// A nil series is a metric not served (switched off) or a zero value: returning here, before
+	// the label values are copied into a call, keeps a switched-off call under 2 ns.
+	if m.series != nil {
+		m.series.Add(ctx, incr, [1]string{string(paymentMethod)})
+	}
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -321,7 +325,11 @@ func (OrdersRejectedTotal) Lifecycle() instrument.Lifecycle {
 //
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m OrdersRejectedTotal) Add(ctx context.Context, incr int64, reason string) {
-	m.series.Add(ctx, incr, [1]string{reason})
+	// A nil series is a metric not served (switched off) or a zero value: returning here, before
+	// the label values are copied into a call, keeps a switched-off call under 2 ns.
+	if m.series != nil {
+		m.series.Add(ctx, incr, [1]string{reason})
+	}
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked

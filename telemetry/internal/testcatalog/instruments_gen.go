@@ -255,7 +255,11 @@ func (RequestsTotal) Lifecycle() instrument.Lifecycle {
 //
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m RequestsTotal) Add(ctx context.Context, incr int64, component string) {
-	m.series.Add(ctx, incr, [1]string{component})
+	// A nil series is a metric not served (switched off) or a zero value: returning here, before
+	// the label values are copied into a call, keeps a switched-off call under 2 ns.
+	if m.series != nil {
+		m.series.Add(ctx, incr, [1]string{component})
+	}
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -369,7 +373,11 @@ func (WritesTotal) Lifecycle() instrument.Lifecycle {
 //
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m WritesTotal) Add(ctx context.Context, incr int64, component string) {
-	m.series.Add(ctx, incr, [1]string{component})
+	// A nil series is a metric not served (switched off) or a zero value: returning here, before
+	// the label values are copied into a call, keeps a switched-off call under 2 ns.
+	if m.series != nil {
+		m.series.Add(ctx, incr, [1]string{component})
+	}
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -634,7 +642,11 @@ func (InFlight) Lifecycle() instrument.Lifecycle {
 //
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m InFlight) Add(ctx context.Context, incr int64, op OpAttr) {
-	m.series.Add(ctx, incr, [1]string{string(op)})
+	// A nil series is a metric not served (switched off) or a zero value: returning here, before
+	// the label values are copied into a call, keeps a switched-off call under 2 ns.
+	if m.series != nil {
+		m.series.Add(ctx, incr, [1]string{string(op)})
+	}
 }
 
 // AddSet adds incr for set, for a caller that already holds an attribute.Set. The series is looked
@@ -750,7 +762,11 @@ func (RequestSeconds) Lifecycle() instrument.Lifecycle {
 //
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m RequestSeconds) Record(ctx context.Context, val float64, component string) {
-	m.series.Record(ctx, val, [1]string{component})
+	// A nil series is a metric not served (switched off) or a zero value: returning here, before
+	// the label values are copied into a call, keeps a switched-off call under 2 ns.
+	if m.series != nil {
+		m.series.Record(ctx, val, [1]string{component})
+	}
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
@@ -865,7 +881,11 @@ func (WriteSeconds) Lifecycle() instrument.Lifecycle {
 //
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m WriteSeconds) Record(ctx context.Context, val float64, component string) {
-	m.series.Record(ctx, val, [1]string{component})
+	// A nil series is a metric not served (switched off) or a zero value: returning here, before
+	// the label values are copied into a call, keeps a switched-off call under 2 ns.
+	if m.series != nil {
+		m.series.Record(ctx, val, [1]string{component})
+	}
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
@@ -970,7 +990,11 @@ func (PayloadBytes) Lifecycle() instrument.Lifecycle {
 //
 // The series is looked up by its label values without allocating; Bind saves the lookup.
 func (m PayloadBytes) Record(ctx context.Context, val float64, op OpAttr) {
-	m.series.Record(ctx, val, [1]string{string(op)})
+	// A nil series is a metric not served (switched off) or a zero value: returning here, before
+	// the label values are copied into a call, keeps a switched-off call under 2 ns.
+	if m.series != nil {
+		m.series.Record(ctx, val, [1]string{string(op)})
+	}
 }
 
 // RecordSet records val for set, for a caller that already holds an attribute.Set. The series is
