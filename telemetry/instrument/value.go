@@ -132,27 +132,31 @@ type vcell[N Number] struct {
 	last atomic.Uint64
 	// redirect, set only on a cell made for a bound handle (never in a stream or a cache), is
 	// where that handle's Add goes: a label set past the limit.
-	redirect *redirect[N]
-	delta    bool // read-only: the stream is in delta mode
-	gauge    bool // read-only
-	isFloat  bool // read-only
-	// plain (read-only) is set when adding a whole number is n's atomic add and nothing else:
-	// a sum cell, in cumulative mode (or the drain path's), without a redirect. A bound handle
-	// tests it and nothing else before the add (the one branch for the rare cases).
-	plain     bool
+	redirect  *redirect[N]
+	delta     bool // read-only: the stream is in delta mode
+	gauge     bool // read-only
+	isFloat   bool // read-only
 	transient bool // read-only
 	// gone is set when the series is deleted: collections skip the cell, and a bound handle
 	// that still holds it measures into it unseen, as client_golang's held child does. Written
-	// once, at the delete, so that sharing the first line costs the measurements nothing.
+	// once, at the delete.
 	gone atomic.Bool
-	_    [64 - 32 - 8 - 5 - 3 - 4]byte
+	// opts is the drain path's: the option carrying attrs, given to the SDK at each drain.
+	opts *[1]metric.AddOption
+	_    [64 - 32 - 8 - 4 - 4 - 8]byte
 
-	// Read-only once the cell exists.
+	// Read-only once the cell exists, on a line nothing writes.
+	//
+	// plain is set when adding a whole number is n's atomic add and nothing else: a sum cell,
+	// in cumulative mode (or the drain path's), without a redirect. A bound handle tests it and
+	// nothing else before the add (the one branch for the rare cases). It is on this line, not
+	// beside n, so that when goroutines on several CPUs add to one series, the test reads a line
+	// every CPU keeps shared, and the add alone moves the contended line: beside n, each add
+	// first loaded the line another CPU had just written, then took it again to write it.
+	plain   bool
 	s       *valueStream[N]
 	attrs   attribute.Set
 	created time.Time
-	// opts is the drain path's: the option carrying attrs, given to the SDK at each drain.
-	opts *[1]metric.AddOption // the line is full: 8 + 24 + 24 + 8 bytes
 }
 
 // redirect is where a bound handle's Add goes past the limit: through the stream's lookup of

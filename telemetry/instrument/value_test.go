@@ -246,19 +246,18 @@ func TestValuesMatchSDK(t *testing.T) {
 	}
 }
 
-// TestValueCellLayout: the cell's size class keeps cells on cache-line boundaries, and what a
-// measurement touches is on the first line.
+// TestValueCellLayout: the cell's size class keeps cells on cache-line boundaries; what a
+// measurement writes is on the first line, and the flag a bound handle tests before its add on
+// the second, which nothing writes (see vcell.plain).
 func TestValueCellLayout(t *testing.T) {
 	var c vcell[float64]
 	if s := unsafe.Sizeof(c); s != 128 {
 		t.Fatalf("vcell is %d bytes, want 128", s)
 	}
-	if o := unsafe.Offsetof(c.s); o != 64 {
+	if o := unsafe.Offsetof(c.plain); o != 64 {
 		t.Fatalf("vcell's read-only part starts at %d, want 64", o)
 	}
-	// A bound handle's Add reads plain and adds to n; the rare cases read redirect: all on the
-	// first line, with nothing another series writes.
-	for name, o := range map[string]uintptr{"n": unsafe.Offsetof(c.n), "plain": unsafe.Offsetof(c.plain), "redirect": unsafe.Offsetof(c.redirect)} {
+	for name, o := range map[string]uintptr{"n": unsafe.Offsetof(c.n), "f": unsafe.Offsetof(c.f), "seq": unsafe.Offsetof(c.seq), "redirect": unsafe.Offsetof(c.redirect)} {
 		if o >= 64 {
 			t.Errorf("vcell.%s is at %d, past the first line", name, o)
 		}
