@@ -110,7 +110,7 @@ func choosePush(ctx context.Context, cfg *config) (*push, error) {
 // OTEL_RESOURCE_ATTRIBUTES into its resource by itself and keeps the valid pairs of a malformed
 // value, where the specification (and New) discard the whole value.
 //
-// With the histograms' fast path, the reader also gets its producer, with the exporter's
+// With the fast path, the reader also gets its producer, with the exporter's
 // temporality and aggregation, and it always gets the summaries' producer; the exporter merges
 // the producers' scopes into the SDK's.
 //
@@ -125,8 +125,8 @@ func (t *Telemetry) newPushReader(p *push, cfg *config, res *resource.Resource, 
 	opts := []sdkmetric.PeriodicReaderOption{
 		sdkmetric.WithProducer(promb.NewMetricProducer(t.bridgeOptions()...)),
 	}
-	if t.histograms != nil {
-		prod, err := t.histograms.Producer(p.exporter.Temporality, p.exporter.Aggregation)
+	if t.fastPath != nil {
+		prod, err := t.fastPath.Producer(p.exporter.Temporality, p.exporter.Aggregation)
 		if err != nil {
 			return nil, fmt.Errorf("telemetry: histograms: %w", err)
 		}

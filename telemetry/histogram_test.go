@@ -171,9 +171,9 @@ func TestHistogramsMatchSDKPath(t *testing.T) {
 	}
 }
 
-// TestHistogramPathChosenByPipeline: the fast path needs a producer on every reader and no
+// TestFastPathChosenByPipeline: the fast path needs a producer on every reader and no
 // exemplars; otherwise every histogram takes the SDK's path.
-func TestHistogramPathChosenByPipeline(t *testing.T) {
+func TestFastPathChosenByPipeline(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		opts []Option

@@ -170,7 +170,7 @@ func WithDirectScrape() Option { return func(c *config) { c.directScrape = true 
 // to any other, on the fast path as on the SDK's, on /metrics and over OTLP alike. A View
 // giving an instrument what the fast path does not implement (another aggregation than its
 // kind's default, such as an exponential histogram or a histogram of a counter; two streams)
-// sends that instrument through the SDK's own path (instrument.HistogramPath says which). Renaming a
+// sends that instrument through the SDK's own path (instrument.FastPath says which). Renaming a
 // catalogue metric breaks the dashboards and alerts written against its documented name.
 func WithView(views ...sdkmetric.View) Option {
 	return func(c *config) { c.views = append(c.views, views...) }

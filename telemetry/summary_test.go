@@ -23,7 +23,7 @@ import (
 // /metrics (the default path and the direct path, byte for byte) and OTel Summary points in the
 // catalogue's scope on a cumulative or a delta push reader, with the same count, sum and
 // quantiles; past the cardinality limit label sets fold into the otel_metric_overflow series
-// with one warning; in every configuration of the pipeline (the histograms' fast path or not).
+// with one warning; in every configuration of the pipeline (the fast path or not).
 func TestSummariesServedAndPushed(t *testing.T) {
 	configs := map[string][]Option{
 		"fast histograms":   nil,

@@ -47,12 +47,13 @@ const DefaultCardinalityLimit = instrument.DefaultCardinalityLimit
 // Telemetry is a running metrics pipeline. Build it with New and stop it with Shutdown.
 type Telemetry struct {
 	provider *sdkmetric.MeterProvider
-	// meterProvider is what MeterProvider hands out: provider, wrapped by the histograms' fast
-	// path when it applies (see fastHistograms), by instrument.WithSettings otherwise, so that
+	// meterProvider is what MeterProvider hands out: provider, wrapped by the fast path when it
+	// applies (see fastPathApplies), by instrument.WithSettings otherwise, so that
 	// its Meters always carry the cardinality limit and the logger to a generated catalogue.
 	meterProvider metric.MeterProvider
-	// histograms is the histograms' fast path, nil when every histogram takes the SDK's.
-	histograms *instrument.HistogramPath
+	// fastPath aggregates the counters, up-down counters, gauges and histograms in telediag's
+	// own cells; nil when every instrument takes the SDK's path.
+	fastPath *instrument.FastPath
 	// summaries serves the catalogues' summaries, in every configuration: on /metrics through
 	// its Collector in servedReg, to the push reader through its Producer.
 	summaries *instrument.SummaryPath
@@ -136,12 +137,12 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	if cfg.resourceLabels != nil {
 		promOpts = append(promOpts, otelprom.WithResourceAsConstantLabels(cfg.resourceLabels))
 	}
-	if fastHistograms(cfg, filter) {
-		t.histograms = instrument.NewHistogramPath(instrument.HistogramPathConfig{
+	if fastPathApplies(cfg, filter) {
+		t.fastPath = instrument.NewFastPath(instrument.FastPathConfig{
 			Views: cfg.views, CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger, Serve: serve, Declare: names.declare,
 		})
 		// The exporter's reader: cumulative, the SDK's default aggregation.
-		prod, err := t.histograms.Producer(sdkmetric.DefaultTemporalitySelector, sdkmetric.DefaultAggregationSelector)
+		prod, err := t.fastPath.Producer(sdkmetric.DefaultTemporalitySelector, sdkmetric.DefaultAggregationSelector)
 		if err != nil {
 			return nil, fmt.Errorf("telemetry: histograms: %w", err)
 		}
@@ -186,8 +187,8 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		cfg.logger.Info("pushing metrics", "exporter", p.kind, "endpoint", p.endpoint)
 	}
 	t.provider = sdkmetric.NewMeterProvider(mpOpts...)
-	if t.histograms != nil {
-		t.meterProvider = t.histograms.MeterProvider(t.provider) // carries the same limit and logger
+	if t.fastPath != nil {
+		t.meterProvider = t.fastPath.MeterProvider(t.provider) // carries the same limit and logger
 	} else {
 		t.meterProvider = instrument.WithSettings(t.provider, instrument.Settings{
 			CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger, Serve: serve, Declare: names.declare,
@@ -237,8 +238,8 @@ func (t *Telemetry) Handler() http.Handler { return t.handler }
 // catalogue's, or the scrape reports a collision.
 //
 // It is the SDK's provider, through which histograms record on a lock-free path at
-// client_golang's cost when the pipeline allows it (see fastHistograms and
-// instrument.HistogramPath); what every reader receives is what the SDK's own histograms give.
+// client_golang's cost when the pipeline allows it (see fastPath and
+// instrument.FastPath); what every reader receives is what the SDK's own histograms give.
 // It also serves summaries, which the OTel API has no instrument for, as client_golang serves
 // them (see instrument.SummaryPath): a generated catalogue's summaries are on /metrics and on
 // the push reader, and only there.
@@ -308,11 +309,12 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 	return t.shutdownErr
 }
 
-// fastHistograms reports whether histograms may take the fast path (instrument.HistogramPath),
+// fastPathApplies reports whether instruments may take the fast path (instrument.FastPath),
 // which needs a producer on every reader and records no exemplars: not with a reader the
 // pipeline did not build (WithReader), nor with an exemplar filter other than always_off. Then
-// every histogram takes the SDK's own path, as it would on any MeterProvider.
-func fastHistograms(cfg *config, filter exemplar.Filter) bool {
+// every counter, up-down counter, gauge and histogram takes the SDK's own path, as it would on
+// any MeterProvider.
+func fastPathApplies(cfg *config, filter exemplar.Filter) bool {
 	return len(cfg.readers) == 0 && reflect.ValueOf(filter).Pointer() == reflect.ValueOf(exemplar.AlwaysOffFilter).Pointer()
 }
 

@@ -50,8 +50,8 @@ type Settings struct {
 func defaultSettings() Settings { return Settings{CardinalityLimit: DefaultCardinalityLimit} }
 
 // settingsCarrier is a Meter that knows its provider's Settings: the meters of WithSettings'
-// provider and of a HistogramPath's. The method is unexported so that Settings travel only
-// with the provider they describe, through WithSettings or a HistogramPath, never beside it.
+// provider and of a FastPath's. The method is unexported so that Settings travel only
+// with the provider they describe, through WithSettings or a FastPath, never beside it.
 type settingsCarrier interface {
 	instrumentSettings() Settings
 }

@@ -22,8 +22,8 @@ type Adder[N Number] interface {
 
 // Counter is a counter or up-down counter whose Add is an atomic add on a per-series cell.
 //
-// A counter created from a HistogramPath's MeterProvider (telemetry.New's) records on the fast
-// path when the path applies to it (see HistogramPath): its cells are the series of a stream
+// A counter created from a FastPath's MeterProvider (telemetry.New's) records on the fast
+// path when the path applies to it (see FastPath): its cells are the series of a stream
 // telediag aggregates, which the readers' producers emit as the SDK's sum would, so that a
 // deleted series leaves every reader. On any other provider, or when a View sends the
 // instrument to the SDK, the cells are drained into inst, the SDK's own instrument, at the

@@ -15,7 +15,7 @@ import (
 //
 // How far a series leaves depends on who aggregates it:
 //
-//   - On the fast path (a HistogramPath's provider, telediag's default) telediag aggregates
+//   - On the fast path (a FastPath's provider, telediag's default) telediag aggregates
 //     every kind: counters, up-down counters, gauges, histograms, and summaries on a
 //     SummaryPath. The series' cell goes, with its memory (once no bound handle holds it), and
 //     the series leaves /metrics and every reader at the next collection: a cumulative reader

@@ -9,7 +9,7 @@
 // measurements):
 //
 //   - A Counter keeps, per series, a padded cell that Add increments atomically. On a
-//     MeterProvider wrapped by a HistogramPath (telemetry.New's), the cells are the series of a
+//     MeterProvider wrapped by a FastPath (telemetry.New's), the cells are the series of a
 //     sum stream telediag aggregates (value.go), and a Producer on every reader the pipeline
 //     built emits it as the SDK's sum would: cumulative totals or delta sums per reader, Views,
 //     the cardinality limit and its otel.metric.overflow series, as for histograms below. On
@@ -20,7 +20,7 @@
 //     aggregation, temporality, Views and the limit; the counter only batches the additions
 //     made between two collections.
 //   - A histogram cannot be batched that way: the SDK's aggregation needs each value, and the
-//     OTel API takes no pre-aggregated histogram. On a MeterProvider wrapped by a HistogramPath,
+//     OTel API takes no pre-aggregated histogram. On a MeterProvider wrapped by a FastPath,
 //     a histogram records into lock-free per-series cells of hot and cold counts, as
 //     client_golang's do, and the readers' Producers emit them as the SDK would have: same
 //     data points, temporality per reader, Views evaluated as the SDK's pipeline evaluates
@@ -28,7 +28,7 @@
 //     its last value in a cell of its own, emitted as the SDK's last value. Every instrument
 //     on the fast path is still created in the SDK, which detects name conflicts and warns
 //     about duplicate registrations as usual. Whatever the fast path does not implement (see
-//     HistogramPath) takes the SDK's own path, decided when the instrument is created.
+//     FastPath) takes the SDK's own path, decided when the instrument is created.
 //   - A Summary has no OTel instrument at all. On a MeterProvider wrapped by a SummaryPath
 //     (telemetry.New's, whatever else it is configured with), each series is a client_golang
 //     prometheus.Summary, kept and observed exactly as client_golang keeps and observes one
@@ -51,11 +51,11 @@
 // from, and tracks every callback registered for them (the counters' drain, the observable
 // instruments' callbacks), so that its Release unregisters all of them. A generated
 // Instruments' Release is its Group's. Instruments on the fast path (histograms, and counters
-// and gauges of a HistogramPath's provider), like the SDK's, are not released: a catalogue
+// and gauges of a FastPath's provider), like the SDK's, are not released: a catalogue
 // created again on the same provider records into the same streams.
 //
 // The Settings travel with the provider, so that a catalogue cannot be given a limit other
-// than its provider's: telemetry's MeterProvider carries its pipeline's, a HistogramPath's
+// than its provider's: telemetry's MeterProvider carries its pipeline's, a FastPath's
 // MeterProvider carries the path's, and WithSettings attaches them to any other provider. A
 // Meter that carries none (a plain SDK or no-op provider's) gives DefaultCardinalityLimit and
 // no warning.

@@ -14,12 +14,12 @@ import (
 	"github.com/telediag/telediag/telemetry/instrument"
 )
 
-// ExampleHistogramPath wires the fast path as telemetry.New does: a producer for every reader,
+// ExampleFastPath wires the fast path as telemetry.New does: a producer for every reader,
 // then the provider wrapped. A histogram created from it records into lock-free cells, and the
 // reader collects what a plain SDK histogram would have given it.
-func ExampleHistogramPath() {
+func ExampleFastPath() {
 	ctx := context.Background()
-	path := instrument.NewHistogramPath(instrument.HistogramPathConfig{CardinalityLimit: 2000})
+	path := instrument.NewFastPath(instrument.FastPathConfig{CardinalityLimit: 2000})
 	prod, err := path.Producer(nil, nil) // cumulative, explicit buckets: what the reader below uses
 	if err != nil {
 		panic(err)

@@ -74,7 +74,7 @@ type drainer interface{ drain(ctx context.Context) }
 // group bounds its cache by the cardinality limit of m's provider and warns through its logger,
 // both read once, here, from the Settings m carries: telemetry.Telemetry.MeterProvider's Meters
 // carry their pipeline's, and so do those of a provider wrapped by WithSettings or a
-// HistogramPath. Any other Meter (a plain SDK or no-op provider's) gives DefaultCardinalityLimit
+// FastPath. Any other Meter (a plain SDK or no-op provider's) gives DefaultCardinalityLimit
 // and no warning.
 func NewGroup(m metric.Meter) *Group {
 	return &Group{meter: m, settings: settingsOf(m), regs: map[*registration]struct{}{}}

@@ -221,13 +221,13 @@ func TestAddSetAndRecordSet(t *testing.T) {
 }
 
 // TestGroupSettingsFromMeter: a Group reads its cardinality limit and logger from the Meter it
-// is created from (WithSettings' or a HistogramPath's), the outermost carrier winning; any other
+// is created from (WithSettings' or a FastPath's), the outermost carrier winning; any other
 // Meter gives DefaultCardinalityLimit and no logger. The instruments a carrying Meter creates are
 // the wrapped provider's own, so the record path is what it would be without the settings.
 func TestGroupSettingsFromMeter(t *testing.T) {
 	logger := slog.New(slog.DiscardHandler)
 	sdk := newProvider(t)
-	path := NewHistogramPath(HistogramPathConfig{CardinalityLimit: 7, Logger: logger})
+	path := NewFastPath(FastPathConfig{CardinalityLimit: 7, Logger: logger})
 	prod, err := path.Producer(nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -242,8 +242,8 @@ func TestGroupSettingsFromMeter(t *testing.T) {
 		{"no-op", noop.NewMeterProvider(), Settings{CardinalityLimit: DefaultCardinalityLimit}},
 		{"WithSettings", WithSettings(sdk, Settings{CardinalityLimit: 5, Logger: logger}), Settings{CardinalityLimit: 5, Logger: logger}},
 		{"WithSettings, no limit", WithSettings(sdk, Settings{}), Settings{}},
-		{"HistogramPath", pathMP, Settings{CardinalityLimit: 7, Logger: logger}},
-		{"WithSettings over HistogramPath", WithSettings(pathMP, Settings{CardinalityLimit: 3}), Settings{CardinalityLimit: 3}},
+		{"FastPath", pathMP, Settings{CardinalityLimit: 7, Logger: logger}},
+		{"WithSettings over FastPath", WithSettings(pathMP, Settings{CardinalityLimit: 3}), Settings{CardinalityLimit: 3}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := NewGroup(tc.mp.Meter("test")).settings
@@ -262,6 +262,6 @@ func TestGroupSettingsFromMeter(t *testing.T) {
 	}
 	h, _ := WithSettings(pathMP, Settings{}).Meter("test").Float64Histogram("latency")
 	if !OnFastPath(h) {
-		t.Fatal("a histogram from WithSettings over a HistogramPath left the fast path")
+		t.Fatal("a histogram from WithSettings over a FastPath left the fast path")
 	}
 }

@@ -27,7 +27,7 @@ func perSeriesStart() bool { return strings.EqualFold(os.Getenv(envPerSeriesStar
 
 // histogram is one histogram stream recorded on the fast path: what the SDK would hold for it
 // in every reader's pipeline, held once, in per-series cells that record without a lock and
-// are read by the producers of the readers telediag built (see HistogramPath).
+// are read by the producers of the readers telediag built (see FastPath).
 //
 // Two modes, fixed at creation:
 //
@@ -55,7 +55,7 @@ type histogram[N Number] struct {
 	isFloat  bool
 	filter   attribute.Filter
 	limit    int
-	readers  []histReader // by reader index of the HistogramPath
+	readers  []histReader // by reader index of the FastPath
 	deltaIdx int          // the delta reader's index; -1 in cumulative mode
 	start    time.Time
 	logger   *slog.Logger

@@ -21,7 +21,7 @@ import (
 
 // The differential tests run one program (recordings with label values given per call, through
 // bound series, through attribute sets and through the OTel instrument, interleaved with
-// collections of the readers) on two providers configured alike: one behind a HistogramPath,
+// collections of the readers) on two providers configured alike: one behind a FastPath,
 // whose histograms take the fast path, and a plain SDK one. Every collection of every reader
 // must give equal metricdata, timestamps aside; the timestamps are then checked against when
 // the instruments were created and when the collections ran.
@@ -49,9 +49,9 @@ func temporalitySelector(t metricdata.Temporality) sdkmetric.TemporalitySelector
 
 func (s setup) build(t *testing.T, fast bool) *provider {
 	t.Helper()
-	var path *HistogramPath
+	var path *FastPath
 	if fast {
-		path = NewHistogramPath(HistogramPathConfig{Views: s.views, CardinalityLimit: s.limit})
+		path = NewFastPath(FastPathConfig{Views: s.views, CardinalityLimit: s.limit})
 	}
 	p := &provider{}
 	opts := []sdkmetric.Option{
@@ -408,8 +408,8 @@ func TestHistogramRecordAllocs(t *testing.T) {
 	}
 }
 
-// TestHistogramPathChoice: what takes the SDK's path, decided at creation.
-func TestHistogramPathChoice(t *testing.T) {
+// TestFastPathChoice: what takes the SDK's path, decided at creation.
+func TestFastPathChoice(t *testing.T) {
 	cum, delta := metricdata.CumulativeTemporality, metricdata.DeltaTemporality
 	for _, tc := range []struct {
 		name  string
@@ -475,7 +475,7 @@ func TestHistogramPathChoice(t *testing.T) {
 		}
 	})
 	t.Run("producer after the provider", func(t *testing.T) {
-		path := NewHistogramPath(HistogramPathConfig{})
+		path := NewFastPath(FastPathConfig{})
 		path.MeterProvider(sdkmetric.NewMeterProvider())
 		if _, err := path.Producer(nil, nil); err == nil {
 			t.Fatal("no error")

@@ -17,12 +17,11 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
 
-// HistogramPathConfig is what a HistogramPath (the fast path of histograms, counters,
-// up-down counters and gauges) must know of the MeterProvider it serves: the same Views and
-// cardinality limit the provider was given. The meters of the path's
-// MeterProvider also carry CardinalityLimit and Logger to every Group created from them, as
+// FastPathConfig is what a FastPath (the fast path of histograms, counters, up-down counters
+// and gauges) must know of the MeterProvider it serves: the same Views and cardinality limit
+// the provider was given. The meters of the path's MeterProvider also carry CardinalityLimit and Logger to every Group created from them, as
 // WithSettings' do.
-type HistogramPathConfig struct {
+type FastPathConfig struct {
 	// Views are the provider's Views, in the order given to it.
 	Views []sdkmetric.View
 	// CardinalityLimit is the provider's limit (sdkmetric.WithCardinalityLimit); 0 or less
@@ -37,11 +36,10 @@ type HistogramPathConfig struct {
 	Declare func(Lifecycle)
 }
 
-// HistogramPath is telediag's fast path: it records histograms at client_golang's cost, and
+// FastPath is telediag's fast path: it records histograms at client_golang's cost, and
 // aggregates counters, up-down counters and gauges itself so that their series can be deleted
 // (the SDK cannot end a series), while every reader still gets what a plain SDK instrument
-// would give it. (The name predates the sums and gauges; one path serves every synchronous
-// kind.) It is the seam telemetry.New uses, built from the SDK's public extension points only:
+// would give it. It is the seam telemetry.New uses, built from the SDK's public extension points only:
 //
 //   - every reader the pipeline builds gets a Producer (sdkmetric.WithProducer,
 //     otelprom.WithProducer) that emits the fast streams with that reader's temporality;
@@ -66,7 +64,7 @@ type HistogramPathConfig struct {
 //     disagree on the stream, when more than one reader is delta, when the meter's scope
 //     carries attributes of type MAP or SLICE (whose keys the SDK normalises), or when the SDK
 //     reports an error creating it. A provider with a reader the pipeline did not build, or
-//     with exemplars on, does not use a HistogramPath at all.
+//     with exemplars on, does not use a FastPath at all.
 //
 // Data points match the SDK's: a histogram's counts, sums, min and max and bucket counts; a
 // sum's value, monotonic for a counter; a gauge's last value; the otel.metric.overflow series
@@ -79,7 +77,7 @@ type HistogramPathConfig struct {
 // of values that are not whole numbers may differ from the SDK's in its last bits when more
 // than one reader collects, because partial sums are added in another order (the SDK's own sum
 // depends on the order of concurrent measurements in the same way).
-type HistogramPath struct {
+type FastPath struct {
 	views   []sdkmetric.View
 	limit   int
 	logger  *slog.Logger
@@ -122,10 +120,10 @@ type collector interface {
 	collect(reader int, m *metricdata.Metrics) bool
 }
 
-// NewHistogramPath returns a path for a MeterProvider configured as cfg says. Register every
+// NewFastPath returns a path for a MeterProvider configured as cfg says. Register every
 // reader of the provider with Producer, then wrap the provider with MeterProvider.
-func NewHistogramPath(cfg HistogramPathConfig) *HistogramPath {
-	return &HistogramPath{
+func NewFastPath(cfg FastPathConfig) *FastPath {
+	return &FastPath{
 		views:   slices.Clone(cfg.Views),
 		limit:   cfg.CardinalityLimit,
 		logger:  cfg.Logger,
@@ -136,13 +134,13 @@ func NewHistogramPath(cfg HistogramPathConfig) *HistogramPath {
 }
 
 // errFrozen is returned by Producer once fast streams may exist that the new reader would miss.
-var errFrozen = errors.New("instrument: HistogramPath.Producer called after MeterProvider: register every reader first")
+var errFrozen = errors.New("instrument: FastPath.Producer called after MeterProvider: register every reader first")
 
 // Producer registers one reader of the provider, with the temporality and the default
 // aggregation it asks for (nil selectors are the SDK's defaults: cumulative, and an
 // explicit-bucket histogram), and returns the Producer to give that reader. Call it for every
 // reader before MeterProvider.
-func (p *HistogramPath) Producer(temporality sdkmetric.TemporalitySelector, aggregation sdkmetric.AggregationSelector) (sdkmetric.Producer, error) {
+func (p *FastPath) Producer(temporality sdkmetric.TemporalitySelector, aggregation sdkmetric.AggregationSelector) (sdkmetric.Producer, error) {
 	if temporality == nil {
 		temporality = sdkmetric.DefaultTemporalitySelector
 	}
@@ -162,7 +160,7 @@ func (p *HistogramPath) Producer(temporality sdkmetric.TemporalitySelector, aggr
 // returns wherever the provider is handed out. Its meters are mp's; their histograms, counters,
 // up-down counters and gauges take the fast path when it applies, and they carry the path's
 // cardinality limit and logger to every Group created from them (see Settings).
-func (p *HistogramPath) MeterProvider(mp *sdkmetric.MeterProvider) metric.MeterProvider {
+func (p *FastPath) MeterProvider(mp *sdkmetric.MeterProvider) metric.MeterProvider {
 	p.mu.Lock()
 	p.frozen = true
 	p.mu.Unlock()
@@ -171,7 +169,7 @@ func (p *HistogramPath) MeterProvider(mp *sdkmetric.MeterProvider) metric.MeterP
 
 // producer emits the fast streams for one reader.
 type producer struct {
-	path   *HistogramPath
+	path   *FastPath
 	reader int
 	// mu serialises the collections of one reader, as the SDK's pipeline lock does.
 	mu sync.Mutex
@@ -218,7 +216,7 @@ type resolvedStream struct {
 
 // histogramFor returns the fast histogram for the instrument name created from a meter of
 // scope, or nil when it takes the SDK's path.
-func histogramFor[N Number](p *HistogramPath, scope instrumentation.Scope, name, description, unit string, advised []float64, allowedKeys []attribute.Key) *histogram[N] {
+func histogramFor[N Number](p *FastPath, scope instrumentation.Scope, name, description, unit string, advised []float64, allowedKeys []attribute.Key) *histogram[N] {
 	fast := p.streamFor(scope, sdkmetric.InstrumentKindHistogram, name, description, unit, advised, allowedKeys, isFloatType[N](),
 		func(s resolvedStream, readers []histReader) collector {
 			return newHistogram[N](s, readers, p.limit, p.logger)
@@ -230,7 +228,7 @@ func histogramFor[N Number](p *HistogramPath, scope instrumentation.Scope, name,
 // valueStreamFor returns the fast sum or gauge stream for the instrument name, of kind kind
 // (a counter, an up-down counter or a gauge), created from a meter of scope, or nil when it
 // takes the SDK's path.
-func valueStreamFor[N Number](p *HistogramPath, scope instrumentation.Scope, kind sdkmetric.InstrumentKind, name, description, unit string, allowedKeys []attribute.Key) *valueStream[N] {
+func valueStreamFor[N Number](p *FastPath, scope instrumentation.Scope, kind sdkmetric.InstrumentKind, name, description, unit string, allowedKeys []attribute.Key) *valueStream[N] {
 	fast := p.streamFor(scope, kind, name, description, unit, nil, allowedKeys, isFloatType[N](),
 		func(s resolvedStream, readers []histReader) collector {
 			// As the SDK's aggregateFunc: a counter's sum is monotonic, an up-down counter's not.
@@ -250,7 +248,7 @@ func isFloatType[N Number]() bool {
 // created from a meter of scope, or nil when it takes the SDK's path. Every instrument of the
 // scope that resolves to a stream already built gets that one, as the SDK's per-meter cache of
 // aggregators gives it the same aggregator.
-func (p *HistogramPath) streamFor(scope instrumentation.Scope, kind sdkmetric.InstrumentKind, name, description, unit string, advised []float64, allowedKeys []attribute.Key, isFloat bool, build func(resolvedStream, []histReader) collector) collector {
+func (p *FastPath) streamFor(scope instrumentation.Scope, kind sdkmetric.InstrumentKind, name, description, unit string, advised []float64, allowedKeys []attribute.Key, isFloat bool, build func(resolvedStream, []histReader) collector) collector {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	stream, readers, keys, ok := p.resolve(scope, kind, name, description, unit, advised, allowedKeys, isFloat)
@@ -287,7 +285,7 @@ func (p *HistogramPath) streamFor(scope instrumentation.Scope, kind sdkmetric.In
 // resolve evaluates the Views for an instrument of kind kind as every reader's pipeline in the
 // SDK does. ok is false when the fast path does not apply; keys are the streams the instrument
 // resolves to in any reader.
-func (p *HistogramPath) resolve(scope instrumentation.Scope, kind sdkmetric.InstrumentKind, name, description, unit string, advised []float64, allowedKeys []attribute.Key, isFloat bool) (stream resolvedStream, readers []histReader, keys []streamKey, ok bool) {
+func (p *FastPath) resolve(scope instrumentation.Scope, kind sdkmetric.InstrumentKind, name, description, unit string, advised []float64, allowedKeys []attribute.Key, isFloat bool) (stream resolvedStream, readers []histReader, keys []streamKey, ok bool) {
 	inst := sdkmetric.Instrument{Name: name, Description: description, Unit: unit, Kind: kind, Scope: scope}
 	var matched []sdkmetric.Stream
 	for _, v := range p.views {
@@ -428,11 +426,11 @@ func hasNestedValues(set attribute.Set) bool {
 	return false
 }
 
-// pathProvider is the MeterProvider a HistogramPath hands out.
+// pathProvider is the MeterProvider a FastPath hands out.
 type pathProvider struct {
 	embedded.MeterProvider
 	sdk  *sdkmetric.MeterProvider
-	path *HistogramPath
+	path *FastPath
 }
 
 // Meter returns the SDK's meter, wrapped so that its synchronous instruments can take the fast
@@ -459,7 +457,7 @@ func meterScope(name string, opts []metric.MeterOption) instrumentation.Scope {
 // the fast path (valuepath.go for the last three); everything else is the SDK's.
 type pathMeter struct {
 	metric.Meter
-	path  *HistogramPath
+	path  *FastPath
 	scope instrumentation.Scope
 }
 
@@ -555,7 +553,7 @@ func recordAttributes(options []metric.RecordOption) attribute.Set {
 	return optionAttributes(metric.NewRecordConfig(options).Attributes(), options)
 }
 
-// OnFastPath reports whether inst, an instrument created from a HistogramPath's MeterProvider
+// OnFastPath reports whether inst, an instrument created from a FastPath's MeterProvider
 // or a generated catalogue's instrument (its Inst()), records on the fast path.
 func OnFastPath(inst any) bool {
 	switch i := inst.(type) {

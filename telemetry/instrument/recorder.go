@@ -18,8 +18,8 @@ type RecorderInstrument[N Number] interface {
 // Recorder is a histogram or gauge whose series are looked up by their label values, without
 // allocating once a series is known.
 //
-// A histogram created from a HistogramPath's MeterProvider (telemetry.New's) records on the
-// fast path when the path applies to it (see HistogramPath): the Recorder keeps, per series,
+// A histogram created from a FastPath's MeterProvider (telemetry.New's) records on the
+// fast path when the path applies to it (see FastPath): the Recorder keeps, per series,
 // the lock-free cell of counts that the readers' producers collect, and Record costs what
 // client_golang's Observe does. Otherwise (a gauge, a histogram on any other MeterProvider or
 // one a View sends to the SDK) it caches the attribute option of each series, and each value

@@ -29,7 +29,7 @@ package instrument
 //   - Advised bucket boundaries replace the reader's explicit-bucket default, and only that;
 //     invalid ones are ignored with an error. resolver[N].HistogramAggregators, pipeline.go,
 //     and float64InstProvider.histogramAggs, int64InstProvider.histogramAggs, meter.go.
-//     Mirrored in (*HistogramPath).resolve; an instrument the SDK reports an error for takes
+//     Mirrored in (*FastPath).resolve; an instrument the SDK reports an error for takes
 //     the SDK's path (pathMeter).
 //   - The reader's default aggregation: nil or AggregationDefault is DefaultAggregationSelector's,
 //     and an invalid one (boundaries not increasing; an exponential histogram with MaxScale
@@ -56,17 +56,17 @@ package instrument
 //     instrument of a meter to ask for an identity decides its stream, and later ones record
 //     into it. (*inserter[N]).instID, pipeline.go, and instID.normalize, instrument.go, with the
 //     per-meter (*cache[K, V]).Lookup, cache.go. Mirrored by streamKey, scopeEntry.streams and
-//     (*HistogramPath).streamFor, which keeps a stream claimed by the SDK's path there.
+//     (*FastPath).streamFor, which keeps a stream claimed by the SDK's path there.
 //   - Temporality per reader: aggregate.Builder[N].Temporality, set from the reader's
 //     TemporalitySelector in cachedAggregator. Mirrored by the selector given to
-//     (*HistogramPath).Producer, and histReader.delta.
+//     (*FastPath).Producer, and histReader.delta.
 //   - The cardinality limit per reader: the reader's CardinalityLimitSelector, else the
 //     provider's limit. (*inserter[N]).getCardinalityLimit, pipeline.go. Mirrored by
-//     HistogramPathConfig.CardinalityLimit alone: the path assumes every reader falls back to
+//     FastPathConfig.CardinalityLimit alone: the path assumes every reader falls back to
 //     the provider's limit, as the readers telemetry builds do.
 //   - No exemplars: with exemplar.AlwaysOffFilter (compared by function pointer) every series
-//     gets aggregate.DropReservoir. reservoirFunc, exemplar.go. telemetry's fastHistograms
-//     compares the filter the same way and builds a HistogramPath only then.
+//     gets aggregate.DropReservoir. reservoirFunc, exemplar.go. telemetry's fastPath
+//     compares the filter the same way and builds a FastPath only then.
 //
 // Recording (the attribute rules apply to every kind: fastValue.Add and Record resolve their
 // options with optionAttributes, and valueStream.measure applies the stream's filter):
@@ -175,7 +175,7 @@ package instrument
 // rule applies to them too.
 //
 // What Counter and Group rely on without re-implementing it, on the drain path (a provider
-// without a HistogramPath, or a counter a View sends to the SDK):
+// without a FastPath, or a counter a View sends to the SDK):
 //
 //   - (*pipeline).produce, pipeline.go, runs every callback under the pipeline's lock before it
 //     reads any aggregation, so the drain Group.addCounter registers lands the counters'
@@ -220,8 +220,8 @@ package instrument
 // TestHistogramSpecialValues, TestHistogramConcurrent, TestHistogramRecreated,
 // TestHistogramSniffedOptionsMatchSDK, TestCounterMatchesSDK, TestCounterOverflowMatchesSDK
 // and TestRecorderMatchesSDK; in package telemetry TestHistogramsMatchSDKPath (two whole
-// pipelines, /metrics and OTLP, cumulative and delta). TestHistogramPathChoice and
-// TestHistogramPathChosenByPipeline check which instruments take which path;
+// pipelines, /metrics and OTLP, cumulative and delta). TestFastPathChoice and
+// TestFastPathChosenByPipeline check which instruments take which path;
 // TestCardinalityLimitOnMetrics and TestCatalogueTakesLimitFromMeterProvider the overflow
 // series on /metrics. This package's tests are mostly the differential ones:
 //

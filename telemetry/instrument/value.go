@@ -16,7 +16,7 @@ import (
 // valueStream is one sum (a counter's or an up-down counter's) or one last-value (a gauge's)
 // stream recorded on the fast path: what the SDK would hold for it in every reader's pipeline,
 // held once, in per-series cells that record without a lock and are read by the producers of
-// the readers telediag built (see HistogramPath). It exists so that a deleted series can leave
+// the readers telediag built (see FastPath). It exists so that a deleted series can leave
 // every reader: the SDK (v1.47) offers no way to end a series of its own aggregations.
 //
 // Two modes, fixed at creation, as a histogram's:
@@ -39,7 +39,7 @@ type valueStream[N Number] struct {
 	monotonic bool // a counter's sum
 	filter    attribute.Filter
 	limit     int
-	readers   []histReader // by reader index of the HistogramPath
+	readers   []histReader // by reader index of the FastPath
 	deltaIdx  int          // the delta reader's index; -1 in cumulative mode
 	start     time.Time
 	logger    *slog.Logger

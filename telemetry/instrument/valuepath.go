@@ -9,9 +9,9 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 )
 
-// The counters, up-down counters and gauges of a HistogramPath's meters: created in the SDK as
+// The counters, up-down counters and gauges of a FastPath's meters: created in the SDK as
 // usual (conflicts detected, the instrument registered with every reader), and, when the fast
-// path applies (HistogramPath.resolve), recording into a valueStream whose cells telediag owns,
+// path applies (FastPath.resolve), recording into a valueStream whose cells telediag owns,
 // so that a deleted series leaves every reader. The SDK's own aggregation of the instrument
 // then stays empty and reports nothing.
 
