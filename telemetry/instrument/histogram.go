@@ -756,34 +756,9 @@ func (h *histogram[N]) collectDelta(r int, t time.Time) []metricdata.HistogramDa
 	if len(st.pending) == 0 {
 		return nil
 	}
-	type entry struct {
-		c *hcell[N]
-		p *hpoint[N]
-	}
-	entries := make([]entry, 0, len(st.pending))
-	var overflow *hpoint[N]
-	for c, p := range st.pending {
-		if c.gone.Load() {
-			continue
-		}
-		if c == overflowCell {
-			overflow = p
-			continue
-		}
-		entries = append(entries, entry{c, p})
-	}
-	// A new map rather than clear: a map keeps its buckets, and the interval may have held
-	// many more series than the next ones will.
-	st.pending = make(map[*hcell[N]]*hpoint[N], len(entries))
-	slices.SortFunc(entries, func(a, b entry) int {
-		switch {
-		case a.p.seq < b.p.seq:
-			return -1
-		case a.p.seq > b.p.seq:
-			return 1
-		}
-		return 0
-	})
+	entries, overflow, next := takeInterval(st.pending, overflowCell,
+		func(c *hcell[N]) bool { return c.gone.Load() }, func(p *hpoint[N]) uint64 { return p.seq })
+	st.pending = next
 	if h.limit > 0 && len(entries) > h.limit-1 {
 		if overflow == nil {
 			overflow = h.newPoint()

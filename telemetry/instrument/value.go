@@ -3,7 +3,6 @@ package instrument
 import (
 	"log/slog"
 	"math"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -673,34 +672,9 @@ func (v *valueStream[N]) collectDelta(r int, t time.Time) []metricdata.DataPoint
 	if len(st.pending) == 0 {
 		return nil
 	}
-	type entry struct {
-		c *vcell[N]
-		p *vpoint[N]
-	}
-	entries := make([]entry, 0, len(st.pending))
-	var overflow *vpoint[N]
-	for c, p := range st.pending {
-		if c.gone.Load() {
-			continue
-		}
-		if c == overflowCell {
-			overflow = p
-			continue
-		}
-		entries = append(entries, entry{c, p})
-	}
-	// A new map rather than clear: a map keeps its buckets, and the interval may have held
-	// many more series than the next ones will.
-	st.pending = make(map[*vcell[N]]*vpoint[N], len(entries))
-	slices.SortFunc(entries, func(a, b entry) int {
-		switch {
-		case a.p.seq < b.p.seq:
-			return -1
-		case a.p.seq > b.p.seq:
-			return 1
-		}
-		return 0
-	})
+	entries, overflow, next := takeInterval(st.pending, overflowCell,
+		func(c *vcell[N]) bool { return c.gone.Load() }, func(p *vpoint[N]) uint64 { return p.seq })
+	st.pending = next
 	if v.limit > 0 && len(entries) > v.limit-1 {
 		if overflow == nil {
 			overflow = &vpoint[N]{}
