@@ -41,6 +41,11 @@ type Settings struct {
 	// of it beyond its own name: telemetry serves the old names of a renamed metric (its
 	// RenamedFrom) on /metrics.
 	Declare func(l Lifecycle)
+
+	// declareNative notes the native buckets of a histogram about to be created
+	// (Group.DeclareNative). Only a FastPath's meters set it, with their scope: native buckets
+	// are aggregated by the fast path alone.
+	declareNative func(name string, n Native) bool
 }
 
 // defaultSettings are a Group's when its Meter carries none: DefaultCardinalityLimit and no

@@ -89,6 +89,8 @@ type FastPath struct {
 	readers []readerSpec
 	scopes  []*scopeEntry // in the order their first fast stream was created
 	byScope map[instrumentation.Scope]*scopeEntry
+	// natives are the native buckets declared for histograms (Group.DeclareNative).
+	natives map[nativeKey]Native
 }
 
 type readerSpec struct {
@@ -464,7 +466,8 @@ type pathMeter struct {
 // instrumentSettings gives a Group created from the meter the path's limit and logger, which
 // are the provider's.
 func (m *pathMeter) instrumentSettings() Settings {
-	return Settings{CardinalityLimit: m.path.limit, Logger: m.path.logger, Serve: m.path.serve, Declare: m.path.declare}
+	return Settings{CardinalityLimit: m.path.limit, Logger: m.path.logger, Serve: m.path.serve, Declare: m.path.declare,
+		declareNative: func(name string, n Native) bool { return m.path.declareNative(m.scope, name, n) }}
 }
 
 // Float64Histogram creates the histogram in the SDK and, when the fast path applies, returns
