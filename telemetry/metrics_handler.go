@@ -34,6 +34,7 @@ type metricsHandler struct {
 
 	// The direct path; reader is nil when it is off.
 	reader    sdkmetric.Reader
+	fast      sdkmetric.Producer  // the fast path's streams, which the exporter's reader does not collect; nil without it
 	runtime   prometheus.Gatherer // the client_golang collectors, rendered beside the OTel data
 	families  *runtimeFamilies    // WithGatherer's, rendered beside them; nil without it
 	renames   *renames            // old names of renamed metrics, served on both paths
@@ -81,6 +82,13 @@ func (h *metricsHandler) serveDirect(w http.ResponseWriter, req *http.Request) b
 	defer h.collected.Put(rm)
 	if err := h.reader.Collect(req.Context(), rm); err != nil {
 		return false
+	}
+	if h.fast != nil {
+		sms, err := h.fast.Produce(req.Context())
+		if err != nil {
+			return false
+		}
+		rm.ScopeMetrics = append(rm.ScopeMetrics, sms...)
 	}
 	gathered, err := h.runtime.Gather()
 	if err != nil {

@@ -15,6 +15,15 @@ import (
 // every query that does not name an le or quantile value are unaffected.
 func WithoutOpenMetrics() Option { return func(c *config) { c.openMetrics = false } }
 
+// WithCreatedSamples adds a _created sample to every counter and histogram a scrape gets in
+// OpenMetrics, as promhttp's EnableOpenMetricsTextCreatedSamples does: the series' start time,
+// for a Prometheus that ingests it (created-timestamp-zero-ingestion) but scrapes OpenMetrics
+// rather than protobuf, which carries the start time without it. Off by default, as in
+// client_golang: every such series gets a second sample, stored by Prometheus 2 as a series of
+// its own. The start time is known for a catalogue's instruments (see fastFamilies); other
+// OTel instruments, which the OTel exporter serves, get none.
+func WithCreatedSamples() Option { return func(c *config) { c.createdSamples = true } }
+
 // openMetricsGatherer is what /metrics serves in OpenMetrics: the same families, with every
 // counter whose name lacks _total served as unknown instead. OpenMetrics writes a counter's
 // samples as NAME_total, so a Teleport counter such as rx would be stored as rx_total, and

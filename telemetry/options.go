@@ -37,6 +37,7 @@ type config struct {
 	enable, disable  []string // WithEnable, WithDisable (switches.go)
 	showHidden       bool     // WithShowHiddenMetrics
 	openMetrics      bool     // off with WithoutOpenMetrics (openmetrics.go)
+	createdSamples   bool     // WithCreatedSamples (openmetrics.go)
 	otlpOldNames     bool     // WithOldNamesOverOTLP
 }
 

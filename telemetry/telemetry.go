@@ -54,6 +54,9 @@ type Telemetry struct {
 	// fastPath aggregates the counters, up-down counters, gauges and histograms in telediag's
 	// own cells; nil when every instrument takes the SDK's path.
 	fastPath *instrument.FastPath
+	// scrapeProducer emits the fast path's streams for /metrics: to fastFamilies in servedReg,
+	// and to the direct path beside what the exporter's reader collects.
+	scrapeProducer sdkmetric.Producer
 	// summaries serves the catalogues' summaries, in every configuration: on /metrics through
 	// its Collector in servedReg, to the push reader through its Producer.
 	summaries *instrument.SummaryPath
@@ -63,8 +66,8 @@ type Telemetry struct {
 	// exporter's reader and these gathered families side by side.
 	summaryReg *prometheus.Registry
 	resource   *resource.Resource
-	// servedReg is what /metrics serves: the OTel Prometheus exporter and client_golang's Go,
-	// process and promhttp collectors. It is one registry, not two merged with
+	// servedReg is what /metrics serves: the OTel Prometheus exporter, the fast path's streams
+	// (fastFamilies), the summaries, and client_golang's Go, process and promhttp collectors. It is one registry, not two merged with
 	// prometheus.Gatherers, because Gatherers checks and sorts every series a second time
 	// (docs/benchmarks.md, section Scraping, has what that cost).
 	servedReg *prometheus.Registry
@@ -141,12 +144,18 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		t.fastPath = instrument.NewFastPath(instrument.FastPathConfig{
 			Views: cfg.views, CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger, Serve: serve, Declare: names.declare,
 		})
-		// The exporter's reader: cumulative, the SDK's default aggregation.
-		prod, err := t.fastPath.Producer(sdkmetric.DefaultTemporalitySelector, sdkmetric.DefaultAggregationSelector)
-		if err != nil {
-			return nil, fmt.Errorf("telemetry: histograms: %w", err)
+		// /metrics: cumulative, the SDK's default aggregation, served beside the exporter rather
+		// than through it (see fastFamilies).
+		if t.scrapeProducer, err = t.fastPath.Producer(sdkmetric.DefaultTemporalitySelector, sdkmetric.DefaultAggregationSelector); err != nil {
+			return nil, fmt.Errorf("telemetry: fast path: %w", err)
 		}
-		promOpts = append(promOpts, otelprom.WithProducer(prod))
+		fast, err := newFastFamilies(t.scrapeProducer, res, cfg.resourceLabels)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.servedReg.Register(fast); err != nil {
+			return nil, fmt.Errorf("telemetry: fast path: %w", err)
+		}
 	}
 	exporter, err := otelprom.New(promOpts...)
 	if err != nil {
@@ -213,12 +222,13 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	if cfg.openMetrics {
 		omOpts := handlerOpts
 		omOpts.EnableOpenMetrics = true
+		omOpts.EnableOpenMetricsTextCreatedSamples = cfg.createdSamples
 		h.openMetrics = promhttp.HandlerFor(openMetricsGatherer{gatherer}, omOpts)
 	}
 	// The direct path renders neither target_info nor resource labels: with either, every
 	// scrape goes through the exporter.
 	if cfg.directScrape && !cfg.targetInfo && cfg.resourceLabels == nil {
-		h.reader, h.runtime, h.families = exporter, gatherers{t.runtimeReg, t.summaryReg}, t.families
+		h.reader, h.fast, h.runtime, h.families = exporter, t.scrapeProducer, gatherers{t.runtimeReg, t.summaryReg}, t.families
 	}
 	t.metrics, t.handler = h, promhttp.InstrumentMetricHandler(both, h)
 

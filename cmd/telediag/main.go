@@ -94,6 +94,8 @@ type config struct {
 	// openMetrics off answers scrapes that ask for OpenMetrics in the text format
 	// (telemetry.WithoutOpenMetrics).
 	openMetrics bool
+	// createdSamples passes telemetry.WithCreatedSamples: _created samples in OpenMetrics.
+	createdSamples bool
 	// otlpOldNames passes telemetry.WithOldNamesOverOTLP: push renamed metrics under their old
 	// names too (docs/operating.md, "Switching metrics").
 	otlpOldNames bool
@@ -171,6 +173,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Var(globFlags{&cfg.metricsDisable}, "metrics-disable", "`GLOBS` (comma-separated, repeatable) of metrics not to serve; wins over --metrics-enable")
 	fs.BoolVar(&cfg.showHiddenMetrics, "show-hidden-metrics", false, "serve the metrics declared hidden (deprecated ones no longer served by default)")
 	fs.BoolVar(&cfg.openMetrics, "openmetrics", true, "answer the scrapes that ask for OpenMetrics (Prometheus's do) in OpenMetrics; false answers them in the text format, for a Prometheus 2 whose queries name a bucket's le value (OpenMetrics writes le=\"1.0\")")
+	fs.BoolVar(&cfg.createdSamples, "openmetrics-created", false, "add a _created sample (the series' start time) to every counter and histogram of the catalogue in OpenMetrics scrapes; protobuf scrapes carry it anyway")
 	fs.BoolVar(&cfg.otlpOldNames, "otlp-old-names", false, "also push renamed metrics under their old names (renamed_from) over OTLP; /metrics serves both names regardless")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -325,6 +328,9 @@ func serve(ctx context.Context, cfg *config, log *slog.Logger) error {
 	}
 	if !cfg.openMetrics {
 		telOpts = append(telOpts, telemetry.WithoutOpenMetrics())
+	}
+	if cfg.createdSamples {
+		telOpts = append(telOpts, telemetry.WithCreatedSamples())
 	}
 	if cfg.otlpOldNames {
 		telOpts = append(telOpts, telemetry.WithOldNamesOverOTLP())

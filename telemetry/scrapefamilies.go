@@ -1,0 +1,421 @@
+package telemetry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/otlptranslator"
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/resource"
+)
+
+// fastFamilies serves the fast path's streams (a catalogue's instruments) on /metrics in place
+// of the OTel Prometheus exporter, which serves everything else the SDK aggregates. It names
+// and labels them exactly as the exporter does (UnderscoreEscapingWithoutSuffixes, no scope
+// labels, the resource's constant labels when asked for), builds each series with the same
+// client_golang constructors, and adds what the exporter (v0.69) leaves out:
+//
+//   - a counter's or histogram's start time, as client_golang's created timestamp: in
+//     protobuf, and as _created lines in OpenMetrics when asked for (WithCreatedSamples);
+//     Prometheus 3 reads it to place the series' zero;
+//   - a histogram with both classic and native buckets as one series carrying both, as
+//     client_golang serves one (the exporter makes a native histogram only from an OTel
+//     exponential histogram, and never beside classic buckets). The fast path's
+//     instrument.FastPath.ScrapeProducer emits such a stream as a Histogram followed by an
+//     ExponentialHistogram of the same name, series for series.
+//
+// The text format carries neither, so a text scrape of a catalogue without native buckets is
+// what the exporter gave, byte for byte.
+type fastFamilies struct {
+	producer    sdkmetric.Producer
+	metricNamer otlptranslator.MetricNamer
+	labelNamer  otlptranslator.LabelNamer
+	// constKeys and constValues are the resource's attributes served as labels on every
+	// series (WithResourceAsConstantLabels), as the exporter adds them: after the series' own.
+	constKeys, constValues []string
+}
+
+func newFastFamilies(producer sdkmetric.Producer, res *resource.Resource, resourceLabels attribute.Filter) (*fastFamilies, error) {
+	strategy := otlptranslator.UnderscoreEscapingWithoutSuffixes
+	f := &fastFamilies{
+		producer:    producer,
+		metricNamer: otlptranslator.NewMetricNamer("", strategy),
+		labelNamer:  otlptranslator.LabelNamer{UTF8Allowed: !strategy.ShouldEscape()},
+	}
+	if resourceLabels != nil {
+		set, _ := res.Set().Filter(resourceLabels)
+		var err error
+		if f.constKeys, f.constValues, err = exporterLabels(set, f.labelNamer); err != nil {
+			return nil, fmt.Errorf("telemetry: resource attributes as labels: %w", err)
+		}
+	}
+	return f, nil
+}
+
+// Describe describes nothing: the families change with the catalogues created, so the
+// collector is unchecked, as the exporter is.
+func (*fastFamilies) Describe(chan<- *prometheus.Desc) {}
+
+// Collect emits every series of the fast streams. A series that cannot be built is reported
+// as an invalid metric, which the handler logs and skips (promhttp.ContinueOnError), as the
+// exporter reports its own.
+func (f *fastFamilies) Collect(ch chan<- prometheus.Metric) {
+	sms, err := f.producer.Produce(context.Background())
+	if err != nil {
+		report(ch, nil, fmt.Errorf("fast path: %w", err))
+	}
+	for _, sm := range sms {
+		ms := sm.Metrics
+		for i := 0; i < len(ms); i++ {
+			m := ms[i]
+			var native *metricdata.Metrics
+			if i+1 < len(ms) && ms[i+1].Name == m.Name && isHistogram(m.Data) && isExponential(ms[i+1].Data) {
+				native = &ms[i+1]
+				i++
+			}
+			name, err := f.metricNamer.Build(otlptranslator.Metric{Name: m.Name, Type: namingType(m.Data)})
+			if err != nil {
+				report(ch, nil, fmt.Errorf("metric %s: %w", m.Name, err))
+				continue
+			}
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				emitSum(f, ch, name, m.Description, d)
+			case metricdata.Sum[float64]:
+				emitSum(f, ch, name, m.Description, d)
+			case metricdata.Gauge[int64]:
+				emitGauge(f, ch, name, m.Description, d)
+			case metricdata.Gauge[float64]:
+				emitGauge(f, ch, name, m.Description, d)
+			case metricdata.Histogram[int64]:
+				emitHistogram(f, ch, name, m.Description, d, native)
+			case metricdata.Histogram[float64]:
+				emitHistogram(f, ch, name, m.Description, d, native)
+			case metricdata.ExponentialHistogram[int64]:
+				emitNative(f, ch, name, m.Description, d)
+			case metricdata.ExponentialHistogram[float64]:
+				emitNative(f, ch, name, m.Description, d)
+			default:
+				report(ch, nil, fmt.Errorf("metric %s: %T is not served on /metrics", m.Name, m.Data))
+			}
+		}
+	}
+}
+
+// desc returns the descriptor of one series of the family name and its label values: the
+// exporter builds one per data point too, since the labels of a point are its own.
+func (f *fastFamilies) desc(name, help string, attrs attribute.Set) (*prometheus.Desc, []string, error) {
+	keys, values, err := exporterLabels(attrs, f.labelNamer)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys = append(keys, f.constKeys...)
+	values = append(values, f.constValues...)
+	return prometheus.NewDesc(name, help, keys, nil), values, nil
+}
+
+func emitSum[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metric, name, help string, d metricdata.Sum[N]) {
+	for _, dp := range d.DataPoints {
+		desc, values, err := f.desc(name, help, dp.Attributes)
+		if err != nil {
+			report(ch, nil, fmt.Errorf("metric %s: %w", name, err))
+			continue
+		}
+		var m prometheus.Metric
+		switch {
+		case !d.IsMonotonic:
+			m, err = prometheus.NewConstMetric(desc, prometheus.GaugeValue, float64(dp.Value), values...)
+		case d.Temporality == metricdata.CumulativeTemporality:
+			m, err = prometheus.NewConstMetricWithCreatedTimestamp(desc, prometheus.CounterValue, float64(dp.Value), dp.StartTime, values...)
+		default:
+			m, err = prometheus.NewConstMetric(desc, prometheus.CounterValue, float64(dp.Value), values...)
+		}
+		if err != nil {
+			report(ch, desc, err)
+			continue
+		}
+		ch <- m
+	}
+}
+
+func emitGauge[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metric, name, help string, d metricdata.Gauge[N]) {
+	for _, dp := range d.DataPoints {
+		desc, values, err := f.desc(name, help, dp.Attributes)
+		if err != nil {
+			report(ch, nil, fmt.Errorf("metric %s: %w", name, err))
+			continue
+		}
+		m, err := prometheus.NewConstMetric(desc, prometheus.GaugeValue, float64(dp.Value), values...)
+		if err != nil {
+			report(ch, desc, err)
+			continue
+		}
+		ch <- m
+	}
+}
+
+// emitHistogram emits d's series, each with the native buckets of the same series of native
+// when the stream has both.
+func emitHistogram[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metric, name, help string, d metricdata.Histogram[N], native *metricdata.Metrics) {
+	var nativeAt func(i int) (prometheus.Metric, attribute.Set, error)
+	if native != nil {
+		switch n := native.Data.(type) {
+		case metricdata.ExponentialHistogram[int64]:
+			nativeAt = nativeSeries(n, len(d.DataPoints))
+		case metricdata.ExponentialHistogram[float64]:
+			nativeAt = nativeSeries(n, len(d.DataPoints))
+		}
+	}
+	for i, dp := range d.DataPoints {
+		desc, values, err := f.desc(name, help, dp.Attributes)
+		if err != nil {
+			report(ch, nil, fmt.Errorf("metric %s: %w", name, err))
+			continue
+		}
+		buckets := make(map[float64]uint64, len(dp.Bounds))
+		var cumulative uint64
+		for j, bound := range dp.Bounds {
+			cumulative += dp.BucketCounts[j]
+			buckets[bound] = cumulative
+		}
+		var start time.Time
+		if d.Temporality == metricdata.CumulativeTemporality {
+			start = dp.StartTime
+		}
+		m, err := prometheus.NewConstHistogramWithCreatedTimestamp(desc, dp.Count, float64(dp.Sum), buckets, start, values...)
+		if err != nil {
+			report(ch, desc, err)
+			continue
+		}
+		if nativeAt != nil {
+			nm, attrs, err := nativeAt(i)
+			if err == nil && !attrs.Equals(&dp.Attributes) {
+				err = errors.New("the classic and native series differ in labels")
+			}
+			if err == nil {
+				m, err = withNativeBuckets(m, nm, desc)
+			}
+			if err != nil {
+				report(ch, desc, fmt.Errorf("metric %s: native buckets: %w", name, err))
+				continue
+			}
+		}
+		ch <- m
+	}
+}
+
+// nativeSeries returns the native histogram of each series of d, which must have n series.
+func nativeSeries[N int64 | float64](d metricdata.ExponentialHistogram[N], n int) func(int) (prometheus.Metric, attribute.Set, error) {
+	return func(i int) (prometheus.Metric, attribute.Set, error) {
+		if len(d.DataPoints) != n {
+			return nil, attribute.Set{}, fmt.Errorf("%d classic series, %d native", n, len(d.DataPoints))
+		}
+		dp := d.DataPoints[i]
+		desc := prometheus.NewDesc("native", "", nil, nil)
+		m, err := nativeHistogram(desc, dp, d.Temporality, nil)
+		return m, dp.Attributes, err
+	}
+}
+
+// withNativeBuckets returns classic, a histogram series, with the native buckets of native
+// added: one series with both, as client_golang writes a histogram that has both.
+func withNativeBuckets(classic, native prometheus.Metric, desc *prometheus.Desc) (prometheus.Metric, error) {
+	var c, n dto.Metric
+	if err := classic.Write(&c); err != nil {
+		return nil, err
+	}
+	if err := native.Write(&n); err != nil {
+		return nil, err
+	}
+	h, nh := c.Histogram, n.Histogram
+	h.Schema, h.ZeroThreshold, h.ZeroCount = nh.Schema, nh.ZeroThreshold, nh.ZeroCount
+	h.PositiveSpan, h.PositiveDelta = nh.PositiveSpan, nh.PositiveDelta
+	h.NegativeSpan, h.NegativeDelta = nh.NegativeSpan, nh.NegativeDelta
+	return &writtenMetric{desc: desc, m: &c}, nil
+}
+
+func emitNative[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metric, name, help string, d metricdata.ExponentialHistogram[N]) {
+	for _, dp := range d.DataPoints {
+		desc, values, err := f.desc(name, help, dp.Attributes)
+		if err != nil {
+			report(ch, nil, fmt.Errorf("metric %s: %w", name, err))
+			continue
+		}
+		m, err := nativeHistogram(desc, dp, d.Temporality, values)
+		if err != nil {
+			report(ch, desc, fmt.Errorf("metric %s: %w", name, err))
+			continue
+		}
+		ch <- m
+	}
+}
+
+// nativeHistogram is the exporter's addExponentialHistogramMetric for one data point: scales
+// above Prometheus's highest schema are downscaled to it, scales below its lowest refused, and
+// OTel's bucket indexes (lower bounds) shifted by one to Prometheus's (upper bounds). The
+// created timestamp is the start of cumulative data, as for the other kinds.
+func nativeHistogram[N int64 | float64](desc *prometheus.Desc, dp metricdata.ExponentialHistogramDataPoint[N], temporality metricdata.Temporality, values []string) (prometheus.Metric, error) {
+	scale := dp.Scale
+	if scale < minPrometheusSchema {
+		return nil, fmt.Errorf("exponential histogram scale %d: below Prometheus's lowest schema, %d", scale, minPrometheusSchema)
+	}
+	positive, negative := dp.PositiveBucket, dp.NegativeBucket
+	if scale > maxPrometheusSchema {
+		positive = downscaleBuckets(positive, scale-maxPrometheusSchema)
+		negative = downscaleBuckets(negative, scale-maxPrometheusSchema)
+		scale = maxPrometheusSchema
+	}
+	pos, err := nativeBuckets(positive)
+	if err != nil {
+		return nil, fmt.Errorf("positive buckets: %w", err)
+	}
+	neg, err := nativeBuckets(negative)
+	if err != nil {
+		return nil, fmt.Errorf("negative buckets: %w", err)
+	}
+	var start time.Time
+	if temporality == metricdata.CumulativeTemporality {
+		start = dp.StartTime
+	}
+	return prometheus.NewConstNativeHistogram(desc, dp.Count, float64(dp.Sum), pos, neg, dp.ZeroCount, scale, dp.ZeroThreshold, start, values...)
+}
+
+// The native histogram schemas Prometheus can represent.
+const (
+	minPrometheusSchema = -4
+	maxPrometheusSchema = 8
+)
+
+// nativeBuckets maps OTel's bucket i (lower bound base^i) to Prometheus's i+1 (upper bound
+// base^(i+1)).
+func nativeBuckets(b metricdata.ExponentialBucket) (map[int]int64, error) {
+	out := make(map[int]int64, len(b.Counts))
+	for i, c := range b.Counts {
+		if c > math.MaxInt64 {
+			return nil, fmt.Errorf("count %d too large for a native histogram", c)
+		}
+		if c != 0 {
+			out[int(b.Offset)+i+1] = int64(c)
+		}
+	}
+	return out, nil
+}
+
+// downscaleBuckets merges each 2^by buckets into one: the buckets at a scale by lower.
+func downscaleBuckets(b metricdata.ExponentialBucket, by int32) metricdata.ExponentialBucket {
+	if len(b.Counts) == 0 {
+		return metricdata.ExponentialBucket{Offset: b.Offset >> by}
+	}
+	first := b.Offset >> by
+	last := (b.Offset + int32(len(b.Counts)) - 1) >> by
+	counts := make([]uint64, last-first+1)
+	for i, c := range b.Counts {
+		counts[((b.Offset+int32(i))>>by)-first] += c
+	}
+	return metricdata.ExponentialBucket{Offset: first, Counts: counts}
+}
+
+// writtenMetric is a series already written to its protobuf form.
+type writtenMetric struct {
+	desc *prometheus.Desc
+	m    *dto.Metric
+}
+
+func (w *writtenMetric) Desc() *prometheus.Desc { return w.desc }
+
+func (w *writtenMetric) Write(out *dto.Metric) error {
+	out.Reset()
+	out.Label, out.Counter, out.Gauge, out.Histogram, out.TimestampMs = w.m.Label, w.m.Counter, w.m.Gauge, w.m.Histogram, w.m.TimestampMs
+	return nil
+}
+
+// exporterLabels is the exporter's getAttrs: attribute keys translated to label names, values
+// as the exporter writes them, and the values of keys that translate to one name joined, sorted,
+// with ";". The order is the exporter's; the registry sorts label pairs by name.
+func exporterLabels(attrs attribute.Set, namer otlptranslator.LabelNamer) ([]string, []string, error) {
+	keys := make([]string, 0, attrs.Len())
+	values := make([]string, 0, attrs.Len())
+	it := attrs.Iter()
+	if namer.UTF8Allowed {
+		for it.Next() {
+			kv := it.Attribute()
+			keys = append(keys, string(kv.Key))
+			values = append(values, kv.Value.String())
+		}
+		return keys, values, nil
+	}
+	byName := map[string][]string{}
+	for it.Next() {
+		kv := it.Attribute()
+		name, err := namer.Build(string(kv.Key))
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, seen := byName[name]; !seen {
+			keys = append(keys, name)
+		}
+		byName[name] = append(byName[name], kv.Value.String())
+	}
+	for _, k := range keys {
+		vs := byName[k]
+		slices.Sort(vs)
+		values = append(values, strings.Join(vs, ";"))
+	}
+	return keys, values, nil
+}
+
+// namingType is the exporter's namingMetricType with counter suffixes on (they are never added
+// under UnderscoreEscapingWithoutSuffixes).
+func namingType(data metricdata.Aggregation) otlptranslator.MetricType {
+	switch d := data.(type) {
+	case metricdata.ExponentialHistogram[int64], metricdata.ExponentialHistogram[float64],
+		metricdata.Histogram[int64], metricdata.Histogram[float64]:
+		return otlptranslator.MetricTypeHistogram
+	case metricdata.Sum[float64]:
+		if d.IsMonotonic {
+			return otlptranslator.MetricTypeMonotonicCounter
+		}
+		return otlptranslator.MetricTypeNonMonotonicCounter
+	case metricdata.Sum[int64]:
+		if d.IsMonotonic {
+			return otlptranslator.MetricTypeMonotonicCounter
+		}
+		return otlptranslator.MetricTypeNonMonotonicCounter
+	case metricdata.Gauge[int64], metricdata.Gauge[float64]:
+		return otlptranslator.MetricTypeGauge
+	}
+	return otlptranslator.MetricTypeUnknown
+}
+
+func isHistogram(data metricdata.Aggregation) bool {
+	switch data.(type) {
+	case metricdata.Histogram[int64], metricdata.Histogram[float64]:
+		return true
+	}
+	return false
+}
+
+func isExponential(data metricdata.Aggregation) bool {
+	switch data.(type) {
+	case metricdata.ExponentialHistogram[int64], metricdata.ExponentialHistogram[float64]:
+		return true
+	}
+	return false
+}
+
+// report emits err as an invalid metric, as the exporter reports what it cannot build.
+func report(ch chan<- prometheus.Metric, desc *prometheus.Desc, err error) {
+	if desc == nil {
+		desc = prometheus.NewInvalidDesc(err)
+	}
+	ch <- prometheus.NewInvalidMetric(desc, err)
+}

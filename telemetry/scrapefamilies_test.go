@@ -1,0 +1,209 @@
+package telemetry
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/otlptranslator"
+	"go.opentelemetry.io/otel/attribute"
+	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/resource"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/telediag/telediag/telemetry/instrument"
+)
+
+// fastAndExporter records one fixture on a fast path whose streams reach two registries: one
+// through the OTel exporter (as telediag served them before fastFamilies), one through
+// fastFamilies. Every kind is there, with attributes of every type, keys the exporter
+// translates (http.method), two keys that translate to one label name, and the resource's
+// attributes as constant labels.
+func fastAndExporter(t *testing.T) (exporter, fast *prometheus.Registry, started time.Time) {
+	t.Helper()
+	res := resource.NewSchemaless(attribute.String("service.name", "svc"), attribute.String("deployment.environment", "prod"))
+	resourceLabels := func(kv attribute.KeyValue) bool { return kv.Key == "deployment.environment" }
+	path := instrument.NewFastPath(instrument.FastPathConfig{CardinalityLimit: 100})
+	viaExporter, err := path.Producer(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	viaFast, err := path.Producer(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exporter, fast = prometheus.NewRegistry(), prometheus.NewRegistry()
+	exp, err := otelprom.New(otelprom.WithRegisterer(exporter), otelprom.WithProducer(viaExporter),
+		otelprom.WithTranslationStrategy(otlptranslator.UnderscoreEscapingWithoutSuffixes),
+		otelprom.WithoutScopeInfo(), otelprom.WithoutTargetInfo(), otelprom.WithResourceAsConstantLabels(resourceLabels))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ff, err := newFastFamilies(viaFast, res, resourceLabels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast.MustRegister(ff)
+	sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp), sdkmetric.WithResource(res))
+	t.Cleanup(func() { _ = sdk.Shutdown(context.Background()) })
+	started = time.Now()
+	m := path.MeterProvider(sdk).Meter("fixture")
+	ctx := context.Background()
+
+	attrs := []metric.MeasurementOption{
+		metric.WithAttributes(),
+		metric.WithAttributes(attribute.String("http.method", "GET"), attribute.Int("code", 200)),
+		metric.WithAttributes(attribute.String("http.method", "POST"), attribute.Int("code", 500)),
+		metric.WithAttributes(attribute.String("a.b", "x"), attribute.String("a_b", "y"), attribute.Bool("ok", true)),
+		metric.WithAttributes(attribute.Float64("ratio", 0.25), attribute.StringSlice("tags", []string{"p", "q"})),
+	}
+	counter, _ := m.Int64Counter("requests_total", metric.WithDescription("Requests."))
+	fcounter, _ := m.Float64Counter("rx", metric.WithDescription("Bytes received."), metric.WithUnit("By"))
+	updown, _ := m.Int64UpDownCounter("in_flight", metric.WithDescription("In flight."))
+	gauge, _ := m.Float64Gauge("temperature_celsius", metric.WithDescription("Temperature."))
+	hist, _ := m.Float64Histogram("request_seconds", metric.WithDescription("Latency."),
+		metric.WithExplicitBucketBoundaries(0.005, 0.01, 0.1, 1, 10))
+	ihist, _ := m.Int64Histogram("size_bytes", metric.WithDescription("Sizes."))
+	for i, a := range attrs {
+		for j := range 3 {
+			v := int64(i*7 + j)
+			counter.Add(ctx, v, a)
+			fcounter.Add(ctx, float64(v)*1.5, a)
+			updown.Add(ctx, v-4, a)
+			gauge.Record(ctx, float64(v)-2.5, a)
+			hist.Record(ctx, float64(v)/10, a)
+			ihist.Record(ctx, v*100, a)
+		}
+	}
+	return exporter, fast, started
+}
+
+// withoutCreated returns copies of mfs without created timestamps, which the exporter does not
+// write, keyed by name.
+func withoutCreated(t *testing.T, mfs []*dto.MetricFamily) map[string]*dto.MetricFamily {
+	t.Helper()
+	out := map[string]*dto.MetricFamily{}
+	for _, mf := range mfs {
+		c := proto.Clone(mf).(*dto.MetricFamily)
+		for _, m := range c.Metric {
+			if m.Counter != nil {
+				m.Counter.CreatedTimestamp = nil
+			}
+			if m.Histogram != nil {
+				m.Histogram.CreatedTimestamp = nil
+			}
+		}
+		out[c.GetName()] = c
+	}
+	return out
+}
+
+// TestFastFamiliesMatchExporter: fastFamilies serves the fast streams as the OTel exporter
+// served them, family for family, series for series, created timestamps aside; and so the text
+// format, which has no place for them, byte for byte.
+func TestFastFamiliesMatchExporter(t *testing.T) {
+	exporter, fast, _ := fastAndExporter(t)
+	want, err := exporter.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := fast.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) < 6 {
+		t.Fatalf("the exporter served %d families, want the fixture's 6", len(want))
+	}
+	w, g := withoutCreated(t, want), withoutCreated(t, got)
+	for name, wf := range w {
+		gf, ok := g[name]
+		if !ok {
+			t.Errorf("family %s: missing", name)
+			continue
+		}
+		if !proto.Equal(wf, gf) {
+			t.Errorf("family %s differs:\nexporter:     %v\nfastFamilies: %v", name, wf, gf)
+		}
+	}
+	for name := range g {
+		if _, ok := w[name]; !ok {
+			t.Errorf("family %s: not served by the exporter", name)
+		}
+	}
+	if wt, gt := encodeText(t, want), encodeText(t, got); wt != gt {
+		t.Errorf("text differs:\n%s", firstDifference(gt, wt))
+	}
+}
+
+func encodeText(t *testing.T, mfs []*dto.MetricFamily) string {
+	t.Helper()
+	var b bytes.Buffer
+	enc := expfmt.NewEncoder(&b, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String()
+}
+
+// TestCreatedTimestamps: counters and histograms carry their start time as client_golang's
+// created timestamp, in protobuf; gauges and up-down counters (served as gauges) carry none,
+// as client_golang's cannot. In OpenMetrics, _created samples appear only when asked for.
+func TestCreatedTimestamps(t *testing.T) {
+	_, fast, started := fastAndExporter(t)
+	mfs, err := fast.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		for _, m := range mf.Metric {
+			var ct interface{ AsTime() time.Time }
+			switch {
+			case m.Counter != nil && m.Counter.CreatedTimestamp != nil:
+				ct = m.Counter.CreatedTimestamp
+			case m.Histogram != nil && m.Histogram.CreatedTimestamp != nil:
+				ct = m.Histogram.CreatedTimestamp
+			}
+			wantCT := mf.GetType() == dto.MetricType_COUNTER || mf.GetType() == dto.MetricType_HISTOGRAM
+			if (ct != nil) != wantCT {
+				t.Errorf("%s %v: created timestamp %v, want one: %v", mf.GetName(), m.GetLabel(), ct, wantCT)
+				continue
+			}
+			// The instrument's creation: after the provider was built, before the recordings.
+			if ct != nil && (ct.AsTime().Before(started.Add(-time.Second)) || ct.AsTime().After(time.Now())) {
+				t.Errorf("%s: created %v, want about %v", mf.GetName(), ct.AsTime(), started)
+			}
+		}
+	}
+
+	for _, created := range []bool{false, true} {
+		opts := []Option{WithoutEnvironmentExporter(), WithoutRuntimeMetrics()}
+		if created {
+			opts = append(opts, WithCreatedSamples())
+		}
+		tel := withCatalogue(t, newTestTelemetry(t, opts...))
+		recordEveryInstrument(context.Background(), tel.Instruments)
+		_, om := scrapeAs(t, tel.Handler(), prometheus2Accept, false)
+		var lines []string
+		for l := range strings.SplitSeq(string(om), "\n") {
+			if strings.Contains(l, "_created") {
+				lines = append(lines, l)
+			}
+		}
+		switch {
+		case !created && len(lines) > 0:
+			t.Errorf("_created served without WithCreatedSamples: %q", lines)
+		case created && !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "request_seconds_created{") }):
+			t.Errorf("WithCreatedSamples: no request_seconds_created sample in %q", lines)
+		}
+	}
+}
