@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -143,6 +144,9 @@ func emitSum[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metric, na
 			report(ch, desc, err)
 			continue
 		}
+		if d.IsMonotonic {
+			m = withExemplars(m, dp.Exemplars, f.labelNamer) // client_golang's gauges carry none
+		}
 		ch <- m
 	}
 }
@@ -209,7 +213,7 @@ func emitHistogram[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metr
 				continue
 			}
 		}
-		ch <- m
+		ch <- withExemplars(m, dp.Exemplars, f.labelNamer)
 	}
 }
 
@@ -255,7 +259,7 @@ func emitNative[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metric,
 			report(ch, desc, fmt.Errorf("metric %s: %w", name, err))
 			continue
 		}
-		ch <- m
+		ch <- withExemplars(m, dp.Exemplars, f.labelNamer)
 	}
 }
 
@@ -322,6 +326,35 @@ func downscaleBuckets(b metricdata.ExponentialBucket, by int32) metricdata.Expon
 		counts[((b.Offset+int32(i))>>by)-first] += c
 	}
 	return metricdata.ExponentialBucket{Offset: first, Counts: counts}
+}
+
+// withExemplars is the exporter's addExemplars: m with exemplars, each labelled with its trace
+// and span IDs and the attributes a View filtered out of the series, placed in its bucket by
+// client_golang. A series whose exemplars cannot be attached is served without them, as the
+// exporter serves it.
+func withExemplars[N int64 | float64](m prometheus.Metric, exemplars []metricdata.Exemplar[N], namer otlptranslator.LabelNamer) prometheus.Metric {
+	if len(exemplars) == 0 {
+		return m
+	}
+	out := make([]prometheus.Exemplar, len(exemplars))
+	for i, e := range exemplars {
+		labels := make(prometheus.Labels, len(e.FilteredAttributes)+2)
+		for _, kv := range e.FilteredAttributes {
+			name, err := namer.Build(string(kv.Key))
+			if err != nil {
+				return m
+			}
+			labels[name] = kv.Value.String()
+		}
+		labels[otlptranslator.ExemplarTraceIDKey] = hex.EncodeToString(e.TraceID)
+		labels[otlptranslator.ExemplarSpanIDKey] = hex.EncodeToString(e.SpanID)
+		out[i] = prometheus.Exemplar{Value: float64(e.Value), Timestamp: e.Time, Labels: labels}
+	}
+	with, err := prometheus.NewMetricWithExemplars(m, out...)
+	if err != nil {
+		return m
+	}
+	return with
 }
 
 // writtenMetric is a series already written to its protobuf form.

@@ -16,6 +16,7 @@ import (
 	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
 	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
 	"google.golang.org/protobuf/proto"
 
@@ -87,7 +88,7 @@ func fastAndExporter(t *testing.T) (exporter, fast *prometheus.Registry, started
 }
 
 // withoutCreated returns copies of mfs without created timestamps, which the exporter does not
-// write, keyed by name.
+// write, keyed by name, with exemplar labels sorted: both sides build them from a map.
 func withoutCreated(t *testing.T, mfs []*dto.MetricFamily) map[string]*dto.MetricFamily {
 	t.Helper()
 	out := map[string]*dto.MetricFamily{}
@@ -96,9 +97,16 @@ func withoutCreated(t *testing.T, mfs []*dto.MetricFamily) map[string]*dto.Metri
 		for _, m := range c.Metric {
 			if m.Counter != nil {
 				m.Counter.CreatedTimestamp = nil
+				sortExemplarLabels(m.Counter.Exemplar)
 			}
 			if m.Histogram != nil {
 				m.Histogram.CreatedTimestamp = nil
+				for _, b := range m.Histogram.Bucket {
+					sortExemplarLabels(b.Exemplar)
+				}
+				for _, e := range m.Histogram.Exemplars {
+					sortExemplarLabels(e)
+				}
 			}
 		}
 		out[c.GetName()] = c
@@ -205,5 +213,90 @@ func TestCreatedTimestamps(t *testing.T) {
 		case created && !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "request_seconds_created{") }):
 			t.Errorf("WithCreatedSamples: no request_seconds_created sample in %q", lines)
 		}
+	}
+}
+
+// staticProducer produces the same data at every collection.
+type staticProducer []metricdata.ScopeMetrics
+
+func (p staticProducer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) { return p, nil }
+
+// TestFastFamiliesMatchExporterOnExponentialAndExemplars: what the fast path will carry beyond
+// the fixture's kinds — exponential histograms (native-only; a scale above Prometheus's highest
+// schema, downscaled; negative and zero buckets) and exemplars on counters and histograms,
+// with filtered attributes — is served as the exporter serves it.
+func TestFastFamiliesMatchExporterOnExponentialAndExemplars(t *testing.T) {
+	start, now := time.Unix(1_700_000_000, 0), time.Unix(1_700_000_100, 0)
+	trace := []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
+	span := []byte{1, 2, 3, 4, 5, 6, 7, 8}
+	ex := func(v float64) []metricdata.Exemplar[float64] {
+		return []metricdata.Exemplar[float64]{{Value: v, Time: now, TraceID: trace, SpanID: span,
+			FilteredAttributes: []attribute.KeyValue{attribute.String("user.id", "u1")}}}
+	}
+	a := attribute.NewSet(attribute.String("code", "200"))
+	data := staticProducer{{Metrics: []metricdata.Metrics{
+		{Name: "hits_total", Description: "Hits.", Data: metricdata.Sum[float64]{IsMonotonic: true, Temporality: metricdata.CumulativeTemporality,
+			DataPoints: []metricdata.DataPoint[float64]{{Attributes: a, StartTime: start, Time: now, Value: 3, Exemplars: ex(1)}}}},
+		{Name: "latency_seconds", Description: "Latency.", Data: metricdata.Histogram[float64]{Temporality: metricdata.CumulativeTemporality,
+			DataPoints: []metricdata.HistogramDataPoint[float64]{{Attributes: a, StartTime: start, Time: now, Count: 3, Sum: 2.6,
+				Bounds: []float64{0.1, 1}, BucketCounts: []uint64{1, 1, 1}, Exemplars: ex(0.5)}}}},
+		{Name: "native_seconds", Description: "Native.", Data: metricdata.ExponentialHistogram[float64]{Temporality: metricdata.CumulativeTemporality,
+			DataPoints: []metricdata.ExponentialHistogramDataPoint[float64]{
+				{Attributes: a, StartTime: start, Time: now, Count: 7, Sum: 1.5, Scale: 3, ZeroCount: 1, ZeroThreshold: 1e-9,
+					PositiveBucket: metricdata.ExponentialBucket{Offset: -3, Counts: []uint64{1, 0, 2}},
+					NegativeBucket: metricdata.ExponentialBucket{Offset: 2, Counts: []uint64{3}}, Exemplars: ex(0.7)},
+				{Attributes: attribute.NewSet(attribute.String("code", "500")), StartTime: start, Time: now, Count: 5, Sum: 40, Scale: 11,
+					PositiveBucket: metricdata.ExponentialBucket{Offset: 4090, Counts: []uint64{1, 1, 1, 1, 1}}},
+			}}},
+	}}}
+	exporter, fast := prometheus.NewRegistry(), prometheus.NewRegistry()
+	exp, err := otelprom.New(otelprom.WithRegisterer(exporter), otelprom.WithProducer(data),
+		otelprom.WithTranslationStrategy(otlptranslator.UnderscoreEscapingWithoutSuffixes),
+		otelprom.WithoutScopeInfo(), otelprom.WithoutTargetInfo())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdk := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
+	t.Cleanup(func() { _ = sdk.Shutdown(context.Background()) })
+	ff, err := newFastFamilies(data, resource.Empty(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast.MustRegister(ff)
+	want, err := exporter.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := fast.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, g := withoutCreated(t, want), withoutCreated(t, got)
+	if len(w) != 3 || len(g) != 3 {
+		t.Fatalf("families: exporter %d, fastFamilies %d, want 3 each", len(w), len(g))
+	}
+	for name, wf := range w {
+		if gf := g[name]; !proto.Equal(wf, gf) {
+			t.Errorf("family %s differs:\nexporter:     %v\nfastFamilies: %v", name, wf, gf)
+		}
+	}
+	// The exporter gives the native histogram its created timestamp already; the others get
+	// theirs from fastFamilies only.
+	for _, mf := range got {
+		for _, m := range mf.Metric {
+			ct := m.GetCounter().GetCreatedTimestamp()
+			if m.Histogram != nil {
+				ct = m.Histogram.GetCreatedTimestamp()
+			}
+			if !ct.AsTime().Equal(start) {
+				t.Errorf("%s: created %v, want the start time %v", mf.GetName(), ct.AsTime(), start)
+			}
+		}
+	}
+}
+
+func sortExemplarLabels(e *dto.Exemplar) {
+	if e != nil {
+		slices.SortFunc(e.Label, func(a, b *dto.LabelPair) int { return strings.Compare(a.GetName(), b.GetName()) })
 	}
 }
