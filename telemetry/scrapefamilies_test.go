@@ -3,12 +3,15 @@ package telemetry
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"strconv"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/otlptranslator"
@@ -299,4 +302,75 @@ func sortExemplarLabels(e *dto.Exemplar) {
 	if e != nil {
 		slices.SortFunc(e.Label, func(a, b *dto.LabelPair) int { return strings.Compare(a.GetName(), b.GetName()) })
 	}
+}
+
+// TestCreatedSamplesMatchClientGolang: with WithCreatedSamples, the OpenMetrics lines of a
+// catalogue's counter and histogram are client_golang's for the same metrics with
+// EnableOpenMetricsTextCreatedSamples, line for line once the values are set aside, and each
+// _created value is the series' start: between the two pipelines' creation and the scrape.
+func TestCreatedSamplesMatchClientGolang(t *testing.T) {
+	before := time.Now()
+	reg := prometheus.NewRegistry()
+	cgCounter := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "requests_total", Help: "Requests."}, []string{"code"})
+	cgHist := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "request_seconds", Help: "Latency.", Buckets: []float64{0.1, 1}}, []string{"code"})
+	reg.MustRegister(cgCounter, cgHist)
+
+	tel := newTestTelemetry(t, WithoutEnvironmentExporter(), WithoutRuntimeMetrics(), WithCreatedSamples())
+	m := tel.MeterProvider().Meter("test")
+	counter, _ := m.Int64Counter("requests_total", metric.WithDescription("Requests."))
+	hist, _ := m.Float64Histogram("request_seconds", metric.WithDescription("Latency."), metric.WithExplicitBucketBoundaries(0.1, 1))
+	if !instrument.OnFastPath(counter) || !instrument.OnFastPath(hist) {
+		t.Fatal("the instruments are not on the fast path")
+	}
+	ctx := context.Background()
+	for _, code := range []string{"200", "500"} {
+		cgCounter.WithLabelValues(code).Add(2)
+		cgHist.WithLabelValues(code).Observe(0.5)
+		a := metric.WithAttributes(attribute.String("code", code))
+		counter.Add(ctx, 2, a)
+		hist.Record(ctx, 0.5, a)
+	}
+	after := time.Now()
+
+	cg := httptestScrape(t, promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true, EnableOpenMetricsTextCreatedSamples: true}))
+	_, ours := scrapeAs(t, tel.Handler(), prometheus2Accept, false)
+	shape := func(body string, families ...string) []string {
+		var out []string
+		for l := range strings.SplitSeq(body, "\n") {
+			if !slices.ContainsFunc(families, func(f string) bool { return strings.Contains(l, " "+f+" ") || strings.HasPrefix(l, f) }) {
+				continue
+			}
+			i := strings.LastIndexByte(l, ' ')
+			if i < 0 || strings.HasPrefix(l, "#") {
+				out = append(out, l)
+				continue
+			}
+			if strings.Contains(l[:i], "_created") {
+				v, err := strconv.ParseFloat(l[i+1:], 64)
+				if err != nil {
+					t.Fatalf("%q: %v", l, err)
+				}
+				if at := time.Unix(0, int64(v*1e9)); at.Before(before.Add(-time.Millisecond)) || at.After(after.Add(time.Millisecond)) {
+					t.Errorf("%q: created %v, want between %v and %v", l, at, before, after)
+				}
+			}
+			out = append(out, l[:i]+" V")
+		}
+		return out
+	}
+	families := []string{"requests", "request_seconds"}
+	want, got := shape(string(cg), families...), shape(string(ours), families...)
+	if !slices.ContainsFunc(want, func(l string) bool { return strings.HasPrefix(l, "requests_created") }) {
+		t.Fatalf("client_golang wrote no requests_created:\n%s", cg)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("OpenMetrics lines differ:\ntelediag:\n%s\nclient_golang:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// httptestScrape scrapes h as Prometheus 2 does and returns the body.
+func httptestScrape(t *testing.T, h http.Handler) []byte {
+	t.Helper()
+	_, body := scrapeAs(t, h, prometheus2Accept, false)
+	return body
 }
