@@ -1,0 +1,128 @@
+package instrument
+
+import (
+	"context"
+	"encoding/binary"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/trace"
+)
+
+// Exemplars is which measurements of the fast path's streams keep an exemplar: the
+// pipeline's exemplar filter (OTEL_METRICS_EXEMPLAR_FILTER), for the two filters the
+// specification names that the fast path can apply without calling out. Any other filter is a
+// function the fast path cannot inline, and a pipeline with one takes the SDK's path.
+type Exemplars uint8
+
+const (
+	// ExemplarsOff keeps none: the record path costs what it costs without exemplars.
+	ExemplarsOff Exemplars = iota
+	// ExemplarsTraceBased keeps the measurements made inside a sampled span, as the
+	// specification's trace_based filter (exemplar.TraceBasedFilter) offers them.
+	ExemplarsTraceBased
+	// ExemplarsAlwaysOn keeps every measurement, with the span's IDs when there is one.
+	ExemplarsAlwaysOn
+)
+
+// exemplarSlot holds one exemplar: the latest measurement offered to it, as client_golang keeps
+// one per histogram bucket and one per counter. It is a sequence lock over atomic words, so that
+// offering allocates nothing and takes no lock: a writer makes seq odd, writes, makes it even
+// again; a reader retries until it read the words between two equal even values. Two writers at
+// once do not wait for each other: the one that finds the slot being written gives up, and the
+// other's measurement is the exemplar — a sample either way, as the SDK's reservoirs are.
+type exemplarSlot struct {
+	seq   atomic.Uint64 // 0: never written; odd: being written
+	value atomic.Uint64 // the measurement's bits (float64 bits, or an int64)
+	at    atomic.Int64  // the measurement's time, Unix nanoseconds
+	trace [2]atomic.Uint64
+	span  atomic.Uint64
+	// flags: bit 0, the span's IDs are set (a measurement outside a span, under
+	// ExemplarsAlwaysOn, has none).
+	flags atomic.Uint32
+}
+
+// offer keeps the measurement whose value bits are bits, made at now in ctx, when filter lets
+// it through. It reports whether the filter let it through (whether or not another writer won
+// the slot).
+func (s *exemplarSlot) offer(ctx context.Context, filter Exemplars, bits uint64) bool {
+	sc := trace.SpanContextFromContext(ctx)
+	switch filter {
+	case ExemplarsTraceBased:
+		if !sc.IsSampled() {
+			return false
+		}
+	case ExemplarsAlwaysOn:
+	default:
+		return false
+	}
+	s.store(bits, time.Now(), sc)
+	return true
+}
+
+// store writes the exemplar unless another writer is writing the slot.
+func (s *exemplarSlot) store(bits uint64, at time.Time, sc trace.SpanContext) {
+	seq := s.seq.Load()
+	if seq&1 != 0 || !s.seq.CompareAndSwap(seq, seq+1) {
+		return // being written: that writer's measurement is the exemplar
+	}
+	s.value.Store(bits)
+	s.at.Store(at.UnixNano())
+	var flags uint32
+	if sc.HasTraceID() || sc.HasSpanID() {
+		flags = 1
+		tid, sid := sc.TraceID(), sc.SpanID()
+		s.trace[0].Store(binary.BigEndian.Uint64(tid[:8]))
+		s.trace[1].Store(binary.BigEndian.Uint64(tid[8:]))
+		s.span.Store(binary.BigEndian.Uint64(sid[:]))
+	}
+	s.flags.Store(flags)
+	s.seq.Store(seq + 2)
+}
+
+// exemplarRead is what a collection read from a slot.
+type exemplarRead struct {
+	bits  uint64
+	at    int64
+	trace [16]byte
+	span  [8]byte
+	ids   bool
+}
+
+// load reads the slot; ok is false when it was never written.
+func (s *exemplarSlot) load(r *exemplarRead) (ok bool) {
+	for {
+		seq := s.seq.Load()
+		if seq == 0 {
+			return false
+		}
+		if seq&1 != 0 {
+			runtime.Gosched() // a writer is between its two stores of seq
+			continue
+		}
+		r.bits, r.at = s.value.Load(), s.at.Load()
+		r.ids = s.flags.Load()&1 != 0
+		binary.BigEndian.PutUint64(r.trace[:8], s.trace[0].Load())
+		binary.BigEndian.PutUint64(r.trace[8:], s.trace[1].Load())
+		binary.BigEndian.PutUint64(r.span[:], s.span.Load())
+		if s.seq.Load() == seq {
+			return true
+		}
+	}
+}
+
+// exemplar returns the slot's exemplar, if it was written at or after since (a delta
+// interval's start; the zero time for every one), as OTel data.
+func exemplarOf[N Number](s *exemplarSlot, since time.Time, isFloat bool) (metricdata.Exemplar[N], bool) {
+	var r exemplarRead
+	if !s.load(&r) || (!since.IsZero() && r.at < since.UnixNano()) {
+		return metricdata.Exemplar[N]{}, false
+	}
+	e := metricdata.Exemplar[N]{Time: time.Unix(0, r.at), Value: fromBits[N](r.bits, isFloat)}
+	if r.ids {
+		e.TraceID, e.SpanID = r.trace[:], r.span[:]
+	}
+	return e, true
+}
