@@ -9,6 +9,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/telediag/telediag/telemetry/instrument"
 )
 
 // exemplarCount records one value into a histogram inside a sampled span and counts the
@@ -78,5 +80,29 @@ func TestExemplarFilterInvalidEnvironment(t *testing.T) {
 	_, err := New(context.Background(), WithoutEnvironmentExporter())
 	if err == nil || !strings.Contains(err.Error(), envExemplarFilter) || !strings.Contains(err.Error(), `"sometimes"`) {
 		t.Fatalf("err = %v, want one naming %s and the value", err, envExemplarFilter)
+	}
+}
+
+// TestCounterExemplarsServed: with the trace_based filter, a catalogue counter stays on the
+// fast path and its exemplar (the span's trace and span IDs) is served in OpenMetrics and
+// protobuf; the text format has no place for it.
+func TestCounterExemplarsServed(t *testing.T) {
+	tel := withCatalogue(t, newTestTelemetry(t, WithoutEnvironmentExporter(), WithoutRuntimeMetrics(), WithExemplarFilter(exemplar.TraceBasedFilter)))
+	if !instrument.OnFastPath(tel.Instruments.RequestsTotal) {
+		t.Fatal("requests_total left the fast path with exemplars on")
+	}
+	ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{0xab, 1}, SpanID: trace.SpanID{0xcd, 2}, TraceFlags: trace.FlagsSampled,
+	}))
+	tel.Instruments.RequestsTotal.Add(ctx, 3, "auth")
+	_, om := scrapeAs(t, tel.Handler(), prometheus2Accept, false)
+	want := `requests_total{component="auth"} 3.0 # {span_id="cd02000000000000",trace_id="ab010000000000000000000000000000"} 3.0 `
+	if !strings.Contains(string(om), want) {
+		t.Errorf("OpenMetrics lacks %q:\n%s", want, om)
+	}
+	ct, pb := scrapeAs(t, tel.Handler(), prometheus2NativeAccept, false)
+	mf := decodeAs(t, ct, pb)["requests_total"]
+	if e := mf.GetMetric()[0].GetCounter().GetExemplar(); e.GetValue() != 3 || len(e.GetLabel()) != 2 {
+		t.Errorf("protobuf: exemplar %v, want value 3 with trace_id and span_id", e)
 	}
 }

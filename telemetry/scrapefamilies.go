@@ -354,7 +354,26 @@ func withExemplars[N int64 | float64](m prometheus.Metric, exemplars []metricdat
 	if err != nil {
 		return m
 	}
-	return with
+	// client_golang orders an exemplar's labels as it ranges over the map: sorted here, so
+	// that two scrapes of the same exemplar read the same.
+	var d dto.Metric
+	if err := with.Write(&d); err != nil {
+		return m
+	}
+	sortLabels(d.GetCounter().GetExemplar())
+	for _, b := range d.GetHistogram().GetBucket() {
+		sortLabels(b.GetExemplar())
+	}
+	for _, e := range d.GetHistogram().GetExemplars() {
+		sortLabels(e)
+	}
+	return &writtenMetric{desc: m.Desc(), m: &d}
+}
+
+func sortLabels(e *dto.Exemplar) {
+	if e != nil {
+		slices.SortFunc(e.Label, func(a, b *dto.LabelPair) int { return strings.Compare(a.GetName(), b.GetName()) })
+	}
 }
 
 // writtenMetric is a series already written to its protobuf form.

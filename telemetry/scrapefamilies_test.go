@@ -91,7 +91,8 @@ func fastAndExporter(t *testing.T) (exporter, fast *prometheus.Registry, started
 }
 
 // withoutCreated returns copies of mfs without created timestamps, which the exporter does not
-// write, keyed by name, with exemplar labels sorted: both sides build them from a map.
+// write, keyed by name, with exemplar labels sorted as fastFamilies sorts them (the exporter
+// orders them as it ranges over a map).
 func withoutCreated(t *testing.T, mfs []*dto.MetricFamily) map[string]*dto.MetricFamily {
 	t.Helper()
 	out := map[string]*dto.MetricFamily{}
@@ -100,15 +101,15 @@ func withoutCreated(t *testing.T, mfs []*dto.MetricFamily) map[string]*dto.Metri
 		for _, m := range c.Metric {
 			if m.Counter != nil {
 				m.Counter.CreatedTimestamp = nil
-				sortExemplarLabels(m.Counter.Exemplar)
+				sortLabels(m.Counter.Exemplar)
 			}
 			if m.Histogram != nil {
 				m.Histogram.CreatedTimestamp = nil
 				for _, b := range m.Histogram.Bucket {
-					sortExemplarLabels(b.Exemplar)
+					sortLabels(b.Exemplar)
 				}
 				for _, e := range m.Histogram.Exemplars {
-					sortExemplarLabels(e)
+					sortLabels(e)
 				}
 			}
 		}
@@ -295,12 +296,6 @@ func TestFastFamiliesMatchExporterOnExponentialAndExemplars(t *testing.T) {
 				t.Errorf("%s: created %v, want the start time %v", mf.GetName(), ct.AsTime(), start)
 			}
 		}
-	}
-}
-
-func sortExemplarLabels(e *dto.Exemplar) {
-	if e != nil {
-		slices.SortFunc(e.Label, func(a, b *dto.LabelPair) int { return strings.Compare(a.GetName(), b.GetName()) })
 	}
 }
 

@@ -140,9 +140,10 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 	if cfg.resourceLabels != nil {
 		promOpts = append(promOpts, otelprom.WithResourceAsConstantLabels(cfg.resourceLabels))
 	}
-	if fastPathApplies(cfg, filter) {
+	if exemplars, ok := fastPathApplies(cfg, filter); ok {
 		t.fastPath = instrument.NewFastPath(instrument.FastPathConfig{
 			Views: cfg.views, CardinalityLimit: cfg.cardinalityLimit, Logger: cfg.logger, Serve: serve, Declare: names.declare,
+			Exemplars: exemplars,
 		})
 		// /metrics: cumulative, the SDK's default aggregation, served beside the exporter rather
 		// than through it (see fastFamilies).
@@ -320,12 +321,24 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 }
 
 // fastPathApplies reports whether instruments may take the fast path (instrument.FastPath),
-// which needs a producer on every reader and records no exemplars: not with a reader the
-// pipeline did not build (WithReader), nor with an exemplar filter other than always_off. Then
-// every counter, up-down counter, gauge and histogram takes the SDK's own path, as it would on
-// any MeterProvider.
-func fastPathApplies(cfg *config, filter exemplar.Filter) bool {
-	return len(cfg.readers) == 0 && reflect.ValueOf(filter).Pointer() == reflect.ValueOf(exemplar.AlwaysOffFilter).Pointer()
+// and with which exemplars. The path needs a producer on every reader, so not with a reader the
+// pipeline did not build (WithReader), and applies the exemplar filters the specification
+// names itself, so not with a filter of the caller's own (WithExemplarFilter with another
+// function). Then every counter, up-down counter, gauge and histogram takes the SDK's own
+// path, as it would on any MeterProvider.
+func fastPathApplies(cfg *config, filter exemplar.Filter) (instrument.Exemplars, bool) {
+	if len(cfg.readers) > 0 {
+		return instrument.ExemplarsOff, false
+	}
+	switch reflect.ValueOf(filter).Pointer() {
+	case reflect.ValueOf(exemplar.AlwaysOffFilter).Pointer():
+		return instrument.ExemplarsOff, true
+	case reflect.ValueOf(exemplar.TraceBasedFilter).Pointer():
+		return instrument.ExemplarsTraceBased, true
+	case reflect.ValueOf(exemplar.AlwaysOnFilter).Pointer():
+		return instrument.ExemplarsAlwaysOn, true
+	}
+	return instrument.ExemplarsOff, false
 }
 
 func newResource(ctx context.Context, cfg *config) (*resource.Resource, error) {

@@ -108,12 +108,12 @@ func (c *Counter[N, K]) Add(ctx context.Context, incr N, k K) {
 		if i := int64(incr); s.plain && N(i) == incr {
 			atomic.AddInt64(&s.n, i)
 		} else {
-			s.add(incr)
+			s.addAt(ctx, incr)
 		}
 		return
 	}
 	if c.fast != nil {
-		c.resolve(incr, k)
+		c.resolve(ctx, incr, k)
 		return
 	}
 	if s := c.series.add(k); s != nil {
@@ -140,7 +140,7 @@ func (c *Counter[N, K]) Bind(k K) CounterBound[N] {
 			return CounterBound[N]{c: s}
 		}
 		// Created at 0 now, as an Add of 0 creates a series in the SDK.
-		if s, keep := c.resolve(0, k); keep {
+		if s, keep := c.resolve(context.Background(), 0, k); keep {
 			return CounterBound[N]{c: s}
 		}
 		// Past the limit: measured through the stream at every Add.
@@ -158,8 +158,8 @@ func (c *Counter[N, K]) Bind(k K) CounterBound[N] {
 
 // resolve measures incr for label values k through the stream (fast path), creating the
 // series as a first measurement does, and caches its cell when it is theirs for good.
-func (c *Counter[N, K]) resolve(incr N, k K) (*vcell[N], bool) {
-	s, keep := c.fast.measure(incr, c.attrs(k))
+func (c *Counter[N, K]) resolve(ctx context.Context, incr N, k K) (*vcell[N], bool) {
+	s, keep := c.fast.measure(ctx, incr, c.attrs(k))
 	if keep {
 		c.cells.store(k, s)
 	}
@@ -175,7 +175,7 @@ func (c *Counter[N, K]) AddSet(ctx context.Context, incr N, set attribute.Set) {
 		return
 	}
 	if c.fast != nil {
-		c.fast.measure(incr, set)
+		c.fast.measure(ctx, incr, set)
 		return
 	}
 	c.inst.Add(ctx, incr, metric.WithAttributeSet(set))
@@ -263,13 +263,13 @@ func (c *vcell[N]) addBound(ctx context.Context, incr N) {
 	}
 	if r := c.redirect; r != nil {
 		if r.v != nil {
-			r.v.measure(incr, r.set)
+			r.v.measure(ctx, incr, r.set)
 			return
 		}
 		r.inst.Add(ctx, incr, r.opts...)
 		return
 	}
-	c.add(incr)
+	c.addAt(ctx, incr)
 }
 
 // newDrainCell is the drain path's cell of a series: a sum cell drained into inst, created

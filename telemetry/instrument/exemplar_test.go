@@ -7,6 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -88,7 +92,7 @@ func TestExemplarSlotConcurrent(t *testing.T) {
 		})
 	}
 	reads := 0
-	for range 20_000 {
+	for deadline := time.Now().Add(10 * time.Second); reads < 20_000 && time.Now().Before(deadline); {
 		e, ok := exemplarOf[int64](&s, time.Time{}, false)
 		if !ok {
 			continue
@@ -110,4 +114,131 @@ func TestExemplarSlotConcurrent(t *testing.T) {
 func ids(sc trace.SpanContext) (tid, sid []byte) {
 	t, s := sc.TraceID(), sc.SpanID()
 	return t[:], s[:]
+}
+
+// counterExemplars returns the exemplars of the counter called name in what prod produces, by
+// the value of the series' "k" attribute.
+func counterExemplars(t *testing.T, prod sdkmetric.Producer, name string) map[string][]metricdata.Exemplar[int64] {
+	t.Helper()
+	sms, err := prod.Produce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]metricdata.Exemplar[int64]{}
+	for _, sm := range sms {
+		for _, m := range sm.Metrics {
+			if m.Name != name {
+				continue
+			}
+			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
+				k, _ := dp.Attributes.Value("k")
+				out[k.AsString()] = dp.Exemplars
+			}
+		}
+	}
+	return out
+}
+
+// TestCounterExemplarsOnFastPath: with the trace_based filter, a counter on the fast path keeps
+// the latest increment made inside a sampled span as each series' exemplar, through every way
+// in (the OTel instrument, Counter by label values, a bound handle), for a cumulative reader
+// until replaced and for a delta reader only within its interval; histograms, and streams that
+// filter attributes, take the SDK's path instead.
+func TestCounterExemplarsOnFastPath(t *testing.T) {
+	for _, withDelta := range []bool{false, true} {
+		t.Run(map[bool]string{false: "cumulative", true: "delta"}[withDelta], func(t *testing.T) { testCounterExemplars(t, withDelta) })
+	}
+}
+
+func testCounterExemplars(t *testing.T, withDelta bool) {
+	path := NewFastPath(FastPathConfig{Exemplars: ExemplarsTraceBased,
+		Views: []sdkmetric.View{sdkmetric.NewView(sdkmetric.Instrument{Name: "filtered"},
+			sdkmetric.Stream{AttributeFilter: attribute.NewAllowKeysFilter("k")})}})
+	cumulative, err := path.Producer(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var delta sdkmetric.Producer
+	if withDelta {
+		if delta, err = path.Producer(func(sdkmetric.InstrumentKind) metricdata.Temporality { return metricdata.DeltaTemporality }, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := path.MeterProvider(sdkmetric.NewMeterProvider()).Meter("test")
+	inst, err := m.Int64Counter("requests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !OnFastPath(inst) {
+		t.Fatal("the counter is not on the fast path")
+	}
+	for _, name := range []string{"filtered"} {
+		if c, _ := m.Int64Counter(name); OnFastPath(c) {
+			t.Errorf("%s: on the fast path with exemplars on, and its attributes filtered", name)
+		}
+	}
+	if h, _ := m.Float64Histogram("latency"); OnFastPath(h) {
+		t.Error("a histogram is on the fast path with exemplars on")
+	}
+	c, err := NewCounter(NewGroup(m), "requests", Adder[int64](inst), func(k [1]string) attribute.Set { return attribute.NewSet(attribute.String("k", k[0])) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound := Int64CounterBound(c.Bind([1]string{"bound"}))
+	ctxOf := func(i uint64, sampled bool) context.Context {
+		return trace.ContextWithSpanContext(context.Background(), spanContext(i, sampled))
+	}
+
+	inst.Add(ctxOf(1, true), 3, metric.WithAttributes(attribute.String("k", "inst")))
+	c.Add(ctxOf(2, true), 4, [1]string{"labels"})
+	c.Add(ctxOf(3, false), 40, [1]string{"labels"}) // not sampled: the exemplar stays 4
+	bound.Add(ctxOf(4, true), 5)
+	c.Add(context.Background(), 6, [1]string{"plain"}) // no span: none
+	want := map[string]struct {
+		v  int64
+		id uint64
+	}{"inst": {3, 1}, "labels": {4, 2}, "bound": {5, 4}}
+	check := func(what string, got map[string][]metricdata.Exemplar[int64], want map[string]struct {
+		v  int64
+		id uint64
+	}) {
+		t.Helper()
+		for k, es := range got {
+			w, ok := want[k]
+			if !ok {
+				if len(es) > 0 {
+					t.Errorf("%s: series %s: exemplars %v, want none", what, k, es)
+				}
+				continue
+			}
+			tid, sid := ids(spanContext(w.id, true))
+			if len(es) != 1 || es[0].Value != w.v || string(es[0].TraceID) != string(tid) || string(es[0].SpanID) != string(sid) {
+				t.Errorf("%s: series %s: exemplars %+v, want value %d from span %d", what, k, es, w.v, w.id)
+			}
+		}
+		for k := range want {
+			if _, ok := got[k]; !ok {
+				t.Errorf("%s: series %s missing", what, k)
+			}
+		}
+	}
+	check("cumulative", counterExemplars(t, cumulative, "requests"), want)
+	if withDelta {
+		check("delta", counterExemplars(t, delta, "requests"), want)
+	}
+
+	// The next interval: the cumulative reader keeps the exemplars, the delta reader reports
+	// only the interval's.
+	time.Sleep(2 * time.Millisecond) // exemplar times are compared with the interval's start
+	c.Add(ctxOf(9, true), 7, [1]string{"labels"})
+	check("cumulative, later", counterExemplars(t, cumulative, "requests"), map[string]struct {
+		v  int64
+		id uint64
+	}{"inst": {3, 1}, "labels": {7, 9}, "bound": {5, 4}})
+	if withDelta {
+		check("delta, later", counterExemplars(t, delta, "requests"), map[string]struct {
+			v  int64
+			id uint64
+		}{"labels": {7, 9}})
+	}
 }

@@ -34,6 +34,14 @@ type FastPathConfig struct {
 	// Settings.Serve and Settings.Declare.
 	Serve   func(Lifecycle) bool
 	Declare func(Lifecycle)
+	// Exemplars is the provider's exemplar filter (sdkmetric.WithExemplarFilter), which the
+	// fast path applies itself: a counter keeps the latest measurement of each series that
+	// passes it as the series' exemplar, as client_golang does. A provider with a filter the
+	// fast path cannot apply (not always_off, trace_based or always_on) must not use a
+	// FastPath. With exemplars on, instruments whose streams filter attributes (a View's or
+	// the instrument's attribute filter), whose exemplars would carry the attributes filtered
+	// out, and histograms, take the SDK's path.
+	Exemplars Exemplars
 }
 
 // FastPath is telediag's fast path: it records histograms at client_golang's cost, and
@@ -83,6 +91,8 @@ type FastPath struct {
 	logger  *slog.Logger
 	serve   func(Lifecycle) bool
 	declare func(Lifecycle)
+	// exemplars is FastPathConfig.Exemplars.
+	exemplars Exemplars
 
 	mu      sync.Mutex
 	frozen  bool // a MeterProvider was wrapped: no more readers
@@ -126,12 +136,13 @@ type collector interface {
 // reader of the provider with Producer, then wrap the provider with MeterProvider.
 func NewFastPath(cfg FastPathConfig) *FastPath {
 	return &FastPath{
-		views:   slices.Clone(cfg.Views),
-		limit:   cfg.CardinalityLimit,
-		logger:  cfg.Logger,
-		serve:   cfg.Serve,
-		declare: cfg.Declare,
-		byScope: map[instrumentation.Scope]*scopeEntry{},
+		views:     slices.Clone(cfg.Views),
+		limit:     cfg.CardinalityLimit,
+		logger:    cfg.Logger,
+		serve:     cfg.Serve,
+		declare:   cfg.Declare,
+		exemplars: cfg.Exemplars,
+		byScope:   map[instrumentation.Scope]*scopeEntry{},
 	}
 }
 
@@ -234,7 +245,7 @@ func valueStreamFor[N Number](p *FastPath, scope instrumentation.Scope, kind sdk
 	fast := p.streamFor(scope, kind, name, description, unit, nil, allowedKeys, isFloatType[N](),
 		func(s resolvedStream, readers []histReader) collector {
 			// As the SDK's aggregateFunc: a counter's sum is monotonic, an up-down counter's not.
-			return newValueStream[N](s, kind == sdkmetric.InstrumentKindGauge, kind == sdkmetric.InstrumentKindCounter, readers, p.limit, p.logger)
+			return newValueStream[N](s, kind == sdkmetric.InstrumentKindGauge, kind == sdkmetric.InstrumentKindCounter, readers, p.limit, p.logger, p.exemplars)
 		})
 	v, _ := fast.(*valueStream[N])
 	return v
@@ -378,6 +389,11 @@ func (p *FastPath) resolve(scope instrumentation.Scope, kind sdkmetric.Instrumen
 		}
 	}
 	if chosen == nil || deltas > 1 || hasNestedValues(scope.Attributes) {
+		ok = false
+	}
+	if p.exemplars != ExemplarsOff && (kind == sdkmetric.InstrumentKindHistogram || (chosen != nil && chosen.filter != nil)) {
+		// The SDK's exemplars carry the attributes a filter removed from the series, which the
+		// cells do not keep; histograms keep no exemplars on the fast path yet.
 		ok = false
 	}
 	if !ok {

@@ -145,7 +145,7 @@ func (r *Recorder[N, K]) resolve(k K) (*hcell[N], bool) {
 // resolveGauge records val for label values k through the gauge's stream, creating the series
 // as a first measurement does, and caches its cell when it is theirs for good.
 func (r *Recorder[N, K]) resolveGauge(val N, k K) (*vcell[N], bool) {
-	c, keep := r.gauge.measure(val, r.attrs(k))
+	c, keep := r.gauge.measure(context.Background(), val, r.attrs(k))
 	if keep {
 		r.gcells.store(k, c)
 	}
@@ -161,7 +161,7 @@ func (r *Recorder[N, K]) RecordSet(ctx context.Context, val N, set attribute.Set
 		return
 	}
 	if r.gauge != nil {
-		r.gauge.measure(val, set)
+		r.gauge.measure(ctx, val, set)
 		return
 	}
 	if r.fast != nil {

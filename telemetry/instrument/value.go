@@ -1,6 +1,7 @@
 package instrument
 
 import (
+	"context"
 	"log/slog"
 	"math"
 	"sync"
@@ -36,6 +37,10 @@ type valueStream[N Number] struct {
 
 	gauge     bool // last value; otherwise a sum
 	monotonic bool // a counter's sum
+	// exemplars is the filter of a counter's exemplars (one per series, the latest, as
+	// client_golang keeps a counter's); off for other kinds, which Prometheus serves as
+	// gauges, without exemplars.
+	exemplars Exemplars
 	filter    attribute.Filter
 	limit     int
 	readers   []histReader // by reader index of the FastPath
@@ -86,12 +91,15 @@ type vpoint[N Number] struct {
 	last     uint64 // a gauge's latest measurement
 }
 
-func newValueStream[N Number](s resolvedStream, gauge, monotonic bool, readers []histReader, limit int, logger *slog.Logger) *valueStream[N] {
+func newValueStream[N Number](s resolvedStream, gauge, monotonic bool, readers []histReader, limit int, logger *slog.Logger, exemplars Exemplars) *valueStream[N] {
 	v := &valueStream[N]{
 		name: s.name, description: s.description, unit: s.unit,
 		gauge: gauge, monotonic: monotonic, filter: s.filter,
 		limit: limit, readers: readers, deltaIdx: -1, start: time.Now(), logger: logger,
 		cells: map[attribute.Distinct]*vcell[N]{},
+	}
+	if monotonic {
+		v.exemplars = exemplars
 	}
 	for i, r := range readers {
 		if r.enabled && r.delta {
@@ -142,7 +150,9 @@ type vcell[N Number] struct {
 	gone atomic.Bool
 	// opts is the drain path's: the option carrying attrs, given to the SDK at each drain.
 	opts *[1]metric.AddOption
-	_    [64 - 32 - 8 - 4 - 4 - 8]byte
+	// ex is the series' exemplar, nil unless the stream keeps them. Read only when plain is
+	// false, right after the add has taken this line anyway.
+	ex *exemplarSlot
 
 	// Read-only once the cell exists, on a line nothing writes.
 	//
@@ -200,13 +210,34 @@ func (c *vcell[N]) set(v N) {
 	}
 }
 
-// measure records v as the cell's kind does.
-func (c *vcell[N]) measure(v N) {
+// measure records v, measured in ctx, as the cell's kind does.
+func (c *vcell[N]) measure(ctx context.Context, v N) {
 	if c.gauge {
 		c.set(v)
 		return
 	}
+	c.addAt(ctx, v)
+}
+
+// addAt adds v, measured in ctx, to a sum cell, and offers it as the series' exemplar when the
+// stream keeps them (a counter's, with a trace_based or always_on filter).
+func (c *vcell[N]) addAt(ctx context.Context, v N) {
 	c.add(v)
+	if c.ex != nil {
+		c.ex.offer(ctx, c.s.exemplars, toBits(v, c.isFloat))
+	}
+}
+
+// exemplars returns the cell's exemplar as a data point's, if it has one measured at or after
+// since.
+func (c *vcell[N]) exemplars(since time.Time) []metricdata.Exemplar[N] {
+	if c.ex == nil {
+		return nil
+	}
+	if e, ok := exemplarOf[N](c.ex, since, c.isFloat); ok {
+		return []metricdata.Exemplar[N]{e}
+	}
+	return nil
 }
 
 // mark notes the cell's first measurement of the cycle.
@@ -230,7 +261,12 @@ func (v *valueStream[N]) isFloat() bool {
 
 func (v *valueStream[N]) newCell(set attribute.Set, now time.Time) *vcell[N] {
 	delta := v.deltaIdx >= 0
-	return &vcell[N]{s: v, attrs: set, created: now, delta: delta, gauge: v.gauge, isFloat: v.isFloat(), plain: !delta && !v.gauge}
+	c := &vcell[N]{s: v, attrs: set, created: now, delta: delta, gauge: v.gauge, isFloat: v.isFloat()}
+	if v.exemplars != ExemplarsOff {
+		c.ex = new(exemplarSlot)
+	}
+	c.plain = !delta && !v.gauge && c.ex == nil
+	return c
 }
 
 // measure records x for the label set set, creating its series as the SDK creates one at its
@@ -242,7 +278,7 @@ func (v *valueStream[N]) newCell(set attribute.Set, now time.Time) *vcell[N] {
 // A measurement into a transient cell happens under the stream's lock, so that the delta
 // reader's collection, which retires transient cells under the write lock and then reads
 // them, never misses one.
-func (v *valueStream[N]) measure(x N, set attribute.Set) (c *vcell[N], keep bool) {
+func (v *valueStream[N]) measure(ctx context.Context, x N, set attribute.Set) (c *vcell[N], keep bool) {
 	if v.filter != nil {
 		set, _ = set.Filter(v.filter)
 	}
@@ -256,7 +292,7 @@ func (v *valueStream[N]) measure(x N, set attribute.Set) (c *vcell[N], keep bool
 		c = v.overflow
 	}
 	if c != nil {
-		c.measure(x)
+		c.measure(ctx, x)
 		keep = !c.transient && (c != v.overflow || v.deltaIdx < 0)
 		v.mu.RUnlock()
 		return c, keep
@@ -265,7 +301,7 @@ func (v *valueStream[N]) measure(x N, set attribute.Set) (c *vcell[N], keep bool
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	c, keep = v.locate(set, d)
-	c.measure(x)
+	c.measure(ctx, x)
 	return c, keep
 }
 
@@ -311,12 +347,12 @@ func (v *valueStream[N]) noteOverflow(now time.Time) {
 }
 
 // measureEmpty records x for the empty label set: an OTel Add or Record without options.
-func (v *valueStream[N]) measureEmpty(x N) {
+func (v *valueStream[N]) measureEmpty(ctx context.Context, x N) {
 	if c := v.empty.Load(); c != nil && !c.gone.Load() {
-		c.measure(x)
+		c.measure(ctx, x)
 		return
 	}
-	if c, keep := v.measure(x, *attribute.EmptySet()); keep {
+	if c, keep := v.measure(ctx, x, *attribute.EmptySet()); keep {
 		v.empty.Store(c)
 	}
 }
@@ -476,7 +512,7 @@ func (v *valueStream[N]) collectCumulative(t time.Time) []metricdata.DataPoint[N
 		if perSeries {
 			start = c.created
 		}
-		dps = append(dps, metricdata.DataPoint[N]{Attributes: c.attrs, StartTime: start, Time: t, Value: c.load()})
+		dps = append(dps, metricdata.DataPoint[N]{Attributes: c.attrs, StartTime: start, Time: t, Value: c.load(), Exemplars: c.exemplars(time.Time{})})
 	}
 	for _, c := range cells {
 		emit(c)
@@ -635,7 +671,7 @@ func (v *valueStream[N]) collectCumulativeState(r int, t time.Time) []metricdata
 	v.drainAll(false)
 	st := &v.states[r]
 	v.mu.RLock()
-	overflowSince := v.overflowSince
+	overflowSince, overflowCell := v.overflowSince, v.overflow
 	v.mu.RUnlock()
 	perSeries := perSeriesStart()
 	isFloat := v.isFloat()
@@ -649,14 +685,18 @@ func (v *valueStream[N]) collectCumulativeState(r int, t time.Time) []metricdata
 		if perSeries {
 			start = c.created
 		}
-		dps = append(dps, metricdata.DataPoint[N]{Attributes: c.attrs, StartTime: start, Time: t, Value: p.load(v.gauge, isFloat)})
+		dps = append(dps, metricdata.DataPoint[N]{Attributes: c.attrs, StartTime: start, Time: t, Value: p.load(v.gauge, isFloat), Exemplars: c.exemplars(time.Time{})})
 	}
 	if p := st.overflow; p != nil {
 		start := v.start
 		if perSeries {
 			start = overflowSince
 		}
-		dps = append(dps, metricdata.DataPoint[N]{Attributes: overflowSet, StartTime: start, Time: t, Value: p.load(v.gauge, isFloat)})
+		dp := metricdata.DataPoint[N]{Attributes: overflowSet, StartTime: start, Time: t, Value: p.load(v.gauge, isFloat)}
+		if overflowCell != nil {
+			dp.Exemplars = overflowCell.exemplars(time.Time{})
+		}
+		dps = append(dps, dp)
 	}
 	return dps
 }
@@ -687,10 +727,14 @@ func (v *valueStream[N]) collectDelta(r int, t time.Time) []metricdata.DataPoint
 	isFloat := v.isFloat()
 	dps := make([]metricdata.DataPoint[N], 0, len(entries)+1)
 	for _, e := range entries {
-		dps = append(dps, metricdata.DataPoint[N]{Attributes: e.c.attrs, StartTime: start, Time: t, Value: e.p.load(v.gauge, isFloat)})
+		dps = append(dps, metricdata.DataPoint[N]{Attributes: e.c.attrs, StartTime: start, Time: t, Value: e.p.load(v.gauge, isFloat), Exemplars: e.c.exemplars(start)})
 	}
 	if overflow != nil {
-		dps = append(dps, metricdata.DataPoint[N]{Attributes: overflowSet, StartTime: start, Time: t, Value: overflow.load(v.gauge, isFloat)})
+		dp := metricdata.DataPoint[N]{Attributes: overflowSet, StartTime: start, Time: t, Value: overflow.load(v.gauge, isFloat)}
+		if overflowCell != nil {
+			dp.Exemplars = overflowCell.exemplars(start)
+		}
+		dps = append(dps, dp)
 	}
 	return dps
 }

@@ -114,21 +114,21 @@ type fastValue[N Number] struct {
 }
 
 // Add adds incr with the attributes of options (a counter or an up-down counter).
-func (f *fastValue[N]) Add(_ context.Context, incr N, options ...metric.AddOption) {
+func (f *fastValue[N]) Add(ctx context.Context, incr N, options ...metric.AddOption) {
 	if len(options) == 0 {
-		f.v.measureEmpty(incr)
+		f.v.measureEmpty(ctx, incr)
 		return
 	}
-	f.v.measure(incr, optionAttributes(metric.NewAddConfig(options).Attributes(), options))
+	f.v.measure(ctx, incr, optionAttributes(metric.NewAddConfig(options).Attributes(), options))
 }
 
 // Record records val with the attributes of options (a gauge).
-func (f *fastValue[N]) Record(_ context.Context, val N, options ...metric.RecordOption) {
+func (f *fastValue[N]) Record(ctx context.Context, val N, options ...metric.RecordOption) {
 	if len(options) == 0 {
-		f.v.measureEmpty(val)
+		f.v.measureEmpty(ctx, val)
 		return
 	}
-	f.v.measure(val, optionAttributes(metric.NewRecordConfig(options).Attributes(), options))
+	f.v.measure(ctx, val, optionAttributes(metric.NewRecordConfig(options).Attributes(), options))
 }
 
 // Enabled reports true: some reader gets the stream, or it would take the SDK's path.
