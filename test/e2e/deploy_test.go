@@ -152,6 +152,8 @@ func startPrometheus(t *testing.T, bin string, td telediag, ruleFiles ...string)
 type scrapeTarget struct {
 	job, addr, path string
 	proc            *proc
+	// flags are Prometheus's own beyond the config, storage and address ones (feature flags).
+	flags []string
 }
 
 // startPrometheusFor is startPrometheus for any target.
@@ -177,11 +179,11 @@ rule_files:
 	writeFile(t, cfgPath, cfg)
 	webAddr := hostPort(freePort(t))
 	base := "http://" + webAddr
-	prom := startProc(t, "prometheus", bin, []string{
+	prom := startProc(t, "prometheus", bin, append([]string{
 		"--config.file=" + cfgPath,
 		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
 		"--web.listen-address=" + webAddr,
-	}, nil)
+	}, target.flags...), nil)
 	waitFor(t, "prometheus /-/ready", 30*time.Second, func() error {
 		code, _, err := get(base + "/-/ready")
 		if err != nil {
