@@ -4,7 +4,7 @@ package e2e
 
 import (
 	"context"
-	"encoding/binary"
+	encbin "encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -63,8 +63,8 @@ func newNativeTraffic(t *testing.T, tel *telemetry.Telemetry) *nativeTraffic {
 // record records the i-th request.
 func (n *nativeTraffic) record(i uint64) {
 	var tid trace.TraceID
-	binary.BigEndian.PutUint64(tid[:8], 0xe2e)
-	binary.BigEndian.PutUint64(tid[8:], i+1)
+	encbin.BigEndian.PutUint64(tid[:8], 0xe2e)
+	encbin.BigEndian.PutUint64(tid[8:], i+1)
 	sid := trace.SpanID{0xe2, 0xe0, 0, 0, 0, 0, 0, byte(i)}
 	ctx := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
 		TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled}))
