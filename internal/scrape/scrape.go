@@ -1,6 +1,8 @@
 // Package scrape reads a Prometheus exposition the way Prometheus's scraper does: over HTTP
-// (Fetch) with the Accept header Prometheus sends by default (OpenMetrics first, then the text
-// format), gzip included, decoded by the Content-Type the server answers with; or from a file
+// (Fetch) with the Accept header a Prometheus that scrapes native histograms sends (delimited
+// protobuf first, then OpenMetrics, then the text format), gzip included, decoded by the
+// Content-Type the server answers with, so that native histograms (schema, zero threshold,
+// spans) and exemplars come back as the service served them; or from a file
 // or stdin (Open), where the format is told apart by OpenMetrics' "# EOF" line. Decoding is
 // prometheus/common's expfmt: this package writes no parser.
 //
