@@ -184,7 +184,8 @@ func TestShopFromCode(t *testing.T) {
 		"shop_cache_entries":            {catalog.KindGauge, true, catalog.ValueDouble},       // NewDesc, GaugeValue
 		"shop_cache_hits_total":         {catalog.KindCounter, true, catalog.ValueDouble},     // NewDesc, CounterValue
 		"shop_wait_seconds":             {catalog.KindHistogram, false, catalog.ValueDouble},  // observed by a timer
-		"shop_native_seconds":           {catalog.KindHistogram, false, catalog.ValueDouble},  // its classic buckets
+		"shop_native_seconds":           {catalog.KindHistogram, false, catalog.ValueDouble},  // classic and native buckets
+		"shop_native_only_bytes":        {catalog.KindHistogram, false, catalog.ValueDouble},  // native buckets alone
 		"shop_request_size_bytes":       {catalog.KindHistogram, false, catalog.ValueDouble},  // LinearBuckets
 		"shop_span_seconds":             {catalog.KindHistogram, false, catalog.ValueDouble},  // ExponentialBucketsRange
 		"shop_default_seconds":          {catalog.KindHistogram, false, catalog.ValueDouble},  // no Buckets
@@ -221,7 +222,26 @@ func TestShopFromCode(t *testing.T) {
 	wantNote(t, res.Notes, shop, "metrics/metrics.go", `Buckets: prometheus.LinearBuckets(*bucketStart`, "metric shop_computed_seconds: Buckets computed at run time", "left out")
 	wantNote(t, res.Notes, shop, "metrics/metrics.go", `strings.Split(*extraLabels`, "metric shop_computed_labels_total: labels computed at run time (strings.Split(*extraLabels, \",\"))", "left out")
 	wantNote(t, res.Notes, shop, "metrics/metrics.go", `Name: *prefix + "_computed_total"`, "promauto.NewCounter: name computed at run time", "left out")
-	wantNote(t, res.Notes, shop, "metrics/metrics.go", `NativeHistogramBucketFactor: 1.1`, "metric shop_native_seconds: NativeHistogramBucketFactor: 1.1 is not carried")
+	// Native buckets: the options the catalogue carries as native:, beside classic buckets or
+	// alone; those it does not, noted where they are.
+	for name, want := range map[string]catalog.Native{
+		"shop_native_seconds":    {Schema: 3, BucketFactor: 1.1, MaxBuckets: 160, ZeroThreshold: catalog.DefaultNativeZeroThreshold},
+		"shop_native_only_bytes": {Schema: 0, BucketFactor: 2, MaxBuckets: 100, ZeroThreshold: 0, MinResetDuration: time.Hour},
+	} {
+		m := metricOf(t, cat, name)
+		if m.Native == nil || m.Native.Schema != want.Schema || m.Native.BucketFactor != want.BucketFactor || m.Native.MaxBuckets != want.MaxBuckets ||
+			m.Native.ZeroThreshold != want.ZeroThreshold || m.Native.MinResetDuration != want.MinResetDuration {
+			t.Errorf("%s: native %+v, want %+v", name, m.Native, want)
+		}
+	}
+	if m := metricOf(t, cat, "shop_native_only_bytes"); len(m.Buckets) != 0 {
+		t.Errorf("shop_native_only_bytes: buckets %v, want none (client_golang serves native buckets alone)", m.Buckets)
+	}
+	if entry := entryText(res.YAML, "shop_native_only_bytes"); !strings.Contains(entry, "native:\n      bucket_factor: 2\n      max_buckets: 100\n      zero_threshold: 0\n      min_reset_duration: 1h0m0s\n") {
+		t.Errorf("shop_native_only_bytes:\n%s", entry)
+	}
+	wantNote(t, res.Notes, shop, "metrics/metrics.go", `NativeHistogramMaxZeroThreshold: 0.001`, "metric shop_native_only_bytes: NativeHistogramMaxZeroThreshold: 0.001 is not carried: telediag never widens the zero threshold")
+	wantNote(t, res.Notes, shop, "metrics/metrics.go", `NativeHistogramMaxExemplars:     10`, "metric shop_native_only_bytes: NativeHistogramMaxExemplars: 10 is not carried")
 	for _, name := range []string{"shop_computed_seconds", "shop_computed_labels_total"} {
 		if cat.Metric(name) != nil {
 			t.Errorf("%s is in the catalogue, though what it needs is computed and no scrape shows it", name)
