@@ -54,7 +54,7 @@ type constUse struct {
 	// constants.
 	nativeDecl *catalog.Native
 	pos        token.Position
-	buckets Buckets
+	buckets    Buckets
 }
 
 // The options the importer reads, by the name notes give them.

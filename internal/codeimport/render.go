@@ -148,7 +148,9 @@ func metricNode(e *entry, idOf map[string]string) *yaml.Node {
 // when it has one (else the schema), and what differs from the catalogue's defaults.
 func nativeNode(n *catalog.Native) *yaml.Node {
 	node := mapping()
-	num := func(k, v string) { node.Content = append(node.Content, str(k), &yaml.Node{Kind: yaml.ScalarNode, Value: v}) }
+	num := func(k, v string) {
+		node.Content = append(node.Content, str(k), &yaml.Node{Kind: yaml.ScalarNode, Value: v})
+	}
 	if n.BucketFactor != 0 {
 		num("bucket_factor", strconv.FormatFloat(n.BucketFactor, 'g', -1, 64))
 	} else {
