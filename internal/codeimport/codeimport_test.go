@@ -411,6 +411,15 @@ func TestEdge(t *testing.T) {
 	wantNote(t, res.Notes, edge, main, `MustNewConstMetric(c.dyn, c.vt`, "metric edge_dynamic: the ValueType is computed at run time")
 	wantNote(t, res.Notes, edge, main, `MustNewConstHistogram(c.batch`, "metric edge_batch_seconds: a collector's const histogram")
 	wantNote(t, res.Notes, edge, main, `var mutated =`, "metric edge_mutated_total: labels computed at run time (mutable)", "left out")
+	if m := metricOf(t, cat, "edge_native_batch_bytes"); m.Kind != catalog.KindHistogram || m.Observable || len(m.Buckets) != 0 ||
+		m.Native == nil || m.Native.Schema != 0 || m.Native.ZeroThreshold != 0.001 || m.Native.MaxBuckets != catalog.DefaultNativeMaxBuckets {
+		t.Errorf("edge_native_batch_bytes: want a native histogram of the const's schema 0 and zero threshold 0.001:\n%s", entryText(res.YAML, "edge_native_batch_bytes"))
+	}
+	wantNote(t, res.Notes, edge, main, `MustNewConstNativeHistogram(c.native`, "metric edge_native_batch_bytes: a collector's const native histogram")
+	if cat.Metric("edge_computed_native_seconds") != nil {
+		t.Errorf("edge_computed_native_seconds is in the catalogue, though its factor is computed and no scrape shows it")
+	}
+	wantNote(t, res.Notes, edge, main, `NativeHistogramBucketFactor: nativeFactor()`, "metric edge_computed_native_seconds: Buckets computed at run time (nativeFactor())", "left out")
 	if m := metricOf(t, cat, "edge_plain_seconds"); m.Kind != catalog.KindSummary || len(m.Objectives) != 0 {
 		t.Errorf("edge_plain_seconds: want a summary of count and sum only:\n%s", res.YAML)
 	}
@@ -528,4 +537,26 @@ func TestFormatDuration(t *testing.T) {
 			t.Errorf("%v: %q (%v, %v), want %q", d, got, back, err, want)
 		}
 	}
+}
+
+// TestComputedNativeFromScrape: a histogram whose native-histogram factor the code computes
+// takes native: from a scrape that shows it native (the schema and zero threshold served),
+// without classic buckets when the scrape serves none; the scrape here is a real client_golang
+// histogram of that name, as its registry gathers it for protobuf.
+func TestComputedNativeFromScrape(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	h := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "edge_computed_native_seconds", Help: "Computed factor.", NativeHistogramBucketFactor: 1.1})
+	reg.MustRegister(h)
+	h.Observe(0.25)
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, cat, _ := importOK(t, loadCode(t, edge, "."), fams, Options{})
+	m := metricOf(t, cat, "edge_computed_native_seconds")
+	if len(m.Buckets) != 0 || m.Native == nil || m.Native.Schema != 3 || m.Native.ZeroThreshold != catalog.DefaultNativeZeroThreshold || m.Native.BucketFactor != 0 {
+		t.Errorf("edge_computed_native_seconds: want native schema 3 from the scrape, no buckets:\n%s", entryText(res.YAML, "edge_computed_native_seconds"))
+	}
+	wantNote(t, res.Notes, edge, "main.go", `var computedNative =`, "metric edge_computed_native_seconds: native: from the scrape (schema 3, zero threshold 2.938735877055719e-39)")
+	wantNote(t, res.Notes, edge, "main.go", `NativeHistogramBucketFactor: nativeFactor()`, "metric edge_computed_native_seconds: Buckets computed at run time (nativeFactor())", "the scrape serves native buckets alone")
 }
