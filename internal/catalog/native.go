@@ -30,7 +30,8 @@ type Native struct {
 	// MinResetDuration: a series that would lose resolution at least this long after it
 	// started is reset instead (client_golang's NativeHistogramMinResetDuration); 0 never.
 	MinResetDuration time.Duration
-	// Line is where the entry's native key is.
+	// Line is where the native declaration's mapping starts: its first key, or the line of
+	// native: itself when written inline ({schema: 3}).
 	Line int
 }
 

@@ -1,6 +1,7 @@
 // Package promimport turns what a client_golang service serves on /metrics into a first
 // instruments.yaml: every counter, gauge, histogram and summary family under the name PromQL
-// queries, with its HELP, label names, buckets or quantiles and a unit read from OpenMetrics'
+// queries, with its HELP, label names, buckets or quantiles, a native histogram's native:
+// (read from protobuf, which it is asked for first) and a unit read from OpenMetrics'
 // UNIT or the name's suffix. What one scrape cannot tell (what a label means, whether its values are a closed set)
 // is left as a TODO placeholder or a comment for a person to write.
 //
