@@ -8,6 +8,7 @@ import (
 
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/livecheck"
+	"github.com/telediag/telediag/internal/scrape"
 )
 
 // liveCheckReport is what -json prints: one object, so that a CI step can read it whole.
@@ -46,8 +47,12 @@ func runLiveCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 
 Scrape URL (a running service's /metrics; or a file, or - for stdin) and hold it to the
 catalogue: declared families that are always served but missing, other types, label names or
-buckets, label values outside an enum, and undeclared families are problems (exit 1); a HELP
-other than the description is a warning. Exit 2: it could not check.
+buckets, native buckets other than native: declares, label values outside an enum, and
+undeclared families are problems (exit 1); a HELP other than the description is a warning.
+Exit 2: it could not check.
+
+Native histograms show in protobuf only, which live-check asks for first: when the service
+answers a text format, native: is not compared, and a warning says so.
 
 Families the service makes at run time are not undeclared when they match one of the
 catalogue's undeclared patterns or an -ignore; each pattern's line says which families it
@@ -84,7 +89,8 @@ Flags:`)
 	for _, note := range exp.Notes() {
 		fmt.Fprintf(stderr, "instrumentgen live-check: %s\n", note)
 	}
-	res := livecheck.RunWith(cat, exp.Families, livecheck.Options{Ignore: ignore, Switches: switches})
+	res := livecheck.RunWith(cat, exp.Families, livecheck.Options{Ignore: ignore, Switches: switches,
+		ClassicOnly: !scrape.CarriesNative(exp.Format), Format: string(exp.Format)})
 	findings := res.Findings
 	rep := liveCheckReport{Catalog: file, Source: exp.Source, Families: len(exp.Families), Findings: findings, Ignored: res.Ignored, Budgets: res.Budgets}
 	for _, f := range findings {

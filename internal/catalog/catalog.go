@@ -91,6 +91,9 @@ type Metric struct {
 	Buckets []float64
 	// BucketsSpec is the bucket declaration as written, for documentation.
 	BucketsSpec string
+	// Native is a generated histogram's native buckets (native.go), nil when it declares
+	// none. A histogram declares buckets, native, or both.
+	Native *Native
 	// Objectives are a generated summary's quantiles with the absolute error allowed on each
 	// rank (client_golang's SummaryOpts.Objectives), sorted by quantile; none means a summary
 	// of count and sum only, as in client_golang.

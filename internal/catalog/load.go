@@ -73,7 +73,7 @@ var (
 var (
 	topKeys    = []string{"labels", "metrics", "undeclared"}
 	labelKeys  = []string{"key", "description", "enum"}
-	metricKeys = append([]string{"name", "section", "kind", "value_type", "observable", "unit", "description", "labels", "buckets", "objectives", "max_age", "age_buckets", "provided_by"}, lifecycleKeys...)
+	metricKeys = append([]string{"name", "section", "kind", "value_type", "observable", "unit", "description", "labels", "buckets", "native", "objectives", "max_age", "age_buckets", "provided_by"}, lifecycleKeys...)
 	providers  = []string{ProvidedByGoCollector, ProvidedByProcessCollector, ProvidedByPromHTTP, ProvidedByOTelRuntime}
 	kinds      = []string{string(KindCounter), string(KindUpDownCounter), string(KindGauge), string(KindHistogram), string(KindSummary)}
 	valueTypes = []string{string(ValueInt), string(ValueDouble)}
@@ -314,14 +314,22 @@ func (p *parser) parseMetric(n *yaml.Node) *Metric {
 	if l, ok := f["labels"]; ok {
 		p.metricLabels(m, l, about)
 	}
+	nat, hasNative := f["native"]
+	if hasNative {
+		if m.Kind != KindHistogram || !m.Generated() {
+			p.addf(nat.Line, about, ProblemUnsupported, "native is only valid on a generated histogram, not on a %s", describeKind(m))
+		} else {
+			m.Native = p.native(nat, about)
+		}
+	}
 	if b, ok := f["buckets"]; ok {
 		if m.Kind != KindHistogram || !m.Generated() {
 			p.addf(b.Line, about, ProblemUnsupported, "buckets are only valid on a generated histogram, not on a %s", describeKind(m))
 		} else {
 			m.Buckets, m.BucketsSpec = p.buckets(b, about)
 		}
-	} else if m.Kind == KindHistogram && m.Generated() {
-		p.addf(n.Line, about, ProblemKey, "missing required key buckets: OTel's default buckets (0, 5, 10, … 10000) suit no unit here")
+	} else if m.Kind == KindHistogram && m.Generated() && !hasNative {
+		p.addf(n.Line, about, ProblemKey, "missing required key buckets (or native): OTel's default buckets (0, 5, 10, … 10000) suit no unit here")
 	}
 	p.parseLifecycle(m, f, about)
 	if m.Name == "" {

@@ -103,7 +103,7 @@ func TestLoadBad(t *testing.T) {
 		want []string    // every line must appear in the error, in order
 	}{
 		{"yaml_syntax", ProblemSyntax, []string{"bad/yaml_syntax.yaml:6: invalid YAML: found unexpected end of stream"}},
-		{"unknown_key", ProblemKey, []string{`bad/unknown_key.yaml:7: metric rx: unknown key "help" (allowed: name, section, kind, value_type, observable, unit, description, labels, buckets, objectives, max_age, age_buckets, provided_by, stability, deprecated, hidden, enabled, renamed_from, max_series)`}},
+		{"unknown_key", ProblemKey, []string{`bad/unknown_key.yaml:7: metric rx: unknown key "help" (allowed: name, section, kind, value_type, observable, unit, description, labels, buckets, native, objectives, max_age, age_buckets, provided_by, stability, deprecated, hidden, enabled, renamed_from, max_series)`}},
 		{"unknown_top_key", ProblemKey, []string{`bad/unknown_top_key.yaml:1: unknown key "metric" (allowed: labels, metrics, undeclared)`, "bad/unknown_top_key.yaml:1: missing required key metrics"}},
 		{"missing_fields", ProblemKey, []string{
 			"bad/missing_fields.yaml:2: metric rx: missing required key description",
@@ -186,6 +186,26 @@ func TestLoadBad(t *testing.T) {
 			"bad/lifecycle_on_provided.yaml:10: metric go_goroutines: enabled has no effect on a provided_by metric",
 			"bad/lifecycle_on_provided.yaml:11: metric go_goroutines: renamed_from has no effect on a provided_by metric",
 			"bad/lifecycle_on_provided.yaml:12: metric go_goroutines: max_series has no effect on a provided_by metric",
+		}},
+		// Native histograms (native.go): each rule of native:.
+		{"native_on_counter", ProblemUnsupported, []string{"bad/native_on_counter.yaml:13: metric rx: native is only valid on a generated histogram, not on a counter"}},
+		{"native_not_a_mapping", ProblemSyntax, []string{`bad/native_not_a_mapping.yaml:7: metric rpc_seconds: native must be a mapping with bucket_factor or schema, and optionally max_buckets, zero_threshold and min_reset_duration, not a scalar "1.1"`}},
+		{"native_unknown_key", ProblemKey, []string{`bad/native_unknown_key.yaml:9: metric rpc_seconds: unknown key "max_bucket_number" (allowed: bucket_factor, schema, max_buckets, zero_threshold, min_reset_duration)`}},
+		{"native_factor_and_schema", ProblemKey, []string{"bad/native_factor_and_schema.yaml:9: metric rpc_seconds: native: bucket_factor (line 8) and schema both given: declare exactly one (schema 3 is the factor 1.09051)"}},
+		{"native_without_resolution", ProblemKey, []string{"bad/native_without_resolution.yaml:8: metric rpc_seconds: native: missing bucket_factor or schema"}},
+		{"native_bucket_factor", ProblemValue, []string{
+			"bad/native_bucket_factor.yaml:8: metric rpc_seconds: native.bucket_factor must be a finite number above 1, not 1",
+			"bad/native_bucket_factor.yaml:14: metric tx_seconds: native.bucket_factor must be a finite number above 1, not .inf",
+		}},
+		{"native_schema", ProblemValue, []string{
+			"bad/native_schema.yaml:8: metric rpc_seconds: native.schema must be a whole number from -4 to 8, not 9",
+			"bad/native_schema.yaml:14: metric tx_seconds: native.schema must be a whole number from -4 to 8, not 1.5",
+		}},
+		{"native_max_buckets", ProblemValue, []string{"bad/native_max_buckets.yaml:9: metric rpc_seconds: native.max_buckets must be a whole number from 2 to 2147483647, not 1"}},
+		{"native_zero_threshold", ProblemValue, []string{"bad/native_zero_threshold.yaml:9: metric rpc_seconds: native.zero_threshold must be a finite number, 0 or more, not -0.001"}},
+		{"native_min_reset_duration", ProblemValue, []string{
+			`bad/native_min_reset_duration.yaml:9: metric rpc_seconds: native.min_reset_duration must be a duration such as 1h or 30m, or 0 (never), not "1 hour"`,
+			"bad/native_min_reset_duration.yaml:15: metric tx_seconds: native.min_reset_duration must be 0 (never) or more, not -1h",
 		}},
 		{"label_keys_clash", ProblemCollision, []string{`bad/label_keys_clash.yaml:14: metric teleport_reverse_tunnels_connected: labels resource_type and tunnel_type are both exposed as "type"`}},
 	}

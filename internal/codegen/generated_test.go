@@ -117,6 +117,7 @@ type yamlMetric struct {
 	Labels      []string            `yaml:"labels,omitempty"`
 	Buckets     []float64           `yaml:"buckets,omitempty"`
 	Objectives  map[float64]float64 `yaml:"objectives,omitempty"`
+	Native      map[string]any      `yaml:"native,omitempty"`
 }
 
 type yamlCatalogue struct {
@@ -128,18 +129,50 @@ type yamlCatalogue struct {
 type shape struct {
 	kind       catalog.Kind
 	observable bool
+	native     native
 }
 
+// native is what a histogram shape declares besides or instead of classic buckets.
+type native int
+
+const (
+	classicOnly native = iota
+	classicAndNative
+	nativeOnly
+)
+
 var everyShape = []shape{
-	{catalog.KindCounter, false}, {catalog.KindUpDownCounter, false}, {catalog.KindGauge, false}, {catalog.KindHistogram, false},
-	{catalog.KindSummary, false}, {catalog.KindCounter, true}, {catalog.KindUpDownCounter, true}, {catalog.KindGauge, true},
+	{catalog.KindCounter, false, 0}, {catalog.KindUpDownCounter, false, 0}, {catalog.KindGauge, false, 0}, {catalog.KindHistogram, false, 0},
+	{catalog.KindSummary, false, 0}, {catalog.KindCounter, true, 0}, {catalog.KindUpDownCounter, true, 0}, {catalog.KindGauge, true, 0},
+	{catalog.KindHistogram, false, classicAndNative}, {catalog.KindHistogram, false, nativeOnly},
+}
+
+// name is the shape's part of a metric's name: its kind, observable and native said.
+func (s shape) name() string {
+	n := string(s.kind)
+	if s.observable {
+		n = "observable_" + n
+	}
+	switch s.native {
+	case classicAndNative:
+		n += "_classic_native"
+	case nativeOnly:
+		n += "_native"
+	}
+	return n
 }
 
 func (s shape) metric(name, valueType string, labels []string) yamlMetric {
 	m := yamlMetric{Name: name, Kind: string(s.kind), ValueType: valueType, Observable: s.observable, Unit: "1",
 		Description: "A " + string(s.kind) + ".", Labels: labels}
-	if s.kind == catalog.KindHistogram {
+	if s.kind == catalog.KindHistogram && s.native != nativeOnly {
 		m.Buckets = []float64{0.5, 1, 2}
+	}
+	switch s.native {
+	case classicAndNative:
+		m.Native = map[string]any{"bucket_factor": 1.1}
+	case nativeOnly:
+		m.Native = map[string]any{"schema": 0, "max_buckets": 20, "zero_threshold": 0.001, "min_reset_duration": "1h"}
 	}
 	if s.kind == catalog.KindSummary && valueType == "double" {
 		m.Objectives = map[float64]float64{0.5: 0.05, 0.99: 0.001}
@@ -203,10 +236,7 @@ func TestHostileLabelsCompileVetAndPass(t *testing.T) {
 	}
 	for _, s := range everyShape {
 		for _, vt := range []string{"int", "double"} {
-			name := fmt.Sprintf("hostile_%s_%s", s.kind, vt)
-			if s.observable {
-				name = fmt.Sprintf("hostile_observable_%s_%s", s.kind, vt)
-			}
+			name := fmt.Sprintf("hostile_%s_%s", s.name(), vt)
 			hostile.Metrics = append(hostile.Metrics, s.metric(name, vt, ids))
 		}
 	}

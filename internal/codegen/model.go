@@ -56,6 +56,8 @@ type metricModel struct {
 	ParamList   string // "component string, op OpAttr"
 	SampleArgs  string // "\"example\", OpGet"
 	Buckets     string // Go literal list, e.g. 0.001, 0.002
+	Native      string // a native histogram's instrument.Native literal, "" for none
+	NativeText  string // for doc comments: the native declaration, as catalog.Native.String says it
 	Batched     bool   // a synchronous counter or up-down counter: instrument.Counter batches its adds
 	Wrapper     string // the telemetry/instrument type behind a synchronous instrument with a series cache: Counter or Recorder
 	Series      string // Wrapper with its type arguments, e.g. Counter[int64, [2]string]; empty without one
@@ -291,6 +293,9 @@ func metricOf(cm *catalog.Metric, taken func(string) bool) metricModel {
 			mm.DeleteNote = "On telediag's fast path (telemetry's MeterProvider) the series leaves /metrics and every reader at the next collection, and its memory goes; on the SDK's path the SDK keeps the gauge's last value in its cumulative streams (package instrument, Recorder.Delete)."
 		}
 	}
+	if cm.Native != nil {
+		mm.Native, mm.NativeText = nativeLiteral(cm.Native), cm.Native.String()
+	}
 	if len(cm.Buckets) > 0 {
 		bs := make([]string, len(cm.Buckets))
 		for i, b := range cm.Buckets {
@@ -301,6 +306,13 @@ func metricOf(cm *catalog.Metric, taken func(string) bool) metricModel {
 		mm.Sample = strconv.FormatFloat(cm.Buckets[len(cm.Buckets)/2], 'g', -1, 64)
 	}
 	return mm
+}
+
+// nativeLiteral is a native histogram's instrument.Native as a Go literal (MinResetDuration in
+// nanoseconds, so that the generated file needs no time import).
+func nativeLiteral(n *catalog.Native) string {
+	return fmt.Sprintf("instrument.Native{Schema: %d, MaxBuckets: %d, ZeroThreshold: %s, MinResetDuration: %d /* %s */}",
+		n.Schema, n.MaxBuckets, strconv.FormatFloat(n.ZeroThreshold, 'g', -1, 64), int64(n.MinResetDuration), n.MinResetDuration)
 }
 
 // summaryOptions returns a summary's instrument.SummaryOptions as a Go literal (MaxAge in
@@ -342,6 +354,12 @@ func docOf(cm *catalog.Metric) docMetric {
 		first := strconv.FormatFloat(cm.Buckets[0], 'g', -1, 64)
 		last := strconv.FormatFloat(cm.Buckets[len(cm.Buckets)-1], 'g', -1, 64)
 		d.Buckets = fmt.Sprintf("%s: %d buckets, %s … %s", cm.BucketsSpec, len(cm.Buckets), first, last)
+	}
+	if cm.Native != nil {
+		if d.Buckets != "" {
+			d.Buckets += "; "
+		}
+		d.Buckets += "native: " + cm.Native.String()
 	}
 	if cm.Kind == catalog.KindSummary && cm.Generated() {
 		_, d.Buckets = summaryOptions(cm)

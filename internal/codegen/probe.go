@@ -54,6 +54,9 @@ func probeCatalog() *catalog.Catalog {
 					}
 					if kind == catalog.KindHistogram {
 						m.Buckets, m.BucketsSpec = []float64{1, 2}, "explicit"
+						if j%2 == 1 { // the native declaration's code too, beside classic buckets
+							m.Native = &catalog.Native{Schema: 3, MaxBuckets: catalog.DefaultNativeMaxBuckets, ZeroThreshold: catalog.DefaultNativeZeroThreshold}
+						}
 					}
 					if kind == catalog.KindSummary && j%2 == 0 {
 						m.Objectives, m.MaxAge, m.AgeBuckets = []catalog.Objective{{Quantile: 0.5, Error: 0.05}}, catalog.DefaultMaxAge, catalog.DefaultAgeBuckets

@@ -97,6 +97,10 @@ type Family struct {
 	ConstLabelsKnown bool
 	// Buckets are a histogram's.
 	Buckets Buckets
+	// Native is a histogram's native buckets as its NativeHistogram* options declare them,
+	// defaults applied; nil when client_golang serves none (NativeHistogramBucketFactor not
+	// above 1, or computed at run time).
+	Native *catalog.Native
 	// Summary holds a summary's objectives and window.
 	Summary Summary
 	// Uses are the recording methods the code calls on the metric, in source order.

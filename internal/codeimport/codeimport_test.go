@@ -184,7 +184,8 @@ func TestShopFromCode(t *testing.T) {
 		"shop_cache_entries":            {catalog.KindGauge, true, catalog.ValueDouble},       // NewDesc, GaugeValue
 		"shop_cache_hits_total":         {catalog.KindCounter, true, catalog.ValueDouble},     // NewDesc, CounterValue
 		"shop_wait_seconds":             {catalog.KindHistogram, false, catalog.ValueDouble},  // observed by a timer
-		"shop_native_seconds":           {catalog.KindHistogram, false, catalog.ValueDouble},  // its classic buckets
+		"shop_native_seconds":           {catalog.KindHistogram, false, catalog.ValueDouble},  // classic and native buckets
+		"shop_native_only_bytes":        {catalog.KindHistogram, false, catalog.ValueDouble},  // native buckets alone
 		"shop_request_size_bytes":       {catalog.KindHistogram, false, catalog.ValueDouble},  // LinearBuckets
 		"shop_span_seconds":             {catalog.KindHistogram, false, catalog.ValueDouble},  // ExponentialBucketsRange
 		"shop_default_seconds":          {catalog.KindHistogram, false, catalog.ValueDouble},  // no Buckets
@@ -221,7 +222,26 @@ func TestShopFromCode(t *testing.T) {
 	wantNote(t, res.Notes, shop, "metrics/metrics.go", `Buckets: prometheus.LinearBuckets(*bucketStart`, "metric shop_computed_seconds: Buckets computed at run time", "left out")
 	wantNote(t, res.Notes, shop, "metrics/metrics.go", `strings.Split(*extraLabels`, "metric shop_computed_labels_total: labels computed at run time (strings.Split(*extraLabels, \",\"))", "left out")
 	wantNote(t, res.Notes, shop, "metrics/metrics.go", `Name: *prefix + "_computed_total"`, "promauto.NewCounter: name computed at run time", "left out")
-	wantNote(t, res.Notes, shop, "metrics/metrics.go", `NativeHistogramBucketFactor: 1.1`, "metric shop_native_seconds: NativeHistogramBucketFactor: 1.1 is not carried")
+	// Native buckets: the options the catalogue carries as native:, beside classic buckets or
+	// alone; those it does not, noted where they are.
+	for name, want := range map[string]catalog.Native{
+		"shop_native_seconds":    {Schema: 3, BucketFactor: 1.1, MaxBuckets: 160, ZeroThreshold: catalog.DefaultNativeZeroThreshold},
+		"shop_native_only_bytes": {Schema: 0, BucketFactor: 2, MaxBuckets: 100, ZeroThreshold: 0, MinResetDuration: time.Hour},
+	} {
+		m := metricOf(t, cat, name)
+		if m.Native == nil || m.Native.Schema != want.Schema || m.Native.BucketFactor != want.BucketFactor || m.Native.MaxBuckets != want.MaxBuckets ||
+			m.Native.ZeroThreshold != want.ZeroThreshold || m.Native.MinResetDuration != want.MinResetDuration {
+			t.Errorf("%s: native %+v, want %+v", name, m.Native, want)
+		}
+	}
+	if m := metricOf(t, cat, "shop_native_only_bytes"); len(m.Buckets) != 0 {
+		t.Errorf("shop_native_only_bytes: buckets %v, want none (client_golang serves native buckets alone)", m.Buckets)
+	}
+	if entry := entryText(res.YAML, "shop_native_only_bytes"); !strings.Contains(entry, "native:\n      bucket_factor: 2\n      max_buckets: 100\n      zero_threshold: 0\n      min_reset_duration: 1h0m0s\n") {
+		t.Errorf("shop_native_only_bytes:\n%s", entry)
+	}
+	wantNote(t, res.Notes, shop, "metrics/metrics.go", `NativeHistogramMaxZeroThreshold: 0.001`, "metric shop_native_only_bytes: NativeHistogramMaxZeroThreshold: 0.001 is not carried: telediag never widens the zero threshold")
+	wantNote(t, res.Notes, shop, "metrics/metrics.go", `NativeHistogramMaxExemplars:     10`, "metric shop_native_only_bytes: NativeHistogramMaxExemplars: 10 is not carried")
 	for _, name := range []string{"shop_computed_seconds", "shop_computed_labels_total"} {
 		if cat.Metric(name) != nil {
 			t.Errorf("%s is in the catalogue, though what it needs is computed and no scrape shows it", name)
@@ -391,6 +411,15 @@ func TestEdge(t *testing.T) {
 	wantNote(t, res.Notes, edge, main, `MustNewConstMetric(c.dyn, c.vt`, "metric edge_dynamic: the ValueType is computed at run time")
 	wantNote(t, res.Notes, edge, main, `MustNewConstHistogram(c.batch`, "metric edge_batch_seconds: a collector's const histogram")
 	wantNote(t, res.Notes, edge, main, `var mutated =`, "metric edge_mutated_total: labels computed at run time (mutable)", "left out")
+	if m := metricOf(t, cat, "edge_native_batch_bytes"); m.Kind != catalog.KindHistogram || m.Observable || len(m.Buckets) != 0 ||
+		m.Native == nil || m.Native.Schema != 0 || m.Native.ZeroThreshold != 0.001 || m.Native.MaxBuckets != catalog.DefaultNativeMaxBuckets {
+		t.Errorf("edge_native_batch_bytes: want a native histogram of the const's schema 0 and zero threshold 0.001:\n%s", entryText(res.YAML, "edge_native_batch_bytes"))
+	}
+	wantNote(t, res.Notes, edge, main, `MustNewConstNativeHistogram(c.native`, "metric edge_native_batch_bytes: a collector's const native histogram")
+	if cat.Metric("edge_computed_native_seconds") != nil {
+		t.Errorf("edge_computed_native_seconds is in the catalogue, though its factor is computed and no scrape shows it")
+	}
+	wantNote(t, res.Notes, edge, main, `NativeHistogramBucketFactor: nativeFactor()`, "metric edge_computed_native_seconds: Buckets computed at run time (nativeFactor())", "left out")
 	if m := metricOf(t, cat, "edge_plain_seconds"); m.Kind != catalog.KindSummary || len(m.Objectives) != 0 {
 		t.Errorf("edge_plain_seconds: want a summary of count and sum only:\n%s", res.YAML)
 	}
@@ -508,4 +537,26 @@ func TestFormatDuration(t *testing.T) {
 			t.Errorf("%v: %q (%v, %v), want %q", d, got, back, err, want)
 		}
 	}
+}
+
+// TestComputedNativeFromScrape: a histogram whose native-histogram factor the code computes
+// takes native: from a scrape that shows it native (the schema and zero threshold served),
+// without classic buckets when the scrape serves none; the scrape here is a real client_golang
+// histogram of that name, as its registry gathers it for protobuf.
+func TestComputedNativeFromScrape(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	h := prometheus.NewHistogram(prometheus.HistogramOpts{Name: "edge_computed_native_seconds", Help: "Computed factor.", NativeHistogramBucketFactor: 1.1})
+	reg.MustRegister(h)
+	h.Observe(0.25)
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, cat, _ := importOK(t, loadCode(t, edge, "."), fams, Options{})
+	m := metricOf(t, cat, "edge_computed_native_seconds")
+	if len(m.Buckets) != 0 || m.Native == nil || m.Native.Schema != 3 || m.Native.ZeroThreshold != catalog.DefaultNativeZeroThreshold || m.Native.BucketFactor != 0 {
+		t.Errorf("edge_computed_native_seconds: want native schema 3 from the scrape, no buckets:\n%s", entryText(res.YAML, "edge_computed_native_seconds"))
+	}
+	wantNote(t, res.Notes, edge, "main.go", `var computedNative =`, "metric edge_computed_native_seconds: native: from the scrape (schema 3, zero threshold 2.938735877055719e-39)")
+	wantNote(t, res.Notes, edge, "main.go", `NativeHistogramBucketFactor: nativeFactor()`, "metric edge_computed_native_seconds: Buckets computed at run time (nativeFactor())", "the scrape serves native buckets alone")
 }

@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +34,9 @@ type familyState struct {
 	kindGuessed bool
 	// nativeOnly is a histogram with native buckets and no classic ones.
 	nativeOnly bool
+	// nativeComputed: NativeHistogramBucketFactor is computed at run time, so whether the
+	// histogram is native only a scrape tells.
+	nativeComputed bool
 }
 
 // computed is an option the code computes at run time: where, and the expression.
@@ -46,8 +50,11 @@ type constUse struct {
 	kind    catalog.Kind // "" when the ValueType is not a constant
 	untyped bool
 	native  bool
-	pos     token.Position
-	buckets Buckets
+	// nativeDecl is a const native histogram's schema and zero threshold, when both are
+	// constants.
+	nativeDecl *catalog.Native
+	pos        token.Position
+	buckets    Buckets
 }
 
 // The options the importer reads, by the name notes give them.
@@ -87,6 +94,7 @@ type opts struct {
 	labelsSet, labelsOK                    bool
 	labelsExpr                             ast.Expr
 	native                                 []nativeField
+	nativePkg                              *packages.Package // the package of native's expressions
 }
 
 // strField is a string option: set in the literal, evaluated, and its expression.
@@ -96,10 +104,10 @@ type strField struct {
 	expr    ast.Expr
 }
 
-// nativeField is a native-histogram option, which the catalogue does not carry yet.
+// nativeField is a native-histogram option (HistogramOpts' NativeHistogram*) as written.
 type nativeField struct {
-	name, value string
-	pos         token.Pos
+	name string
+	expr ast.Expr
 }
 
 // readOpts reads an options literal (CounterOpts{…}, a VecOpts of V2 with its embedded opts),
@@ -176,12 +184,13 @@ func (a *analyzer) optField(o *opts, name string, val ast.Expr, p *packages.Pack
 		return a.readOpts(val, p, o, depth+1)
 	default:
 		if strings.HasPrefix(name, "NativeHistogram") {
-			value := exprString(val)
 			if name == "NativeHistogramBucketFactor" {
 				o.nativeFactor, o.nativeFactorOK = a.float(val, p)
 				o.nativeFactorExpr = val
+				break
 			}
-			o.native = append(o.native, nativeField{name, value, val.Pos()})
+			o.native = append(o.native, nativeField{name, val})
+			o.nativePkg = p
 		}
 	}
 	return true
@@ -296,10 +305,8 @@ func (a *analyzer) applyOpts(f *Family, o *opts) {
 	default:
 		compute(optConstLabels, o.constLabelsExpr)
 	}
-	for _, n := range o.native {
-		a.notef(n.pos, f.Name, fmt.Sprintf("%s: %s is not carried: the catalogue has no native histograms yet (a later issue adds native:), so the classic buckets alone are written", n.name, n.value))
-	}
 	if f.Kind == catalog.KindHistogram {
+		a.nativeOpts(f, o)
 		// client_golang gives a histogram without buckets DefBuckets, unless native buckets
 		// replace them (NativeHistogramBucketFactor > 1).
 		empty := !o.bucketsSet || o.buckets.Known && len(o.buckets.Values) == 0
@@ -310,7 +317,7 @@ func (a *analyzer) applyOpts(f *Family, o *opts) {
 			compute(optBuckets, o.bucketsExpr)
 		case o.nativeFactorExpr != nil && !o.nativeFactorOK:
 			compute(optBuckets, o.nativeFactorExpr)
-		case o.nativeFactor > 1:
+		case f.Native != nil:
 			st.nativeOnly = true
 		default:
 			f.Buckets = defaultBuckets("no Buckets: client_golang's DefBuckets")
@@ -341,6 +348,74 @@ func (a *analyzer) applyOpts(f *Family, o *opts) {
 	if o.unit.set && !o.unit.ok {
 		compute(optUnit, o.unit.expr)
 	}
+}
+
+// nativeOpts reads a histogram's native options into f.Native, as client_golang applies them
+// (NewHistogram): native buckets only with NativeHistogramBucketFactor above 1; a
+// NativeHistogramZeroThreshold of 0 is client_golang's default and a negative one
+// (NativeHistogramZeroThresholdZero) a threshold of 0; a NativeHistogramMaxBucketNumber of 0 is
+// no limit in client_golang, which the catalogue has not, so the default bound stays. What the
+// code computes, or the catalogue does not carry, is noted where it is.
+func (a *analyzer) nativeOpts(f *Family, o *opts) {
+	notef := func(n nativeField, format string, args ...any) {
+		a.notef(n.expr.Pos(), f.Name, fmt.Sprintf("%s: %s ", n.name, exprString(n.expr))+fmt.Sprintf(format, args...))
+	}
+	switch {
+	case o.nativeFactorExpr != nil && !o.nativeFactorOK:
+		if o.bucketsSet {
+			a.notef(o.nativeFactorExpr.Pos(), f.Name, fmt.Sprintf("NativeHistogramBucketFactor: %s is computed at run time: native: is not written (with a scrape, its schema is)", exprString(o.nativeFactorExpr)))
+		}
+		f.state.nativeComputed = true
+		return
+	case o.nativeFactor <= 1:
+		for _, n := range o.native {
+			notef(n, "has no effect: client_golang serves native buckets only with NativeHistogramBucketFactor above 1")
+		}
+		return
+	}
+	n := &catalog.Native{Schema: catalog.SchemaForFactor(o.nativeFactor), BucketFactor: o.nativeFactor,
+		MaxBuckets: catalog.DefaultNativeMaxBuckets, ZeroThreshold: catalog.DefaultNativeZeroThreshold}
+	p := o.nativePkg
+	for _, nf := range o.native {
+		switch nf.name {
+		case "NativeHistogramMaxBucketNumber":
+			v, ok := a.integer(nf.expr, p)
+			switch {
+			case !ok:
+				notef(nf, "is computed at run time: max_buckets is left at the default (%d)", catalog.DefaultNativeMaxBuckets)
+			case v == 0:
+				notef(nf, "is client_golang's no limit, which the catalogue has not: max_buckets is left at the default (%d)", catalog.DefaultNativeMaxBuckets)
+			case v < 2:
+				notef(nf, "is below the catalogue's least max_buckets: 2 is written")
+				n.MaxBuckets = 2
+			default:
+				n.MaxBuckets = int(min(v, math.MaxInt32))
+			}
+		case "NativeHistogramZeroThreshold":
+			v, ok := a.float(nf.expr, p)
+			switch {
+			case !ok:
+				notef(nf, "is computed at run time: zero_threshold is left at the default (%s)", strconv.FormatFloat(catalog.DefaultNativeZeroThreshold, 'g', -1, 64))
+			case v < 0:
+				n.ZeroThreshold = 0 // NativeHistogramZeroThresholdZero
+			case v > 0:
+				n.ZeroThreshold = v
+			}
+		case "NativeHistogramMinResetDuration":
+			v, ok := a.duration(nf.expr, p)
+			switch {
+			case !ok:
+				notef(nf, "is computed at run time: min_reset_duration is left at the default (never)")
+			case v > 0:
+				n.MinResetDuration = v
+			}
+		case "NativeHistogramMaxZeroThreshold":
+			notef(nf, "is not carried: telediag never widens the zero threshold (OTel's exponential aggregation lowers the resolution instead)")
+		default:
+			notef(nf, "is not carried: the catalogue declares no native exemplar settings")
+		}
+	}
+	f.Native = n
 }
 
 // isChildMethod reports whether a method returns the metric of one label set (or a curried
@@ -461,6 +536,14 @@ func (a *analyzer) constUse(ev event) (constUse, bool) {
 		cu.kind = catalog.KindSummary
 	case "NewConstNativeHistogram":
 		cu.kind, cu.native = catalog.KindHistogram, true
+		// desc, count, sum, positive and negative buckets, zero bucket, schema, zero threshold.
+		if len(call.Args) >= 8 {
+			schema, sok := a.integer(call.Args[6], ev.pkg)
+			zt, zok := a.float(call.Args[7], ev.pkg)
+			if sok && zok && schema >= catalog.MinNativeSchema && schema <= catalog.MaxNativeSchema && zt >= 0 {
+				cu.nativeDecl = &catalog.Native{Schema: int32(schema), MaxBuckets: catalog.DefaultNativeMaxBuckets, ZeroThreshold: zt}
+			}
+		}
 	default:
 		return constUse{}, false
 	}
@@ -496,7 +579,13 @@ func decide(f *Family) []Note {
 		case first.untyped:
 			notes = append(notes, Note{Pos: first.pos, Family: f.Name, Msg: "UntypedValue: served untyped, imported as an observable gauge (which /metrics serves as a gauge): make it a counter if it only grows"})
 		case first.native:
+			f.Observable = false
 			st.nativeOnly = true
+			f.Native = first.nativeDecl
+			if f.Native == nil {
+				st.nativeComputed = true
+			}
+			notes = append(notes, Note{Pos: first.pos, Family: f.Name, Msg: "a collector's const native histogram: the catalogue has no observable histogram (OTel has no asynchronous one), so it is written as a native histogram the code records into with Record; max_buckets and min_reset_duration are the defaults"})
 		case first.kind == catalog.KindHistogram:
 			f.Observable = false
 			f.Buckets = first.buckets

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	dto "github.com/prometheus/client_model/go"
@@ -15,6 +16,7 @@ import (
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/codegen"
 	"github.com/telediag/telediag/internal/promimport"
+	"github.com/telediag/telediag/internal/scrape"
 )
 
 // Options change an import.
@@ -55,7 +57,8 @@ type entry struct {
 	unitFound   bool
 	help        string
 	buckets     Buckets
-	bucketsNote string // the buckets' line comment
+	bucketsNote string          // the buckets' line comment
+	native      *catalog.Native // a histogram's native buckets, nil for none
 	summary     Summary
 	comments    []string // the entry's head comment
 	forceList   bool     // write buckets as a list: the generator form did not expand alike
@@ -184,9 +187,6 @@ func (im *importer) codeEntry(f *Family, mf *dto.MetricFamily) *entry {
 	case catalog.RuntimeProvider(f.Name) != "":
 		im.leave(f, "a family telemetry serves itself (provided_by: "+catalog.RuntimeProvider(f.Name)+")")
 		return nil
-	case st.nativeOnly:
-		im.leave(f, "a native histogram without classic buckets: the catalogue declares explicit buckets (native: comes with a later issue); declare them by hand")
-		return nil
 	}
 	e := &entry{name: f.Name, code: f, kind: f.Kind, observable: f.Observable, valueType: f.ValueType}
 	e.comments = append(e.comments, fmt.Sprintf("%s: %s", posString(f.Pos), f.Constructor))
@@ -277,16 +277,32 @@ func (im *importer) codeEntry(f *Family, mf *dto.MetricFamily) *entry {
 
 	if e.kind == catalog.KindHistogram {
 		scraped := scrapeBuckets(mf)
+		e.native = f.Native
+		if sn := scrapeNative(mf); e.native == nil && st.nativeComputed && sn != nil {
+			e.native = sn
+			im.notef(f, fmt.Sprintf("native: from the scrape (schema %d, zero threshold %s), as the code computes it; max_buckets and min_reset_duration are the defaults", sn.Schema, strconv.FormatFloat(sn.ZeroThreshold, 'g', -1, 64)))
+		}
 		switch {
 		case f.Buckets.Known:
 			e.buckets = f.Buckets
 			if len(scraped) > 0 && !slices.Equal(scraped, f.Buckets.Values) {
 				im.notef(f, fmt.Sprintf("the scrape serves other buckets (%s) than the code's (%s): the code's are written", floats(scraped), f.Buckets.Expr))
 			}
+		case st.nativeOnly && e.native != nil:
+			// Native buckets alone, as client_golang serves a histogram without Buckets and
+			// with a bucket factor.
+			if len(scraped) > 0 {
+				im.notef(f, fmt.Sprintf("the scrape serves classic buckets (%s) the code does not declare: none are written", floats(scraped)))
+			}
+		case st.nativeOnly:
+			im.leave(f, "a const native histogram whose schema or zero threshold is computed at run time: give the service's URL too, or declare its native: by hand")
+			return nil
 		case len(scraped) > 0:
 			e.buckets = Buckets{Known: true, Form: BucketsList, Values: scraped}
 			e.bucketsNote = "from the scrape: the code computes them"
 			im.computedNote(f, optBuckets, "the scrape's buckets are written")
+		case e.native != nil && mf != nil:
+			im.computedNote(f, optBuckets, "the scrape serves native buckets alone, so no classic buckets are written")
 		default:
 			im.computedNote(f, optBuckets, "left out, as its buckets are unknown: give the service's URL too, or declare it by hand")
 			return nil
@@ -382,6 +398,28 @@ func labelKeys(mf *dto.MetricFamily) []string {
 		}
 	}
 	return slices.Sorted(maps.Keys(seen))
+}
+
+// scrapeNative is what a scraped histogram shows of its native buckets, as the scrape import
+// reads it (the highest schema and the lowest zero threshold of its series, the defaults for
+// the rest); nil when no series is native.
+func scrapeNative(mf *dto.MetricFamily) *catalog.Native {
+	if mf == nil || mf.GetType() != dto.MetricType_HISTOGRAM {
+		return nil
+	}
+	var n *catalog.Native
+	for _, m := range mf.GetMetric() {
+		h := m.GetHistogram()
+		if !scrape.IsNative(h) || h.GetSchema() < catalog.MinNativeSchema || h.GetSchema() > catalog.MaxNativeSchema {
+			continue
+		}
+		if n == nil {
+			n = &catalog.Native{Schema: h.GetSchema(), MaxBuckets: catalog.DefaultNativeMaxBuckets, ZeroThreshold: h.GetZeroThreshold()}
+			continue
+		}
+		n.Schema, n.ZeroThreshold = max(n.Schema, h.GetSchema()), min(n.ZeroThreshold, h.GetZeroThreshold())
+	}
+	return n
 }
 
 // scrapeBuckets are the finite bucket boundaries a scraped histogram serves, the union of its

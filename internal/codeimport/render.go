@@ -128,10 +128,13 @@ func metricNode(e *entry, idOf map[string]string) *yaml.Node {
 		}
 		add("labels", ids)
 	}
-	if e.kind == catalog.KindHistogram {
+	if e.kind == catalog.KindHistogram && (e.native == nil || len(e.buckets.Values) > 0) {
 		b := bucketsNode(e)
 		b.LineComment = e.bucketsNote
 		add("buckets", b)
+	}
+	if e.kind == catalog.KindHistogram && e.native != nil {
+		add("native", nativeNode(e.native))
 	}
 	if e.kind == catalog.KindSummary {
 		for _, kv := range summaryFields(e.summary) {
@@ -139,6 +142,30 @@ func metricNode(e *entry, idOf map[string]string) *yaml.Node {
 		}
 	}
 	return m
+}
+
+// nativeNode writes a histogram's native buckets as the code declares them: its bucket factor
+// when it has one (else the schema), and what differs from the catalogue's defaults.
+func nativeNode(n *catalog.Native) *yaml.Node {
+	node := mapping()
+	num := func(k, v string) {
+		node.Content = append(node.Content, str(k), &yaml.Node{Kind: yaml.ScalarNode, Value: v})
+	}
+	if n.BucketFactor != 0 {
+		num("bucket_factor", strconv.FormatFloat(n.BucketFactor, 'g', -1, 64))
+	} else {
+		num("schema", strconv.Itoa(int(n.Schema)))
+	}
+	if n.MaxBuckets != catalog.DefaultNativeMaxBuckets {
+		num("max_buckets", strconv.Itoa(n.MaxBuckets))
+	}
+	if n.ZeroThreshold != catalog.DefaultNativeZeroThreshold || n.BucketFactor == 0 {
+		num("zero_threshold", strconv.FormatFloat(n.ZeroThreshold, 'g', -1, 64))
+	}
+	if n.MinResetDuration != 0 {
+		node.Content = append(node.Content, str("min_reset_duration"), str(n.MinResetDuration.String()))
+	}
+	return node
 }
 
 // bucketsNode writes a histogram's buckets: the catalogue's linear or exponential form for

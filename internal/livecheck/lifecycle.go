@@ -27,6 +27,12 @@ type Options struct {
 	// Switches are the operator's choices the service runs with (live-check's -enable,
 	// -disable and -show-hidden), which decide the families expected absent.
 	Switches catalog.Switches
+	// ClassicOnly says the exposition was read in a format that carries no native histograms
+	// (the text formats; scrape.CarriesNative): a declared native: is not compared, and a
+	// warning says so, rather than every native histogram being found missing.
+	ClassicOnly bool
+	// Format names the exposition's format in that warning, such as "text/plain; version=0.0.4".
+	Format string
 }
 
 // Budget is one family's series count against its max_series.

@@ -41,6 +41,9 @@ const (
 	// Overflow: series folded into the SDK's otel_metric_overflow series by the cardinality
 	// limit; a warning, since the service still serves the family.
 	Overflow Check = "overflow"
+	// Native: a histogram's native buckets differ from its native: declaration (native.go); a
+	// warning when the exposition's format cannot show them.
+	Native Check = "native"
 )
 
 // Severity says whether a finding fails the check.
@@ -167,7 +170,7 @@ func RunWith(cat *catalog.Catalog, fams []*dto.MetricFamily, opts Options) *Resu
 			continue
 		}
 		for _, f := range found {
-			out = append(out, compare(m, f)...)
+			out = append(out, compare(m, f, opts)...)
 		}
 		if b, finding := budget(m, found[0]); b != nil {
 			res.Budgets = append(res.Budgets, *b)
@@ -237,7 +240,7 @@ func kindText(m *catalog.Metric) string {
 
 // compare checks one declared family against what is served under its name or one of its old
 // names (f's name).
-func compare(m *catalog.Metric, f *dto.MetricFamily) []Finding {
+func compare(m *catalog.Metric, f *dto.MetricFamily, opts Options) []Finding {
 	var out []Finding
 	add := func(c Check, sev Severity, format string, args ...any) {
 		out = append(out, Finding{Family: f.GetName(), Check: c, Severity: sev, Line: m.Line, Message: fmt.Sprintf(format, args...)})
@@ -263,6 +266,7 @@ func compare(m *catalog.Metric, f *dto.MetricFamily) []Finding {
 	overflow := 0
 	var bucketsSeen []float64
 	bucketsDiffer := false
+	nat := nativeSeen{}
 	for _, s := range f.GetMetric() {
 		if isOverflow(s) {
 			overflow++
@@ -287,6 +291,9 @@ func compare(m *catalog.Metric, f *dto.MetricFamily) []Finding {
 				bucketsSeen, bucketsDiffer = b, true
 			}
 		}
+		if m.Kind == catalog.KindHistogram && m.Generated() {
+			nat.add(s.GetHistogram())
+		}
 	}
 	var extra, absent []string
 	for k := range seenKeys {
@@ -309,8 +316,16 @@ func compare(m *catalog.Metric, f *dto.MetricFamily) []Finding {
 			add(Enum, Error, "label %s has values outside its enum [%s]: %s", l.Key, strings.Join(l.Enum, ", "), listQuoted(slices.Sorted(maps.Keys(vs))))
 		}
 	}
-	if bucketsDiffer {
+	switch {
+	case bucketsDiffer && m.Native != nil && len(m.Buckets) == 0:
+		add(Buckets, Error, "declared native buckets alone, served classic buckets %s too", boundsText(bucketsSeen))
+	case bucketsDiffer:
 		add(Buckets, Error, "buckets differ: declared %s, served %s", boundsText(m.Buckets), boundsText(bucketsSeen))
+	}
+	if m.Kind == catalog.KindHistogram && m.Generated() {
+		for _, n := range nat.findings(m, opts) {
+			add(Native, n.sev, "%s", n.msg)
+		}
 	}
 	if q, ok := quantileFinding(m, f); ok {
 		out = append(out, q)

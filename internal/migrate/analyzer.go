@@ -112,8 +112,8 @@ func (r *renderer) fileOf(pos token.Pos) *ast.File {
 }
 
 // CategoryDropped is the Category of a rewrite that drops something the code said and the
-// catalogue cannot carry (a native histogram's options): migrate -fix, which prints no rewrite,
-// still prints these.
+// catalogue does not carry (a native histogram's options, when its entry declares no native:):
+// migrate -fix, which prints no rewrite, still prints these.
 const CategoryDropped = "dropped"
 
 // report adds a diagnostic at node, with a fix of edits when there are any.
@@ -368,17 +368,19 @@ func (r *renderer) defs() {
 			})
 		}
 		text := r.defText(call.Pos(), d)
-		if len(d.native) == 0 {
+		if len(d.native) == 0 || d.metric != nil && d.metric.Native != nil {
+			// A native histogram whose entry declares native: keeps its native buckets: the
+			// generated constructor declares them (import writes native: from these options).
 			r.replace(call, d.name+": "+d.call, text)
 			continue
 		}
-		// The rewrite drops them: say so where it happens (import names them too), since the
-		// service stops serving a native histogram a Prometheus may have scraped.
+		// The rewrite drops them: say so where it happens, since the service stops serving a
+		// native histogram a Prometheus may have scraped.
 		verb := "are"
 		if len(d.native) == 1 {
 			verb = "is"
 		}
-		r.report(call.Pos(), call.End(), fmt.Sprintf("%s: %s becomes %s; %s %s not carried: the catalogue has no native histograms yet, so only the classic buckets are served",
+		r.report(call.Pos(), call.End(), fmt.Sprintf("%s: %s becomes %s; %s %s not carried: the catalogue's entry declares no native:, so only the classic buckets are served; declare native: there to keep the native histogram, as instrumentgen import writes it from these options",
 			d.name, d.call, oneLine(text), strings.Join(d.native, ", "), verb),
 			analysis.TextEdit{Pos: call.Pos(), End: call.End(), NewText: []byte(text)})
 		r.diags[len(r.diags)-1].Category = CategoryDropped

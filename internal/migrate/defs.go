@@ -68,7 +68,8 @@ type def struct {
 	// labels are the variable labels in the definition's order; constLabels the constant ones.
 	labels      []string
 	constLabels map[string]string
-	// native are the native-histogram options the definition sets, which the rewrite drops.
+	// native are the native-histogram options the definition sets, which the rewrite drops
+	// unless the catalogue's entry declares native:.
 	native []string
 	// refused, when set, is why the metric stays on client_golang, with the place that decided it.
 	refused string
@@ -196,7 +197,7 @@ type opts struct {
 	name        string
 	constLabels map[string]string
 	// native are the native-histogram options set (NativeHistogramBucketFactor…), which the
-	// catalogue cannot carry yet.
+	// catalogue carries only as its entry's native:.
 	native []string
 }
 

@@ -158,3 +158,36 @@ func TestExporterShapes(t *testing.T) {
 	pkgs := []string{"exporter/line", "exporter/listen", "exporter/cmd"}
 	runFixes(t, analyzer(t, testPlan(t, pkgs...)), pkgs...)
 }
+
+// quiet is an analysistest.Testing that keeps the diagnostics' mismatches with the // want
+// comments to itself: TestNativeCarried reads the diagnostics of a catalogue other than the one
+// the comments were written for.
+type quiet struct{}
+
+func (quiet) Errorf(string, ...any) {}
+
+// TestNativeCarried: when the catalogue's entry declares native:, a definition with
+// native-histogram options is rewritten as any other, with no CategoryDropped diagnostic: the
+// generated constructor declares the native buckets.
+func TestNativeCarried(t *testing.T) {
+	target := testTarget(t)
+	target.Catalog.Metric("shop_request_duration_seconds").Native = &catalog.Native{Schema: 3, BucketFactor: 1.1, MaxBuckets: 100, ZeroThreshold: catalog.DefaultNativeZeroThreshold}
+	a, err := New(target, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, res := range analysistest.Run(quiet{}, analysistest.TestData(), a, "rewrites") {
+		for _, d := range res.Diagnostics {
+			if d.Category == CategoryDropped {
+				t.Errorf("dropped: %s", d.Message)
+			}
+			if strings.HasPrefix(d.Message, "shop_request_duration_seconds: promauto.") {
+				msgs = append(msgs, d.Message)
+			}
+		}
+	}
+	if want := "shop_request_duration_seconds: promauto.NewHistogramVec becomes &shopmetrics.Default.ShopRequestDurationSeconds"; len(msgs) != 1 || msgs[0] != want {
+		t.Errorf("diagnostics %q, want %q", msgs, want)
+	}
+}

@@ -1,6 +1,7 @@
 // Package promimport turns what a client_golang service serves on /metrics into a first
 // instruments.yaml: every counter, gauge, histogram and summary family under the name PromQL
-// queries, with its HELP, label names, buckets or quantiles and a unit read from OpenMetrics'
+// queries, with its HELP, label names, buckets or quantiles, a native histogram's native:
+// (read from protobuf, which it is asked for first) and a unit read from OpenMetrics'
 // UNIT or the name's suffix. What one scrape cannot tell (what a label means, whether its values are a closed set)
 // is left as a TODO placeholder or a comment for a person to write.
 //
@@ -25,6 +26,7 @@ import (
 
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/codegen"
+	"github.com/telediag/telediag/internal/scrape"
 )
 
 // Options change what is imported.
@@ -145,9 +147,19 @@ type family struct {
 	noSeries   bool
 	// quantiles are a summary's, as served; refusedQuantiles those no objective can declare.
 	quantiles, refusedQuantiles []float64
-	// nativeSchema is the schema of a histogram served with native buckets beside its classic
-	// ones (protobuf shows both), which the catalogue does not carry yet; nil when it has none.
-	nativeSchema *int32
+	// native is what the series served of a native histogram (only protobuf shows it); nil
+	// when no series was native.
+	native *nativeSeen
+}
+
+// nativeSeen is what a scrape shows of a native histogram: the highest schema and the lowest
+// zero threshold its series served. A series' schema goes down from the declared one only when
+// its buckets would span too many, and client_golang widens a zero threshold only up to
+// NativeHistogramMaxZeroThreshold, so these are the nearest to what the service declares.
+// max_buckets and min_reset_duration never show.
+type nativeSeen struct {
+	schema        int32
+	zeroThreshold float64
 }
 
 // Import builds the catalogue of fams (a decoded exposition, as internal/scrape returns it).
@@ -205,8 +217,8 @@ func Import(fams []*dto.MetricFamily, opts Options) (*Result, error) {
 				if len(f.quantiles) > 0 && f.provider == "" {
 					res.Notes = append(res.Notes, summaryNote(f))
 				}
-				if f.nativeSchema != nil {
-					res.Notes = append(res.Notes, fmt.Sprintf("%s: served as a native histogram too (schema %d): the catalogue has no native histograms yet, so only its classic buckets are imported, and the native series are not served after the move", f.name, *f.nativeSchema))
+				if f.native != nil && f.provider == "" {
+					res.Notes = append(res.Notes, nativeNote(f))
 				}
 			}
 			return res, nil
@@ -295,7 +307,6 @@ func convert(mf *dto.MetricFamily, opts Options, units unitTable) (*family, stri
 	reserved := map[catalog.Kind]string{catalog.KindHistogram: "le", catalog.KindSummary: "quantile"}[f.kind]
 	seen := map[string]map[string]bool{}
 	var bucketSets [][]float64
-	native := false
 	for _, m := range mf.GetMetric() {
 		if m == nil {
 			continue
@@ -318,12 +329,13 @@ func convert(mf *dto.MetricFamily, opts Options, units unitTable) (*family, stri
 					bounds = append(bounds, ub)
 				}
 			}
-			if h.Schema != nil || len(h.GetPositiveSpan())+len(h.GetNegativeSpan()) > 0 || h.GetZeroThreshold() != 0 {
-				if len(h.GetBucket()) == 0 {
-					native = true
-				} else if f.nativeSchema == nil {
-					schema := h.GetSchema()
-					f.nativeSchema = &schema
+			if scrape.IsNative(h) {
+				switch n := f.native; {
+				case n == nil:
+					f.native = &nativeSeen{schema: h.GetSchema(), zeroThreshold: h.GetZeroThreshold()}
+				default:
+					n.schema = max(n.schema, h.GetSchema())
+					n.zeroThreshold = min(n.zeroThreshold, h.GetZeroThreshold())
 				}
 			}
 			bucketSets = append(bucketSets, bounds)
@@ -340,8 +352,10 @@ func convert(mf *dto.MetricFamily, opts Options, units unitTable) (*family, stri
 		switch {
 		case f.noSeries:
 			return nil, "histogram without series: its buckets are unknown; declare it by hand"
-		case native && len(f.buckets) == 0:
-			return nil, "native histogram without classic buckets: the catalogue declares explicit buckets; declare them by hand"
+		case f.native != nil && (f.native.schema < catalog.MinNativeSchema || f.native.schema > catalog.MaxNativeSchema):
+			return nil, fmt.Sprintf("native histogram of schema %d, which Prometheus does not represent (%d to %d); declare it by hand", f.native.schema, catalog.MinNativeSchema, catalog.MaxNativeSchema)
+		case f.native != nil:
+			// Native buckets, with or without classic ones: both are declared as served.
 		case len(f.buckets) == 0:
 			return nil, "histogram with no finite bucket (only +Inf); declare its buckets by hand"
 		}

@@ -149,9 +149,30 @@ func metricNode(f *family, idOf map[string]string) *yaml.Node {
 		if f.mixed {
 			b.LineComment = "the series had different buckets: this is their union"
 		}
-		add("buckets", b)
+		if len(f.buckets) > 0 {
+			add("buckets", b)
+		}
+		if f.native != nil {
+			k := str("native")
+			k.HeadComment = nativeComment
+			m.Content = append(m.Content, k, nativeNode(f.native))
+		}
 	}
 	return m
+}
+
+// nativeComment stands above an imported native declaration: what a scrape does not show.
+const nativeComment = "schema and zero_threshold as served; max_buckets and min_reset_duration do not show in a scrape:\n" +
+	"the defaults apply (160 buckets, never reset); set the service's NativeHistogramMaxBucketNumber\n" +
+	"and NativeHistogramMinResetDuration here if it has them"
+
+// nativeNode is the native declaration of what a scrape saw of a native histogram.
+func nativeNode(n *nativeSeen) *yaml.Node {
+	node := mapping()
+	node.Content = append(node.Content,
+		str("schema"), &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.Itoa(int(n.schema))},
+		str("zero_threshold"), &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.FormatFloat(n.zeroThreshold, 'g', -1, 64)})
+	return node
 }
 
 // seenComment lists a label's values, quoted so that no value can end the comment or the line.

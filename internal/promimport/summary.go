@@ -80,6 +80,16 @@ func summaryNote(f *family) string {
 	return note
 }
 
+// nativeNote says what an imported native histogram's declaration could not read from the scrape.
+func nativeNote(f *family) string {
+	classic := "without classic buckets"
+	if len(f.buckets) > 0 {
+		classic = "with its classic buckets"
+	}
+	return fmt.Sprintf("%s: native histogram (schema %d, zero threshold %s) %s: a scrape shows neither max_buckets nor min_reset_duration, so they are the defaults (%d buckets, never reset), and the schema is the highest a series served, which is lower than the service's when its buckets overflowed; set the service's own",
+		f.name, f.native.schema, strconv.FormatFloat(f.native.zeroThreshold, 'g', -1, 64), classic, catalog.DefaultNativeMaxBuckets)
+}
+
 func formatList(vs []float64) string {
 	s := make([]string, len(vs))
 	for i, v := range vs {

@@ -1,6 +1,8 @@
 // Package scrape reads a Prometheus exposition the way Prometheus's scraper does: over HTTP
-// (Fetch) with the Accept header Prometheus sends by default (OpenMetrics first, then the text
-// format), gzip included, decoded by the Content-Type the server answers with; or from a file
+// (Fetch) with the Accept header a Prometheus that scrapes native histograms sends (delimited
+// protobuf first, then OpenMetrics, then the text format), gzip included, decoded by the
+// Content-Type the server answers with, so that native histograms (schema, zero threshold,
+// spans) and exemplars come back as the service served them; or from a file
 // or stdin (Open), where the format is told apart by OpenMetrics' "# EOF" line. Decoding is
 // prometheus/common's expfmt: this package writes no parser.
 //
@@ -348,3 +350,18 @@ func readAll(r io.Reader, limit int64) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// IsNative reports whether h is a native histogram as Prometheus's protobuf parser tells one
+// (textparse's isNativeHistogram): spans of either sign, a zero threshold above 0, or a zero
+// count (of a float histogram too). client_golang serves a native histogram without
+// observations and with a zero threshold of 0 with one empty span so that it is told apart;
+// the schema alone does not tell, since a classic histogram leaves it 0. Only protobuf carries
+// these fields: in the text formats every histogram is classic.
+func IsNative(h *dto.Histogram) bool {
+	return len(h.GetPositiveSpan()) > 0 || len(h.GetNegativeSpan()) > 0 ||
+		h.GetZeroThreshold() > 0 || h.GetZeroCount() > 0 || h.GetZeroCountFloat() > 0
+}
+
+// CarriesNative reports whether format can carry native histograms: only delimited protobuf
+// does, so that a family read from another format says nothing of its native buckets.
+func CarriesNative(format expfmt.Format) bool { return format.FormatType() == expfmt.TypeProtoDelim }

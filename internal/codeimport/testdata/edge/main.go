@@ -66,10 +66,16 @@ func quantiles() map[float64]float64 { return map[float64]float64{0.5: 0.05, 0.9
 // computedSummary's objectives are computed.
 var computedSummary = prometheus.NewSummary(prometheus.SummaryOpts{Name: "edge_computed_summary_seconds", Help: "Computed objectives.", Objectives: quantiles()})
 
+// nativeFactor is computed by a function: the importer does not run it.
+func nativeFactor() float64 { return 1.1 }
+
+// computedNative's native-histogram factor is computed, and it has no classic buckets.
+var computedNative = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "edge_computed_native_seconds", Help: "Computed factor.", NativeHistogramBucketFactor: nativeFactor()})
+
 // coll is a custom collector.
 type coll struct {
-	batch, unused, dyn *prometheus.Desc
-	vt                 prometheus.ValueType
+	batch, unused, dyn, native *prometheus.Desc
+	vt                         prometheus.ValueType
 }
 
 func newColl() *coll {
@@ -77,22 +83,29 @@ func newColl() *coll {
 		batch:  prometheus.NewDesc("edge_batch_seconds", "Batch durations.", nil, nil),
 		unused: prometheus.NewDesc("edge_unused", "Described, never collected here.", nil, nil),
 		dyn:    prometheus.NewDesc("edge_dynamic", "Of a computed type.", []string{"x"}, nil),
+		native: prometheus.NewDesc("edge_native_batch_bytes", "Batch sizes, native.", nil, nil),
 		vt:     prometheus.GaugeValue,
 	}
 }
 
-func (c *coll) Describe(ch chan<- *prometheus.Desc) { ch <- c.batch; ch <- c.unused; ch <- c.dyn }
+func (c *coll) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.batch
+	ch <- c.unused
+	ch <- c.dyn
+	ch <- c.native
+}
 
 func (c *coll) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstHistogram(c.batch, 3, 1.5, map[float64]uint64{1: 2, 0.5: 1})
 	ch <- prometheus.MustNewConstMetric(c.dyn, c.vt, 1, "y")
+	ch <- prometheus.MustNewConstNativeHistogram(c.native, 2, 300, map[int]int64{7: 1, 8: 1}, map[int]int64{}, 0, 0, 0.001, time.Time{})
 }
 
 func init() { mutable[0] = "c" }
 
 func main() {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(poolSize, v2, curried, lastDuration, queue, untyped, bytesTotal, secondsTotal, mixed, idle, mutated, sizes, plain, computedSummary, newColl())
+	reg.MustRegister(poolSize, v2, curried, lastDuration, queue, untyped, bytesTotal, secondsTotal, mixed, idle, mutated, sizes, plain, computedSummary, computedNative, newColl())
 	// client_golang's build-info collector: go_build_info is the collector's, not the code's.
 	reg.MustRegister(collectors.NewBuildInfoCollector())
 	if g, err := poolSize.GetMetricWithLabelValues("main"); err == nil {

@@ -87,6 +87,18 @@ var Native = promauto.NewHistogram(prometheus.HistogramOpts{
 	NativeHistogramBucketFactor: 1.1,
 })
 
+// NativeOnly has native buckets alone, with every native option client_golang has.
+var NativeOnly = promauto.NewHistogram(prometheus.HistogramOpts{
+	Name:                            "shop_native_only_bytes",
+	Help:                            "Native only.",
+	NativeHistogramBucketFactor:     2,
+	NativeHistogramMaxBucketNumber:  100,
+	NativeHistogramZeroThreshold:    prometheus.NativeHistogramZeroThresholdZero,
+	NativeHistogramMinResetDuration: time.Hour,
+	NativeHistogramMaxZeroThreshold: 0.001,
+	NativeHistogramMaxExemplars:     10,
+})
+
 // Payload is a summary with objectives and a window.
 var Payload = promauto.NewSummaryVec(prometheus.SummaryOpts{
 	Name:       "shop_payload_bytes",

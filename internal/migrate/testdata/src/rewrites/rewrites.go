@@ -21,7 +21,7 @@ var requests = promauto.NewCounterVec(prometheus.CounterOpts{ // want `shop_requ
 
 // A native histogram besides the classic buckets: the catalogue cannot carry it yet, and the
 // rewrite says it drops it.
-var latency = promauto.NewHistogramVec(prometheus.HistogramOpts{Name: "shop_request_duration_seconds", Buckets: prometheus.DefBuckets, NativeHistogramBucketFactor: 1.1, NativeHistogramMaxBucketNumber: 100}, []string{"method"}) // want `shop_request_duration_seconds: promauto.NewHistogramVec becomes &shopmetrics.Default.ShopRequestDurationSeconds; NativeHistogramBucketFactor, NativeHistogramMaxBucketNumber are not carried: the catalogue has no native histograms yet, so only the classic buckets are served`
+var latency = promauto.NewHistogramVec(prometheus.HistogramOpts{Name: "shop_request_duration_seconds", Buckets: prometheus.DefBuckets, NativeHistogramBucketFactor: 1.1, NativeHistogramMaxBucketNumber: 100}, []string{"method"}) // want `shop_request_duration_seconds: promauto.NewHistogramVec becomes &shopmetrics.Default.ShopRequestDurationSeconds; NativeHistogramBucketFactor, NativeHistogramMaxBucketNumber are not carried: the catalogue's entry declares no native:, so only the classic buckets are served; declare native: there to keep the native histogram, as instrumentgen import writes it from these options`
 
 var orders = promauto.NewCounterVec(prometheus.CounterOpts{Namespace: "shop", Subsystem: "orders", Name: "total"}, []string{"outcome"}) // want `shop_orders_total: promauto.NewCounterVec becomes`
 
