@@ -419,7 +419,18 @@ func TestFastPathChoice(t *testing.T) {
 		{"no view", setup{temporalities: []metricdata.Temporality{cum, delta}}, true},
 		{"exponential", setup{temporalities: []metricdata.Temporality{cum}, views: []sdkmetric.View{
 			sdkmetric.NewView(sdkmetric.Instrument{Name: "latency"}, sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 160, MaxScale: 20}}),
+		}}, true},
+		// MaxSize 2 can reach the SDK's lowest scale, where it drops values by their order.
+		{"exponential/max size 2", setup{temporalities: []metricdata.Temporality{cum}, views: []sdkmetric.View{
+			sdkmetric.NewView(sdkmetric.Instrument{Name: "latency"}, sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 2, MaxScale: 20}}),
 		}}, false},
+		{"exponential/huge", setup{temporalities: []metricdata.Temporality{cum}, views: []sdkmetric.View{
+			sdkmetric.NewView(sdkmetric.Instrument{Name: "latency"}, sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: maxFastExpoSize + 1, MaxScale: 20}}),
+		}}, false},
+		// An invalid aggregation is ignored by NewView: the reader's default.
+		{"exponential/invalid", setup{temporalities: []metricdata.Temporality{cum}, views: []sdkmetric.View{
+			sdkmetric.NewView(sdkmetric.Instrument{Name: "latency"}, sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 160, MaxScale: 21}}),
+		}}, true},
 		{"sum", setup{temporalities: []metricdata.Temporality{cum}, views: []sdkmetric.View{
 			sdkmetric.NewView(sdkmetric.Instrument{Name: "latency"}, sdkmetric.Stream{Aggregation: sdkmetric.AggregationSum{}}),
 		}}, false},

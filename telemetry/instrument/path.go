@@ -169,10 +169,32 @@ func (p *FastPath) MeterProvider(mp *sdkmetric.MeterProvider) metric.MeterProvid
 	return &pathProvider{sdk: mp, path: p}
 }
 
+// ScrapeProducer registers a reader for Prometheus scrapes, cumulative with the default
+// aggregation (as Producer(nil, nil)), and returns the Producer to give it. It emits what
+// Producer would, except for a histogram with both classic and native buckets declared: that
+// stream is two adjacent metrics of the same name, description and unit, its classic
+// metricdata.Histogram and then its metricdata.ExponentialHistogram, with the same data
+// points in the same order (attributes and start times), so that the caller can expose both
+// as one Prometheus histogram, as client_golang does. A native-only stream is its
+// exponential histogram alone. Call it before MeterProvider, as Producer.
+func (p *FastPath) ScrapeProducer() (sdkmetric.Producer, error) {
+	prod, err := p.Producer(nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	prod.(*producer).scrape = true
+	return prod, nil
+}
+
+// maxFastExpoSize is the largest MaxSize of a View's exponential aggregation on the fast path,
+// whose cells hold MaxSize counts (rounded up to a power of two) per phase from the start.
+const maxFastExpoSize = 1024
+
 // producer emits the fast streams for one reader.
 type producer struct {
 	path   *FastPath
 	reader int
+	scrape bool // ScrapeProducer's: classic and native buckets both
 	// mu serialises the collections of one reader, as the SDK's pipeline lock does.
 	mu sync.Mutex
 }
@@ -195,6 +217,10 @@ func (pr *producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) 
 		}
 		metrics := make([]metricdata.Metrics, 0, len(s.order))
 		for _, c := range s.order {
+			if sc, ok := c.(scrapeCollector); ok && pr.scrape {
+				metrics = sc.collectScrape(pr.reader, metrics)
+				continue
+			}
 			var m metricdata.Metrics
 			if c.collect(pr.reader, &m) {
 				metrics = append(metrics, m)
@@ -213,6 +239,7 @@ type resolvedStream struct {
 	name, description, unit string
 	bounds                  []float64
 	noMinMax                bool
+	native                  *nativeSpec // native buckets: an exponential histogram
 	filter                  attribute.Filter
 }
 
@@ -298,6 +325,15 @@ func (p *FastPath) resolve(scope instrumentation.Scope, kind sdkmetric.Instrumen
 	if len(matched) == 0 {
 		matched = []sdkmetric.Stream{{Name: name, Description: description, Unit: unit}}
 	}
+	// A declared Native is the instrument's own default aggregation, as advised boundaries are
+	// (a View's aggregation wins over it): the native buckets, with classic ones only when the
+	// histogram was created with boundaries.
+	var declared *nativeSpec
+	if kind == sdkmetric.InstrumentKindHistogram {
+		if n, has := p.nativeFor(scope, name); has {
+			declared = newNativeSpec(n.Schema, int32(n.MaxBuckets), n.ZeroThreshold, n.MinResetDuration, advised != nil)
+		}
+	}
 	ok = true
 	readers = make([]histReader, len(p.readers))
 	var chosen *resolvedStream
@@ -312,9 +348,16 @@ func (p *FastPath) resolve(scope instrumentation.Scope, kind sdkmetric.Instrumen
 		seen := map[streamKey]bool{}
 		for _, s := range matched {
 			agg := s.Aggregation
+			native := false
 			switch agg.(type) {
 			case nil:
 				agg = readerAgg
+				// The declared buckets replace a reader's histogram aggregation, explicit or
+				// exponential, and nothing else (a reader may drop histograms).
+				switch agg.(type) {
+				case sdkmetric.AggregationExplicitBucketHistogram, sdkmetric.AggregationBase2ExponentialHistogram:
+					native = declared != nil
+				}
 			case sdkmetric.AggregationDefault:
 				agg = sdkmetric.DefaultAggregationSelector(kind)
 			}
@@ -335,9 +378,31 @@ func (p *FastPath) resolve(scope instrumentation.Scope, kind sdkmetric.Instrumen
 			if !slices.Contains(keys, k) {
 				keys = append(keys, k)
 			}
+			if native {
+				var bounds []float64
+				if declared.classic {
+					bounds = advised
+				}
+				streams = append(streams, resolvedStream{name: s.Name, description: s.Description, unit: s.Unit,
+					bounds: bounds, native: declared, filter: filter})
+				continue
+			}
 			// What the fast path aggregates an instrument into: the aggregation the SDK gives
-			// its kind by default (aggregateFunc), and nothing else.
+			// its kind by default (aggregateFunc), a histogram's exponential aggregation, and
+			// nothing else.
 			switch a := agg.(type) {
+			case sdkmetric.AggregationBase2ExponentialHistogram:
+				// NewView and readerAggregation already replaced an invalid one. A MaxSize
+				// under 3 can reach the SDK's lowest scale, where it drops values in an order
+				// that depends on the values; a large one costs the fast path MaxSize counts
+				// per series and phase from the start (the SDK grows its buckets): the SDK's
+				// path for both, and for scales the SDK cannot downscale from.
+				if kind != sdkmetric.InstrumentKindHistogram || a.MaxSize < 3 || a.MaxSize > maxFastExpoSize || a.MaxScale < expoMinScale {
+					ok = false
+					continue
+				}
+				streams = append(streams, resolvedStream{name: s.Name, description: s.Description, unit: s.Unit,
+					noMinMax: a.NoMinMax, native: newNativeSpec(a.MaxScale, a.MaxSize, 0, 0, false), filter: filter})
 			case sdkmetric.AggregationExplicitBucketHistogram:
 				if kind != sdkmetric.InstrumentKindHistogram {
 					ok = false
@@ -391,7 +456,7 @@ func (p *FastPath) resolve(scope instrumentation.Scope, kind sdkmetric.Instrumen
 // reader's own aggregation adds can differ.
 func sameStream(a, b resolvedStream) bool {
 	return a.name == b.name && a.description == b.description && a.unit == b.unit &&
-		a.noMinMax == b.noMinMax && slices.Equal(a.bounds, b.bounds)
+		a.noMinMax == b.noMinMax && slices.Equal(a.bounds, b.bounds) && sameNative(a.native, b.native)
 }
 
 // readerAggregation is the SDK's readerDefaultAggregation: the reader's choice, or the default
