@@ -60,6 +60,8 @@ type histogram[N Number] struct {
 	deltaIdx int          // the delta reader's index; -1 in cumulative mode
 	start    time.Time
 	logger   *slog.Logger
+	// now is the clock of a native stream's resets (MinResetDuration), time.Now but in tests.
+	now func() time.Time
 
 	seq atomic.Uint64 // orders the first recording of each cell in each cycle (delta mode)
 
@@ -110,7 +112,7 @@ func newHistogram[N Number](s resolvedStream, readers []histReader, limit int, l
 		name: s.name, description: s.description, unit: s.unit,
 		bounds: bounds, nb: len(bounds) + 1,
 		noMinMax: s.noMinMax, isFloat: isFloat, nat: s.native, filter: s.filter,
-		limit: limit, readers: readers, deltaIdx: -1, start: time.Now(), logger: logger,
+		limit: limit, readers: readers, deltaIdx: -1, start: time.Now(), logger: logger, now: time.Now,
 		cells: map[attribute.Distinct]*hcell[N]{},
 	}
 	for i, r := range readers {

@@ -214,9 +214,8 @@ func (c *hcell[N]) recordSlow(v N, bucket int) bool {
 		spans[sign] = spans[sign].with(expoBin(abs, at))
 	}
 	k := expoShift(spec.maxSize, at, spans[0], spans[1])
-	if k > 0 && spec.minReset > 0 && h.deltaIdx < 0 && time.Since(n.since) >= spec.minReset {
+	if now := h.now(); k > 0 && spec.minReset > 0 && h.deltaIdx < 0 && now.Sub(n.since) >= spec.minReset {
 		// client_golang's maybeReset: a fresh series at the highest scale, with the value.
-		now := time.Now()
 		n.prepare(spec, hot^1, spec.maxScale, [2]span{emptySpan, emptySpan})
 		n.discard(c, spec, c.swap())
 		n.base = h.newPoint()
