@@ -222,7 +222,6 @@ func TestNativeMatchesClientGolang(t *testing.T) {
 	}
 }
 
-
 // TestNativeDeclaredMatchesSDK: a declared Native (no zero threshold, no resets) is the SDK's
 // exponential aggregation with MaxScale Schema and MaxSize MaxBuckets, losing resolution by
 // its rule; the OTLP-style reader gets the exponential histogram alone even when the

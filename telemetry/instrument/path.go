@@ -55,18 +55,26 @@ type FastPathConfig struct {
 //   - no View matches: the default stream (for a histogram, with the instrument's bucket
 //     boundaries);
 //   - a View renames it, changes its description or unit, filters its attributes, drops it for
-//     every reader, or (a histogram) asks for other explicit bucket boundaries or no min and
-//     max: applied;
+//     every reader, or (a histogram) asks for other explicit bucket boundaries, no min and
+//     max, or the SDK's exponential aggregation (AggregationBase2ExponentialHistogram, from a
+//     View or a reader's aggregation selector, with MaxSize 3 to 1024 and MaxScale at least
+//     -10): applied;
+//   - a histogram with native buckets declared (Group.DeclareNative) is aggregated as the
+//     SDK's exponential aggregation would with MaxScale Schema and MaxSize MaxBuckets, plus the
+//     declaration's zero threshold and resets, instead of its default aggregation (a View's
+//     aggregation still wins); it keeps classic buckets only when it was created with bucket
+//     boundaries, and ScrapeProducer's reader gets both;
 //   - the SDK path, for the whole instrument, when a reader would aggregate it into anything
-//     but its kind's default aggregation (an explicit-bucket histogram for a histogram, a sum
-//     for a counter or up-down counter, a last value for a gauge: never an exponential
-//     histogram, a histogram of a counter, several streams from several Views), when readers
+//     but its kind's default aggregation or a histogram's exponential one (a sum for a
+//     counter or up-down counter, a last value for a gauge: never a histogram of a counter,
+//     several streams from several Views), when readers
 //     disagree on the stream, when more than one reader is delta, when the meter's scope
 //     carries attributes of type MAP or SLICE (whose keys the SDK normalises), or when the SDK
 //     reports an error creating it. A provider with a reader the pipeline did not build, or
 //     with exemplars on, does not use a FastPath at all.
 //
-// Data points match the SDK's: a histogram's counts, sums, min and max and bucket counts; a
+// Data points match the SDK's: a histogram's counts, sums, min and max and bucket counts (an
+// exponential histogram's scale, zero count and buckets of both signs too); a
 // sum's value, monotonic for a counter; a gauge's last value; the otel.metric.overflow series
 // past the cardinality limit (per interval for a delta reader); start times (the instrument's
 // creation for cumulative data, or each series' first measurement with
