@@ -53,12 +53,15 @@ type histogram[N Number] struct {
 	nb       int       // len(bounds)+1 buckets
 	noMinMax bool
 	isFloat  bool
+	nat      *nativeSpec // native buckets (nativecell.go), nil for a classic stream
 	filter   attribute.Filter
 	limit    int
 	readers  []histReader // by reader index of the FastPath
 	deltaIdx int          // the delta reader's index; -1 in cumulative mode
 	start    time.Time
 	logger   *slog.Logger
+	// now is the clock of a native stream's resets (MinResetDuration), time.Now but in tests.
+	now func() time.Time
 
 	seq atomic.Uint64 // orders the first recording of each cell in each cycle (delta mode)
 
@@ -108,8 +111,8 @@ func newHistogram[N Number](s resolvedStream, readers []histReader, limit int, l
 	h := &histogram[N]{
 		name: s.name, description: s.description, unit: s.unit,
 		bounds: bounds, nb: len(bounds) + 1,
-		noMinMax: s.noMinMax, isFloat: isFloat, filter: s.filter,
-		limit: limit, readers: readers, deltaIdx: -1, start: time.Now(), logger: logger,
+		noMinMax: s.noMinMax, isFloat: isFloat, nat: s.native, filter: s.filter,
+		limit: limit, readers: readers, deltaIdx: -1, start: time.Now(), logger: logger, now: time.Now,
 		cells: map[attribute.Distinct]*hcell[N]{},
 	}
 	for i, r := range readers {
@@ -198,11 +201,18 @@ func (h *histogram[N]) noteOverflow(now time.Time) {
 func (h *histogram[N]) newCell(set attribute.Set, now time.Time) *hcell[N] {
 	// Buckets of both phases in one array whose size is a multiple of a cache line (see hcell).
 	n := (2*h.nb + 7) &^ 7
-	return &hcell[N]{h: h, buckets: make([]atomic.Uint64, n), attrs: set, created: now, index: -1}
+	c := &hcell[N]{h: h, buckets: make([]atomic.Uint64, n), attrs: set, created: now, index: -1}
+	if h.nat != nil {
+		c.nat = newNcell(h, now)
+	}
+	return c
 }
 
 // record records v for set: the path of RecordSet and of an OTel Record with options.
 func (h *histogram[N]) record(v N, set attribute.Set) {
+	if h.ignores(v) {
+		return
+	}
 	for {
 		if c, _ := h.resolve(set); c.record(v) {
 			return
@@ -213,6 +223,9 @@ func (h *histogram[N]) record(v N, set attribute.Set) {
 // recordEmpty records v for the empty label set: an OTel Record without options.
 func (h *histogram[N]) recordEmpty(v N) {
 	if c := h.empty.Load(); c != nil && c.record(v) {
+		return
+	}
+	if h.ignores(v) {
 		return
 	}
 	for {
@@ -249,12 +262,12 @@ const (
 // forth.
 type hcell[N Number] struct {
 	// Read-only once the cell exists.
-	h         *histogram[N]
-	buckets   []atomic.Uint64 // phase p's bucket i is buckets[p*h.nb+i]
-	attrs     attribute.Set
-	index     int32 // its arrival order among the persistent cells, or -1: not one of them
-	transient bool
-	_         [64 - 8 - 24 - 24 - 8]byte
+	h       *histogram[N]
+	buckets []atomic.Uint64 // phase p's bucket i is buckets[p*h.nb+i]
+	attrs   attribute.Set
+	// nat is the native part of a stream with native buckets, nil otherwise: a classic
+	// recording pays one nil check for it.
+	nat *ncell[N]
 
 	started atomic.Uint64 // hotBit | retiredBit | recordings started in the hot phase
 	// Read and written by collections only: when the cell was created, and what a cumulative
@@ -263,8 +276,10 @@ type hcell[N Number] struct {
 	carried [2]uint64
 	// gone is set when the series is deleted (Recorder.Delete): collections skip the cell, and
 	// a bound handle that still holds it records into it unseen, as client_golang's held child.
-	gone atomic.Bool
-	_    [64 - 8 - 24 - 16 - 4]byte
+	gone      atomic.Bool
+	index     int32 // its arrival order among the persistent cells, or -1: not one of them
+	transient bool
+	_         [64 - 8 - 24 - 16 - 4 - 4 - 1]byte
 
 	phases [2]phase[N]
 }
@@ -287,6 +302,9 @@ type phase[N Number] struct {
 // there, as client_golang's histogram counts its observations, which saves the SDK's separate
 // counter of ended recordings.
 func (c *hcell[N]) record(v N) bool {
+	if c.nat != nil {
+		return c.recordNative(v)
+	}
 	h := c.h
 	// The bucket: the first bound at or above v, len(bounds) for +Inf and NaN, as the SDK's
 	// sort.SearchFloat64s finds it; a linear search beats a binary one for a few bounds.
@@ -352,6 +370,7 @@ type snap[N Number] struct {
 	min, max N
 	set      bool
 	seq      uint64
+	expo     *expoAcc // a native cell's buckets (drainNativeDelta)
 }
 
 func (c *hcell[N]) read(p int, s *snap[N]) {
@@ -482,7 +501,7 @@ func loadSum[N Number](i int64, f float64, isFloat bool) N {
 	return N(i)
 }
 
-// hpoint is a reader's state of one series in delta mode.
+// hpoint is a reader's state of one series in delta mode, and a native cell's base.
 type hpoint[N Number] struct {
 	counts   []uint64
 	sumInt   int64
@@ -490,6 +509,8 @@ type hpoint[N Number] struct {
 	min, max N
 	set      bool
 	seq      uint64
+	expo     *expoAcc // native buckets, for a stream with them
+	maxSize  int32
 }
 
 func (p *hpoint[N]) count() uint64 {
@@ -522,14 +543,33 @@ func (p *hpoint[N]) merge(s *snap[N]) {
 	}
 	p.sumInt += s.sumInt
 	p.sumFloat += s.sumFloat
+	if s.expo != nil && p.expo != nil {
+		p.expo.merge(p.maxSize, s.expo)
+	}
 }
 
 // mergePoint adds another point (a series folded into the overflow series).
 func (p *hpoint[N]) mergePoint(o *hpoint[N]) {
-	p.merge(&snap[N]{counts: o.counts, sumInt: o.sumInt, sumFloat: o.sumFloat, min: o.min, max: o.max, set: o.set})
+	p.merge(&snap[N]{counts: o.counts, sumInt: o.sumInt, sumFloat: o.sumFloat, min: o.min, max: o.max, set: o.set, expo: o.expo})
 }
 
-func (h *histogram[N]) newPoint() *hpoint[N] { return &hpoint[N]{counts: make([]uint64, h.nb)} }
+func (h *histogram[N]) newPoint() *hpoint[N] {
+	p := &hpoint[N]{counts: make([]uint64, h.nb)}
+	if h.nat != nil {
+		p.expo, p.maxSize = newExpoAcc(h.nat.maxScale), h.nat.maxSize
+	}
+	return p
+}
+
+// clone returns a copy of p that shares nothing with it.
+func (p *hpoint[N]) clone() *hpoint[N] {
+	c := *p
+	c.counts = slices.Clone(p.counts)
+	if p.expo != nil {
+		c.expo = p.expo.clone()
+	}
+	return &c
+}
 
 // collect appends the stream's data for reader r to m, and reports whether there was any: a
 // stream without data points is left out, as the SDK leaves it out.
@@ -539,6 +579,14 @@ func (h *histogram[N]) collect(r int, m *metricdata.Metrics) bool {
 	}
 	h.collectMu.Lock()
 	defer h.collectMu.Unlock()
+	if h.nat != nil {
+		ms := h.collectNative(r, false, nil)
+		if len(ms) == 0 {
+			return false
+		}
+		*m = ms[0]
+		return true
+	}
 	t := time.Now()
 	var dps []metricdata.HistogramDataPoint[N]
 	temporality := metricdata.CumulativeTemporality
@@ -642,7 +690,11 @@ func (h *histogram[N]) drainAll(retire bool) (overflow *hcell[N]) {
 		if c.gone.Load() {
 			continue // deleted: what it recorded since the last collection goes with it
 		}
-		c.drainDelta(&s)
+		if c.nat != nil {
+			c.drainNativeDelta(&s)
+		} else {
+			c.drainDelta(&s)
+		}
 		if s.count == 0 {
 			continue
 		}

@@ -41,6 +41,8 @@ type setup struct {
 	views         []sdkmetric.View
 	limit         int
 	perSeries     bool // OTEL_GO_X_PER_SERIES_START_TIMESTAMPS=true
+	// aggregation is every reader's aggregation selector (nil: the default).
+	aggregation sdkmetric.AggregationSelector
 }
 
 func temporalitySelector(t metricdata.Temporality) sdkmetric.TemporalitySelector {
@@ -60,8 +62,11 @@ func (s setup) build(t *testing.T, fast bool) *provider {
 	}
 	for _, tmp := range s.temporalities {
 		ropts := []sdkmetric.ManualReaderOption{sdkmetric.WithTemporalitySelector(temporalitySelector(tmp))}
+		if s.aggregation != nil {
+			ropts = append(ropts, sdkmetric.WithAggregationSelector(s.aggregation))
+		}
 		if fast {
-			prod, err := path.Producer(temporalitySelector(tmp), nil)
+			prod, err := path.Producer(temporalitySelector(tmp), s.aggregation)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -292,6 +297,16 @@ func checkTimes(t *testing.T, rm metricdata.ResourceMetrics, temporality metricd
 					starts, times = append(starts, p.StartTime), append(times, p.Time)
 					series = append(series, m.Name+" "+setString(p.Attributes))
 				}
+			case metricdata.ExponentialHistogram[float64]:
+				for _, p := range d.DataPoints {
+					starts, times = append(starts, p.StartTime), append(times, p.Time)
+					series = append(series, m.Name+" "+setString(p.Attributes))
+				}
+			case metricdata.ExponentialHistogram[int64]:
+				for _, p := range d.DataPoints {
+					starts, times = append(starts, p.StartTime), append(times, p.Time)
+					series = append(series, m.Name+" "+setString(p.Attributes))
+				}
 			case metricdata.Sum[float64]:
 				starts, times, series = pointTimes(m.Name, d.DataPoints)
 			case metricdata.Sum[int64]:
@@ -419,7 +434,18 @@ func TestFastPathChoice(t *testing.T) {
 		{"no view", setup{temporalities: []metricdata.Temporality{cum, delta}}, true},
 		{"exponential", setup{temporalities: []metricdata.Temporality{cum}, views: []sdkmetric.View{
 			sdkmetric.NewView(sdkmetric.Instrument{Name: "latency"}, sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 160, MaxScale: 20}}),
+		}}, true},
+		// MaxSize 2 can reach the SDK's lowest scale, where it drops values by their order.
+		{"exponential/max size 2", setup{temporalities: []metricdata.Temporality{cum}, views: []sdkmetric.View{
+			sdkmetric.NewView(sdkmetric.Instrument{Name: "latency"}, sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 2, MaxScale: 20}}),
 		}}, false},
+		{"exponential/huge", setup{temporalities: []metricdata.Temporality{cum}, views: []sdkmetric.View{
+			sdkmetric.NewView(sdkmetric.Instrument{Name: "latency"}, sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: maxFastExpoSize + 1, MaxScale: 20}}),
+		}}, false},
+		// An invalid aggregation is ignored by NewView: the reader's default.
+		{"exponential/invalid", setup{temporalities: []metricdata.Temporality{cum}, views: []sdkmetric.View{
+			sdkmetric.NewView(sdkmetric.Instrument{Name: "latency"}, sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 160, MaxScale: 21}}),
+		}}, true},
 		{"sum", setup{temporalities: []metricdata.Temporality{cum}, views: []sdkmetric.View{
 			sdkmetric.NewView(sdkmetric.Instrument{Name: "latency"}, sdkmetric.Stream{Aggregation: sdkmetric.AggregationSum{}}),
 		}}, false},
@@ -605,6 +631,14 @@ func addCounts(into map[string]uint64, rm metricdata.ResourceMetrics) {
 					into[m.Name+" "+setString(p.Attributes)] += p.Count
 				}
 			case metricdata.Histogram[int64]:
+				for _, p := range d.DataPoints {
+					into[m.Name+" "+setString(p.Attributes)] += p.Count
+				}
+			case metricdata.ExponentialHistogram[float64]:
+				for _, p := range d.DataPoints {
+					into[m.Name+" "+setString(p.Attributes)] += p.Count
+				}
+			case metricdata.ExponentialHistogram[int64]:
 				for _, p := range d.DataPoints {
 					into[m.Name+" "+setString(p.Attributes)] += p.Count
 				}

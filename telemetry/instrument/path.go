@@ -63,18 +63,26 @@ type FastPathConfig struct {
 //   - no View matches: the default stream (for a histogram, with the instrument's bucket
 //     boundaries);
 //   - a View renames it, changes its description or unit, filters its attributes, drops it for
-//     every reader, or (a histogram) asks for other explicit bucket boundaries or no min and
-//     max: applied;
+//     every reader, or (a histogram) asks for other explicit bucket boundaries, no min and
+//     max, or the SDK's exponential aggregation (AggregationBase2ExponentialHistogram, from a
+//     View or a reader's aggregation selector, with MaxSize 3 to 1024 and MaxScale at least
+//     -10): applied;
+//   - a histogram with native buckets declared (Group.DeclareNative) is aggregated as the
+//     SDK's exponential aggregation would with MaxScale Schema and MaxSize MaxBuckets, plus the
+//     declaration's zero threshold and resets, instead of its default aggregation (a View's
+//     aggregation still wins); it keeps classic buckets only when it was created with bucket
+//     boundaries, and ScrapeProducer's reader gets both;
 //   - the SDK path, for the whole instrument, when a reader would aggregate it into anything
-//     but its kind's default aggregation (an explicit-bucket histogram for a histogram, a sum
-//     for a counter or up-down counter, a last value for a gauge: never an exponential
-//     histogram, a histogram of a counter, several streams from several Views), when readers
+//     but its kind's default aggregation or a histogram's exponential one (a sum for a
+//     counter or up-down counter, a last value for a gauge: never a histogram of a counter,
+//     several streams from several Views), when readers
 //     disagree on the stream, when more than one reader is delta, when the meter's scope
 //     carries attributes of type MAP or SLICE (whose keys the SDK normalises), or when the SDK
 //     reports an error creating it. A provider with a reader the pipeline did not build, or
 //     with exemplars on, does not use a FastPath at all.
 //
-// Data points match the SDK's: a histogram's counts, sums, min and max and bucket counts; a
+// Data points match the SDK's: a histogram's counts, sums, min and max and bucket counts (an
+// exponential histogram's scale, zero count and buckets of both signs too); a
 // sum's value, monotonic for a counter; a gauge's last value; the otel.metric.overflow series
 // past the cardinality limit (per interval for a delta reader); start times (the instrument's
 // creation for cumulative data, or each series' first measurement with
@@ -180,10 +188,32 @@ func (p *FastPath) MeterProvider(mp *sdkmetric.MeterProvider) metric.MeterProvid
 	return &pathProvider{sdk: mp, path: p}
 }
 
+// ScrapeProducer registers a reader for Prometheus scrapes, cumulative with the default
+// aggregation (as Producer(nil, nil)), and returns the Producer to give it. It emits what
+// Producer would, except for a histogram with both classic and native buckets declared: that
+// stream is two adjacent metrics of the same name, description and unit, its classic
+// metricdata.Histogram and then its metricdata.ExponentialHistogram, with the same data
+// points in the same order (attributes and start times), so that the caller can expose both
+// as one Prometheus histogram, as client_golang does. A native-only stream is its
+// exponential histogram alone. Call it before MeterProvider, as Producer.
+func (p *FastPath) ScrapeProducer() (sdkmetric.Producer, error) {
+	prod, err := p.Producer(nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	prod.(*producer).scrape = true
+	return prod, nil
+}
+
+// maxFastExpoSize is the largest MaxSize of a View's exponential aggregation on the fast path,
+// whose cells hold MaxSize counts (rounded up to a power of two) per phase from the start.
+const maxFastExpoSize = 1024
+
 // producer emits the fast streams for one reader.
 type producer struct {
 	path   *FastPath
 	reader int
+	scrape bool // ScrapeProducer's: classic and native buckets both
 	// mu serialises the collections of one reader, as the SDK's pipeline lock does.
 	mu sync.Mutex
 }
@@ -206,6 +236,10 @@ func (pr *producer) Produce(context.Context) ([]metricdata.ScopeMetrics, error) 
 		}
 		metrics := make([]metricdata.Metrics, 0, len(s.order))
 		for _, c := range s.order {
+			if sc, ok := c.(scrapeCollector); ok && pr.scrape {
+				metrics = sc.collectScrape(pr.reader, metrics)
+				continue
+			}
 			var m metricdata.Metrics
 			if c.collect(pr.reader, &m) {
 				metrics = append(metrics, m)
@@ -224,6 +258,7 @@ type resolvedStream struct {
 	name, description, unit string
 	bounds                  []float64
 	noMinMax                bool
+	native                  *nativeSpec // native buckets: an exponential histogram
 	filter                  attribute.Filter
 }
 
@@ -309,6 +344,15 @@ func (p *FastPath) resolve(scope instrumentation.Scope, kind sdkmetric.Instrumen
 	if len(matched) == 0 {
 		matched = []sdkmetric.Stream{{Name: name, Description: description, Unit: unit}}
 	}
+	// A declared Native is the instrument's own default aggregation, as advised boundaries are
+	// (a View's aggregation wins over it): the native buckets, with classic ones only when the
+	// histogram was created with boundaries.
+	var declared *nativeSpec
+	if kind == sdkmetric.InstrumentKindHistogram {
+		if n, has := p.nativeFor(scope, name); has {
+			declared = newNativeSpec(n.Schema, int32(n.MaxBuckets), n.ZeroThreshold, n.MinResetDuration, advised != nil)
+		}
+	}
 	ok = true
 	readers = make([]histReader, len(p.readers))
 	var chosen *resolvedStream
@@ -323,9 +367,16 @@ func (p *FastPath) resolve(scope instrumentation.Scope, kind sdkmetric.Instrumen
 		seen := map[streamKey]bool{}
 		for _, s := range matched {
 			agg := s.Aggregation
+			native := false
 			switch agg.(type) {
 			case nil:
 				agg = readerAgg
+				// The declared buckets replace a reader's histogram aggregation, explicit or
+				// exponential, and nothing else (a reader may drop histograms).
+				switch agg.(type) {
+				case sdkmetric.AggregationExplicitBucketHistogram, sdkmetric.AggregationBase2ExponentialHistogram:
+					native = declared != nil
+				}
 			case sdkmetric.AggregationDefault:
 				agg = sdkmetric.DefaultAggregationSelector(kind)
 			}
@@ -346,9 +397,31 @@ func (p *FastPath) resolve(scope instrumentation.Scope, kind sdkmetric.Instrumen
 			if !slices.Contains(keys, k) {
 				keys = append(keys, k)
 			}
+			if native {
+				var bounds []float64
+				if declared.classic {
+					bounds = advised
+				}
+				streams = append(streams, resolvedStream{name: s.Name, description: s.Description, unit: s.Unit,
+					bounds: bounds, native: declared, filter: filter})
+				continue
+			}
 			// What the fast path aggregates an instrument into: the aggregation the SDK gives
-			// its kind by default (aggregateFunc), and nothing else.
+			// its kind by default (aggregateFunc), a histogram's exponential aggregation, and
+			// nothing else.
 			switch a := agg.(type) {
+			case sdkmetric.AggregationBase2ExponentialHistogram:
+				// NewView and readerAggregation already replaced an invalid one. A MaxSize
+				// under 3 can reach the SDK's lowest scale, where it drops values in an order
+				// that depends on the values; a large one costs the fast path MaxSize counts
+				// per series and phase from the start (the SDK grows its buckets): the SDK's
+				// path for both, and for scales the SDK cannot downscale from.
+				if kind != sdkmetric.InstrumentKindHistogram || a.MaxSize < 3 || a.MaxSize > maxFastExpoSize || a.MaxScale < expoMinScale {
+					ok = false
+					continue
+				}
+				streams = append(streams, resolvedStream{name: s.Name, description: s.Description, unit: s.Unit,
+					noMinMax: a.NoMinMax, native: newNativeSpec(a.MaxScale, a.MaxSize, 0, 0, false), filter: filter})
 			case sdkmetric.AggregationExplicitBucketHistogram:
 				if kind != sdkmetric.InstrumentKindHistogram {
 					ok = false
@@ -407,7 +480,7 @@ func (p *FastPath) resolve(scope instrumentation.Scope, kind sdkmetric.Instrumen
 // reader's own aggregation adds can differ.
 func sameStream(a, b resolvedStream) bool {
 	return a.name == b.name && a.description == b.description && a.unit == b.unit &&
-		a.noMinMax == b.noMinMax && slices.Equal(a.bounds, b.bounds)
+		a.noMinMax == b.noMinMax && slices.Equal(a.bounds, b.bounds) && sameNative(a.native, b.native)
 }
 
 // readerAggregation is the SDK's readerDefaultAggregation: the reader's choice, or the default

@@ -125,6 +125,9 @@ func (r *Recorder[N, K]) Record(ctx context.Context, val N, k K) {
 // recordSlow records val for a series whose cell is not cached: new, or past the cardinality
 // limit.
 func (r *Recorder[N, K]) recordSlow(val N, k K) {
+	if r.fast.ignores(val) {
+		return // a native stream's NaN or infinity creates no series
+	}
 	for {
 		if c, _ := r.resolve(k); c.record(val) {
 			return
@@ -185,7 +188,7 @@ func (r *Recorder[N, K]) Bind(k K) RecorderBound[N] {
 		return RecorderBound[N]{s: b}
 	}
 	if r.fast != nil {
-		b := &boundSeries[N]{resolve: func() (*hcell[N], bool) { return r.resolve(k) }}
+		b := &boundSeries[N]{fast: r.fast, resolve: func() (*hcell[N], bool) { return r.resolve(k) }}
 		if c := r.cells.lookup(k); c != nil {
 			b.cell.Store(c)
 		}
@@ -237,6 +240,7 @@ func (b RecorderBound[N]) Record(ctx context.Context, val N) {
 type boundSeries[N Number] struct {
 	cell    atomic.Pointer[hcell[N]]
 	resolve func() (*hcell[N], bool)
+	fast    *histogram[N] // the stream resolve resolves in
 
 	// A gauge on the fast path: its cell once the series has one for good; resolveGauge
 	// records a value and resolves the cell.
@@ -257,6 +261,9 @@ func (s *boundSeries[N]) record(ctx context.Context, val N) {
 	if s.resolve == nil {
 		s.inst.Record(ctx, val, s.opts...)
 		return
+	}
+	if s.fast.ignores(val) {
+		return // a native stream's NaN or infinity creates no series
 	}
 	for {
 		c, keep := s.resolve()

@@ -46,10 +46,11 @@ package instrument
 //     Mirrored in resolve.
 //   - What an instrument may aggregate into: isAggregatorCompatible and
 //     (*inserter[N]).aggregateFunc, pipeline.go. The fast path implements each kind's default
-//     and AggregationDrop only: AggregationExplicitBucketHistogram for a histogram,
-//     AggregationSum for a counter (monotonic, aggregateFunc's b.Sum(true)) or an up-down
-//     counter (b.Sum(false)), AggregationLastValue for a gauge (b.LastValue()). Any other
-//     aggregation (a histogram of a counter or gauge, exponential, one the SDK rejects),
+//     and AggregationDrop only: AggregationExplicitBucketHistogram and
+//     AggregationBase2ExponentialHistogram (b.ExponentialBucketHistogram, see below) for a
+//     histogram, AggregationSum for a counter (monotonic, aggregateFunc's b.Sum(true)) or an
+//     up-down counter (b.Sum(false)), AggregationLastValue for a gauge (b.LastValue()). Any
+//     other aggregation (a histogram of a counter or gauge, one the SDK rejects),
 //     several streams for one reader, readers that disagree on the stream, or more than one
 //     delta reader send the whole instrument to the SDK's path (resolve, sameStream).
 //   - Stream identity: lowercased name, description, unit, kind and number type; the first
@@ -168,6 +169,51 @@ package instrument
 //     stream's ScopeMetrics of its own, which telemetry's mergeScopes (export.go) merges into
 //     the SDK's before an OTLP export.
 //
+// Exponential histograms (a histogram with AggregationBase2ExponentialHistogram, or a declared
+// Native; expo.go, nativecell.go, nativecollect.go), in internal/aggregate/exponential_histogram.go
+// unless another file is named:
+//
+//   - Validation: MaxScale above 20 or MaxSize 0 or less is invalid; a View's is dropped
+//     (NewView, view.go: the reader's aggregation applies) and a reader's replaced by the
+//     default (readerDefaultAggregation). AggregationBase2ExponentialHistogram.err,
+//     aggregation.go. Mirrored by NewView itself and readerAggregation. A MaxSize under 3 or a
+//     MaxScale under -10 (where the SDK's expoHistogramDataPoint.record hits "exponential
+//     histogram scale underflow" and drops a value depending on the order of values), and a
+//     MaxSize over maxFastExpoSize, take the SDK's path (resolve).
+//   - The sum is kept for a histogram (aggregateFunc's noSum for others only), whole numbers
+//     apart from the rest and never merged (no hot and cold phases): atomicCounter[N].
+//     Mirrored by the phases' and base's sumInt and sumFloat, which nativeCumulativeState
+//     leaves unmerged.
+//   - measure: NaN and infinities are ignored before the series is looked up (no series, no
+//     place under the limit); the limit's overflow set once len(values) reaches limit-1;
+//     values cleared at each delta collection. (*expoHistogram[N]).measure, delta, cumulative,
+//     with limiter[V]. Mirrored by histogram.ignores (and the Recorder's and bound series'
+//     checks before resolve), recordNative, and the classic stream's limit rules above, which
+//     give the same series.
+//   - record: min and max (atomicMinMax), the sum, then |v| == 0 into the zero count, else
+//     the bucket getBin gives at the current scale, after scaleChange's downscale of both signs
+//     when the new bucket would make a sign span MaxSize buckets or more.
+//     (*expoHistogramDataPoint[N]).record, getBin, scaleFactors, scaleChange. Mirrored by
+//     expoBin (getBin, expoScaleFactors) and expoShift (scaleChange for both signs, whose
+//     result does not depend on the order of values: see expoBin and TestExpoBinShift),
+//     expoAcc.fit and record, and ncell.count, which counts at a phase's scale and leaves the
+//     downscale to the slow path and the collections.
+//   - Buckets: expoBuckets.record (startBin and counts from the lowest to the highest bucket
+//     recorded), downscale (bucket i to i>>delta), count. Mirrored by expoBuckets (grow,
+//     downscale, span) and drain, which trims a phase's span to its populated ends.
+//   - Data points: Count, Scale, ZeroCount, ZeroThreshold 0, each sign's Offset (startBin, 0
+//     for an empty sign) and Counts, Sum, Min and Max unless NoMinMax, StartTime (the
+//     instrument's creation, the series' first measurement with per-series start times, the
+//     previous collection for delta data). (*expoHistogram[N]).delta and cumulative. Mirrored by
+//     expoPoint, nativeCumulative, nativeCumulativeState and nativeDelta. A declared Native
+//     adds what the SDK has not: its zero threshold (|v| at most it counts as zero) and its
+//     MinResetDuration (client_golang's maybeReset: a cumulative series reset instead of
+//     losing resolution, its StartTime moved to the reset).
+//
+// TestNativeMatchesSDK, TestNativeSpecialValues, TestNativeConcurrent and
+// TestNativeDeclaredMatchesSDK are the exponential histograms' differential tests, and
+// TestNativeMatchesClientGolang holds a declared Native to client_golang's native histogram.
+//
 // Summaries have no SDK instrument or aggregation to mirror; SummaryPath takes two of the rules
 // above so that its points read like the SDK's cumulative data: the cumulative cardinality
 // limit with overflowSet ((*summaryStream).resolve), and the start times, per series with
@@ -203,8 +249,8 @@ package instrument
 //
 // In sdk/metric: pipeline.go, meter.go, instrument.go, provider.go, aggregation.go,
 // exemplar.go, cache.go, manual_reader.go, periodic_reader.go, internal/aggregate
-// (aggregate.go, histogram.go, atomic.go, limit.go, lazy_attributes.go, sum.go, lastvalue.go,
-// finish_sum.go) and
+// (aggregate.go, histogram.go, exponential_histogram.go, atomic.go, limit.go, lazy_attributes.go,
+// sum.go, lastvalue.go, finish_sum.go) and
 // internal/attrnorm/dedup.go; in sdk, internal/x/features.go; config.go of
 // go.opentelemetry.io/otel/metric (the Experimental convention), options.go of
 // go.opentelemetry.io/otel/metric/x, and the CHANGELOG. Look for a new Aggregation or Stream
