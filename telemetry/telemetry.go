@@ -147,7 +147,7 @@ func New(ctx context.Context, opts ...Option) (*Telemetry, error) {
 		})
 		// /metrics: cumulative, the SDK's default aggregation, served beside the exporter rather
 		// than through it (see fastFamilies).
-		if t.scrapeProducer, err = t.fastPath.Producer(sdkmetric.DefaultTemporalitySelector, sdkmetric.DefaultAggregationSelector); err != nil {
+		if t.scrapeProducer, err = t.fastPath.ScrapeProducer(); err != nil {
 			return nil, fmt.Errorf("telemetry: fast path: %w", err)
 		}
 		fast, err := newFastFamilies(t.scrapeProducer, res, cfg.resourceLabels)
