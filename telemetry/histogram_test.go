@@ -171,8 +171,9 @@ func TestHistogramsMatchSDKPath(t *testing.T) {
 	}
 }
 
-// TestFastPathChosenByPipeline: the fast path needs a producer on every reader, and (for now)
-// histograms keep their exemplars on the SDK's path; an exponential View is a fast stream.
+// TestFastPathChosenByPipeline: the fast path needs a producer on every reader, and an exemplar
+// filter it can apply itself (one the specification names); an exponential View is a fast
+// stream.
 func TestFastPathChosenByPipeline(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -182,7 +183,8 @@ func TestFastPathChosenByPipeline(t *testing.T) {
 		{"default", nil, true},
 		{"push reader", []Option{WithPushExporter(&captureExporter{temporality: metricdata.DeltaTemporality})}, true},
 		{"a reader of its own", []Option{WithReader(sdkmetric.NewManualReader())}, false},
-		{"exemplars", []Option{WithExemplarFilter(exemplar.TraceBasedFilter)}, false},
+		{"exemplars", []Option{WithExemplarFilter(exemplar.TraceBasedFilter)}, true},
+		{"a filter of its own", []Option{WithExemplarFilter(func(context.Context) bool { return true })}, false},
 		{"exponential view", []Option{WithView(sdkmetric.NewView(sdkmetric.Instrument{Name: "request_seconds"},
 			sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 160, MaxScale: 20}}))}, true},
 	} {

@@ -166,7 +166,8 @@ func TestCardinalityLimitOnMetrics(t *testing.T) {
 
 // TestCatalogueTakesLimitFromMeterProvider: a catalogue created from tel.MeterProvider() alone
 // knows the pipeline's cardinality limit and logger, whichever path its histograms take (the
-// fast path, the SDK's with exemplars on, the SDK's with a reader the pipeline did not build).
+// fast path, with exemplars off or on; the SDK's with an exemplar filter of the caller's own,
+// or with a reader the pipeline did not build).
 // With a limit of 5, the fifth label set of a counter and of a histogram is the first served as
 // otel_metric_overflow="true", and it, not an earlier or a later one, logs the instrument's one
 // warning: the catalogue's caches stop where the SDK starts folding.
@@ -177,7 +178,8 @@ func TestCatalogueTakesLimitFromMeterProvider(t *testing.T) {
 		fast bool // the histogram records on the fast path
 	}{
 		{"fast histograms", nil, true},
-		{"exemplars on", []Option{WithExemplarFilter(exemplar.AlwaysOnFilter)}, false},
+		{"exemplars on", []Option{WithExemplarFilter(exemplar.AlwaysOnFilter)}, true},
+		{"an exemplar filter of its own", []Option{WithExemplarFilter(func(context.Context) bool { return true })}, false},
 		{"a reader of its own", []Option{WithReader(sdkmetric.NewManualReader())}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -126,3 +126,39 @@ func exemplarOf[N Number](s *exemplarSlot, since time.Time, isFloat bool) (metri
 	}
 	return e, true
 }
+
+// cellExemplars are a histogram series' exemplars: one slot per classic bucket (a native-only
+// stream has one, its +Inf bucket), as client_golang keeps one per bucket.
+type cellExemplars struct {
+	slots []exemplarSlot
+}
+
+// exemplar offers v, recorded in ctx, as the exemplar of its bucket, when the stream keeps
+// exemplars. Inlined at every recording: with exemplars off it is a load of a field on a line
+// the recording has just written, and a branch.
+func (c *hcell[N]) exemplar(ctx context.Context, v N) {
+	if c.ex != nil {
+		c.offerExemplar(ctx, v)
+	}
+}
+
+// offerExemplar finds v's classic bucket, as record does, and offers v to its slot.
+func (c *hcell[N]) offerExemplar(ctx context.Context, v N) {
+	h := c.h
+	c.ex.slots[bucketOf(h.bounds, float64(v))].offer(ctx, h.exemplars, toBits(v, h.isFloat))
+}
+
+// exemplars returns the series' exemplars measured at or after since (the zero time: all), as
+// a data point's, in bucket order.
+func (c *hcell[N]) exemplars(since time.Time) []metricdata.Exemplar[N] {
+	if c == nil || c.ex == nil {
+		return nil
+	}
+	var out []metricdata.Exemplar[N]
+	for i := range c.ex.slots {
+		if e, ok := exemplarOf[N](&c.ex.slots[i], since, c.h.isFloat); ok {
+			out = append(out, e)
+		}
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package instrument
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -142,8 +143,8 @@ func counterExemplars(t *testing.T, prod sdkmetric.Producer, name string) map[st
 // TestCounterExemplarsOnFastPath: with the trace_based filter, a counter on the fast path keeps
 // the latest increment made inside a sampled span as each series' exemplar, through every way
 // in (the OTel instrument, Counter by label values, a bound handle), for a cumulative reader
-// until replaced and for a delta reader only within its interval; histograms, and streams that
-// filter attributes, take the SDK's path instead.
+// until replaced and for a delta reader only within its interval; streams that filter
+// attributes take the SDK's path instead.
 func TestCounterExemplarsOnFastPath(t *testing.T) {
 	for _, withDelta := range []bool{false, true} {
 		t.Run(map[bool]string{false: "cumulative", true: "delta"}[withDelta], func(t *testing.T) { testCounterExemplars(t, withDelta) })
@@ -176,9 +177,6 @@ func testCounterExemplars(t *testing.T, withDelta bool) {
 		if c, _ := m.Int64Counter(name); OnFastPath(c) {
 			t.Errorf("%s: on the fast path with exemplars on, and its attributes filtered", name)
 		}
-	}
-	if h, _ := m.Float64Histogram("latency"); OnFastPath(h) {
-		t.Error("a histogram is on the fast path with exemplars on")
 	}
 	c, err := NewCounter(NewGroup(m), "requests", Adder[int64](inst), func(k [1]string) attribute.Set { return attribute.NewSet(attribute.String("k", k[0])) })
 	if err != nil {
@@ -240,5 +238,153 @@ func testCounterExemplars(t *testing.T, withDelta bool) {
 			v  int64
 			id uint64
 		}{"labels": {7, 9}})
+	}
+}
+
+// histogramExemplars returns the exemplars of the histogram called name (classic or
+// exponential) in what prod produces, by the series' "k" attribute, and the kinds of data seen.
+func histogramExemplars(t *testing.T, prod sdkmetric.Producer, name string) (map[string][]metricdata.Exemplar[float64], []string) {
+	t.Helper()
+	sms, err := prod.Produce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]metricdata.Exemplar[float64]{}
+	var kinds []string
+	add := func(attrs attribute.Set, es []metricdata.Exemplar[float64]) {
+		k, _ := attrs.Value("k")
+		out[k.AsString()] = es
+	}
+	for _, sm := range sms {
+		for _, m := range sm.Metrics {
+			if m.Name != name {
+				continue
+			}
+			switch d := m.Data.(type) {
+			case metricdata.Histogram[float64]:
+				kinds = append(kinds, "histogram")
+				for _, dp := range d.DataPoints {
+					add(dp.Attributes, dp.Exemplars)
+				}
+			case metricdata.ExponentialHistogram[float64]:
+				kinds = append(kinds, "exponential")
+				for _, dp := range d.DataPoints {
+					add(dp.Attributes, dp.Exemplars)
+				}
+			}
+		}
+	}
+	return out, kinds
+}
+
+// TestHistogramExemplarsOnFastPath: with the trace_based filter, a histogram on the fast path
+// keeps, per series and classic bucket, the latest value recorded inside a sampled span (one
+// exemplar for a native-only stream, whose one classic bucket is +Inf), through every way in,
+// in the histogram and exponential data alike, for a delta reader only within its interval.
+func TestHistogramExemplarsOnFastPath(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		native  bool
+		bounds  []float64
+		withDel bool
+	}{
+		{"classic", false, []float64{1, 10}, false},
+		{"classic/delta", false, []float64{1, 10}, true},
+		{"classic+native", true, []float64{1, 10}, false},
+		{"native-only/delta", true, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := NewFastPath(FastPathConfig{Exemplars: ExemplarsTraceBased})
+			scrape, err := path.ScrapeProducer()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var delta sdkmetric.Producer
+			if tc.withDel {
+				if delta, err = path.Producer(func(sdkmetric.InstrumentKind) metricdata.Temporality { return metricdata.DeltaTemporality }, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m := path.MeterProvider(sdkmetric.NewMeterProvider()).Meter("test")
+			g := NewGroup(m)
+			if tc.native && !g.DeclareNative("latency", Native{Schema: 3, MaxBuckets: 160}) {
+				t.Fatal("DeclareNative refused")
+			}
+			var opts []metric.Float64HistogramOption
+			if tc.bounds != nil {
+				opts = append(opts, metric.WithExplicitBucketBoundaries(tc.bounds...))
+			}
+			inst, err := m.Float64Histogram("latency", opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !OnFastPath(inst) {
+				t.Fatal("not on the fast path")
+			}
+			r, err := NewRecorder(g, "latency", RecorderInstrument[float64](inst), func(k [1]string) attribute.Set { return attribute.NewSet(attribute.String("k", k[0])) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			bound := r.Bind([1]string{"bound"})
+			ctxOf := func(i uint64, sampled bool) context.Context {
+				return trace.ContextWithSpanContext(context.Background(), spanContext(i, sampled))
+			}
+			inst.Record(ctxOf(1, true), 0.5, metric.WithAttributes(attribute.String("k", "inst")))
+			r.Record(ctxOf(2, true), 0.5, [1]string{"labels"})
+			r.Record(ctxOf(3, true), 5, [1]string{"labels"})
+			r.Record(ctxOf(4, false), 0.7, [1]string{"labels"}) // not sampled
+			r.Record(ctxOf(5, true), 50, [1]string{"labels"})
+			bound.Record(ctxOf(6, true), 5)
+			r.Record(context.Background(), 2, [1]string{"plain"})
+
+			type ex struct {
+				v  float64
+				id uint64
+			}
+			want := map[string][]ex{"inst": {{0.5, 1}}, "labels": {{0.5, 2}, {5, 3}, {50, 5}}, "bound": {{5, 6}}, "plain": nil}
+			if tc.bounds == nil { // one slot: the latest
+				want["labels"] = []ex{{50, 5}}
+			}
+			check := func(what string, got map[string][]metricdata.Exemplar[float64], want map[string][]ex) {
+				t.Helper()
+				for k, w := range want {
+					es, ok := got[k]
+					if !ok {
+						t.Errorf("%s: series %s missing", what, k)
+						continue
+					}
+					if len(es) != len(w) {
+						t.Errorf("%s: series %s: %d exemplars %+v, want %v", what, k, len(es), es, w)
+						continue
+					}
+					for i, e := range es {
+						tid, sid := ids(spanContext(w[i].id, true))
+						if e.Value != w[i].v || string(e.TraceID) != string(tid) || string(e.SpanID) != string(sid) {
+							t.Errorf("%s: series %s: exemplar %d %+v, want value %v from span %d", what, k, i, e, w[i].v, w[i].id)
+						}
+					}
+				}
+			}
+			got, kinds := histogramExemplars(t, scrape, "latency")
+			wantKinds := map[bool][]string{false: {"histogram"}, true: {"histogram", "exponential"}}[tc.native]
+			if tc.native && tc.bounds == nil {
+				wantKinds = []string{"exponential"}
+			}
+			if fmt.Sprint(kinds) != fmt.Sprint(wantKinds) {
+				t.Errorf("scrape: data %v, want %v", kinds, wantKinds)
+			}
+			check("scrape", got, want)
+			if tc.withDel {
+				got, _ := histogramExemplars(t, delta, "latency")
+				check("delta", got, want)
+				time.Sleep(2 * time.Millisecond)
+				r.Record(ctxOf(9, true), 0.25, [1]string{"labels"})
+				got, _ = histogramExemplars(t, delta, "latency")
+				check("delta, next interval", got, map[string][]ex{"labels": {{0.25, 9}}})
+				if _, ok := got["inst"]; ok {
+					t.Error("delta, next interval: a series without measurements was reported")
+				}
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package instrument
 
 import (
+	"context"
 	"log/slog"
 	"math"
 	"os"
@@ -55,6 +56,9 @@ type histogram[N Number] struct {
 	isFloat  bool
 	nat      *nativeSpec // native buckets (nativecell.go), nil for a classic stream
 	filter   attribute.Filter
+	// exemplars is the filter of the stream's exemplars: each series keeps the latest
+	// measurement that passes it in each classic bucket, as client_golang keeps them.
+	exemplars Exemplars
 	limit    int
 	readers  []histReader // by reader index of the FastPath
 	deltaIdx int          // the delta reader's index; -1 in cumulative mode
@@ -103,7 +107,7 @@ type readerState[N Number] struct {
 	last    time.Time
 }
 
-func newHistogram[N Number](s resolvedStream, readers []histReader, limit int, logger *slog.Logger) *histogram[N] {
+func newHistogram[N Number](s resolvedStream, readers []histReader, limit int, logger *slog.Logger, exemplars Exemplars) *histogram[N] {
 	var zero N
 	_, isFloat := any(zero).(float64)
 	bounds := slices.Clone(s.bounds)
@@ -111,7 +115,7 @@ func newHistogram[N Number](s resolvedStream, readers []histReader, limit int, l
 	h := &histogram[N]{
 		name: s.name, description: s.description, unit: s.unit,
 		bounds: bounds, nb: len(bounds) + 1,
-		noMinMax: s.noMinMax, isFloat: isFloat, nat: s.native, filter: s.filter,
+		noMinMax: s.noMinMax, isFloat: isFloat, nat: s.native, filter: s.filter, exemplars: exemplars,
 		limit: limit, readers: readers, deltaIdx: -1, start: time.Now(), logger: logger, now: time.Now,
 		cells: map[attribute.Distinct]*hcell[N]{},
 	}
@@ -201,28 +205,35 @@ func (h *histogram[N]) noteOverflow(now time.Time) {
 func (h *histogram[N]) newCell(set attribute.Set, now time.Time) *hcell[N] {
 	// Buckets of both phases in one array whose size is a multiple of a cache line (see hcell).
 	n := (2*h.nb + 7) &^ 7
-	c := &hcell[N]{h: h, buckets: make([]atomic.Uint64, n), attrs: set, created: now, index: -1}
+	c := &hcell[N]{h: h, buckets: make([]atomic.Uint64, n), attrs: set, created: now.UnixNano(), index: -1}
+	if h.exemplars != ExemplarsOff {
+		c.ex = &cellExemplars{slots: make([]exemplarSlot, h.nb)}
+	}
 	if h.nat != nil {
 		c.nat = newNcell(h, now)
 	}
 	return c
 }
 
-// record records v for set: the path of RecordSet and of an OTel Record with options.
-func (h *histogram[N]) record(v N, set attribute.Set) {
+// record records v, recorded in ctx, for set: the path of RecordSet and of an OTel Record
+// with options.
+func (h *histogram[N]) record(ctx context.Context, v N, set attribute.Set) {
 	if h.ignores(v) {
 		return
 	}
 	for {
 		if c, _ := h.resolve(set); c.record(v) {
+			c.exemplar(ctx, v)
 			return
 		}
 	}
 }
 
-// recordEmpty records v for the empty label set: an OTel Record without options.
-func (h *histogram[N]) recordEmpty(v N) {
+// recordEmpty records v, recorded in ctx, for the empty label set: an OTel Record without
+// options.
+func (h *histogram[N]) recordEmpty(ctx context.Context, v N) {
 	if c := h.empty.Load(); c != nil && c.record(v) {
+		c.exemplar(ctx, v)
 		return
 	}
 	if h.ignores(v) {
@@ -234,6 +245,7 @@ func (h *histogram[N]) recordEmpty(v N) {
 			h.empty.Store(c)
 		}
 		if c.record(v) {
+			c.exemplar(ctx, v)
 			return
 		}
 	}
@@ -270,16 +282,20 @@ type hcell[N Number] struct {
 	nat *ncell[N]
 
 	started atomic.Uint64 // hotBit | retiredBit | recordings started in the hot phase
-	// Read and written by collections only: when the cell was created, and what a cumulative
-	// collection merged into each phase while it was hot.
-	created time.Time
+	// ex is the series' exemplars, one per classic bucket, nil unless the stream keeps them:
+	// read-only, on the line every recording has just written (started), so that reading it
+	// costs no other line.
+	ex *cellExemplars
+	// Read and written by collections only: when the cell was created (Unix nanoseconds), and
+	// what a cumulative collection merged into each phase while it was hot.
+	created int64
 	carried [2]uint64
 	// gone is set when the series is deleted (Recorder.Delete): collections skip the cell, and
 	// a bound handle that still holds it records into it unseen, as client_golang's held child.
 	gone      atomic.Bool
 	index     int32 // its arrival order among the persistent cells, or -1: not one of them
 	transient bool
-	_         [64 - 8 - 24 - 16 - 4 - 4 - 1]byte
+	_         [64 - 8 - 8 - 8 - 16 - 4 - 4 - 1]byte
 
 	phases [2]phase[N]
 }
@@ -297,6 +313,23 @@ type phase[N Number] struct {
 	_        [4]byte
 }
 
+// bucketOf is the classic bucket of f among bounds: the first bound at or above f,
+// len(bounds) for +Inf and NaN, as the SDK's sort.SearchFloat64s finds it; a linear search
+// beats a binary one for a few bounds.
+func bucketOf(bounds []float64, f float64) int {
+	if len(bounds) >= 35 {
+		return sort.SearchFloat64s(bounds, f)
+	}
+	i := 0
+	for i < len(bounds) && !(f <= bounds[i]) {
+		i++
+	}
+	return i
+}
+
+// createdAt is when the cell was created.
+func (c *hcell[N]) createdAt() time.Time { return time.Unix(0, c.created) }
+
 // record records v; false means the cell was retired and v is not recorded: resolve again.
 // The bucket is incremented last: a collection counts a recording as ended when it sees it
 // there, as client_golang's histogram counts its observations, which saves the SDK's separate
@@ -306,8 +339,8 @@ func (c *hcell[N]) record(v N) bool {
 		return c.recordNative(v)
 	}
 	h := c.h
-	// The bucket: the first bound at or above v, len(bounds) for +Inf and NaN, as the SDK's
-	// sort.SearchFloat64s finds it; a linear search beats a binary one for a few bounds.
+	// The bucket, as bucketOf finds it, written out: bucketOf does not inline (cost 109), and
+	// this is the path every classic recording takes.
 	f, i := float64(v), 0
 	if len(h.bounds) < 35 {
 		for i < len(h.bounds) && !(f <= h.bounds[i]) {
@@ -654,9 +687,11 @@ func (h *histogram[N]) collectCumulative(t time.Time) []metricdata.HistogramData
 		}
 		start := h.start
 		if perSeries {
-			start = c.created
+			start = c.createdAt()
 		}
-		dps = append(dps, h.point(c.attrs, start, t, s.counts, s.count, bounds, loadSum[N](s.sumInt, s.sumFloat, h.isFloat), s.set, s.min, s.max))
+		dp := h.point(c.attrs, start, t, s.counts, s.count, bounds, loadSum[N](s.sumInt, s.sumFloat, h.isFloat), s.set, s.min, s.max)
+		dp.Exemplars = c.exemplars(time.Time{})
+		dps = append(dps, dp)
 	}
 	return dps
 }
@@ -757,12 +792,12 @@ func (h *histogram[N]) collectCumulativeState(r int, t time.Time) []metricdata.H
 	h.drainAll(false)
 	st := &h.states[r]
 	h.mu.RLock()
-	overflowSince := h.overflowSince
+	overflowSince, overflowCell := h.overflowSince, h.overflow
 	h.mu.RUnlock()
 	perSeries := perSeriesStart()
 	bounds := slices.Clone(h.bounds)
 	dps, counts := h.points(len(st.points) + 1)
-	emit := func(p *hpoint[N], attrs attribute.Set, created time.Time) {
+	emit := func(p *hpoint[N], attrs attribute.Set, created time.Time, c *hcell[N]) {
 		n := p.count()
 		if n == 0 {
 			return
@@ -774,7 +809,9 @@ func (h *histogram[N]) collectCumulativeState(r int, t time.Time) []metricdata.H
 		if perSeries {
 			start = created
 		}
-		dps = append(dps, h.point(attrs, start, t, cs, n, bounds, loadSum[N](p.sumInt, p.sumFloat, h.isFloat), p.set, p.min, p.max))
+		dp := h.point(attrs, start, t, cs, n, bounds, loadSum[N](p.sumInt, p.sumFloat, h.isFloat), p.set, p.min, p.max)
+		dp.Exemplars = c.exemplars(time.Time{})
+		dps = append(dps, dp)
 		// As the SDK merges the collected phase back into the hot one, whole.
 		sum := loadSum[N](p.sumInt, p.sumFloat, h.isFloat)
 		p.sumInt, p.sumFloat = 0, 0
@@ -789,10 +826,10 @@ func (h *histogram[N]) collectCumulativeState(r int, t time.Time) []metricdata.H
 			delete(st.points, c) // deleted: its totals go, and the cell with them
 			continue
 		}
-		emit(p, c.attrs, c.created)
+		emit(p, c.attrs, c.createdAt(), c)
 	}
 	if st.overflow != nil {
-		emit(st.overflow, overflowSet, overflowSince)
+		emit(st.overflow, overflowSet, overflowSince, overflowCell)
 	}
 	return dps
 }
@@ -822,17 +859,19 @@ func (h *histogram[N]) collectDelta(r int, t time.Time) []metricdata.HistogramDa
 	}
 	bounds := slices.Clone(h.bounds)
 	dps, counts := h.points(len(entries) + 1)
-	emit := func(p *hpoint[N], attrs attribute.Set) {
+	emit := func(p *hpoint[N], attrs attribute.Set, c *hcell[N]) {
 		i := len(dps)
 		cs := counts[i*h.nb : (i+1)*h.nb : (i+1)*h.nb]
 		copy(cs, p.counts)
-		dps = append(dps, h.point(attrs, start, t, cs, p.count(), bounds, loadSum[N](p.sumInt, p.sumFloat, h.isFloat), p.set, p.min, p.max))
+		dp := h.point(attrs, start, t, cs, p.count(), bounds, loadSum[N](p.sumInt, p.sumFloat, h.isFloat), p.set, p.min, p.max)
+		dp.Exemplars = c.exemplars(start) // those of the interval
+		dps = append(dps, dp)
 	}
 	for _, e := range entries {
-		emit(e.p, e.c.attrs)
+		emit(e.p, e.c.attrs, e.c)
 	}
 	if overflow != nil {
-		emit(overflow, overflowSet)
+		emit(overflow, overflowSet, overflowCell)
 	}
 	return dps
 }

@@ -3,7 +3,6 @@ package instrument
 import (
 	"math"
 	"math/bits"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -148,15 +147,8 @@ func (c *hcell[N]) recordNative(v N) bool {
 	if h.isFloat && (math.IsNaN(f) || math.IsInf(f, 0)) {
 		return true // the SDK's exponential aggregation ignores them
 	}
-	// The classic bucket, as record finds it (a native-only stream has one, the end marker).
-	i := 0
-	if len(h.bounds) < 35 {
-		for i < len(h.bounds) && !(f <= h.bounds[i]) {
-			i++
-		}
-	} else {
-		i = sort.SearchFloat64s(h.bounds, f)
-	}
+	// The classic bucket (a native-only stream has one, the end marker).
+	i := bucketOf(h.bounds, f)
 	n := c.started.Add(1)
 	hot := n >> 63
 	p := &c.phases[hot]

@@ -14,6 +14,10 @@ type npoint[N Number] struct {
 	attrs attribute.Set
 	start time.Time
 	p     *hpoint[N]
+	// cell's exemplars measured at or after since are the point's; cell is nil for an
+	// overflow series folded from transient cells alone.
+	cell  *hcell[N]
+	since time.Time
 }
 
 // scrapeCollector is a fast stream that a scrape reads differently from other readers: a
@@ -68,6 +72,7 @@ func (h *histogram[N]) collectNative(r int, scrape bool, ms []metricdata.Metrics
 			p := np.p
 			dps[i] = h.point(np.attrs, np.start, t, slices.Clone(p.counts), p.count(), bounds,
 				loadSum[N](p.sumInt, p.sumFloat, h.isFloat), p.set, p.min, p.max)
+			dps[i].Exemplars = np.cell.exemplars(np.since)
 		}
 		ms = append(ms, metricdata.Metrics{Name: h.name, Description: h.description, Unit: h.unit,
 			Data: metricdata.Histogram[N]{DataPoints: dps, Temporality: temporality}})
@@ -82,7 +87,7 @@ func (h *histogram[N]) collectNative(r int, scrape bool, ms []metricdata.Metrics
 
 // expoPoint is the SDK's exponential data point of p: its scale, zero bucket, both signs'
 // buckets (an empty sign at offset 0, as the SDK's), count, sum, and extrema unless the stream
-// has none; no exemplars.
+// has none; its exemplars.
 func (h *histogram[N]) expoPoint(np npoint[N], t time.Time) metricdata.ExponentialHistogramDataPoint[N] {
 	p, a := np.p, np.p.expo
 	dp := metricdata.ExponentialHistogramDataPoint[N]{
@@ -95,6 +100,7 @@ func (h *histogram[N]) expoPoint(np npoint[N], t time.Time) metricdata.Exponenti
 	if p.set && !h.noMinMax {
 		dp.Min, dp.Max = metricdata.NewExtrema(p.min), metricdata.NewExtrema(p.max)
 	}
+	dp.Exemplars = np.cell.exemplars(np.since)
 	return dp
 }
 
@@ -127,9 +133,9 @@ func (h *histogram[N]) nativeCumulative() []npoint[N] {
 		case !reset.IsZero():
 			start = reset // a reset moves the series' start, as client_golang's does
 		case perSeries:
-			start = c.created
+			start = c.createdAt()
 		}
-		pts = append(pts, npoint[N]{attrs: c.attrs, start: start, p: p})
+		pts = append(pts, npoint[N]{attrs: c.attrs, start: start, p: p, cell: c})
 	}
 	return pts
 }
@@ -141,7 +147,7 @@ func (h *histogram[N]) nativeCumulativeState(r int) []npoint[N] {
 	h.drainAll(false)
 	st := &h.states[r]
 	h.mu.RLock()
-	overflowSince := h.overflowSince
+	overflowSince, overflowCell := h.overflowSince, h.overflow
 	h.mu.RUnlock()
 	perSeries := perSeriesStart()
 	pts := make([]npoint[N], 0, len(st.points)+1)
@@ -155,16 +161,16 @@ func (h *histogram[N]) nativeCumulativeState(r int) []npoint[N] {
 		}
 		start := h.start
 		if perSeries {
-			start = c.created
+			start = c.createdAt()
 		}
-		pts = append(pts, npoint[N]{attrs: c.attrs, start: start, p: p.clone()})
+		pts = append(pts, npoint[N]{attrs: c.attrs, start: start, p: p.clone(), cell: c})
 	}
 	if p := st.overflow; p != nil && p.count() > 0 {
 		start := h.start
 		if perSeries {
 			start = overflowSince
 		}
-		pts = append(pts, npoint[N]{attrs: overflowSet, start: start, p: p.clone()})
+		pts = append(pts, npoint[N]{attrs: overflowSet, start: start, p: p.clone(), cell: overflowCell})
 	}
 	return pts
 }
@@ -193,10 +199,10 @@ func (h *histogram[N]) nativeDelta(r int, t time.Time) []npoint[N] {
 	}
 	pts := make([]npoint[N], 0, len(entries)+1)
 	for _, e := range entries {
-		pts = append(pts, npoint[N]{attrs: e.c.attrs, start: start, p: e.p})
+		pts = append(pts, npoint[N]{attrs: e.c.attrs, start: start, p: e.p, cell: e.c, since: start})
 	}
 	if overflow != nil {
-		pts = append(pts, npoint[N]{attrs: overflowSet, start: start, p: overflow})
+		pts = append(pts, npoint[N]{attrs: overflowSet, start: start, p: overflow, cell: overflowCell, since: start})
 	}
 	return pts
 }

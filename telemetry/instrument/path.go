@@ -36,11 +36,11 @@ type FastPathConfig struct {
 	Declare func(Lifecycle)
 	// Exemplars is the provider's exemplar filter (sdkmetric.WithExemplarFilter), which the
 	// fast path applies itself: a counter keeps the latest measurement of each series that
-	// passes it as the series' exemplar, as client_golang does. A provider with a filter the
-	// fast path cannot apply (not always_off, trace_based or always_on) must not use a
-	// FastPath. With exemplars on, instruments whose streams filter attributes (a View's or
-	// the instrument's attribute filter), whose exemplars would carry the attributes filtered
-	// out, and histograms, take the SDK's path.
+	// passes it as the series' exemplar, and a histogram one per classic bucket, as
+	// client_golang does. A provider with a filter the fast path cannot apply (not always_off,
+	// trace_based or always_on) must not use a FastPath. With exemplars on, instruments whose
+	// streams filter attributes (a View's or the instrument's attribute filter), whose
+	// exemplars would carry the attributes filtered out, take the SDK's path.
 	Exemplars Exemplars
 }
 
@@ -267,7 +267,7 @@ type resolvedStream struct {
 func histogramFor[N Number](p *FastPath, scope instrumentation.Scope, name, description, unit string, advised []float64, allowedKeys []attribute.Key) *histogram[N] {
 	fast := p.streamFor(scope, sdkmetric.InstrumentKindHistogram, name, description, unit, advised, allowedKeys, isFloatType[N](),
 		func(s resolvedStream, readers []histReader) collector {
-			return newHistogram[N](s, readers, p.limit, p.logger)
+			return newHistogram[N](s, readers, p.limit, p.logger, p.exemplars)
 		})
 	h, _ := fast.(*histogram[N])
 	return h
@@ -464,9 +464,9 @@ func (p *FastPath) resolve(scope instrumentation.Scope, kind sdkmetric.Instrumen
 	if chosen == nil || deltas > 1 || hasNestedValues(scope.Attributes) {
 		ok = false
 	}
-	if p.exemplars != ExemplarsOff && (kind == sdkmetric.InstrumentKindHistogram || (chosen != nil && chosen.filter != nil)) {
+	if p.exemplars != ExemplarsOff && chosen != nil && chosen.filter != nil {
 		// The SDK's exemplars carry the attributes a filter removed from the series, which the
-		// cells do not keep; histograms keep no exemplars on the fast path yet.
+		// cells do not keep.
 		ok = false
 	}
 	if !ok {
@@ -617,15 +617,16 @@ type fastHistogram[N Number] struct {
 }
 
 // Record records val with the attributes of options.
-func (f *fastHistogram[N]) Record(_ context.Context, val N, options ...metric.RecordOption) {
+func (f *fastHistogram[N]) Record(ctx context.Context, val N, options ...metric.RecordOption) {
 	if len(options) == 0 {
 		if c := f.h.empty.Load(); c != nil && c.record(val) {
+			c.exemplar(ctx, val)
 			return
 		}
-		f.h.recordEmpty(val)
+		f.h.recordEmpty(ctx, val)
 		return
 	}
-	f.h.record(val, recordAttributes(options))
+	f.h.record(ctx, val, recordAttributes(options))
 }
 
 // Enabled reports true: some reader gets the stream, or it would take the SDK's path.

@@ -106,9 +106,10 @@ func (r *Recorder[N, K]) Record(ctx context.Context, val N, k K) {
 		c := r.cells.m[k]
 		r.cells.mu.RUnlock()
 		if c != nil && c.record(val) {
+			c.exemplar(ctx, val)
 			return
 		}
-		r.recordSlow(val, k)
+		r.recordSlow(ctx, val, k)
 		return
 	}
 	if o := r.series.get(k); o != nil {
@@ -124,12 +125,13 @@ func (r *Recorder[N, K]) Record(ctx context.Context, val N, k K) {
 
 // recordSlow records val for a series whose cell is not cached: new, or past the cardinality
 // limit.
-func (r *Recorder[N, K]) recordSlow(val N, k K) {
+func (r *Recorder[N, K]) recordSlow(ctx context.Context, val N, k K) {
 	if r.fast.ignores(val) {
 		return // a native stream's NaN or infinity creates no series
 	}
 	for {
 		if c, _ := r.resolve(k); c.record(val) {
+			c.exemplar(ctx, val)
 			return
 		}
 	}
@@ -168,7 +170,7 @@ func (r *Recorder[N, K]) RecordSet(ctx context.Context, val N, set attribute.Set
 		return
 	}
 	if r.fast != nil {
-		r.fast.record(val, set)
+		r.fast.record(ctx, val, set)
 		return
 	}
 	r.inst.Record(ctx, val, metric.WithAttributeSet(set))
@@ -225,6 +227,7 @@ func (b RecorderBound[N]) Record(ctx context.Context, val N) {
 		return
 	}
 	if c := s.cell.Load(); c != nil && c.record(val) {
+		c.exemplar(ctx, val)
 		return
 	}
 	if c := s.gcell.Load(); c != nil {
@@ -271,6 +274,7 @@ func (s *boundSeries[N]) record(ctx context.Context, val N) {
 			s.cell.Store(c)
 		}
 		if c.record(val) {
+			c.exemplar(ctx, val)
 			return
 		}
 	}
