@@ -332,7 +332,12 @@ func checkDashboardCoverage(t *testing.T, cat *catalog.Catalog, d *dashboard.Das
 		case "counter":
 			ok = reads(m.Name, true, false)
 		case "histogram":
+			// A histogram with classic buckets is read through them; a native-only one through
+			// its native series, both for quantiles and for the rate of observations.
 			ok = reads(m.Name+"_bucket", true, true) && reads(m.Name+"_count", true, false)
+			if m.Native != nil && len(m.Buckets) == 0 {
+				ok = reads(m.Name, true, true) && reads(m.Name, true, false)
+			}
 		default:
 			ok = reads(m.Name, false, false)
 		}

@@ -286,3 +286,38 @@ func TestDiffSummaryToHistogram(t *testing.T) {
 		t.Errorf("histogram to summary: exit %d\n%s", code, stdout)
 	}
 }
+
+// TestDiffNativeAddedNamesQueries: native buckets added to instruments.yaml's
+// backend_read_seconds fail the diff and, with -queries, name deploy's rule and dashboard
+// queries of its classic series, _count included (a Prometheus that scrapes native histograms
+// stores none of them); a change of the native resolution alone exits 0 as compatible.
+func TestDiffNativeAddedNamesQueries(t *testing.T) {
+	const native = "\n    native: {bucket_factor: 1.1}\n"
+	withNative := strings.TrimSuffix(readSecondsEntry, "\n") + native
+	edited := editedCatalogue(t, readSecondsEntry, withNative)
+	code, stdout, stderr := diff(t, "", "-queries", "../../deploy", repoCatalogue, edited)
+	if code != 1 || !strings.Contains(stdout, "breaking: metric backend_read_seconds: native: native buckets added beside the classic ones") ||
+		!strings.Contains(stdout, "always_scrape_classic_histograms: true") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var bucket, count int
+	for _, l := range strings.Split(stdout, "\n") {
+		if !strings.Contains(l, " names ") {
+			continue
+		}
+		if strings.Contains(l, "backend_read_seconds_bucket") {
+			bucket++
+		}
+		if strings.Contains(l, "backend_read_seconds_count") {
+			count++
+		}
+	}
+	if bucket == 0 || count == 0 {
+		t.Errorf("%d queries of _bucket and %d of _count listed, want some of each:\n%s", bucket, count, stdout)
+	}
+	coarser := editedCatalogue(t, readSecondsEntry, strings.Replace(withNative, "bucket_factor: 1.1", "schema: 1", 1))
+	code, stdout, stderr = diff(t, "", edited, coarser)
+	if code != 0 || !strings.Contains(stdout, "compatible: metric backend_read_seconds: native: native resolution changed") {
+		t.Errorf("resolution changed: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+}

@@ -54,8 +54,8 @@ type Change struct {
 	// is about.
 	Undeclared string `json:"undeclared,omitempty"`
 	// Field is what changed: metric, name, kind, provided_by, value_type, observable, unit,
-	// description, section, buckets, objectives, max_age, labels, labels.ID, labels.ID.key,
-	// labels.ID.enum, or undeclared.
+	// description, section, buckets, native, objectives, max_age, labels, labels.ID,
+	// labels.ID.key, labels.ID.enum, or undeclared.
 	Field string `json:"field"`
 	// Old and New are the field's values before and after, as written in the catalogue.
 	Old string `json:"old,omitempty"`
@@ -150,7 +150,11 @@ func Compare(oldCat, newCat *catalog.Catalog) []Change {
 			d.metric(o, n)
 			continue
 		}
-		d.add(Breaking, o, nil, "metric", o.Name, "", "removed: every query of %s finds nothing", strings.Join(o.Series(), ", "))
+		gone := o.Series()
+		if o.Native != nil {
+			gone = append(gone, o.Name) // the native series
+		}
+		d.add(Breaking, o, nil, "metric", o.Name, "", "removed: every query of %s finds nothing", strings.Join(gone, ", "))
 	}
 	for _, n := range added {
 		if !renamedFrom[n] {
@@ -266,7 +270,7 @@ func (d *differ) metric(o, n *catalog.Metric) {
 	}
 	d.labels(o, n)
 	if o.Kind == catalog.KindHistogram && n.Kind == catalog.KindHistogram {
-		d.buckets(o, n)
+		d.histogram(o, n)
 	}
 	d.objectives(o, n)
 	if o.Description != n.Description {

@@ -37,9 +37,15 @@ func (c Change) severityText() string {
 }
 
 // servedSeries are the series a breaking change to family o touches: those of its own name and
-// of every old name it still serves from the same cell.
+// of every old name it still serves from the same cell, and, for a histogram with native
+// buckets, the native series of those names, which is what a Prometheus that scrapes native
+// histograms stores instead (native.go).
 func servedSeries(o *catalog.Metric) []string {
-	return append(o.Series(), o.RenamedSeries()...)
+	out := append(o.Series(), o.RenamedSeries()...)
+	if o.Native != nil {
+		out = append(out, nativeSeries(o)...)
+	}
+	return out
 }
 
 // bucketSeries are the _bucket series of histogram o under every name it serves.
@@ -110,9 +116,13 @@ func (d *differ) renamedFrom(o, n *catalog.Metric) {
 		if slices.Contains(served, r) {
 			continue
 		}
+		series := o.SeriesAs(r)
+		if o.Native != nil {
+			series = append(series, r) // the old name's native series
+		}
 		d.add(Breaking, o, n, "renamed_from", r, "",
-			"old name %s no longer served: queries of %s find nothing; they must read %s", r, strings.Join(o.SeriesAs(r), ", "), n.Name)
-		d.changes[len(d.changes)-1].Series = o.SeriesAs(r)
+			"old name %s no longer served: queries of %s find nothing; they must read %s", r, strings.Join(series, ", "), n.Name)
+		d.changes[len(d.changes)-1].Series = series
 	}
 	for _, r := range n.RenamedFrom {
 		if !slices.Contains(before, r) {

@@ -19,13 +19,23 @@ func (d *differ) summaryHistogram(o, n *catalog.Metric) bool {
 	var series []string
 	switch {
 	case ot == "summary" && nt == "histogram":
-		msg = fmt.Sprintf("exposed type changed from summary to histogram: the quantile series %s{quantile=…} disappear, so queries that select quantile on %s find nothing and must compute histogram_quantile() over %s_bucket instead; %s_sum and %s_count read as before",
-			o.Name, o.Name, o.Name, o.Name, o.Name)
+		over := o.Name + "_bucket"
+		if n.Native != nil && len(n.Buckets) == 0 {
+			// A native-only histogram has no classic buckets to read quantiles from.
+			over = "the native series " + n.Name
+		}
+		msg = fmt.Sprintf("exposed type changed from summary to histogram: the quantile series %s{quantile=…} disappear, so queries that select quantile on %s find nothing and must compute histogram_quantile() over %s instead; %s_sum and %s_count read as before",
+			o.Name, o.Name, over, o.Name, o.Name)
 		series = []string{o.Name}
 	case ot == "histogram" && nt == "summary":
 		msg = fmt.Sprintf("exposed type changed from histogram to summary: %s_bucket disappears, so histogram_quantile() over it finds nothing, and %s now carries precomputed quantiles that cannot be aggregated across series; %s_sum and %s_count read as before",
 			o.Name, o.Name, o.Name, o.Name)
 		series = []string{o.Name + "_bucket"}
+		if o.Native != nil {
+			// The native series NAME becomes the summary's quantiles: histogram functions over
+			// it find nothing.
+			series = append(series, o.Name)
+		}
 	default:
 		return false
 	}

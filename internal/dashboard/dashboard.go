@@ -1,7 +1,7 @@
 // Package dashboard builds a Grafana dashboard for any metric catalogue (instruments.yaml): one
 // row per catalogue section, in file order, with a panel for every family, each read as its
 // type must be: rate() on counters; histogram_quantile() over a histogram's buckets (p50 and
-// p99) with the rate of its observations on a second axis; gauges as they are; a summary's
+// p99), classic or native, with the rate of its observations on a second axis; gauges as they are; a summary's
 // quantiles, or the mean of one of count and sum only. Every panel breaks its series down by the family's labels and the instance.
 //
 // The dashboard imports into any Grafana: its data source is a variable (no fixed data source
@@ -306,13 +306,17 @@ func uidFor(title string) string {
 }
 
 // anySeries selects every series of cat's families: one name per family (a histogram's or
-// summary's _count), as a __name__ regular expression.
+// summary's _count, and a native histogram's own name too), as a __name__ regular expression.
 func anySeries(cat *catalog.Catalog) string {
 	names := make([]string, 0, len(cat.Metrics))
 	for _, m := range cat.Metrics {
 		switch m.PrometheusType() {
 		case "histogram", "summary":
 			names = append(names, m.Name+"_count")
+			if m.Native != nil {
+				// Where native histograms are scraped, NAME is its only series.
+				names = append(names, m.Name)
+			}
 		default:
 			names = append(names, m.Name)
 		}
@@ -377,7 +381,7 @@ func familyPanel(m *catalog.Metric) (Panel, error) {
 	p := Panel{
 		Type:        "timeseries",
 		Title:       m.Name,
-		Description: fmt.Sprintf("%s (%s, %s; %s)", m.Description, m.PrometheusType(), m.Unit, m.Stability.Level()),
+		Description: fmt.Sprintf("%s (%s, %s; %s)", m.Description, typeText(m), m.Unit, m.Stability.Level()),
 		Datasource:  Prometheus(),
 	}
 	switch m.PrometheusType() {
@@ -392,13 +396,12 @@ func familyPanel(m *catalog.Metric) (Panel, error) {
 				RefID:        string(rune('A' + i)),
 				LegendFormat: legend(m, q.name),
 				Datasource:   Prometheus(),
-				Expr: fmt.Sprintf("histogram_quantile(%s, sum by (%s) (rate(%s[%s])))",
-					q.q, by(m, "le"), Selector(m.Name+"_bucket"), RateInterval),
+				Expr:         quantileExpr(m, q.q),
 			})
 		}
 		// How often the quantiles are drawn from: observations per second, on the right axis.
 		p.Targets = append(p.Targets, Target{RefID: "C", LegendFormat: legend(m, "per second"), Datasource: Prometheus(),
-			Expr: fmt.Sprintf("sum by (%s) (rate(%s[%s]))", by(m), Selector(m.Name+"_count"), RateInterval)})
+			Expr: countExpr(m)})
 		p.Title += " (p50, p99, per second)"
 		p.FieldConfig = unit(gaugeUnit(m))
 		p.FieldConfig.Overrides = []Override{{
@@ -422,6 +425,68 @@ func familyPanel(m *catalog.Metric) (Panel, error) {
 		return Panel{}, fmt.Errorf("kind %s has no panel", m.Kind)
 	}
 	return p, nil
+}
+
+// A histogram's panel reads its classic series, its native series, or either, by what it
+// declares. A Prometheus that scrapes native histograms stores a histogram with native buckets
+// as one native series, NAME, and its classic series NAME_bucket, NAME_sum and NAME_count only
+// with always_scrape_classic_histograms; one that does not scrape them stores only the classic
+// series (catalogdiff's native.go cites Prometheus on both). So:
+//
+//   - a classic histogram is read through NAME_bucket and NAME_count, as always;
+//   - a native-only histogram through NAME: histogram_quantile() over the rate of the native
+//     series, grouped by the same labels less le, and histogram_count() of that rate for the
+//     observations per second. Its classic side (a lone +Inf bucket) has no quantiles to give;
+//   - a histogram with both through the classic query or, where it finds nothing, the native
+//     one: CLASSIC or NATIVE. Both sides have the same labels, so where a Prometheus stores both,
+//     the classic result is drawn and the panel reads as it did before native buckets were
+//     declared; where it stores one, that one is. Either query alone would leave the panel empty
+//     on one of the two kinds of server.
+
+// typeText is m's type for a panel's description: a histogram says which buckets it has when
+// it has native ones, since that decides which Prometheus the panel finds data on.
+func typeText(m *catalog.Metric) string {
+	switch {
+	case classicOnly(m):
+		return m.PrometheusType()
+	case nativeOnly(m):
+		return "native histogram"
+	default:
+		return "histogram, classic and native"
+	}
+}
+
+// classicOnly reports whether m is read through its classic series only.
+func classicOnly(m *catalog.Metric) bool { return m.Native == nil }
+
+// nativeOnly reports whether m is a histogram with native buckets and no classic ones.
+func nativeOnly(m *catalog.Metric) bool { return m.Native != nil && len(m.Buckets) == 0 }
+
+// quantileExpr is the query of histogram m's quantile q.
+func quantileExpr(m *catalog.Metric, q string) string {
+	classic := fmt.Sprintf("histogram_quantile(%s, sum by (%s) (rate(%s[%s])))", q, by(m, "le"), Selector(m.Name+"_bucket"), RateInterval)
+	native := fmt.Sprintf("histogram_quantile(%s, sum by (%s) (rate(%s[%s])))", q, by(m), Selector(m.Name), RateInterval)
+	return either(m, classic, native)
+}
+
+// countExpr is the query of histogram m's observations per second.
+func countExpr(m *catalog.Metric) string {
+	classic := fmt.Sprintf("sum by (%s) (rate(%s[%s]))", by(m), Selector(m.Name+"_count"), RateInterval)
+	native := fmt.Sprintf("histogram_count(sum by (%s) (rate(%s[%s])))", by(m), Selector(m.Name), RateInterval)
+	return either(m, classic, native)
+}
+
+// either picks the classic query, the native one, or the first or else the second, by what
+// histogram m declares.
+func either(m *catalog.Metric, classic, native string) string {
+	switch {
+	case classicOnly(m):
+		return classic
+	case nativeOnly(m):
+		return native
+	default:
+		return classic + " or " + native
+	}
 }
 
 func unit(u string) *FieldConfig {

@@ -4,7 +4,11 @@
 //
 //   - a counter only under rate(), irate() or increase(): its raw value says nothing;
 //   - a histogram only through its series: NAME_bucket inside histogram_quantile() (under one of
-//     those three functions), NAME_sum and NAME_count like counters; NAME itself selects nothing;
+//     those three functions), NAME_sum and NAME_count like counters; NAME itself selects nothing,
+//     unless the histogram declares native buckets: then NAME is its native series, which a
+//     Prometheus that scrapes native histograms stores, read as a counter histogram, under one
+//     of those three functions and inside a histogram function (histogram_quantile(),
+//     histogram_count(), histogram_sum(), …), which turns it into floats;
 //   - a summary's NAME selects its quantiles (gauges), NAME_sum and NAME_count are counters;
 //   - a gauge (and an up-down counter, a gauge on /metrics) anywhere but under those functions.
 //
@@ -78,6 +82,9 @@ type Use struct {
 	Rate bool
 	// Quantile is true when the selector is inside histogram_quantile().
 	Quantile bool
+	// HistogramFunc is true when the selector is inside a function that reads a native
+	// histogram as floats: histogram_quantile(), histogram_count(), histogram_sum(), …
+	HistogramFunc bool
 }
 
 // String describes how u reads its series: "NAME", "rate(NAME)" or
@@ -114,7 +121,7 @@ func (c *Checker) Check(expr string) ([]Use, []string) {
 			problems = append(problems, fmt.Sprintf("%s: selector %s names no metric with =, so its type cannot be checked", at, vs))
 			return nil
 		}
-		u := Use{Series: name, Rate: underCounterFunc(path), Quantile: underCall(path, "histogram_quantile")}
+		u := Use{Series: name, Rate: underCounterFunc(path), Quantile: underCall(path, "histogram_quantile"), HistogramFunc: underHistogramFunc(path)}
 		msg, allowed := c.resolve(&u)
 		if msg != "" {
 			problems = append(problems, fmt.Sprintf("%s %s: %s", name, at, msg))
@@ -148,8 +155,14 @@ func (c *Checker) resolve(u *Use) (problem string, allowed []string) {
 				return fmt.Sprintf("counter %s must be read through rate(), irate() or increase()", m.Name), allowed
 			}
 		case "histogram":
-			return fmt.Sprintf("histogram %s has no series of that name: read %s_bucket in histogram_quantile(), or %s_sum and %s_count through rate()",
-				m.Name, m.Name, m.Name, m.Name), allowed
+			if m.Native == nil {
+				return fmt.Sprintf("histogram %s has no series of that name: read %s_bucket in histogram_quantile(), or %s_sum and %s_count through rate()",
+					m.Name, m.Name, m.Name, m.Name), allowed
+			}
+			if !u.Rate || !u.HistogramFunc {
+				return fmt.Sprintf("native histogram %s must be read as histogram_quantile(q, rate(%s[...])), or histogram_count(), histogram_sum() … of its rate",
+					m.Name, m.Name), allowed
+			}
 		default: // gauge, summary quantiles
 			if u.Rate {
 				return fmt.Sprintf("%s %s is not a counter: rate(), irate() and increase() would misread it", m.PrometheusType(), m.Name), allowed
@@ -236,6 +249,18 @@ func underCounterFunc(path []parser.Node) bool {
 	}
 	call, ok := a[1].(*parser.Call)
 	return ok && slices.Contains(counterFuncs, call.Func.Name)
+}
+
+// underHistogramFunc reports whether any ancestor is a call of a function that reads a native
+// histogram as floats: histogram_quantile() and the histogram_* functions Prometheus added with
+// native histograms.
+func underHistogramFunc(path []parser.Node) bool {
+	for _, n := range path {
+		if call, ok := n.(*parser.Call); ok && strings.HasPrefix(call.Func.Name, "histogram_") {
+			return true
+		}
+	}
+	return false
 }
 
 // underCall reports whether any ancestor is a call of fn.

@@ -146,3 +146,44 @@ func TestOldNamesOfARenamedFamily(t *testing.T) {
 		t.Errorf("without renamed_from: %v", problems)
 	}
 }
+
+// TestNativeHistogramSeries: a histogram with native buckets is selected by its own name, the
+// native series, under rate() and a histogram function, as the generated dashboard reads it;
+// raw, under rate() alone or without rate() it is refused, and a classic-only histogram's name
+// still selects nothing.
+func TestNativeHistogramSeries(t *testing.T) {
+	cat, err := catalog.Parse("native.yaml", []byte(testCatalog+`  - name: rpc_seconds
+    kind: histogram
+    value_type: double
+    unit: s
+    description: RPC latency.
+    labels: [component]
+    native: {bucket_factor: 1.1}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := New(cat)
+	for _, expr := range []string{
+		`histogram_quantile(0.9, sum by (instance, component) (rate(rpc_seconds{job=~".+",component="a"}[5m])))`,
+		`histogram_count(sum by (instance) (rate(rpc_seconds[5m])))`,
+		`histogram_sum(rate(rpc_seconds[5m])) / histogram_count(rate(rpc_seconds[5m]))`,
+		`histogram_fraction(0, 0.1, rate(rpc_seconds[5m]))`,
+	} {
+		if uses, problems := c.Check(expr); len(problems) > 0 || len(uses) == 0 || uses[0].Family == nil || uses[0].Family.Name != "rpc_seconds" {
+			t.Errorf("%s: uses %v, problems %v", expr, uses, problems)
+		}
+	}
+	for expr, want := range map[string]string{
+		`rpc_seconds`:                  "native histogram rpc_seconds must be read as histogram_quantile",
+		`sum(rate(rpc_seconds[5m]))`:   "native histogram rpc_seconds must be read",
+		`histogram_count(rpc_seconds)`: "native histogram rpc_seconds must be read",
+		`histogram_quantile(0.9, rate(backend_write_seconds[5m]))`: "histogram backend_write_seconds has no series of that name",
+		`rate(rpc_seconds{le="1"}[5m])`:                            `matches on label "le"`,
+	} {
+		_, problems := c.Check(expr)
+		if !strings.Contains(strings.Join(problems, "\n"), want) {
+			t.Errorf("%s: problems %q, want one with %q", expr, problems, want)
+		}
+	}
+}
