@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -230,6 +231,28 @@ func TestNativeHistogramsAtCollector(t *testing.T) {
 	}
 }
 
+// checkScale reads the scale of the first exponential data point in a debug exporter's log of
+// one metric, which it logs only as bucket bounds ("Bucket (lower, upper], Count: n", six
+// decimals): their ratio is 2^(2^-scale).
+func checkScale(m string, scale int) error {
+	for l := range strings.SplitSeq(m, "\n") {
+		_, b, ok := strings.Cut(l, "Bucket (")
+		if !ok {
+			continue
+		}
+		var lo, hi float64
+		if _, err := fmt.Sscanf(b, "%f, %f]", &lo, &hi); err != nil || lo < 0.001 {
+			continue // too small for six decimals to tell
+		}
+		want := math.Pow(2, math.Pow(2, -float64(scale)))
+		if r := hi / lo; math.Abs(r-want) > 0.003*want {
+			return fmt.Errorf("bucket (%v, %v]: growth %v, want %v (scale %d)", lo, hi, r, want, scale)
+		}
+		return nil
+	}
+	return fmt.Errorf("no bucket of at least 0.001 logged to read the scale from")
+}
+
 // checkCollectorLog finds, in the debug exporter's detailed log, rpc_duration_seconds as an
 // exponential histogram of scale 3 with exemplars, and rpc_requests_total with exemplars, each
 // exemplar's trace ID one of the recorded spans'.
@@ -241,8 +264,11 @@ func checkCollectorLog(log string, traffic *nativeTraffic) error {
 		switch {
 		case strings.Contains(m, "-> Name: rpc_duration_seconds\n"):
 			name = "rpc_duration_seconds"
-			if !strings.Contains(m, "-> DataType: ExponentialHistogram") || !strings.Contains(m, "Scale: 3") {
-				return fmt.Errorf("rpc_duration_seconds is not an exponential histogram of scale 3:\n%s", m)
+			if !strings.Contains(m, "-> DataType: ExponentialHistogram") {
+				return fmt.Errorf("rpc_duration_seconds is not an exponential histogram: %.300q", m)
+			}
+			if err := checkScale(m, 3); err != nil {
+				return fmt.Errorf("rpc_duration_seconds: %w", err)
 			}
 		case strings.Contains(m, "-> Name: rpc_requests_total\n"):
 			name = "rpc_requests_total"
