@@ -59,11 +59,11 @@ type histogram[N Number] struct {
 	// exemplars is the filter of the stream's exemplars: each series keeps the latest
 	// measurement that passes it in each classic bucket, as client_golang keeps them.
 	exemplars Exemplars
-	limit    int
-	readers  []histReader // by reader index of the FastPath
-	deltaIdx int          // the delta reader's index; -1 in cumulative mode
-	start    time.Time
-	logger   *slog.Logger
+	limit     int
+	readers   []histReader // by reader index of the FastPath
+	deltaIdx  int          // the delta reader's index; -1 in cumulative mode
+	start     time.Time
+	logger    *slog.Logger
 	// now is the clock of a native stream's resets (MinResetDuration), time.Now but in tests.
 	now func() time.Time
 

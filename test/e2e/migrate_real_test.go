@@ -499,4 +499,3 @@ func checkRandomSummary(t *testing.T, series string, m *dto.Metric) {
 		t.Errorf("%s: mean %v outside [%v, %v]", series, mean, lo, hi)
 	}
 }
-

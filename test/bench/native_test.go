@@ -1,0 +1,209 @@
+package bench
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/sdk/metric/exemplar"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/telediag/telediag/telemetry"
+	"github.com/telediag/telediag/telemetry/instrument"
+)
+
+// Issue 25's targets: a native histogram's Record beside client_golang's native Observe, with
+// classic buckets too and without, with exemplars on inside a sampled span beside
+// ObserveWithExemplar, and a protobuf scrape of 10,000 native series beside client_golang's.
+
+// nativeSchema is the schema both sides declare: client_golang's bucket factor 2^(2^-3).
+const nativeSchema = 3
+
+var nativeFactor = math.Pow(2, math.Pow(2, -nativeSchema))
+
+// latencies are the values recorded, cycled: log-uniform from 0.1 ms to 10 s, so that a series
+// spreads over about 130 native buckets at schema 3, as a service's request latencies do, and
+// every recording finds its bucket among many (a constant value would always hit one line).
+var latencies = func() []float64 {
+	rng := rand.New(rand.NewPCG(25, 3))
+	vs := make([]float64, 4096)
+	for i := range vs {
+		vs[i] = math.Exp(rng.Float64()*math.Log(1e5)) * 1e-4
+	}
+	return vs
+}()
+
+// sampledContext is a request's context inside a sampled span.
+func sampledContext(i int) context.Context {
+	var tid trace.TraceID
+	tid[0], tid[15] = 0x25, byte(i)
+	return trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: tid, SpanID: trace.SpanID{0x25, byte(i)}, TraceFlags: trace.FlagsSampled,
+	}))
+}
+
+// nativeRecordOp returns the operation of one implementation on a bound series of a histogram
+// with native buckets (and Teleport's 16 classic ones when classic), one label, exemplars on
+// or off.
+func nativeRecordOp(b *testing.B, impl string, classic, exemplars bool) func(series int) func() {
+	var buckets []float64
+	if classic {
+		buckets = histogramBuckets
+	}
+	if impl == "client_golang" {
+		if buckets == nil {
+			buckets = []float64{} // native-only: no classic buckets
+		}
+		vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "rpc_seconds", Help: "h", Buckets: buckets,
+			NativeHistogramBucketFactor: nativeFactor, NativeHistogramMaxBucketNumber: instrument.DefaultNativeMaxBuckets,
+		}, []string{"component"})
+		return func(s int) func() {
+			o := vec.WithLabelValues(labelValues(1, s)[0])
+			i := s * 977 // goroutines start at different values
+			if !exemplars {
+				return func() { i++; o.Observe(latencies[i&4095]) }
+			}
+			eo := o.(prometheus.ExemplarObserver)
+			ctx := sampledContext(s)
+			// What a client_golang service writes: the exemplar's labels from the request's span.
+			return func() {
+				i++
+				sc := trace.SpanContextFromContext(ctx)
+				eo.ObserveWithExemplar(latencies[i&4095], prometheus.Labels{"trace_id": sc.TraceID().String(), "span_id": sc.SpanID().String()})
+			}
+		}
+	}
+	opts := []telemetry.Option{telemetry.WithoutRuntimeMetrics()}
+	if exemplars {
+		opts = append(opts, telemetry.WithExemplarFilter(exemplar.TraceBasedFilter))
+	}
+	tel := benchTelemetry(b, opts...)
+	meter := tel.MeterProvider().Meter("bench")
+	g := instrument.NewGroup(meter)
+	if !g.DeclareNative("rpc_seconds", instrument.Native{Schema: nativeSchema, MaxBuckets: instrument.DefaultNativeMaxBuckets,
+		ZeroThreshold: instrument.DefaultNativeZeroThreshold}) {
+		b.Fatal("DeclareNative refused")
+	}
+	var hopts []metric.Float64HistogramOption
+	if classic {
+		hopts = append(hopts, metric.WithExplicitBucketBoundaries(buckets...))
+	}
+	inst, err := meter.Float64Histogram("rpc_seconds", hopts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !instrument.OnFastPath(inst) {
+		b.Fatal("the native histogram is not on the fast path")
+	}
+	h, err := instrument.NewRecorder(g, "rpc_seconds", metric.Float64Histogram(inst), func(k [1]string) attribute.Set {
+		return attribute.NewSet(attribute.String("component", k[0]))
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return func(s int) func() {
+		bnd := h.Bind([1]string{labelValues(1, s)[0]})
+		i := s * 977
+		ctx := context.Background()
+		if exemplars {
+			ctx = sampledContext(s)
+		}
+		return func() { i++; bnd.Record(ctx, latencies[i&4095]) }
+	}
+}
+
+// BenchmarkNativeRecord: a bound Record into a native histogram, native-only and beside classic
+// buckets, exemplars off and on (inside a sampled span), serially and from every goroutine on
+// one series, telediag beside client_golang.
+func BenchmarkNativeRecord(b *testing.B) {
+	for _, shape := range []string{"native", "classic+native"} {
+		for _, ex := range []string{"off", "on"} {
+			b.Run("shape="+shape+"/exemplars="+ex, func(b *testing.B) {
+				for _, impl := range []string{"otel", "client_golang"} {
+					b.Run("impl="+impl, func(b *testing.B) {
+						runModes(b, nativeRecordOp(b, impl, shape == "classic+native", ex == "on"), "serial", "parallel-shared")
+					})
+				}
+			})
+		}
+	}
+}
+
+// nativeScrapeFixture is one implementation's /metrics serving Teleport's whole catalogue (with
+// the Go and process families) plus series native histograms of rpc_seconds, native-only, each
+// with 32 values recorded.
+func nativeScrapeFixture(b *testing.B, impl string, series int) http.Handler {
+	record := func(i int, observe func(float64)) {
+		for j := range 32 {
+			observe(latencies[(i*31+j*97)&4095])
+		}
+	}
+	if impl == "client_golang" {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newMemStatsCollector())
+		clientGolangCatalogue(b, reg)
+		vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "rpc_seconds", Help: "RPC latency.", Buckets: []float64{},
+			NativeHistogramBucketFactor: nativeFactor, NativeHistogramMaxBucketNumber: instrument.DefaultNativeMaxBuckets,
+		}, []string{"component"})
+		reg.MustRegister(vec)
+		for i := range series {
+			record(i, vec.WithLabelValues("c"+strconv.Itoa(i)).Observe)
+		}
+		return promhttp.InstrumentMetricHandler(reg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	}
+	tel := otelFixture(b, 0)
+	meter := tel.MeterProvider().Meter("bench")
+	g := instrument.NewGroup(meter)
+	if !g.DeclareNative("rpc_seconds", instrument.Native{Schema: nativeSchema, MaxBuckets: instrument.DefaultNativeMaxBuckets,
+		ZeroThreshold: instrument.DefaultNativeZeroThreshold}) {
+		b.Fatal("DeclareNative refused")
+	}
+	inst, err := meter.Float64Histogram("rpc_seconds", metric.WithDescription("RPC latency."))
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := instrument.NewRecorder(g, "rpc_seconds", metric.Float64Histogram(inst), func(k [1]string) attribute.Set {
+		return attribute.NewSet(attribute.String("component", k[0]))
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range series {
+		bnd := h.Bind([1]string{"c" + strconv.Itoa(i)})
+		record(i, func(v float64) { bnd.Record(ctx, v) })
+	}
+	return tel.Handler()
+}
+
+// BenchmarkScrapeNative serves one /metrics page in protobuf, as a Prometheus with native
+// histograms asks for it, with 10,000 native series beside the whole catalogue.
+func BenchmarkScrapeNative(b *testing.B) {
+	for _, impl := range []string{"otel", "client_golang"} {
+		b.Run("series=10k/impl="+impl, func(b *testing.B) {
+			h := nativeScrapeFixture(b, impl, 10_000)
+			req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+			req.Header.Set("Accept", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited")
+			var body int
+			b.ReportAllocs()
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("HTTP %d", rec.Code)
+				}
+				body = rec.Body.Len()
+			}
+			b.ReportMetric(float64(body), "body-bytes")
+		})
+	}
+}
