@@ -2,8 +2,14 @@ package telemetry
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/exemplar"
@@ -104,5 +110,63 @@ func TestCounterExemplarsServed(t *testing.T) {
 	mf := decodeAs(t, ct, pb)["requests_total"]
 	if e := mf.GetMetric()[0].GetCounter().GetExemplar(); e.GetValue() != 3 || len(e.GetLabel()) != 2 {
 		t.Errorf("protobuf: exemplar %v, want value 3 with trace_id and span_id", e)
+	}
+}
+
+// TestExemplarsMatchClientGolang: in OpenMetrics, a catalogue counter's and histogram's
+// exemplars are written as client_golang writes those of AddWithExemplar and
+// ObserveWithExemplar given the span's IDs: the same lines, line for line, once the exemplars'
+// timestamps (each side's clock) are set aside.
+func TestExemplarsMatchClientGolang(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	cgCounter := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "requests_total", Help: "Requests."}, []string{"code"})
+	cgHist := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "request_seconds", Help: "Latency.", Buckets: []float64{0.1, 1}}, []string{"code"})
+	reg.MustRegister(cgCounter, cgHist)
+
+	tel := newTestTelemetry(t, WithoutEnvironmentExporter(), WithoutRuntimeMetrics(), WithExemplarFilter(exemplar.TraceBasedFilter))
+	m := tel.MeterProvider().Meter("test")
+	counter, _ := m.Int64Counter("requests_total", metric.WithDescription("Requests."))
+	hist, _ := m.Float64Histogram("request_seconds", metric.WithDescription("Latency."), metric.WithExplicitBucketBoundaries(0.1, 1))
+	if !instrument.OnFastPath(counter) || !instrument.OnFastPath(hist) {
+		t.Fatal("the instruments are not on the fast path")
+	}
+	for i, v := range []float64{0.05, 0.5, 5, 0.7} {
+		sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: trace.TraceID{0xab, byte(i)}, SpanID: trace.SpanID{0xcd, byte(i)}, TraceFlags: trace.FlagsSampled})
+		ctx := trace.ContextWithSpanContext(context.Background(), sc)
+		ids := prometheus.Labels{"trace_id": sc.TraceID().String(), "span_id": sc.SpanID().String()}
+		code := []string{"200", "500"}[i%2]
+		cgCounter.WithLabelValues(code).(prometheus.ExemplarAdder).AddWithExemplar(2, ids)
+		cgHist.WithLabelValues(code).(prometheus.ExemplarObserver).ObserveWithExemplar(v, ids)
+		a := metric.WithAttributes(attribute.String("code", code))
+		counter.Add(ctx, 2, a)
+		hist.Record(ctx, v, a)
+	}
+	_, cg := scrapeAs(t, promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true}), prometheus2Accept, false)
+	_, ours := scrapeAs(t, tel.Handler(), prometheus2Accept, false)
+	lines := func(body []byte) []string {
+		var out []string
+		for l := range strings.SplitSeq(string(body), "\n") {
+			if !strings.HasPrefix(l, "requests_") && !strings.HasPrefix(l, "request_seconds") {
+				continue
+			}
+			if i := strings.Index(l, " # {"); i >= 0 {
+				// Keep the exemplar's labels, in order (client_golang writes them in its map's
+				// order), and its value; its timestamp is each side's clock.
+				labels, rest, _ := strings.Cut(l[i+4:], "} ")
+				pairs := strings.Split(labels, ",")
+				slices.Sort(pairs)
+				l = l[:i] + " # {" + strings.Join(pairs, ",") + "} " + strings.Fields(rest)[0]
+			}
+			out = append(out, l)
+		}
+		return out
+	}
+	want, got := lines(cg), lines(ours)
+	// A counter's per series, a histogram's per bucket used (the second 1.0 one replaced).
+	if n := strings.Count(strings.Join(want, "\n"), " # {"); n != 5 {
+		t.Fatalf("client_golang wrote %d exemplars, want 5:\n%s", n, cg)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("OpenMetrics lines differ:\ntelediag:\n%s\nclient_golang:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

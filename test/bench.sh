@@ -7,13 +7,13 @@
 #
 #   bash test/bench.sh [OUTDIR [GROUP...]]   raw output and benchstat tables land in OUTDIR
 #                                            (default bench-out/); GROUPs: record scrape export heap
-#                                            disabled counters
+#                                            disabled counters native
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 out=${1:-bench-out}
 shift || true
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(record scrape export heap disabled counters)
+[ ${#groups[@]} -gt 0 ] || groups=(record scrape export heap disabled counters native)
 mkdir -p "$out"
 benchstat=(go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da)
 count=${BENCH_COUNT:-6}
@@ -39,7 +39,9 @@ for g in "${groups[@]}"; do
 	# Issue 26's counter shapes (PromLabs': no labels, two labels per call, two labels kept;
 	# serial and RunParallel), telediag beside client_golang.
 	counters) run counters -bench '^BenchmarkCounters$' -cpu 1,2 ;;
-	*) echo "bench: unknown group $g (record, scrape, export, heap, disabled, counters)" >&2; exit 2 ;;
+	# Issue 25's native histograms and exemplars, and the protobuf scrape of 10k native series.
+	native) run native -bench 'NativeRecord|ScrapeNative' -cpu 1,2 ;;
+	*) echo "bench: unknown group $g (record, scrape, export, heap, disabled, counters, native)" >&2; exit 2 ;;
 	esac
 	case $g in
 	export) "${benchstat[@]}" "$out/$g.txt" >"$out/$g.benchstat" ;;
