@@ -201,7 +201,10 @@ func TestLoadBad(t *testing.T) {
 			"bad/native_schema.yaml:8: metric rpc_seconds: native.schema must be a whole number from -4 to 8, not 9",
 			"bad/native_schema.yaml:14: metric tx_seconds: native.schema must be a whole number from -4 to 8, not 1.5",
 		}},
-		{"native_max_buckets", ProblemValue, []string{"bad/native_max_buckets.yaml:9: metric rpc_seconds: native.max_buckets must be a whole number from 2 to 2147483647, not 1"}},
+		{"native_max_buckets", ProblemValue, []string{
+			"bad/native_max_buckets.yaml:9: metric rpc_seconds: native.max_buckets must be a whole number from 2 to 1024, not 1: the exponential aggregation needs two buckets to lower the resolution into, and every series keeps room for max_buckets from its first value",
+			"bad/native_max_buckets.yaml:17: metric tx_seconds: native.max_buckets must be a whole number from 2 to 1024, not 1025",
+		}},
 		{"native_zero_threshold", ProblemValue, []string{"bad/native_zero_threshold.yaml:9: metric rpc_seconds: native.zero_threshold must be a finite number, 0 or more, not -0.001"}},
 		{"native_min_reset_duration", ProblemValue, []string{
 			`bad/native_min_reset_duration.yaml:9: metric rpc_seconds: native.min_reset_duration must be a duration such as 1h or 30m, or 0 (never), not "1 hour"`,

@@ -47,8 +47,10 @@ const (
 	MaxNativeSchema            = 8
 )
 
-// maxNativeBuckets is the largest max_buckets: OTel's MaxSize is an int32.
-const maxNativeBuckets = math.MaxInt32
+// MaxNativeBuckets is the largest max_buckets (telemetry/instrument's MaxNativeBuckets;
+// TestNativeDefaults holds them equal): the fast path keeps a ring of max_buckets counts per
+// sign and phase for every series from its first value, so the bound is a bound on memory.
+const MaxNativeBuckets = 1024
 
 // SchemaForFactor is client_golang's pickSchema (telemetry/instrument's SchemaForFactor): the
 // schema whose bucket growth factor is the largest not above factor, clamped to the schemas
@@ -137,8 +139,8 @@ func (p *parser) native(n *yaml.Node, about Problem) *Native {
 		switch {
 		case !vok:
 			ok = false
-		case v != math.Trunc(v) || v < 2 || v > maxNativeBuckets:
-			p.addf(mb.Line, about, ProblemValue, "native.max_buckets must be a whole number from 2 to %d, not %s: the exponential aggregation needs two buckets to lower the resolution into", maxNativeBuckets, mb.Value)
+		case v != math.Trunc(v) || v < 2 || v > MaxNativeBuckets:
+			p.addf(mb.Line, about, ProblemValue, "native.max_buckets must be a whole number from 2 to %d, not %s: the exponential aggregation needs two buckets to lower the resolution into, and every series keeps room for max_buckets from its first value", MaxNativeBuckets, mb.Value)
 			ok = false
 		default:
 			out.MaxBuckets = int(v)

@@ -14,7 +14,8 @@ import (
 // and beyond every schema.
 func TestNativeDefaults(t *testing.T) {
 	if DefaultNativeMaxBuckets != instrument.DefaultNativeMaxBuckets || DefaultNativeZeroThreshold != instrument.DefaultNativeZeroThreshold ||
-		MinNativeSchema != instrument.MinNativeSchema || MaxNativeSchema != instrument.MaxNativeSchema {
+		MinNativeSchema != instrument.MinNativeSchema || MaxNativeSchema != instrument.MaxNativeSchema ||
+		MaxNativeBuckets != instrument.MaxNativeBuckets {
 		t.Errorf("defaults %d, %v, schemas %d..%d differ from telemetry/instrument's", DefaultNativeMaxBuckets, DefaultNativeZeroThreshold, MinNativeSchema, MaxNativeSchema)
 	}
 	if DefaultNativeZeroThreshold != math.Ldexp(1, -128) {

@@ -6,7 +6,6 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -388,8 +387,11 @@ func (a *analyzer) nativeOpts(f *Family, o *opts) {
 			case v < 2:
 				notef(nf, "is below the catalogue's least max_buckets: 2 is written")
 				n.MaxBuckets = 2
+			case v > catalog.MaxNativeBuckets:
+				notef(nf, "is above the catalogue's largest max_buckets: %d is written", catalog.MaxNativeBuckets)
+				n.MaxBuckets = catalog.MaxNativeBuckets
 			default:
-				n.MaxBuckets = int(min(v, math.MaxInt32))
+				n.MaxBuckets = int(v)
 			}
 		case "NativeHistogramZeroThreshold":
 			v, ok := a.float(nf.expr, p)

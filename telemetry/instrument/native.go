@@ -45,6 +45,12 @@ const (
 	DefaultNativeZeroThreshold = 2.938735877055719e-39
 )
 
+// MaxNativeBuckets is the largest MaxBuckets: a native series keeps a ring of MaxBuckets
+// counts per sign and phase from its first value (8 bytes each), so that recording into any
+// bucket within the span is one atomic add; the bound is a bound on memory. A View's
+// exponential aggregation with a larger MaxSize takes the SDK's path, which grows its buckets.
+const MaxNativeBuckets = 1024
+
 // Native schemas Prometheus can represent.
 const (
 	MinNativeSchema = -4
@@ -56,10 +62,10 @@ func (n Native) Validate() error {
 	switch {
 	case n.Schema < MinNativeSchema || n.Schema > MaxNativeSchema:
 		return fmt.Errorf("native schema %d: want %d to %d", n.Schema, MinNativeSchema, MaxNativeSchema)
-	case n.MaxBuckets < 2:
+	case n.MaxBuckets < 2 || n.MaxBuckets > MaxNativeBuckets:
 		// OTel's aggregation needs two buckets to downscale into (the SDK ignores a View
 		// asking for fewer).
-		return fmt.Errorf("native max_buckets %d: want at least 2", n.MaxBuckets)
+		return fmt.Errorf("native max_buckets %d: want 2 to %d", n.MaxBuckets, MaxNativeBuckets)
 	case n.ZeroThreshold < 0 || math.IsNaN(n.ZeroThreshold) || math.IsInf(n.ZeroThreshold, 0):
 		return fmt.Errorf("native zero_threshold %v: want a finite number, 0 or more", n.ZeroThreshold)
 	case n.MinResetDuration < 0:

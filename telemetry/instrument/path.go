@@ -207,7 +207,7 @@ func (p *FastPath) ScrapeProducer() (sdkmetric.Producer, error) {
 
 // maxFastExpoSize is the largest MaxSize of a View's exponential aggregation on the fast path,
 // whose cells hold MaxSize counts (rounded up to a power of two) per phase from the start.
-const maxFastExpoSize = 1024
+const maxFastExpoSize = MaxNativeBuckets
 
 // producer emits the fast streams for one reader.
 type producer struct {
