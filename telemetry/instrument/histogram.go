@@ -656,8 +656,9 @@ func (h *histogram[N]) point(attrs attribute.Set, start, t time.Time, counts []u
 	return dp
 }
 
-// collectCumulative reads every cell in cumulative mode.
-func (h *histogram[N]) collectCumulative(t time.Time) []metricdata.HistogramDataPoint[N] {
+// cumulativeCells are the cells a cumulative-mode collection reads: the persistent ones, in
+// arrival order, then the overflow cell.
+func (h *histogram[N]) cumulativeCells() []*hcell[N] {
 	h.mu.RLock()
 	cells, overflow, dead := h.persistent, h.overflow, h.dead
 	h.mu.RUnlock()
@@ -671,6 +672,12 @@ func (h *histogram[N]) collectCumulative(t time.Time) []metricdata.HistogramData
 	if overflow != nil {
 		cells = append(cells[:len(cells):len(cells)], overflow)
 	}
+	return cells
+}
+
+// collectCumulative reads every cell in cumulative mode.
+func (h *histogram[N]) collectCumulative(t time.Time) []metricdata.HistogramDataPoint[N] {
+	cells := h.cumulativeCells()
 	perSeries := perSeriesStart()
 	bounds := slices.Clone(h.bounds)
 	dps, counts := h.points(len(cells))
@@ -834,10 +841,19 @@ func (h *histogram[N]) collectCumulativeState(r int, t time.Time) []metricdata.H
 	return dps
 }
 
-// collectDelta reads the delta reader's points since its last collection: the first limit-1
-// label sets of the interval in the order they arrived, the others folded into the overflow
-// series, as the SDK's delta aggregation keeps them.
-func (h *histogram[N]) collectDelta(r int, t time.Time) []metricdata.HistogramDataPoint[N] {
+// deltaPoints are the delta reader's points of one interval: the series that recorded in it,
+// in arrival order, the first limit-1 of them, and the overflow series with the rest folded in.
+type deltaPoints[N Number] struct {
+	entries      []arrival[*hcell[N], hpoint[N]]
+	overflow     *hpoint[N]
+	overflowCell *hcell[N] // the overflow series' cell, for its exemplars; nil without one
+	start        time.Time // the interval's start: the reader's previous collection
+}
+
+// deltaInterval drains every cell and takes the delta reader's interval that ends at t, as the
+// SDK's delta aggregation keeps it (see collectDelta); nil when nothing was recorded in it.
+// collectMu is held.
+func (h *histogram[N]) deltaInterval(r int, t time.Time) *deltaPoints[N] {
 	overflowCell := h.drainAll(true)
 	st := &h.states[r]
 	start := st.last
@@ -857,6 +873,18 @@ func (h *histogram[N]) collectDelta(r int, t time.Time) []metricdata.HistogramDa
 		}
 		entries = entries[:h.limit-1]
 	}
+	return &deltaPoints[N]{entries: entries, overflow: overflow, overflowCell: overflowCell, start: start}
+}
+
+// collectDelta reads the delta reader's points since its last collection: the first limit-1
+// label sets of the interval in the order they arrived, the others folded into the overflow
+// series, as the SDK's delta aggregation keeps them.
+func (h *histogram[N]) collectDelta(r int, t time.Time) []metricdata.HistogramDataPoint[N] {
+	d := h.deltaInterval(r, t)
+	if d == nil {
+		return nil
+	}
+	entries, overflow, overflowCell, start := d.entries, d.overflow, d.overflowCell, d.start
 	bounds := slices.Clone(h.bounds)
 	dps, counts := h.points(len(entries) + 1)
 	emit := func(p *hpoint[N], attrs attribute.Set, c *hcell[N]) {

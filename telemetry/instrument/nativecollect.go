@@ -106,18 +106,7 @@ func (h *histogram[N]) expoPoint(np npoint[N], t time.Time) metricdata.Exponenti
 
 // nativeCumulative reads every cell in cumulative mode, as collectCumulative does.
 func (h *histogram[N]) nativeCumulative() []npoint[N] {
-	h.mu.RLock()
-	cells, overflow, dead := h.persistent, h.overflow, h.dead
-	h.mu.RUnlock()
-	if dead > 0 {
-		h.mu.Lock()
-		h.compact()
-		cells, overflow = h.persistent, h.overflow
-		h.mu.Unlock()
-	}
-	if overflow != nil {
-		cells = append(cells[:len(cells):len(cells)], overflow)
-	}
+	cells := h.cumulativeCells()
 	perSeries := perSeriesStart()
 	pts := make([]npoint[N], 0, len(cells))
 	for _, c := range cells {
@@ -178,31 +167,16 @@ func (h *histogram[N]) nativeCumulativeState(r int) []npoint[N] {
 // nativeDelta reads the delta reader's points since its last collection, as collectDelta
 // does.
 func (h *histogram[N]) nativeDelta(r int, t time.Time) []npoint[N] {
-	overflowCell := h.drainAll(true)
-	st := &h.states[r]
-	start := st.last
-	st.last = t
-	if len(st.pending) == 0 {
+	d := h.deltaInterval(r, t)
+	if d == nil {
 		return nil
 	}
-	entries, overflow, next := takeInterval(st.pending, overflowCell,
-		func(c *hcell[N]) bool { return c.gone.Load() }, func(p *hpoint[N]) uint64 { return p.seq })
-	st.pending = next
-	if h.limit > 0 && len(entries) > h.limit-1 {
-		if overflow == nil {
-			overflow = h.newPoint()
-		}
-		for _, e := range entries[h.limit-1:] {
-			overflow.mergePoint(e.p)
-		}
-		entries = entries[:h.limit-1]
+	pts := make([]npoint[N], 0, len(d.entries)+1)
+	for _, e := range d.entries {
+		pts = append(pts, npoint[N]{attrs: e.c.attrs, start: d.start, p: e.p, cell: e.c, since: d.start})
 	}
-	pts := make([]npoint[N], 0, len(entries)+1)
-	for _, e := range entries {
-		pts = append(pts, npoint[N]{attrs: e.c.attrs, start: start, p: e.p, cell: e.c, since: start})
-	}
-	if overflow != nil {
-		pts = append(pts, npoint[N]{attrs: overflowSet, start: start, p: overflow, cell: overflowCell, since: start})
+	if d.overflow != nil {
+		pts = append(pts, npoint[N]{attrs: overflowSet, start: d.start, p: d.overflow, cell: d.overflowCell, since: d.start})
 	}
 	return pts
 }

@@ -411,6 +411,24 @@ func otelFixture(b *testing.B, extra int, opts ...telemetry.Option) *pipeline {
 	return tel
 }
 
+// scrapeLoop times GET /metrics on h with the Accept header accept, through the whole handler
+// stack, and reports the body's size.
+func scrapeLoop(b *testing.B, h http.Handler, accept string) {
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req.Header.Set("Accept", accept)
+	var body int
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("HTTP %d", rec.Code)
+		}
+		body = rec.Body.Len()
+	}
+	b.ReportMetric(float64(body), "body-bytes")
+}
+
 // BenchmarkScrape serves one full /metrics page (text format, as Prometheus asks for it
 // uncompressed) through each implementation's whole handler stack.
 func BenchmarkScrape(b *testing.B) {
@@ -419,19 +437,7 @@ func BenchmarkScrape(b *testing.B) {
 			for _, impl := range []string{"otel", "otel-direct", "client_golang"} {
 				b.Run("impl="+impl, func(b *testing.B) {
 					h := scrapeFixture(b, impl, extra)
-					req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-					req.Header.Set("Accept", "text/plain;version=0.0.4")
-					var body int
-					b.ReportAllocs()
-					for b.Loop() {
-						rec := httptest.NewRecorder()
-						h.ServeHTTP(rec, req)
-						if rec.Code != http.StatusOK {
-							b.Fatalf("HTTP %d", rec.Code)
-						}
-						body = rec.Body.Len()
-					}
-					b.ReportMetric(float64(body), "body-bytes")
+					scrapeLoop(b, h, "text/plain;version=0.0.4")
 				})
 			}
 		})

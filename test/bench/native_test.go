@@ -5,7 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"testing"
 
@@ -191,19 +190,7 @@ func BenchmarkScrapeNative(b *testing.B) {
 	for _, impl := range []string{"otel", "client_golang"} {
 		b.Run("series=10k/impl="+impl, func(b *testing.B) {
 			h := nativeScrapeFixture(b, impl, 10_000)
-			req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-			req.Header.Set("Accept", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited")
-			var body int
-			b.ReportAllocs()
-			for b.Loop() {
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
-					b.Fatalf("HTTP %d", rec.Code)
-				}
-				body = rec.Body.Len()
-			}
-			b.ReportMetric(float64(body), "body-bytes")
+			scrapeLoop(b, h, "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited")
 		})
 	}
 }

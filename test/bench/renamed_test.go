@@ -2,8 +2,6 @@ package bench
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"strconv"
 	"testing"
 
@@ -37,19 +35,7 @@ func BenchmarkScrapeRenamed(b *testing.B) {
 					recordEveryInstrument(context.Background(), tel.Instruments)
 					renamedCounter(b, tel.MeterProvider(), renamed, extra)
 					h := tel.Handler()
-					req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
-					req.Header.Set("Accept", "text/plain;version=0.0.4")
-					var body int
-					b.ReportAllocs()
-					for b.Loop() {
-						rec := httptest.NewRecorder()
-						h.ServeHTTP(rec, req)
-						if rec.Code != http.StatusOK {
-							b.Fatalf("HTTP %d", rec.Code)
-						}
-						body = rec.Body.Len()
-					}
-					b.ReportMetric(float64(body), "body-bytes")
+					scrapeLoop(b, h, "text/plain;version=0.0.4")
 				})
 			}
 		})

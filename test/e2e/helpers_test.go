@@ -607,3 +607,34 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// startDetailedCollector starts a Collector whose debug exporter logs every data point in
+// detail, so that the log names each metric's data type as the Collector decoded it.
+func startDetailedCollector(t *testing.T, otelcol string) (collectorPorts, *proc) {
+	t.Helper()
+	ports := newCollectorPorts(t)
+	config := writeCollectorConfig(t, ports)
+	b, err := os.ReadFile(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, config, strings.Replace(string(b), "verbosity: basic", "verbosity: detailed", 1))
+	return ports, startCollector(t, otelcol, config, ports)
+}
+
+// setPushEnv points an in-process pipeline's OTLP push (gRPC) at the Collector on ports, with
+// the temporality and service name given and the extra variables, for the rest of the test.
+func setPushEnv(t *testing.T, ports collectorPorts, temporality, service string, extra map[string]string) {
+	t.Helper()
+	for k, v := range map[string]string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT":                       ports.otlpEndpoint("grpc"),
+		"OTEL_EXPORTER_OTLP_PROTOCOL":                       "grpc",
+		"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": temporality,
+		"OTEL_SERVICE_NAME":                                 service,
+	} {
+		t.Setenv(k, v)
+	}
+	for k, v := range extra {
+		t.Setenv(k, v)
+	}
+}

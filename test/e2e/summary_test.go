@@ -67,23 +67,8 @@ func TestSummaryAtCollector(t *testing.T) {
 	otelcol := binary(t, envOtelcol)
 	for _, temporality := range []string{"cumulative", "delta"} {
 		t.Run(temporality, func(t *testing.T) {
-			ports := newCollectorPorts(t)
-			config := writeCollectorConfig(t, ports)
-			b, err := os.ReadFile(config)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// Detailed, so that the log names each metric's data type as the Collector decoded it.
-			writeFile(t, config, strings.Replace(string(b), "verbosity: basic", "verbosity: detailed", 1))
-			col := startCollector(t, otelcol, config, ports)
-			for k, v := range map[string]string{
-				"OTEL_EXPORTER_OTLP_ENDPOINT":                       ports.otlpEndpoint("grpc"),
-				"OTEL_EXPORTER_OTLP_PROTOCOL":                       "grpc",
-				"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE": temporality,
-				"OTEL_SERVICE_NAME":                                 "summary-" + temporality,
-			} {
-				t.Setenv(k, v)
-			}
+			ports, col := startDetailedCollector(t, otelcol)
+			setPushEnv(t, ports, temporality, "summary-"+temporality, nil)
 			ctx := context.Background()
 			tel, err := telemetry.New(ctx, telemetry.WithoutRuntimeMetrics(), telemetry.WithLogger(slog.New(slog.DiscardHandler)))
 			if err != nil {
