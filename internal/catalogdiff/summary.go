@@ -24,9 +24,16 @@ func (d *differ) summaryHistogram(o, n *catalog.Metric) bool {
 			// A native-only histogram has no classic buckets to read quantiles from.
 			over = "the native series " + n.Name
 		}
-		msg = fmt.Sprintf("exposed type changed from summary to histogram: the quantile series %s{quantile=…} disappear, so queries that select quantile on %s find nothing and must compute histogram_quantile() over %s instead; %s_sum and %s_count read as before",
-			o.Name, o.Name, over, o.Name, o.Name)
+		sumCount := fmt.Sprintf("%s_sum and %s_count read as before", o.Name, o.Name)
 		series = []string{o.Name}
+		if n.Native != nil {
+			// A Prometheus that scrapes native histograms stores the histogram as its native
+			// series alone (nativeDiff's rule): the summary's _sum and _count stop there.
+			sumCount = fmt.Sprintf("%s_sum and %s_count read as before only on a Prometheus that does not scrape native histograms, or keeps classic ones (always_scrape_classic_histograms)", o.Name, o.Name)
+			series = append(series, o.Name+"_sum", o.Name+"_count")
+		}
+		msg = fmt.Sprintf("exposed type changed from summary to histogram: the quantile series %s{quantile=…} disappear, so queries that select quantile on %s find nothing and must compute histogram_quantile() over %s instead; %s",
+			o.Name, o.Name, over, sumCount)
 	case ot == "histogram" && nt == "summary":
 		msg = fmt.Sprintf("exposed type changed from histogram to summary: %s_bucket disappears, so histogram_quantile() over it finds nothing, and %s now carries precomputed quantiles that cannot be aggregated across series; %s_sum and %s_count read as before",
 			o.Name, o.Name, o.Name, o.Name)

@@ -30,6 +30,9 @@ func TestSummaryChanges(t *testing.T) {
 	}{
 		{"to a histogram", summaryOld, strings.Replace(strings.Replace(summaryOld, "kind: summary", "kind: histogram", 1), "objectives: {0.5: 0.05, 0.9: 0.01, 0.99: 0.001}", "buckets: [0.1, 1]", 1),
 			[]string{"breaking kind: exposed type changed from summary to histogram: the quantile series rpc_seconds{quantile=…} disappear"}, []string{"rpc_seconds"}},
+		{"to a native histogram", summaryOld, strings.Replace(strings.Replace(summaryOld, "kind: summary", "kind: histogram", 1), "objectives: {0.5: 0.05, 0.9: 0.01, 0.99: 0.001}", "native: {schema: 3}", 1),
+			[]string{"breaking kind: exposed type changed from summary to histogram: the quantile series rpc_seconds{quantile=…} disappear, so queries that select quantile on rpc_seconds find nothing and must compute histogram_quantile() over the native series rpc_seconds instead; rpc_seconds_sum and rpc_seconds_count read as before only on a Prometheus that does not scrape native histograms"},
+			[]string{"rpc_seconds", "rpc_seconds_sum", "rpc_seconds_count"}},
 		{"from a histogram", strings.Replace(strings.Replace(summaryOld, "kind: summary", "kind: histogram", 1), "objectives: {0.5: 0.05, 0.9: 0.01, 0.99: 0.001}", "buckets: [0.1, 1]", 1), summaryOld,
 			[]string{"breaking kind: exposed type changed from histogram to summary: rpc_seconds_bucket disappears"}, []string{"rpc_seconds_bucket"}},
 		{"to a gauge", summaryOld, strings.Replace(strings.Replace(summaryOld, "kind: summary", "kind: gauge", 1), "    objectives: {0.5: 0.05, 0.9: 0.01, 0.99: 0.001}\n", "", 1),
