@@ -486,6 +486,18 @@ func TestRunServesStatus(t *testing.T) {
 	s := startRun(t, "--check", "up=tcp://"+upstream(t), "--check", "down=tcp://"+down,
 		"--heartbeat-interval", "100ms", "--log-level", "error")
 	pollUntil(t, "/readyz 503", 10*time.Second, wantStatus(s.url("/readyz"), http.StatusServiceUnavailable))
+	// /readyz is 503 from the first failed heartbeat of down, which may come before up's first
+	// success (seen on a loaded 2-core machine): wait for up's too.
+	pollUntil(t, "up ok on /status", 10*time.Second, func() error {
+		_, body, err := get(s.url("/status"))
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(body, `data-component="up" data-state="ok"`) {
+			return errors.New("up is not ok yet")
+		}
+		return nil
+	})
 	code, body, err := get(s.url("/status"))
 	if err != nil || code != http.StatusOK {
 		t.Fatalf("/status: HTTP %d, %v", code, err)

@@ -91,9 +91,16 @@ type exemplarRead struct {
 	ids   bool
 }
 
-// load reads the slot; ok is false when it was never written.
+// maxExemplarReads bounds a collection's attempts at one slot: writers that keep replacing a
+// slot (many goroutines recording into one bucket of one series inside sampled spans) would
+// otherwise hold a scrape for as long as they keep it busy; past the bound the series goes
+// without that exemplar in this collection, as a sample may.
+const maxExemplarReads = 1000
+
+// load reads the slot; ok is false when it was never written, or was being written at every
+// one of maxExemplarReads attempts.
 func (s *exemplarSlot) load(r *exemplarRead) (ok bool) {
-	for {
+	for range maxExemplarReads {
 		seq := s.seq.Load()
 		if seq == 0 {
 			return false
@@ -111,6 +118,7 @@ func (s *exemplarSlot) load(r *exemplarRead) (ok bool) {
 			return true
 		}
 	}
+	return false
 }
 
 // exemplar returns the slot's exemplar, if it was written at or after since (a delta
@@ -142,9 +150,14 @@ func (c *hcell[N]) exemplar(ctx context.Context, v N) {
 	}
 }
 
-// offerExemplar finds v's classic bucket, as record does, and offers v to its slot.
+// offerExemplar finds v's classic bucket, as record does, and offers v to its slot. A value a
+// native stream ignores (NaN, an infinity) is not offered: the SDK's exponential aggregation
+// returns before its reservoir sees it.
 func (c *hcell[N]) offerExemplar(ctx context.Context, v N) {
 	h := c.h
+	if h.ignores(v) {
+		return
+	}
 	c.ex.slots[bucketOf(h.bounds, float64(v))].offer(ctx, h.exemplars, toBits(v, h.isFloat))
 }
 

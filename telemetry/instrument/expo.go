@@ -73,6 +73,14 @@ func (s span) fits(maxSize int32) bool {
 	return s.empty() || int64(s.hi)-int64(s.lo) < int64(maxSize)
 }
 
+// expoLimits bound an exponential histogram: the span of its buckets per sign (MaxSize) and
+// its lowest scale. The SDK's aggregation stops at its minimum, -10, below which it drops a
+// value (an underflow no MaxSize of 3 or more can reach: Views with less take the SDK's path).
+// A declared Native stops at Prometheus's lowest schema, -4, as client_golang does, where a
+// series whose values span more than MaxSize buckets keeps them all instead (at -4 a bucket
+// covers a factor of 2^16, so the whole float64 range is at most 134 buckets per sign).
+type expoLimits struct{ maxSize, minScale int32 }
+
 // packSpan and unpackSpan store a span in one word, so that a recording widens it with one
 // compare-and-swap.
 func packSpan(s span) uint64 { return uint64(uint32(s.lo))<<32 | uint64(uint32(s.hi)) }
@@ -86,9 +94,9 @@ func unpackSpan(w uint64) span { return span{int32(uint32(w >> 32)), int32(uint3
 // lets the fast path compute it from counts kept at a higher scale. The scale stops at the
 // SDK's minimum: below it the SDK drops the value (an underflow it reports), which only a
 // MaxSize under 3 can reach; such Views take the SDK's path.
-func expoShift(maxSize, scale int32, pos, neg span) int32 {
+func expoShift(l expoLimits, scale int32, pos, neg span) int32 {
 	var k int32
-	for scale-k > expoMinScale && (!pos.down(k).fits(maxSize) || !neg.down(k).fits(maxSize)) {
+	for scale-k > l.minScale && (!pos.down(k).fits(l.maxSize) || !neg.down(k).fits(l.maxSize)) {
 		k++
 	}
 	return k
@@ -155,7 +163,7 @@ func newExpoAcc(maxScale int32) *expoAcc { return &expoAcc{scale: maxScale} }
 // fit brings the accumulator to a scale at which it can hold the buckets s of sign, given at
 // scale at (at or above the accumulator's after the call), and makes room for them; it
 // returns the accumulator's scale.
-func (a *expoAcc) fit(maxSize int32, sign int, s span, at int32) int32 {
+func (a *expoAcc) fit(l expoLimits, sign int, s span, at int32) int32 {
 	if at < a.scale {
 		a.downscale(a.scale - at)
 	}
@@ -166,7 +174,7 @@ func (a *expoAcc) fit(maxSize int32, sign int, s span, at int32) int32 {
 	} else {
 		neg = neg.union(s)
 	}
-	if k := expoShift(maxSize, a.scale, pos, neg); k > 0 {
+	if k := expoShift(l, a.scale, pos, neg); k > 0 {
 		a.downscale(k)
 		s = s.down(k)
 	}
@@ -181,14 +189,14 @@ func (a *expoAcc) downscale(k int32) {
 }
 
 // add counts n values of bucket i (at scale at) of sign.
-func (a *expoAcc) add(maxSize int32, sign int, i, at int32, n uint64) {
-	a.fit(maxSize, sign, span{i, i}, at)
+func (a *expoAcc) add(l expoLimits, sign int, i, at int32, n uint64) {
+	a.fit(l, sign, span{i, i}, at)
 	b := &a.b[sign]
 	b.counts[(i>>(at-a.scale))-b.offset] += n
 }
 
 // record counts v as the SDK's record does (v neither NaN nor infinite).
-func (a *expoAcc) record(maxSize int32, zeroThreshold, v float64) {
+func (a *expoAcc) record(l expoLimits, zeroThreshold, v float64) {
 	abs := math.Abs(v)
 	if abs <= zeroThreshold {
 		a.zero++
@@ -200,18 +208,18 @@ func (a *expoAcc) record(maxSize int32, zeroThreshold, v float64) {
 	}
 	// The index at the current scale; add lowers the scale first if it must, and shifting the
 	// index is the SDK's getBin at the lower scale (expoBin).
-	a.add(maxSize, sign, expoBin(abs, a.scale), a.scale, 1)
+	a.add(l, sign, expoBin(abs, a.scale), a.scale, 1)
 }
 
 // merge adds o, which it leaves as it was.
-func (a *expoAcc) merge(maxSize int32, o *expoAcc) {
+func (a *expoAcc) merge(l expoLimits, o *expoAcc) {
 	a.zero += o.zero
 	for sign := range 2 {
 		ob := &o.b[sign]
 		if len(ob.counts) == 0 {
 			continue
 		}
-		a.fit(maxSize, sign, ob.span(), o.scale)
+		a.fit(l, sign, ob.span(), o.scale)
 		k := o.scale - a.scale
 		b := &a.b[sign]
 		for i, c := range ob.counts {

@@ -374,6 +374,14 @@ func (c *hcell[N]) swap() int {
 	n := c.started.Load()
 	next := (^n) >> 63
 	n = c.started.Swap(next<<63 | n&retiredBit)
+	if n&retiredBit != 0 {
+		// The delta reader's collection retired the cell between the load and the swap (a
+		// native cell's slow path swaps under its own lock, not collectMu, which retiring
+		// holds): keep it retired, or recordings would go on counting into a cell no
+		// collection reads. That collection drains the cell only after this swap's caller
+		// lets go of the native lock, so what is counted meanwhile reaches it.
+		c.started.Or(retiredBit)
+	}
 	cold := int(n >> 63)
 	p := &c.phases[cold]
 	// Every recording started in the phase ends with one bucket increment or one abort; the
@@ -543,7 +551,7 @@ type hpoint[N Number] struct {
 	set      bool
 	seq      uint64
 	expo     *expoAcc // native buckets, for a stream with them
-	maxSize  int32
+	limits   expoLimits
 }
 
 func (p *hpoint[N]) count() uint64 {
@@ -577,7 +585,7 @@ func (p *hpoint[N]) merge(s *snap[N]) {
 	p.sumInt += s.sumInt
 	p.sumFloat += s.sumFloat
 	if s.expo != nil && p.expo != nil {
-		p.expo.merge(p.maxSize, s.expo)
+		p.expo.merge(p.limits, s.expo)
 	}
 }
 
@@ -589,7 +597,7 @@ func (p *hpoint[N]) mergePoint(o *hpoint[N]) {
 func (h *histogram[N]) newPoint() *hpoint[N] {
 	p := &hpoint[N]{counts: make([]uint64, h.nb)}
 	if h.nat != nil {
-		p.expo, p.maxSize = newExpoAcc(h.nat.maxScale), h.nat.maxSize
+		p.expo, p.limits = newExpoAcc(h.nat.maxScale), h.nat.limits()
 	}
 	return p
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -278,5 +279,101 @@ func TestNativeRecordAllocs(t *testing.T) {
 		if n := testing.AllocsPerRun(100, f); n != 0 {
 			t.Errorf("%s: %v allocations per Record", name, n)
 		}
+	}
+}
+
+// TestNativeSwapKeepsRetired: a native cell's slow path swaps its phases under the cell's own
+// lock, while the delta reader's collection retires transient cells under collectMu; a
+// retirement that lands between the swap's load and its store must survive it, or recordings
+// would go on counting into a cell no collection reads (found by review: lost in 5 of 2,000
+// runs before the fix).
+func TestNativeSwapKeepsRetired(t *testing.T) {
+	setA := attribute.NewSet(attribute.String("k", "a"))
+	setB := attribute.NewSet(attribute.String("k", "b"))
+	for it := range 2000 {
+		h := newHistogram[float64](resolvedStream{name: "x", native: newNativeSpec(20, 3, 0, 0, false, false)},
+			[]histReader{{enabled: true, delta: true}}, 2, nil, ExemplarsOff)
+		h.record(context.Background(), 1, setA)
+		c, _ := h.resolve(setB) // past the limit of 2: a transient cell
+		if !c.transient {
+			t.Fatal("the second label set did not get a transient cell")
+		}
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			<-start
+			for range 200 {
+				c.nat.mu.Lock()
+				c.swap()
+				c.nat.mu.Unlock()
+			}
+		})
+		wg.Go(func() {
+			<-start
+			for range it % 50 {
+				_ = c.started.Load()
+			}
+			c.started.Or(retiredBit) // what drainAll(true) does to a transient cell
+		})
+		close(start)
+		wg.Wait()
+		if c.started.Load()&retiredBit == 0 {
+			t.Fatalf("run %d: the retired bit was lost", it)
+		}
+	}
+}
+
+// TestNativeIgnoredValuesAreNoExemplars: NaN and the infinities, which a native stream ignores
+// as the SDK's exponential aggregation does, do not replace a series' exemplar either.
+func TestNativeIgnoredValuesAreNoExemplars(t *testing.T) {
+	h := newHistogram[float64](resolvedStream{name: "x", native: newNativeSpec(20, 160, 0, 0, false, false)},
+		[]histReader{{enabled: true}}, 0, nil, ExemplarsAlwaysOn)
+	ctx := context.Background()
+	h.recordEmpty(ctx, 1) // creates and caches the cell
+	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		h.recordEmpty(ctx, v)
+	}
+	es := h.empty.Load().exemplars(time.Time{})
+	if len(es) != 1 || es[0].Value != 1 {
+		t.Errorf("exemplars %+v, want the one of value 1", es)
+	}
+}
+
+// TestNativeDeclaredStopsAtLowestSchema: a declared Native never goes below Prometheus's lowest
+// schema, -4 (the scrape could not serve it), as client_golang's never does: values that span
+// more than MaxBuckets there are all kept; a View's exponential aggregation goes on down as
+// the SDK's does.
+func TestNativeDeclaredStopsAtLowestSchema(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		spec       *nativeSpec
+		values     []float64
+		wantScale  int32
+		wantCounts uint64
+	}{
+		{"declared, 10 buckets", newNativeSpec(0, 10, DefaultNativeZeroThreshold, 0, false, true), []float64{1e-30, 1e30, 1}, -4, 3},
+		{"declared, 2 buckets, the whole range", newNativeSpec(0, 2, 0, 0, false, true), []float64{5e-324, 1e308, math.MaxFloat64, 1}, -4, 4},
+		{"a View's, 10 buckets", newNativeSpec(0, 10, 0, 0, false, false), []float64{1e-30, 1e30, 1}, -5, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHistogram[float64](resolvedStream{name: "x", native: tc.spec}, []histReader{{enabled: true}}, 0, nil, ExemplarsOff)
+			ctx := context.Background()
+			for range 3 { // again after each collection: the live phases at the floor too
+				for _, v := range tc.values {
+					h.recordEmpty(ctx, v)
+				}
+				h.collectMu.Lock()
+				ms := h.collectNative(0, true, nil)
+				h.collectMu.Unlock()
+				dp := ms[0].Data.(metricdata.ExponentialHistogram[float64]).DataPoints[0]
+				var n uint64
+				for _, c := range dp.PositiveBucket.Counts {
+					n += c
+				}
+				if dp.Scale != tc.wantScale || dp.Count != n+dp.ZeroCount || dp.Count%tc.wantCounts != 0 {
+					t.Fatalf("scale %d, count %d, buckets %d + zero %d; want scale %d and every value counted", dp.Scale, dp.Count, n, dp.ZeroCount, tc.wantScale)
+				}
+			}
+		})
 	}
 }

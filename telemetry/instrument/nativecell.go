@@ -19,14 +19,40 @@ type nativeSpec struct {
 	// classic is set when the stream also has classic buckets (a declared Native on a histogram
 	// created with bucket boundaries): a scrape gets both.
 	classic bool
-	// ring is the capacity of a phase's buckets of one sign, a power of two at least maxSize,
-	// so that a bucket's place is its index masked.
+	// minScale is the lowest scale: the SDK's for its aggregation, Prometheus's lowest schema
+	// for a declared Native (see expoLimits).
+	minScale int32
+	// ring is the capacity of a phase's buckets of one sign, a power of two at least maxSize
+	// (and, for a declared Native, at least what any values span at minScale), so that a
+	// bucket's place is its index masked.
 	ring int32
 }
 
-func newNativeSpec(maxScale, maxSize int32, zeroThreshold float64, minReset time.Duration, classic bool) *nativeSpec {
-	return &nativeSpec{maxScale: maxScale, maxSize: maxSize, zeroThreshold: zeroThreshold, minReset: minReset,
-		classic: classic, ring: int32(1) << bits.Len32(uint32(maxSize-1))}
+// nativeRingAtMinSchema holds any values at Prometheus's lowest schema: at -4 the whole float64
+// range, 2^-1074 to 2^1024, is at most 134 buckets per sign.
+const nativeRingAtMinSchema = 256
+
+// newNativeSpec is the SDK's exponential aggregation (declared false: a View's or a reader's)
+// or a declared Native.
+func newNativeSpec(maxScale, maxSize int32, zeroThreshold float64, minReset time.Duration, classic, declared bool) *nativeSpec {
+	s := &nativeSpec{maxScale: maxScale, maxSize: maxSize, zeroThreshold: zeroThreshold, minReset: minReset,
+		classic: classic, minScale: expoMinScale, ring: int32(1) << bits.Len32(uint32(maxSize-1))}
+	if declared {
+		s.minScale, s.ring = MinNativeSchema, max(s.ring, nativeRingAtMinSchema)
+	}
+	return s
+}
+
+// limits are the spec's bounds as the accumulators apply them.
+func (s *nativeSpec) limits() expoLimits { return expoLimits{maxSize: s.maxSize, minScale: s.minScale} }
+
+// limit is the most buckets a phase counting at scale may span: MaxSize, or at the lowest scale
+// all the ring holds (see expoLimits).
+func (s *nativeSpec) limit(scale int32) int32 {
+	if scale <= s.minScale {
+		return s.ring
+	}
+	return s.maxSize
 }
 
 // sameNative reports whether two readers' native buckets are one configuration.
@@ -112,7 +138,8 @@ func (n *ncell[N]) count(spec *nativeSpec, p int, f float64) bool {
 		ph.zero.Add(1)
 		return true
 	}
-	i := expoBin(abs, ph.scale.Load())
+	sc := ph.scale.Load()
+	i := expoBin(abs, sc)
 	sign := 0
 	if f < 0 {
 		sign = 1
@@ -125,7 +152,7 @@ func (n *ncell[N]) count(spec *nativeSpec, p int, f float64) bool {
 			break
 		}
 		s = s.with(i)
-		if !s.fits(spec.maxSize) {
+		if !s.fits(spec.limit(sc)) {
 			return false
 		}
 		if w.CompareAndSwap(old, packSpan(s)) {
@@ -209,7 +236,7 @@ func (c *hcell[N]) recordSlow(v N, bucket int) bool {
 	if abs > spec.zeroThreshold {
 		spans[sign] = spans[sign].with(expoBin(abs, at))
 	}
-	k := expoShift(spec.maxSize, at, spans[0], spans[1])
+	k := expoShift(spec.limits(), at, spans[0], spans[1])
 	if now := h.now(); k > 0 && spec.minReset > 0 && h.deltaIdx < 0 && now.Sub(n.since) >= spec.minReset {
 		// client_golang's maybeReset: a fresh series at the highest scale, with the value.
 		n.prepare(spec, hot^1, spec.maxScale, [2]span{emptySpan, emptySpan})
@@ -248,7 +275,7 @@ func (n *ncell[N]) prepare(spec *nativeSpec, p int, scale int32, spans [2]span) 
 	ph.scale.Store(scale)
 	for sign := range 2 {
 		s := spans[sign]
-		if !s.fits(spec.maxSize) {
+		if !s.fits(spec.limit(scale)) {
 			s = emptySpan
 		}
 		ph.spans[sign].Store(packSpan(s))
@@ -261,7 +288,8 @@ func (n *ncell[N]) prepare(spec *nativeSpec, p int, scale int32, spans [2]span) 
 // it, so that a series is reset only in the slow path). n.mu is held.
 func (n *ncell[N]) widen(spec *nativeSpec, p int) {
 	ph := &n.phases[p]
-	if ph.scale.Load() != n.base.expo.scale {
+	scale := ph.scale.Load()
+	if scale != n.base.expo.scale {
 		return
 	}
 	for sign := range 2 {
@@ -273,7 +301,7 @@ func (n *ncell[N]) widen(spec *nativeSpec, p int) {
 		for {
 			old := w.Load()
 			s := unpackSpan(old).union(b)
-			if s == unpackSpan(old) || !s.fits(spec.maxSize) || w.CompareAndSwap(old, packSpan(s)) {
+			if s == unpackSpan(old) || !s.fits(spec.limit(scale)) || w.CompareAndSwap(old, packSpan(s)) {
 				break
 			}
 		}
@@ -325,7 +353,7 @@ func (n *ncell[N]) drain(c *hcell[N], spec *nativeSpec, p int, into *hpoint[N]) 
 		if s.empty() {
 			continue
 		}
-		a.fit(spec.maxSize, sign, s, at)
+		a.fit(spec.limits(), sign, s, at)
 		k := at - a.scale
 		b := &a.b[sign]
 		for i := s.lo; i <= s.hi; i++ {
@@ -351,7 +379,7 @@ func (pt *hpoint[N]) recordValue(spec *nativeSpec, v N, bucket int) {
 		pt.sumFloat += float64(v)
 	}
 	pt.update(v)
-	pt.expo.record(spec.maxSize, spec.zeroThreshold, float64(v))
+	pt.expo.record(spec.limits(), spec.zeroThreshold, float64(v))
 }
 
 // drainNativeCumulative is drainCumulative for a native cell: the cold phase goes into base,
@@ -365,7 +393,7 @@ func (c *hcell[N]) drainNativeCumulative() (*hpoint[N], time.Time) {
 	hp := &n.phases[hot]
 	at := min(n.base.expo.scale, hp.scale.Load())
 	spans := n.spansAt(hot, at)
-	k := expoShift(spec.maxSize, at, spans[0], spans[1])
+	k := expoShift(spec.limits(), at, spans[0], spans[1])
 	n.prepare(spec, hot^1, at-k, [2]span{spans[0].down(k), spans[1].down(k)})
 	cold := c.swap()
 	n.drain(c, spec, cold, n.base)

@@ -350,7 +350,7 @@ func (p *FastPath) resolve(scope instrumentation.Scope, kind sdkmetric.Instrumen
 	var declared *nativeSpec
 	if kind == sdkmetric.InstrumentKindHistogram {
 		if n, has := p.nativeFor(scope, name); has {
-			declared = newNativeSpec(n.Schema, int32(n.MaxBuckets), n.ZeroThreshold, n.MinResetDuration, advised != nil)
+			declared = newNativeSpec(n.Schema, int32(n.MaxBuckets), n.ZeroThreshold, n.MinResetDuration, advised != nil, true)
 		}
 	}
 	ok = true
@@ -421,7 +421,7 @@ func (p *FastPath) resolve(scope instrumentation.Scope, kind sdkmetric.Instrumen
 					continue
 				}
 				streams = append(streams, resolvedStream{name: s.Name, description: s.Description, unit: s.Unit,
-					noMinMax: a.NoMinMax, native: newNativeSpec(a.MaxScale, a.MaxSize, 0, 0, false), filter: filter})
+					noMinMax: a.NoMinMax, native: newNativeSpec(a.MaxScale, a.MaxSize, 0, 0, false, false), filter: filter})
 			case sdkmetric.AggregationExplicitBucketHistogram:
 				if kind != sdkmetric.InstrumentKindHistogram {
 					ok = false
