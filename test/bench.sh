@@ -40,7 +40,7 @@ for g in "${groups[@]}"; do
 	# serial and RunParallel), telediag beside client_golang.
 	counters) run counters -bench '^BenchmarkCounters$' -cpu 1,2 ;;
 	# Issue 25's native histograms and exemplars, and the protobuf scrape of 10k native series.
-	native) run native -bench 'NativeRecord|ScrapeNative' -cpu 1,2 ;;
+	native) run native -bench 'NativeRecord|ScrapeNative|HeapPerNativeSeries' -cpu 1,2 ;;
 	*) echo "bench: unknown group $g (record, scrape, export, heap, disabled, counters, native)" >&2; exit 2 ;;
 	esac
 	case $g in
