@@ -3,6 +3,7 @@ package instrument
 import (
 	"context"
 	"encoding/binary"
+	"math"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -135,10 +136,28 @@ func exemplarOf[N Number](s *exemplarSlot, since time.Time, isFloat bool) (metri
 	return e, true
 }
 
-// cellExemplars are a histogram series' exemplars: one slot per classic bucket (a native-only
-// stream has one, its +Inf bucket), as client_golang keeps one per bucket.
+// cellExemplars are a histogram series' exemplars: one slot per classic bucket, as
+// client_golang keeps one per bucket; a native-only stream, whose one classic bucket is +Inf,
+// has nativeExemplars slots instead, one per power of two of the value's magnitude (modulo
+// their number), so that its exemplars spread over the values as client_golang's
+// NativeHistogramMaxExemplars keeps them spread.
 type cellExemplars struct {
 	slots []exemplarSlot
+	// byMagnitude is set for a native-only stream: a value's slot is its binary exponent
+	// modulo len(slots).
+	byMagnitude bool
+}
+
+// nativeExemplars is how many exemplars a native-only series keeps: client_golang's default
+// NativeHistogramMaxExemplars.
+const nativeExemplars = 10
+
+// newCellExemplars returns the exemplar slots of a series of h.
+func newCellExemplars[N Number](h *histogram[N]) *cellExemplars {
+	if h.nat != nil && len(h.bounds) == 0 {
+		return &cellExemplars{slots: make([]exemplarSlot, nativeExemplars), byMagnitude: true}
+	}
+	return &cellExemplars{slots: make([]exemplarSlot, h.nb)}
 }
 
 // exemplar offers v, recorded in ctx, as the exemplar of its bucket, when the stream keeps
@@ -158,11 +177,18 @@ func (c *hcell[N]) offerExemplar(ctx context.Context, v N) {
 	if h.ignores(v) {
 		return
 	}
-	c.ex.slots[bucketOf(h.bounds, float64(v))].offer(ctx, h.exemplars, toBits(v, h.isFloat))
+	i := 0
+	if c.ex.byMagnitude {
+		_, e := math.Frexp(float64(v))
+		i = (e%nativeExemplars + nativeExemplars) % nativeExemplars
+	} else {
+		i = bucketOf(h.bounds, float64(v))
+	}
+	c.ex.slots[i].offer(ctx, h.exemplars, toBits(v, h.isFloat))
 }
 
 // exemplars returns the series' exemplars measured at or after since (the zero time: all), as
-// a data point's, in bucket order.
+// a data point's, in bucket (or slot) order.
 func (c *hcell[N]) exemplars(since time.Time) []metricdata.Exemplar[N] {
 	if c == nil || c.ex == nil {
 		return nil

@@ -207,7 +207,7 @@ func (h *histogram[N]) newCell(set attribute.Set, now time.Time) *hcell[N] {
 	n := (2*h.nb + 7) &^ 7
 	c := &hcell[N]{h: h, buckets: make([]atomic.Uint64, n), attrs: set, created: now.UnixNano(), index: -1}
 	if h.exemplars != ExemplarsOff {
-		c.ex = &cellExemplars{slots: make([]exemplarSlot, h.nb)}
+		c.ex = newCellExemplars(h)
 	}
 	if h.nat != nil {
 		c.nat = newNcell(h, now)

@@ -337,6 +337,11 @@ func TestNativeIgnoredValuesAreNoExemplars(t *testing.T) {
 	if len(es) != 1 || es[0].Value != 1 {
 		t.Errorf("exemplars %+v, want the one of value 1", es)
 	}
+	// 1024 is 2^10 above 1: the same slot (binary exponents modulo 10), and the latest.
+	h.recordEmpty(ctx, 1024)
+	if es := h.empty.Load().exemplars(time.Time{}); len(es) != 1 || es[0].Value != 1024 {
+		t.Errorf("exemplars %+v, want the one of value 1024 in place of 1", es)
+	}
 }
 
 // TestNativeDeclaredStopsAtLowestSchema: a declared Native never goes below Prometheus's lowest
