@@ -593,31 +593,7 @@ func TestHistogramConcurrent(t *testing.T) {
 			wg.Wait()
 			close(stop)
 			collectors.Wait()
-			for r, tmp := range s.temporalities {
-				want, got := ref.collect(t, r), fast.collect(t, r)
-				if tmp == metricdata.CumulativeTemporality {
-					if s.limit == 0 {
-						metricdatatest.AssertEqual(t, want, got, metricdatatest.IgnoreTimestamp())
-					}
-					if a, b := totalCount(want), totalCount(got); a != b {
-						t.Fatalf("reader %d: %d recordings, want %d", r, b, a)
-					}
-					continue
-				}
-				addCounts(deltas, got)
-				total := map[string]uint64{}
-				addCounts(total, want)
-				var sumDeltas, sumTotal uint64
-				for _, v := range deltas {
-					sumDeltas += v
-				}
-				for _, v := range total {
-					sumTotal += v
-				}
-				if sumDeltas != sumTotal || (s.limit == 0 && fmt.Sprint(deltas) != fmt.Sprint(total)) {
-					t.Fatalf("deltas add up to %v, want %v", deltas, total)
-				}
-			}
+			assertConcurrentTotals(t, s, ref, fast, deltas)
 		})
 	}
 }
@@ -727,6 +703,39 @@ func TestHistogramSniffedOptionsMatchSDK(t *testing.T) {
 		want, got := ref.collect(t, r), fast.collect(t, r)
 		if !metricdatatest.AssertEqual(t, want, got, metricdatatest.IgnoreTimestamp()) {
 			t.FailNow()
+		}
+	}
+}
+
+// assertConcurrentTotals ends a concurrent test: after every recording and the collections
+// made meanwhile, each cumulative reader of fast holds what ref's does (exactly without a
+// limit, the same number of recordings with one), and the deltas a delta reader collected,
+// added to its last collection's, are ref's totals.
+func assertConcurrentTotals(t *testing.T, s setup, ref, fast *provider, deltas map[string]uint64) {
+	t.Helper()
+	for r, tmp := range s.temporalities {
+		want, got := ref.collect(t, r), fast.collect(t, r)
+		if tmp == metricdata.CumulativeTemporality {
+			if s.limit == 0 {
+				metricdatatest.AssertEqual(t, want, got, metricdatatest.IgnoreTimestamp())
+			}
+			if a, b := totalCount(want), totalCount(got); a != b {
+				t.Fatalf("reader %d: %d recordings, want %d", r, b, a)
+			}
+			continue
+		}
+		addCounts(deltas, got)
+		total := map[string]uint64{}
+		addCounts(total, want)
+		var sumDeltas, sumTotal uint64
+		for _, v := range deltas {
+			sumDeltas += v
+		}
+		for _, v := range total {
+			sumTotal += v
+		}
+		if sumDeltas != sumTotal || (s.limit == 0 && fmt.Sprint(deltas) != fmt.Sprint(total)) {
+			t.Fatalf("deltas add up to %v, want %v", deltas, total)
 		}
 	}
 }

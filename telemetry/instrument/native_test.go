@@ -12,7 +12,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
-	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 )
 
 // TestExpoBinShift checks what the native cell relies on: a value's bucket at a scale is its
@@ -194,31 +193,7 @@ func TestNativeConcurrent(t *testing.T) {
 			wg.Wait()
 			close(stop)
 			collectors.Wait()
-			for r, tmp := range s.temporalities {
-				want, got := ref.collect(t, r), fast.collect(t, r)
-				if tmp == cum {
-					if s.limit == 0 {
-						metricdatatest.AssertEqual(t, want, got, metricdatatest.IgnoreTimestamp())
-					}
-					if a, b := totalCount(want), totalCount(got); a != b {
-						t.Fatalf("reader %d: %d recordings, want %d", r, b, a)
-					}
-					continue
-				}
-				addCounts(deltas, got)
-				total := map[string]uint64{}
-				addCounts(total, want)
-				var sumDeltas, sumTotal uint64
-				for _, v := range deltas {
-					sumDeltas += v
-				}
-				for _, v := range total {
-					sumTotal += v
-				}
-				if sumDeltas != sumTotal || (s.limit == 0 && fmt.Sprint(deltas) != fmt.Sprint(total)) {
-					t.Fatalf("deltas add up to %v, want %v", deltas, total)
-				}
-			}
+			assertConcurrentTotals(t, s, ref, fast, deltas)
 		})
 	}
 }

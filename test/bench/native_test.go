@@ -62,12 +62,7 @@ func nativeRecordOp(b *testing.B, impl string, classic, exemplars bool) func(ser
 		buckets = histogramBuckets
 	}
 	if impl == "client_golang" {
-		if buckets == nil {
-			buckets = []float64{} // native-only: no classic buckets
-		}
-		vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "rpc_seconds", Help: "h", Buckets: buckets,
-			NativeHistogramBucketFactor: nativeFactor, NativeHistogramMaxBucketNumber: instrument.DefaultNativeMaxBuckets,
-		}, []string{"component"})
+		vec := clientGolangNative(buckets)
 		return func(s int) func() {
 			o := vec.WithLabelValues(labelValues(1, s)[0])
 			i := s * 977 // goroutines start at different values
@@ -88,30 +83,7 @@ func nativeRecordOp(b *testing.B, impl string, classic, exemplars bool) func(ser
 	if exemplars {
 		opts = append(opts, telemetry.WithExemplarFilter(exemplar.TraceBasedFilter))
 	}
-	tel := benchTelemetry(b, opts...)
-	meter := tel.MeterProvider().Meter("bench")
-	g := instrument.NewGroup(meter)
-	if !g.DeclareNative("rpc_seconds", instrument.Native{Schema: nativeSchema, MaxBuckets: instrument.DefaultNativeMaxBuckets,
-		ZeroThreshold: instrument.DefaultNativeZeroThreshold}) {
-		b.Fatal("DeclareNative refused")
-	}
-	var hopts []metric.Float64HistogramOption
-	if classic {
-		hopts = append(hopts, metric.WithExplicitBucketBoundaries(buckets...))
-	}
-	inst, err := meter.Float64Histogram("rpc_seconds", hopts...)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if !instrument.OnFastPath(inst) {
-		b.Fatal("the native histogram is not on the fast path")
-	}
-	h, err := instrument.NewRecorder(g, "rpc_seconds", metric.Float64Histogram(inst), func(k [1]string) attribute.Set {
-		return attribute.NewSet(attribute.String("component", k[0]))
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	h := otelNative(b, benchTelemetry(b, opts...).MeterProvider(), buckets)
 	return func(s int) func() {
 		bnd := h.Bind([1]string{labelValues(1, s)[0]})
 		i := s * 977
@@ -144,46 +116,15 @@ func BenchmarkNativeRecord(b *testing.B) {
 // the Go and process families) plus series native histograms of rpc_seconds, native-only, each
 // with 32 values recorded.
 func nativeScrapeFixture(b *testing.B, impl string, series int) http.Handler {
-	record := func(i int, observe func(float64)) {
-		for j := range 32 {
-			observe(latencies[(i*31+j*97)&4095])
-		}
-	}
 	if impl == "client_golang" {
 		reg := prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newMemStatsCollector())
 		clientGolangCatalogue(b, reg)
-		vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "rpc_seconds", Help: "RPC latency.", Buckets: []float64{},
-			NativeHistogramBucketFactor: nativeFactor, NativeHistogramMaxBucketNumber: instrument.DefaultNativeMaxBuckets,
-		}, []string{"component"})
-		reg.MustRegister(vec)
-		for i := range series {
-			record(i, vec.WithLabelValues("c"+strconv.Itoa(i)).Observe)
-		}
+		recordNativeSeries(reg, nil, series)
 		return promhttp.InstrumentMetricHandler(reg, promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	}
 	tel := otelFixture(b, 0)
-	meter := tel.MeterProvider().Meter("bench")
-	g := instrument.NewGroup(meter)
-	if !g.DeclareNative("rpc_seconds", instrument.Native{Schema: nativeSchema, MaxBuckets: instrument.DefaultNativeMaxBuckets,
-		ZeroThreshold: instrument.DefaultNativeZeroThreshold}) {
-		b.Fatal("DeclareNative refused")
-	}
-	inst, err := meter.Float64Histogram("rpc_seconds", metric.WithDescription("RPC latency."))
-	if err != nil {
-		b.Fatal(err)
-	}
-	h, err := instrument.NewRecorder(g, "rpc_seconds", metric.Float64Histogram(inst), func(k [1]string) attribute.Set {
-		return attribute.NewSet(attribute.String("component", k[0]))
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx := context.Background()
-	for i := range series {
-		bnd := h.Bind([1]string{"c" + strconv.Itoa(i)})
-		record(i, func(v float64) { bnd.Record(ctx, v) })
-	}
+	recordNativeSeries(nil, otelNative(b, tel.MeterProvider(), nil), series)
 	return tel.Handler()
 }
 
@@ -225,20 +166,9 @@ func BenchmarkHeapPerNativeSeries(b *testing.B) {
 // nativeSeriesFixture is one implementation's /metrics with series native-only histogram series
 // of rpc_seconds and nothing else, each with 32 values recorded.
 func nativeSeriesFixture(b *testing.B, impl string, series int) http.Handler {
-	record := func(i int, observe func(float64)) {
-		for j := range 32 {
-			observe(latencies[(i*31+j*97)&4095])
-		}
-	}
 	if impl == "client_golang" {
 		reg := prometheus.NewRegistry()
-		vec := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "rpc_seconds", Help: "RPC latency.", Buckets: []float64{},
-			NativeHistogramBucketFactor: nativeFactor, NativeHistogramMaxBucketNumber: instrument.DefaultNativeMaxBuckets,
-		}, []string{"component"})
-		reg.MustRegister(vec)
-		for i := range series {
-			record(i, vec.WithLabelValues("c"+strconv.Itoa(i)).Observe)
-		}
+		recordNativeSeries(reg, nil, series)
 		return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	}
 	tel, err := telemetry.New(context.Background(), telemetry.WithoutEnvironmentExporter(), telemetry.WithoutRuntimeMetrics(),
@@ -247,15 +177,41 @@ func nativeSeriesFixture(b *testing.B, impl string, series int) http.Handler {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = tel.Shutdown(context.Background()) })
-	meter := tel.MeterProvider().Meter("bench")
+	recordNativeSeries(nil, otelNative(b, tel.MeterProvider(), nil), series)
+	return tel.Handler()
+}
+
+// clientGolangNative is client_golang's rpc_seconds, labelled component, with native buckets
+// as nativeSchema and the default bucket limit declare them, and buckets as classic ones (none
+// for nil).
+func clientGolangNative(buckets []float64) *prometheus.HistogramVec {
+	if buckets == nil {
+		buckets = []float64{} // native-only: a nil Buckets would be client_golang's defaults
+	}
+	return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "rpc_seconds", Help: "RPC latency.", Buckets: buckets,
+		NativeHistogramBucketFactor: nativeFactor, NativeHistogramMaxBucketNumber: instrument.DefaultNativeMaxBuckets,
+	}, []string{"component"})
+}
+
+// otelNative is the same histogram on mp, created as generated code creates a catalogue's
+// native histogram (DeclareNative, then the histogram and its Recorder), on the fast path.
+func otelNative(b *testing.B, mp metric.MeterProvider, buckets []float64) *instrument.Recorder[float64, [1]string] {
+	meter := mp.Meter("bench")
 	g := instrument.NewGroup(meter)
 	if !g.DeclareNative("rpc_seconds", instrument.Native{Schema: nativeSchema, MaxBuckets: instrument.DefaultNativeMaxBuckets,
 		ZeroThreshold: instrument.DefaultNativeZeroThreshold}) {
 		b.Fatal("DeclareNative refused")
 	}
-	inst, err := meter.Float64Histogram("rpc_seconds", metric.WithDescription("RPC latency."))
+	hopts := []metric.Float64HistogramOption{metric.WithDescription("RPC latency.")}
+	if buckets != nil {
+		hopts = append(hopts, metric.WithExplicitBucketBoundaries(buckets...))
+	}
+	inst, err := meter.Float64Histogram("rpc_seconds", hopts...)
 	if err != nil {
 		b.Fatal(err)
+	}
+	if !instrument.OnFastPath(inst) {
+		b.Fatal("the native histogram is not on the fast path")
 	}
 	h, err := instrument.NewRecorder(g, "rpc_seconds", metric.Float64Histogram(inst), func(k [1]string) attribute.Set {
 		return attribute.NewSet(attribute.String("component", k[0]))
@@ -263,10 +219,28 @@ func nativeSeriesFixture(b *testing.B, impl string, series int) http.Handler {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
-	for i := range series {
-		bnd := h.Bind([1]string{"c" + strconv.Itoa(i)})
-		record(i, func(v float64) { bnd.Record(ctx, v) })
+	return h
+}
+
+// recordNativeSeries records 32 values into each of series native-only series c0, c1, …: into
+// a client_golang histogram registered on reg, or into h.
+func recordNativeSeries(reg *prometheus.Registry, h *instrument.Recorder[float64, [1]string], series int) {
+	var observe func(component string) func(float64)
+	if reg != nil {
+		vec := clientGolangNative(nil)
+		reg.MustRegister(vec)
+		observe = func(c string) func(float64) { return vec.WithLabelValues(c).Observe }
+	} else {
+		ctx := context.Background()
+		observe = func(c string) func(float64) {
+			bnd := h.Bind([1]string{c})
+			return func(v float64) { bnd.Record(ctx, v) }
+		}
 	}
-	return tel.Handler()
+	for i := range series {
+		o := observe("c" + strconv.Itoa(i))
+		for j := range 32 {
+			o(latencies[(i*31+j*97)&4095])
+		}
+	}
 }
