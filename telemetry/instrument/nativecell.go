@@ -170,10 +170,10 @@ func (n *ncell[N]) count(spec *nativeSpec, p int, f float64) bool {
 // that does not fit leaves nothing in the phase but its abort.
 func (c *hcell[N]) recordNative(v N) bool {
 	h := c.h
-	f := float64(v)
-	if h.isFloat && (math.IsNaN(f) || math.IsInf(f, 0)) {
+	if h.ignores(v) {
 		return true // the SDK's exponential aggregation ignores them
 	}
+	f := float64(v)
 	// The classic bucket (a native-only stream has one, the end marker).
 	i := bucketOf(h.bounds, f)
 	n := c.started.Add(1)
