@@ -77,6 +77,28 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+// freeTCPAndUDPPort returns a port free on 127.0.0.1 for TCP and UDP both, for a server that
+// listens on one port number with both (statsd). freePort alone checks TCP only, and a UDP socket
+// another part of the test holds may sit on the very number it returns.
+func freeTCPAndUDPPort(t *testing.T) int {
+	t.Helper()
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("free port: %v", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		pc, err := net.ListenPacket("udp", hostPort(port))
+		l.Close()
+		if err == nil {
+			pc.Close()
+			return port
+		}
+	}
+	t.Fatalf("free port: no port free for TCP and UDP both on 127.0.0.1 in 100 tries")
+	return 0
+}
+
 func hostPort(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
 
 // proc is a child process whose output goes to a log file under t.TempDir().

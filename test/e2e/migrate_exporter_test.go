@@ -342,7 +342,7 @@ func startStatsd(t *testing.T, name, bin, relay string) *statsdRun {
 	dir := t.TempDir()
 	r := &statsdRun{
 		web:        hostPort(freePort(t)),
-		statsd:     hostPort(freePort(t)),
+		statsd:     hostPort(freeTCPAndUDPPort(t)), // the relay's UDP socket must not be on it
 		unixgram:   filepath.Join(dir, "statsd.sock"),
 		mapping:    filepath.Join(dir, "mapping.yml"),
 		badMapping: "mappings: [{match: \"a.*\"}]\n", // no name: the reload fails
