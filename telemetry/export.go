@@ -118,6 +118,7 @@ func choosePush(ctx context.Context, cfg *config) (*push, error) {
 // old names (renames.otlp).
 func (t *Telemetry) newPushReader(p *push, cfg *config, res *resource.Resource, oldNames bool) (sdkmetric.Reader, error) {
 	exp := &quietExporter{Exporter: p.exporter, log: cfg.logger, kind: p.kind, endpoint: p.endpoint, every: cfg.exportErrorEvery, res: res, families: t.families}
+	exp.abandon, exp.abandonWith = context.WithCancelCause(context.Background())
 	if oldNames {
 		exp.renames = t.renames
 	}
@@ -161,6 +162,43 @@ type quietExporter struct {
 	exports  int       // Export calls so far
 	lastOK   time.Time // when an export last succeeded
 	closing  bool      // Shutdown has begun: its outcome is reported by Telemetry.Shutdown, not logged
+
+	// abandon ends the exports in flight when the shutdown's own context ends (see detach);
+	// abandonWith cancels it. Both nil for an exporter built outside newPushReader.
+	abandon     context.Context
+	abandonWith context.CancelCauseFunc
+}
+
+// detach frees an export from the periodic reader's run loop, which MeterProvider.Shutdown
+// cancels before its final collection: an export in flight then would be cancelled, and with
+// delta temporality the interval it carried is lost for good (the SDK has already reset its
+// aggregators, and the final collection starts after it). Detached, the export keeps its own
+// deadline and ends early only when the shutdown's context does (abandonExports); the SDK's
+// Shutdown waits for it before the final collection, so every interval reaches the exporter.
+func (q *quietExporter) detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	if q.abandon == nil {
+		return ctx, func() {}
+	}
+	detached, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
+	stopCancel := func() {}
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancelDeadline context.CancelFunc
+		detached, cancelDeadline = context.WithDeadline(detached, deadline)
+		stopCancel = cancelDeadline
+	}
+	stopAbandon := context.AfterFunc(q.abandon, func() { cancel(context.Cause(q.abandon)) })
+	return detached, func() {
+		stopAbandon()
+		stopCancel()
+		cancel(nil)
+	}
+}
+
+// abandonExports ends the exports in flight, with cause: the shutdown's context ended first.
+func (q *quietExporter) abandonExports(cause error) {
+	if q.abandonWith != nil {
+		q.abandonWith(cause)
+	}
 }
 
 // lastError is the error of the latest export, nil if it succeeded: after Shutdown, whether the
@@ -221,7 +259,9 @@ func (q *quietExporter) Export(ctx context.Context, rm *metricdata.ResourceMetri
 		// After the merge, so that an old name is looked for in every scope at once.
 		rm.ScopeMetrics = q.renames.otlp(rm.ScopeMetrics)
 	}
+	ctx, done := q.detach(ctx)
 	err := q.Exporter.Export(ctx, rm)
+	done()
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.lastErr = err

@@ -255,3 +255,108 @@ func TestCollectorDownAtStart(t *testing.T) {
 		})
 	}
 }
+
+// slowDeltaExporter asks for delta temporality and holds every export that carries data for
+// hold, as a collector under load does, giving up when its context ends. It keeps the sum of
+// the deltas it delivered.
+type slowDeltaExporter struct {
+	hold     time.Duration
+	inFlight chan struct{} // receives once per export with data, when it begins to wait
+
+	mu        sync.Mutex
+	delivered int64
+}
+
+func (s *slowDeltaExporter) Temporality(sdkmetric.InstrumentKind) metricdata.Temporality {
+	return metricdata.DeltaTemporality
+}
+func (s *slowDeltaExporter) Aggregation(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+	return sdkmetric.DefaultAggregationSelector(k)
+}
+func (s *slowDeltaExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	var sum int64
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if d, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == "shutdown.adds" {
+				for _, dp := range d.DataPoints {
+					sum += dp.Value
+				}
+			}
+		}
+	}
+	if sum == 0 {
+		return nil
+	}
+	select {
+	case s.inFlight <- struct{}{}:
+	default:
+	}
+	select {
+	case <-time.After(s.hold):
+	case <-ctx.Done():
+		return context.Cause(ctx) // the interval is lost, as with a real exporter
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delivered += sum
+	return nil
+}
+func (s *slowDeltaExporter) ForceFlush(context.Context) error { return nil }
+func (s *slowDeltaExporter) Shutdown(context.Context) error   { return nil }
+
+// TestShutdownDeliversTheExportInFlight: a periodic export under way when Shutdown begins
+// carries a delta interval nothing else will send again. Shutdown waits for it (the SDK's own
+// reader would cancel it) and then pushes the rest, so the exporter gets every add.
+func TestShutdownDeliversTheExportInFlight(t *testing.T) {
+	clearOTelEnv(t)
+	exp := &slowDeltaExporter{hold: 300 * time.Millisecond, inFlight: make(chan struct{}, 1)}
+	tel, err := New(context.Background(), WithPushExporter(exp, sdkmetric.WithInterval(20*time.Millisecond)),
+		WithoutRuntimeMetrics(), WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	adds, err := tel.MeterProvider().Meter("shutdown").Int64Counter("shutdown.adds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	adds.Add(ctx, 7)
+	<-exp.inFlight // a periodic export holds the 7
+	adds.Add(ctx, 5)
+	if err := tel.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	exp.mu.Lock()
+	defer exp.mu.Unlock()
+	if exp.delivered != 12 {
+		t.Errorf("delivered %d of 12 adds", exp.delivered)
+	}
+}
+
+// TestShutdownDeadlineEndsTheExportInFlight: detached from the reader's loop, an export in
+// flight still ends with the shutdown's context, and Shutdown says the push was not delivered.
+func TestShutdownDeadlineEndsTheExportInFlight(t *testing.T) {
+	clearOTelEnv(t)
+	exp := &slowDeltaExporter{hold: time.Hour, inFlight: make(chan struct{}, 1)}
+	tel, err := New(context.Background(), WithPushExporter(exp, sdkmetric.WithInterval(20*time.Millisecond)),
+		WithoutRuntimeMetrics(), WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	adds, err := tel.MeterProvider().Meter("shutdown").Int64Counter("shutdown.adds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adds.Add(context.Background(), 7)
+	<-exp.inFlight
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = tel.Shutdown(ctx)
+	if !errors.Is(err, ErrFinalExportNotDelivered) {
+		t.Errorf("Shutdown = %v, want ErrFinalExportNotDelivered", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("Shutdown took %v with a 200ms deadline", took)
+	}
+}

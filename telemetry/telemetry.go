@@ -291,6 +291,10 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 		before := 0
 		if t.pushExporter != nil {
 			before = t.pushExporter.beginShutdown()
+			// An export in flight now completes (see quietExporter.detach) unless ctx ends first.
+			stopWatching := context.AfterFunc(ctx, func() { t.pushExporter.abandonExports(context.Cause(ctx)) })
+			defer stopWatching()
+			defer t.pushExporter.abandonExports(errors.New("telemetry: shut down"))
 		}
 		var pushCtxErrs []error
 		for _, err := range leaves(t.provider.Shutdown(ctx)) {
