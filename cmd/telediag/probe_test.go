@@ -109,7 +109,7 @@ func TestProbeCommand(t *testing.T) {
 		checkProbe(t, runProbeCmd(t, srv.URL+"/moved"), 1, "HTTP 302", "redirect to /readyz, not followed")
 	})
 	t.Run("closed port", func(t *testing.T) {
-		checkProbe(t, runProbeCmd(t, "http://"+closed+"/readyz"), 1, "GET http://"+closed+"/readyz: ", "connection refused")
+		checkProbe(t, runProbeCmd(t, "--timeout", "30s", "http://"+closed+"/readyz"), 1, "GET http://"+closed+"/readyz: ", "connection refused")
 	})
 	t.Run("hung port", func(t *testing.T) {
 		r := runProbeCmd(t, "--timeout", "300ms", "http://"+hung+"/readyz")

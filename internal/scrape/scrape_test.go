@@ -100,7 +100,7 @@ func get(t *testing.T, raw string) (*Exposition, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return Fetch(ctx, &http.Client{Transport: &http.Transport{}}, u, PrometheusFormats)
 }
