@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -17,6 +18,8 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/resource"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 // fastFamilies serves the fast path's streams (a catalogue's instruments) on /metrics in place
@@ -170,7 +173,7 @@ func emitGauge[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metric, 
 // emitHistogram emits d's series, each with the native buckets of the same series of native
 // when the stream has both.
 func emitHistogram[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metric, name, help string, d metricdata.Histogram[N], native *metricdata.Metrics) {
-	var nativeAt func(i int) (prometheus.Metric, attribute.Set, error)
+	var nativeAt func(i int, h *dto.Histogram) (attribute.Set, error)
 	if native != nil {
 		switch n := native.Data.(type) {
 		case metricdata.ExponentialHistogram[int64]:
@@ -201,50 +204,37 @@ func emitHistogram[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metr
 			continue
 		}
 		if nativeAt != nil {
-			nm, attrs, err := nativeAt(i)
-			if err == nil && !attrs.Equals(&dp.Attributes) {
-				err = errors.New("the classic and native series differ in labels")
-			}
+			// One series with both, as client_golang writes a histogram that has both: the
+			// classic series written out, and the native buckets of the same series added.
+			written := &writtenMetric{desc: desc, m: &dto.Metric{}}
+			err = m.Write(written.m)
 			if err == nil {
-				m, err = withNativeBuckets(m, nm, desc)
+				var attrs attribute.Set
+				attrs, err = nativeAt(i, written.m.Histogram)
+				if err == nil && !attrs.Equals(&dp.Attributes) {
+					err = errors.New("the classic and native series differ in labels")
+				}
 			}
 			if err != nil {
 				report(ch, desc, fmt.Errorf("metric %s: native buckets: %w", name, err))
 				continue
 			}
+			m = written
 		}
 		ch <- withExemplars(m, dp.Exemplars, f.labelNamer)
 	}
 }
 
-// nativeSeries returns the native histogram of each series of d, which must have n series.
-func nativeSeries[N int64 | float64](d metricdata.ExponentialHistogram[N], n int) func(int) (prometheus.Metric, attribute.Set, error) {
-	return func(i int) (prometheus.Metric, attribute.Set, error) {
+// nativeSeries returns a function that writes the native buckets of series i of d into a
+// histogram; d must have n series.
+func nativeSeries[N int64 | float64](d metricdata.ExponentialHistogram[N], n int) func(int, *dto.Histogram) (attribute.Set, error) {
+	return func(i int, h *dto.Histogram) (attribute.Set, error) {
 		if len(d.DataPoints) != n {
-			return nil, attribute.Set{}, fmt.Errorf("%d classic series, %d native", n, len(d.DataPoints))
+			return attribute.Set{}, fmt.Errorf("%d classic series, %d native", n, len(d.DataPoints))
 		}
 		dp := d.DataPoints[i]
-		desc := prometheus.NewDesc("native", "", nil, nil)
-		m, err := nativeHistogram(desc, dp, d.Temporality, nil)
-		return m, dp.Attributes, err
+		return dp.Attributes, nativeFields(h, dp)
 	}
-}
-
-// withNativeBuckets returns classic, a histogram series, with the native buckets of native
-// added: one series with both, as client_golang writes a histogram that has both.
-func withNativeBuckets(classic, native prometheus.Metric, desc *prometheus.Desc) (prometheus.Metric, error) {
-	var c, n dto.Metric
-	if err := classic.Write(&c); err != nil {
-		return nil, err
-	}
-	if err := native.Write(&n); err != nil {
-		return nil, err
-	}
-	h, nh := c.Histogram, n.Histogram
-	h.Schema, h.ZeroThreshold, h.ZeroCount = nh.Schema, nh.ZeroThreshold, nh.ZeroCount
-	h.PositiveSpan, h.PositiveDelta = nh.PositiveSpan, nh.PositiveDelta
-	h.NegativeSpan, h.NegativeDelta = nh.NegativeSpan, nh.NegativeDelta
-	return &writtenMetric{desc: desc, m: &c}, nil
 }
 
 func emitNative[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metric, name, help string, d metricdata.ExponentialHistogram[N]) {
@@ -263,14 +253,41 @@ func emitNative[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metric,
 	}
 }
 
-// nativeHistogram is the exporter's addExponentialHistogramMetric for one data point: scales
-// above Prometheus's highest schema are downscaled to it, scales below its lowest refused, and
-// OTel's bucket indexes (lower bounds) shifted by one to Prometheus's (upper bounds). The
-// created timestamp is the start of cumulative data, as for the other kinds.
+// nativeHistogram is the series client_golang's NewConstNativeHistogram makes of dp, with the
+// same checks, written without its bucket maps: a scrape of many native series spent most of
+// its allocations on them. The created timestamp is the start of cumulative data, as for the
+// other kinds.
 func nativeHistogram[N int64 | float64](desc *prometheus.Desc, dp metricdata.ExponentialHistogramDataPoint[N], temporality metricdata.Temporality, values []string) (prometheus.Metric, error) {
+	if err := desc.Err(); err != nil {
+		return nil, err
+	}
+	for _, v := range values {
+		if !utf8.ValidString(v) {
+			return nil, fmt.Errorf("label value %q is not valid UTF-8", v)
+		}
+	}
+	var start time.Time
+	if temporality == metricdata.CumulativeTemporality {
+		start = dp.StartTime
+	}
+	count, sum := dp.Count, float64(dp.Sum)
+	h := &dto.Histogram{SampleCount: &count, SampleSum: &sum, CreatedTimestamp: timestamppb.New(start)}
+	if err := nativeFields(h, dp); err != nil {
+		return nil, err
+	}
+	return &writtenMetric{desc: desc, m: &dto.Metric{Label: prometheus.MakeLabelPairs(desc, values), Histogram: h}}, nil
+}
+
+// nativeFields writes dp's native histogram into h's native fields (schema, zero bucket, spans
+// and deltas), as client_golang's NewConstNativeHistogram lays them out, and checks dp as it
+// does: the exporter's addExponentialHistogramMetric for one data point. Scales above
+// Prometheus's highest schema are downscaled to it, scales below its lowest refused, and OTel's
+// bucket indexes (lower bounds) shifted by one to Prometheus's (upper bounds). h's count and
+// sum are left as they are: a series with classic buckets too keeps the classic ones.
+func nativeFields[N int64 | float64](h *dto.Histogram, dp metricdata.ExponentialHistogramDataPoint[N]) error {
 	scale := dp.Scale
 	if scale < minPrometheusSchema {
-		return nil, fmt.Errorf("exponential histogram scale %d: below Prometheus's lowest schema, %d", scale, minPrometheusSchema)
+		return fmt.Errorf("exponential histogram scale %d: below Prometheus's lowest schema, %d", scale, minPrometheusSchema)
 	}
 	positive, negative := dp.PositiveBucket, dp.NegativeBucket
 	if scale > maxPrometheusSchema {
@@ -278,19 +295,89 @@ func nativeHistogram[N int64 | float64](desc *prometheus.Desc, dp metricdata.Exp
 		negative = downscaleBuckets(negative, scale-maxPrometheusSchema)
 		scale = maxPrometheusSchema
 	}
-	pos, err := nativeBuckets(positive)
-	if err != nil {
-		return nil, fmt.Errorf("positive buckets: %w", err)
+	var populated uint64
+	for _, b := range []metricdata.ExponentialBucket{positive, negative} {
+		for _, c := range b.Counts {
+			if c > math.MaxInt64 {
+				return fmt.Errorf("count %d too large for a native histogram", c)
+			}
+			populated += c
+		}
 	}
-	neg, err := nativeBuckets(negative)
-	if err != nil {
-		return nil, fmt.Errorf("negative buckets: %w", err)
+	// client_golang's validateCount: with a NaN sum some observations may be in no bucket.
+	sum := float64(dp.Sum)
+	if populated += dp.ZeroCount; math.IsNaN(sum) && populated > dp.Count || !math.IsNaN(sum) && populated != dp.Count {
+		return errors.New("the sum of all bucket populations exceeds the count of observations")
 	}
-	var start time.Time
-	if temporality == metricdata.CumulativeTemporality {
-		start = dp.StartTime
+	zeroThreshold, zeroCount := dp.ZeroThreshold, dp.ZeroCount
+	h.Schema, h.ZeroThreshold, h.ZeroCount = &scale, &zeroThreshold, &zeroCount
+	h.PositiveSpan, h.PositiveDelta = nativeSpans(positive)
+	h.NegativeSpan, h.NegativeDelta = nativeSpans(negative)
+	if zeroThreshold == 0 && zeroCount == 0 && len(h.PositiveSpan) == 0 && len(h.NegativeSpan) == 0 {
+		// client_golang's mark of a native histogram with nothing in it.
+		h.PositiveSpan = []*dto.BucketSpan{{Offset: proto.Int32(0), Length: proto.Uint32(0)}}
 	}
-	return prometheus.NewConstNativeHistogram(desc, dp.Count, float64(dp.Sum), pos, neg, dp.ZeroCount, scale, dp.ZeroThreshold, start, values...)
+	return nil
+}
+
+// nativeSpans is client_golang's makeBucketsFromMap on the populated buckets of b, read in
+// order instead of sorted out of a map: a new span after a gap of more than two empty buckets,
+// smaller gaps written as empty buckets. The layout is measured first, so that the spans and
+// deltas take one allocation each.
+func nativeSpans(b metricdata.ExponentialBucket) ([]*dto.BucketSpan, []int64) {
+	// each calls f with every populated bucket's Prometheus index (its upper bound), its count,
+	// and the gap before it: the empty buckets written, or -1 to start a span.
+	each := func(f func(i int32, c uint64, gap int32)) {
+		first, next := true, int32(0)
+		for j, c := range b.Counts {
+			if c == 0 {
+				continue
+			}
+			i := b.Offset + int32(j) + 1
+			gap := i - next
+			if first || gap > 2 {
+				gap = -1
+			}
+			f(i, c, gap)
+			first, next = false, i+1
+		}
+	}
+	nSpans, nDeltas := 0, 0
+	each(func(_ int32, _ uint64, gap int32) {
+		if gap < 0 {
+			nSpans++
+			gap = 0
+		}
+		nDeltas += int(gap) + 1
+	})
+	if nSpans == 0 {
+		return nil, nil
+	}
+	backing := make([]dto.BucketSpan, nSpans)
+	lengths := make([]uint32, nSpans)
+	offsets := make([]int32, nSpans)
+	spans := make([]*dto.BucketSpan, 0, nSpans)
+	deltas := make([]int64, 0, nDeltas)
+	var prev int64
+	next := int32(0)
+	each(func(i int32, c uint64, gap int32) {
+		if gap < 0 {
+			k := len(spans)
+			offsets[k] = i - next
+			backing[k].Offset, backing[k].Length = &offsets[k], &lengths[k]
+			spans = append(spans, &backing[k])
+			gap = 0
+		}
+		for range gap {
+			deltas = append(deltas, -prev)
+			prev = 0
+		}
+		deltas = append(deltas, int64(c)-prev)
+		prev = int64(c)
+		lengths[len(spans)-1] += uint32(gap) + 1
+		next = i + 1
+	})
+	return spans, deltas
 }
 
 // The native histogram schemas Prometheus can represent.
@@ -298,21 +385,6 @@ const (
 	minPrometheusSchema = -4
 	maxPrometheusSchema = 8
 )
-
-// nativeBuckets maps OTel's bucket i (lower bound base^i) to Prometheus's i+1 (upper bound
-// base^(i+1)).
-func nativeBuckets(b metricdata.ExponentialBucket) (map[int]int64, error) {
-	out := make(map[int]int64, len(b.Counts))
-	for i, c := range b.Counts {
-		if c > math.MaxInt64 {
-			return nil, fmt.Errorf("count %d too large for a native histogram", c)
-		}
-		if c != 0 {
-			out[int(b.Offset)+i+1] = int64(c)
-		}
-	}
-	return out, nil
-}
 
 // downscaleBuckets merges each 2^by buckets into one: the buckets at a scale by lower.
 func downscaleBuckets(b metricdata.ExponentialBucket, by int32) metricdata.ExponentialBucket {

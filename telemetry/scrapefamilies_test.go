@@ -3,6 +3,7 @@ package telemetry
 import (
 	"bytes"
 	"context"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -368,4 +369,91 @@ func httptestScrape(t *testing.T, h http.Handler) []byte {
 	t.Helper()
 	_, body := scrapeAs(t, h, prometheus2Accept, false)
 	return body
+}
+
+// TestNativeHistogramMatchesClientGolang holds nativeHistogram, which writes a native series
+// straight from OTel's contiguous buckets, to client_golang's NewConstNativeHistogram fed the
+// same buckets as maps (what fastFamilies did before): the same series, or both refusing it.
+// The cases are the layouts the spans depend on: nothing at all, the zero bucket alone, gaps of
+// one, two and three empty buckets, negative indexes, a scale to downscale, and the checks.
+func TestNativeHistogramMatchesClientGolang(t *testing.T) {
+	start := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	bucket := func(offset int32, counts ...uint64) metricdata.ExponentialBucket {
+		return metricdata.ExponentialBucket{Offset: offset, Counts: counts}
+	}
+	sum := func(bs ...metricdata.ExponentialBucket) (n uint64) {
+		for _, b := range bs {
+			for _, c := range b.Counts {
+				n += c
+			}
+		}
+		return n
+	}
+	type point = metricdata.ExponentialHistogramDataPoint[float64]
+	cases := map[string]point{
+		"empty":               {Scale: 3},
+		"empty, zero width":   {Scale: 3, ZeroThreshold: 1e-9},
+		"zero bucket only":    {Scale: 3, ZeroCount: 4, Count: 4},
+		"contiguous":          {Scale: 3, PositiveBucket: bucket(0, 1, 2, 3)},
+		"gap of one":          {Scale: 3, PositiveBucket: bucket(-2, 1, 0, 3)},
+		"gap of two":          {Scale: 3, PositiveBucket: bucket(5, 1, 0, 0, 3, 0, 0, 0, 7)},
+		"leading zeros":       {Scale: 2, PositiveBucket: bucket(-7, 0, 0, 0, 0, 5, 0, 1)},
+		"negative side":       {Scale: 0, NegativeBucket: bucket(-40, 2, 0, 0, 0, 1, 1), ZeroCount: 1},
+		"both sides":          {Scale: -4, PositiveBucket: bucket(1, 9), NegativeBucket: bucket(-1, 1, 0, 1), ZeroThreshold: 1e-3, ZeroCount: 2},
+		"scale above 8":       {Scale: 11, PositiveBucket: bucket(-13, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2)},
+		"scale below -4":      {Scale: -5, PositiveBucket: bucket(0, 1)},
+		"count too large":     {Scale: 0, PositiveBucket: bucket(0, 1<<63)},
+		"count not the total": {Scale: 0, PositiveBucket: bucket(0, 3), Count: 4, Sum: 1},
+		"NaN sum, fewer":      {Scale: 0, PositiveBucket: bucket(0, 3), Count: 4, Sum: math.NaN()},
+	}
+	for name, dp := range cases {
+		t.Run(name, func(t *testing.T) {
+			dp.StartTime = start
+			if dp.Count == 0 && dp.Sum == 0 {
+				dp.Count = sum(dp.PositiveBucket, dp.NegativeBucket) + dp.ZeroCount
+				dp.Sum = 1.5
+			}
+			desc := prometheus.NewDesc("rpc_seconds", "RPC latency.", []string{"method"}, nil)
+			got, gotErr := nativeHistogram(desc, dp, metricdata.CumulativeTemporality, []string{"get"})
+
+			scale, pos, neg := dp.Scale, dp.PositiveBucket, dp.NegativeBucket
+			if scale > maxPrometheusSchema {
+				pos, neg = downscaleBuckets(pos, scale-maxPrometheusSchema), downscaleBuckets(neg, scale-maxPrometheusSchema)
+				scale = maxPrometheusSchema
+			}
+			asMap := func(b metricdata.ExponentialBucket) map[int]int64 {
+				m := map[int]int64{}
+				for i, c := range b.Counts {
+					if c != 0 {
+						m[int(b.Offset)+i+1] = int64(c)
+					}
+				}
+				return m
+			}
+			want, wantErr := prometheus.NewConstNativeHistogram(desc, dp.Count, dp.Sum, asMap(pos), asMap(neg), dp.ZeroCount, scale, dp.ZeroThreshold, start, "get")
+			switch {
+			case name == "scale below -4" || name == "count too large":
+				// Refused before client_golang sees them (below its lowest schema; a count that
+				// does not fit its int64 buckets), as the exporter refuses them.
+				if gotErr == nil {
+					t.Fatalf("nativeHistogram accepted %+v", dp)
+				}
+				return
+			case (gotErr == nil) != (wantErr == nil):
+				t.Fatalf("nativeHistogram: %v, client_golang: %v", gotErr, wantErr)
+			case gotErr != nil:
+				return
+			}
+			var g, w dto.Metric
+			if err := got.Write(&g); err != nil {
+				t.Fatal(err)
+			}
+			if err := want.Write(&w); err != nil {
+				t.Fatal(err)
+			}
+			if !proto.Equal(&g, &w) {
+				t.Errorf("telediag:      %v\nclient_golang: %v", &g, &w)
+			}
+		})
+	}
 }
