@@ -122,11 +122,14 @@ func (s *exemplarSlot) load(r *exemplarRead) (ok bool) {
 	return false
 }
 
-// exemplar returns the slot's exemplar, if it was written at or after since (a delta
-// interval's start; the zero time for every one), as OTel data.
-func exemplarOf[N Number](s *exemplarSlot, since time.Time, isFloat bool) (metricdata.Exemplar[N], bool) {
+// exemplarOf returns the slot's exemplar as OTel data, if it was measured in [since, until): a
+// delta interval, from its start to the time of the collection that ends it. Zero times bound
+// nothing. The bound at until keeps an exemplar measured after a collection began (its time is
+// taken after the value is counted) out of that interval: the next one, which starts at
+// until, reports it, and no exemplar is reported in two intervals.
+func exemplarOf[N Number](s *exemplarSlot, since, until time.Time, isFloat bool) (metricdata.Exemplar[N], bool) {
 	var r exemplarRead
-	if !s.load(&r) || (!since.IsZero() && r.at < since.UnixNano()) {
+	if !s.load(&r) || (!since.IsZero() && r.at < since.UnixNano()) || (!until.IsZero() && r.at >= until.UnixNano()) {
 		return metricdata.Exemplar[N]{}, false
 	}
 	e := metricdata.Exemplar[N]{Time: time.Unix(0, r.at), Value: fromBits[N](r.bits, isFloat)}
@@ -187,15 +190,15 @@ func (c *hcell[N]) offerExemplar(ctx context.Context, v N) {
 	c.ex.slots[i].offer(ctx, h.exemplars, toBits(v, h.isFloat))
 }
 
-// exemplars returns the series' exemplars measured at or after since (the zero time: all), as
-// a data point's, in bucket (or slot) order.
-func (c *hcell[N]) exemplars(since time.Time) []metricdata.Exemplar[N] {
+// exemplars returns the series' exemplars measured in [since, until) (zero times: all), as a
+// data point's, in bucket (or slot) order.
+func (c *hcell[N]) exemplars(since, until time.Time) []metricdata.Exemplar[N] {
 	if c == nil || c.ex == nil {
 		return nil
 	}
 	var out []metricdata.Exemplar[N]
 	for i := range c.ex.slots {
-		if e, ok := exemplarOf[N](&c.ex.slots[i], since, c.h.isFloat); ok {
+		if e, ok := exemplarOf[N](&c.ex.slots[i], since, until, c.h.isFloat); ok {
 			out = append(out, e)
 		}
 	}

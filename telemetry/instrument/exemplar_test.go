@@ -50,7 +50,7 @@ func TestExemplarSlotFilters(t *testing.T) {
 		if got := s.offer(tc.ctx, tc.filter, toBits(2.5, true)); got != tc.offers {
 			t.Errorf("filter %d: offer = %v, want %v", tc.filter, got, tc.offers)
 		}
-		e, ok := exemplarOf[float64](&s, time.Time{}, true)
+		e, ok := exemplarOf[float64](&s, time.Time{}, time.Time{}, true)
 		if ok != tc.kept {
 			t.Errorf("filter %d: kept = %v, want %v", tc.filter, ok, tc.kept)
 			continue
@@ -66,8 +66,16 @@ func TestExemplarSlotFilters(t *testing.T) {
 			t.Errorf("filter %d: IDs %x/%x, want %x/%x (set: %v)", tc.filter, e.TraceID, e.SpanID, tid, sid, tc.ids)
 		}
 		// A delta interval that began after the measurement has no exemplar.
-		if _, ok := exemplarOf[float64](&s, time.Now().Add(time.Second), true); ok {
+		if _, ok := exemplarOf[float64](&s, time.Now().Add(time.Second), time.Time{}, true); ok {
 			t.Errorf("filter %d: an exemplar older than the interval was returned", tc.filter)
+		}
+		// Nor one that ended at the measurement (its collection began first): the next
+		// interval, which starts there, has it, and only that one.
+		if _, ok := exemplarOf[float64](&s, time.Time{}, e.Time, true); ok {
+			t.Errorf("filter %d: an exemplar measured when the interval ended was returned", tc.filter)
+		}
+		if _, ok := exemplarOf[float64](&s, e.Time, e.Time.Add(time.Nanosecond), true); !ok {
+			t.Errorf("filter %d: the interval that starts at the measurement has no exemplar", tc.filter)
 		}
 	}
 }
@@ -94,7 +102,7 @@ func TestExemplarSlotConcurrent(t *testing.T) {
 	}
 	reads := 0
 	for deadline := time.Now().Add(10 * time.Second); reads < 20_000 && time.Now().Before(deadline); {
-		e, ok := exemplarOf[int64](&s, time.Time{}, false)
+		e, ok := exemplarOf[int64](&s, time.Time{}, time.Time{}, false)
 		if !ok {
 			continue
 		}
@@ -386,5 +394,77 @@ func TestHistogramExemplarsOnFastPath(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDeltaExemplarsOnce: with a counter and a histogram recorded without pause while a delta
+// reader collects, no exemplar is reported in two intervals. An exemplar's time is taken after
+// its value is counted, so one measured just after a collection began belongs to the next
+// interval only.
+func TestDeltaExemplarsOnce(t *testing.T) {
+	path := NewFastPath(FastPathConfig{Exemplars: ExemplarsAlwaysOn})
+	delta, err := path.Producer(func(sdkmetric.InstrumentKind) metricdata.Temporality { return metricdata.DeltaTemporality }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := path.MeterProvider(sdkmetric.NewMeterProvider()).Meter("test")
+	counter, err := m.Int64Counter("adds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	histogram, err := m.Float64Histogram("latency", metric.WithExplicitBucketBoundaries(1e9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !OnFastPath(counter) || !OnFastPath(histogram) {
+		t.Fatal("not on the fast path")
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	started := make(chan struct{})
+	wg.Go(func() {
+		for i := int64(1); ctx.Err() == nil; i++ { // every value a different one
+			counter.Add(context.Background(), i)
+			histogram.Record(context.Background(), float64(i))
+			if i == 1 {
+				close(started)
+			}
+		}
+	})
+	<-started
+	seen := map[string]int{}
+	for range 300 {
+		sms, err := delta.Produce(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sm := range sms {
+			for _, md := range sm.Metrics {
+				switch d := md.Data.(type) {
+				case metricdata.Sum[int64]:
+					for _, dp := range d.DataPoints {
+						for _, e := range dp.Exemplars {
+							seen[fmt.Sprint(md.Name, " ", e.Value, " ", e.Time.UnixNano())]++
+						}
+					}
+				case metricdata.Histogram[float64]:
+					for _, dp := range d.DataPoints {
+						for _, e := range dp.Exemplars {
+							seen[fmt.Sprint(md.Name, " ", e.Value, " ", e.Time.UnixNano())]++
+						}
+					}
+				}
+			}
+		}
+	}
+	stop()
+	wg.Wait()
+	if len(seen) == 0 {
+		t.Fatal("no exemplar in 300 intervals")
+	}
+	for e, n := range seen {
+		if n > 1 {
+			t.Errorf("exemplar %s reported in %d intervals", e, n)
+		}
 	}
 }

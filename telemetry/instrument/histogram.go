@@ -705,7 +705,7 @@ func (h *histogram[N]) collectCumulative(t time.Time) []metricdata.HistogramData
 			start = c.createdAt()
 		}
 		dp := h.point(c.attrs, start, t, s.counts, s.count, bounds, loadSum[N](s.sumInt, s.sumFloat, h.isFloat), s.set, s.min, s.max)
-		dp.Exemplars = c.exemplars(time.Time{})
+		dp.Exemplars = c.exemplars(time.Time{}, time.Time{})
 		dps = append(dps, dp)
 	}
 	return dps
@@ -825,7 +825,7 @@ func (h *histogram[N]) collectCumulativeState(r int, t time.Time) []metricdata.H
 			start = created
 		}
 		dp := h.point(attrs, start, t, cs, n, bounds, loadSum[N](p.sumInt, p.sumFloat, h.isFloat), p.set, p.min, p.max)
-		dp.Exemplars = c.exemplars(time.Time{})
+		dp.Exemplars = c.exemplars(time.Time{}, time.Time{})
 		dps = append(dps, dp)
 		// As the SDK merges the collected phase back into the hot one, whole.
 		sum := loadSum[N](p.sumInt, p.sumFloat, h.isFloat)
@@ -900,7 +900,7 @@ func (h *histogram[N]) collectDelta(r int, t time.Time) []metricdata.HistogramDa
 		cs := counts[i*h.nb : (i+1)*h.nb : (i+1)*h.nb]
 		copy(cs, p.counts)
 		dp := h.point(attrs, start, t, cs, p.count(), bounds, loadSum[N](p.sumInt, p.sumFloat, h.isFloat), p.set, p.min, p.max)
-		dp.Exemplars = c.exemplars(start) // those of the interval
+		dp.Exemplars = c.exemplars(start, t) // those of the interval
 		dps = append(dps, dp)
 	}
 	for _, e := range entries {

@@ -308,13 +308,13 @@ func TestNativeIgnoredValuesAreNoExemplars(t *testing.T) {
 	for _, v := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
 		h.recordEmpty(ctx, v)
 	}
-	es := h.empty.Load().exemplars(time.Time{})
+	es := h.empty.Load().exemplars(time.Time{}, time.Time{})
 	if len(es) != 1 || es[0].Value != 1 {
 		t.Errorf("exemplars %+v, want the one of value 1", es)
 	}
 	// 1024 is 2^10 above 1: the same slot (binary exponents modulo 10), and the latest.
 	h.recordEmpty(ctx, 1024)
-	if es := h.empty.Load().exemplars(time.Time{}); len(es) != 1 || es[0].Value != 1024 {
+	if es := h.empty.Load().exemplars(time.Time{}, time.Time{}); len(es) != 1 || es[0].Value != 1024 {
 		t.Errorf("exemplars %+v, want the one of value 1024 in place of 1", es)
 	}
 }

@@ -18,6 +18,7 @@ type npoint[N Number] struct {
 	// overflow series folded from transient cells alone.
 	cell  *hcell[N]
 	since time.Time
+	until time.Time // the end of a delta interval: exemplars measured from then on are the next's
 	// owned: p is this collection's own copy, so its slices go into the data points as they
 	// are (a scrape of many native series spent a third of its bytes copying them again).
 	owned bool
@@ -83,7 +84,7 @@ func (h *histogram[N]) collectNative(r int, scrape bool, ms []metricdata.Metrics
 			p := np.p
 			dps[i] = h.point(np.attrs, np.start, t, np.counts(p.counts), p.count(), bounds,
 				loadSum[N](p.sumInt, p.sumFloat, h.isFloat), p.set, p.min, p.max)
-			dps[i].Exemplars = np.cell.exemplars(np.since)
+			dps[i].Exemplars = np.cell.exemplars(np.since, np.until)
 		}
 		ms = append(ms, metricdata.Metrics{Name: h.name, Description: h.description, Unit: h.unit,
 			Data: metricdata.Histogram[N]{DataPoints: dps, Temporality: temporality}})
@@ -111,7 +112,7 @@ func (h *histogram[N]) expoPoint(np npoint[N], t time.Time) metricdata.Exponenti
 	if p.set && !h.noMinMax {
 		dp.Min, dp.Max = metricdata.NewExtrema(p.min), metricdata.NewExtrema(p.max)
 	}
-	dp.Exemplars = np.cell.exemplars(np.since)
+	dp.Exemplars = np.cell.exemplars(np.since, np.until)
 	return dp
 }
 
@@ -184,10 +185,10 @@ func (h *histogram[N]) nativeDelta(r int, t time.Time) []npoint[N] {
 	}
 	pts := make([]npoint[N], 0, len(d.entries)+1)
 	for _, e := range d.entries {
-		pts = append(pts, npoint[N]{attrs: e.c.attrs, start: d.start, p: e.p, cell: e.c, since: d.start})
+		pts = append(pts, npoint[N]{attrs: e.c.attrs, start: d.start, p: e.p, cell: e.c, since: d.start, until: t})
 	}
 	if d.overflow != nil {
-		pts = append(pts, npoint[N]{attrs: overflowSet, start: d.start, p: d.overflow, cell: d.overflowCell, since: d.start})
+		pts = append(pts, npoint[N]{attrs: overflowSet, start: d.start, p: d.overflow, cell: d.overflowCell, since: d.start, until: t})
 	}
 	return pts
 }

@@ -228,13 +228,13 @@ func (c *vcell[N]) addAt(ctx context.Context, v N) {
 	}
 }
 
-// exemplars returns the cell's exemplar as a data point's, if it has one measured at or after
-// since.
-func (c *vcell[N]) exemplars(since time.Time) []metricdata.Exemplar[N] {
+// exemplars returns the cell's exemplar as a data point's, if it has one measured in
+// [since, until) (zero times: at any time).
+func (c *vcell[N]) exemplars(since, until time.Time) []metricdata.Exemplar[N] {
 	if c.ex == nil {
 		return nil
 	}
-	if e, ok := exemplarOf[N](c.ex, since, c.isFloat); ok {
+	if e, ok := exemplarOf[N](c.ex, since, until, c.isFloat); ok {
 		return []metricdata.Exemplar[N]{e}
 	}
 	return nil
@@ -512,7 +512,7 @@ func (v *valueStream[N]) collectCumulative(t time.Time) []metricdata.DataPoint[N
 		if perSeries {
 			start = c.created
 		}
-		dps = append(dps, metricdata.DataPoint[N]{Attributes: c.attrs, StartTime: start, Time: t, Value: c.load(), Exemplars: c.exemplars(time.Time{})})
+		dps = append(dps, metricdata.DataPoint[N]{Attributes: c.attrs, StartTime: start, Time: t, Value: c.load(), Exemplars: c.exemplars(time.Time{}, time.Time{})})
 	}
 	for _, c := range cells {
 		emit(c)
@@ -685,7 +685,7 @@ func (v *valueStream[N]) collectCumulativeState(r int, t time.Time) []metricdata
 		if perSeries {
 			start = c.created
 		}
-		dps = append(dps, metricdata.DataPoint[N]{Attributes: c.attrs, StartTime: start, Time: t, Value: p.load(v.gauge, isFloat), Exemplars: c.exemplars(time.Time{})})
+		dps = append(dps, metricdata.DataPoint[N]{Attributes: c.attrs, StartTime: start, Time: t, Value: p.load(v.gauge, isFloat), Exemplars: c.exemplars(time.Time{}, time.Time{})})
 	}
 	if p := st.overflow; p != nil {
 		start := v.start
@@ -694,7 +694,7 @@ func (v *valueStream[N]) collectCumulativeState(r int, t time.Time) []metricdata
 		}
 		dp := metricdata.DataPoint[N]{Attributes: overflowSet, StartTime: start, Time: t, Value: p.load(v.gauge, isFloat)}
 		if overflowCell != nil {
-			dp.Exemplars = overflowCell.exemplars(time.Time{})
+			dp.Exemplars = overflowCell.exemplars(time.Time{}, time.Time{})
 		}
 		dps = append(dps, dp)
 	}
@@ -727,12 +727,12 @@ func (v *valueStream[N]) collectDelta(r int, t time.Time) []metricdata.DataPoint
 	isFloat := v.isFloat()
 	dps := make([]metricdata.DataPoint[N], 0, len(entries)+1)
 	for _, e := range entries {
-		dps = append(dps, metricdata.DataPoint[N]{Attributes: e.c.attrs, StartTime: start, Time: t, Value: e.p.load(v.gauge, isFloat), Exemplars: e.c.exemplars(start)})
+		dps = append(dps, metricdata.DataPoint[N]{Attributes: e.c.attrs, StartTime: start, Time: t, Value: e.p.load(v.gauge, isFloat), Exemplars: e.c.exemplars(start, t)})
 	}
 	if overflow != nil {
 		dp := metricdata.DataPoint[N]{Attributes: overflowSet, StartTime: start, Time: t, Value: overflow.load(v.gauge, isFloat)}
 		if overflowCell != nil {
-			dp.Exemplars = overflowCell.exemplars(start)
+			dp.Exemplars = overflowCell.exemplars(start, t)
 		}
 		dps = append(dps, dp)
 	}
