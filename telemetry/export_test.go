@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
@@ -304,12 +305,12 @@ func (s *slowDeltaExporter) Export(ctx context.Context, rm *metricdata.ResourceM
 func (s *slowDeltaExporter) ForceFlush(context.Context) error { return nil }
 func (s *slowDeltaExporter) Shutdown(context.Context) error   { return nil }
 
-// TestShutdownDeliversTheExportInFlight: a periodic export under way when Shutdown begins
-// carries a delta interval nothing else will send again. Shutdown waits for it (the SDK's own
-// reader would cancel it) and then pushes the rest, so the exporter gets every add.
-func TestShutdownDeliversTheExportInFlight(t *testing.T) {
+// pushingToSlowExporter is a Telemetry pushing every 20ms to a slowDeltaExporter that holds
+// each export with data for hold, and its counter shutdown.adds.
+func pushingToSlowExporter(t *testing.T, hold time.Duration) (*Telemetry, *slowDeltaExporter, metric.Int64Counter) {
+	t.Helper()
 	clearOTelEnv(t)
-	exp := &slowDeltaExporter{hold: 300 * time.Millisecond, inFlight: make(chan struct{}, 1)}
+	exp := &slowDeltaExporter{hold: hold, inFlight: make(chan struct{}, 1)}
 	tel, err := New(context.Background(), WithPushExporter(exp, sdkmetric.WithInterval(20*time.Millisecond)),
 		WithoutRuntimeMetrics(), WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
@@ -319,6 +320,14 @@ func TestShutdownDeliversTheExportInFlight(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tel, exp, adds
+}
+
+// TestShutdownDeliversTheExportInFlight: a periodic export under way when Shutdown begins
+// carries a delta interval nothing else will send again. Shutdown waits for it (the SDK's own
+// reader would cancel it) and then pushes the rest, so the exporter gets every add.
+func TestShutdownDeliversTheExportInFlight(t *testing.T) {
+	tel, exp, adds := pushingToSlowExporter(t, 300*time.Millisecond)
 	ctx := context.Background()
 	adds.Add(ctx, 7)
 	<-exp.inFlight // a periodic export holds the 7
@@ -336,23 +345,13 @@ func TestShutdownDeliversTheExportInFlight(t *testing.T) {
 // TestShutdownDeadlineEndsTheExportInFlight: detached from the reader's loop, an export in
 // flight still ends with the shutdown's context, and Shutdown says the push was not delivered.
 func TestShutdownDeadlineEndsTheExportInFlight(t *testing.T) {
-	clearOTelEnv(t)
-	exp := &slowDeltaExporter{hold: time.Hour, inFlight: make(chan struct{}, 1)}
-	tel, err := New(context.Background(), WithPushExporter(exp, sdkmetric.WithInterval(20*time.Millisecond)),
-		WithoutRuntimeMetrics(), WithLogger(slog.New(slog.DiscardHandler)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	adds, err := tel.MeterProvider().Meter("shutdown").Int64Counter("shutdown.adds")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tel, exp, adds := pushingToSlowExporter(t, time.Hour)
 	adds.Add(context.Background(), 7)
 	<-exp.inFlight
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err = tel.Shutdown(ctx)
+	err := tel.Shutdown(ctx)
 	if !errors.Is(err, ErrFinalExportNotDelivered) {
 		t.Errorf("Shutdown = %v, want ErrFinalExportNotDelivered", err)
 	}
