@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -316,6 +317,29 @@ func TestShopWithScrape(t *testing.T) {
 		t.Errorf("the never-served family has no comment:\n%s", res.YAML)
 	}
 	metricOf(t, cat, "shop_payload_bytes")
+}
+
+// TestPrefixedByAWrapper: the server's families are registered on the registerer NewServer is
+// given, which a main outside the packages loaded wraps with WrapRegistererWithPrefix("prod_").
+// The scrape serves them behind the prefix; the import says so at each definition, and in its
+// entry, instead of calling them never served.
+func TestPrefixedByAWrapper(t *testing.T) {
+	code := loadCode(t, shop, "./metrics")
+	res, cat, _ := importOK(t, code, scrapeFile(t, "testdata/shop-prefixed.prom"), Options{Source: "testdata/shop-prefixed.prom"})
+	for _, tc := range []struct{ name, marker, served string }{
+		{"shop_jobs_total", `Name: "shop_jobs_total"`, "prod_shop_jobs_total"},
+		{"shop_load_ratio", `Name: "shop_load_ratio"`, "prod_shop_load_ratio"},
+	} {
+		wantNote(t, res.Notes, shop, "metrics/server.go", tc.marker, "metric "+tc.name+": not in the scrape, which serves "+tc.served+",",
+			"WrapRegistererWithPrefix", "Write the full name in its options")
+		head := regexp.MustCompile(`# Not in the scrape, which serves ` + tc.served + `: its name behind a prefix\?\n(\s*#.*\n)*\s*- name: ` + tc.name + `\n`)
+		if !head.Match(res.YAML) {
+			t.Errorf("%s's entry has no comment naming %s:\n%s", tc.name, tc.served, res.YAML)
+		}
+		metricOf(t, cat, tc.served) // still imported, from the scrape alone
+	}
+	// Nothing served ends with its name: never served, as before.
+	wantNote(t, res.Notes, shop, "metrics/server.go", `Name: "shop_queue_depth"`, "metric shop_queue_depth: not in the scrape: written from the code")
 }
 
 // entryText is the text of a family's entry in a catalogue, from its name to the next entry.

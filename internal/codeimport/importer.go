@@ -68,13 +68,14 @@ type entry struct {
 
 // importer holds one import's state.
 type importer struct {
-	opts     Options
-	scrape   map[string]*dto.MetricFamily // nil without a scrape
-	notes    []Note
-	lines    []string          // promimport's report on the scrape-only families, and the summaries
-	leftOut  []string          // the scrape-only families the checker refused, with why
-	scrapeID map[string]string // promimport's label IDs, by key
-	units    promimport.Units  // built once: every family reads its unit through it
+	opts      Options
+	scrape    map[string]*dto.MetricFamily // nil without a scrape
+	notes     []Note
+	lines     []string          // promimport's report on the scrape-only families, and the summaries
+	leftOut   []string          // the scrape-only families the checker refused, with why
+	scrapeID  map[string]string // promimport's label IDs, by key
+	codeNames map[string]bool   // the names of the code's families
+	units     promimport.Units  // built once: every family reads its unit through it
 	// collected are the families of client_golang's collectors written under undeclared.
 	collected []Collected
 }
@@ -99,6 +100,10 @@ func Import(code *Code, fams []*dto.MetricFamily, opts Options) (*Result, error)
 				im.scrape[mf.GetName()] = mf
 			}
 		}
+	}
+	im.codeNames = map[string]bool{}
+	for _, f := range code.Families {
+		im.codeNames[f.Name] = true
 	}
 	var entries []*entry
 	matched := map[string]bool{}
@@ -155,6 +160,30 @@ func (im *importer) match(f *Family) *dto.MetricFamily {
 	return nil
 }
 
+// prefixed are the scrape's families that no family of the code is named and whose names end
+// with f's (a counter's with _total after it): what f is served as when a registerer wrapped
+// with prometheus.WrapRegistererWithPrefix registers it in a package the import did not load,
+// where the code's options do not show the prefix.
+func (im *importer) prefixed(f *Family) []string {
+	var out []string
+	for served := range im.scrape {
+		if im.codeNames[served] || im.codeNames[strings.TrimSuffix(served, "_total")] {
+			continue
+		}
+		for _, name := range []string{f.Name, f.Name + "_total"} {
+			if name != f.Name && (f.Kind != catalog.KindCounter || strings.HasSuffix(f.Name, "_total")) {
+				continue
+			}
+			if len(served) > len(name) && strings.HasSuffix(served, name) {
+				out = append(out, served)
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 func (im *importer) notef(f *Family, msg string) {
 	im.notes = append(im.notes, Note{Pos: f.Pos, Family: f.Name, Msg: msg})
 }
@@ -197,8 +226,15 @@ func (im *importer) codeEntry(f *Family, mf *dto.MetricFamily) *entry {
 		}
 	}
 	if im.scrape != nil && mf == nil {
-		e.comments = append(e.comments, "Not in the scrape: nothing has served it yet.")
-		im.notef(f, "not in the scrape: written from the code (nothing has served it yet: a family with labels has no series before its first label set)")
+		if served := im.prefixed(f); len(served) > 0 {
+			list := strings.Join(served, ", ")
+			e.comments = append(e.comments, "Not in the scrape, which serves "+list+": its name behind a prefix?")
+			im.notef(f, fmt.Sprintf("not in the scrape, which serves %s, ending with its name: if a registerer wrapped with prometheus.WrapRegistererWithPrefix in a package the import did not load registers it, that is its exposed name, and the catalogue's %s would serve it under another name after a migration (queries of %s would find nothing). Write the full name in its options and register it on the registerer the wrapper wraps, then import again; %s is imported from the scrape alone meanwhile",
+				list, f.Name, list, list))
+		} else {
+			e.comments = append(e.comments, "Not in the scrape: nothing has served it yet.")
+			im.notef(f, "not in the scrape: written from the code (nothing has served it yet: a family with labels has no series before its first label set)")
+		}
 	}
 
 	// Help.
