@@ -119,6 +119,11 @@ func choosePush(ctx context.Context, cfg *config) (*push, error) {
 func (t *Telemetry) newPushReader(p *push, cfg *config, res *resource.Resource, oldNames bool) (sdkmetric.Reader, error) {
 	exp := &quietExporter{Exporter: p.exporter, log: cfg.logger, kind: p.kind, endpoint: p.endpoint, every: cfg.exportErrorEvery, res: res, families: t.families}
 	exp.abandon, exp.abandonWith = context.WithCancelCause(context.Background())
+	for _, kind := range []sdkmetric.InstrumentKind{sdkmetric.InstrumentKindCounter, sdkmetric.InstrumentKindUpDownCounter,
+		sdkmetric.InstrumentKindHistogram, sdkmetric.InstrumentKindGauge, sdkmetric.InstrumentKindObservableCounter,
+		sdkmetric.InstrumentKindObservableUpDownCounter, sdkmetric.InstrumentKindObservableGauge} {
+		exp.delta = exp.delta || p.exporter.Temporality(kind) == metricdata.DeltaTemporality
+	}
 	if oldNames {
 		exp.renames = t.renames
 	}
@@ -162,6 +167,14 @@ type quietExporter struct {
 	exports  int       // Export calls so far
 	lastOK   time.Time // when an export last succeeded
 	closing  bool      // Shutdown has begun: its outcome is reported by Telemetry.Shutdown, not logged
+	// What the exports that ended after Shutdown began say of it (see finalResult): finalRan
+	// and finalErr for those begun after it (the final flush, one per batch), inFlightErr for
+	// one begun before it, whose interval is lost if it failed and the exporter asks for delta
+	// temporality (delta says whether it does, for any kind of instrument).
+	finalRan    bool
+	finalErr    error
+	inFlightErr error
+	delta       bool
 
 	// abandon ends the exports in flight when the shutdown's own context ends (see detach);
 	// abandonWith cancels it. Both nil for an exporter built outside newPushReader.
@@ -210,32 +223,36 @@ func (q *quietExporter) lastError() error {
 }
 
 // beginShutdown stops the logging of export failures, whose outcome Telemetry.Shutdown now
-// reports as its error, and returns the number of exports so far.
-func (q *quietExporter) beginShutdown() int {
+// reports as its error.
+func (q *quietExporter) beginShutdown() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.closing = true
-	return q.exports
 }
 
-// finalResult judges the push after the provider's shutdown: delivered if an export ran after
-// beginShutdown returned before and succeeded. ctxErrs are the context errors the shutdown
-// returned, which explain a final export that never ran.
-func (q *quietExporter) finalResult(before int, ctxErrs []error) *FinalExportError {
+// finalResult judges the push after the provider's shutdown: delivered if a final export (one
+// begun after beginShutdown) ran, every final export succeeded, and, with delta temporality, so
+// did an export that was in flight when the shutdown began. ctxErrs are the context errors the
+// shutdown returned, which explain a final export that never ran.
+func (q *quietExporter) finalResult(ctxErrs []error) *FinalExportError {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	ran := q.exports > before
-	if ran && q.lastErr == nil {
+	if q.finalRan && q.finalErr == nil && q.inFlightErr == nil {
 		return nil
 	}
 	var causes []error
-	if ran {
-		causes = append(causes, q.lastErr)
+	if q.inFlightErr != nil {
+		causes = append(causes, fmt.Errorf("the export in flight when the shutdown began, whose delta interval nothing sends again: %w", q.inFlightErr))
+	}
+	if q.finalErr != nil {
+		causes = append(causes, q.finalErr)
 	}
 	for _, e := range ctxErrs {
-		// The final export's error usually carries the same deadline already.
-		if ran && (errors.Is(e, context.DeadlineExceeded) && errors.Is(q.lastErr, context.DeadlineExceeded) ||
-			errors.Is(e, context.Canceled) && errors.Is(q.lastErr, context.Canceled)) {
+		// An export's error usually carries the same deadline already.
+		if slices.ContainsFunc(causes, func(c error) bool {
+			return errors.Is(e, context.DeadlineExceeded) && errors.Is(c, context.DeadlineExceeded) ||
+				errors.Is(e, context.Canceled) && errors.Is(c, context.Canceled)
+		}) {
 			continue
 		}
 		causes = append(causes, e)
@@ -259,9 +276,16 @@ func (q *quietExporter) Export(ctx context.Context, rm *metricdata.ResourceMetri
 		// After the merge, so that an old name is looked for in every scope at once.
 		rm.ScopeMetrics = q.renames.otlp(rm.ScopeMetrics)
 	}
+	q.mu.Lock()
+	final := q.closing
+	q.mu.Unlock()
 	ctx, done := q.detach(ctx)
 	err := q.Exporter.Export(ctx, rm)
 	done()
+	if err != nil && errors.Is(err, context.Canceled) && q.abandon != nil && q.abandon.Err() != nil {
+		// Abandoned (detach): say why, so that the shutdown's deadline is recognised in it.
+		err = fmt.Errorf("%w: ended with the shutdown's context: %w", err, context.Cause(q.abandon))
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	q.lastErr = err
@@ -271,6 +295,15 @@ func (q *quietExporter) Export(ctx context.Context, rm *metricdata.ResourceMetri
 		q.lastOK = now
 	}
 	if q.closing {
+		switch {
+		case final:
+			q.finalRan = true
+			if q.finalErr == nil {
+				q.finalErr = err
+			}
+		case err != nil && q.delta && q.inFlightErr == nil:
+			q.inFlightErr = err
+		}
 		return nil
 	}
 	switch {

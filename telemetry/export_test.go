@@ -263,12 +263,20 @@ func TestCollectorDownAtStart(t *testing.T) {
 type slowDeltaExporter struct {
 	hold     time.Duration
 	inFlight chan struct{} // receives once per export with data, when it begins to wait
+	// ignoreCtx holds for hold whatever the context says, as stdoutmetric or a careless
+	// custom exporter does; failFirst fails the first export with data after holding it;
+	// cumulative asks for cumulative temporality instead.
+	ignoreCtx, failFirst, cumulative bool
 
 	mu        sync.Mutex
 	delivered int64
+	failed    bool
 }
 
-func (s *slowDeltaExporter) Temporality(sdkmetric.InstrumentKind) metricdata.Temporality {
+func (s *slowDeltaExporter) Temporality(k sdkmetric.InstrumentKind) metricdata.Temporality {
+	if s.cumulative {
+		return sdkmetric.DefaultTemporalitySelector(k)
+	}
 	return metricdata.DeltaTemporality
 }
 func (s *slowDeltaExporter) Aggregation(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
@@ -292,25 +300,33 @@ func (s *slowDeltaExporter) Export(ctx context.Context, rm *metricdata.ResourceM
 	case s.inFlight <- struct{}{}:
 	default:
 	}
-	select {
-	case <-time.After(s.hold):
-	case <-ctx.Done():
-		return context.Cause(ctx) // the interval is lost, as with a real exporter
+	if s.ignoreCtx {
+		time.Sleep(s.hold)
+	} else {
+		select {
+		case <-time.After(s.hold):
+		case <-ctx.Done():
+			return ctx.Err() // the interval is lost, as with a real exporter
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.failFirst && !s.failed {
+		s.failed = true
+		return errors.New("connection reset by peer")
+	}
 	s.delivered += sum
 	return nil
 }
 func (s *slowDeltaExporter) ForceFlush(context.Context) error { return nil }
 func (s *slowDeltaExporter) Shutdown(context.Context) error   { return nil }
 
-// pushingToSlowExporter is a Telemetry pushing every 20ms to a slowDeltaExporter that holds
-// each export with data for hold, and its counter shutdown.adds.
-func pushingToSlowExporter(t *testing.T, hold time.Duration) (*Telemetry, *slowDeltaExporter, metric.Int64Counter) {
+// pushingToSlowExporter is a Telemetry pushing every 20ms to exp (its hold and the others as
+// given), and its counter shutdown.adds.
+func pushingToSlowExporter(t *testing.T, exp *slowDeltaExporter) (*Telemetry, *slowDeltaExporter, metric.Int64Counter) {
 	t.Helper()
 	clearOTelEnv(t)
-	exp := &slowDeltaExporter{hold: hold, inFlight: make(chan struct{}, 1)}
+	exp.inFlight = make(chan struct{}, 1)
 	tel, err := New(context.Background(), WithPushExporter(exp, sdkmetric.WithInterval(20*time.Millisecond)),
 		WithoutRuntimeMetrics(), WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
@@ -327,7 +343,7 @@ func pushingToSlowExporter(t *testing.T, hold time.Duration) (*Telemetry, *slowD
 // carries a delta interval nothing else will send again. Shutdown waits for it (the SDK's own
 // reader would cancel it) and then pushes the rest, so the exporter gets every add.
 func TestShutdownDeliversTheExportInFlight(t *testing.T) {
-	tel, exp, adds := pushingToSlowExporter(t, 300*time.Millisecond)
+	tel, exp, adds := pushingToSlowExporter(t, &slowDeltaExporter{hold: 300 * time.Millisecond})
 	ctx := context.Background()
 	adds.Add(ctx, 7)
 	<-exp.inFlight // a periodic export holds the 7
@@ -345,7 +361,7 @@ func TestShutdownDeliversTheExportInFlight(t *testing.T) {
 // TestShutdownDeadlineEndsTheExportInFlight: detached from the reader's loop, an export in
 // flight still ends with the shutdown's context, and Shutdown says the push was not delivered.
 func TestShutdownDeadlineEndsTheExportInFlight(t *testing.T) {
-	tel, exp, adds := pushingToSlowExporter(t, time.Hour)
+	tel, exp, adds := pushingToSlowExporter(t, &slowDeltaExporter{hold: time.Hour})
 	adds.Add(context.Background(), 7)
 	<-exp.inFlight
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -357,5 +373,46 @@ func TestShutdownDeadlineEndsTheExportInFlight(t *testing.T) {
 	}
 	if took := time.Since(start); took > 10*time.Second {
 		t.Errorf("Shutdown took %v with a 200ms deadline", took)
+	}
+}
+
+// TestShutdownJudgesTheExportInFlight: what Shutdown says when an export was in flight as it
+// began. Each case lets the in-flight export carry 7 adds and the final one 5.
+func TestShutdownJudgesTheExportInFlight(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		exp       *slowDeltaExporter
+		deadline  time.Duration // of the shutdown's context; 0 for none
+		delivered bool
+	}{
+		// It succeeds when the deadline has passed, so the final collection never runs: the
+		// 5 adds are lost, though the last export to end succeeded.
+		{"ends after the deadline", &slowDeltaExporter{hold: 300 * time.Millisecond, ignoreCtx: true}, 150 * time.Millisecond, false},
+		// It fails and the final one succeeds: with delta temporality its 7 adds are lost.
+		{"fails, delta", &slowDeltaExporter{hold: 100 * time.Millisecond, failFirst: true}, 0, false},
+		// The same with cumulative temporality: the final export carries every add.
+		{"fails, cumulative", &slowDeltaExporter{hold: 100 * time.Millisecond, failFirst: true, cumulative: true}, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tel, exp, adds := pushingToSlowExporter(t, tc.exp)
+			adds.Add(context.Background(), 7)
+			<-exp.inFlight
+			adds.Add(context.Background(), 5)
+			ctx := context.Background()
+			if tc.deadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.deadline)
+				defer cancel()
+			}
+			err := tel.Shutdown(ctx)
+			if tc.delivered && err != nil {
+				t.Errorf("Shutdown = %v, want nil: everything was delivered", err)
+			}
+			if !tc.delivered && !errors.Is(err, ErrFinalExportNotDelivered) {
+				exp.mu.Lock()
+				defer exp.mu.Unlock()
+				t.Errorf("Shutdown = %v with %d adds delivered, want ErrFinalExportNotDelivered", err, exp.delivered)
+			}
+		})
 	}
 }

@@ -288,9 +288,8 @@ func (t *Telemetry) ServiceName() string {
 func (t *Telemetry) Shutdown(ctx context.Context) error {
 	t.shutdownOnce.Do(func() {
 		var errs []error
-		before := 0
 		if t.pushExporter != nil {
-			before = t.pushExporter.beginShutdown()
+			t.pushExporter.beginShutdown()
 			// An export in flight now completes (see quietExporter.detach) unless ctx ends first.
 			stopWatching := context.AfterFunc(ctx, func() { t.pushExporter.abandonExports(context.Cause(ctx)) })
 			defer stopWatching()
@@ -307,7 +306,7 @@ func (t *Telemetry) Shutdown(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("telemetry: shutdown meter provider: %w", err))
 		}
 		if t.pushExporter != nil {
-			if fe := t.pushExporter.finalResult(before, pushCtxErrs); fe != nil {
+			if fe := t.pushExporter.finalResult(pushCtxErrs); fe != nil {
 				errs = append(errs, fe)
 			} else if len(pushCtxErrs) > 0 {
 				// The final export arrived; the deadline passed while the exporter released its

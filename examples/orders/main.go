@@ -61,7 +61,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer func() {
-		if err := svc.tel.Shutdown(context.Background()); err != nil {
+		// A deadline of its own: the run's context is done by now, and without one an export
+		// to a collector that does not answer would hold the exit for its whole timeout.
+		flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := svc.tel.Shutdown(flushCtx); err != nil {
 			log.Warn("telemetry shutdown", "error", err)
 		}
 	}()
