@@ -173,7 +173,7 @@ func emitGauge[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metric, 
 // emitHistogram emits d's series, each with the native buckets of the same series of native
 // when the stream has both.
 func emitHistogram[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metric, name, help string, d metricdata.Histogram[N], native *metricdata.Metrics) {
-	var nativeAt func(i int, h *dto.Histogram) (attribute.Set, error)
+	var nativeAt func(i int, h *dto.Histogram, count uint64) (attribute.Set, error)
 	if native != nil {
 		switch n := native.Data.(type) {
 		case metricdata.ExponentialHistogram[int64]:
@@ -210,7 +210,7 @@ func emitHistogram[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metr
 			err = m.Write(written.m)
 			if err == nil {
 				var attrs attribute.Set
-				attrs, err = nativeAt(i, written.m.Histogram)
+				attrs, err = nativeAt(i, written.m.Histogram, dp.Count)
 				if err == nil && !attrs.Equals(&dp.Attributes) {
 					err = errors.New("the classic and native series differ in labels")
 				}
@@ -226,13 +226,17 @@ func emitHistogram[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metr
 }
 
 // nativeSeries returns a function that writes the native buckets of series i of d into a
-// histogram; d must have n series.
-func nativeSeries[N int64 | float64](d metricdata.ExponentialHistogram[N], n int) func(int, *dto.Histogram) (attribute.Set, error) {
-	return func(i int, h *dto.Histogram) (attribute.Set, error) {
+// histogram whose classic series counted count values; d must have n series. The series goes
+// out with the classic count, so the native buckets must hold as many values.
+func nativeSeries[N int64 | float64](d metricdata.ExponentialHistogram[N], n int) func(int, *dto.Histogram, uint64) (attribute.Set, error) {
+	return func(i int, h *dto.Histogram, count uint64) (attribute.Set, error) {
 		if len(d.DataPoints) != n {
 			return attribute.Set{}, fmt.Errorf("%d classic series, %d native", n, len(d.DataPoints))
 		}
 		dp := d.DataPoints[i]
+		if dp.Count != count {
+			return attribute.Set{}, fmt.Errorf("the native buckets count %d values, the classic ones %d", dp.Count, count)
+		}
 		return dp.Attributes, nativeFields(h, dp)
 	}
 }

@@ -457,3 +457,33 @@ func TestNativeHistogramMatchesClientGolang(t *testing.T) {
 		})
 	}
 }
+
+// TestClassicAndNativeMustAgree: a histogram stream served with both kinds of buckets goes out
+// with the classic count, so native buckets that hold another number of values are refused
+// (the series reported invalid), not served beside a count they do not add up to. The fast
+// path's two halves come from one point and always agree; this holds for any producer.
+func TestClassicAndNativeMustAgree(t *testing.T) {
+	start, now := time.Unix(1_700_000_000, 0), time.Unix(1_700_000_100, 0)
+	attrs := attribute.NewSet(attribute.String("method", "get"))
+	classic := metricdata.Histogram[float64]{Temporality: metricdata.CumulativeTemporality, DataPoints: []metricdata.HistogramDataPoint[float64]{{
+		Attributes: attrs, StartTime: start, Time: now, Count: 3, Sum: 3, Bounds: []float64{1}, BucketCounts: []uint64{3, 0}}}}
+	for _, nativeCount := range []uint64{3, 4} {
+		native := metricdata.ExponentialHistogram[float64]{Temporality: metricdata.CumulativeTemporality, DataPoints: []metricdata.ExponentialHistogramDataPoint[float64]{{
+			Attributes: attrs, StartTime: start, Time: now, Count: nativeCount, Sum: 3, Scale: 3,
+			ZeroCount: nativeCount - 3, PositiveBucket: metricdata.ExponentialBucket{Offset: -1, Counts: []uint64{3}}}}}
+		f, err := newFastFamilies(staticProducer{{Metrics: []metricdata.Metrics{
+			{Name: "rpc_seconds", Data: classic}, {Name: "rpc_seconds", Data: native}}}}, resource.Empty(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(f)
+		mfs, err := reg.Gather()
+		switch {
+		case nativeCount == 3 && (err != nil || len(mfs) != 1 || mfs[0].GetMetric()[0].GetHistogram().GetSchema() != 3):
+			t.Errorf("agreeing halves: %v, %v", mfs, err)
+		case nativeCount == 4 && (err == nil || !strings.Contains(err.Error(), "the native buckets count 4 values, the classic ones 3") || len(mfs) != 0):
+			t.Errorf("disagreeing halves served: %v, %v", mfs, err)
+		}
+	}
+}
