@@ -115,21 +115,35 @@ func (f *fastFamilies) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// desc returns the descriptor of one series of the family name and its label values: the
-// exporter builds one per data point too, since the labels of a point are its own.
-func (f *fastFamilies) desc(name, help string, attrs attribute.Set) (*prometheus.Desc, []string, error) {
-	keys, values, err := exporterLabels(attrs, f.labelNamer)
+// descs builds the descriptors of one metric's series. The exporter builds one per data point,
+// since the labels of a point are its own; here the last one is reused while the label names
+// stay the same, as the series of a catalogue's instrument keep them, so that a scrape does not
+// pay for a Desc (names checked, hashed, compiled) per series.
+type descs struct {
+	f          *fastFamilies
+	name, help string
+	keys       []string // the label names of last
+	last       *prometheus.Desc
+}
+
+// of returns the descriptor of the series with attributes attrs, and its label values.
+func (d *descs) of(attrs attribute.Set) (*prometheus.Desc, []string, error) {
+	keys, values, err := exporterLabels(attrs, d.f.labelNamer)
 	if err != nil {
 		return nil, nil, err
 	}
-	keys = append(keys, f.constKeys...)
-	values = append(values, f.constValues...)
-	return prometheus.NewDesc(name, help, keys, nil), values, nil
+	keys = append(keys, d.f.constKeys...)
+	values = append(values, d.f.constValues...)
+	if d.last == nil || !slices.Equal(keys, d.keys) {
+		d.last, d.keys = prometheus.NewDesc(d.name, d.help, keys, nil), keys
+	}
+	return d.last, values, nil
 }
 
 func emitSum[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metric, name, help string, d metricdata.Sum[N]) {
+	ds := &descs{f: f, name: name, help: help}
 	for _, dp := range d.DataPoints {
-		desc, values, err := f.desc(name, help, dp.Attributes)
+		desc, values, err := ds.of(dp.Attributes)
 		if err != nil {
 			report(ch, nil, fmt.Errorf("metric %s: %w", name, err))
 			continue
@@ -155,8 +169,9 @@ func emitSum[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metric, na
 }
 
 func emitGauge[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metric, name, help string, d metricdata.Gauge[N]) {
+	ds := &descs{f: f, name: name, help: help}
 	for _, dp := range d.DataPoints {
-		desc, values, err := f.desc(name, help, dp.Attributes)
+		desc, values, err := ds.of(dp.Attributes)
 		if err != nil {
 			report(ch, nil, fmt.Errorf("metric %s: %w", name, err))
 			continue
@@ -182,8 +197,9 @@ func emitHistogram[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metr
 			nativeAt = nativeSeries(n, len(d.DataPoints))
 		}
 	}
+	ds := &descs{f: f, name: name, help: help}
 	for i, dp := range d.DataPoints {
-		desc, values, err := f.desc(name, help, dp.Attributes)
+		desc, values, err := ds.of(dp.Attributes)
 		if err != nil {
 			report(ch, nil, fmt.Errorf("metric %s: %w", name, err))
 			continue
@@ -242,8 +258,9 @@ func nativeSeries[N int64 | float64](d metricdata.ExponentialHistogram[N], n int
 }
 
 func emitNative[N int64 | float64](f *fastFamilies, ch chan<- prometheus.Metric, name, help string, d metricdata.ExponentialHistogram[N]) {
+	ds := &descs{f: f, name: name, help: help}
 	for _, dp := range d.DataPoints {
-		desc, values, err := f.desc(name, help, dp.Attributes)
+		desc, values, err := ds.of(dp.Attributes)
 		if err != nil {
 			report(ch, nil, fmt.Errorf("metric %s: %w", name, err))
 			continue
