@@ -17,7 +17,7 @@ import (
 func collector(t *testing.T, mode string) string {
 	t.Helper()
 	if mode == "closed" {
-		return freeAddr(t)
+		return closedAddr(t)
 	}
 	return hungPort(t)
 }
