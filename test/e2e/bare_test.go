@@ -106,7 +106,7 @@ func TestBareBinaryIsReady(t *testing.T) {
 		t.Errorf("/status (%v) does not show ok 200", err)
 	}
 
-	closed := hostPort(freePort(t)) // nothing listens there
+	closed := closedAddr(t) // nothing listens there
 	c := startTelediagArgs(t, "--check", "db=tcp://"+closed, "--heartbeat-interval", "200ms")
 	waitFor(t, "/readyz 503 with a failing --check", 10*time.Second, func() error {
 		code, body, err := get(c.url("/readyz"))

@@ -305,7 +305,7 @@ func TestLiveCheck(t *testing.T) {
 
 	orders := goBuild(t, filepath.Join(root, "examples", "orders"), ".", "orders")
 	addr := hostPort(freePort(t))
-	p := startProc(t, "orders", orders, []string{"-addr", addr, "-inventory", hostPort(freePort(t))}, nil)
+	p := startProc(t, "orders", orders, []string{"-addr", addr, "-inventory", closedAddr(t)}, nil)
 	ordersMetrics := "http://" + addr + "/diag/metrics"
 	waitFor(t, "orders /diag/metrics", 30*time.Second, func() error {
 		_, err := get200(ordersMetrics)
@@ -334,7 +334,7 @@ func TestLiveCheck(t *testing.T) {
 		}
 	}
 
-	if r := runTool(t, time.Minute, root, nil, gen, "live-check", "instruments.yaml", "http://"+hostPort(freePort(t))+"/metrics"); r.code != 2 || !strings.Contains(r.stderr, "could not check") {
+	if r := runTool(t, time.Minute, root, nil, gen, "live-check", "instruments.yaml", "http://"+closedAddr(t)+"/metrics"); r.code != 2 || !strings.Contains(r.stderr, "could not check") {
 		t.Errorf("unreachable: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

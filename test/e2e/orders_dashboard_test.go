@@ -29,7 +29,7 @@ func TestOrdersDashboardOnPrometheus(t *testing.T) {
 	orders := buildOrders(t, filepath.Join(root, "examples", "orders"))
 
 	addr := hostPort(freePort(t))
-	closed := hostPort(freePort(t)) // nothing listens there: every inventory check fails
+	closed := closedAddr(t) // nothing listens there: every inventory check fails
 	p := startProc(t, "orders", orders, []string{"-addr", addr, "-inventory", closed}, nil)
 	waitFor(t, "orders /diag/metrics", 60*time.Second, func() error {
 		_, err := get200("http://" + addr + "/diag/metrics")

@@ -322,7 +322,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 	version, revision, goVersion := expectedBuild(t, bin)
 
 	up := newTCPUpstream(t)
-	down := hostPort(freePort(t)) // closed: nothing listens there
+	down := closedAddr(t) // closed: nothing listens there
 	d := startTelediagArgs(t, "--check", "db=tcp://"+up.addr, "--check", "cache=tcp://"+down, "--heartbeat-interval", "200ms")
 	waitFor(t, "db ok and cache degraded", 15*time.Second, func() error {
 		db, _, err := verboseComponent(d, "db")
