@@ -482,7 +482,7 @@ func TestRunStopsWithoutDelay(t *testing.T) {
 // environment, the build, every --check with its state, and pprof linked only with -d.
 func TestRunServesStatus(t *testing.T) {
 	t.Setenv("OTEL_SERVICE_NAME", "status-test")
-	down := closedAddr(t) // nothing listens there: the check fails
+	down := testutil.ClosedAddr(t) // nothing listens there: the check fails
 	s := startRun(t, "--check", "up=tcp://"+upstream(t), "--check", "down=tcp://"+down,
 		"--heartbeat-interval", "100ms", "--log-level", "error")
 	pollUntil(t, "/readyz 503", 10*time.Second, wantStatus(s.url("/readyz"), http.StatusServiceUnavailable))
@@ -541,7 +541,7 @@ func TestStatusNamesTheService(t *testing.T) {
 		t.Run(c.serviceName+"/"+c.attrs, func(t *testing.T) {
 			t.Setenv("OTEL_SERVICE_NAME", c.serviceName)
 			t.Setenv("OTEL_RESOURCE_ATTRIBUTES", c.attrs)
-			s := startRun(t, "--log-level", "error", "--check", "db=tcp://"+closedAddr(t))
+			s := startRun(t, "--log-level", "error", "--check", "db=tcp://"+testutil.ClosedAddr(t))
 			_, body, err := get(s.url("/status"))
 			if err != nil || !strings.Contains(body, `<h1 id="service">`+c.want+`</h1>`) {
 				t.Errorf("OTEL_SERVICE_NAME=%q OTEL_RESOURCE_ATTRIBUTES=%q: /status does not name %q (%v):\n%s",
@@ -578,7 +578,7 @@ func TestBareIsReady(t *testing.T) {
 	}
 
 	// A --check still starts in starting, as Teleport's process does: nothing answers there.
-	c := startRun(t, "--log-level", "error", "--check", "db=tcp://"+closedAddr(t), "--heartbeat-interval", "1h")
+	c := startRun(t, "--log-level", "error", "--check", "db=tcp://"+testutil.ClosedAddr(t), "--heartbeat-interval", "1h")
 	if code, body, err := get(c.url("/readyz")); err != nil || code == http.StatusOK {
 		t.Errorf("with a --check that never succeeded: /readyz %d %s (%v), want not ready", code, body, err)
 	}

@@ -93,7 +93,7 @@ func TestProbeCommand(t *testing.T) {
 	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/readyz", http.StatusFound) })
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	closed := closedAddr(t)
+	closed := testutil.ClosedAddr(t)
 	hung := hungPort(t)
 
 	t.Run("200", func(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/telediag/telediag/internal/testutil"
 )
 
 // collector is an OTLP endpoint that is either closed (nothing listens) or hung (connections
@@ -17,7 +19,7 @@ import (
 func collector(t *testing.T, mode string) string {
 	t.Helper()
 	if mode == "closed" {
-		return closedAddr(t)
+		return testutil.ClosedAddr(t)
 	}
 	return hungPort(t)
 }

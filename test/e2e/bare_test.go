@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/telediag/telediag/internal/catalog"
+	"github.com/telediag/telediag/internal/testutil"
 )
 
 // TestBareBinaryServesCatalogue: telediag without --demo serves only declared families, each
@@ -106,7 +107,7 @@ func TestBareBinaryIsReady(t *testing.T) {
 		t.Errorf("/status (%v) does not show ok 200", err)
 	}
 
-	closed := closedAddr(t) // nothing listens there
+	closed := testutil.ClosedAddr(t) // nothing listens there
 	c := startTelediagArgs(t, "--check", "db=tcp://"+closed, "--heartbeat-interval", "200ms")
 	waitFor(t, "/readyz 503 with a failing --check", 10*time.Second, func() error {
 		code, body, err := get(c.url("/readyz"))

@@ -23,6 +23,7 @@ import (
 
 	"github.com/telediag/telediag/internal/catalog"
 	"github.com/telediag/telediag/internal/promimport"
+	"github.com/telediag/telediag/internal/testutil"
 )
 
 // toolResult is one finished run of a command.
@@ -305,7 +306,7 @@ func TestLiveCheck(t *testing.T) {
 
 	orders := goBuild(t, filepath.Join(root, "examples", "orders"), ".", "orders")
 	addr := hostPort(freePort(t))
-	p := startProc(t, "orders", orders, []string{"-addr", addr, "-inventory", closedAddr(t)}, nil)
+	p := startProc(t, "orders", orders, []string{"-addr", addr, "-inventory", testutil.ClosedAddr(t)}, nil)
 	ordersMetrics := "http://" + addr + "/diag/metrics"
 	waitFor(t, "orders /diag/metrics", 30*time.Second, func() error {
 		_, err := get200(ordersMetrics)
@@ -334,7 +335,7 @@ func TestLiveCheck(t *testing.T) {
 		}
 	}
 
-	if r := runTool(t, time.Minute, root, nil, gen, "live-check", "instruments.yaml", "http://"+closedAddr(t)+"/metrics"); r.code != 2 || !strings.Contains(r.stderr, "could not check") {
+	if r := runTool(t, time.Minute, root, nil, gen, "live-check", "instruments.yaml", "http://"+testutil.ClosedAddr(t)+"/metrics"); r.code != 2 || !strings.Contains(r.stderr, "could not check") {
 		t.Errorf("unreachable: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/telediag/telediag/internal/testutil"
 )
 
 // TestOrdersDashboardOnPrometheus: the dashboard `instrumentgen dashboard` generated for
@@ -29,7 +31,7 @@ func TestOrdersDashboardOnPrometheus(t *testing.T) {
 	orders := buildOrders(t, filepath.Join(root, "examples", "orders"))
 
 	addr := hostPort(freePort(t))
-	closed := closedAddr(t) // nothing listens there: every inventory check fails
+	closed := testutil.ClosedAddr(t) // nothing listens there: every inventory check fails
 	p := startProc(t, "orders", orders, []string{"-addr", addr, "-inventory", closed}, nil)
 	waitFor(t, "orders /diag/metrics", 60*time.Second, func() error {
 		_, err := get200("http://" + addr + "/diag/metrics")

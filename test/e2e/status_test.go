@@ -29,6 +29,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/telediag/telediag/internal/testutil"
 	"github.com/telediag/telediag/probes"
 	"github.com/telediag/telediag/router"
 	"github.com/telediag/telediag/telemetry"
@@ -322,7 +323,7 @@ func TestStatusPageInBrowser(t *testing.T) {
 	version, revision, goVersion := expectedBuild(t, bin)
 
 	up := newTCPUpstream(t)
-	down := closedAddr(t) // closed: nothing listens there
+	down := testutil.ClosedAddr(t) // closed: nothing listens there
 	d := startTelediagArgs(t, "--check", "db=tcp://"+up.addr, "--check", "cache=tcp://"+down, "--heartbeat-interval", "200ms")
 	waitFor(t, "db ok and cache degraded", 15*time.Second, func() error {
 		db, _, err := verboseComponent(d, "db")

@@ -120,7 +120,7 @@ func TestMutualTLSAndProbeCommand(t *testing.T) {
 // --timeout), and a bad command line.
 func TestProbeCommandFaults(t *testing.T) {
 	requireE2E(t)
-	closed := closedAddr(t)
+	closed := testutil.ClosedAddr(t)
 	r := runBinary(t, 30*time.Second, nil, "probe", "http://"+closed+"/readyz")
 	if r.code != 1 || !strings.Contains(r.stderr, "connection refused") || strings.Count(r.stderr, "\n") != 1 {
 		t.Errorf("closed port: exit %d, stderr %q", r.code, r.stderr)
@@ -145,7 +145,7 @@ func TestProbeCommandFaults(t *testing.T) {
 func TestLivezAndExclude(t *testing.T) {
 	requireE2E(t)
 	up := newTCPUpstream(t)
-	d := startTelediagArgs(t, "--check", "up=tcp://"+up.addr, "--check", "down=tcp://"+closedAddr(t),
+	d := startTelediagArgs(t, "--check", "up=tcp://"+up.addr, "--check", "down=tcp://"+testutil.ClosedAddr(t),
 		"--heartbeat-interval", "100ms")
 	waitFor(t, "/readyz 503 (down is degraded)", 15*time.Second, func() error {
 		code, body, err := get(d.url("/readyz"))

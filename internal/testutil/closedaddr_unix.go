@@ -1,16 +1,19 @@
-//go:build e2e
+//go:build unix
 
-package e2e
+package testutil
 
 import (
+	"net"
+	"strconv"
 	"syscall"
 	"testing"
 )
 
-// closedAddr is a loopback host:port where nothing listens and nothing can start to while the
+// ClosedAddr is a loopback host:port where nothing listens and nothing can start to while the
 // test runs: a TCP socket bound there and never listening holds the port, so every dial is
-// refused. freePort's port, closed again at once, may be taken by any process in between.
-func closedAddr(t *testing.T) string {
+// refused (connection refused). A free port closed again at once, the usual trick, may be
+// taken by any process in between, and a check meant to fail then passes.
+func ClosedAddr(t testing.TB) string {
 	t.Helper()
 	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
@@ -24,5 +27,5 @@ func closedAddr(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("closed address: getsockname: %v", err)
 	}
-	return hostPort(sa.(*syscall.SockaddrInet4).Port)
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
 }
