@@ -344,7 +344,8 @@ func nativeFields[N int64 | float64](h *dto.Histogram, dp metricdata.Exponential
 // nativeSpans is client_golang's makeBucketsFromMap on the populated buckets of b, read in
 // order instead of sorted out of a map: a new span after a gap of more than two empty buckets,
 // smaller gaps written as empty buckets. The layout is measured first, so that the spans and
-// deltas take one allocation each.
+// deltas take one allocation each: appending them, with three allocations per span, cost a
+// 10k-series protobuf scrape 2.5 times the allocations and a fifth more bytes (measured).
 func nativeSpans(b metricdata.ExponentialBucket) ([]*dto.BucketSpan, []int64) {
 	// each calls f with every populated bucket's Prometheus index (its upper bound), its count,
 	// and the gap before it: the empty buckets written, or -1 to start a span.
