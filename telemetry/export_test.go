@@ -257,10 +257,10 @@ func TestCollectorDownAtStart(t *testing.T) {
 	}
 }
 
-// slowDeltaExporter asks for delta temporality and holds every export that carries data for
-// hold, as a collector under load does, giving up when its context ends. It keeps the sum of
-// the deltas it delivered.
-type slowDeltaExporter struct {
+// slowExporter holds every export that carries data for hold, as a collector under load
+// does, giving up when its context ends. It asks for delta temporality (unless cumulative) and
+// keeps the sum of the deltas it delivered.
+type slowExporter struct {
 	hold     time.Duration
 	inFlight chan struct{} // receives once per export with data, when it begins to wait
 	// ignoreCtx holds for hold whatever the context says, as stdoutmetric or a careless
@@ -273,16 +273,16 @@ type slowDeltaExporter struct {
 	failed    bool
 }
 
-func (s *slowDeltaExporter) Temporality(k sdkmetric.InstrumentKind) metricdata.Temporality {
+func (s *slowExporter) Temporality(k sdkmetric.InstrumentKind) metricdata.Temporality {
 	if s.cumulative {
 		return sdkmetric.DefaultTemporalitySelector(k)
 	}
 	return metricdata.DeltaTemporality
 }
-func (s *slowDeltaExporter) Aggregation(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+func (s *slowExporter) Aggregation(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
 	return sdkmetric.DefaultAggregationSelector(k)
 }
-func (s *slowDeltaExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+func (s *slowExporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
 	var sum int64
 	for _, sm := range rm.ScopeMetrics {
 		for _, m := range sm.Metrics {
@@ -318,12 +318,12 @@ func (s *slowDeltaExporter) Export(ctx context.Context, rm *metricdata.ResourceM
 	s.delivered += sum
 	return nil
 }
-func (s *slowDeltaExporter) ForceFlush(context.Context) error { return nil }
-func (s *slowDeltaExporter) Shutdown(context.Context) error   { return nil }
+func (s *slowExporter) ForceFlush(context.Context) error { return nil }
+func (s *slowExporter) Shutdown(context.Context) error   { return nil }
 
 // pushingToSlowExporter is a Telemetry pushing every 20ms to exp (its hold and the others as
 // given), and its counter shutdown.adds.
-func pushingToSlowExporter(t *testing.T, exp *slowDeltaExporter) (*Telemetry, *slowDeltaExporter, metric.Int64Counter) {
+func pushingToSlowExporter(t *testing.T, exp *slowExporter) (*Telemetry, *slowExporter, metric.Int64Counter) {
 	t.Helper()
 	clearOTelEnv(t)
 	exp.inFlight = make(chan struct{}, 1)
@@ -343,7 +343,7 @@ func pushingToSlowExporter(t *testing.T, exp *slowDeltaExporter) (*Telemetry, *s
 // carries a delta interval nothing else will send again. Shutdown waits for it (the SDK's own
 // reader would cancel it) and then pushes the rest, so the exporter gets every add.
 func TestShutdownDeliversTheExportInFlight(t *testing.T) {
-	tel, exp, adds := pushingToSlowExporter(t, &slowDeltaExporter{hold: 300 * time.Millisecond})
+	tel, exp, adds := pushingToSlowExporter(t, &slowExporter{hold: 300 * time.Millisecond})
 	ctx := context.Background()
 	adds.Add(ctx, 7)
 	<-exp.inFlight // a periodic export holds the 7
@@ -361,7 +361,7 @@ func TestShutdownDeliversTheExportInFlight(t *testing.T) {
 // TestShutdownDeadlineEndsTheExportInFlight: detached from the reader's loop, an export in
 // flight still ends with the shutdown's context, and Shutdown says the push was not delivered.
 func TestShutdownDeadlineEndsTheExportInFlight(t *testing.T) {
-	tel, exp, adds := pushingToSlowExporter(t, &slowDeltaExporter{hold: time.Hour})
+	tel, exp, adds := pushingToSlowExporter(t, &slowExporter{hold: time.Hour})
 	adds.Add(context.Background(), 7)
 	<-exp.inFlight
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -381,17 +381,17 @@ func TestShutdownDeadlineEndsTheExportInFlight(t *testing.T) {
 func TestShutdownJudgesTheExportInFlight(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
-		exp       *slowDeltaExporter
+		exp       *slowExporter
 		deadline  time.Duration // of the shutdown's context; 0 for none
 		delivered bool
 	}{
 		// It succeeds when the deadline has passed, so the final collection never runs: the
 		// 5 adds are lost, though the last export to end succeeded.
-		{"ends after the deadline", &slowDeltaExporter{hold: 300 * time.Millisecond, ignoreCtx: true}, 150 * time.Millisecond, false},
+		{"ends after the deadline", &slowExporter{hold: 300 * time.Millisecond, ignoreCtx: true}, 150 * time.Millisecond, false},
 		// It fails and the final one succeeds: with delta temporality its 7 adds are lost.
-		{"fails, delta", &slowDeltaExporter{hold: 100 * time.Millisecond, failFirst: true}, 0, false},
+		{"fails, delta", &slowExporter{hold: 100 * time.Millisecond, failFirst: true}, 0, false},
 		// The same with cumulative temporality: the final export carries every add.
-		{"fails, cumulative", &slowDeltaExporter{hold: 100 * time.Millisecond, failFirst: true, cumulative: true}, 0, true},
+		{"fails, cumulative", &slowExporter{hold: 100 * time.Millisecond, failFirst: true, cumulative: true}, 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tel, exp, adds := pushingToSlowExporter(t, tc.exp)

@@ -165,19 +165,17 @@ func (im *importer) match(f *Family) *dto.MetricFamily {
 // with prometheus.WrapRegistererWithPrefix registers it in a package the import did not load,
 // where the code's options do not show the prefix.
 func (im *importer) prefixed(f *Family) []string {
+	endings := []string{f.Name}
+	if f.Kind == catalog.KindCounter && !strings.HasSuffix(f.Name, "_total") {
+		endings = append(endings, f.Name+"_total")
+	}
 	var out []string
 	for served := range im.scrape {
 		if im.codeNames[served] || im.codeNames[strings.TrimSuffix(served, "_total")] {
 			continue
 		}
-		for _, name := range []string{f.Name, f.Name + "_total"} {
-			if name != f.Name && (f.Kind != catalog.KindCounter || strings.HasSuffix(f.Name, "_total")) {
-				continue
-			}
-			if len(served) > len(name) && strings.HasSuffix(served, name) {
-				out = append(out, served)
-				break
-			}
+		if slices.ContainsFunc(endings, func(end string) bool { return len(served) > len(end) && strings.HasSuffix(served, end) }) {
+			out = append(out, served)
 		}
 	}
 	slices.Sort(out)
